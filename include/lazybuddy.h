@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lazybuddy: a buddy page allocator over memory that must be accepted
+ * before first use (Intel TDX, AMD SEV-SNP, Arm CCA guests).
+ *
+ * A zone manages a physical address space described by a firmware-style
+ * memory map. Free blocks are wholly accepted or wholly unaccepted; a policy
+ * decides when and how much unaccepted memory to accept; a backend performs
+ * the acceptance (a cost model, real mmap'd memory, or a test double).
+ *
+ * Addresses are physical (uint64_t) and never dereferenced: all metadata
+ * lives out of band, in memory the caller provides (lb_zone_meta_size()).
+ * No function allocates memory or keeps global state; every zone is
+ * independent and safe to use from several threads at once.
+ *
+ * Errors are negative LB_E* codes; lb_strerror() names them. A call that
+ * fails with bad input leaves the zone unchanged.
+ */
+#ifndef LAZYBUDDY_H
+#define LAZYBUDDY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LB_PAGE_SHIFT   12
+#define LB_PAGE_SIZE    (UINT64_C(1) << LB_PAGE_SHIFT)
+#define LB_MAX_ORDER    10                 /* largest block: 2^10 pages, 4 MiB */
+#define LB_UNIT_DEFAULT (UINT64_C(2) << 20) /* firmware bitmap granule, 2 MiB */
+
+/* Error codes (always negative). */
+enum {
+	LB_OK = 0,
+	LB_EINVAL = -1,      /* invalid argument */
+	LB_ENOMEM = -2,      /* no free memory of that order */
+	LB_EAGAIN = -3,      /* would have to accept memory (LB_ALLOC_NOWAIT) */
+	LB_ERANGE = -4,      /* address outside the zone */
+	LB_EALIGN = -5,      /* address not aligned to the block's order */
+	LB_EORDER = -6,      /* order above LB_MAX_ORDER */
+	LB_EDOUBLEFREE = -7, /* block is already free */
+	LB_ENOTALLOC = -8,   /* not the start of an allocated block of that order */
+	LB_EOVERLAP = -9,    /* memory map ranges overlap */
+	LB_EUNIT = -10,      /* unit not a power of two in [4 KiB, 4 MiB] */
+	LB_ENOSPACE = -11,   /* metadata buffer too small or misaligned */
+	LB_EBACKEND = -12,   /* backend failed to accept or release */
+	LB_ECORRUPT = -13,   /* an invariant is broken (checker, shadow record) */
+	LB_ENOTSUP = -14,    /* not supported by this build or backend */
+	LB_EEMPTY = -15,     /* memory map holds no usable memory */
+	LB_ERRNO_COUNT = 16
+};
+
+/* Name and description of an error code, e.g. "LB_EDOUBLEFREE: block is already free". */
+const char *lb_strerror(int err);
+
+/* ---------------------------------------------------------------- backends */
+
+/*
+ * The platform contract of a backend. The zone calls these without holding
+ * its lock, possibly from several threads at once, but never for ranges that
+ * overlap: a range is accepted by one thread exactly once between releases.
+ * Ranges are page-aligned and non-empty, and contiguous memory is passed in
+ * one call so that the backend can use its largest mapping level.
+ * Return 0 or a negative LB_E* code; on failure the zone quarantines the
+ * range and never hands it out.
+ */
+struct lb_backend_ops {
+	const char *name;
+	int (*accept)(void *ctx, uint64_t addr, uint64_t size);
+	int (*release)(void *ctx, uint64_t addr, uint64_t size); /* may be NULL */
+};
+
+struct lb_backend {
+	const struct lb_backend_ops *ops;
+	void *ctx;
+};
+
+/* --------------------------------------------------------------- the zone */
+
+enum lb_mem_type {
+	LB_MEM_ACCEPTED,   /* usable as is (accepted by firmware) */
+	LB_MEM_UNACCEPTED, /* must be accepted before first touch */
+	LB_MEM_RESERVED    /* not managed (holes, firmware, MMIO) */
+};
+
+/* One entry of the memory map. Gaps between ranges are holes. */
+struct lb_range {
+	uint64_t start; /* physical address, page-aligned */
+	uint64_t size;  /* bytes, page multiple */
+	enum lb_mem_type type;
+};
+
+enum lb_policy {
+	LB_POLICY_EAGER, /* accept everything at set-up */
+	LB_POLICY_UNIT,  /* on demand, whole unit(s) around the allocated block */
+	LB_POLICY_EXACT, /* on demand, exactly the allocated block */
+	LB_POLICY_LINUX, /* Linux 6.5+: max-order blocks below the promo watermark */
+	LB_POLICY_COUNT
+};
+
+const char *lb_policy_name(enum lb_policy p);
+int lb_policy_parse(const char *name); /* policy, or LB_EINVAL */
+
+/* Watermarks in pages. All zero: "not set yet" (Linux before watermarks
+ * exist: the linux policy accepts one block per shortfall). */
+struct lb_watermarks {
+	uint64_t min, low, high, promo;
+};
+
+/* lb_config.flags */
+#define LB_CFG_SHADOW   0x1u /* keep a shadow record of accepted pages and
+                                verify I1/I2 on every accept and hand-out */
+#define LB_CFG_WMARK    0x2u /* use cfg->wmark instead of deriving them */
+
+struct lb_config {
+	const struct lb_range *ranges; /* the memory map, any order */
+	size_t nranges;
+	uint64_t unit;           /* acceptance unit in bytes; 0 = 2 MiB */
+	enum lb_policy policy;
+	struct lb_backend backend;
+	unsigned flags;          /* LB_CFG_* */
+	struct lb_watermarks wmark; /* used with LB_CFG_WMARK */
+};
+
+struct lb_zone; /* opaque; lives at the start of the metadata buffer */
+
+/*
+ * Bytes of metadata the zone needs for cfg (about 12 bytes per page of the
+ * span, plus bitmaps). Validates cfg: returns 0 and sets *size, or an error.
+ */
+int lb_zone_meta_size(const struct lb_config *cfg, size_t *size);
+
+/*
+ * Initialise a zone in meta (16-byte aligned, at least lb_zone_meta_size()
+ * bytes, contents need not be zeroed). The cost does not grow with unaccepted
+ * memory beyond one bit per 4 MiB: descriptors of memory that was never
+ * accepted are not touched. Under LB_POLICY_EAGER all unaccepted memory is
+ * accepted here. On success *out points into meta.
+ */
+int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size,
+		 const struct lb_config *cfg);
+
+/* Release the zone's platform resources (its lock). Memory is not touched. */
+void lb_zone_fini(struct lb_zone *z);
+
+/* lb_alloc() flags */
+#define LB_ALLOC_NOWAIT 0x1u /* never accept or wait: fail with LB_EAGAIN */
+
+/* Allocate an accepted block of 2^order pages; *addr gets its address. */
+int lb_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr);
+
+/* Free a block returned by lb_alloc() with the same order. */
+int lb_free(struct lb_zone *z, uint64_t addr, unsigned order);
+
+/* Switch policy at run time. Switching to eager accepts all free
+ * unaccepted memory before returning. */
+int lb_zone_set_policy(struct lb_zone *z, enum lb_policy p);
+enum lb_policy lb_zone_policy(const struct lb_zone *z);
+
+/* Override the watermarks (pages); all zero means "not set yet". */
+int lb_zone_set_watermarks(struct lb_zone *z, const struct lb_watermarks *w);
+void lb_zone_watermarks(const struct lb_zone *z, struct lb_watermarks *w);
+
+/* Accept up to max_bytes of free unaccepted memory now (0: all of it).
+ * Returns bytes accepted (>= 0) or an error. */
+int64_t lb_zone_accept(struct lb_zone *z, uint64_t max_bytes);
+
+/* ---------------------------------------------------------- introspection */
+
+enum lb_page_state {
+	LB_PAGE_RESERVED,
+	LB_PAGE_FREE_ACCEPTED,
+	LB_PAGE_FREE_UNACCEPTED,
+	LB_PAGE_ALLOCATED,
+	LB_PAGE_IN_FLIGHT,
+	LB_PAGE_QUARANTINED
+};
+
+/* State of the page holding addr, or LB_ERANGE. */
+int lb_zone_page_state(struct lb_zone *z, uint64_t addr);
+
+struct lb_stats {
+	uint64_t span_pages;        /* pages from the lowest to the highest range */
+	uint64_t managed_pages;     /* accepted + unaccepted pages in the map */
+	uint64_t reserved_pages;    /* reserved pages and holes in the span */
+	uint64_t free_blocks[2][LB_MAX_ORDER + 1]; /* [0] accepted, [1] unaccepted */
+	uint64_t free_accepted_pages;
+	uint64_t free_unaccepted_pages; /* lists and never-touched 4 MiB blocks */
+	uint64_t allocated_pages;
+	uint64_t in_flight_pages;
+	uint64_t quarantined_pages;
+	uint64_t accept_calls;      /* backend accept calls */
+	uint64_t accepted_pages;    /* pages accepted (set-up included) */
+	uint64_t setup_accepted_pages; /* of which at set-up */
+	uint64_t over_accepted_pages; /* accepted, not handed out since */
+	uint64_t accept_failures;   /* backend calls that failed */
+	uint64_t allocs, frees;
+	uint64_t alloc_failures;    /* LB_ENOMEM and LB_EAGAIN answers */
+	uint64_t accept_waits;      /* times an allocation waited for another's accept */
+};
+
+void lb_zone_stats(struct lb_zone *z, struct lb_stats *st);
+
+/* /proc/meminfo-style text (MemTotal, MemFree, Unaccepted, ... in kB).
+ * Returns the length it needed (as snprintf), or an error. */
+int lb_zone_meminfo(struct lb_zone *z, char *buf, size_t len);
+
+/*
+ * Walk the zone and verify invariants I1-I6 (DESIGN.md). Returns 0, or
+ * LB_ECORRUPT with the first broken invariant described in msg
+ * (e.g. "I5: buddies 0x200000 and 0x201000 of order 0 both free").
+ * Must be called with no allocation in progress on the zone for I4's
+ * counters to be exact.
+ */
+int lb_zone_check(struct lb_zone *z, char *msg, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LAZYBUDDY_H */

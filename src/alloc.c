@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Allocation and free: the public entry points that move blocks.
+ *
+ * lb_alloc() takes the smallest accepted free block that fits and splits
+ * it (the fast path, no backend call). Only when no accepted block fits
+ * does it ask the policy to accept memory (the slow path, lock dropped
+ * around the backend call). When everything left is in flight on other
+ * threads it waits for their acceptance rather than fail; it never accepts
+ * memory that another thread is accepting (I2), and it never waits while
+ * accepted memory could serve it (I6).
+ *
+ * lb_free() checks the block before touching anything (every free is a
+ * consistency check): the address must be the head of an allocated block
+ * of exactly that order.
+ */
+#include "internal.h"
+
+static bool zone_ok(const struct lb_zone *z)
+{
+	return z && z->magic == LB_ZONE_MAGIC;
+}
+
+/* Debug builds run the full checker every few operations. */
+static void __debug_check(struct lb_zone *z)
+{
+#if LB_DEBUG >= 2
+	char msg[200];
+
+	if (++z->ops_since_check < 64)
+		return;
+	z->ops_since_check = 0;
+	if (__zone_check(z, msg, sizeof msg))
+		lb_panic(msg);
+#else
+	(void)z;
+#endif
+}
+
+static int __alloc(struct lb_zone *z, unsigned order, bool nowait, uint64_t *idx)
+{
+	if (z->policy == LB_POLICY_LINUX && !nowait)
+		__policy_top_up(z, order);
+	for (;;) {
+		uint64_t b;
+		unsigned got;
+		int rc;
+
+		if (__take_free(z, S_ACCEPTED, order, &b, &got)) {
+			__split(z, b, got, order, S_ACCEPTED);
+			*idx = b;
+			return __hand_out(z, b, order);
+		}
+		if (free_unaccepted_pages(z)) {
+			if (nowait)
+				return LB_EAGAIN;
+			rc = __policy_accept(z, order, &b);
+			if (rc == 0) {
+				*idx = b;
+				return __hand_out(z, b, order);
+			}
+			if (rc != LB_ENOMEM)
+				continue; /* accepted into the lists, or quarantined */
+		}
+		if (!z->nr_inflight)
+			return LB_ENOMEM;
+		if (nowait)
+			return LB_EAGAIN;
+		/* Everything that could serve us is being accepted elsewhere. */
+		z->accept_waits++;
+		lb_unlock(&z->lock);
+		lb_cpu_relax();
+		lb_lock(&z->lock);
+	}
+}
+
+int lb_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr)
+{
+	uint64_t idx = 0;
+	int rc;
+
+	if (!zone_ok(z) || !addr || (flags & ~LB_ALLOC_NOWAIT))
+		return LB_EINVAL;
+	if (order > LB_MAX_ORDER)
+		return LB_EORDER;
+	lb_lock(&z->lock);
+	rc = __alloc(z, order, flags & LB_ALLOC_NOWAIT, &idx);
+	if (rc == 0)
+		*addr = idx_to_addr(z, idx);
+	else
+		z->alloc_failures++;
+	__debug_check(z);
+	lb_unlock(&z->lock);
+	return rc;
+}
+
+/* Why a free was refused: the block holding idx is free, or it is not. */
+static int __bad_free(const struct lb_zone *z, uint64_t idx)
+{
+	uint64_t head;
+
+	if (__find_block(z, idx, &head) && z->pages[head].kind == K_FREE)
+		return LB_EDOUBLEFREE;
+	return LB_ENOTALLOC;
+}
+
+int lb_free(struct lb_zone *z, uint64_t addr, unsigned order)
+{
+	uint64_t pfn = addr >> LB_PAGE_SHIFT, idx;
+	int rc = 0;
+
+	if (!zone_ok(z))
+		return LB_EINVAL;
+	if (order > LB_MAX_ORDER)
+		return LB_EORDER;
+	if (addr & (LB_PAGE_SIZE - 1))
+		return LB_EALIGN;
+	if (pfn < z->base_pfn || pfn - z->base_pfn >= z->span_pages)
+		return LB_ERANGE;
+	idx = pfn - z->base_pfn;
+	if (idx & ((UINT64_C(1) << order) - 1))
+		return LB_EALIGN;
+
+	lb_lock(&z->lock);
+	if (bit_test(z->active, idx / SECTION_PAGES) && z->pages[idx].kind == K_ALLOC &&
+	    z->pages[idx].order == order) {
+		z->nr_alloc -= UINT64_C(1) << order;
+		z->frees++;
+		__free_block(z, idx, order, S_ACCEPTED, false);
+	} else {
+		rc = __bad_free(z, idx);
+	}
+	__debug_check(z);
+	lb_unlock(&z->lock);
+	return rc;
+}
+
+int lb_zone_set_policy(struct lb_zone *z, enum lb_policy p)
+{
+	if (!zone_ok(z) || (unsigned)p >= LB_POLICY_COUNT)
+		return LB_EINVAL;
+	lb_lock(&z->lock);
+	z->policy = p;
+	if (p == LB_POLICY_EAGER)
+		__accept_some(z, 0);
+	lb_unlock(&z->lock);
+	return 0;
+}
+
+enum lb_policy lb_zone_policy(const struct lb_zone *z)
+{
+	return z->policy;
+}
+
+int lb_zone_set_watermarks(struct lb_zone *z, const struct lb_watermarks *w)
+{
+	if (!zone_ok(z) || !w || w->min > w->low || w->low > w->high || w->high > w->promo)
+		return LB_EINVAL;
+	lb_lock(&z->lock);
+	z->wmark = *w;
+	lb_unlock(&z->lock);
+	return 0;
+}
+
+void lb_zone_watermarks(const struct lb_zone *z, struct lb_watermarks *w)
+{
+	*w = z->wmark;
+}
+
+int64_t lb_zone_accept(struct lb_zone *z, uint64_t max_bytes)
+{
+	uint64_t pages = (max_bytes >> LB_PAGE_SHIFT) + !!(max_bytes & (LB_PAGE_SIZE - 1));
+	int64_t done;
+
+	if (!zone_ok(z))
+		return LB_EINVAL;
+	lb_lock(&z->lock);
+	done = __accept_some(z, pages);
+	lb_unlock(&z->lock);
+	return done * (int64_t)LB_PAGE_SIZE;
+}

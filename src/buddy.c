@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Free lists, sections, split and merge: the buddy mechanics, blind to
+ * policy. Every function here runs under z->lock.
+ *
+ * Free blocks sit on area[state][order], doubly linked through their head
+ * descriptors, so a buddy can be unlinked in O(1) when it merges. Buddies
+ * merge only when both are free, of one order and of one state (I5), which
+ * keeps every free block homogeneous. Pristine sections are free unaccepted
+ * max-order blocks kept in a bitmap instead of a list, so that set-up costs
+ * one bit per 4 MiB; they are activated (descriptors zeroed) when taken.
+ */
+#include "internal.h"
+
+#include <string.h>
+
+void __section_activate(struct lb_zone *z, uint64_t sec)
+{
+	uint64_t first = sec * SECTION_PAGES;
+
+	LB_DBG_ASSERT(!bit_test(z->active, sec));
+	memset(&z->pages[first], 0, SECTION_PAGES * sizeof(struct lb_page));
+	bits_assign(z->fresh, first, SECTION_PAGES, 0);
+	if (z->shadow)
+		bits_assign(z->shadow, first, SECTION_PAGES, 0);
+	bit_set(z->active, sec);
+}
+
+void __list_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail)
+{
+	struct free_area *a = &z->area[state][order];
+	struct lb_page *p = &z->pages[idx];
+
+	p->kind = K_FREE;
+	p->order = (uint8_t)order;
+	p->state = (uint8_t)state;
+	if (a->head == LB_NIL) {
+		p->next = p->prev = LB_NIL;
+		a->head = a->tail = (uint32_t)idx;
+	} else if (tail) {
+		p->next = LB_NIL;
+		p->prev = a->tail;
+		z->pages[a->tail].next = (uint32_t)idx;
+		a->tail = (uint32_t)idx;
+	} else {
+		p->prev = LB_NIL;
+		p->next = a->head;
+		z->pages[a->head].prev = (uint32_t)idx;
+		a->head = (uint32_t)idx;
+	}
+	a->nr++;
+	z->nr_free[state] += UINT64_C(1) << order;
+}
+
+void __list_del(struct lb_zone *z, uint64_t idx)
+{
+	struct lb_page *p = &z->pages[idx];
+	struct free_area *a = &z->area[p->state][p->order];
+
+	LB_DBG_ASSERT(p->kind == K_FREE);
+	if (p->prev == LB_NIL)
+		a->head = p->next;
+	else
+		z->pages[p->prev].next = p->next;
+	if (p->next == LB_NIL)
+		a->tail = p->prev;
+	else
+		z->pages[p->next].prev = p->prev;
+	a->nr--;
+	z->nr_free[p->state] -= UINT64_C(1) << p->order;
+	p->kind = K_NONE;
+	p->next = p->prev = LB_NIL;
+}
+
+/* Free a block, merging with free buddies of the same state (I5). */
+void __free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail)
+{
+	z->pages[idx].kind = K_NONE; /* it may become an absorbed tail */
+	while (order < LB_MAX_ORDER) {
+		uint64_t buddy = idx ^ (UINT64_C(1) << order);
+		const struct lb_page *b = &z->pages[buddy];
+
+		if (b->kind != K_FREE || b->order != order || b->state != state)
+			break;
+		__list_del(z, buddy);
+		idx &= ~(UINT64_C(1) << order);
+		order++;
+	}
+	__list_add(z, idx, order, state, tail);
+}
+
+/* Split a block taken off the lists down to order to; the upper halves go
+ * back on the lists of the same state. The block keeps its head at idx. */
+void __split(struct lb_zone *z, uint64_t idx, unsigned from, unsigned to, unsigned state)
+{
+	while (from > to) {
+		from--;
+		__list_add(z, idx + (UINT64_C(1) << from), from, state, false);
+	}
+}
+
+/* Take up to max_sections contiguous pristine sections, lowest first, and
+ * activate them. Returns how many; *first gets the first section. */
+uint64_t __take_pristine_run(struct lb_zone *z, uint64_t max_sections, uint64_t *first)
+{
+	uint64_t s = bits_next_set(z->pristine, z->pristine_hint, z->nsections), n = 0;
+
+	z->pristine_hint = s;
+	while (n < max_sections && s + n < z->nsections && bit_test(z->pristine, s + n)) {
+		bit_clear(z->pristine, s + n);
+		__section_activate(z, s + n);
+		n++;
+	}
+	z->nr_pristine -= n;
+	*first = s;
+	return n;
+}
+
+/* Take the smallest free block of the given state with order >= min_order
+ * off its list (unaccepted: lists first, then a pristine section). */
+bool __take_free(struct lb_zone *z, unsigned state, unsigned min_order, uint64_t *idx,
+		 unsigned *order)
+{
+	for (unsigned o = min_order; o < NR_ORDERS; o++) {
+		uint32_t head = z->area[state][o].head;
+
+		if (head != LB_NIL) {
+			__list_del(z, head);
+			*idx = head;
+			*order = o;
+			return true;
+		}
+	}
+	if (state == S_UNACCEPTED && min_order <= LB_MAX_ORDER) {
+		uint64_t sec;
+
+		if (__take_pristine_run(z, 1, &sec)) {
+			*idx = sec * SECTION_PAGES;
+			*order = LB_MAX_ORDER;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Take the largest free unaccepted block, max-order ones in address order
+ * first (the way Linux keeps its unaccepted list). */
+bool __take_largest_unaccepted(struct lb_zone *z, uint64_t *idx, unsigned *order)
+{
+	uint64_t sec;
+
+	if (z->area[S_UNACCEPTED][LB_MAX_ORDER].head == LB_NIL &&
+	    __take_pristine_run(z, 1, &sec)) {
+		*idx = sec * SECTION_PAGES;
+		*order = LB_MAX_ORDER;
+		return true;
+	}
+	for (unsigned o = NR_ORDERS; o-- > 0;) {
+		uint32_t head = z->area[S_UNACCEPTED][o].head;
+
+		if (head != LB_NIL) {
+			__list_del(z, head);
+			*idx = head;
+			*order = o;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Find the head of the block holding page idx, walking its section from
+ * the start (heads only, so at most 1024 steps). False for reserved pages
+ * and pages of sections never activated. */
+bool __find_block(const struct lb_zone *z, uint64_t idx, uint64_t *head)
+{
+	uint64_t sec = idx / SECTION_PAGES, i = sec * SECTION_PAGES;
+
+	if (!bit_test(z->active, sec))
+		return false;
+	while (i <= idx) {
+		const struct lb_page *p = &z->pages[i];
+
+		if (p->kind == K_NONE) { /* a reserved page */
+			i++;
+			continue;
+		}
+		if (idx < i + (UINT64_C(1) << p->order)) {
+			*head = i;
+			return true;
+		}
+		i += UINT64_C(1) << p->order;
+	}
+	return false;
+}

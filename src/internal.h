@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private definitions shared by the core's source files.
+ *
+ * Memory is described in page indices relative to base_pfn, which is
+ * aligned to a section (one max-order block, 1024 pages), so that buddy
+ * arithmetic on indices equals buddy arithmetic on physical addresses.
+ *
+ * Out-of-band metadata, all inside the caller's buffer:
+ *   pages[]   one 12-byte descriptor per page; only the first page (head)
+ *             of a block carries kind and order, the others are K_NONE;
+ *   pristine  one bit per section: free, unaccepted, never touched. Such a
+ *             section is a free max-order block that is on no list and
+ *             whose descriptors have never been written;
+ *   active    one bit per section: its descriptors are valid. A section is
+ *             activated (descriptors zeroed) the first time any block in it
+ *             is formed, so set-up never writes per-page metadata for
+ *             memory that has never been accepted;
+ *   fresh     one bit per page: accepted by the zone, not handed out since
+ *             (over-acceptance);
+ *   shadow    one bit per page: accepted (LB_CFG_SHADOW only), the record
+ *             the checker trusts to catch double accepts and unaccepted
+ *             hand-outs.
+ * fresh and shadow bits of a section are valid only while it is active.
+ *
+ * Locking: z->lock protects everything in the zone. Functions named with a
+ * leading "__" expect it held. Backend calls are made with it dropped: the
+ * block is first marked K_INFLIGHT, so no other thread can take or merge it.
+ */
+#ifndef LB_INTERNAL_H
+#define LB_INTERNAL_H
+
+#include "lazybuddy.h"
+#include "platform.h"
+#include "bitmap.h"
+
+#include <stdbool.h>
+
+#ifndef LB_DEBUG
+#define LB_DEBUG 0 /* 1: internal assertions; 2: also the full checker, often */
+#endif
+
+#define LB_ZONE_MAGIC UINT64_C(0x6c617a7962756479) /* "lazybudy" */
+#define LB_NIL UINT32_MAX
+#define SECTION_ORDER LB_MAX_ORDER
+#define SECTION_PAGES (UINT64_C(1) << SECTION_ORDER)
+#define NR_ORDERS (LB_MAX_ORDER + 1)
+#define ACCEPT_RUN_SECTIONS 256 /* batch limit for runs of sections: 1 GiB */
+
+/* What a head descriptor says about its block. */
+enum { K_NONE = 0, K_FREE, K_ALLOC, K_INFLIGHT, K_QUARANTINE };
+/* The acceptance state of a free block. */
+enum { S_ACCEPTED = 0, S_UNACCEPTED = 1 };
+
+struct lb_page {
+	uint32_t next, prev; /* free list links (page index), LB_NIL ends */
+	uint8_t kind;        /* K_* */
+	uint8_t order;
+	uint8_t state;       /* S_*, for K_FREE */
+	uint8_t unused;
+};
+
+struct free_area {
+	uint32_t head, tail;
+	uint64_t nr; /* blocks on the list */
+};
+
+struct lb_zone {
+	uint64_t magic;
+	lb_lock_t lock;
+
+	/* geometry */
+	uint64_t base_pfn;    /* section-aligned */
+	uint64_t span_pages;  /* from base_pfn to the end of the highest range */
+	uint64_t nsections;
+	uint64_t managed_pages;
+	unsigned unit_order;
+
+	/* metadata (in the caller's buffer) */
+	struct lb_page *pages;
+	uint64_t *pristine, *active, *fresh, *shadow;
+	uint64_t pristine_hint; /* no pristine section below this one */
+
+	/* free lists and page counters (I4) */
+	struct free_area area[2][NR_ORDERS];
+	uint64_t nr_free[2];   /* pages on the lists, by state */
+	uint64_t nr_pristine;  /* pristine sections */
+	uint64_t nr_alloc, nr_inflight, nr_quarantine;
+
+	/* behaviour */
+	enum lb_policy policy;
+	struct lb_watermarks wmark;
+	struct lb_backend backend;
+	unsigned flags;
+
+	/* statistics */
+	uint64_t accept_calls, accepted_pages, setup_accepted_pages;
+	uint64_t over_accepted, accept_failures;
+	uint64_t allocs, frees, alloc_failures, accept_waits;
+	bool in_setup;
+
+	/* first broken invariant seen on the fly (shadow record) */
+	char corrupt[160];
+#if LB_DEBUG >= 2
+	uint64_t ops_since_check;
+#endif
+};
+
+static inline uint64_t idx_to_addr(const struct lb_zone *z, uint64_t idx)
+{
+	return (z->base_pfn + idx) << LB_PAGE_SHIFT;
+}
+
+static inline uint64_t free_unaccepted_pages(const struct lb_zone *z)
+{
+	return z->nr_free[S_UNACCEPTED] + z->nr_pristine * SECTION_PAGES;
+}
+
+/* The largest order of an aligned block at idx that ends at or before e. */
+static inline unsigned carve_order(uint64_t idx, uint64_t e)
+{
+	unsigned o = LB_MAX_ORDER;
+
+	while (o && ((idx & ((UINT64_C(1) << o) - 1)) || idx + (UINT64_C(1) << o) > e))
+		o--;
+	return o;
+}
+
+/* buddy.c: free lists, sections, split and merge */
+void __section_activate(struct lb_zone *z, uint64_t sec);
+void __list_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail);
+void __list_del(struct lb_zone *z, uint64_t idx);
+void __free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail);
+void __split(struct lb_zone *z, uint64_t idx, unsigned from, unsigned to, unsigned state);
+bool __take_free(struct lb_zone *z, unsigned state, unsigned min_order, uint64_t *idx,
+		 unsigned *order);
+bool __take_largest_unaccepted(struct lb_zone *z, uint64_t *idx, unsigned *order);
+uint64_t __take_pristine_run(struct lb_zone *z, uint64_t max_sections, uint64_t *first);
+bool __find_block(const struct lb_zone *z, uint64_t idx, uint64_t *head);
+
+/* accept.c: the in-flight protocol, shadow record, quarantine */
+int __accept_blocks(struct lb_zone *z, uint64_t idx, unsigned order, uint64_t count);
+int __accept_setup_range(struct lb_zone *z, uint64_t idx, uint64_t npages);
+void __note_corrupt(struct lb_zone *z, const char *what, uint64_t idx, uint64_t npages);
+int __hand_out(struct lb_zone *z, uint64_t idx, unsigned order);
+
+/* policy.c */
+void lb_derive_watermarks(uint64_t managed_pages, struct lb_watermarks *w);
+int __policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx);
+void __policy_top_up(struct lb_zone *z, unsigned order);
+int64_t __accept_some(struct lb_zone *z, uint64_t max_pages);
+
+/* check.c */
+int __zone_check(struct lb_zone *z, char *msg, size_t len);
+
+/* Assertions: LB_ASSERT is cheap and always on; LB_DBG_ASSERT is internal. */
+#if defined(LB_FREESTANDING)
+#define lb_panic(msg) __builtin_trap()
+#else
+#include <stdio.h>
+#include <stdlib.h>
+#define lb_panic(msg)                                                            \
+	do {                                                                     \
+		fprintf(stderr, "lazybuddy: %s:%d: %s\n", __FILE__, __LINE__, msg); \
+		abort();                                                         \
+	} while (0)
+#endif
+#define LB_ASSERT(c)                                \
+	do {                                        \
+		if (__builtin_expect(!(c), 0))      \
+			lb_panic("assertion " #c);  \
+	} while (0)
+#if LB_DEBUG >= 1
+#define LB_DBG_ASSERT(c) LB_ASSERT(c)
+#else
+#define LB_DBG_ASSERT(c) ((void)0)
+#endif
+
+#endif /* LB_INTERNAL_H */

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The platform layer: the only place the core touches threads.
+ *
+ * Contract: lb_lock_* is a mutual-exclusion lock that may be held briefly
+ * (list surgery, never a backend call); lb_cpu_relax() is called in loops
+ * that wait for another thread's acceptance to finish.
+ *
+ * Hosted builds use pthread mutexes (a preempted holder must not make the
+ * others spin). Define LB_FREESTANDING to get a C11-atomics spinlock that
+ * needs no operating system, as a guest kernel or firmware would use.
+ */
+#ifndef LB_PLATFORM_H
+#define LB_PLATFORM_H
+
+#ifdef LB_FREESTANDING
+#include <stdatomic.h>
+
+typedef struct {
+	atomic_flag held;
+} lb_lock_t;
+
+static inline int lb_lock_init(lb_lock_t *l)
+{
+	atomic_flag_clear(&l->held);
+	return 0;
+}
+static inline void lb_lock_fini(lb_lock_t *l)
+{
+	(void)l;
+}
+static inline void lb_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+static inline void lb_lock(lb_lock_t *l)
+{
+	while (atomic_flag_test_and_set_explicit(&l->held, memory_order_acquire))
+		lb_cpu_relax();
+}
+static inline void lb_unlock(lb_lock_t *l)
+{
+	atomic_flag_clear_explicit(&l->held, memory_order_release);
+}
+
+#else /* hosted */
+#include <pthread.h>
+#include <sched.h>
+
+typedef pthread_mutex_t lb_lock_t;
+
+static inline int lb_lock_init(lb_lock_t *l)
+{
+	return pthread_mutex_init(l, NULL) ? -1 : 0;
+}
+static inline void lb_lock_fini(lb_lock_t *l)
+{
+	pthread_mutex_destroy(l);
+}
+static inline void lb_lock(lb_lock_t *l)
+{
+	pthread_mutex_lock(l);
+}
+static inline void lb_unlock(lb_lock_t *l)
+{
+	pthread_mutex_unlock(l);
+}
+static inline void lb_cpu_relax(void)
+{
+	sched_yield();
+}
+#endif
+
+#endif /* LB_PLATFORM_H */

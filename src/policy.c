@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Policies: when and how much unaccepted memory to accept.
+ *
+ *   eager  everything at set-up (and on a switch to eager).
+ *   unit   on demand: the smallest unaccepted block of at least one unit and
+ *          the request, so whole firmware units are accepted; the part not
+ *          handed out stays free and accepted (over-acceptance, few calls).
+ *   exact  on demand: split an unaccepted block down to the request and
+ *          accept only that (no over-acceptance, many small calls).
+ *   linux  as Linux 6.5+: unaccepted memory stays in max-order blocks; when
+ *          free accepted memory is below the promo watermark, blocks are
+ *          accepted one at a time until it is above, and freed to the tail.
+ *          With no watermarks yet (all zero), and whenever no accepted
+ *          block can serve a request, one block is accepted per shortfall.
+ *
+ * Allocations always take accepted memory first; only the allocator's slow
+ * path calls in here, with the lock held (it is dropped around accepts).
+ */
+#include "internal.h"
+
+#include <string.h>
+
+static const char *const policy_names[LB_POLICY_COUNT] = {
+	[LB_POLICY_EAGER] = "eager",
+	[LB_POLICY_UNIT] = "unit",
+	[LB_POLICY_EXACT] = "exact",
+	[LB_POLICY_LINUX] = "linux",
+};
+
+const char *lb_policy_name(enum lb_policy p)
+{
+	return (unsigned)p < LB_POLICY_COUNT ? policy_names[p] : "unknown";
+}
+
+int lb_policy_parse(const char *name)
+{
+	for (int p = 0; name && p < LB_POLICY_COUNT; p++)
+		if (!strcmp(name, policy_names[p]))
+			return p;
+	return LB_EINVAL;
+}
+
+static uint64_t isqrt(uint64_t x)
+{
+	uint64_t r = 0, bit = UINT64_C(1) << 62;
+
+	while (bit > x)
+		bit >>= 2;
+	while (bit) {
+		if (x >= r + bit) {
+			x -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+		bit >>= 2;
+	}
+	return r;
+}
+
+/*
+ * Linux's derivation (mm/page_alloc.c, init_per_zone_wmark_min and
+ * __setup_per_zone_wmarks) for one zone: min_free_kbytes = sqrt(16 * kB),
+ * clamped to [128, 262144]; the gaps between min, low, high and promo are
+ * max(min / 4, 0.1% of the zone) (watermark_scale_factor = 10).
+ */
+void lb_derive_watermarks(uint64_t managed_pages, struct lb_watermarks *w)
+{
+	uint64_t kb = managed_pages * (LB_PAGE_SIZE / 1024);
+	uint64_t min_kb = isqrt(kb * 16), gap;
+
+	if (min_kb < 128)
+		min_kb = 128;
+	if (min_kb > 262144)
+		min_kb = 262144;
+	w->min = min_kb / (LB_PAGE_SIZE / 1024);
+	gap = managed_pages * 10 / 10000;
+	if (gap < w->min / 4)
+		gap = w->min / 4;
+	w->low = w->min + gap;
+	w->high = w->low + gap;
+	w->promo = w->high + gap;
+}
+
+/* Accept one unaccepted block, largest first, and free it to the tail of
+ * the accepted lists. False when there was nothing to take. */
+static bool __accept_one(struct lb_zone *z)
+{
+	uint64_t idx;
+	unsigned order;
+
+	if (!__take_largest_unaccepted(z, &idx, &order))
+		return false;
+	if (__accept_blocks(z, idx, order, 1) == 0)
+		__free_block(z, idx, order, S_ACCEPTED, true);
+	return true; /* a failure quarantined it: progress all the same */
+}
+
+/* linux: top up free accepted memory to the promo watermark. */
+void __policy_top_up(struct lb_zone *z, unsigned order)
+{
+	(void)order; /* Linux sizes the top-up by the watermark alone */
+	while (z->wmark.promo && z->nr_free[S_ACCEPTED] < z->wmark.promo &&
+	       free_unaccepted_pages(z))
+		__accept_one(z);
+}
+
+/*
+ * Slow path of an allocation of 2^order pages that found no accepted block:
+ * accept per policy. Returns 0 with *idx the accepted block to hand out,
+ * LB_EAGAIN when memory was accepted into the free lists (retry the fast
+ * path), LB_ENOMEM when no unaccepted block can serve, or a backend error
+ * (the block was quarantined; retry with other memory).
+ */
+int __policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx)
+{
+	unsigned want = order, got;
+	uint64_t b;
+	int rc;
+
+	if (z->policy == LB_POLICY_LINUX || z->policy == LB_POLICY_EAGER)
+		return __accept_one(z) ? LB_EAGAIN : LB_ENOMEM;
+
+	if (z->policy == LB_POLICY_UNIT && z->unit_order > order)
+		want = z->unit_order;
+	if (!__take_free(z, S_UNACCEPTED, want, &b, &got)) {
+		/* Only fragments smaller than a unit are left: accept one whole. */
+		if (want == order || !__take_free(z, S_UNACCEPTED, order, &b, &got))
+			return LB_ENOMEM;
+		want = got;
+	}
+	__split(z, b, got, want, S_UNACCEPTED);
+	rc = __accept_blocks(z, b, want, 1);
+	if (rc)
+		return rc;
+	__split(z, b, want, order, S_ACCEPTED);
+	*idx = b;
+	return 0;
+}
+
+/*
+ * Accept up to max_pages of free unaccepted memory (0: all), max-order runs
+ * of up to 1 GiB per backend call first. Returns the pages accepted.
+ */
+int64_t __accept_some(struct lb_zone *z, uint64_t max_pages)
+{
+	uint64_t done = 0;
+
+	while (free_unaccepted_pages(z) && (!max_pages || done < max_pages)) {
+		uint64_t left = max_pages ? max_pages - done : UINT64_MAX, idx, first, n;
+		unsigned order;
+
+		if (left >= SECTION_PAGES && z->area[S_UNACCEPTED][LB_MAX_ORDER].head == LB_NIL &&
+		    (n = __take_pristine_run(z, left / SECTION_PAGES < ACCEPT_RUN_SECTIONS
+							? left / SECTION_PAGES
+							: ACCEPT_RUN_SECTIONS,
+						 &first))) {
+			idx = first * SECTION_PAGES;
+			order = LB_MAX_ORDER;
+		} else {
+			unsigned got;
+
+			if (!__take_largest_unaccepted(z, &idx, &got))
+				break;
+			order = got;
+			while (order && (UINT64_C(1) << order) > left)
+				order--;
+			__split(z, idx, got, order, S_UNACCEPTED);
+			n = 1;
+		}
+		if (__accept_blocks(z, idx, order, n) == 0) {
+			for (uint64_t i = 0; i < n; i++)
+				__free_block(z, idx + (i << order), order, S_ACCEPTED, true);
+			done += n << order;
+		}
+	}
+	return (int64_t)done;
+}

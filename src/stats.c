@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/* Statistics, the /proc/meminfo-style dump and the page-state query. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void lb_zone_stats(struct lb_zone *z, struct lb_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	if (!z || z->magic != LB_ZONE_MAGIC)
+		return;
+	lb_lock(&z->lock);
+	st->span_pages = z->span_pages;
+	st->managed_pages = z->managed_pages;
+	st->reserved_pages = z->span_pages - z->managed_pages;
+	for (unsigned s = 0; s < 2; s++)
+		for (unsigned o = 0; o < NR_ORDERS; o++)
+			st->free_blocks[s][o] = z->area[s][o].nr;
+	st->free_blocks[S_UNACCEPTED][LB_MAX_ORDER] += z->nr_pristine;
+	st->free_accepted_pages = z->nr_free[S_ACCEPTED];
+	st->free_unaccepted_pages = free_unaccepted_pages(z);
+	st->allocated_pages = z->nr_alloc;
+	st->in_flight_pages = z->nr_inflight;
+	st->quarantined_pages = z->nr_quarantine;
+	st->accept_calls = z->accept_calls;
+	st->accepted_pages = z->accepted_pages;
+	st->setup_accepted_pages = z->setup_accepted_pages;
+	st->over_accepted_pages = z->over_accepted;
+	st->accept_failures = z->accept_failures;
+	st->allocs = z->allocs;
+	st->frees = z->frees;
+	st->alloc_failures = z->alloc_failures;
+	st->accept_waits = z->accept_waits;
+	lb_unlock(&z->lock);
+}
+
+int lb_zone_meminfo(struct lb_zone *z, char *buf, size_t len)
+{
+	struct lb_stats st;
+	const uint64_t kb = LB_PAGE_SIZE / 1024;
+	int n;
+
+	if (!z || z->magic != LB_ZONE_MAGIC || (!buf && len))
+		return LB_EINVAL;
+	lb_zone_stats(z, &st);
+	/* Like Linux, MemFree counts unaccepted memory: it is free, just not
+	 * usable without an accept. */
+	n = snprintf(buf, len,
+		     "MemTotal:       %10llu kB\n"
+		     "MemFree:        %10llu kB\n"
+		     "MemAccepted:    %10llu kB\n"
+		     "Unaccepted:     %10llu kB\n"
+		     "Allocated:      %10llu kB\n"
+		     "InFlight:       %10llu kB\n"
+		     "Quarantined:    %10llu kB\n"
+		     "OverAccepted:   %10llu kB\n"
+		     "AcceptCalls:    %10llu\n",
+		     (unsigned long long)(st.managed_pages * kb),
+		     (unsigned long long)((st.free_accepted_pages + st.free_unaccepted_pages) * kb),
+		     (unsigned long long)((st.managed_pages - st.free_unaccepted_pages -
+					   st.in_flight_pages - st.quarantined_pages) * kb),
+		     (unsigned long long)(st.free_unaccepted_pages * kb),
+		     (unsigned long long)(st.allocated_pages * kb),
+		     (unsigned long long)(st.in_flight_pages * kb),
+		     (unsigned long long)(st.quarantined_pages * kb),
+		     (unsigned long long)(st.over_accepted_pages * kb),
+		     (unsigned long long)st.accept_calls);
+	return n < 0 ? LB_EINVAL : n;
+}
+
+int lb_zone_page_state(struct lb_zone *z, uint64_t addr)
+{
+	uint64_t pfn = addr >> LB_PAGE_SHIFT, idx, head;
+	int state = LB_PAGE_RESERVED;
+
+	if (!z || z->magic != LB_ZONE_MAGIC)
+		return LB_EINVAL;
+	if (pfn < z->base_pfn || pfn - z->base_pfn >= z->span_pages)
+		return LB_ERANGE;
+	idx = pfn - z->base_pfn;
+	lb_lock(&z->lock);
+	if (bit_test(z->pristine, idx / SECTION_PAGES)) {
+		state = LB_PAGE_FREE_UNACCEPTED;
+	} else if (__find_block(z, idx, &head)) {
+		const struct lb_page *p = &z->pages[head];
+
+		switch (p->kind) {
+		case K_FREE:
+			state = p->state == S_ACCEPTED ? LB_PAGE_FREE_ACCEPTED
+						       : LB_PAGE_FREE_UNACCEPTED;
+			break;
+		case K_ALLOC:
+			state = LB_PAGE_ALLOCATED;
+			break;
+		case K_INFLIGHT:
+			state = LB_PAGE_IN_FLIGHT;
+			break;
+		default:
+			state = LB_PAGE_QUARANTINED;
+			break;
+		}
+	}
+	lb_unlock(&z->lock);
+	return state;
+}

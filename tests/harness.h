@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A minimal test harness. TEST(name) defines and registers a test; CHECK()
+ * records a failure and goes on, REQUIRE() records it and leaves the test.
+ * tests/main.c runs every registered test (or those whose names contain
+ * argv[1]) and ends with the line "N passed, M failed".
+ */
+#ifndef LB_TEST_HARNESS_H
+#define LB_TEST_HARNESS_H
+
+#include <stdio.h>
+
+typedef void (*lbt_fn)(void);
+void lbt_register(const char *name, lbt_fn fn);
+void lbt_fail(const char *file, int line, const char *expr);
+int lbt_failed(void); /* has the current test failed so far? */
+
+#define TEST(name)                                                        \
+	static void name(void);                                           \
+	__attribute__((constructor)) static void name##_register(void)   \
+	{                                                                 \
+		lbt_register(#name, name);                                \
+	}                                                                 \
+	static void name(void)
+
+#define CHECK(expr)                                                       \
+	do {                                                              \
+		if (!(expr))                                              \
+			lbt_fail(__FILE__, __LINE__, #expr);              \
+	} while (0)
+
+#define REQUIRE(expr)                                                     \
+	do {                                                              \
+		if (!(expr)) {                                            \
+			lbt_fail(__FILE__, __LINE__, #expr);              \
+			return;                                           \
+		}                                                         \
+	} while (0)
+
+#define CHECK_EQ(a, b)                                                        \
+	do {                                                                  \
+		long long lbt_a_ = (long long)(a), lbt_b_ = (long long)(b);   \
+		if (lbt_a_ != lbt_b_) {                                       \
+			char lbt_m_[256];                                     \
+			snprintf(lbt_m_, sizeof lbt_m_, "%s == %s (%lld != %lld)", \
+				 #a, #b, lbt_a_, lbt_b_);                     \
+			lbt_fail(__FILE__, __LINE__, lbt_m_);                 \
+		}                                                             \
+	} while (0)
+
+#endif

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* Test runner: runs registered tests, prints "N passed, M failed". */
+#include "harness.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define LBT_MAX 512
+
+static struct {
+	const char *name;
+	lbt_fn fn;
+} tests[LBT_MAX];
+static int ntests;
+static int cur_failures;
+
+void lbt_register(const char *name, lbt_fn fn)
+{
+	if (ntests == LBT_MAX) {
+		fprintf(stderr, "harness: too many tests\n");
+		exit(2);
+	}
+	tests[ntests].name = name;
+	tests[ntests].fn = fn;
+	ntests++;
+}
+
+void lbt_fail(const char *file, int line, const char *expr)
+{
+	if (cur_failures++ < 5)
+		printf("    %s:%d: %s\n", file, line, expr);
+	fflush(stdout);
+}
+
+int lbt_failed(void)
+{
+	return cur_failures != 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	return strcmp(x, y);
+}
+
+int main(int argc, char **argv)
+{
+	const char *filter = argc > 1 ? argv[1] : NULL;
+	int passed = 0, failed = 0;
+
+	/* Constructors run in link order; sort for a stable report. */
+	qsort(tests, (size_t)ntests, sizeof tests[0], by_name);
+	for (int i = 0; i < ntests; i++) {
+		if (filter && !strstr(tests[i].name, filter))
+			continue;
+		cur_failures = 0;
+		tests[i].fn();
+		if (cur_failures) {
+			printf("FAIL %s\n", tests[i].name);
+			failed++;
+		} else {
+			printf("ok   %s\n", tests[i].name);
+			passed++;
+		}
+		fflush(stdout);
+	}
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Run each test binary given, then print the total "N passed, M failed".
+# Exits non-zero if any test failed or any binary did not finish.
+passed=0 failed=0 status=0
+for bin in "$@"; do
+	echo "== $bin"
+	log=$(mktemp)
+	"$bin" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+	rm -f "$log"
+	if [ -z "$line" ]; then
+		echo "$bin: did not finish"
+		failed=$((failed + 1))
+		status=1
+		continue
+	fi
+	p=${line%% passed*}
+	f=${line#*passed, }
+	f=${f%% failed*}
+	passed=$((passed + p))
+	failed=$((failed + f))
+	[ "$rc" -ne 0 ] && status=1
+done
+echo "$passed passed, $failed failed"
+exit $status
