@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+#include "fixture.h"
+
+#include "../src/internal.h" /* the zone lock, for the I6 probe */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int strict_accept(void *ctx, uint64_t addr, uint64_t size)
+{
+	struct strict_backend *sb = ctx;
+	uint64_t first = (addr - sb->base) >> LB_PAGE_SHIFT, n = size >> LB_PAGE_SHIFT;
+
+	__atomic_fetch_add(&sb->calls, 1, __ATOMIC_RELAXED);
+	if (!size || ((addr | size) & (LB_PAGE_SIZE - 1)) || addr < sb->base ||
+	    first + n > sb->npages) {
+		__atomic_fetch_add(&sb->bad_ranges, 1, __ATOMIC_RELAXED);
+		return LB_EINVAL;
+	}
+	if (sb->check_lock && sb->zone) {
+		/* I6: the zone lock must be free while we run. */
+		if (pthread_mutex_trylock(&sb->zone->lock) == 0)
+			pthread_mutex_unlock(&sb->zone->lock);
+		else
+			__atomic_fetch_add(&sb->lock_held, 1, __ATOMIC_RELAXED);
+	}
+	for (uint64_t i = first; i < first + n; i++) {
+		uint64_t bit = UINT64_C(1) << (i & 63);
+		uint64_t old = __atomic_fetch_or(&sb->accepted[i >> 6], bit, __ATOMIC_RELAXED);
+
+		if (old & bit)
+			__atomic_fetch_add(&sb->double_accepts, 1, __ATOMIC_RELAXED);
+	}
+	__atomic_fetch_add(&sb->pages, n, __ATOMIC_RELAXED);
+	if (sb->inner.ops)
+		return sb->inner.ops->accept(sb->inner.ctx, addr, size);
+	return 0;
+}
+
+static const struct lb_backend_ops strict_ops = {
+	.name = "strict",
+	.accept = strict_accept,
+	.release = NULL,
+};
+
+bool sb_all_accepted(const struct strict_backend *sb, uint64_t addr, uint64_t size)
+{
+	uint64_t first = (addr - sb->base) >> LB_PAGE_SHIFT, n = size >> LB_PAGE_SHIFT;
+
+	for (uint64_t i = first; i < first + n; i++)
+		if (!(__atomic_load_n(&sb->accepted[i >> 6], __ATOMIC_RELAXED) >> (i & 63) & 1))
+			return false;
+	return true;
+}
+
+int fx_init_with(struct fx *f, const struct lb_range *ranges, size_t n, enum lb_policy policy,
+		 uint64_t unit, unsigned flags, struct lb_backend inner)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	size_t size;
+	int rc;
+
+	memset(f, 0, sizeof *f);
+	for (size_t i = 0; i < n; i++) {
+		if (ranges[i].start < lo)
+			lo = ranges[i].start;
+		if (ranges[i].start + ranges[i].size > hi)
+			hi = ranges[i].start + ranges[i].size;
+	}
+	f->sb.base = lo & ~(LB_PAGE_SIZE - 1);
+	f->sb.npages = n ? (hi - f->sb.base) >> LB_PAGE_SHIFT : 0;
+	f->sb.accepted = calloc(LB_WORDS(f->sb.npages) + 1, sizeof(uint64_t));
+	f->sb.check_lock = true;
+	f->sb.inner = inner;
+	/* Firmware-accepted memory is accepted from the start. */
+	for (size_t i = 0; i < n; i++)
+		if (ranges[i].type == LB_MEM_ACCEPTED)
+			for (uint64_t a = ranges[i].start; a < ranges[i].start + ranges[i].size;
+			     a += LB_PAGE_SIZE) {
+				uint64_t p = (a - f->sb.base) >> LB_PAGE_SHIFT;
+
+				f->sb.accepted[p >> 6] |= UINT64_C(1) << (p & 63);
+			}
+
+	f->cfg.ranges = ranges;
+	f->cfg.nranges = n;
+	f->cfg.unit = unit;
+	f->cfg.policy = policy;
+	f->cfg.backend.ops = &strict_ops;
+	f->cfg.backend.ctx = &f->sb;
+	f->cfg.flags = flags | LB_CFG_SHADOW;
+	rc = lb_zone_meta_size(&f->cfg, &size);
+	if (rc)
+		return rc;
+	f->meta = aligned_alloc(64, (size + 63) & ~(size_t)63);
+	memset(f->meta, 0xa5, size); /* the zone must not rely on zeroed metadata */
+	/* The I6 probe needs the zone before init returns: point it at the
+	 * buffer, where lb_zone_init() puts the zone. */
+	f->sb.zone = f->meta;
+	rc = lb_zone_init(&f->z, f->meta, size, &f->cfg);
+	if (rc)
+		f->sb.zone = NULL;
+	return rc;
+}
+
+int fx_init(struct fx *f, const struct lb_range *ranges, size_t n, enum lb_policy policy)
+{
+	struct lb_backend none = { 0 };
+
+	return fx_init_with(f, ranges, n, policy, 0, 0, none);
+}
+
+void fx_fini(struct fx *f)
+{
+	if (f->z)
+		lb_zone_fini(f->z);
+	free(f->meta);
+	free(f->sb.accepted);
+	memset(f, 0, sizeof *f);
+}
+
+bool fx_ok(struct fx *f)
+{
+	char msg[256];
+	int rc = lb_zone_check(f->z, msg, sizeof msg);
+
+	if (rc) {
+		printf("    check: %s\n", msg);
+		return false;
+	}
+	if (f->sb.double_accepts || f->sb.lock_held || f->sb.bad_ranges) {
+		printf("    strict backend: %llu double accepts, %llu calls under the lock, "
+		       "%llu bad ranges\n",
+		       (unsigned long long)f->sb.double_accepts,
+		       (unsigned long long)f->sb.lock_held, (unsigned long long)f->sb.bad_ranges);
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Test fixture: a zone over a memory map with malloc'd metadata and the
+ * "strict" test backend, which keeps its own record of accepted pages
+ * (independent of the zone's shadow) and counts every rule broken:
+ * a page accepted twice (I2), a call made while the zone lock is held
+ * (I6, single-threaded fixtures only), a misaligned or empty range.
+ */
+#ifndef LB_TEST_FIXTURE_H
+#define LB_TEST_FIXTURE_H
+
+#include "lazybuddy.h"
+#include "lazybuddy_backends.h"
+
+#include <stdbool.h>
+
+#define MiB (UINT64_C(1) << 20)
+#define GiB (UINT64_C(1) << 30)
+#define KiB (UINT64_C(1) << 10)
+
+struct strict_backend {
+	uint64_t base, npages;   /* physical span it records */
+	uint64_t *accepted;      /* one bit per page (atomic updates) */
+	struct lb_zone *zone;    /* checked for I6 when check_lock */
+	bool check_lock;
+	struct lb_backend inner; /* called after the checks (optional) */
+	uint64_t calls, pages, double_accepts, lock_held, bad_ranges, releases;
+};
+
+struct fx {
+	struct lb_zone *z;
+	void *meta;
+	struct strict_backend sb;
+	struct lb_config cfg;
+};
+
+/* Set up a zone over ranges with policy and unit (0: default), the strict
+ * backend wrapping inner (ops NULL: none) and the given LB_CFG_* flags
+ * (LB_CFG_SHADOW is always added). Returns the lb_zone_init() result. */
+int fx_init_with(struct fx *f, const struct lb_range *ranges, size_t n, enum lb_policy policy,
+		 uint64_t unit, unsigned flags, struct lb_backend inner);
+int fx_init(struct fx *f, const struct lb_range *ranges, size_t n, enum lb_policy policy);
+void fx_fini(struct fx *f);
+
+/* lb_zone_check() == 0 and the strict backend saw no broken rule; prints
+ * the reason otherwise. */
+bool fx_ok(struct fx *f);
+
+/* Does the strict backend's record say every page of [addr, +size) is accepted? */
+bool sb_all_accepted(const struct strict_backend *sb, uint64_t addr, uint64_t size);
+
+/* A deterministic PRNG (splitmix64) for the tests. */
+static inline uint64_t fx_rand(uint64_t *s)
+{
+	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+#endif
