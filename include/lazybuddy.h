@@ -157,11 +157,11 @@ int lb_free(struct lb_zone *z, uint64_t addr, unsigned order);
 /* Switch policy at run time. Switching to eager accepts all free
  * unaccepted memory before returning. */
 int lb_zone_set_policy(struct lb_zone *z, enum lb_policy p);
-enum lb_policy lb_zone_policy(const struct lb_zone *z);
+enum lb_policy lb_zone_policy(struct lb_zone *z);
 
 /* Override the watermarks (pages); all zero means "not set yet". */
 int lb_zone_set_watermarks(struct lb_zone *z, const struct lb_watermarks *w);
-void lb_zone_watermarks(const struct lb_zone *z, struct lb_watermarks *w);
+void lb_zone_watermarks(struct lb_zone *z, struct lb_watermarks *w);
 
 /* Accept up to max_bytes of free unaccepted memory now (0: all of it).
  * Returns bytes accepted (>= 0) or an error. */

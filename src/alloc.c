@@ -147,9 +147,14 @@ int lb_zone_set_policy(struct lb_zone *z, enum lb_policy p)
 	return 0;
 }
 
-enum lb_policy lb_zone_policy(const struct lb_zone *z)
+enum lb_policy lb_zone_policy(struct lb_zone *z)
 {
-	return z->policy;
+	enum lb_policy p;
+
+	lb_lock(&z->lock);
+	p = z->policy;
+	lb_unlock(&z->lock);
+	return p;
 }
 
 int lb_zone_set_watermarks(struct lb_zone *z, const struct lb_watermarks *w)
@@ -162,9 +167,11 @@ int lb_zone_set_watermarks(struct lb_zone *z, const struct lb_watermarks *w)
 	return 0;
 }
 
-void lb_zone_watermarks(const struct lb_zone *z, struct lb_watermarks *w)
+void lb_zone_watermarks(struct lb_zone *z, struct lb_watermarks *w)
 {
+	lb_lock(&z->lock);
 	*w = z->wmark;
+	lb_unlock(&z->lock);
 }
 
 int64_t lb_zone_accept(struct lb_zone *z, uint64_t max_bytes)
