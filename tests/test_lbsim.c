@@ -1,0 +1,726 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests of lbsim: option parsing, the histogram, workloads, JSON, results. */
+#include "harness.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../tools/lbsim/cli.h"
+#include "../tools/lbsim/hist.h"
+#include "../tools/lbsim/output.h"
+#include "../tools/lbsim/sim.h"
+#include "../tools/lbsim/workload.h"
+
+/* ------------------------------------------------------------ sizes */
+
+TEST(lbsim_parse_size_good)
+{
+	static const struct {
+		const char *s;
+		uint64_t v;
+	} ok[] = {
+		{"0", 0},
+		{"4096", 4096},
+		{"4K", 4096},
+		{"4k", 4096},
+		{"640KiB", 640u * 1024u},
+		{"2M", UINT64_C(2) << 20},
+		{"2MB", UINT64_C(2) << 20},
+		{"16G", UINT64_C(16) << 30},
+		{"16g", UINT64_C(16) << 30},
+		{"1T", UINT64_C(1) << 40},
+		{"16777215T", UINT64_C(16777215) << 40},
+		{"18446744073709551615", UINT64_MAX},
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		uint64_t v = 1;
+		CHECK_EQ(lbs_parse_size(ok[i].s, &v), 0);
+		CHECK(v == ok[i].v);
+	}
+}
+
+TEST(lbsim_parse_size_bad)
+{
+	static const char *const bad[] = {
+		"", "G", "-1", "+1", " 1", "1 ", "1 G", "1.5G", "1X", "1Gx", "16GiBx", "1Gi",
+		"1iB", "0x10", "18446744073709551616", "99999999999999999999",
+		"16777216T", /* 2^64 */
+		"17179869184G",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		uint64_t v = 7;
+		if (lbs_parse_size(bad[i], &v) != -1) {
+			char m[64];
+			snprintf(m, sizeof m, "accepted bad size '%s'", bad[i]);
+			lbt_fail(__FILE__, __LINE__, m);
+		}
+		CHECK_EQ(v, 7); /* untouched */
+	}
+	uint64_t v;
+	CHECK_EQ(lbs_parse_size(NULL, &v), -1);
+}
+
+TEST(lbsim_parse_u64)
+{
+	uint64_t v = 0;
+	CHECK_EQ(lbs_parse_u64("42", &v), 0);
+	CHECK_EQ(v, 42);
+	CHECK_EQ(lbs_parse_u64("0x1F", &v), 0);
+	CHECK_EQ(v, 31);
+	CHECK_EQ(lbs_parse_u64("18446744073709551615", &v), 0);
+	CHECK(v == UINT64_MAX);
+	CHECK_EQ(lbs_parse_u64("18446744073709551616", &v), -1);
+	CHECK_EQ(lbs_parse_u64("", &v), -1);
+	CHECK_EQ(lbs_parse_u64("0x", &v), -1);
+	CHECK_EQ(lbs_parse_u64("-3", &v), -1);
+	CHECK_EQ(lbs_parse_u64("12a", &v), -1);
+}
+
+/* ------------------------------------------------------------ options */
+
+static int parse_args(const char *const *args, size_t n, struct lbs_cli *cli, char *err,
+		      size_t errlen)
+{
+	char *argv[32];
+	argv[0] = (char *)(uintptr_t)"lbsim";
+	for (size_t i = 0; i < n && i < 30; i++)
+		argv[i + 1] = (char *)(uintptr_t)args[i];
+	argv[n + 1] = NULL;
+	FILE *f = fmemopen(err, errlen, "w");
+	int rc = lbs_cli_parse((int)n + 1, argv, cli, f);
+	fclose(f);
+	return rc;
+}
+
+TEST(lbsim_cli_defaults)
+{
+	struct lbs_cli cli;
+	char err[256] = "";
+	REQUIRE(parse_args(NULL, 0, &cli, err, sizeof err) == 0);
+	CHECK(cli.sim.memory_bytes == UINT64_C(16) << 30);
+	CHECK(cli.sim.pre_accepted_bytes == UINT64_C(4) << 30);
+	CHECK(cli.sim.unit_bytes == LB_UNIT_DEFAULT);
+	CHECK(strcmp(cli.sim.backend, "tdx") == 0);
+	CHECK_EQ(cli.sim.seed, 1);
+	CHECK_EQ(cli.npolicy, LB_POLICY_COUNT);
+	CHECK_EQ(cli.nworkload, LBS_WL_COUNT);
+	CHECK_EQ(cli.json, 0);
+	CHECK_EQ(cli.help, 0);
+}
+
+TEST(lbsim_cli_options)
+{
+	static const char *const a[] = {
+		"--memory=256M", "--unit", "4K", "--policy", "exact,unit,exact", "--workload",
+		"churn,boot", "--backend", "snp", "--seed", "7", "--pre-accepted", "0", "--json",
+		"--ops", "1000",
+	};
+	struct lbs_cli cli;
+	char err[256] = "";
+	REQUIRE(parse_args(a, sizeof a / sizeof a[0], &cli, err, sizeof err) == 0);
+	CHECK(cli.sim.memory_bytes == UINT64_C(256) << 20);
+	CHECK_EQ(cli.sim.unit_bytes, 4096);
+	CHECK_EQ(cli.npolicy, 2);
+	CHECK_EQ(cli.policy[0], LB_POLICY_EXACT);
+	CHECK_EQ(cli.policy[1], LB_POLICY_UNIT);
+	CHECK_EQ(cli.nworkload, 2);
+	CHECK_EQ(cli.workload[0], LBS_WL_CHURN);
+	CHECK_EQ(cli.workload[1], LBS_WL_BOOT);
+	CHECK(strcmp(cli.sim.backend, "snp") == 0);
+	CHECK_EQ(cli.sim.seed, 7);
+	CHECK_EQ(cli.sim.pre_accepted_bytes, 0);
+	CHECK_EQ(cli.sim.churn_ops, 1000);
+	CHECK_EQ(cli.json, 1);
+
+	static const char *const b[] = {"--policy", "all", "--workload", "all", "--help"};
+	REQUIRE(parse_args(b, 5, &cli, err, sizeof err) == 0);
+	CHECK_EQ(cli.npolicy, LB_POLICY_COUNT);
+	CHECK_EQ(cli.nworkload, LBS_WL_COUNT);
+	CHECK_EQ(cli.help, 1);
+}
+
+TEST(lbsim_cli_bad)
+{
+	static const char *const bad[][2] = {
+		{"--memory", "lots"},  {"--memory", "1M"},      {"--memory", "5000"},
+		{"--memory", ""},      {"--unit", "3K"},        {"--unit", "8M"},
+		{"--unit", "2K"},      {"--unit", "0"},         {"--policy", "lazy"},
+		{"--policy", "exact,"}, {"--policy", ""},       {"--workload", "boot,x"},
+		{"--backend", "kvm"},  {"--seed", "-1"},        {"--seed", "x"},
+		{"--pre-accepted", "1000"}, {"--ops", "0"},     {"--frobnicate", "1"},
+		{"memory", "16G"},     {"--json=1", NULL},      {"--memory", NULL},
+		{"-m", "1G"},          {"--", NULL},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct lbs_cli cli;
+		char err[256] = "";
+		size_t n = bad[i][1] ? 2 : 1;
+		int rc = parse_args(bad[i], n, &cli, err, sizeof err);
+		if (rc != 2) {
+			char m[96];
+			snprintf(m, sizeof m, "'%s %s' not refused", bad[i][0],
+				 bad[i][1] ? bad[i][1] : "");
+			lbt_fail(__FILE__, __LINE__, m);
+		}
+		CHECK(strncmp(err, "lbsim: ", 7) == 0);
+		CHECK(strchr(err, '\n') != NULL);
+	}
+}
+
+/* ---------------------------------------------------------- histogram */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t nearest_rank(const uint64_t *sorted, size_t n, uint32_t ppm)
+{
+	uint64_t rank = ((uint64_t)n * ppm + 999999u) / 1000000u;
+	if (rank == 0)
+		rank = 1;
+	return sorted[rank - 1];
+}
+
+static int close_enough(uint64_t got, uint64_t want)
+{
+	uint64_t d = got > want ? got - want : want - got;
+	return want < LBS_HIST_EXACT ? d == 0 : d * 32u <= want; /* 1/32 < 4% */
+}
+
+TEST(lbsim_hist_buckets)
+{
+	uint64_t prev_hi = 0;
+	for (unsigned b = 0; b < LBS_HIST_BUCKETS; b++) {
+		uint64_t lo, hi;
+		lbs_hist_bucket_range(b, &lo, &hi);
+		CHECK(lo <= hi);
+		if (b)
+			CHECK(lo == prev_hi + 1u); /* contiguous, no gaps */
+		CHECK_EQ(lbs_hist_bucket_of(lo), b);
+		CHECK_EQ(lbs_hist_bucket_of(hi), b);
+		if (lo >= LBS_HIST_EXACT)
+			CHECK((hi - lo + 1u) * 32u <= lo); /* width <= 1/32 of the value */
+		prev_hi = hi;
+		if (lbt_failed())
+			return;
+	}
+	CHECK(prev_hi == UINT64_MAX);
+}
+
+TEST(lbsim_hist_percentiles)
+{
+	struct lbs_hist h;
+	struct lbs_rng r;
+	enum { N = 20011 };
+	uint64_t *v = malloc(N * sizeof *v);
+	REQUIRE(v);
+	static const uint32_t q[] = {1, 100000, 500000, 900000, 990000, 999000, 999999};
+
+	for (int trial = 0; trial < 4; trial++) {
+		lbs_hist_init(&h);
+		lbs_rng_seed(&r, (uint64_t)trial);
+		for (size_t i = 0; i < N; i++) {
+			/* Mostly zero (allocations that accepted nothing), log-spread rest. */
+			uint64_t x = lbs_rng_next(&r);
+			if (trial > 0 && (x & 3u) != 0)
+				v[i] = 0;
+			else
+				v[i] = (x >> 8) >> lbs_rng_below(&r, trial == 3 ? 56 : 40);
+			lbs_hist_record(&h, v[i]);
+		}
+		qsort(v, N, sizeof *v, cmp_u64);
+		CHECK_EQ(lbs_hist_count(&h), N);
+		CHECK(lbs_hist_max(&h) == v[N - 1]);
+		CHECK(lbs_hist_percentile(&h, 1000000u) == v[N - 1]);
+		CHECK(lbs_hist_percentile(&h, 0) == v[0]);
+		for (size_t k = 0; k < sizeof q / sizeof q[0]; k++) {
+			uint64_t want = nearest_rank(v, N, q[k]), got = lbs_hist_percentile(&h, q[k]);
+			if (!close_enough(got, want)) {
+				char m[128];
+				snprintf(m, sizeof m, "trial %d ppm %u: got %llu want %llu", trial,
+					 (unsigned)q[k], (unsigned long long)got,
+					 (unsigned long long)want);
+				lbt_fail(__FILE__, __LINE__, m);
+			}
+		}
+	}
+	free(v);
+}
+
+TEST(lbsim_hist_exact_small)
+{
+	struct lbs_hist h;
+	lbs_hist_init(&h);
+	CHECK_EQ(lbs_hist_percentile(&h, 500000u), 0);
+	CHECK_EQ(lbs_hist_max(&h), 0);
+	for (int i = 0; i < 98; i++)
+		lbs_hist_record(&h, 0);
+	lbs_hist_record(&h, 63);
+	lbs_hist_record(&h, 1000000);
+	CHECK_EQ(lbs_hist_percentile(&h, 500000u), 0);  /* zeros are exact */
+	CHECK_EQ(lbs_hist_percentile(&h, 980000u), 0);
+	CHECK_EQ(lbs_hist_percentile(&h, 990000u), 63); /* exact below 64 */
+	CHECK_EQ(lbs_hist_percentile(&h, 999000u), 1000000); /* one value: exact */
+	CHECK_EQ(lbs_hist_max(&h), 1000000);
+	for (int i = 0; i < 100; i++)
+		lbs_hist_record(&h, 12200); /* a bucket of one distinct value is exact */
+	CHECK_EQ(lbs_hist_percentile(&h, 990000u), 12200);
+}
+
+/* ---------------------------------------------------------------- PRNG */
+
+TEST(lbsim_rng)
+{
+	uint64_t st = 0;
+	/* Reference outputs of splitmix64 from state 0. */
+	CHECK(lbs_splitmix64(&st) == UINT64_C(0xe220a8397b1dcdaf));
+	CHECK(lbs_splitmix64(&st) == UINT64_C(0x6e789e6aa1b965f4));
+	struct lbs_rng a, b;
+	lbs_rng_seed(&a, 99);
+	lbs_rng_seed(&b, 99);
+	for (int i = 0; i < 1000; i++)
+		CHECK(lbs_rng_next(&a) == lbs_rng_next(&b));
+	for (int i = 0; i < 1000; i++)
+		CHECK(lbs_rng_below(&a, 7) < 7);
+	CHECK_EQ(lbs_workload_parse("boot"), LBS_WL_BOOT);
+	CHECK_EQ(lbs_workload_parse("fill"), LBS_WL_FILL);
+	CHECK_EQ(lbs_workload_parse("churn"), LBS_WL_CHURN);
+	CHECK_EQ(lbs_workload_parse("Churn"), -1);
+}
+
+/* ------------------------------------------------------------ the map */
+
+TEST(lbsim_memory_map)
+{
+	struct lbs_sim_config c;
+	struct lb_range r[LBS_MAX_RANGES];
+	size_t n;
+	lbs_sim_defaults(&c);
+	REQUIRE(lbs_sim_build_map(&c, r, LBS_MAX_RANGES, &n) == 0);
+	/* [0,640K) acc, hole, [1M,4G) acc, [4G,16G) unacc */
+	REQUIRE(n == 4);
+	CHECK(r[0].start == 0 && r[0].size == LBS_HOLE_START && r[0].type == LB_MEM_ACCEPTED);
+	CHECK(r[1].start == LBS_HOLE_START && r[1].type == LB_MEM_RESERVED);
+	CHECK(r[2].start == LBS_HOLE_END && r[2].start + r[2].size == UINT64_C(4) << 30);
+	CHECK(r[2].type == LB_MEM_ACCEPTED);
+	CHECK(r[3].start == UINT64_C(4) << 30 && r[3].size == UINT64_C(12) << 30);
+	CHECK(r[3].type == LB_MEM_UNACCEPTED);
+
+	c.memory_bytes = UINT64_C(256) << 20; /* smaller than pre-accepted: all accepted */
+	REQUIRE(lbs_sim_build_map(&c, r, LBS_MAX_RANGES, &n) == 0);
+	CHECK_EQ(n, 3);
+	CHECK(r[2].type == LB_MEM_ACCEPTED && r[2].start + r[2].size == c.memory_bytes);
+
+	c.pre_accepted_bytes = 0;
+	REQUIRE(lbs_sim_build_map(&c, r, LBS_MAX_RANGES, &n) == 0);
+	CHECK_EQ(n, 3);
+	CHECK(r[0].type == LB_MEM_UNACCEPTED && r[2].type == LB_MEM_UNACCEPTED);
+
+	c.memory_bytes = 4096 * 3;
+	CHECK_EQ(lbs_sim_build_map(&c, r, LBS_MAX_RANGES, &n), LB_EINVAL);
+}
+
+/* ---------------------------------------------------------------- runs */
+
+/* A small guest: 256 MiB, 64 MiB accepted by firmware, the rest unit-aligned. */
+static void small_config(struct lbs_sim_config *c)
+{
+	lbs_sim_defaults(c);
+	c->memory_bytes = UINT64_C(256) << 20;
+	c->pre_accepted_bytes = UINT64_C(64) << 20;
+	c->churn_ops = 20000;
+}
+
+static int same_result(const struct lbs_result *a, const struct lbs_result *b)
+{
+#define SAME(f) (a->f == b->f)
+	return SAME(memory_bytes) && SAME(managed_bytes) && SAME(unit_bytes) && SAME(seed) &&
+	       SAME(accept_calls) && SAME(arch_calls) && SAME(accepted_bytes) &&
+	       SAME(setup_accepted_bytes) && SAME(over_accepted_bytes) &&
+	       SAME(unaccepted_bytes_end) && SAME(allocated_bytes_end) &&
+	       SAME(setup_virtual_ns) && SAME(virtual_time_ns) && SAME(lat_p50) &&
+	       SAME(lat_p99) && SAME(lat_p999) && SAME(lat_max) && SAME(allocations) &&
+	       SAME(alloc_failures) && SAME(frees) && SAME(ops) &&
+	       strcmp(a->policy, b->policy) == 0 && strcmp(a->workload, b->workload) == 0 &&
+	       strcmp(a->backend, b->backend) == 0 && strcmp(a->check, b->check) == 0;
+#undef SAME
+}
+
+TEST(lbsim_deterministic)
+{
+	struct lbs_sim_config c;
+	struct lbs_result a, b;
+	small_config(&c);
+	c.memory_bytes = UINT64_C(64) << 20;
+	c.pre_accepted_bytes = UINT64_C(16) << 20;
+	c.churn_ops = 5000;
+	for (int p = 0; p < LB_POLICY_COUNT; p++) {
+		for (int w = 0; w < LBS_WL_COUNT; w++) {
+			REQUIRE(lbs_sim_run(&c, (enum lb_policy)p, (enum lbs_workload)w, &a) == 0);
+			REQUIRE(lbs_sim_run(&c, (enum lb_policy)p, (enum lbs_workload)w, &b) == 0);
+			CHECK(same_result(&a, &b));
+		}
+	}
+	/* Another seed draws another churn. */
+	REQUIRE(lbs_sim_run(&c, LB_POLICY_EXACT, LBS_WL_CHURN, &a) == 0);
+	c.seed = 2;
+	REQUIRE(lbs_sim_run(&c, LB_POLICY_EXACT, LBS_WL_CHURN, &b) == 0);
+	CHECK_EQ(b.seed, 2);
+	CHECK(a.frees != b.frees || a.allocations != b.allocations ||
+	      a.accept_calls != b.accept_calls || a.lat_p99 != b.lat_p99 ||
+	      a.virtual_time_ns != b.virtual_time_ns);
+}
+
+TEST(lbsim_setup_errors)
+{
+	struct lbs_sim_config c;
+	struct lbs_result r;
+	small_config(&c);
+	c.unit_bytes = 3 * 4096;
+	CHECK(lbs_sim_run(&c, LB_POLICY_EXACT, LBS_WL_BOOT, &r) < 0);
+	small_config(&c);
+	snprintf(c.backend, sizeof c.backend, "%s", "kvm");
+	CHECK(lbs_sim_run(&c, LB_POLICY_EXACT, LBS_WL_BOOT, &r) < 0);
+	small_config(&c);
+	c.memory_bytes = 4096;
+	CHECK(lbs_sim_run(&c, LB_POLICY_EXACT, LBS_WL_BOOT, &r) < 0);
+	small_config(&c);
+	CHECK(lbs_sim_run(&c, LB_POLICY_COUNT, LBS_WL_BOOT, &r) < 0);
+	CHECK(lbs_sim_run(&c, LB_POLICY_EXACT, LBS_WL_COUNT, &r) < 0);
+}
+
+static int is_ok(const struct lbs_result *r)
+{
+	return strcmp(r->check, "ok") == 0;
+}
+
+TEST(lbsim_small_guest_all)
+{
+	struct lbs_sim_config c;
+	struct lbs_result res[LB_POLICY_COUNT][LBS_WL_COUNT];
+	small_config(&c);
+	const uint64_t unaccepted = c.memory_bytes - c.pre_accepted_bytes;
+	const uint64_t managed = c.memory_bytes - (LBS_HOLE_END - LBS_HOLE_START);
+
+	for (int p = 0; p < LB_POLICY_COUNT; p++) {
+		for (int w = 0; w < LBS_WL_COUNT; w++) {
+			struct lbs_result *r = &res[p][w];
+			REQUIRE(lbs_sim_run(&c, (enum lb_policy)p, (enum lbs_workload)w, r) == 0);
+			if (!is_ok(r)) {
+				char m[LBS_CHECK_MAX + 64];
+				snprintf(m, sizeof m, "%s/%s: check: %s", r->policy, r->workload,
+					 r->check);
+				lbt_fail(__FILE__, __LINE__, m);
+			}
+			CHECK(r->memory_bytes == c.memory_bytes);
+			CHECK(r->managed_bytes == managed);
+			CHECK(r->unit_bytes == LB_UNIT_DEFAULT);
+			CHECK(r->lat_p50 <= r->lat_p99 && r->lat_p99 <= r->lat_p999 &&
+			      r->lat_p999 <= r->lat_max);
+			CHECK(r->virtual_time_ns >= r->setup_virtual_ns);
+			CHECK(r->accepted_bytes <= unaccepted);
+			CHECK(r->setup_accepted_bytes <= r->accepted_bytes);
+			CHECK(r->over_accepted_bytes <= r->accepted_bytes);
+			/* Conservation: no release, no failure here, so every unaccepted
+			 * page of the map is either still unaccepted or was accepted once. */
+			CHECK(r->unaccepted_bytes_end + r->accepted_bytes == unaccepted);
+			CHECK(r->allocations > 0);
+			CHECK(r->alloc_failures <= r->allocations);
+			if (r->accepted_bytes > 0)
+				CHECK(r->accept_calls > 0);
+		}
+	}
+
+	/* eager: everything is accepted at set-up, so allocations never wait. */
+	for (int w = 0; w < LBS_WL_COUNT; w++) {
+		const struct lbs_result *r = &res[LB_POLICY_EAGER][w];
+		CHECK(r->setup_accepted_bytes == unaccepted);
+		CHECK(r->accepted_bytes == unaccepted);
+		CHECK_EQ(r->unaccepted_bytes_end, 0);
+		CHECK(r->setup_virtual_ns > 0);
+		CHECK(r->virtual_time_ns == r->setup_virtual_ns);
+		CHECK_EQ(r->lat_max, 0);
+	}
+	/* On-demand policies accept nothing at set-up (the map is unit-aligned). */
+	for (int w = 0; w < LBS_WL_COUNT; w++) {
+		CHECK_EQ(res[LB_POLICY_UNIT][w].setup_accepted_bytes, 0);
+		CHECK_EQ(res[LB_POLICY_EXACT][w].setup_accepted_bytes, 0);
+	}
+
+	/* fill: the eatmemory test must reach 90% of memory under every policy. */
+	for (int p = 0; p < LB_POLICY_COUNT; p++) {
+		const struct lbs_result *r = &res[p][LBS_WL_FILL];
+		CHECK_EQ(r->alloc_failures, 0);
+		CHECK(r->allocated_bytes_end >= managed / 10u * 9u);
+		/* 90% of memory > pre-accepted: fill must accept something */
+		if (p != LB_POLICY_EAGER)
+			CHECK(r->accepted_bytes > 0);
+	}
+	/* exact never over-accepts in fill; unit needs no more calls than exact. */
+	CHECK_EQ(res[LB_POLICY_EXACT][LBS_WL_FILL].over_accepted_bytes, 0);
+	CHECK(res[LB_POLICY_UNIT][LBS_WL_FILL].accept_calls <=
+	      res[LB_POLICY_EXACT][LBS_WL_FILL].accept_calls);
+	/* exact accepts only what it hands out: never more than fill holds. */
+	CHECK(res[LB_POLICY_EXACT][LBS_WL_FILL].accepted_bytes <=
+	      res[LB_POLICY_EXACT][LBS_WL_FILL].allocated_bytes_end);
+}
+
+TEST(lbsim_null_backend)
+{
+	struct lbs_sim_config c;
+	struct lbs_result r;
+	small_config(&c);
+	snprintf(c.backend, sizeof c.backend, "%s", "null");
+	REQUIRE(lbs_sim_run(&c, LB_POLICY_UNIT, LBS_WL_FILL, &r) == 0);
+	CHECK(is_ok(&r));
+	CHECK_EQ(r.virtual_time_ns, 0);
+	CHECK_EQ(r.lat_max, 0);
+	CHECK(r.accept_calls > 0);
+	CHECK(strcmp(r.backend, "null") == 0);
+}
+
+/* --------------------------------------------------------------- JSON */
+
+/* A strict little JSON validator (RFC 8259 grammar). */
+static void jws(const char **p)
+{
+	while (**p == ' ' || **p == '\t' || **p == '\n' || **p == '\r')
+		(*p)++;
+}
+
+static int jstring(const char **p)
+{
+	const char *s = *p;
+	if (*s++ != '"')
+		return -1;
+	for (;;) {
+		unsigned char ch = (unsigned char)*s++;
+		if (ch == '"')
+			break;
+		if (ch < 0x20)
+			return -1;
+		if (ch == '\\') {
+			char e = *s++;
+			if (e == 'u') {
+				for (int i = 0; i < 4; i++, s++)
+					if (!strchr("0123456789abcdefABCDEF", *s) || !*s)
+						return -1;
+			} else if (!strchr("\"\\/bfnrt", e) || !e) {
+				return -1;
+			}
+		}
+	}
+	*p = s;
+	return 0;
+}
+
+static int jnumber(const char **p)
+{
+	const char *s = *p;
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		while (*s >= '0' && *s <= '9')
+			s++;
+	else
+		return -1;
+	if (*s == '.') {
+		s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return -1;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return -1;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	*p = s;
+	return 0;
+}
+
+static int jvalue(const char **p, int depth);
+
+static int jcontainer(const char **p, int depth, char open, char close)
+{
+	if (**p != open || depth > 16)
+		return -1;
+	(*p)++;
+	jws(p);
+	if (**p == close) {
+		(*p)++;
+		return 0;
+	}
+	for (;;) {
+		jws(p);
+		if (open == '{') {
+			if (jstring(p))
+				return -1;
+			jws(p);
+			if (*(*p)++ != ':')
+				return -1;
+		}
+		if (jvalue(p, depth + 1))
+			return -1;
+		jws(p);
+		if (**p == ',') {
+			(*p)++;
+			continue;
+		}
+		if (**p == close) {
+			(*p)++;
+			return 0;
+		}
+		return -1;
+	}
+}
+
+static int jvalue(const char **p, int depth)
+{
+	jws(p);
+	switch (**p) {
+	case '{': return jcontainer(p, depth, '{', '}');
+	case '[': return jcontainer(p, depth, '[', ']');
+	case '"': return jstring(p);
+	case 't': return strncmp(*p, "true", 4) ? -1 : (*p += 4, 0);
+	case 'f': return strncmp(*p, "false", 5) ? -1 : (*p += 5, 0);
+	case 'n': return strncmp(*p, "null", 4) ? -1 : (*p += 4, 0);
+	default: return jnumber(p);
+	}
+}
+
+static int json_valid(const char *s)
+{
+	if (jvalue(&s, 0))
+		return 0;
+	jws(&s);
+	return *s == '\0';
+}
+
+static size_t count_str(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+TEST(lbsim_json_validator_self_test)
+{
+	CHECK(json_valid("[]"));
+	CHECK(json_valid("[{\"a\": 1, \"b\": {\"c\": -0.5e3}, \"d\": \"x\\u00e9\\n\"}]"));
+	CHECK(!json_valid("[{\"a\": 1,}]"));
+	CHECK(!json_valid("[{\"a\" 1}]"));
+	CHECK(!json_valid("[\"a\nb\"]"));
+	CHECK(!json_valid("[01]"));
+	CHECK(!json_valid("[1] x"));
+	CHECK(!json_valid("[\"\\x\"]"));
+}
+
+TEST(lbsim_json_string_escapes)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	REQUIRE(f);
+	lbs_json_string(f, "I5: \"a\"\\b\n\t\x01\x7f µ");
+	fclose(f);
+	CHECK(strcmp(buf, "\"I5: \\\"a\\\"\\\\b\\n\\t\\u0001\\u007f µ\"") == 0);
+	CHECK(json_valid(buf));
+	free(buf);
+}
+
+TEST(lbsim_json_output)
+{
+	static const char *const keys[] = {
+		"policy", "workload", "memory_bytes", "accept_calls", "accepted_bytes",
+		"over_accepted_bytes", "unaccepted_bytes_end", "init_ns", "virtual_time_ns",
+		"alloc_latency_ns", "p50", "p99", "p999", "max", "alloc_failures", "check",
+		"unit_bytes", "backend", "seed", "setup_virtual_ns", "allocations",
+	};
+	struct lbs_sim_config c;
+	struct lbs_result r[3];
+	small_config(&c);
+	c.memory_bytes = UINT64_C(32) << 20;
+	c.pre_accepted_bytes = UINT64_C(8) << 20;
+	c.churn_ops = 2000;
+	REQUIRE(lbs_sim_run(&c, LB_POLICY_EXACT, LBS_WL_BOOT, &r[0]) == 0);
+	REQUIRE(lbs_sim_run(&c, LB_POLICY_UNIT, LBS_WL_FILL, &r[1]) == 0);
+	r[2] = r[1];
+	/* A check message needing escapes must still give valid JSON. */
+	snprintf(r[2].check, sizeof r[2].check, "I5: \"quoted\" \\ and\nnewline");
+
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	REQUIRE(f);
+	lbs_print_json(f, r, 3);
+	fclose(f);
+	CHECK(json_valid(buf));
+	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+		char pat[64];
+		snprintf(pat, sizeof pat, "\"%s\":", keys[k]);
+		if (count_str(buf, pat) != 3) {
+			char m[96];
+			snprintf(m, sizeof m, "key %s: %zu times, want 3", keys[k],
+				 count_str(buf, pat));
+			lbt_fail(__FILE__, __LINE__, m);
+		}
+	}
+	CHECK(strstr(buf, "\"policy\": \"exact\"") != NULL);
+	CHECK(strstr(buf, "\"workload\": \"fill\"") != NULL);
+	CHECK(strstr(buf, "\"check\": \"ok\"") != NULL);
+	CHECK(strstr(buf, "\"alloc_latency_ns\": {\"p50\": ") != NULL);
+	free(buf);
+
+	/* An empty run is an empty array. */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	REQUIRE(f);
+	lbs_print_json(f, r, 0);
+	fclose(f);
+	CHECK(json_valid(buf));
+	free(buf);
+}
+
+TEST(lbsim_table_output)
+{
+	struct lbs_sim_config c;
+	struct lbs_result r[2];
+	small_config(&c);
+	c.memory_bytes = UINT64_C(32) << 20;
+	c.pre_accepted_bytes = UINT64_C(8) << 20;
+	c.churn_ops = 2000;
+	REQUIRE(lbs_sim_run(&c, LB_POLICY_EAGER, LBS_WL_CHURN, &r[0]) == 0);
+	REQUIRE(lbs_sim_run(&c, LB_POLICY_LINUX, LBS_WL_FILL, &r[1]) == 0);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	REQUIRE(f);
+	lbs_print_heading(f, &c);
+	lbs_print_table(f, r, 2);
+	lbs_print_legend(f);
+	fclose(f);
+	CHECK(strstr(buf, "32 MiB guest") != NULL);
+	CHECK(strstr(buf, "\neager  churn ") != NULL);
+	CHECK(strstr(buf, "\nlinux  fill ") != NULL);
+	CHECK(strstr(buf, "over-acc") != NULL);
+	/* Every row of the table is as wide as the header up to the check column. */
+	const char *h = strstr(buf, "policy");
+	REQUIRE(h);
+	size_t hw = (size_t)(strstr(h, "  check") - h);
+	const char *row = strstr(buf, "\neager");
+	REQUIRE(row);
+	row++;
+	CHECK(strstr(row, "  ok\n") != NULL && (size_t)(strstr(row, "  ok\n") - row) == hw);
+	free(buf);
+}

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+#include "cli.h"
+
+#include <string.h>
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int lbs_parse_size(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned shift = 0;
+
+	if (!s || !is_digit(*s))
+		return -1;
+	for (; is_digit(*s); s++) {
+		unsigned d = (unsigned)(*s - '0');
+		if (v > (UINT64_MAX - d) / 10u)
+			return -1;
+		v = v * 10u + d;
+	}
+	switch (*s) {
+	case '\0':
+		break;
+	case 'k': case 'K': shift = 10; break;
+	case 'm': case 'M': shift = 20; break;
+	case 'g': case 'G': shift = 30; break;
+	case 't': case 'T': shift = 40; break;
+	default:
+		return -1;
+	}
+	if (shift) {
+		s++;
+		if (strcmp(s, "iB") == 0 || strcmp(s, "B") == 0)
+			s += strlen(s);
+		if (*s)
+			return -1;
+		if (v > (UINT64_MAX >> shift))
+			return -1;
+		v <<= shift;
+	}
+	*out = v;
+	return 0;
+}
+
+int lbs_parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned base = 10;
+
+	if (!s || !*s)
+		return -1;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+		if (!*s)
+			return -1;
+	}
+	for (; *s; s++) {
+		unsigned d;
+		if (is_digit(*s))
+			d = (unsigned)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned)(*s - 'A' + 10);
+		else
+			return -1;
+		if (v > (UINT64_MAX - d) / base)
+			return -1;
+		v = v * base + d;
+	}
+	*out = v;
+	return 0;
+}
+
+void lbs_cli_usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s [options]\n"
+		"Run workloads against lazybuddy's acceptance policies on a modelled\n"
+		"confidential guest and compare them.\n"
+		"\n"
+		"  --memory SIZE        guest memory (default 16G); suffixes K M G T\n"
+		"  --pre-accepted SIZE  memory from address 0 accepted by firmware (default 4G)\n"
+		"  --unit SIZE          acceptance unit, a power of two in 4K..4M (default 2M)\n"
+		"  --policy LIST|all    policies, comma-separated (default all):",
+		prog);
+	for (int p = 0; p < LB_POLICY_COUNT; p++)
+		fprintf(f, " %s", lb_policy_name((enum lb_policy)p));
+	fprintf(f, "\n  --workload LIST|all  workloads, comma-separated (default all):");
+	for (int w = 0; w < LBS_WL_COUNT; w++)
+		fprintf(f, " %s", lbs_workload_name((enum lbs_workload)w));
+	fprintf(f,
+		"\n"
+		"  --backend NAME       tdx or snp (cost models in virtual time), or null\n"
+		"                       (free, no clock) (default tdx)\n"
+		"  --seed N             PRNG seed; results are deterministic for a seed (default 1)\n"
+		"  --ops N              churn operations (default about 1M for 16G, scaled down)\n"
+		"  --json               print a JSON array, one object per policy and workload\n"
+		"  --help               this text\n");
+}
+
+typedef int (*name_parser)(const char *);
+
+_Static_assert(LB_POLICY_COUNT <= 16 && LBS_WL_COUNT <= 16, "parse_list's seen[] is too small");
+
+static int parse_policy_name(const char *s)
+{
+	return lb_policy_parse(s);
+}
+
+/* Comma list of names, or "all". Fills out[] in order without repeats. */
+static int parse_list(const char *arg, const char *what, name_parser parse, int count,
+		      int *out, size_t *n, FILE *err)
+{
+	char buf[256];
+	int seen[16] = {0};
+
+	*n = 0;
+	if (strcmp(arg, "all") == 0) {
+		for (int i = 0; i < count; i++)
+			out[(*n)++] = i;
+		return 0;
+	}
+	if (strlen(arg) >= sizeof buf) {
+		fprintf(err, "lbsim: --%s list too long\n", what);
+		return 2;
+	}
+	memcpy(buf, arg, strlen(arg) + 1);
+	char *s = buf;
+	for (;;) {
+		char *comma = strchr(s, ',');
+		if (comma)
+			*comma = '\0';
+		int v = *s ? parse(s) : -1;
+		if (v < 0 || v >= count) {
+			fprintf(err, "lbsim: unknown %s '%s' (expected all or a comma list of:", what,
+				s);
+			for (int i = 0; i < count; i++)
+				fprintf(err, " %s",
+					parse == parse_policy_name ? lb_policy_name((enum lb_policy)i)
+								   : lbs_workload_name((enum lbs_workload)i));
+			fprintf(err, ")\n");
+			return 2;
+		}
+		if (!seen[v]) {
+			seen[v] = 1;
+			out[(*n)++] = v;
+		}
+		if (!comma)
+			break;
+		s = comma + 1;
+	}
+	return 0;
+}
+
+static int parse_size_opt(const char *opt, const char *val, uint64_t *out, FILE *err)
+{
+	if (lbs_parse_size(val, out) != 0) {
+		fprintf(err,
+			"lbsim: --%s: bad size '%s' (bytes, or a number with K, M, G or T)\n",
+			opt, val);
+		return 2;
+	}
+	return 0;
+}
+
+int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
+{
+	int pol[LB_POLICY_COUNT], wl[LBS_WL_COUNT];
+	size_t n;
+	int rc = 0;
+
+	memset(cli, 0, sizeof *cli);
+	lbs_sim_defaults(&cli->sim);
+	for (int i = 0; i < LB_POLICY_COUNT; i++)
+		cli->policy[cli->npolicy++] = (enum lb_policy)i;
+	for (int i = 0; i < LBS_WL_COUNT; i++)
+		cli->workload[cli->nworkload++] = (enum lbs_workload)i;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		char name[32];
+		const char *eq;
+
+		if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+			fprintf(err, "lbsim: unexpected argument '%s' (try --help)\n", a);
+			return 2;
+		}
+		a += 2;
+		eq = strchr(a, '=');
+		size_t len = eq ? (size_t)(eq - a) : strlen(a);
+		if (len >= sizeof name) {
+			fprintf(err, "lbsim: unknown option '%s' (try --help)\n", argv[i]);
+			return 2;
+		}
+		memcpy(name, a, len);
+		name[len] = '\0';
+
+		if (strcmp(name, "help") == 0 || strcmp(name, "json") == 0) {
+			if (eq) {
+				fprintf(err, "lbsim: --%s takes no value\n", name);
+				return 2;
+			}
+			if (name[0] == 'h')
+				cli->help = 1;
+			else
+				cli->json = 1;
+			continue;
+		}
+		static const char *const with_value[] = {
+			"memory", "pre-accepted", "unit", "policy", "workload", "backend", "seed", "ops",
+		};
+		int known = 0;
+		for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
+			known |= strcmp(name, with_value[k]) == 0;
+		if (!known) {
+			fprintf(err, "lbsim: unknown option '--%s' (try --help)\n", name);
+			return 2;
+		}
+		if (eq)
+			val = eq + 1;
+		else if (i + 1 < argc)
+			val = argv[++i];
+		else {
+			fprintf(err, "lbsim: --%s needs a value\n", name);
+			return 2;
+		}
+
+		if (strcmp(name, "memory") == 0) {
+			rc = parse_size_opt(name, val, &cli->sim.memory_bytes, err);
+			if (!rc && (cli->sim.memory_bytes < LBS_MIN_MEMORY ||
+				    cli->sim.memory_bytes % LB_PAGE_SIZE)) {
+				fprintf(err,
+					"lbsim: --memory %s: must be a multiple of 4K and at least 4M\n",
+					val);
+				rc = 2;
+			}
+		} else if (strcmp(name, "pre-accepted") == 0) {
+			rc = parse_size_opt(name, val, &cli->sim.pre_accepted_bytes, err);
+			if (!rc && cli->sim.pre_accepted_bytes % LB_PAGE_SIZE) {
+				fprintf(err, "lbsim: --pre-accepted %s: must be a multiple of 4K\n",
+					val);
+				rc = 2;
+			}
+		} else if (strcmp(name, "unit") == 0) {
+			uint64_t u = 0;
+			rc = parse_size_opt(name, val, &u, err);
+			if (!rc && (u < LB_PAGE_SIZE || u > (LB_PAGE_SIZE << LB_MAX_ORDER) ||
+				    (u & (u - 1u)))) {
+				fprintf(err, "lbsim: --unit %s: must be a power of two from 4K to 4M\n",
+					val);
+				rc = 2;
+			}
+			cli->sim.unit_bytes = u;
+		} else if (strcmp(name, "policy") == 0) {
+			rc = parse_list(val, "policy", parse_policy_name, LB_POLICY_COUNT, pol, &n,
+					err);
+			if (!rc) {
+				cli->npolicy = n;
+				for (size_t k = 0; k < n; k++)
+					cli->policy[k] = (enum lb_policy)pol[k];
+			}
+		} else if (strcmp(name, "workload") == 0) {
+			rc = parse_list(val, "workload", lbs_workload_parse, LBS_WL_COUNT, wl, &n,
+					err);
+			if (!rc) {
+				cli->nworkload = n;
+				for (size_t k = 0; k < n; k++)
+					cli->workload[k] = (enum lbs_workload)wl[k];
+			}
+		} else if (strcmp(name, "backend") == 0) {
+			if (strlen(val) >= sizeof cli->sim.backend || !lbs_backend_valid(val)) {
+				fprintf(err, "lbsim: unknown backend '%s' (expected tdx, snp or null)\n",
+					val);
+				rc = 2;
+			} else {
+				snprintf(cli->sim.backend, sizeof cli->sim.backend, "%s", val);
+			}
+		} else if (strcmp(name, "seed") == 0) {
+			if (lbs_parse_u64(val, &cli->sim.seed) != 0) {
+				fprintf(err, "lbsim: --seed '%s': expected a non-negative integer\n",
+					val);
+				rc = 2;
+			}
+		} else if (strcmp(name, "ops") == 0) {
+			if (lbs_parse_u64(val, &cli->sim.churn_ops) != 0 || cli->sim.churn_ops == 0) {
+				fprintf(err, "lbsim: --ops '%s': expected a positive integer\n", val);
+				rc = 2;
+			}
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* lbsim's command line: sizes, numbers, and the options as a whole. */
+#ifndef LBS_CLI_H
+#define LBS_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim.h"
+
+/*
+ * A size in bytes: decimal digits, optionally followed by a binary suffix
+ * K, M, G or T (either case, optionally followed by "iB" or "B"):
+ * "4096", "640K", "16G", "2MiB". Returns 0, or -1 for anything else
+ * (empty, sign, spaces, fractions, unknown suffix, overflow).
+ */
+int lbs_parse_size(const char *s, uint64_t *out);
+
+/* A plain decimal number (or 0x-prefixed hex). 0, or -1. */
+int lbs_parse_u64(const char *s, uint64_t *out);
+
+struct lbs_cli {
+	struct lbs_sim_config sim;
+	enum lb_policy policy[LB_POLICY_COUNT];    /* in the order given, no repeats */
+	size_t npolicy;
+	enum lbs_workload workload[LBS_WL_COUNT];
+	size_t nworkload;
+	int json;
+	int help;
+};
+
+/*
+ * Parse argv (options as "--name value" or "--name=value"). Returns 0 with
+ * *cli filled (defaults for what is not given), or 2 after writing a
+ * one-line reason to err.
+ */
+int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err);
+
+void lbs_cli_usage(FILE *f, const char *prog);
+
+#endif

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+#include "output.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+void lbs_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\b': fputs("\\b", f); break;
+		case '\f': fputs("\\f", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+static void key_str(FILE *f, const char *k, const char *v, int last)
+{
+	fprintf(f, "    \"%s\": ", k);
+	lbs_json_string(f, v ? v : "");
+	fputs(last ? "\n" : ",\n", f);
+}
+
+static void key_u64(FILE *f, const char *k, uint64_t v)
+{
+	fprintf(f, "    \"%s\": %" PRIu64 ",\n", k, v);
+}
+
+void lbs_print_json(FILE *f, const struct lbs_result *r, size_t n)
+{
+	fputs("[", f);
+	for (size_t i = 0; i < n; i++) {
+		const struct lbs_result *x = &r[i];
+		fputs(i ? ",\n  {\n" : "\n  {\n", f);
+		key_str(f, "policy", x->policy, 0);
+		key_str(f, "workload", x->workload, 0);
+		key_str(f, "backend", x->backend, 0);
+		key_u64(f, "seed", x->seed);
+		key_u64(f, "memory_bytes", x->memory_bytes);
+		key_u64(f, "managed_bytes", x->managed_bytes);
+		key_u64(f, "pre_accepted_bytes", x->pre_accepted_bytes);
+		key_u64(f, "unit_bytes", x->unit_bytes);
+		key_u64(f, "meta_bytes", x->meta_bytes);
+		key_u64(f, "accept_calls", x->accept_calls);
+		key_u64(f, "arch_calls", x->arch_calls);
+		key_u64(f, "accepted_bytes", x->accepted_bytes);
+		key_u64(f, "setup_accepted_bytes", x->setup_accepted_bytes);
+		key_u64(f, "over_accepted_bytes", x->over_accepted_bytes);
+		key_u64(f, "unaccepted_bytes_end", x->unaccepted_bytes_end);
+		key_u64(f, "allocated_bytes_end", x->allocated_bytes_end);
+		key_u64(f, "init_ns", x->init_ns);
+		key_u64(f, "setup_virtual_ns", x->setup_virtual_ns);
+		key_u64(f, "virtual_time_ns", x->virtual_time_ns);
+		fprintf(f,
+			"    \"alloc_latency_ns\": {\"p50\": %" PRIu64 ", \"p99\": %" PRIu64
+			", \"p999\": %" PRIu64 ", \"max\": %" PRIu64 "},\n",
+			x->lat_p50, x->lat_p99, x->lat_p999, x->lat_max);
+		key_u64(f, "allocations", x->allocations);
+		key_u64(f, "alloc_failures", x->alloc_failures);
+		key_u64(f, "frees", x->frees);
+		key_u64(f, "ops", x->ops);
+		key_str(f, "check", x->check, 1);
+		fputs("  }", f);
+	}
+	fputs(n ? "\n]\n" : "]\n", f);
+}
+
+static double mib(uint64_t b)
+{
+	return (double)b / (1024.0 * 1024.0);
+}
+
+static void size_text(char *buf, size_t len, uint64_t b)
+{
+	static const char suf[] = "KMGT";
+	int i = -1;
+	while (i < 3 && b >= 1024u && b % 1024u == 0) {
+		b /= 1024u;
+		i++;
+	}
+	if (i < 0)
+		snprintf(buf, len, "%" PRIu64 " B", b);
+	else
+		snprintf(buf, len, "%" PRIu64 " %ciB", b, suf[i]);
+}
+
+void lbs_print_heading(FILE *f, const struct lbs_sim_config *c)
+{
+	char mem[32], pre[32], unit[32];
+	uint64_t p = c->pre_accepted_bytes < c->memory_bytes ? c->pre_accepted_bytes
+							      : c->memory_bytes;
+	size_text(mem, sizeof mem, c->memory_bytes);
+	size_text(pre, sizeof pre, p);
+	size_text(unit, sizeof unit, c->unit_bytes ? c->unit_bytes : LB_UNIT_DEFAULT);
+	fprintf(f, "lbsim: %s guest, %s accepted by firmware, unit %s, backend %s%s, seed %" PRIu64
+		"\n\n",
+		mem, pre, unit, c->backend,
+		strcmp(c->backend, "null") == 0 ? " (no clock)" : " (cost model)",
+		c->seed);
+}
+
+static void vtime_text(char *buf, size_t len, uint64_t ns)
+{
+	if (ns >= UINT64_C(1000000000))
+		snprintf(buf, len, "%.2f s", (double)ns / 1e9);
+	else
+		snprintf(buf, len, "%.2f ms", (double)ns / 1e6);
+}
+
+enum { NCOL = 13, CELL = 48 };
+
+/* Columns of the displayed width (UTF-8 continuation bytes take no column). */
+static size_t display_width(const char *s)
+{
+	size_t w = 0;
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0u) != 0x80u;
+	return w;
+}
+
+static void put_cell(FILE *f, const char *s, size_t width, int left)
+{
+	size_t w = display_width(s);
+	if (!left)
+		for (; w < width; w++)
+			fputc(' ', f);
+	fputs(s, f);
+	if (left)
+		for (; w < width; w++)
+			fputc(' ', f);
+}
+
+/* The numeric columns, then "  " and the check text, untruncated. */
+static void put_row(FILE *f, char cells[][CELL], const size_t *width, const char *check)
+{
+	for (int c = 0; c < NCOL - 1; c++) {
+		if (c)
+			fputc(' ', f);
+		put_cell(f, cells[c], width[c], c < 2); /* names left, numbers right */
+	}
+	if (*check) {
+		fputs("  ", f);
+		fputs(check, f);
+	}
+	fputc('\n', f);
+}
+
+static void row_cells(const struct lbs_result *x, char cells[][CELL])
+{
+	snprintf(cells[0], CELL, "%s", x->policy);
+	snprintf(cells[1], CELL, "%s", x->workload);
+	snprintf(cells[2], CELL, "%" PRIu64, x->accept_calls);
+	snprintf(cells[3], CELL, "%.1f", mib(x->accepted_bytes));
+	snprintf(cells[4], CELL, "%.1f", mib(x->over_accepted_bytes));
+	snprintf(cells[5], CELL, "%.1f", mib(x->unaccepted_bytes_end));
+	vtime_text(cells[6], CELL, x->virtual_time_ns);
+	snprintf(cells[7], CELL, "%.2f", (double)x->lat_p50 / 1e3);
+	snprintf(cells[8], CELL, "%.2f", (double)x->lat_p99 / 1e3);
+	snprintf(cells[9], CELL, "%.2f", (double)x->lat_max / 1e3);
+	snprintf(cells[10], CELL, "%.3f", (double)x->init_ns / 1e6);
+	snprintf(cells[11], CELL, "%" PRIu64, x->alloc_failures);
+	cells[12][0] = '\0'; /* check: printed from the result, untruncated */
+}
+
+void lbs_print_table(FILE *f, const struct lbs_result *r, size_t n)
+{
+	static const char *const head[2][NCOL] = {
+		{"policy", "workload", "accept", "accepted", "over-acc", "unacc-end", "virtual",
+		 "p50", "p99", "max", "init", "alloc", "check"},
+		{"", "", "calls", "MiB", "MiB", "MiB", "time", "µs", "µs", "µs", "ms", "fails", ""},
+	};
+	size_t width[NCOL];
+	char cells[NCOL][CELL];
+
+	for (int c = 0; c < NCOL; c++) {
+		size_t a = display_width(head[0][c]), b = display_width(head[1][c]);
+		width[c] = a > b ? a : b;
+		if (c >= 2 && width[c] < 8)
+			width[c] = 8;
+	}
+	for (size_t i = 0; i < n; i++) {
+		row_cells(&r[i], cells);
+		for (int c = 0; c < NCOL - 1; c++)
+			if (display_width(cells[c]) > width[c])
+				width[c] = display_width(cells[c]);
+	}
+	for (int l = 0; l < 2; l++) {
+		for (int c = 0; c < NCOL; c++)
+			snprintf(cells[c], CELL, "%s", head[l][c]);
+		put_row(f, cells, width, head[l][NCOL - 1]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		row_cells(&r[i], cells);
+		put_row(f, cells, width, r[i].check);
+	}
+}
+
+void lbs_print_legend(FILE *f)
+{
+	fputs("\n"
+	      "Each row is one workload run under one policy on a fresh zone. \"accept calls\"\n"
+	      "are the zone's calls into the backend and \"accepted\" the memory they accepted,\n"
+	      "set-up included (memory that firmware accepted is not counted); \"over-acc\" is\n"
+	      "memory accepted but not handed out since, and \"unacc-end\" the free memory still\n"
+	      "unaccepted when the workload ends. \"virtual time\" is the backend's cost-model\n"
+	      "time in all, set-up included. p50/p99/max are the backend time charged to single\n"
+	      "allocations (the model clock's advance across lb_alloc(), failed calls included).\n"
+	      "\"init\" is the wall-clock time of lb_zone_init() on this machine, the only figure\n"
+	      "that changes from run to run. \"alloc fails\" counts allocations that failed;\n"
+	      "\"check\" is \"ok\" when lb_zone_check() found the invariants I1-I6 intact and the\n"
+	      "zone's count of allocated pages matches the workload's, else the first thing\n"
+	      "found broken (lbsim then exits with status 1).\n",
+	      f);
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lbsim's engine: run one (policy, workload) pair on a fresh zone that
+ * models a confidential guest, and collect what the comparison reports.
+ *
+ * The guest's physical memory is [0, memory_bytes). Firmware has accepted
+ * the first pre_accepted_bytes (4 GiB by default, as current TDX/SNP
+ * firmware does; all of a smaller guest); the rest is unaccepted. The
+ * legacy hole [640 KiB, 1 MiB) is reserved.
+ */
+#ifndef LBS_SIM_H
+#define LBS_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lazybuddy.h"
+#include "workload.h"
+
+#define LBS_HOLE_START   UINT64_C(0xA0000)   /* 640 KiB */
+#define LBS_HOLE_END     UINT64_C(0x100000)  /* 1 MiB */
+#define LBS_MIN_MEMORY   (UINT64_C(4) << 20) /* one max-order block */
+#define LBS_MAX_RANGES   8
+#define LBS_NAME_MAX     16
+#define LBS_CHECK_MAX    256
+
+struct lbs_sim_config {
+	uint64_t memory_bytes;       /* guest size, page multiple, >= LBS_MIN_MEMORY */
+	uint64_t pre_accepted_bytes; /* accepted by firmware from address 0, page multiple */
+	uint64_t unit_bytes;         /* acceptance unit; 0: LB_UNIT_DEFAULT */
+	char backend[LBS_NAME_MAX];  /* a model preset ("tdx", "snp") or "null" */
+	uint64_t seed;
+	uint64_t churn_ops;          /* 0: lbs_churn_default_ops() */
+};
+
+/* 16 GiB guest, 4 GiB pre-accepted, 2 MiB unit, tdx model, seed 1. */
+void lbs_sim_defaults(struct lbs_sim_config *c);
+
+/* Is name a backend lbsim knows ("null" or a model preset)? */
+int lbs_backend_valid(const char *name);
+
+/* The guest's memory map; *n gets the number of ranges. 0 or LB_EINVAL. */
+int lbs_sim_build_map(const struct lbs_sim_config *c, struct lb_range *ranges, size_t max,
+		      size_t *n);
+
+struct lbs_result {
+	const char *policy;          /* lb_policy_name() */
+	const char *workload;        /* lbs_workload_name() */
+	char backend[LBS_NAME_MAX];
+	uint64_t seed;
+	uint64_t memory_bytes, managed_bytes, unit_bytes, pre_accepted_bytes, meta_bytes;
+	uint64_t accept_calls;       /* backend accept calls of the zone */
+	uint64_t arch_calls;         /* architectural calls the model split them into */
+	uint64_t accepted_bytes;     /* accepted by the zone (set-up included) */
+	uint64_t setup_accepted_bytes;
+	uint64_t over_accepted_bytes;  /* accepted, not handed out since */
+	uint64_t unaccepted_bytes_end; /* free unaccepted memory after the workload */
+	uint64_t allocated_bytes_end;
+	uint64_t init_ns;            /* wall clock of lb_zone_init() (not deterministic) */
+	uint64_t setup_virtual_ns;   /* backend virtual time charged by set-up */
+	uint64_t virtual_time_ns;    /* backend virtual time in all, set-up included */
+	uint64_t lat_p50, lat_p99, lat_p999, lat_max; /* ns charged per allocation */
+	uint64_t allocations;        /* lb_alloc() calls, failures included */
+	uint64_t alloc_failures;
+	uint64_t frees;
+	uint64_t ops;                /* churn operations */
+	char check[LBS_CHECK_MAX];   /* "ok" or the first broken invariant */
+};
+
+/*
+ * Run workload w under policy p on a fresh zone. Returns 0 with *out filled
+ * (a broken invariant is reported in out->check, not as an error), or a
+ * negative LB_E* code if the zone could not be set up (bad config, no
+ * memory for metadata).
+ */
+int lbs_sim_run(const struct lbs_sim_config *c, enum lb_policy p, enum lbs_workload w,
+		struct lbs_result *out);
+
+#endif
