@@ -72,11 +72,12 @@ $(B)/lbtest: $(TEST_OBJ) $(B)/libtools.a $(B)/liblazybuddy.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The main job: every policy on every workload, a 16 GiB guest.
-run: all
+run: deps
+	$(MAKE) VARIANT=release all
 	./build/lbsim
 
 # Every test in every variant; tests/run.sh prints the total line.
-test:
+test: deps
 	$(MAKE) VARIANT=release all tests
 	$(MAKE) VARIANT=debug tests
 	$(MAKE) VARIANT=asan tests
