@@ -29,7 +29,7 @@ endif
 CFLAGS  ?=
 CFLAGS  += $(WARN) $(VFLAGS)
 LDFLAGS += $(LDVFLAGS)
-LDLIBS  := -lpthread -lm
+LDLIBS  := -lpthread -lm -lz -llzma -lzstd
 
 # The library; the tools' shared code (everything under tools/ but the
 # programs' main files), linked into the tools and the tests; the programs.
@@ -84,7 +84,7 @@ test: deps
 	sh tests/run.sh build/lbtest build/debug/lbtest build/asan/lbtest
 
 # What a fresh Debian 12 lacks for the build (the compiler and make aside).
-DEB_PKGS :=
+DEB_PKGS := zlib1g-dev liblzma-dev libzstd-dev
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -1,0 +1,254 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# lbsim-record.sh: record a Linux page-allocator trace of one command, for
+# lbsim --trace. The trace is system-wide (every CPU, every task) while the
+# command runs: pages the command frees through kernel threads, the per-CPU
+# lists and RCU would otherwise be missing.
+#
+#   lbsim-record.sh [-o FILE] [-b KB] [-m tracefs|perf] [-z zstd|xz|gzip|none]
+#                   -- COMMAND [ARG...]
+#
+#   -o FILE   output (default lbsim-trace.txt plus the compressor's suffix)
+#   -b KB     ring buffer per CPU in KiB (default 256 MiB, or less so that
+#             all CPUs' buffers take at most 1/8 of the available memory)
+#   -m        how to record: a tracefs instance (default) or perf
+#   -z        compression of the output (default zstd when installed)
+#
+# Events: kmem:mm_page_alloc, mm_page_free, mm_page_free_batched,
+# mm_page_pcpu_drain, mm_page_alloc_zone_locked (mm_page_free_direct and
+# mm_pagevec_free on 2.6.3x kernels). The tracefs way uses a private instance
+# (instances/lazybuddy-PID), so the main tracing buffer and other users of
+# tracing are left alone; the instance does not overwrite (events that do not
+# fit are dropped and counted, the start of the trace is kept). The buffer is
+# read after the command ends, so reading it is not itself traced.
+#
+# The command runs as the user running this script (root, in practice).
+
+set -u
+
+out=""
+buf_kb=""
+method=tracefs
+comp=""
+events="mm_page_alloc mm_page_free mm_page_free_batched mm_page_pcpu_drain
+mm_page_alloc_zone_locked mm_page_free_direct mm_pagevec_free"
+
+usage() {
+	sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//' >&2
+	exit 2
+}
+
+die() {
+	printf 'lbsim-record: %s\n' "$*" >&2
+	exit 1
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-o) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
+	-b) [ $# -ge 2 ] || usage; buf_kb=$2; shift 2 ;;
+	-m) [ $# -ge 2 ] || usage; method=$2; shift 2 ;;
+	-z) [ $# -ge 2 ] || usage; comp=$2; shift 2 ;;
+	--) shift; break ;;
+	-h|--help) usage ;;
+	*) break ;;
+	esac
+done
+[ $# -gt 0 ] || usage
+if [ -z "$buf_kb" ]; then
+	ncpu=$(getconf _NPROCESSORS_CONF 2>/dev/null || echo 1)
+	avail=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo 2>/dev/null)
+	buf_kb=262144
+	if [ -n "$avail" ] && [ $((avail / 8 / ncpu)) -lt $buf_kb ]; then
+		buf_kb=$((avail / 8 / ncpu))
+	fi
+	[ "$buf_kb" -ge 4096 ] || buf_kb=4096
+fi
+case "$buf_kb" in *[!0-9]*|"") die "-b wants a size in KiB, not '$buf_kb'" ;; esac
+
+if [ -z "$comp" ]; then
+	if command -v zstd >/dev/null 2>&1; then comp=zstd
+	elif command -v xz >/dev/null 2>&1; then comp=xz
+	else comp=gzip; fi
+fi
+case "$comp" in
+zstd) suffix=.zst; zcmd="zstd -q -19 -T0 -c" ;;
+xz) suffix=.xz; zcmd="xz -9 -c" ;;
+gzip) suffix=.gz; zcmd="gzip -9 -c" ;;
+none) suffix=""; zcmd="cat" ;;
+*) die "-z wants zstd, xz, gzip or none, not '$comp'" ;;
+esac
+if [ "$comp" != none ] && ! command -v "$comp" >/dev/null 2>&1; then
+	die "$comp is not installed; pick another with -z (zstd, xz, gzip, none)"
+fi
+[ -n "$out" ] || out=lbsim-trace.txt$suffix
+
+# --- Can we trace at all? Say plainly what is missing. ----------------------
+
+find_tracefs() {
+	for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
+		if [ -e "$d/events" ]; then
+			echo "$d"
+			return 0
+		fi
+	done
+	# Not mounted: try to mount it (works as root on kernels >= 4.1).
+	if [ "$(id -u)" -eq 0 ] && [ -d /sys/kernel/tracing ]; then
+		if mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null &&
+		    [ -e /sys/kernel/tracing/events ]; then
+			echo /sys/kernel/tracing
+			return 0
+		fi
+	fi
+	if [ "$(id -u)" -eq 0 ] && [ -d /sys/kernel/debug ]; then
+		mount -t debugfs nodev /sys/kernel/debug 2>/dev/null
+		if [ -e /sys/kernel/debug/tracing/events ]; then
+			echo /sys/kernel/debug/tracing
+			return 0
+		fi
+	fi
+	return 1
+}
+
+explain_tracefs() {
+	mounted=$(awk '$3 == "tracefs" { print $2; exit }' /proc/mounts 2>/dev/null)
+	{
+		echo "lbsim-record: cannot record with tracefs:"
+		if [ "$(id -u)" -ne 0 ]; then
+			echo "  - you are not root. Kernel tracing needs root (CAP_SYS_ADMIN,"
+			echo "    or write access to ${mounted:-/sys/kernel/tracing}). Rerun with sudo."
+		fi
+		if [ -n "$mounted" ]; then
+			[ "$(id -u)" -eq 0 ] &&
+				echo "  - tracefs is mounted at $mounted but cannot be written (read-only mount or kernel lockdown?)."
+		elif ! grep -qw tracefs /proc/filesystems 2>/dev/null &&
+		    ! grep -qw debugfs /proc/filesystems 2>/dev/null; then
+			echo "  - this kernel has no tracefs/debugfs (built without"
+			echo "    CONFIG_FTRACE / CONFIG_TRACING)."
+		else
+			echo "  - tracefs is not mounted, and could not be mounted at /sys/kernel/tracing."
+			echo "    In a container, run it with --privileged or bind-mount"
+			echo "    the host's /sys/kernel/tracing; under kernel lockdown"
+			echo "    (Secure Boot, lockdown=confidentiality) tracing is refused."
+		fi
+		echo "  Record where you are root: sudo $0 -- COMMAND"
+		echo "  (or with -m perf, if perf is installed and allowed to record tracepoints)."
+	} >&2
+}
+
+present_events() { # $1: events dir; prints the kmem events this kernel has
+	for e in $events; do
+		[ -e "$1/kmem/$e/enable" ] && printf '%s ' "$e"
+	done
+}
+
+# --- perf ------------------------------------------------------------------
+
+record_perf() {
+	command -v perf >/dev/null 2>&1 ||
+		die "perf is not installed (Debian: apt-get install linux-perf)"
+	evs=""
+	for e in mm_page_alloc mm_page_free mm_page_free_batched \
+	    mm_page_pcpu_drain mm_page_alloc_zone_locked; do
+		evs="$evs${evs:+,}kmem:$e"
+	done
+	tmp=$(mktemp -d) || die "mktemp failed"
+	echo "lbsim-record: recording with perf: $evs" >&2
+	if ! perf record -q -a -e "$evs" -o "$tmp/perf.data" -- "$@"; then
+		rm -rf "$tmp"
+		{
+			echo "lbsim-record: perf record failed. System-wide tracepoints need"
+			echo "  root, or kernel.perf_event_paranoid <= -1 and read access to"
+			echo "  tracefs (sysctl kernel.perf_event_paranoid=-1; see"
+			echo "  /proc/sys/kernel/perf_event_paranoid, now $(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo unknown))."
+		} >&2
+		exit 1
+	fi
+	perf script -i "$tmp/perf.data" 2>/dev/null | $zcmd >"$out"
+	rc=$?
+	rm -rf "$tmp"
+	[ $rc -eq 0 ] || die "writing $out failed"
+	echo "lbsim-record: wrote $out" >&2
+}
+
+# --- tracefs instance --------------------------------------------------------
+
+inst=""
+top=""
+cleanup() {
+	[ -n "$top" ] || return 0
+	[ -w "$top/tracing_on" ] && echo 0 >"$top/tracing_on" 2>/dev/null
+	for e in $have; do
+		echo 0 >"$top/events/kmem/$e/enable" 2>/dev/null
+	done
+	if [ -n "$inst" ]; then
+		rmdir "$inst" 2>/dev/null
+	else
+		echo "$saved_kb" >"$top/buffer_size_kb" 2>/dev/null
+		echo >"$top/trace" 2>/dev/null
+	fi
+	top=""
+}
+
+record_tracefs() {
+	tfs=$(find_tracefs) || { explain_tracefs; exit 1; }
+	if [ ! -w "$tfs/tracing_on" ] && [ ! -w "$tfs/instances" ]; then
+		explain_tracefs
+		exit 1
+	fi
+	have=$(present_events "$tfs/events")
+	if [ -z "$have" ]; then
+		die "this kernel has no kmem page-allocator trace events in $tfs/events/kmem (built without CONFIG_TRACEPOINTS?)"
+	fi
+	if [ -d "$tfs/instances" ] && mkdir "$tfs/instances/lazybuddy-$$" 2>/dev/null; then
+		inst="$tfs/instances/lazybuddy-$$"
+		top=$inst
+	else
+		echo "lbsim-record: no tracefs instances here (kernel < 3.10?): using the" >&2
+		echo "  main tracing buffer; it is cleared before and after." >&2
+		top=$tfs
+		saved_kb=$(sed 's/ .*//' "$tfs/buffer_size_kb")
+	fi
+	trap cleanup EXIT
+	trap 'cleanup; exit 130' INT TERM
+
+	echo 0 >"$top/tracing_on"
+	echo "$buf_kb" >"$top/buffer_size_kb" ||
+		die "cannot set a $buf_kb KiB buffer per CPU; try a smaller -b"
+	[ -e "$top/options/overwrite" ] && echo 0 >"$top/options/overwrite"
+	[ -e "$top/options/record-tgid" ] && echo 0 >"$top/options/record-tgid"
+	echo >"$top/trace"
+	for e in $have; do
+		echo 1 >"$top/events/kmem/$e/enable" || die "cannot enable kmem:$e"
+	done
+	echo "lbsim-record: tracing $have in ${inst:-the main buffer}" >&2
+	echo 1 >"$top/tracing_on"
+	"$@"
+	status=$?
+	echo 0 >"$top/tracing_on"
+	[ $status -eq 0 ] || echo "lbsim-record: the command exited with $status" >&2
+
+	dropped=0
+	for s in "$top"/per_cpu/cpu*/stats; do
+		[ -e "$s" ] || continue
+		n=$(sed -n 's/^dropped events: *//p' "$s")
+		o=$(sed -n 's/^overrun: *//p' "$s")
+		dropped=$((dropped + ${n:-0} + ${o:-0}))
+	done
+	$zcmd <"$top/trace" >"$out" || die "writing $out failed"
+	lines=$(grep -c -v '^#' "$top/trace")
+	echo "lbsim-record: wrote $out: $lines event lines" >&2
+	if [ "$dropped" -gt 0 ]; then
+		echo "lbsim-record: $dropped events did not fit the buffer and are missing;" >&2
+		echo "  rerun with a larger -b (now $buf_kb KiB per CPU) or a shorter command." >&2
+	fi
+	cleanup
+	return $status
+}
+
+case "$method" in
+tracefs) record_tracefs "$@" ;;
+perf) record_perf "$@" ;;
+*) die "-m wants tracefs or perf, not '$method'" ;;
+esac

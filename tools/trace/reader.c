@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The trace reader: input -> lines -> parsed events -> (consistency layer)
+ * -> events, keeping the summary up to date.
+ */
+#include "trace.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define LINE_BUF (1u << 20) /* longer lines are skipped as unknown */
+
+struct lb_trace_reader {
+	struct lb_trace_input *in;
+	struct lb_trace_check *check; /* NULL in raw mode */
+	char *buf;
+	size_t start, end;
+	int eof, skipping;
+	char err[200];
+	struct lb_trace_summary sum;
+};
+
+static struct lb_trace_reader *setup(struct lb_trace_input *in, unsigned flags,
+				     char *err, size_t errlen)
+{
+	struct lb_trace_reader *r;
+
+	if (!in)
+		return NULL;
+	r = calloc(1, sizeof *r);
+	if (r)
+		r->buf = malloc(LINE_BUF);
+	if (r && r->buf && !(flags & LB_TRACE_RAW))
+		r->check = lb_trace_check_new();
+	if (!r || !r->buf || (!(flags & LB_TRACE_RAW) && !r->check)) {
+		if (r)
+			free(r->buf);
+		free(r);
+		lb_trace_input_close(in);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->in = in;
+	lb_trace_summary_init(&r->sum);
+	r->sum.compression = lb_trace_input_compression(in);
+	r->sum.checked = r->check != NULL;
+	return r;
+}
+
+struct lb_trace_reader *lb_trace_open(const char *path, unsigned flags, char *err,
+				      size_t errlen)
+{
+	return setup(lb_trace_input_open(path, err, errlen), flags, err, errlen);
+}
+
+struct lb_trace_reader *lb_trace_open_file(FILE *f, int owned, unsigned flags,
+					   char *err, size_t errlen)
+{
+	return setup(lb_trace_input_open_file(f, owned, err, errlen), flags, err,
+		     errlen);
+}
+
+void lb_trace_close(struct lb_trace_reader *r)
+{
+	if (!r)
+		return;
+	lb_trace_input_close(r->in);
+	lb_trace_check_free(r->check);
+	free(r->buf);
+	free(r);
+}
+
+const char *lb_trace_error(const struct lb_trace_reader *r)
+{
+	return r->err[0] ? r->err : NULL;
+}
+
+const struct lb_trace_summary *lb_trace_get_summary(struct lb_trace_reader *r)
+{
+	r->sum.bytes_in = lb_trace_input_bytes_in(r->in);
+	if (r->check) {
+		r->sum.check = *lb_trace_check_stats(r->check);
+		r->sum.pages_distinct = r->sum.check.pages_distinct;
+	}
+	return &r->sum;
+}
+
+static void note_unknown(struct lb_trace_summary *s, const char *line, size_t len)
+{
+	s->unknown_lines++;
+	if (s->first_unknown_line)
+		return;
+	s->first_unknown_line = s->lines;
+	if (len >= sizeof s->first_unknown)
+		len = sizeof s->first_unknown - 1;
+	memcpy(s->first_unknown, line, len);
+	s->first_unknown[len] = 0;
+	for (size_t i = 0; i < len; i++) /* keep it printable */
+		if ((unsigned char)s->first_unknown[i] < 0x20)
+			s->first_unknown[i] = ' ';
+}
+
+/* The next line in *line, *len: 1; 0 at the end; -1 on an input error. */
+static int next_line(struct lb_trace_reader *r, const char **line, size_t *len)
+{
+	for (;;) {
+		char *nl = NULL;
+		long n;
+
+		if (r->end > r->start)
+			nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+		if (nl) {
+			size_t s = r->start;
+			r->start = (size_t)(nl - r->buf) + 1;
+			if (r->skipping) { /* the tail of an over-long line */
+				r->skipping = 0;
+				continue;
+			}
+			*line = r->buf + s;
+			*len = (size_t)(nl - r->buf) - s;
+			return 1;
+		}
+		if (r->eof) {
+			if (r->end > r->start && !r->skipping) {
+				*line = r->buf + r->start;
+				*len = r->end - r->start;
+				r->start = r->end;
+				return 1;
+			}
+			return 0;
+		}
+		if (r->start > 0) {
+			memmove(r->buf, r->buf + r->start, r->end - r->start);
+			r->end -= r->start;
+			r->start = 0;
+		}
+		if (r->end == LINE_BUF) { /* no newline in a full buffer */
+			if (!r->skipping) {
+				r->sum.lines++;
+				r->sum.long_lines++;
+				note_unknown(&r->sum, r->buf, 80);
+			}
+			r->start = r->end = 0;
+			r->skipping = 1;
+		}
+		n = lb_trace_input_read(r->in, r->buf + r->end, LINE_BUF - r->end);
+		if (n < 0) {
+			snprintf(r->err, sizeof r->err, "%s",
+				 lb_trace_input_error(r->in));
+			return -1;
+		}
+		if (n == 0)
+			r->eof = 1;
+		r->end += (size_t)n;
+		r->sum.bytes_out += (uint64_t)n;
+	}
+}
+
+int lb_trace_next(struct lb_trace_reader *r, struct lb_trace_event *ev)
+{
+	for (;;) {
+		const char *line;
+		size_t len;
+		uint64_t lost = 0;
+		int rc;
+
+		if (r->check && lb_trace_check_pop(r->check, ev))
+			return 1;
+		if (r->err[0])
+			return -1;
+		rc = next_line(r, &line, &len);
+		if (rc <= 0)
+			return rc;
+		r->sum.lines++;
+		switch (lb_trace_parse_line(line, len, ev, &lost)) {
+		case LB_TRACE_LINE_EVENT:
+			ev->line = r->sum.lines;
+			lb_trace_summary_event(&r->sum, ev);
+			if (!r->check)
+				return 1;
+			if (lb_trace_check_push(r->check, ev)) {
+				snprintf(r->err, sizeof r->err,
+					 "out of memory tracking pages");
+				/* deliver what is pending, then fail */
+			}
+			break;
+		case LB_TRACE_LINE_COMMENT:
+			r->sum.comment_lines++;
+			break;
+		case LB_TRACE_LINE_LOST:
+			r->sum.lost_markers++;
+			r->sum.lost_events += lost;
+			break;
+		case LB_TRACE_LINE_OTHER:
+			r->sum.other_lines++;
+			break;
+		default:
+			note_unknown(&r->sum, line, len);
+			break;
+		}
+	}
+}
+
+int lb_trace_summarize(const char *path, unsigned flags,
+		       struct lb_trace_summary *out, char *err, size_t errlen)
+{
+	struct lb_trace_reader *r = lb_trace_open(path, flags, err, errlen);
+	struct lb_trace_event ev;
+	int rc;
+
+	if (!r)
+		return -1;
+	while ((rc = lb_trace_next(r, &ev)) > 0)
+		;
+	*out = *lb_trace_get_summary(r);
+	if (rc < 0)
+		snprintf(err, errlen, "%s", lb_trace_error(r));
+	lb_trace_close(r);
+	return rc < 0 ? -1 : 0;
+}
