@@ -17,6 +17,10 @@ ifeq ($(VARIANT),release)
 else ifeq ($(VARIANT),debug)
   B       := build/debug
   VFLAGS  := -O0 -g -DLB_DEBUG=2
+else ifeq ($(VARIANT),tsan)
+  B       := build/tsan
+  VFLAGS  := -O1 -g -DLB_DEBUG=1 -fsanitize=thread
+  LDVFLAGS := -fsanitize=thread
 else ifeq ($(VARIANT),asan)
   B       := build/asan
   VFLAGS  := -O1 -g -DLB_DEBUG=1 -fsanitize=address,undefined \
@@ -76,12 +80,16 @@ run: deps
 	$(MAKE) VARIANT=release all
 	./build/lbsim
 
-# Every test in every variant; tests/run.sh prints the total line.
+# Every test in every variant; tests/run.sh prints the total line. Under
+# ThreadSanitizer only the tests that run threads (it is slow).
+TSAN_TESTS := thread stress cache_threads
 test: deps
 	$(MAKE) VARIANT=release all tests
 	$(MAKE) VARIANT=debug tests
 	$(MAKE) VARIANT=asan tests
-	sh tests/run.sh build/lbtest build/debug/lbtest build/asan/lbtest
+	$(MAKE) VARIANT=tsan tests
+	sh tests/run.sh build/lbtest build/debug/lbtest build/asan/lbtest \
+		"build/tsan/lbtest $(TSAN_TESTS)"
 
 # What a fresh Debian 12 lacks for the build (the compiler and make aside).
 DEB_PKGS := zlib1g-dev liblzma-dev libzstd-dev

@@ -97,6 +97,9 @@ enum lb_policy {
 	LB_POLICY_UNIT,  /* on demand, whole unit(s) around the allocated block */
 	LB_POLICY_EXACT, /* on demand, exactly the allocated block */
 	LB_POLICY_LINUX, /* Linux 6.5+: max-order blocks below the promo watermark */
+	LB_POLICY_BACKGROUND, /* unit on demand + the acceptor with a fixed reserve */
+	LB_POLICY_ADAPTIVE,   /* unit on demand + the acceptor, reserve and batch
+	                         sized from the recent allocation rate */
 	LB_POLICY_COUNT
 };
 
@@ -199,6 +202,10 @@ struct lb_stats {
 	uint64_t allocs, frees;
 	uint64_t alloc_failures;    /* LB_ENOMEM and LB_EAGAIN answers */
 	uint64_t accept_waits;      /* times an allocation waited for another's accept */
+	uint64_t cached_pages;      /* free pages held in per-CPU caches */
+	uint64_t background_accepted_pages; /* accepted by the acceptor */
+	uint64_t release_calls, released_pages; /* given back to the host */
+	uint64_t reserve_pages;     /* the acceptor's current target */
 };
 
 void lb_zone_stats(struct lb_zone *z, struct lb_stats *st);
@@ -206,6 +213,74 @@ void lb_zone_stats(struct lb_zone *z, struct lb_stats *st);
 /* /proc/meminfo-style text (MemTotal, MemFree, Unaccepted, ... in kB).
  * Returns the length it needed (as snprintf), or an error. */
 int lb_zone_meminfo(struct lb_zone *z, char *buf, size_t len);
+
+/* ---------------------------------------------------------- per-CPU caches */
+
+/*
+ * A cache of free accepted blocks of orders 0..LB_CACHE_MAX_ORDER owned by
+ * one thread (or CPU): allocation and free take no lock while the cache
+ * can serve them; it is refilled and drained in batches under the zone
+ * lock. Larger orders and the slow path go to the zone. A block may be
+ * freed into any cache of its zone. The memory (lb_cache_size() bytes,
+ * 16-byte aligned) is the caller's; a cache must not be used by two
+ * threads at once.
+ */
+#define LB_CACHE_MAX_ORDER 3
+
+struct lb_cache;
+
+size_t lb_cache_size(void);
+int lb_cache_init(struct lb_cache **out, struct lb_zone *z, void *mem, size_t size);
+/* Give every cached block back to the zone and detach the cache. */
+void lb_cache_fini(struct lb_cache *c);
+int lb_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t *addr);
+int lb_cache_free(struct lb_cache *c, uint64_t addr, unsigned order);
+/* Give every cached block back to the zone. */
+void lb_cache_drain(struct lb_cache *c);
+
+/* ------------------------------------------- acceptor and releaser */
+
+/*
+ * The background acceptor (the seed's proposal): takes free unaccepted
+ * blocks, accepts them in batches outside the lock and puts them at the
+ * FRONT of the free lists, until free accepted memory reaches the reserve;
+ * then it stops, so the host does not commit memory the guest never uses.
+ * Fixed reserve and batch for LB_POLICY_BACKGROUND; sized from the recent
+ * allocation rate for LB_POLICY_ADAPTIVE (or when reserve_bytes is 0).
+ */
+struct lb_acceptor_cfg {
+	uint64_t reserve_bytes; /* 0: from the allocation rate */
+	uint64_t batch_bytes;   /* per backend call; 0: automatic */
+	uint64_t period_ns;     /* thread: time between passes; 0: 1 ms */
+};
+
+/*
+ * The releaser (the reverse path, like free page reporting): free accepted
+ * blocks of order >= min_order that stayed free for delay_ns are released
+ * through the backend, up to batch blocks a pass, and put back unaccepted
+ * at the TAIL; they are accepted again on demand. It never takes free
+ * accepted memory below the low watermark plus the acceptor's reserve.
+ */
+struct lb_releaser_cfg {
+	uint64_t delay_ns;  /* 0: 2 s */
+	unsigned min_order; /* 0: 9 */
+	unsigned batch;     /* 0: 32 */
+};
+
+int lb_acceptor_config(struct lb_zone *z, const struct lb_acceptor_cfg *cfg);
+int lb_releaser_config(struct lb_zone *z, const struct lb_releaser_cfg *cfg);
+
+/* One pass at time now_ns (any monotonic clock, virtual time included).
+ * Return the bytes accepted or released (>= 0), or an error. These are
+ * what the threads run; a simulator calls them on its own clock. */
+int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns);
+int64_t lb_releaser_step(struct lb_zone *z, uint64_t now_ns);
+
+/* Hosted builds: run them on a thread of their own (one each per zone). */
+int lb_acceptor_start(struct lb_zone *z);
+int lb_acceptor_stop(struct lb_zone *z);
+int lb_releaser_start(struct lb_zone *z);
+int lb_releaser_stop(struct lb_zone *z);
 
 /*
  * Walk the zone and verify invariants I1-I6 (DESIGN.md). Returns 0, or

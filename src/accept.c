@@ -59,7 +59,7 @@ static int __accept_range(struct lb_zone *z, uint64_t idx, uint64_t npages)
 
 static void __mark(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind)
 {
-	z->pages[idx].kind = (uint8_t)kind;
+	pg_set_kind(&z->pages[idx], kind);
 	z->pages[idx].order = (uint8_t)order;
 	if (kind == K_QUARANTINE)
 		z->nr_quarantine += UINT64_C(1) << order;
@@ -104,8 +104,9 @@ int __accept_setup_range(struct lb_zone *z, uint64_t idx, uint64_t npages)
 	return rc;
 }
 
-/* Hand a block out (I1): it must be wholly accepted. */
-int __hand_out(struct lb_zone *z, uint64_t idx, unsigned order)
+/* A block leaves the zone, to a caller (K_ALLOC) or a per-CPU cache
+ * (K_CACHED). I1: it must be wholly accepted. */
+int __give_out(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind)
 {
 	uint64_t n = UINT64_C(1) << order;
 
@@ -114,9 +115,18 @@ int __hand_out(struct lb_zone *z, uint64_t idx, unsigned order)
 		__mark(z, idx, order, K_QUARANTINE);
 		return LB_ECORRUPT;
 	}
-	__mark(z, idx, order, K_ALLOC);
+	__mark(z, idx, order, kind);
 	z->nr_alloc += n;
+	z->out_pages_total += n;
 	z->over_accepted -= bits_assign(z->fresh, idx, n, 0);
-	z->allocs++;
 	return 0;
+}
+
+int __hand_out(struct lb_zone *z, uint64_t idx, unsigned order)
+{
+	int rc = __give_out(z, idx, order, K_ALLOC);
+
+	if (!rc)
+		z->allocs++;
+	return rc;
 }

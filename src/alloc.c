@@ -37,7 +37,7 @@ static void __debug_check(struct lb_zone *z)
 #endif
 }
 
-static int __alloc(struct lb_zone *z, unsigned order, bool nowait, uint64_t *idx)
+int __alloc(struct lb_zone *z, unsigned order, bool nowait, uint64_t *idx)
 {
 	if (z->policy == LB_POLICY_LINUX && !nowait)
 		__policy_top_up(z, order);
@@ -95,34 +95,45 @@ int lb_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr)
 }
 
 /* Why a free was refused: the block holding idx is free, or it is not. */
-static int __bad_free(const struct lb_zone *z, uint64_t idx)
+int __bad_free(const struct lb_zone *z, uint64_t idx)
 {
 	uint64_t head;
 
-	if (__find_block(z, idx, &head) && z->pages[head].kind == K_FREE)
+	if (__find_block(z, idx, &head) &&
+	    (pg_kind(&z->pages[head]) == K_FREE || pg_kind(&z->pages[head]) == K_CACHED))
 		return LB_EDOUBLEFREE;
 	return LB_ENOTALLOC;
 }
 
-int lb_free(struct lb_zone *z, uint64_t addr, unsigned order)
+int addr_to_idx(const struct lb_zone *z, uint64_t addr, unsigned order, uint64_t *idx)
 {
-	uint64_t pfn = addr >> LB_PAGE_SHIFT, idx;
-	int rc = 0;
+	uint64_t pfn = addr >> LB_PAGE_SHIFT;
 
-	if (!zone_ok(z))
-		return LB_EINVAL;
 	if (order > LB_MAX_ORDER)
 		return LB_EORDER;
 	if (addr & (LB_PAGE_SIZE - 1))
 		return LB_EALIGN;
 	if (pfn < z->base_pfn || pfn - z->base_pfn >= z->span_pages)
 		return LB_ERANGE;
-	idx = pfn - z->base_pfn;
-	if (idx & ((UINT64_C(1) << order) - 1))
+	*idx = pfn - z->base_pfn;
+	if (*idx & ((UINT64_C(1) << order) - 1))
 		return LB_EALIGN;
+	return 0;
+}
+
+int lb_free(struct lb_zone *z, uint64_t addr, unsigned order)
+{
+	uint64_t idx;
+	int rc;
+
+	if (!zone_ok(z))
+		return LB_EINVAL;
+	rc = addr_to_idx(z, addr, order, &idx);
+	if (rc)
+		return rc;
 
 	lb_lock(&z->lock);
-	if (bit_test(z->active, idx / SECTION_PAGES) && z->pages[idx].kind == K_ALLOC &&
+	if (bit_test(z->active, idx / SECTION_PAGES) && pg_kind(&z->pages[idx]) == K_ALLOC &&
 	    z->pages[idx].order == order) {
 		z->nr_alloc -= UINT64_C(1) << order;
 		z->frees++;
@@ -142,7 +153,7 @@ int lb_zone_set_policy(struct lb_zone *z, enum lb_policy p)
 	lb_lock(&z->lock);
 	z->policy = p;
 	if (p == LB_POLICY_EAGER)
-		__accept_some(z, 0);
+		__accept_some(z, 0, false);
 	lb_unlock(&z->lock);
 	return 0;
 }
@@ -182,7 +193,7 @@ int64_t lb_zone_accept(struct lb_zone *z, uint64_t max_bytes)
 	if (!zone_ok(z))
 		return LB_EINVAL;
 	lb_lock(&z->lock);
-	done = __accept_some(z, pages);
+	done = __accept_some(z, pages, false);
 	lb_unlock(&z->lock);
 	return done * (int64_t)LB_PAGE_SIZE;
 }

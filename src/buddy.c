@@ -23,7 +23,8 @@ void __section_activate(struct lb_zone *z, uint64_t sec)
 	bits_assign(z->fresh, first, SECTION_PAGES, 0);
 	if (z->shadow)
 		bits_assign(z->shadow, first, SECTION_PAGES, 0);
-	bit_set(z->active, sec);
+	/* atomic: lb_cache_free() tests it without the lock */
+	__atomic_fetch_or(&z->active[sec >> 6], UINT64_C(1) << (sec & 63), __ATOMIC_RELAXED);
 }
 
 void __list_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail)
@@ -31,9 +32,10 @@ void __list_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state,
 	struct free_area *a = &z->area[state][order];
 	struct lb_page *p = &z->pages[idx];
 
-	p->kind = K_FREE;
+	pg_set_kind(p, K_FREE);
 	p->order = (uint8_t)order;
 	p->state = (uint8_t)state;
+	p->flags = 0;
 	if (a->head == LB_NIL) {
 		p->next = p->prev = LB_NIL;
 		a->head = a->tail = (uint32_t)idx;
@@ -57,7 +59,7 @@ void __list_del(struct lb_zone *z, uint64_t idx)
 	struct lb_page *p = &z->pages[idx];
 	struct free_area *a = &z->area[p->state][p->order];
 
-	LB_DBG_ASSERT(p->kind == K_FREE);
+	LB_DBG_ASSERT(pg_kind(p) == K_FREE);
 	if (p->prev == LB_NIL)
 		a->head = p->next;
 	else
@@ -68,19 +70,19 @@ void __list_del(struct lb_zone *z, uint64_t idx)
 		z->pages[p->next].prev = p->prev;
 	a->nr--;
 	z->nr_free[p->state] -= UINT64_C(1) << p->order;
-	p->kind = K_NONE;
+	pg_set_kind(p, K_NONE);
 	p->next = p->prev = LB_NIL;
 }
 
 /* Free a block, merging with free buddies of the same state (I5). */
 void __free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail)
 {
-	z->pages[idx].kind = K_NONE; /* it may become an absorbed tail */
+	pg_set_kind(&z->pages[idx], K_NONE); /* it may become an absorbed tail */
 	while (order < LB_MAX_ORDER) {
 		uint64_t buddy = idx ^ (UINT64_C(1) << order);
 		const struct lb_page *b = &z->pages[buddy];
 
-		if (b->kind != K_FREE || b->order != order || b->state != state)
+		if (pg_kind(b) != K_FREE || b->order != order || b->state != state)
 			break;
 		__list_del(z, buddy);
 		idx &= ~(UINT64_C(1) << order);
@@ -180,7 +182,7 @@ bool __find_block(const struct lb_zone *z, uint64_t idx, uint64_t *head)
 	while (i <= idx) {
 		const struct lb_page *p = &z->pages[i];
 
-		if (p->kind == K_NONE) { /* a reserved page */
+		if (pg_kind(p) == K_NONE) { /* a reserved page */
 			i++;
 			continue;
 		}

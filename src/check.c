@@ -27,7 +27,7 @@
 
 struct tally {
 	uint64_t free[2], blocks[2][NR_ORDERS];
-	uint64_t pristine, alloc, inflight, quarantine, fresh;
+	uint64_t pristine, alloc, cached, inflight, quarantine, fresh;
 };
 
 __attribute__((format(printf, 3, 4))) static int fail(char *msg, size_t len, const char *fmt,
@@ -55,12 +55,12 @@ static int check_block(const struct lb_zone *z, uint64_t i, uint64_t end, struct
 		return fail(msg, len, "I4: block at 0x%llx of order %u misplaced", ADDR(i),
 			    p->order);
 	for (uint64_t j = i + 1; j < i + n; j++)
-		if (z->pages[j].kind != K_NONE)
+		if (pg_kind(&z->pages[j]) != K_NONE)
 			return fail(msg, len, "I4: page 0x%llx inside block 0x%llx is a head",
 				    ADDR(j), ADDR(i));
 	acc = z->shadow ? bits_count(z->shadow, i, n) : n;
 	t->fresh += bits_count(z->fresh, i, n);
-	switch (p->kind) {
+	switch (pg_kind(p)) {
 	case K_FREE:
 		if (p->state > S_UNACCEPTED)
 			return fail(msg, len, "I4: free block 0x%llx has bad state", ADDR(i));
@@ -69,7 +69,7 @@ static int check_block(const struct lb_zone *z, uint64_t i, uint64_t end, struct
 		if (p->order < LB_MAX_ORDER) {
 			const struct lb_page *b = &z->pages[i ^ n];
 
-			if (b->kind == K_FREE && b->order == p->order && b->state == p->state)
+			if (pg_kind(b) == K_FREE && b->order == p->order && b->state == p->state)
 				return fail(msg, len,
 					    "I5: free buddies 0x%llx and 0x%llx of order %u not merged",
 					    ADDR(i), ADDR(i ^ n), p->order);
@@ -82,10 +82,13 @@ static int check_block(const struct lb_zone *z, uint64_t i, uint64_t end, struct
 				    "accepted pages", ADDR(i));
 		break;
 	case K_ALLOC:
+	case K_CACHED:
 		if (acc != n)
 			return fail(msg, len, "I1: allocated block 0x%llx holds unaccepted pages",
 				    ADDR(i));
 		t->alloc += n;
+		if (pg_kind(p) == K_CACHED)
+			t->cached += n;
 		break;
 	case K_INFLIGHT:
 		t->inflight += n;
@@ -94,7 +97,7 @@ static int check_block(const struct lb_zone *z, uint64_t i, uint64_t end, struct
 		t->quarantine += n;
 		break;
 	default:
-		return fail(msg, len, "I4: page 0x%llx has unknown kind %u", ADDR(i), p->kind);
+		return fail(msg, len, "I4: page 0x%llx has unknown kind %u", ADDR(i), pg_kind(p));
 	}
 	return 0;
 }
@@ -115,7 +118,7 @@ static int check_sections(const struct lb_zone *z, struct tally *t, char *msg, s
 		if (!bit_test(z->active, sec))
 			continue;
 		for (uint64_t i = first; i < end;) {
-			if (z->pages[i].kind == K_NONE) { /* reserved */
+			if (pg_kind(&z->pages[i]) == K_NONE) { /* reserved */
 				i++;
 				continue;
 			}
@@ -139,7 +142,7 @@ static int check_lists(const struct lb_zone *z, const struct tally *t, char *msg
 			for (uint32_t i = a->head; i != LB_NIL; i = z->pages[i].next) {
 				const struct lb_page *p = &z->pages[i];
 
-				if (i >= z->nsections * SECTION_PAGES || p->kind != K_FREE ||
+				if (i >= z->nsections * SECTION_PAGES || pg_kind(p) != K_FREE ||
 				    p->order != o || p->state != s || p->prev != prev ||
 				    ++count > t->blocks[s][o])
 					return fail(msg, len, "I4: free list %s/%u corrupt at 0x%llx",
@@ -173,11 +176,13 @@ int __zone_check(struct lb_zone *z, char *msg, size_t len)
 	if (t.free[0] != z->nr_free[0] || t.free[1] != z->nr_free[1] ||
 	    t.pristine != z->nr_pristine || t.alloc != z->nr_alloc ||
 	    t.inflight != z->nr_inflight || t.quarantine != z->nr_quarantine ||
-	    t.fresh != z->over_accepted)
+	    t.fresh != z->over_accepted || t.cached != __cached_pages(z))
 		return fail(msg, len, "I4: counters disagree with the walk (free %llu/%llu, "
-			    "allocated %llu, in flight %llu, quarantined %llu, fresh %llu)",
+			    "allocated %llu (cached %llu), in flight %llu, quarantined %llu, "
+			    "fresh %llu)",
 			    (unsigned long long)t.free[0], (unsigned long long)t.free[1],
-			    (unsigned long long)t.alloc, (unsigned long long)t.inflight,
+			    (unsigned long long)t.alloc, (unsigned long long)t.cached,
+			    (unsigned long long)t.inflight,
 			    (unsigned long long)t.quarantine, (unsigned long long)t.fresh);
 	sum = t.free[0] + t.free[1] + t.pristine * SECTION_PAGES + t.alloc + t.inflight +
 	      t.quarantine;

@@ -48,7 +48,7 @@
 #define ACCEPT_RUN_SECTIONS 256 /* batch limit for runs of sections: 1 GiB */
 
 /* What a head descriptor says about its block. */
-enum { K_NONE = 0, K_FREE, K_ALLOC, K_INFLIGHT, K_QUARANTINE };
+enum { K_NONE = 0, K_FREE, K_ALLOC, K_INFLIGHT, K_QUARANTINE, K_CACHED };
 /* The acceptance state of a free block. */
 enum { S_ACCEPTED = 0, S_UNACCEPTED = 1 };
 
@@ -57,8 +57,26 @@ struct lb_page {
 	uint8_t kind;        /* K_* */
 	uint8_t order;
 	uint8_t state;       /* S_*, for K_FREE */
-	uint8_t unused;
+	uint8_t flags;       /* F_*, for K_FREE; cleared when it joins a list */
 };
+
+#define F_SEEN 0x1 /* the releaser saw this free block on its last pass */
+
+/*
+ * kind is the one descriptor field written without the zone lock: a
+ * per-CPU cache flips its own blocks between K_CACHED and K_ALLOC. Every
+ * access that can race with that goes through these (relaxed atomics; the
+ * zone lock orders everything else).
+ */
+static inline unsigned pg_kind(const struct lb_page *p)
+{
+	return __atomic_load_n(&p->kind, __ATOMIC_RELAXED);
+}
+
+static inline void pg_set_kind(struct lb_page *p, unsigned kind)
+{
+	__atomic_store_n(&p->kind, (uint8_t)kind, __ATOMIC_RELAXED);
+}
 
 struct free_area {
 	uint32_t head, tail;
@@ -85,7 +103,9 @@ struct lb_zone {
 	struct free_area area[2][NR_ORDERS];
 	uint64_t nr_free[2];   /* pages on the lists, by state */
 	uint64_t nr_pristine;  /* pristine sections */
-	uint64_t nr_alloc, nr_inflight, nr_quarantine;
+	uint64_t nr_alloc;     /* pages out of the zone: allocated or in a cache */
+	uint64_t nr_inflight, nr_quarantine;
+	struct lb_cache *caches; /* attached per-CPU caches */
 
 	/* behaviour */
 	enum lb_policy policy;
@@ -93,8 +113,18 @@ struct lb_zone {
 	struct lb_backend backend;
 	unsigned flags;
 
+	/* the acceptor and the releaser (acceptor.c, releaser.c, thread.c) */
+	struct lb_acceptor_cfg acc_cfg;
+	struct lb_releaser_cfg rel_cfg;
+	uint64_t reserve_pages;    /* the acceptor's current target */
+	uint64_t rate_pps;         /* recent allocation rate, pages per second */
+	uint64_t rate_last_ns, rate_last_pages, out_pages_total;
+	uint64_t rel_last_pass_ns;
+	struct lb_worker workers[2]; /* the acceptor's and releaser's threads */
+
 	/* statistics */
 	uint64_t accept_calls, accepted_pages, setup_accepted_pages;
+	uint64_t background_accepted, release_calls, released_pages;
 	uint64_t over_accepted, accept_failures;
 	uint64_t allocs, frees, alloc_failures, accept_waits;
 	bool in_setup;
@@ -126,6 +156,22 @@ static inline unsigned carve_order(uint64_t idx, uint64_t e)
 	return o;
 }
 
+/* The per-CPU cache (cache.c). Its owner writes count/slots without the
+ * zone lock; pages/allocs/frees are read by others with atomics. */
+#define CACHE_ORDERS (LB_CACHE_MAX_ORDER + 1)
+#define CACHE_SLOTS 368 /* 256 + 64 + 32 + 16 */
+struct lb_cache {
+	uint64_t magic;
+	struct lb_zone *z;
+	struct lb_cache *next; /* the zone's list, under the zone lock */
+	uint64_t pages, allocs, frees;
+	uint32_t count[CACHE_ORDERS];
+	uint32_t slot[CACHE_SLOTS];
+};
+
+/* Translate and validate the address of a block of 2^order pages. */
+int addr_to_idx(const struct lb_zone *z, uint64_t addr, unsigned order, uint64_t *idx);
+
 /* buddy.c: free lists, sections, split and merge */
 void __section_activate(struct lb_zone *z, uint64_t sec);
 void __list_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail);
@@ -142,13 +188,22 @@ bool __find_block(const struct lb_zone *z, uint64_t idx, uint64_t *head);
 int __accept_blocks(struct lb_zone *z, uint64_t idx, unsigned order, uint64_t count);
 int __accept_setup_range(struct lb_zone *z, uint64_t idx, uint64_t npages);
 void __note_corrupt(struct lb_zone *z, const char *what, uint64_t idx, uint64_t npages);
+int __give_out(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind);
 int __hand_out(struct lb_zone *z, uint64_t idx, unsigned order);
+
+/* alloc.c */
+int __alloc(struct lb_zone *z, unsigned order, bool nowait, uint64_t *idx);
+int __bad_free(const struct lb_zone *z, uint64_t idx);
+
+/* cache.c, acceptor.c */
+uint64_t __cached_pages(const struct lb_zone *z);
+uint64_t __acceptor_reserve(struct lb_zone *z, uint64_t now_ns);
 
 /* policy.c */
 void lb_derive_watermarks(uint64_t managed_pages, struct lb_watermarks *w);
 int __policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx);
 void __policy_top_up(struct lb_zone *z, unsigned order);
-int64_t __accept_some(struct lb_zone *z, uint64_t max_pages);
+int64_t __accept_some(struct lb_zone *z, uint64_t max_pages, bool front);
 
 /* check.c */
 int __zone_check(struct lb_zone *z, char *msg, size_t len);

@@ -45,6 +45,12 @@ static inline void lb_unlock(lb_lock_t *l)
 	atomic_flag_clear_explicit(&l->held, memory_order_release);
 }
 
+/* No threads without an operating system: the caller steps the acceptor
+ * and releaser itself. */
+struct lb_worker {
+	int running;
+};
+
 #else /* hosted */
 #include <pthread.h>
 #include <sched.h>
@@ -71,6 +77,13 @@ static inline void lb_cpu_relax(void)
 {
 	sched_yield();
 }
+
+/* A background thread that calls its step function until stopped. */
+struct lb_worker {
+	pthread_t thread;
+	int running; /* under the zone lock */
+	int stop;    /* atomic */
+};
 #endif
 
 #endif /* LB_PLATFORM_H */

@@ -13,6 +13,9 @@
  *          accepted one at a time until it is above, and freed to the tail.
  *          With no watermarks yet (all zero), and whenever no accepted
  *          block can serve a request, one block is accepted per shortfall.
+ *   background, adaptive
+ *          unit on demand, plus the acceptor (acceptor.c) keeping a reserve
+ *          of accepted memory ahead of demand.
  *
  * Allocations always take accepted memory first; only the allocator's slow
  * path calls in here, with the lock held (it is dropped around accepts).
@@ -26,6 +29,8 @@ static const char *const policy_names[LB_POLICY_COUNT] = {
 	[LB_POLICY_UNIT] = "unit",
 	[LB_POLICY_EXACT] = "exact",
 	[LB_POLICY_LINUX] = "linux",
+	[LB_POLICY_BACKGROUND] = "background",
+	[LB_POLICY_ADAPTIVE] = "adaptive",
 };
 
 const char *lb_policy_name(enum lb_policy p)
@@ -122,8 +127,8 @@ int __policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx)
 	if (z->policy == LB_POLICY_LINUX || z->policy == LB_POLICY_EAGER)
 		return __accept_one(z) ? LB_EAGAIN : LB_ENOMEM;
 
-	if (z->policy == LB_POLICY_UNIT && z->unit_order > order)
-		want = z->unit_order;
+	if (z->policy != LB_POLICY_EXACT && z->unit_order > order)
+		want = z->unit_order; /* unit, and the on-demand path of background/adaptive */
 	if (!__take_free(z, S_UNACCEPTED, want, &b, &got)) {
 		/* Only fragments smaller than a unit are left: accept one whole. */
 		if (want == order || !__take_free(z, S_UNACCEPTED, order, &b, &got))
@@ -141,9 +146,10 @@ int __policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx)
 
 /*
  * Accept up to max_pages of free unaccepted memory (0: all), max-order runs
- * of up to 1 GiB per backend call first. Returns the pages accepted.
+ * of up to 1 GiB per backend call first, and free it to the front (the
+ * acceptor: found first) or the tail of the lists. Returns the pages.
  */
-int64_t __accept_some(struct lb_zone *z, uint64_t max_pages)
+int64_t __accept_some(struct lb_zone *z, uint64_t max_pages, bool front)
 {
 	uint64_t done = 0;
 
@@ -171,7 +177,7 @@ int64_t __accept_some(struct lb_zone *z, uint64_t max_pages)
 		}
 		if (__accept_blocks(z, idx, order, n) == 0) {
 			for (uint64_t i = 0; i < n; i++)
-				__free_block(z, idx + (i << order), order, S_ACCEPTED, true);
+				__free_block(z, idx + (i << order), order, S_ACCEPTED, !front);
 			done += n << order;
 		}
 	}

@@ -20,7 +20,8 @@ void lb_zone_stats(struct lb_zone *z, struct lb_stats *st)
 	st->free_blocks[S_UNACCEPTED][LB_MAX_ORDER] += z->nr_pristine;
 	st->free_accepted_pages = z->nr_free[S_ACCEPTED];
 	st->free_unaccepted_pages = free_unaccepted_pages(z);
-	st->allocated_pages = z->nr_alloc;
+	st->cached_pages = __cached_pages(z);
+	st->allocated_pages = z->nr_alloc - st->cached_pages;
 	st->in_flight_pages = z->nr_inflight;
 	st->quarantined_pages = z->nr_quarantine;
 	st->accept_calls = z->accept_calls;
@@ -30,6 +31,14 @@ void lb_zone_stats(struct lb_zone *z, struct lb_stats *st)
 	st->accept_failures = z->accept_failures;
 	st->allocs = z->allocs;
 	st->frees = z->frees;
+	for (const struct lb_cache *c = z->caches; c; c = c->next) {
+		st->allocs += __atomic_load_n(&c->allocs, __ATOMIC_RELAXED);
+		st->frees += __atomic_load_n(&c->frees, __ATOMIC_RELAXED);
+	}
+	st->background_accepted_pages = z->background_accepted;
+	st->release_calls = z->release_calls;
+	st->released_pages = z->released_pages;
+	st->reserve_pages = z->reserve_pages;
 	st->alloc_failures = z->alloc_failures;
 	st->accept_waits = z->accept_waits;
 	lb_unlock(&z->lock);
@@ -85,12 +94,13 @@ int lb_zone_page_state(struct lb_zone *z, uint64_t addr)
 	} else if (__find_block(z, idx, &head)) {
 		const struct lb_page *p = &z->pages[head];
 
-		switch (p->kind) {
+		switch (pg_kind(p)) {
 		case K_FREE:
 			state = p->state == S_ACCEPTED ? LB_PAGE_FREE_ACCEPTED
 						       : LB_PAGE_FREE_UNACCEPTED;
 			break;
 		case K_ALLOC:
+		case K_CACHED: /* free, but out of the zone's hands */
 			state = LB_PAGE_ALLOCATED;
 			break;
 		case K_INFLIGHT:

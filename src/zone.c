@@ -234,7 +234,7 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 			__place_unaccepted(z, s, e);
 	}
 	if (z->policy == LB_POLICY_EAGER)
-		__accept_some(z, 0);
+		__accept_some(z, 0, false);
 	z->in_setup = false;
 	lb_unlock(&z->lock);
 
@@ -247,6 +247,8 @@ void lb_zone_fini(struct lb_zone *z)
 {
 	if (!z || z->magic != LB_ZONE_MAGIC)
 		return;
+	lb_acceptor_stop(z);
+	lb_releaser_stop(z);
 	z->magic = 0;
 	lb_lock_fini(&z->lock);
 }

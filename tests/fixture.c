@@ -7,6 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* I6: the zone lock must be free while a backend call runs. */
+static void probe_lock(struct strict_backend *sb)
+{
+	if (!sb->check_lock || !sb->zone)
+		return;
+	if (pthread_mutex_trylock(&sb->zone->lock) == 0)
+		pthread_mutex_unlock(&sb->zone->lock);
+	else
+		__atomic_fetch_add(&sb->lock_held, 1, __ATOMIC_RELAXED);
+}
+
 static int strict_accept(void *ctx, uint64_t addr, uint64_t size)
 {
 	struct strict_backend *sb = ctx;
@@ -18,13 +29,7 @@ static int strict_accept(void *ctx, uint64_t addr, uint64_t size)
 		__atomic_fetch_add(&sb->bad_ranges, 1, __ATOMIC_RELAXED);
 		return LB_EINVAL;
 	}
-	if (sb->check_lock && sb->zone) {
-		/* I6: the zone lock must be free while we run. */
-		if (pthread_mutex_trylock(&sb->zone->lock) == 0)
-			pthread_mutex_unlock(&sb->zone->lock);
-		else
-			__atomic_fetch_add(&sb->lock_held, 1, __ATOMIC_RELAXED);
-	}
+	probe_lock(sb);
 	for (uint64_t i = first; i < first + n; i++) {
 		uint64_t bit = UINT64_C(1) << (i & 63);
 		uint64_t old = __atomic_fetch_or(&sb->accepted[i >> 6], bit, __ATOMIC_RELAXED);
@@ -38,10 +43,36 @@ static int strict_accept(void *ctx, uint64_t addr, uint64_t size)
 	return 0;
 }
 
+/* Release: every page must be accepted (else a bad range), and becomes
+ * unaccepted in the record. */
+static int strict_release(void *ctx, uint64_t addr, uint64_t size)
+{
+	struct strict_backend *sb = ctx;
+	uint64_t first = (addr - sb->base) >> LB_PAGE_SHIFT, n = size >> LB_PAGE_SHIFT;
+
+	if (!size || ((addr | size) & (LB_PAGE_SIZE - 1)) || addr < sb->base ||
+	    first + n > sb->npages) {
+		__atomic_fetch_add(&sb->bad_ranges, 1, __ATOMIC_RELAXED);
+		return LB_EINVAL;
+	}
+	probe_lock(sb);
+	for (uint64_t i = first; i < first + n; i++) {
+		uint64_t bit = UINT64_C(1) << (i & 63);
+		uint64_t old = __atomic_fetch_and(&sb->accepted[i >> 6], ~bit, __ATOMIC_RELAXED);
+
+		if (!(old & bit))
+			__atomic_fetch_add(&sb->bad_ranges, 1, __ATOMIC_RELAXED);
+	}
+	__atomic_fetch_add(&sb->releases, 1, __ATOMIC_RELAXED);
+	if (sb->inner.ops && sb->inner.ops->release)
+		return sb->inner.ops->release(sb->inner.ctx, addr, size);
+	return 0;
+}
+
 static const struct lb_backend_ops strict_ops = {
 	.name = "strict",
 	.accept = strict_accept,
-	.release = NULL,
+	.release = strict_release,
 };
 
 bool sb_all_accepted(const struct strict_backend *sb, uint64_t addr, uint64_t size)

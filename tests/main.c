@@ -43,15 +43,23 @@ static int by_name(const void *a, const void *b)
 	return strcmp(x, y);
 }
 
+/* No filter, or the name contains one of them. */
+static int selected(const char *name, int nfilters, char **filters)
+{
+	for (int i = 0; i < nfilters; i++)
+		if (strstr(name, filters[i]))
+			return 1;
+	return nfilters == 0;
+}
+
 int main(int argc, char **argv)
 {
-	const char *filter = argc > 1 ? argv[1] : NULL;
 	int passed = 0, failed = 0;
 
 	/* Constructors run in link order; sort for a stable report. */
 	qsort(tests, (size_t)ntests, sizeof tests[0], by_name);
 	for (int i = 0; i < ntests; i++) {
-		if (filter && !strstr(tests[i].name, filter))
+		if (!selected(tests[i].name, argc - 1, argv + 1))
 			continue;
 		cur_failures = 0;
 		tests[i].fn();

@@ -1,11 +1,13 @@
 #!/bin/sh
-# Run each test binary given, then print the total "N passed, M failed".
+# Run each test binary given ("binary [filter...]"), then print the total
+# "N passed, M failed".
 # Exits non-zero if any test failed or any binary did not finish.
 passed=0 failed=0 status=0
 for bin in "$@"; do
 	echo "== $bin"
 	log=$(mktemp)
-	"$bin" >"$log" 2>&1
+	# shellcheck disable=SC2086 # "binary filter..." splits on purpose
+	$bin >"$log" 2>&1
 	rc=$?
 	cat "$log"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)

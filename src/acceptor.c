@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The background acceptor: accepted memory ahead of demand, bounded.
+ *
+ * The seed's proposal, with the answer to its objection. A pass takes free
+ * unaccepted blocks, accepts them outside the lock (accept.c's in-flight
+ * protocol) and frees them to the FRONT of the lists, where the next
+ * allocations look first. It stops when free accepted memory reaches the
+ * reserve, so the host commits only what the guest is about to use.
+ *
+ * The reserve is fixed (reserve_bytes; LB_POLICY_BACKGROUND defaults to
+ * 64 MiB) or follows demand: the allocation rate, smoothed over passes,
+ * times a 100 ms horizon, never below four units nor above 1/8 of memory.
+ * The batch (pages per pass) is fixed or a quarter of the reserve, from
+ * one unit to 256 MiB, so a pass holds no allocation back for long.
+ */
+#include "internal.h"
+
+#define HORIZON_NS UINT64_C(100000000)
+#define BACKGROUND_RESERVE_PAGES (UINT64_C(64) << (20 - LB_PAGE_SHIFT))
+#define MAX_BATCH_PAGES (UINT64_C(256) << (20 - LB_PAGE_SHIFT))
+
+static bool auto_reserve(const struct lb_zone *z)
+{
+	return z->policy == LB_POLICY_ADAPTIVE ||
+	       (z->policy != LB_POLICY_BACKGROUND && !z->acc_cfg.reserve_bytes);
+}
+
+/* Update the allocation rate and return the reserve, in pages. */
+uint64_t __acceptor_reserve(struct lb_zone *z, uint64_t now_ns)
+{
+	uint64_t unit = UINT64_C(1) << z->unit_order, r;
+
+	if (z->rate_last_ns && now_ns > z->rate_last_ns) {
+		uint64_t dt = now_ns - z->rate_last_ns;
+		uint64_t dp = z->out_pages_total - z->rate_last_pages;
+		/* pages per second, without overflow for any realistic dp */
+		uint64_t inst = dp < (UINT64_C(1) << 32) ? dp * UINT64_C(1000000000) / dt
+							 : dp / (dt / 1000000000 + 1);
+
+		z->rate_pps = (z->rate_pps * 3 + inst) / 4;
+	}
+	z->rate_last_ns = now_ns;
+	z->rate_last_pages = z->out_pages_total;
+
+	if (!auto_reserve(z)) {
+		r = z->acc_cfg.reserve_bytes >> LB_PAGE_SHIFT;
+		if (!r)
+			r = BACKGROUND_RESERVE_PAGES;
+	} else {
+		r = z->rate_pps * (HORIZON_NS / 1000000) / 1000;
+		if (r < 4 * unit)
+			r = 4 * unit;
+		if (r > z->managed_pages / 8)
+			r = z->managed_pages / 8;
+	}
+	z->reserve_pages = r;
+	return r;
+}
+
+static uint64_t batch_pages(const struct lb_zone *z)
+{
+	uint64_t unit = UINT64_C(1) << z->unit_order, b;
+
+	if (z->acc_cfg.batch_bytes >= LB_PAGE_SIZE && z->policy != LB_POLICY_ADAPTIVE)
+		return z->acc_cfg.batch_bytes >> LB_PAGE_SHIFT;
+	b = z->reserve_pages / 4;
+	if (b < unit)
+		b = unit;
+	return b < MAX_BATCH_PAGES ? b : MAX_BATCH_PAGES;
+}
+
+int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns)
+{
+	uint64_t reserve, want, unit, done = 0;
+
+	if (!z || z->magic != LB_ZONE_MAGIC)
+		return LB_EINVAL;
+	lb_lock(&z->lock);
+	reserve = __acceptor_reserve(z, now_ns);
+	unit = UINT64_C(1) << z->unit_order;
+	if (z->nr_free[S_ACCEPTED] < reserve) {
+		want = reserve - z->nr_free[S_ACCEPTED];
+		if (want > batch_pages(z))
+			want = batch_pages(z);
+		want = (want + unit - 1) & ~(unit - 1); /* whole units: no 4 KiB calls */
+		done = (uint64_t)__accept_some(z, want, true);
+		z->background_accepted += done;
+	}
+	lb_unlock(&z->lock);
+	return (int64_t)(done << LB_PAGE_SHIFT);
+}
+
+int lb_acceptor_config(struct lb_zone *z, const struct lb_acceptor_cfg *cfg)
+{
+	if (!z || z->magic != LB_ZONE_MAGIC || !cfg)
+		return LB_EINVAL;
+	lb_lock(&z->lock);
+	z->acc_cfg = *cfg;
+	lb_unlock(&z->lock);
+	return 0;
+}

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/* The acceptor (front placement, bounded reserve, adaptive sizing), the
+ * releaser (idle delay, floor, tail placement, re-acceptance), and both
+ * running as threads under allocating threads. */
+#include "fixture.h"
+#include "harness.h"
+
+#include "../src/internal.h" /* list heads and tails, to observe placement */
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct lb_range map64[] = {
+	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
+	{ 4 * MiB, 60 * MiB, LB_MEM_UNACCEPTED },
+};
+
+#define MS UINT64_C(1000000)
+
+TEST(acceptor_puts_blocks_at_the_front)
+{
+	struct fx f;
+	struct lb_acceptor_cfg ac = { .reserve_bytes = 8 * MiB, .batch_bytes = 4 * MiB };
+	uint64_t addr;
+
+	REQUIRE(fx_init(&f, map64, 2, LB_POLICY_BACKGROUND) == 0);
+	REQUIRE(lb_acceptor_config(f.z, &ac) == 0);
+	CHECK_EQ(lb_acceptor_step(f.z, 1 * MS), 4 * MiB);
+	/* The firmware block at 0 was first in line; the acceptor's block
+	 * went in front of it. */
+	REQUIRE(lb_alloc(f.z, 10, LB_ALLOC_NOWAIT, &addr) == 0);
+	CHECK_EQ(addr, 4 * MiB);
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+}
+
+TEST(acceptor_stops_at_the_reserve)
+{
+	struct fx f;
+	struct lb_acceptor_cfg ac = { .reserve_bytes = 16 * MiB, .batch_bytes = 4 * MiB };
+	struct lb_stats st;
+	int64_t got, total = 0;
+	int passes = 0;
+
+	REQUIRE(fx_init(&f, map64, 2, LB_POLICY_BACKGROUND) == 0);
+	REQUIRE(lb_acceptor_config(f.z, &ac) == 0);
+	while ((got = lb_acceptor_step(f.z, (uint64_t)(passes + 1) * MS)) > 0) {
+		CHECK(got <= (int64_t)(4 * MiB)); /* one batch a pass */
+		total += got;
+		passes++;
+		REQUIRE(passes < 100);
+	}
+	CHECK_EQ(total, 12 * MiB); /* 4 MiB firmware + 12 accepted = the reserve */
+	lb_zone_stats(f.z, &st);
+	CHECK_EQ(st.free_accepted_pages, 16 * MiB / LB_PAGE_SIZE);
+	CHECK_EQ(st.background_accepted_pages, 12 * MiB / LB_PAGE_SIZE);
+	CHECK_EQ(st.free_unaccepted_pages, 48 * MiB / LB_PAGE_SIZE); /* not all of it */
+	CHECK_EQ(st.reserve_pages, 16 * MiB / LB_PAGE_SIZE);
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+}
+
+TEST(acceptor_adaptive_follows_demand)
+{
+	const struct lb_range map[] = {
+		{ 0, 4 * MiB, LB_MEM_ACCEPTED },
+		{ 4 * MiB, 1020 * MiB, LB_MEM_UNACCEPTED },
+	};
+	struct fx f;
+	struct lb_stats idle, busy;
+	uint64_t addr, t = 0;
+
+	REQUIRE(fx_init(&f, map, 2, LB_POLICY_ADAPTIVE) == 0);
+	for (int i = 0; i < 5; i++)
+		lb_acceptor_step(f.z, t += 10 * MS);
+	lb_zone_stats(f.z, &idle);
+	CHECK_EQ(idle.reserve_pages, 4 * 512); /* the floor: four units */
+	for (int i = 0; i < 5; i++) {
+		for (int k = 0; k < 2; k++)
+			REQUIRE(lb_alloc(f.z, 10, 0, &addr) == 0);
+		lb_acceptor_step(f.z, t += 10 * MS); /* 8 MiB per 10 ms */
+	}
+	lb_zone_stats(f.z, &busy);
+	CHECK(busy.reserve_pages > 2 * idle.reserve_pages);
+	CHECK(busy.reserve_pages <= busy.managed_pages / 8);
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+}
+
+TEST(releaser_returns_idle_memory_to_the_tail)
+{
+	struct fx f;
+	struct lb_releaser_cfg rc = { .delay_ns = 100 * MS, .min_order = 9, .batch = 32 };
+	struct lb_watermarks w = { 0, 0, 0, 0 };
+	struct lb_stats st;
+	uint64_t addr;
+
+	REQUIRE(fx_init(&f, map64, 2, LB_POLICY_EXACT) == 0);
+	REQUIRE(lb_zone_set_watermarks(f.z, &w) == 0);
+	REQUIRE(lb_releaser_config(f.z, &rc) == 0);
+	CHECK_EQ(lb_zone_accept(f.z, 8 * MiB), 8 * MiB); /* 12 MiB accepted, idle */
+	CHECK_EQ(lb_releaser_step(f.z, 1000 * MS), 0);    /* first pass: marks */
+	CHECK_EQ(lb_releaser_step(f.z, 1050 * MS), 0);    /* within the delay */
+	CHECK_EQ(lb_releaser_step(f.z, 1100 * MS), 12 * MiB);
+	lb_zone_stats(f.z, &st);
+	CHECK_EQ(st.free_accepted_pages, 0);
+	CHECK_EQ(st.released_pages, 12 * MiB / LB_PAGE_SIZE);
+	CHECK_EQ(st.release_calls, 3);
+	CHECK_EQ(f.sb.releases, 3);
+	CHECK_EQ(lb_zone_page_state(f.z, 0), LB_PAGE_FREE_UNACCEPTED);
+	CHECK(fx_ok(&f));
+	/* Released from the accepted tail (8M, 4M, 0), each to the unaccepted
+	 * TAIL, so 8M heads the list (head placement would give 0), and is
+	 * accepted again on demand, exactly once. */
+	REQUIRE(lb_alloc(f.z, 0, 0, &addr) == 0);
+	CHECK_EQ(addr, 8 * MiB);
+	CHECK(sb_all_accepted(&f.sb, addr, LB_PAGE_SIZE));
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+}
+
+TEST(releaser_spares_recent_frees_and_keeps_the_floor)
+{
+	struct fx f;
+	struct lb_releaser_cfg rc = { .delay_ns = 100 * MS };
+	struct lb_watermarks w = { 1024, 2048, 2560, 3072 }; /* low: 8 MiB */
+	struct lb_stats st;
+	uint64_t a, b;
+
+	REQUIRE(fx_init(&f, map64, 2, LB_POLICY_EXACT) == 0);
+	REQUIRE(lb_zone_set_watermarks(f.z, &w) == 0);
+	REQUIRE(lb_releaser_config(f.z, &rc) == 0);
+	CHECK_EQ(lb_zone_accept(f.z, 12 * MiB), 12 * MiB); /* 16 MiB accepted */
+	REQUIRE(lb_alloc(f.z, 10, 0, &a) == 0);
+	REQUIRE(lb_alloc(f.z, 10, 0, &b) == 0);
+	CHECK_EQ(lb_releaser_step(f.z, 1000 * MS), 0);
+	REQUIRE(lb_free(f.z, a, 10) == 0); /* freed now: not idle yet */
+	CHECK_EQ(lb_releaser_step(f.z, 1100 * MS), 4 * MiB);
+	/* 12 MiB free: a (just freed, spared), 8M and 12M (idle). One idle
+	 * block goes; the other would take free accepted memory below the
+	 * floor (the low watermark; no reserve). */
+	CHECK_EQ(lb_zone_page_state(f.z, a), LB_PAGE_FREE_ACCEPTED);
+	lb_zone_stats(f.z, &st);
+	CHECK_EQ(st.free_accepted_pages, 2048);
+	CHECK(fx_ok(&f));
+	CHECK_EQ(lb_free(f.z, b, 10), 0);
+	fx_fini(&f);
+}
+
+TEST(releaser_needs_a_backend_that_releases)
+{
+	struct lb_range map[] = { { 0, 8 * MiB, LB_MEM_ACCEPTED } };
+	struct lb_fault_backend fb;
+	struct lb_backend inner = { 0 }, faulty;
+	struct lb_null_backend nb;
+	struct lb_config c = { .ranges = map, .nranges = 1, .policy = LB_POLICY_EXACT };
+	struct lb_zone *z;
+	size_t size;
+	void *meta;
+
+	/* the fault backend over a backend without release has none either */
+	lb_null_backend_init(&nb, &inner);
+	struct lb_backend_ops no_release = *inner.ops;
+	no_release.release = NULL;
+	inner.ops = &no_release;
+	lb_fault_backend_init(&fb, inner, &faulty);
+	c.backend = faulty;
+	REQUIRE(lb_zone_meta_size(&c, &size) == 0);
+	meta = aligned_alloc(16, size);
+	REQUIRE(lb_zone_init(&z, meta, size, &c) == 0);
+	CHECK_EQ(lb_releaser_step(z, 1), LB_ENOTSUP);
+	CHECK_EQ(lb_releaser_start(z), LB_ENOTSUP);
+	lb_zone_fini(z);
+	free(meta);
+}
+
+/* Stress: 8 threads of mixed operations with their caches, the acceptor
+ * and the releaser running, under every policy; the checker and the strict
+ * backend at the end. A short version runs under ThreadSanitizer. */
+struct sarg {
+	struct lb_zone *z;
+	int id, ops, errors;
+};
+
+static void *stress_worker(void *p)
+{
+	struct sarg *a = p;
+	void *mem = aligned_alloc(64, (lb_cache_size() + 63) & ~(size_t)63);
+	struct lb_cache *c;
+	uint64_t live[64], seed = (uint64_t)a->id * 104729 + 3;
+	unsigned lo[64];
+	int n = 0;
+
+	if (lb_cache_init(&c, a->z, mem, lb_cache_size())) {
+		a->errors++;
+		return NULL;
+	}
+	for (int op = 0; op < a->ops; op++) {
+		uint64_t r = fx_rand(&seed);
+
+		if (n == 64 || (n && r % 2)) {
+			int k = (int)(r / 2 % (uint64_t)n);
+
+			if (lb_cache_free(c, live[k], lo[k]))
+				a->errors++;
+			live[k] = live[--n];
+			lo[k] = lo[n];
+		} else {
+			unsigned order = r % 10 < 7 ? 0 : (unsigned)(r / 16 % 11);
+			unsigned flags = r % 17 == 0 ? LB_ALLOC_NOWAIT : 0;
+
+			if (lb_cache_alloc(c, order, flags, &live[n]) == 0)
+				lo[n++] = order;
+		}
+	}
+	while (n--)
+		if (lb_cache_free(c, live[n], lo[n]))
+			a->errors++;
+	lb_cache_fini(c);
+	free(mem);
+	return NULL;
+}
+
+static void stress(int ops)
+{
+	for (int p = 0; p < LB_POLICY_COUNT; p++) {
+		struct fx f;
+		struct lb_acceptor_cfg ac = { .reserve_bytes = 4 * MiB, .period_ns = 200000 };
+		struct lb_releaser_cfg rc = { .delay_ns = 2 * MS };
+		pthread_t th[8];
+		struct sarg args[8];
+		struct lb_stats st;
+
+		REQUIRE(fx_init(&f, map64, 2, (enum lb_policy)p) == 0);
+		f.sb.check_lock = false;
+		REQUIRE(lb_acceptor_config(f.z, &ac) == 0);
+		REQUIRE(lb_releaser_config(f.z, &rc) == 0);
+		REQUIRE(lb_acceptor_start(f.z) == 0);
+		REQUIRE(lb_releaser_start(f.z) == 0);
+		CHECK_EQ(lb_acceptor_start(f.z), LB_EINVAL); /* one each */
+		for (int i = 0; i < 8; i++) {
+			args[i] = (struct sarg){ f.z, i, ops, 0 };
+			pthread_create(&th[i], NULL, stress_worker, &args[i]);
+		}
+		for (int i = 0; i < 8; i++) {
+			pthread_join(th[i], NULL);
+			CHECK_EQ(args[i].errors, 0);
+		}
+		CHECK_EQ(lb_acceptor_stop(f.z), 0);
+		CHECK_EQ(lb_releaser_stop(f.z), 0);
+		lb_zone_stats(f.z, &st);
+		CHECK_EQ(st.allocated_pages, 0);
+		CHECK_EQ(st.in_flight_pages, 0);
+		CHECK_EQ(f.sb.double_accepts, 0);
+		CHECK(fx_ok(&f));
+		fx_fini(&f);
+	}
+}
+
+TEST(stress_threads_acceptor_releaser)
+{
+	stress(20000);
+}

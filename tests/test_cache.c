@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: MIT */
+/* Per-CPU caches: batches, LIFO reuse, checks on every free, draining,
+ * the slow path through the zone, and cross-thread frees. */
+#include "fixture.h"
+#include "harness.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct lb_range map16[] = {
+	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
+	{ 4 * MiB, 12 * MiB, LB_MEM_UNACCEPTED },
+};
+
+struct cfx {
+	struct fx f;
+	struct lb_cache *c;
+	void *mem;
+};
+
+static int cfx_init(struct cfx *t, enum lb_policy p)
+{
+	int rc = fx_init(&t->f, map16, 2, p);
+
+	if (rc)
+		return rc;
+	t->mem = aligned_alloc(64, (lb_cache_size() + 63) & ~(size_t)63);
+	return lb_cache_init(&t->c, t->f.z, t->mem, lb_cache_size());
+}
+
+static void cfx_fini(struct cfx *t)
+{
+	lb_cache_fini(t->c);
+	free(t->mem);
+	fx_fini(&t->f);
+}
+
+TEST(cache_refills_in_batches_and_reuses_lifo)
+{
+	struct cfx t;
+	struct lb_stats st;
+	uint64_t a, b;
+
+	REQUIRE(cfx_init(&t, LB_POLICY_EXACT) == 0);
+	REQUIRE(lb_cache_alloc(t.c, 0, 0, &a) == 0);
+	lb_zone_stats(t.f.z, &st);
+	CHECK_EQ(st.cached_pages, 63); /* a batch of 64, one handed out */
+	CHECK_EQ(st.allocated_pages, 1);
+	CHECK_EQ(st.free_accepted_pages, 1024 - 64);
+	CHECK(fx_ok(&t.f));
+	REQUIRE(lb_cache_free(t.c, a, 0) == 0);
+	REQUIRE(lb_cache_alloc(t.c, 0, 0, &b) == 0);
+	CHECK_EQ(a, b); /* the hottest block comes back first */
+	CHECK_EQ(lb_zone_page_state(t.f.z, a), LB_PAGE_ALLOCATED);
+	REQUIRE(lb_cache_free(t.c, b, 0) == 0);
+	lb_cache_drain(t.c);
+	lb_zone_stats(t.f.z, &st);
+	CHECK_EQ(st.cached_pages, 0);
+	CHECK_EQ(st.free_blocks[0][10], 1); /* all merged back */
+	CHECK_EQ(st.allocs, 2);
+	CHECK_EQ(st.frees, 2);
+	CHECK(fx_ok(&t.f));
+	cfx_fini(&t);
+}
+
+TEST(cache_free_checks_and_changes_nothing)
+{
+	struct cfx t;
+	struct lb_stats before, after;
+	uint64_t a, big;
+
+	REQUIRE(cfx_init(&t, LB_POLICY_UNIT) == 0);
+	REQUIRE(lb_cache_alloc(t.c, 1, 0, &a) == 0);
+	REQUIRE(lb_cache_alloc(t.c, 5, 0, &big) == 0); /* above the cache: the zone */
+	REQUIRE(lb_cache_free(t.c, a, 1) == 0);
+	lb_zone_stats(t.f.z, &before);
+	CHECK_EQ(lb_cache_free(t.c, a, 1), LB_EDOUBLEFREE);     /* already cached */
+	CHECK_EQ(lb_free(t.f.z, a, 1), LB_EDOUBLEFREE);         /* same, via the zone */
+	CHECK_EQ(lb_cache_free(t.c, big, 2), LB_ENOTALLOC);     /* wrong order */
+	CHECK_EQ(lb_cache_free(t.c, big + LB_PAGE_SIZE, 0), LB_ENOTALLOC);
+	CHECK_EQ(lb_cache_free(t.c, big + 1, 0), LB_EALIGN);
+	CHECK_EQ(lb_cache_free(t.c, 1ull << 40, 0), LB_ERANGE);
+	CHECK_EQ(lb_cache_free(t.c, 8 * MiB, 0), LB_ENOTALLOC); /* never touched */
+	CHECK_EQ(lb_cache_free(t.c, a, 11), LB_EORDER);
+	CHECK_EQ(lb_cache_alloc(t.c, 11, 0, &a), LB_EORDER);
+	CHECK_EQ(lb_cache_alloc(t.c, 0, 0x10, &a), LB_EINVAL);
+	CHECK_EQ(lb_cache_alloc(NULL, 0, 0, &a), LB_EINVAL);
+	lb_zone_stats(t.f.z, &after);
+	CHECK(memcmp(&before, &after, sizeof before) == 0);
+	CHECK_EQ(lb_cache_free(t.c, big, 5), 0);
+	CHECK(fx_ok(&t.f));
+	cfx_fini(&t);
+}
+
+TEST(cache_drains_when_full_and_on_fini)
+{
+	struct cfx t;
+	struct lb_stats st;
+	uint64_t addr[400];
+
+	REQUIRE(cfx_init(&t, LB_POLICY_EXACT) == 0);
+	for (int i = 0; i < 400; i++)
+		REQUIRE(lb_cache_alloc(t.c, 0, 0, &addr[i]) == 0);
+	for (int i = 0; i < 400; i++)
+		REQUIRE(lb_cache_free(t.c, addr[i], 0) == 0);
+	lb_zone_stats(t.f.z, &st);
+	CHECK(st.cached_pages <= 256);
+	CHECK(st.cached_pages >= 256 - 64);
+	CHECK_EQ(st.allocated_pages, 0);
+	CHECK(fx_ok(&t.f));
+	lb_cache_fini(t.c);
+	lb_zone_stats(t.f.z, &st);
+	CHECK_EQ(st.cached_pages, 0);
+	CHECK_EQ(st.free_accepted_pages, 1024);
+	CHECK_EQ(st.allocs, 400); /* the cache's counts stay with the zone */
+	CHECK(fx_ok(&t.f));
+	REQUIRE(lb_cache_init(&t.c, t.f.z, t.mem, lb_cache_size()) == 0); /* for cfx_fini */
+	CHECK_EQ(lb_cache_init(&t.c, t.f.z, t.mem, lb_cache_size() - 1), LB_ENOSPACE);
+	cfx_fini(&t);
+}
+
+/* An empty zone-side accepted pool: the cache's miss takes the slow path
+ * and accepts, exactly as lb_alloc would. */
+TEST(cache_slow_path_accepts)
+{
+	struct cfx t;
+	struct lb_stats st;
+	uint64_t big, a;
+
+	REQUIRE(cfx_init(&t, LB_POLICY_EXACT) == 0);
+	REQUIRE(lb_alloc(t.f.z, 10, 0, &big) == 0); /* all accepted memory */
+	REQUIRE(lb_cache_alloc(t.c, 0, 0, &a) == 0);
+	CHECK(a >= 4 * MiB);
+	CHECK(sb_all_accepted(&t.f.sb, a, LB_PAGE_SIZE));
+	lb_zone_stats(t.f.z, &st);
+	CHECK_EQ(st.accept_calls, 1);
+	CHECK_EQ(lb_cache_alloc(t.c, 0, LB_ALLOC_NOWAIT, &a), LB_EAGAIN);
+	CHECK(fx_ok(&t.f));
+	cfx_fini(&t);
+}
+
+/* Threads with their own caches, freeing each other's blocks. */
+#define NT 4
+#define SLOTS 256
+
+struct shared {
+	struct lb_zone *z;
+	uint64_t slot[NT][SLOTS]; /* 0: empty; owned by thread i for writes */
+	unsigned char *owner;     /* per page: 0 free, else thread + 1 */
+	int errors;
+};
+
+struct targ {
+	struct shared *s;
+	int id;
+};
+
+static void *worker(void *p)
+{
+	struct targ *a = p;
+	struct shared *s = a->s;
+	void *mem = aligned_alloc(64, (lb_cache_size() + 63) & ~(size_t)63);
+	struct lb_cache *c;
+	uint64_t seed = (uint64_t)a->id * 7919 + 1;
+
+	if (lb_cache_init(&c, s->z, mem, lb_cache_size())) {
+		__atomic_fetch_add(&s->errors, 1, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	for (int op = 0; op < 20000; op++) {
+		unsigned k = (unsigned)(fx_rand(&seed) % SLOTS);
+		int victim = (int)(fx_rand(&seed) % NT);
+		/* take a block from any thread's slot (cross-thread free) */
+		uint64_t v = __atomic_exchange_n(&s->slot[victim][k], 0, __ATOMIC_ACQ_REL);
+
+		if (v) {
+			uint64_t addr = v & ~UINT64_C(0xfff);
+			unsigned order = (unsigned)(v & 0xf);
+
+			for (uint64_t i = 0; i < (UINT64_C(1) << order); i++)
+				__atomic_store_n(&s->owner[(addr >> 12) + i], 0, __ATOMIC_RELAXED);
+			if (lb_cache_free(c, addr, order))
+				__atomic_fetch_add(&s->errors, 1, __ATOMIC_RELAXED);
+		} else {
+			unsigned order = (unsigned)(fx_rand(&seed) % 4);
+			uint64_t addr;
+
+			if (lb_cache_alloc(c, order, 0, &addr))
+				continue;
+			for (uint64_t i = 0; i < (UINT64_C(1) << order); i++)
+				if (__atomic_exchange_n(&s->owner[(addr >> 12) + i],
+							(unsigned char)(a->id + 1), __ATOMIC_RELAXED))
+					__atomic_fetch_add(&s->errors, 1, __ATOMIC_RELAXED);
+			v = addr | order;
+			if (!__atomic_compare_exchange_n(&s->slot[a->id][k], &(uint64_t){ 0 }, v,
+							 false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+				for (uint64_t i = 0; i < (UINT64_C(1) << order); i++)
+					__atomic_store_n(&s->owner[(addr >> 12) + i], 0,
+							 __ATOMIC_RELAXED);
+				lb_cache_free(c, addr, order);
+			}
+		}
+	}
+	lb_cache_fini(c);
+	free(mem);
+	return NULL;
+}
+
+TEST(cache_threads_cross_free)
+{
+	for (int p = 0; p < LB_POLICY_COUNT; p++) {
+		struct fx f;
+		struct shared *s = calloc(1, sizeof *s);
+		pthread_t th[NT];
+		struct targ args[NT];
+		struct lb_stats st;
+
+		REQUIRE(fx_init(&f, map16, 2, (enum lb_policy)p) == 0);
+		f.sb.check_lock = false;
+		s->z = f.z;
+		s->owner = calloc(16 * MiB / LB_PAGE_SIZE, 1);
+		for (int i = 0; i < NT; i++) {
+			args[i].s = s;
+			args[i].id = i;
+			pthread_create(&th[i], NULL, worker, &args[i]);
+		}
+		for (int i = 0; i < NT; i++)
+			pthread_join(th[i], NULL);
+		CHECK_EQ(s->errors, 0);
+		for (int i = 0; i < NT; i++)
+			for (int k = 0; k < SLOTS; k++)
+				if (s->slot[i][k])
+					CHECK_EQ(lb_free(f.z, s->slot[i][k] & ~UINT64_C(0xfff),
+							 (unsigned)(s->slot[i][k] & 0xf)), 0);
+		lb_zone_stats(f.z, &st);
+		CHECK_EQ(st.allocated_pages, 0);
+		CHECK_EQ(st.cached_pages, 0);
+		CHECK_EQ(f.sb.double_accepts, 0);
+		CHECK(fx_ok(&f));
+		free(s->owner);
+		free(s);
+		fx_fini(&f);
+	}
+}
