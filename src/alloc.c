@@ -30,7 +30,7 @@ static void __debug_check(struct lb_zone *z)
 	if (++z->ops_since_check < 64)
 		return;
 	z->ops_since_check = 0;
-	if (__zone_check(z, msg, sizeof msg))
+	if (__zone_check(z, msg, sizeof msg, false))
 		lb_panic(msg);
 #else
 	(void)z;

@@ -206,7 +206,7 @@ void __policy_top_up(struct lb_zone *z, unsigned order);
 int64_t __accept_some(struct lb_zone *z, uint64_t max_pages, bool front);
 
 /* check.c */
-int __zone_check(struct lb_zone *z, char *msg, size_t len);
+int __zone_check(struct lb_zone *z, char *msg, size_t len, bool quiescent);
 
 /* Assertions: LB_ASSERT is cheap and always on; LB_DBG_ASSERT is internal. */
 #if defined(LB_FREESTANDING)

@@ -165,13 +165,17 @@ int64_t __accept_some(struct lb_zone *z, uint64_t max_pages, bool front)
 			idx = first * SECTION_PAGES;
 			order = LB_MAX_ORDER;
 		} else {
-			unsigned got;
+			unsigned got, want = LB_MAX_ORDER;
 
-			if (!__take_largest_unaccepted(z, &idx, &got))
+			while (want && (UINT64_C(1) << want) > left)
+				want--;
+			/* The smallest block that holds the request, so pieces
+			 * left by earlier splits go before a fresh 4 MiB block;
+			 * else the largest fragment there is, whole. */
+			if (!__take_free(z, S_UNACCEPTED, want, &idx, &got) &&
+			    !__take_largest_unaccepted(z, &idx, &got))
 				break;
-			order = got;
-			while (order && (UINT64_C(1) << order) > left)
-				order--;
+			order = got < want ? got : want;
 			__split(z, idx, got, order, S_UNACCEPTED);
 			n = 1;
 		}

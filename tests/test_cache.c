@@ -143,10 +143,11 @@ TEST(cache_slow_path_accepts)
 /* Threads with their own caches, freeing each other's blocks. */
 #define NT 4
 #define SLOTS 256
+#define PRESENT 0x100 /* the block at address 0 must not read as empty */
 
 struct shared {
 	struct lb_zone *z;
-	uint64_t slot[NT][SLOTS]; /* 0: empty; owned by thread i for writes */
+	uint64_t slot[NT][SLOTS]; /* addr | PRESENT | order, or 0 when empty */
 	unsigned char *owner;     /* per page: 0 free, else thread + 1 */
 	int errors;
 };
@@ -192,7 +193,7 @@ static void *worker(void *p)
 				if (__atomic_exchange_n(&s->owner[(addr >> 12) + i],
 							(unsigned char)(a->id + 1), __ATOMIC_RELAXED))
 					__atomic_fetch_add(&s->errors, 1, __ATOMIC_RELAXED);
-			v = addr | order;
+			v = addr | PRESENT | order;
 			if (!__atomic_compare_exchange_n(&s->slot[a->id][k], &(uint64_t){ 0 }, v,
 							 false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 				for (uint64_t i = 0; i < (UINT64_C(1) << order); i++)
