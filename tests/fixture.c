@@ -7,6 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Non-empty, page-aligned and inside the span; else counted as bad. */
+static bool range_ok(struct strict_backend *sb, uint64_t addr, uint64_t size)
+{
+	uint64_t first = (addr - sb->base) >> LB_PAGE_SHIFT, n = size >> LB_PAGE_SHIFT;
+
+	if (size && !((addr | size) & (LB_PAGE_SIZE - 1)) && addr >= sb->base &&
+	    first + n <= sb->npages)
+		return true;
+	__atomic_fetch_add(&sb->bad_ranges, 1, __ATOMIC_RELAXED);
+	return false;
+}
+
 /* I6: the zone lock must be free while a backend call runs. */
 static void probe_lock(struct strict_backend *sb)
 {
@@ -24,11 +36,8 @@ static int strict_accept(void *ctx, uint64_t addr, uint64_t size)
 	uint64_t first = (addr - sb->base) >> LB_PAGE_SHIFT, n = size >> LB_PAGE_SHIFT;
 
 	__atomic_fetch_add(&sb->calls, 1, __ATOMIC_RELAXED);
-	if (!size || ((addr | size) & (LB_PAGE_SIZE - 1)) || addr < sb->base ||
-	    first + n > sb->npages) {
-		__atomic_fetch_add(&sb->bad_ranges, 1, __ATOMIC_RELAXED);
+	if (!range_ok(sb, addr, size))
 		return LB_EINVAL;
-	}
 	probe_lock(sb);
 	for (uint64_t i = first; i < first + n; i++) {
 		uint64_t bit = UINT64_C(1) << (i & 63);
@@ -50,11 +59,8 @@ static int strict_release(void *ctx, uint64_t addr, uint64_t size)
 	struct strict_backend *sb = ctx;
 	uint64_t first = (addr - sb->base) >> LB_PAGE_SHIFT, n = size >> LB_PAGE_SHIFT;
 
-	if (!size || ((addr | size) & (LB_PAGE_SIZE - 1)) || addr < sb->base ||
-	    first + n > sb->npages) {
-		__atomic_fetch_add(&sb->bad_ranges, 1, __ATOMIC_RELAXED);
+	if (!range_ok(sb, addr, size))
 		return LB_EINVAL;
-	}
 	probe_lock(sb);
 	for (uint64_t i = first; i < first + n; i++) {
 		uint64_t bit = UINT64_C(1) << (i & 63);

@@ -59,4 +59,21 @@ static inline uint64_t fx_rand(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
+/* An order mostly 0, some 1-3, a few 4-6 and 7-10; at most maxo. */
+static inline unsigned fx_pick_order(uint64_t *seed, unsigned maxo)
+{
+	uint64_t r = fx_rand(seed) % 100;
+	unsigned o;
+
+	if (r < 70)
+		o = 0;
+	else if (r < 90)
+		o = 1 + (unsigned)(fx_rand(seed) % 3);
+	else if (r < 98)
+		o = 4 + (unsigned)(fx_rand(seed) % 3);
+	else
+		o = 7 + (unsigned)(fx_rand(seed) % 4);
+	return o < maxo ? o : maxo;
+}
+
 #endif

@@ -165,22 +165,6 @@ static inline uint64_t pidx(const struct mt *t, uint64_t addr)
 	return (addr - t->base) / PG;
 }
 
-static unsigned pick_order(uint64_t *seed, unsigned maxo)
-{
-	uint64_t r = fx_rand(seed) % 100;
-	unsigned o;
-
-	if (r < 60)
-		o = 0;
-	else if (r < 85)
-		o = 1 + (unsigned)(fx_rand(seed) % 3);
-	else if (r < 96)
-		o = 4 + (unsigned)(fx_rand(seed) % 3);
-	else
-		o = 7 + (unsigned)(fx_rand(seed) % 4);
-	return o < maxo ? o : maxo;
-}
-
 /*
  * Every page of the span: its state against the MMU and the contents
  * against the test's record. Also counts the states against the stats.
@@ -250,7 +234,7 @@ static void fill(struct mt *t, uint64_t limit, unsigned gen)
 	unsigned maxo = LB_MAX_ORDER;
 
 	while (t->live_pages < limit && !lbt_failed()) {
-		unsigned order = pick_order(&t->seed, maxo);
+		unsigned order = fx_pick_order(&t->seed, maxo);
 		uint64_t n = UINT64_C(1) << order, size = n * PG, addr = 0;
 		unsigned char *p;
 		int rc = lb_alloc(t->f.z, order, 0, &addr);

@@ -251,23 +251,6 @@ static void sweep(struct rt *t)
 	CHECK_EQ(st.alloc_failures, t->fails);
 }
 
-/* Mostly 0, some 1-3, a few 4-6 and 7-10; at most maxo. */
-static unsigned pick_order(uint64_t *seed, unsigned maxo)
-{
-	uint64_t r = fx_rand(seed) % 100;
-	unsigned o;
-
-	if (r < 70)
-		o = 0;
-	else if (r < 90)
-		o = 1 + (unsigned)(fx_rand(seed) % 3);
-	else if (r < 98)
-		o = 4 + (unsigned)(fx_rand(seed) % 3);
-	else
-		o = 7 + (unsigned)(fx_rand(seed) % 4);
-	return o < maxo ? o : maxo;
-}
-
 static void do_alloc(struct rt *t, unsigned order, unsigned flags)
 {
 	struct lb_zone *z = t->f.z;
@@ -511,7 +494,7 @@ static void run(const struct run_opts *o)
 		} else if (r % 100 < alloc_pct || !t.nlive) {
 			unsigned flags = fx_rand(&t.seed) % 100 < 5 ? LB_ALLOC_NOWAIT : 0;
 
-			do_alloc(&t, pick_order(&t.seed, o->maxo), flags);
+			do_alloc(&t, fx_pick_order(&t.seed, o->maxo), flags);
 		} else {
 			do_free(&t, (size_t)(fx_rand(&t.seed) % t.nlive),
 				fx_rand(&t.seed) % 100 < 2);

@@ -284,22 +284,6 @@ static void release(struct worker *w, size_t k)
 		w->frees++;
 }
 
-static unsigned pick_order(uint64_t *seed, unsigned maxo)
-{
-	uint64_t r = fx_rand(seed) % 100;
-	unsigned o;
-
-	if (r < 70)
-		o = 0;
-	else if (r < 92)
-		o = 1 + (unsigned)(fx_rand(seed) % 3);
-	else if (r < 99)
-		o = 4 + (unsigned)(fx_rand(seed) % 3);
-	else
-		o = 7 + (unsigned)(fx_rand(seed) % 4);
-	return o < maxo ? o : maxo;
-}
-
 static void alloc_one(struct worker *w, unsigned order, unsigned flags)
 {
 	uint64_t c0 = tl_accepts, addr = 0;
@@ -345,7 +329,7 @@ static void *mixed_worker(void *arg)
 		} else if (r % 100 < alloc_pct || !w->nlive) {
 			unsigned flags = fx_rand(&w->seed) % 100 < s->nowait_pct ? LB_ALLOC_NOWAIT : 0;
 
-			alloc_one(w, pick_order(&w->seed, LB_MAX_ORDER), flags);
+			alloc_one(w, fx_pick_order(&w->seed, LB_MAX_ORDER), flags);
 		} else {
 			release(w, (size_t)(fx_rand(&w->seed) % w->nlive));
 		}
@@ -363,7 +347,7 @@ static void *fill_worker(void *arg)
 
 	pthread_barrier_wait(&s->bar);
 	for (uint64_t i = 0; i < 2 * s->npages && !w->errors; i++) {
-		unsigned order = pick_order(&w->seed, maxo);
+		unsigned order = fx_pick_order(&w->seed, maxo);
 		uint64_t addr = 0;
 		int rc = lb_alloc(s->f.z, order, 0, &addr);
 
