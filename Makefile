@@ -38,7 +38,7 @@ LDLIBS  := -lpthread -lm -lz -llzma -lzstd
 # The library; the tools' shared code (everything under tools/ but the
 # programs' main files), linked into the tools and the tests; the programs.
 LIB_SRC   := $(wildcard src/*.c) $(wildcard src/backend/*.c)
-MAIN_SRC  := tools/lbsim/main.c
+MAIN_SRC  := tools/lbsim/main.c tools/lbbench/main.c
 TOOLS_SRC := $(filter-out $(MAIN_SRC),$(wildcard tools/*/*.c))
 TEST_SRC  := $(wildcard tests/*.c)
 
@@ -46,12 +46,12 @@ LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o)
 TOOLS_OBJ := $(TOOLS_SRC:%.c=$(B)/obj/%.o)
 TEST_OBJ  := $(TEST_SRC:%.c=$(B)/obj/%.o)
 
-.PHONY: all lib tools tests run test clean deps
+.PHONY: all lib tools tests run test bench clean deps
 .DEFAULT_GOAL := all
 
 all: lib tools
 lib: $(B)/liblazybuddy.a $(if $(filter release,$(VARIANT)),$(B)/liblazybuddy.so)
-tools: $(B)/lbsim
+tools: $(B)/lbsim $(B)/lbbench
 tests: $(B)/lbtest
 
 $(B)/obj/%.o: %.c
@@ -72,6 +72,9 @@ $(B)/libtools.a: $(TOOLS_OBJ)
 $(B)/lbsim: $(B)/obj/tools/lbsim/main.o $(B)/libtools.a $(B)/liblazybuddy.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(B)/lbbench: $(B)/obj/tools/lbbench/main.o $(B)/libtools.a $(B)/liblazybuddy.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(B)/lbtest: $(TEST_OBJ) $(B)/libtools.a $(B)/liblazybuddy.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -79,6 +82,11 @@ $(B)/lbtest: $(TEST_OBJ) $(B)/libtools.a $(B)/liblazybuddy.a
 run: deps
 	$(MAKE) VARIANT=release all
 	./build/lbsim
+
+# Wall-clock speed against glibc, jemalloc, mimalloc and mmap (a minute or two).
+bench: deps
+	$(MAKE) VARIANT=release all
+	./build/lbbench
 
 # Every test in every variant; tests/run.sh prints the total line. Under
 # ThreadSanitizer only the tests that run threads (it is slow).
@@ -92,7 +100,7 @@ test: deps
 		"build/tsan/lbtest $(TSAN_TESTS)"
 
 # What a fresh Debian 12 lacks for the build (the compiler and make aside).
-DEB_PKGS := zlib1g-dev liblzma-dev libzstd-dev
+DEB_PKGS := zlib1g-dev liblzma-dev libzstd-dev libjemalloc-dev libmimalloc-dev
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -104,4 +112,4 @@ deps:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(TOOLS_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(B)/obj/tools/lbsim/main.d
+-include $(LIB_OBJ:.o=.d) $(TOOLS_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(MAIN_SRC:%.c=$(B)/obj/%.d)

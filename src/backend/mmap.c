@@ -29,6 +29,7 @@
 #endif
 
 #define PAGE_MASK (LB_PAGE_SIZE - 1)
+#define STEP (UINT64_C(2) << 20)
 
 /* 0, or LB_EINVAL / LB_ERANGE; on 0, *p is the range's mapping. */
 static int map_range(struct lb_mmap_backend *mb, uint64_t addr, uint64_t size,
@@ -67,13 +68,20 @@ static int mmap_accept(void *ctx, uint64_t addr, uint64_t size)
 
 	if (err)
 		return err;
-	if (mprotect(p, (size_t)size, PROT_READ | PROT_WRITE) != 0)
-		return LB_EBACKEND;
-	if (populate(mb, p, size) != 0) {
-		/* The zone quarantines the range: keep it untouchable. */
-		(void)madvise(p, (size_t)size, MADV_DONTNEED);
-		(void)mprotect(p, (size_t)size, PROT_NONE);
-		return LB_EBACKEND;
+	/* In steps of at most 2 MiB: mprotect takes the process's mmap lock
+	 * for writing, and populating holds it for reading, so one large step
+	 * would stall every other thread's accept (and page faults) until the
+	 * whole range is populated. Firmware acceptance has no such lock. */
+	for (uint64_t off = 0; off < size; off += STEP) {
+		size_t n = (size_t)(size - off < STEP ? size - off : STEP);
+
+		if (mprotect(p + off, n, PROT_READ | PROT_WRITE) != 0 ||
+		    populate(mb, p + off, n) != 0) {
+			/* The zone quarantines the range: keep it untouchable. */
+			(void)madvise(p, (size_t)size, MADV_DONTNEED);
+			(void)mprotect(p, (size_t)size, PROT_NONE);
+			return LB_EBACKEND;
+		}
 	}
 	__atomic_fetch_add(&mb->accept_calls, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&mb->accepted_bytes, size, __ATOMIC_RELAXED);
