@@ -10,6 +10,7 @@
 #include "../tools/lbsim/output.h"
 #include "../tools/lbsim/sim.h"
 #include "../tools/lbsim/workload.h"
+#include "test_lbsim_json.h"
 
 /* ------------------------------------------------------------ sizes */
 
@@ -103,9 +104,44 @@ TEST(lbsim_cli_defaults)
 	CHECK(strcmp(cli.sim.backend, "tdx") == 0);
 	CHECK_EQ(cli.sim.seed, 1);
 	CHECK_EQ(cli.npolicy, LB_POLICY_COUNT);
-	CHECK_EQ(cli.nworkload, LBS_WL_COUNT);
+	CHECK_EQ(cli.nworkload, 0); /* no --workload: replay a trace */
+	CHECK(cli.trace == NULL);   /* the shipped one */
+	CHECK_EQ(cli.lock, LBS_LOCK_UNIT);
+	CHECK_EQ(cli.boot, 1);
+	CHECK(cli.report_dir == NULL && cli.csv_path == NULL);
+	CHECK_EQ(cli.no_args, 1);
 	CHECK_EQ(cli.json, 0);
 	CHECK_EQ(cli.help, 0);
+}
+
+TEST(lbsim_cli_trace_options)
+{
+	static const char *const a[] = {
+		"--trace", "t.txt.zst", "--accept-lock=global", "--report", "out/r", "--csv",
+		"r.csv", "--no-boot", "--memory", "1T",
+	};
+	struct lbs_cli cli;
+	char err[256] = "";
+	REQUIRE(parse_args(a, sizeof a / sizeof a[0], &cli, err, sizeof err) == 0);
+	CHECK(cli.trace && strcmp(cli.trace, "t.txt.zst") == 0);
+	CHECK_EQ(cli.lock, LBS_LOCK_GLOBAL);
+	CHECK(cli.report_dir && strcmp(cli.report_dir, "out/r") == 0);
+	CHECK(cli.csv_path && strcmp(cli.csv_path, "r.csv") == 0);
+	CHECK_EQ(cli.boot, 0);
+	CHECK_EQ(cli.no_args, 0);
+	CHECK_EQ(cli.nworkload, 0);
+	CHECK(cli.sim.memory_bytes == UINT64_C(1) << 40);
+
+	static const char *const b[] = {"--accept-lock", "unit", "--json"};
+	REQUIRE(parse_args(b, 3, &cli, err, sizeof err) == 0);
+	CHECK_EQ(cli.lock, LBS_LOCK_UNIT);
+	CHECK_EQ(cli.no_args, 0);
+
+	/* A trace and synthetic workloads are one or the other. */
+	static const char *const c[] = {"--trace", "t.txt", "--workload", "boot"};
+	err[0] = '\0';
+	CHECK_EQ(parse_args(c, 4, &cli, err, sizeof err), 2);
+	CHECK(strstr(err, "--trace and --workload") != NULL);
 }
 
 TEST(lbsim_cli_options)
@@ -149,7 +185,9 @@ TEST(lbsim_cli_bad)
 		{"--backend", "kvm"},  {"--seed", "-1"},        {"--seed", "x"},
 		{"--pre-accepted", "1000"}, {"--ops", "0"},     {"--frobnicate", "1"},
 		{"memory", "16G"},     {"--json=1", NULL},      {"--memory", NULL},
-		{"-m", "1G"},          {"--", NULL},
+		{"-m", "1G"},          {"--", NULL},            {"--accept-lock", "none"},
+		{"--accept-lock", ""}, {"--trace", ""},         {"--report", ""},
+		{"--csv", ""},         {"--no-boot=1", NULL},   {"--trace", NULL},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct lbs_cli cli;
@@ -482,137 +520,6 @@ TEST(lbsim_null_backend)
 }
 
 /* --------------------------------------------------------------- JSON */
-
-/* A strict little JSON validator (RFC 8259 grammar). */
-static void jws(const char **p)
-{
-	while (**p == ' ' || **p == '\t' || **p == '\n' || **p == '\r')
-		(*p)++;
-}
-
-static int jstring(const char **p)
-{
-	const char *s = *p;
-	if (*s++ != '"')
-		return -1;
-	for (;;) {
-		unsigned char ch = (unsigned char)*s++;
-		if (ch == '"')
-			break;
-		if (ch < 0x20)
-			return -1;
-		if (ch == '\\') {
-			char e = *s++;
-			if (e == 'u') {
-				for (int i = 0; i < 4; i++, s++)
-					if (!strchr("0123456789abcdefABCDEF", *s) || !*s)
-						return -1;
-			} else if (!strchr("\"\\/bfnrt", e) || !e) {
-				return -1;
-			}
-		}
-	}
-	*p = s;
-	return 0;
-}
-
-static int jnumber(const char **p)
-{
-	const char *s = *p;
-	if (*s == '-')
-		s++;
-	if (*s == '0')
-		s++;
-	else if (*s >= '1' && *s <= '9')
-		while (*s >= '0' && *s <= '9')
-			s++;
-	else
-		return -1;
-	if (*s == '.') {
-		s++;
-		if (!(*s >= '0' && *s <= '9'))
-			return -1;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (!(*s >= '0' && *s <= '9'))
-			return -1;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	*p = s;
-	return 0;
-}
-
-static int jvalue(const char **p, int depth);
-
-static int jcontainer(const char **p, int depth, char open, char close)
-{
-	if (**p != open || depth > 16)
-		return -1;
-	(*p)++;
-	jws(p);
-	if (**p == close) {
-		(*p)++;
-		return 0;
-	}
-	for (;;) {
-		jws(p);
-		if (open == '{') {
-			if (jstring(p))
-				return -1;
-			jws(p);
-			if (*(*p)++ != ':')
-				return -1;
-		}
-		if (jvalue(p, depth + 1))
-			return -1;
-		jws(p);
-		if (**p == ',') {
-			(*p)++;
-			continue;
-		}
-		if (**p == close) {
-			(*p)++;
-			return 0;
-		}
-		return -1;
-	}
-}
-
-static int jvalue(const char **p, int depth)
-{
-	jws(p);
-	switch (**p) {
-	case '{': return jcontainer(p, depth, '{', '}');
-	case '[': return jcontainer(p, depth, '[', ']');
-	case '"': return jstring(p);
-	case 't': return strncmp(*p, "true", 4) ? -1 : (*p += 4, 0);
-	case 'f': return strncmp(*p, "false", 5) ? -1 : (*p += 5, 0);
-	case 'n': return strncmp(*p, "null", 4) ? -1 : (*p += 4, 0);
-	default: return jnumber(p);
-	}
-}
-
-static int json_valid(const char *s)
-{
-	if (jvalue(&s, 0))
-		return 0;
-	jws(&s);
-	return *s == '\0';
-}
-
-static size_t count_str(const char *hay, const char *needle)
-{
-	size_t n = 0;
-	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
-		n++;
-	return n;
-}
 
 TEST(lbsim_json_validator_self_test)
 {

@@ -80,26 +80,39 @@ void lbs_cli_usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"usage: %s [options]\n"
-		"Run workloads against lazybuddy's acceptance policies on a modelled\n"
-		"confidential guest and compare them.\n"
+		"       %s record [-o FILE] -- COMMAND [ARG...]\n"
+		"Replay a Linux page-allocator trace (or run synthetic workloads) through\n"
+		"lazybuddy's acceptance policies on a modelled confidential guest and\n"
+		"compare them. With no options: the shipped trace, every policy, a 16 GiB\n"
+		"guest, the report written to build/report/index.html.\n"
 		"\n"
-		"  --memory SIZE        guest memory (default 16G); suffixes K M G T\n"
-		"  --pre-accepted SIZE  memory from address 0 accepted by firmware (default 4G)\n"
-		"  --unit SIZE          acceptance unit, a power of two in 4K..4M (default 2M)\n"
-		"  --policy LIST|all    policies, comma-separated (default all):",
-		prog);
-	for (int p = 0; p < LB_POLICY_COUNT; p++)
-		fprintf(f, " %s", lb_policy_name((enum lb_policy)p));
-	fprintf(f, "\n  --workload LIST|all  workloads, comma-separated (default all):");
+		"  --trace FILE         replay FILE (ftrace, trace-cmd or perf script text,\n"
+		"                       plain, .gz, .xz or .zst); default: the shipped trace\n"
+		"  --workload LIST|all  run synthetic workloads instead, comma-separated:",
+		prog, prog);
 	for (int w = 0; w < LBS_WL_COUNT; w++)
 		fprintf(f, " %s", lbs_workload_name((enum lbs_workload)w));
 	fprintf(f,
 		"\n"
+		"  --memory SIZE        guest memory (default 16G); suffixes K M G T\n"
+		"  --pre-accepted SIZE  memory from address 0 accepted by firmware (default 4G)\n"
+		"  --unit SIZE          acceptance unit, a power of two in 4K..4M (default 2M)\n"
+		"  --policy LIST|all    policies, comma-separated (default all):");
+	for (int p = 0; p < LB_POLICY_COUNT; p++)
+		fprintf(f, " %s", lb_policy_name((enum lb_policy)p));
+	fprintf(f,
+		"\n"
 		"  --backend NAME       tdx or snp (cost models in virtual time), or null\n"
 		"                       (free, no clock) (default tdx)\n"
+		"  --accept-lock KIND   trace replay: unit (different units accept in parallel,\n"
+		"                       the default) or global (one lock held across every\n"
+		"                       accept, as the first Linux code did)\n"
+		"  --no-boot            trace replay: no boot allocations before the trace\n"
 		"  --seed N             PRNG seed; results are deterministic for a seed (default 1)\n"
 		"  --ops N              churn operations (default about 1M for 16G, scaled down)\n"
 		"  --json               print a JSON array, one object per policy and workload\n"
+		"  --csv FILE           also write the results as CSV\n"
+		"  --report DIR         also write DIR/index.html, charts and the table\n"
 		"  --help               this text\n");
 }
 
@@ -178,8 +191,9 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 	lbs_sim_defaults(&cli->sim);
 	for (int i = 0; i < LB_POLICY_COUNT; i++)
 		cli->policy[cli->npolicy++] = (enum lb_policy)i;
-	for (int i = 0; i < LBS_WL_COUNT; i++)
-		cli->workload[cli->nworkload++] = (enum lbs_workload)i;
+	cli->lock = LBS_LOCK_UNIT;
+	cli->boot = 1;
+	cli->no_args = argc <= 1;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = NULL;
@@ -200,19 +214,23 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 		memcpy(name, a, len);
 		name[len] = '\0';
 
-		if (strcmp(name, "help") == 0 || strcmp(name, "json") == 0) {
+		if (strcmp(name, "help") == 0 || strcmp(name, "json") == 0 ||
+		    strcmp(name, "no-boot") == 0) {
 			if (eq) {
 				fprintf(err, "lbsim: --%s takes no value\n", name);
 				return 2;
 			}
 			if (name[0] == 'h')
 				cli->help = 1;
-			else
+			else if (name[0] == 'j')
 				cli->json = 1;
+			else
+				cli->boot = 0;
 			continue;
 		}
 		static const char *const with_value[] = {
 			"memory", "pre-accepted", "unit", "policy", "workload", "backend", "seed", "ops",
+			"trace", "accept-lock", "report", "csv",
 		};
 		int known = 0;
 		for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
@@ -286,6 +304,27 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 					val);
 				rc = 2;
 			}
+		} else if (strcmp(name, "trace") == 0 || strcmp(name, "report") == 0 ||
+			   strcmp(name, "csv") == 0) {
+			if (!*val) {
+				fprintf(err, "lbsim: --%s needs a file name\n", name);
+				rc = 2;
+			} else if (name[0] == 't') {
+				cli->trace = val;
+			} else if (name[0] == 'r') {
+				cli->report_dir = val;
+			} else {
+				cli->csv_path = val;
+			}
+		} else if (strcmp(name, "accept-lock") == 0) {
+			if (strcmp(val, "unit") == 0) {
+				cli->lock = LBS_LOCK_UNIT;
+			} else if (strcmp(val, "global") == 0) {
+				cli->lock = LBS_LOCK_GLOBAL;
+			} else {
+				fprintf(err, "lbsim: --accept-lock '%s': expected unit or global\n", val);
+				rc = 2;
+			}
 		} else if (strcmp(name, "ops") == 0) {
 			if (lbs_parse_u64(val, &cli->sim.churn_ops) != 0 || cli->sim.churn_ops == 0) {
 				fprintf(err, "lbsim: --ops '%s': expected a positive integer\n", val);
@@ -294,6 +333,11 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 		}
 		if (rc)
 			return rc;
+	}
+	if (cli->trace && cli->nworkload) {
+		fprintf(err, "lbsim: --trace and --workload exclude each other (a run replays a "
+			     "trace or runs synthetic workloads)\n");
+		return 2;
 	}
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "sim.h"
+#include "timed.h"
 
 /*
  * A size in bytes: decimal digits, optionally followed by a binary suffix
@@ -25,15 +26,22 @@ struct lbs_cli {
 	enum lb_policy policy[LB_POLICY_COUNT];    /* in the order given, no repeats */
 	size_t npolicy;
 	enum lbs_workload workload[LBS_WL_COUNT];
-	size_t nworkload;
+	size_t nworkload;          /* 0: replay a trace (--trace, or the default) */
+	const char *trace;         /* --trace FILE; NULL: the shipped default */
+	enum lbs_lock lock;        /* --accept-lock unit|global */
+	int boot;                  /* 0 with --no-boot */
+	const char *report_dir;    /* --report DIR */
+	const char *csv_path;      /* --csv FILE */
 	int json;
 	int help;
+	int no_args;               /* nothing given: the default run of `make run` */
 };
 
 /*
  * Parse argv (options as "--name value" or "--name=value"). Returns 0 with
  * *cli filled (defaults for what is not given), or 2 after writing a
- * one-line reason to err.
+ * one-line reason to err. Without --workload, lbsim replays a trace;
+ * --trace and --workload together are refused.
  */
 int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err);
 

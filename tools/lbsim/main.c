@@ -1,55 +1,247 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lbsim: run workloads against every acceptance policy of lazybuddy on a
- * modelled confidential guest and print a comparison (table or JSON).
+ * lbsim: replay a kernel page-allocator trace (or run synthetic workloads)
+ * through every acceptance policy of lazybuddy on a modelled confidential
+ * guest and print a comparison (table, JSON, CSV, an HTML report).
+ * `lbsim record -- COMMAND` records a trace.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "csv.h"
 #include "output.h"
+#include "paths.h"
+#include "progress.h"
+#include "record.h"
+#include "replay.h"
+#include "report.h"
 #include "sim.h"
+#include "tracebuf.h"
+
+/* Heading, table and legend as text, for the terminal and the report. */
+struct texts {
+	char *heading, *table, *legend;
+};
+
+static char *capture(void (*fn)(FILE *, const void *), const void *arg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	fn(f, arg);
+	fclose(f);
+	return buf;
+}
+
+struct table_args {
+	const struct lbs_result *r;
+	size_t n;
+	const struct lbs_cli *cli;
+	const char *path;
+};
+
+static void heading_fn(FILE *f, const void *p)
+{
+	const struct table_args *a = p;
+	if (a->r[0].is_trace)
+		lbs_print_trace_heading(f, &a->r[0], a->path, &a->cli->sim, a->cli->boot);
+	else
+		lbs_print_heading(f, &a->cli->sim);
+}
+
+static void table_fn(FILE *f, const void *p)
+{
+	const struct table_args *a = p;
+	if (a->r[0].is_trace)
+		lbs_print_trace_table(f, a->r, a->n);
+	else
+		lbs_print_table(f, a->r, a->n);
+}
+
+static void legend_fn(FILE *f, const void *p)
+{
+	const struct table_args *a = p;
+	if (a->r[0].is_trace)
+		lbs_print_trace_legend(f);
+	else
+		lbs_print_legend(f);
+}
+
+static int report_dir_default(char *buf, size_t len)
+{
+	char dir[4096];
+	if (lbs_exe_dir(dir, sizeof dir) != 0)
+		return -1;
+	return (size_t)snprintf(buf, len, "%s/report", dir) < len ? 0 : -1;
+}
+
+/* Everything after the runs: table or JSON, CSV, report. 0, or 1. */
+static int outputs(const struct lbs_cli *cli, const struct lbs_result *r, size_t n,
+		   const char *path)
+{
+	struct table_args a = {r, n, cli, path};
+	struct texts t = {NULL, NULL, NULL};
+	const char *dir = cli->report_dir;
+	char defdir[4200], msg[4400];
+	int status = 0;
+
+	if (n == 0)
+		return 0;
+	t.heading = capture(heading_fn, &a);
+	t.table = capture(table_fn, &a);
+	t.legend = capture(legend_fn, &a);
+	if (!t.heading || !t.table || !t.legend) {
+		fprintf(stderr, "lbsim: out of memory\n");
+		status = 1;
+		goto out;
+	}
+	if (cli->json) {
+		lbs_print_json(stdout, r, n);
+	} else {
+		fputs(t.heading, stdout);
+		fputs(t.table, stdout);
+		fputs(t.legend, stdout);
+	}
+	if (cli->csv_path && lbs_write_csv(cli->csv_path, r, n) != 0) {
+		fprintf(stderr, "lbsim: cannot write %s\n", cli->csv_path);
+		status = 1;
+	}
+	if (!dir && cli->no_args && report_dir_default(defdir, sizeof defdir) == 0)
+		dir = defdir;
+	if (dir) {
+		if (lbs_write_report(dir, t.heading, t.table, t.legend, r, n, msg, sizeof msg)) {
+			fprintf(stderr, "lbsim: report: %s\n", msg);
+			status = 1;
+		} else {
+			char shown[4096];
+			lbs_display_path(msg, shown, sizeof shown);
+			fprintf(cli->json ? stderr : stdout, "\nreport: %s\n", shown);
+		}
+	}
+out:
+	free(t.heading);
+	free(t.table);
+	free(t.legend);
+	return status;
+}
+
+static int ok(const struct lbs_result *r)
+{
+	return strcmp(r->check, "ok") == 0;
+}
+
+static int run_synthetic(struct lbs_cli *cli)
+{
+	struct lbs_result *res = calloc(cli->npolicy * cli->nworkload, sizeof *res);
+	size_t n = 0;
+	int status = 0;
+
+	if (!res) {
+		fprintf(stderr, "lbsim: out of memory\n");
+		return 1;
+	}
+	cli->sim.keep_extra = cli->report_dir != NULL;
+	for (size_t i = 0; i < cli->npolicy; i++) {
+		for (size_t j = 0; j < cli->nworkload; j++) {
+			int rc = lbs_sim_run(&cli->sim, cli->policy[i], cli->workload[j], &res[n]);
+			if (rc) {
+				fprintf(stderr, "lbsim: %s/%s: zone set-up failed: %s\n",
+					lb_policy_name(cli->policy[i]),
+					lbs_workload_name(cli->workload[j]), lb_strerror(rc));
+				status = 1;
+				goto out;
+			}
+			if (!ok(&res[n]))
+				status = 1;
+			n++;
+		}
+	}
+	if (outputs(cli, res, n, NULL))
+		status = 1;
+out:
+	for (size_t i = 0; i < n; i++)
+		lbs_result_free(&res[i]);
+	free(res);
+	return status;
+}
+
+static int run_trace(const struct lbs_cli *cli)
+{
+	struct lbs_replay_config rc;
+	struct lbs_tracebuf tb;
+	struct lbs_progress pg;
+	struct lbs_result *res;
+	char path[4096], shown[4096], err[512];
+	size_t n = 0;
+	int status = 0;
+
+	if (cli->trace) {
+		snprintf(path, sizeof path, "%s", cli->trace);
+	} else if (lbs_default_trace(path, sizeof path) != 0) {
+		fprintf(stderr, "lbsim: cannot find the shipped trace data/traces/default.txt.zst "
+				"beside this executable; give one with --trace FILE (or set "
+				"LBSIM_TRACE)\n");
+		return 1;
+	}
+	if (lbs_tracebuf_load(&tb, path, err, sizeof err) != 0) {
+		fprintf(stderr, "lbsim: %s\n", err);
+		return 1;
+	}
+	res = calloc(cli->npolicy, sizeof *res);
+	if (!res) {
+		fprintf(stderr, "lbsim: out of memory\n");
+		lbs_tracebuf_free(&tb);
+		return 1;
+	}
+	lbs_replay_defaults(&rc);
+	rc.sim = cli->sim;
+	rc.lock = cli->lock;
+	rc.boot = cli->boot;
+	rc.keep_extra = cli->report_dir != NULL || cli->no_args;
+	lbs_progress_init(&pg, stderr, isatty(fileno(stderr)), (uint64_t)tb.n * cli->npolicy);
+	for (size_t i = 0; i < cli->npolicy; i++) {
+		lbs_progress_stage(&pg, (uint64_t)tb.n * i, lb_policy_name(cli->policy[i]));
+		int e = lbs_replay_run(&rc, &tb, cli->policy[i], &res[n], lbs_progress_update, &pg);
+		if (e) {
+			lbs_progress_end(&pg);
+			fprintf(stderr, "lbsim: %s: zone set-up failed: %s\n",
+				lb_policy_name(cli->policy[i]), lb_strerror(e));
+			status = 1;
+			goto out;
+		}
+		if (!ok(&res[n]))
+			status = 1;
+		n++;
+	}
+	lbs_progress_end(&pg);
+	lbs_display_path(path, shown, sizeof shown);
+	if (outputs(cli, res, n, shown))
+		status = 1;
+out:
+	for (size_t i = 0; i < n; i++)
+		lbs_result_free(&res[i]);
+	free(res);
+	lbs_tracebuf_free(&tb);
+	return status;
+}
 
 int main(int argc, char **argv)
 {
 	struct lbs_cli cli;
-	struct lbs_result *res;
-	size_t n = 0;
-	int status = 0;
 
+	if (argc > 1 && strcmp(argv[1], "record") == 0)
+		return lbs_record_main(argc - 1, argv + 1);
 	if (lbs_cli_parse(argc, argv, &cli, stderr) != 0)
 		return 2;
 	if (cli.help) {
 		lbs_cli_usage(stdout, "lbsim");
 		return 0;
 	}
-	res = calloc(cli.npolicy * cli.nworkload, sizeof *res);
-	if (!res) {
-		fprintf(stderr, "lbsim: out of memory\n");
-		return 1;
-	}
-	for (size_t i = 0; i < cli.npolicy; i++) {
-		for (size_t j = 0; j < cli.nworkload; j++) {
-			int rc = lbs_sim_run(&cli.sim, cli.policy[i], cli.workload[j], &res[n]);
-			if (rc) {
-				fprintf(stderr, "lbsim: %s/%s: zone set-up failed: %s\n",
-					lb_policy_name(cli.policy[i]),
-					lbs_workload_name(cli.workload[j]), lb_strerror(rc));
-				free(res);
-				return 1;
-			}
-			if (res[n].check[0] != 'o' || res[n].check[1] != 'k' || res[n].check[2])
-				status = 1;
-			n++;
-		}
-	}
-	if (cli.json) {
-		lbs_print_json(stdout, res, n);
-	} else {
-		lbs_print_heading(stdout, &cli.sim);
-		lbs_print_table(stdout, res, n);
-		lbs_print_legend(stdout);
-	}
-	free(res);
-	return status;
+	return cli.nworkload ? run_synthetic(&cli) : run_trace(&cli);
 }

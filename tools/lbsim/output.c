@@ -26,14 +26,14 @@ void lbs_json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void key_str(FILE *f, const char *k, const char *v, int last)
+void lbs_json_key_str(FILE *f, const char *k, const char *v, int last)
 {
 	fprintf(f, "    \"%s\": ", k);
 	lbs_json_string(f, v ? v : "");
 	fputs(last ? "\n" : ",\n", f);
 }
 
-static void key_u64(FILE *f, const char *k, uint64_t v)
+void lbs_json_key_u64(FILE *f, const char *k, uint64_t v)
 {
 	fprintf(f, "    \"%s\": %" PRIu64 ",\n", k, v);
 }
@@ -44,34 +44,36 @@ void lbs_print_json(FILE *f, const struct lbs_result *r, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const struct lbs_result *x = &r[i];
 		fputs(i ? ",\n  {\n" : "\n  {\n", f);
-		key_str(f, "policy", x->policy, 0);
-		key_str(f, "workload", x->workload, 0);
-		key_str(f, "backend", x->backend, 0);
-		key_u64(f, "seed", x->seed);
-		key_u64(f, "memory_bytes", x->memory_bytes);
-		key_u64(f, "managed_bytes", x->managed_bytes);
-		key_u64(f, "pre_accepted_bytes", x->pre_accepted_bytes);
-		key_u64(f, "unit_bytes", x->unit_bytes);
-		key_u64(f, "meta_bytes", x->meta_bytes);
-		key_u64(f, "accept_calls", x->accept_calls);
-		key_u64(f, "arch_calls", x->arch_calls);
-		key_u64(f, "accepted_bytes", x->accepted_bytes);
-		key_u64(f, "setup_accepted_bytes", x->setup_accepted_bytes);
-		key_u64(f, "over_accepted_bytes", x->over_accepted_bytes);
-		key_u64(f, "unaccepted_bytes_end", x->unaccepted_bytes_end);
-		key_u64(f, "allocated_bytes_end", x->allocated_bytes_end);
-		key_u64(f, "init_ns", x->init_ns);
-		key_u64(f, "setup_virtual_ns", x->setup_virtual_ns);
-		key_u64(f, "virtual_time_ns", x->virtual_time_ns);
+		lbs_json_key_str(f, "policy", x->policy, 0);
+		lbs_json_key_str(f, "workload", x->workload, 0);
+		lbs_json_key_str(f, "backend", x->backend, 0);
+		lbs_json_key_u64(f, "seed", x->seed);
+		lbs_json_key_u64(f, "memory_bytes", x->memory_bytes);
+		lbs_json_key_u64(f, "managed_bytes", x->managed_bytes);
+		lbs_json_key_u64(f, "pre_accepted_bytes", x->pre_accepted_bytes);
+		lbs_json_key_u64(f, "unit_bytes", x->unit_bytes);
+		lbs_json_key_u64(f, "meta_bytes", x->meta_bytes);
+		lbs_json_key_u64(f, "accept_calls", x->accept_calls);
+		lbs_json_key_u64(f, "arch_calls", x->arch_calls);
+		lbs_json_key_u64(f, "accepted_bytes", x->accepted_bytes);
+		lbs_json_key_u64(f, "setup_accepted_bytes", x->setup_accepted_bytes);
+		lbs_json_key_u64(f, "over_accepted_bytes", x->over_accepted_bytes);
+		lbs_json_key_u64(f, "unaccepted_bytes_end", x->unaccepted_bytes_end);
+		lbs_json_key_u64(f, "allocated_bytes_end", x->allocated_bytes_end);
+		lbs_json_key_u64(f, "init_ns", x->init_ns);
+		lbs_json_key_u64(f, "setup_virtual_ns", x->setup_virtual_ns);
+		lbs_json_key_u64(f, "virtual_time_ns", x->virtual_time_ns);
 		fprintf(f,
 			"    \"alloc_latency_ns\": {\"p50\": %" PRIu64 ", \"p99\": %" PRIu64
 			", \"p999\": %" PRIu64 ", \"max\": %" PRIu64 "},\n",
 			x->lat_p50, x->lat_p99, x->lat_p999, x->lat_max);
-		key_u64(f, "allocations", x->allocations);
-		key_u64(f, "alloc_failures", x->alloc_failures);
-		key_u64(f, "frees", x->frees);
-		key_u64(f, "ops", x->ops);
-		key_str(f, "check", x->check, 1);
+		lbs_json_key_u64(f, "allocations", x->allocations);
+		lbs_json_key_u64(f, "alloc_failures", x->alloc_failures);
+		lbs_json_key_u64(f, "frees", x->frees);
+		lbs_json_key_u64(f, "ops", x->ops);
+		if (x->is_trace)
+			lbs_print_json_trace(f, x);
+		lbs_json_key_str(f, "check", x->check, 1);
 		fputs("  }", f);
 	}
 	fputs(n ? "\n]\n" : "]\n", f);
@@ -122,7 +124,7 @@ static void vtime_text(char *buf, size_t len, uint64_t ns)
 enum { NCOL = 13, CELL = 48 };
 
 /* Columns of the displayed width (UTF-8 continuation bytes take no column). */
-static size_t display_width(const char *s)
+size_t lbs_display_width(const char *s)
 {
 	size_t w = 0;
 	for (; *s; s++)
@@ -130,9 +132,9 @@ static size_t display_width(const char *s)
 	return w;
 }
 
-static void put_cell(FILE *f, const char *s, size_t width, int left)
+void lbs_put_cell(FILE *f, const char *s, size_t width, int left)
 {
-	size_t w = display_width(s);
+	size_t w = lbs_display_width(s);
 	if (!left)
 		for (; w < width; w++)
 			fputc(' ', f);
@@ -148,7 +150,7 @@ static void put_row(FILE *f, char cells[][CELL], const size_t *width, const char
 	for (int c = 0; c < NCOL - 1; c++) {
 		if (c)
 			fputc(' ', f);
-		put_cell(f, cells[c], width[c], c < 2); /* names left, numbers right */
+		lbs_put_cell(f, cells[c], width[c], c < 2); /* names left, numbers right */
 	}
 	if (*check) {
 		fputs("  ", f);
@@ -185,7 +187,7 @@ void lbs_print_table(FILE *f, const struct lbs_result *r, size_t n)
 	char cells[NCOL][CELL];
 
 	for (int c = 0; c < NCOL; c++) {
-		size_t a = display_width(head[0][c]), b = display_width(head[1][c]);
+		size_t a = lbs_display_width(head[0][c]), b = lbs_display_width(head[1][c]);
 		width[c] = a > b ? a : b;
 		if (c >= 2 && width[c] < 8)
 			width[c] = 8;
@@ -193,8 +195,8 @@ void lbs_print_table(FILE *f, const struct lbs_result *r, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		row_cells(&r[i], cells);
 		for (int c = 0; c < NCOL - 1; c++)
-			if (display_width(cells[c]) > width[c])
-				width[c] = display_width(cells[c]);
+			if (lbs_display_width(cells[c]) > width[c])
+				width[c] = lbs_display_width(cells[c]);
 	}
 	for (int l = 0; l < 2; l++) {
 		for (int c = 0; c < NCOL; c++)

@@ -11,7 +11,12 @@
 /* s as a JSON string literal, quotes included (control characters as \u00XX). */
 void lbs_json_string(FILE *f, const char *s);
 
-/* One JSON object per result, in a JSON array, ending with a newline. */
+/* "    "k": v,\n" (last: no comma), the members of lbs_print_json's objects. */
+void lbs_json_key_str(FILE *f, const char *k, const char *v, int last);
+void lbs_json_key_u64(FILE *f, const char *k, uint64_t v);
+
+/* One JSON object per result, in a JSON array, ending with a newline.
+ * Trace replays add the members of lbs_print_json_trace. */
 void lbs_print_json(FILE *f, const struct lbs_result *r, size_t n);
 
 /* A heading for the run (guest, unit, backend, seed). */
@@ -22,5 +27,26 @@ void lbs_print_table(FILE *f, const struct lbs_result *r, size_t n);
 
 /* A paragraph explaining the table's columns. */
 void lbs_print_legend(FILE *f);
+
+/* ---- trace replays (output_trace.c) ---- */
+
+/* The members a trace replay adds to its JSON object (each ending ",\n"). */
+void lbs_print_json_trace(FILE *f, const struct lbs_result *r);
+
+/* A heading for a trace replay: the trace, then the guest. */
+void lbs_print_trace_heading(FILE *f, const struct lbs_result *r, const char *path,
+			     const struct lbs_sim_config *c, int boot);
+
+/* The table of trace replays, one row per policy. */
+void lbs_print_trace_table(FILE *f, const struct lbs_result *r, size_t n);
+void lbs_print_trace_legend(FILE *f);
+
+/* Sizes and times as people read them: "8.0 GiB", "3.69 ms". */
+void lbs_bytes_text(char *buf, size_t len, uint64_t bytes);
+void lbs_ns_text(char *buf, size_t len, uint64_t ns);
+
+/* The table's cell helpers, shared by both tables. */
+size_t lbs_display_width(const char *s);
+void lbs_put_cell(FILE *f, const char *s, size_t width, int left);
 
 #endif

@@ -2,6 +2,7 @@
 #include "sim.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -194,8 +195,24 @@ int lbs_sim_run(const struct lbs_sim_config *c, enum lb_policy p, enum lbs_workl
 	out->alloc_failures = ws.alloc_failures;
 	out->frees = ws.frees;
 	out->ops = ws.ops;
+	if (c->keep_extra) {
+		out->extra = calloc(1, sizeof *out->extra);
+		if (out->extra) {
+			lbs_series_init(&out->extra->series);
+			out->extra->lat = ws.lat;
+		}
+	}
 
 	lb_zone_fini(z);
 	munmap(meta, meta_size ? meta_size : 1);
 	return 0;
+}
+
+void lbs_result_free(struct lbs_result *r)
+{
+	if (!r->extra)
+		return;
+	free(r->extra->vcpu_wait);
+	free(r->extra);
+	r->extra = NULL;
 }

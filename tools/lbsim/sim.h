@@ -16,6 +16,8 @@
 
 #include "lazybuddy.h"
 #include "workload.h"
+#include "series.h"
+#include "../trace/trace.h"
 
 #define LBS_HOLE_START   UINT64_C(0xA0000)   /* 640 KiB */
 #define LBS_HOLE_END     UINT64_C(0x100000)  /* 1 MiB */
@@ -31,6 +33,7 @@ struct lbs_sim_config {
 	char backend[LBS_NAME_MAX];  /* a model preset ("tdx", "snp") or "null" */
 	uint64_t seed;
 	uint64_t churn_ops;          /* 0: lbs_churn_default_ops() */
+	int keep_extra;              /* fill lbs_result.extra (the latency histogram) */
 };
 
 /* 16 GiB guest, 4 GiB pre-accepted, 2 MiB unit, tdx model, seed 1. */
@@ -65,7 +68,42 @@ struct lbs_result {
 	uint64_t frees;
 	uint64_t ops;                /* churn operations */
 	char check[LBS_CHECK_MAX];   /* "ok" or the first broken invariant */
+
+	/* Trace replays only (is_trace); see replay.h. */
+	int is_trace;
+	char lock[8];                /* "unit" or "global" */
+	uint64_t trace_events;       /* events read from the trace */
+	uint64_t replayed_events;    /* allocations and frees replayed */
+	uint64_t unknown_lines;
+	uint64_t incons[LB_TRACE_NINCONS], incons_total; /* total: batched_repeat excluded */
+	uint64_t footprint_bytes;    /* distinct pages the trace touched */
+	uint64_t peak_live_bytes;    /* most the trace held at once */
+	uint64_t trace_span_ns;      /* from its first event to its last */
+	uint64_t trace_allocs_too_large; /* above order 10, left out */
+	unsigned vcpus;
+	uint64_t boot_ns;            /* virtual time when the trace starts */
+	uint64_t vcpu_accept_ns;     /* vCPU time spent accepting (and releasing) */
+	uint64_t wait_ns;            /* vCPU time lost waiting for others' acceptance */
+	uint64_t max_lag_ns;         /* furthest a vCPU fell behind the trace's timeline */
+	uint64_t acceptor_cpu_ns, releaser_cpu_ns;
+	uint64_t release_calls, released_bytes;
+	uint64_t committed_bytes_end;  /* accepted memory the host backs at the end */
+	uint64_t committed_bytes_peak;
+	uint64_t nowait_failures;    /* allocations that may not sleep, refused */
+	uint64_t replay_wall_ns;     /* wall clock of the replay (not deterministic) */
+	uint64_t events_per_sec;     /* trace_events / replay wall time (idem) */
+	struct lbs_extra *extra;     /* series for the report; lbs_result_free() */
 };
+
+/* What the report draws: kept on the heap, NULL when not asked for. */
+struct lbs_extra {
+	struct lbs_series series;
+	struct lbs_hist lat;
+	uint64_t *vcpu_wait;         /* per vCPU */
+	unsigned nvcpus;
+};
+
+void lbs_result_free(struct lbs_result *r);
 
 /*
  * Run workload w under policy p on a fresh zone. Returns 0 with *out filled

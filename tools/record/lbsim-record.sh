@@ -35,7 +35,7 @@ events="mm_page_alloc mm_page_free mm_page_free_batched mm_page_pcpu_drain
 mm_page_alloc_zone_locked mm_page_free_direct mm_pagevec_free"
 
 usage() {
-	sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '4,26p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -236,7 +236,9 @@ record_tracefs() {
 		o=$(sed -n 's/^overrun: *//p' "$s")
 		dropped=$((dropped + ${n:-0} + ${o:-0}))
 	done
-	$zcmd <"$top/trace" >"$out" || die "writing $out failed"
+	# Through cat: tracefs says the file is empty, and gzip warns when it is not.
+	# shellcheck disable=SC2002
+	cat "$top/trace" | $zcmd >"$out" || die "writing $out failed"
 	lines=$(grep -c -v '^#' "$top/trace")
 	echo "lbsim-record: wrote $out: $lines event lines" >&2
 	if [ "$dropped" -gt 0 ]; then

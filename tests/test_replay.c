@@ -1,0 +1,573 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests of lbsim's trace replay: the timed backend's wait model, the
+ * hand-written fixtures of two vCPUs, determinism, a golden summary of the
+ * shipped trace, JSON, CSV and the HTML report.
+ */
+#include "harness.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../tools/lbsim/csv.h"
+#include "../tools/lbsim/output.h"
+#include "../tools/lbsim/replay.h"
+#include "../tools/lbsim/report.h"
+#include "../tools/lbsim/timed.h"
+#include "../tools/lbsim/tracebuf.h"
+#include "test_lbsim_json.h"
+
+/* tdx: one 2 MiB call, 512 pages. */
+#define UNIT_COST (UINT64_C(5000) + UINT64_C(512) * 7200u)
+#define MIB (UINT64_C(1) << 20)
+
+/* A file beside this one (fixtures/NAME) or in the tree (../NAME). */
+static const char *here(const char *rel)
+{
+	static char path[4096];
+	const char *f = __FILE__, *slash = strrchr(f, '/');
+	int dir = slash ? (int)(slash - f) : 0;
+
+	if (dir)
+		snprintf(path, sizeof path, "%.*s/%s", dir, f, rel);
+	else
+		snprintf(path, sizeof path, "%s", rel);
+	return path;
+}
+
+/* ------------------------------------------------------- timed backend */
+
+TEST(replay_timed_parallel_units)
+{
+	struct lb_model_params mp;
+	struct lbs_timed t;
+	struct lb_backend be;
+
+	REQUIRE(lb_model_preset("tdx", &mp) == 0);
+	REQUIRE(lbs_timed_init(&t, &mp, 64 * MIB, 2 * MIB, 2, LBS_LOCK_UNIT, &be) == 0);
+	lbs_timed_start(&t, 1000);
+	/* vCPU 0 accepts unit 1 at 1000, vCPU 1 unit 2 at 1500: in parallel. */
+	lbs_timed_set_actor(&t, 0);
+	REQUIRE(be.ops->accept(be.ctx, 2 * MIB, 2 * MIB) == 0);
+	t.clock[1] = 1500;
+	lbs_timed_set_actor(&t, 1);
+	REQUIRE(be.ops->accept(be.ctx, 4 * MIB, 2 * MIB) == 0);
+	CHECK(t.clock[0] == 1000 + UNIT_COST);
+	CHECK(t.clock[1] == 1500 + UNIT_COST);
+	CHECK_EQ(t.wait[0] + t.wait[1], 0);
+	CHECK(lbs_timed_ready(&t, 2 * MIB, 4096) == 1000 + UNIT_COST);
+	CHECK(lbs_timed_ready(&t, 4 * MIB + 8192, 4096) == 1500 + UNIT_COST);
+	CHECK_EQ(lbs_timed_ready(&t, 8 * MIB, 4096), 0);
+	/* vCPU 1 is handed a page of unit 1: it waits for the rest of it. */
+	t.clock[1] = 2000;
+	CHECK(lbs_timed_handout(&t, 1, 2 * MIB + 4096, 4096) == 1000 + UNIT_COST - 2000);
+	CHECK(t.clock[1] == 1000 + UNIT_COST);
+	CHECK(t.wait[1] == 1000 + UNIT_COST - 2000);
+	/* Memory that is ready costs nothing. */
+	CHECK_EQ(lbs_timed_handout(&t, 1, 2 * MIB, 4096), 0);
+	CHECK(t.accept_calls == 2 && t.accepted_bytes == 4 * MIB);
+	CHECK(t.busy[0] == UNIT_COST && t.busy[1] == UNIT_COST);
+	lbs_timed_fini(&t);
+}
+
+TEST(replay_timed_global_lock_and_release)
+{
+	struct lb_model_params mp;
+	struct lbs_timed t;
+	struct lb_backend be;
+
+	REQUIRE(lb_model_preset("tdx", &mp) == 0);
+	REQUIRE(lbs_timed_init(&t, &mp, 64 * MIB, 2 * MIB, 2, LBS_LOCK_GLOBAL, &be) == 0);
+	/* Not recording (set-up): costs time, leaves no ready time. */
+	lbs_timed_set_actor(&t, 0);
+	REQUIRE(be.ops->accept(be.ctx, 10 * MIB, 2 * MIB) == 0);
+	CHECK(t.clock[0] == UNIT_COST);
+	CHECK_EQ(lbs_timed_ready(&t, 10 * MIB, 4096), 0);
+	lbs_timed_start(&t, UNIT_COST);
+	CHECK(t.clock[1] == UNIT_COST);
+	/* Another unit, but one lock: vCPU 1 starts when vCPU 0 is done. */
+	REQUIRE(be.ops->accept(be.ctx, 2 * MIB, 2 * MIB) == 0);
+	lbs_timed_set_actor(&t, 1);
+	t.clock[1] = UNIT_COST + 10;
+	REQUIRE(be.ops->accept(be.ctx, 4 * MIB, 2 * MIB) == 0);
+	CHECK(t.wait[1] == UNIT_COST - 10);
+	CHECK(t.clock[1] == 3 * UNIT_COST);
+	/* A release of a unit still being accepted starts after it (on any lock). */
+	lbs_timed_set_actor(&t, LBS_ACTOR_RELEASER(2));
+	REQUIRE(be.ops->release(be.ctx, 4 * MIB, 2 * MIB) == 0);
+	uint64_t rel = UINT64_C(5000) + 512u * 500u;
+	CHECK(t.clock[LBS_ACTOR_RELEASER(2)] == 3 * UNIT_COST + rel);
+	CHECK(t.busy[LBS_ACTOR_RELEASER(2)] == rel);
+	CHECK(t.release_calls == 1 && t.released_bytes == 2 * MIB);
+	lbs_timed_fini(&t);
+
+	/* Bad set-ups are refused. */
+	CHECK(lbs_timed_init(&t, &mp, 64 * MIB, 3 * 4096, 2, LBS_LOCK_UNIT, &be) == LB_EINVAL);
+	CHECK(lbs_timed_init(&t, &mp, 64 * MIB, 2 * MIB, 0, LBS_LOCK_UNIT, &be) == LB_EINVAL);
+}
+
+/* ------------------------------------------------------------ fixtures */
+
+static void fixture_config(struct lbs_replay_config *c, enum lbs_lock lock)
+{
+	lbs_replay_defaults(c);
+	c->sim.memory_bytes = 64 * MIB;
+	c->sim.pre_accepted_bytes = 0;
+	c->boot = 0;
+	c->lock = lock;
+}
+
+static int load(struct lbs_tracebuf *tb, const char *rel)
+{
+	char err[256];
+	int rc = lbs_tracebuf_load(tb, here(rel), err, sizeof err);
+	if (rc)
+		printf("    %s\n", err);
+	return rc;
+}
+
+TEST(replay_fixture_same_unit_waits)
+{
+	struct lbs_replay_config c;
+	struct lbs_tracebuf tb;
+	struct lbs_result r;
+
+	REQUIRE(load(&tb, "fixtures/replay-same-unit.txt") == 0);
+	CHECK_EQ(tb.nvcpus, 2);
+	CHECK_EQ(tb.n, 6);
+	for (int lock = 0; lock < 2; lock++) {
+		fixture_config(&c, (enum lbs_lock)lock);
+		REQUIRE(lbs_replay_run(&c, &tb, LB_POLICY_UNIT, &r, NULL, NULL) == 0);
+		CHECK(strcmp(r.check, "ok") == 0);
+		/* CPU 0's unit, nothing else (set-up accepted the small pieces) */
+		CHECK(r.accepted_bytes - r.setup_accepted_bytes == 2 * MIB);
+		CHECK(r.accept_calls >= 2);
+		CHECK_EQ(r.vcpus, 2);
+		CHECK(r.wait_ns == UNIT_COST - 1000); /* exactly the rest of CPU 0's accept */
+		CHECK(r.lat_max == UNIT_COST);        /* CPU 0 accepted the unit itself */
+		CHECK(r.vcpu_accept_ns == UNIT_COST);
+		CHECK_EQ(r.allocations, 5);
+		CHECK_EQ(r.frees, 1);
+		CHECK_EQ(r.alloc_failures, 0);
+		CHECK(r.allocated_bytes_end == (416u + 1u) * 4096u);
+		lbs_result_free(&r);
+	}
+	lbs_tracebuf_free(&tb);
+}
+
+TEST(replay_fixture_global_lock)
+{
+	struct lbs_replay_config c;
+	struct lbs_tracebuf tb;
+	struct lbs_result r;
+
+	REQUIRE(load(&tb, "fixtures/replay-two-units.txt") == 0);
+	/* Per unit: the two units accept in parallel, nobody waits. */
+	fixture_config(&c, LBS_LOCK_UNIT);
+	REQUIRE(lbs_replay_run(&c, &tb, LB_POLICY_UNIT, &r, NULL, NULL) == 0);
+	CHECK(strcmp(r.check, "ok") == 0);
+	CHECK(r.accepted_bytes - r.setup_accepted_bytes == 4 * MIB);
+	CHECK_EQ(r.wait_ns, 0);
+	CHECK(r.lat_max == UNIT_COST);
+	CHECK(strcmp(r.lock, "unit") == 0);
+	lbs_result_free(&r);
+	/* One lock: CPU 1 waits for CPU 0's accept of another unit, then its own. */
+	fixture_config(&c, LBS_LOCK_GLOBAL);
+	REQUIRE(lbs_replay_run(&c, &tb, LB_POLICY_UNIT, &r, NULL, NULL) == 0);
+	CHECK(strcmp(r.check, "ok") == 0);
+	CHECK(r.accepted_bytes - r.setup_accepted_bytes == 4 * MIB);
+	CHECK(r.wait_ns == UNIT_COST - 1000);
+	CHECK(r.lat_max == 2 * UNIT_COST - 1000);
+	CHECK(strcmp(r.lock, "global") == 0);
+	lbs_result_free(&r);
+	lbs_tracebuf_free(&tb);
+}
+
+TEST(replay_fixture_background)
+{
+	struct lbs_replay_config c;
+	struct lbs_tracebuf tb;
+	struct lbs_result r;
+
+	REQUIRE(load(&tb, "fixtures/replay-same-unit.txt") == 0);
+	fixture_config(&c, LBS_LOCK_UNIT);
+	/* The acceptor runs from the trace's start and is done by 101 s: the
+	 * vCPUs find accepted memory and accept nothing themselves. */
+	REQUIRE(lbs_replay_run(&c, &tb, LB_POLICY_BACKGROUND, &r, NULL, NULL) == 0);
+	CHECK(strcmp(r.check, "ok") == 0);
+	CHECK(r.acceptor_cpu_ns > 0);
+	CHECK(r.accepted_bytes > 0);
+	CHECK_EQ(r.vcpu_accept_ns, 0);
+	lbs_result_free(&r);
+	/* Without the acceptor, no acceptor time. */
+	REQUIRE(lbs_replay_run(&c, &tb, LB_POLICY_UNIT, &r, NULL, NULL) == 0);
+	CHECK_EQ(r.acceptor_cpu_ns, 0);
+	CHECK_EQ(r.releaser_cpu_ns, 0);
+	lbs_result_free(&r);
+	lbs_tracebuf_free(&tb);
+}
+
+/* --------------------------------------------------------- shipped trace */
+
+#define SHIPPED "../data/traces/default.txt.zst"
+
+static int same(const struct lbs_result *a, const struct lbs_result *b)
+{
+#define S(f) (a->f == b->f)
+	return S(accept_calls) && S(arch_calls) && S(accepted_bytes) && S(over_accepted_bytes) &&
+	       S(unaccepted_bytes_end) && S(allocated_bytes_end) && S(virtual_time_ns) &&
+	       S(lat_p50) && S(lat_p99) && S(lat_p999) && S(lat_max) && S(allocations) &&
+	       S(alloc_failures) && S(frees) && S(boot_ns) && S(vcpu_accept_ns) && S(wait_ns) &&
+	       S(acceptor_cpu_ns) && S(releaser_cpu_ns) && S(released_bytes) &&
+	       S(committed_bytes_peak) && S(committed_bytes_end) && S(nowait_failures) &&
+	       strcmp(a->check, b->check) == 0;
+#undef S
+}
+
+/* Replaying the same events twice gives the same results, whatever the
+ * policy; a prefix of the shipped trace on a small guest keeps it quick
+ * in the debug build (the full checker every 64 operations). */
+TEST(replay_deterministic)
+{
+	struct lbs_replay_config c;
+	struct lbs_tracebuf tb;
+	struct lbs_result a, b;
+
+	REQUIRE(load(&tb, SHIPPED) == 0);
+	if (tb.n > 30000)
+		tb.n = 30000;
+	lbs_replay_defaults(&c);
+	c.sim.memory_bytes = 512 * MIB;
+	c.sim.pre_accepted_bytes = 64 * MIB;
+	c.tail_ns = UINT64_C(2500000000);
+	for (int p = 0; p < LB_POLICY_COUNT; p++) {
+		REQUIRE(lbs_replay_run(&c, &tb, (enum lb_policy)p, &a, NULL, NULL) == 0);
+		REQUIRE(lbs_replay_run(&c, &tb, (enum lb_policy)p, &b, NULL, NULL) == 0);
+		if (!same(&a, &b) || strcmp(a.check, "ok") != 0) {
+			char m[LBS_CHECK_MAX + 64];
+			snprintf(m, sizeof m, "%s: not deterministic, or check: %s", a.policy,
+				 a.check);
+			lbt_fail(__FILE__, __LINE__, m);
+		}
+		CHECK(a.allocations > 0 && a.frees > 0);
+	}
+	lbs_tracebuf_free(&tb);
+}
+
+/*
+ * The golden summary of the shipped trace: what the reader and the replay
+ * make of data/traces/default.txt.zst. Computed once and asserted, so that
+ * a change to the reader, the trace, the replay or the policies shows. After
+ * such a change on purpose (a new trace, a policy change), regenerate: run
+ * `build/lbtest replay_golden`; each failing CHECK_EQ prints the value it
+ * got next to the one asserted; check that the new values make sense and
+ * paste them here (data/traces/README.md quotes the reader's counts too).
+ */
+TEST(replay_golden_shipped_trace)
+{
+	struct lbs_tracebuf tb;
+	const struct lb_trace_summary *s = &tb.sum;
+
+	REQUIRE(load(&tb, SHIPPED) == 0);
+	CHECK_EQ(s->lines, 250626);
+	CHECK_EQ(s->unknown_lines, 0);
+	CHECK_EQ(s->events[LB_TRACE_ALLOC], 73333);
+	CHECK_EQ(s->events[LB_TRACE_FREE], 73239);
+	CHECK_EQ(s->events[LB_TRACE_FREE_BATCHED], 63630);
+	CHECK_EQ(s->events[LB_TRACE_PCPU_DRAIN], 12287);
+	CHECK_EQ(s->events[LB_TRACE_ALLOC_ZONE_LOCKED], 28125);
+	CHECK_EQ(s->check.incons[LB_TRACE_INC_FREE_UNSEEN], 217);
+	CHECK_EQ(s->check.incons[LB_TRACE_INC_DOUBLE_FREE], 38);
+	CHECK_EQ(s->check.incons[LB_TRACE_INC_BATCHED_REPEAT], 63630);
+	CHECK_EQ(s->check.incons[LB_TRACE_INC_ALLOC_ALLOCATED], 0);
+	CHECK_EQ(lbs_tracebuf_incons(&tb), 255); /* batched repeats left out */
+	CHECK_EQ(s->pages_distinct, 2125542);
+	CHECK_EQ(s->max_order, 9);
+	CHECK_EQ(tb.n, 146317);      /* allocations and frees kept for replay */
+	CHECK_EQ(tb.max_id, 73333);
+	CHECK_EQ(tb.nvcpus, 2);
+	CHECK_EQ(tb.peak_live_bytes, 8621199360);
+	CHECK_EQ(tb.ts_last - tb.ts_first, 16411431000);
+
+#if LB_DEBUG >= 2
+	/* The full checker every 64 operations makes a 16 GiB replay take
+	 * minutes here; the release and ASan builds check the replay. */
+	printf("    (replay part skipped in the debug build)\n");
+#else
+	struct lbs_replay_config c;
+	struct lbs_result r;
+
+	lbs_replay_defaults(&c); /* what `make run` does: 16 GiB, 4 GiB firmware */
+	REQUIRE(lbs_replay_run(&c, &tb, LB_POLICY_UNIT, &r, NULL, NULL) == 0);
+	CHECK(strcmp(r.check, "ok") == 0);
+	CHECK_EQ(r.allocations, 73333);
+	CHECK_EQ(r.alloc_failures, 0);
+	CHECK_EQ(r.frees, 72984);
+	CHECK_EQ(r.accept_calls, 2580);
+	CHECK_EQ(r.accepted_bytes, 5410652160);
+	CHECK_EQ(r.vcpu_accept_ns, 9523812000);
+	CHECK_EQ(r.wait_ns, 0);
+	CHECK_EQ(r.lat_max, 3691400);
+	lbs_result_free(&r);
+	REQUIRE(lbs_replay_run(&c, &tb, LB_POLICY_LINUX, &r, NULL, NULL) == 0);
+	CHECK(strcmp(r.check, "ok") == 0);
+	CHECK_EQ(r.accept_calls, 1304);
+	CHECK_EQ(r.accepted_bytes, 5469372416);
+	CHECK_EQ(r.wait_ns, 2506574400);
+	CHECK_EQ(r.lat_max, 14765600);
+	lbs_result_free(&r);
+	/* One lock: the two vCPUs' accepts no longer overlap. */
+	c.lock = LBS_LOCK_GLOBAL;
+	REQUIRE(lbs_replay_run(&c, &tb, LB_POLICY_UNIT, &r, NULL, NULL) == 0);
+	CHECK_EQ(r.wait_ns, 9473510200);
+	lbs_result_free(&r);
+#endif
+	lbs_tracebuf_free(&tb);
+}
+
+/* ------------------------------------------------------ outputs, report */
+
+/* Fixture replays under two policies, with what the report draws. */
+static int two_runs(struct lbs_result r[2], int keep)
+{
+	struct lbs_replay_config c;
+	struct lbs_tracebuf tb;
+	int rc;
+
+	if (load(&tb, "fixtures/replay-same-unit.txt"))
+		return -1;
+	fixture_config(&c, LBS_LOCK_UNIT);
+	c.keep_extra = keep;
+	rc = lbs_replay_run(&c, &tb, LB_POLICY_UNIT, &r[0], NULL, NULL);
+	if (!rc)
+		rc = lbs_replay_run(&c, &tb, LB_POLICY_BACKGROUND, &r[1], NULL, NULL);
+	lbs_tracebuf_free(&tb);
+	return rc;
+}
+
+TEST(replay_json_keys)
+{
+	static const char *const keys[] = {
+		"trace_events", "unknown_lines", "inconsistencies", "vcpus", "wait_ns",
+		"events_per_sec", "acceptor_cpu_ns", "releaser_cpu_ns", "accept_lock",
+		"footprint_bytes", "boot_ns", "committed_bytes_end", "policy", "check",
+		"alloc_latency_ns", "free_unseen", "batched_repeat", "total",
+	};
+	struct lbs_result r[2];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	REQUIRE(two_runs(r, 0) == 0);
+	f = open_memstream(&buf, &len);
+	REQUIRE(f);
+	lbs_print_json(f, r, 2);
+	fclose(f);
+	CHECK(json_valid(buf));
+	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+		char pat[64];
+		snprintf(pat, sizeof pat, "\"%s\":", keys[k]);
+		if (count_str(buf, pat) != 2) {
+			char m[96];
+			snprintf(m, sizeof m, "key %s: %zu times, want 2", keys[k],
+				 count_str(buf, pat));
+			lbt_fail(__FILE__, __LINE__, m);
+		}
+	}
+	CHECK(strstr(buf, "\"workload\": \"trace\"") != NULL);
+	CHECK(strstr(buf, "\"vcpus\": 2,") != NULL);
+	CHECK(strstr(buf, "\"trace_events\": 6,") != NULL);
+	free(buf);
+	lbs_result_free(&r[0]);
+	lbs_result_free(&r[1]);
+}
+
+TEST(replay_csv)
+{
+	struct lbs_result r[2];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	REQUIRE(two_runs(r, 0) == 0);
+	snprintf(r[1].check, sizeof r[1].check, "I5: \"x\", y");
+	f = open_memstream(&buf, &len);
+	REQUIRE(f);
+	lbs_print_csv(f, r, 2);
+	fclose(f);
+	CHECK_EQ(count_str(buf, "\n"), 3);
+	CHECK(strncmp(buf, "policy,workload,backend,accept_lock,seed,", 41) == 0);
+	CHECK(strstr(buf, ",wait_ns,") != NULL);
+	CHECK(strstr(buf, "\nunit,trace,tdx,unit,1,") != NULL);
+	CHECK(strstr(buf, ",\"I5: \"\"x\"\", y\"\n") != NULL); /* quoted, quotes doubled */
+	/* Every line has as many fields as the header (no field holds a comma
+	 * outside quotes but the last one). */
+	const char *line2 = strchr(buf, '\n') + 1;
+	size_t head = 0, row = 0;
+	for (const char *p = buf; *p != '\n'; p++)
+		head += *p == ',';
+	for (const char *p = line2; *p != '\n'; p++)
+		row += *p == ',';
+	CHECK_EQ(head, row);
+	free(buf);
+	lbs_result_free(&r[0]);
+	lbs_result_free(&r[1]);
+}
+
+/* HTML void elements, which have no end tag. */
+static int is_void(const char *name, size_t n)
+{
+	static const char *const v[] = {"meta", "br", "hr", "img", "link", "input"};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		if (strlen(v[i]) == n && strncmp(v[i], name, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A small well-formedness check: every start tag is closed in order (or
+ * self-closed, or an HTML void element), attribute values are quoted, text
+ * has no bare '<' and every '&' starts an entity. Returns 0 or the offset
+ * (+1) of the first problem.
+ */
+static size_t well_formed(const char *s)
+{
+	const char *stack[256];
+	size_t len[256], depth = 0;
+	const char *p = s;
+
+	if (strncmp(p, "<!DOCTYPE html>", 15) == 0)
+		p += 15;
+	while (*p) {
+		if (*p == '&') {
+			const char *semi = strchr(p, ';');
+			if (!semi || semi - p > 8)
+				return (size_t)(p - s) + 1;
+			p = semi + 1;
+			continue;
+		}
+		if (*p != '<') {
+			if (*p == '>')
+				return (size_t)(p - s) + 1;
+			p++;
+			continue;
+		}
+		int closing = p[1] == '/';
+		const char *name = p + 1 + closing, *q = name;
+		while ((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '-')
+			q++;
+		size_t n = (size_t)(q - name);
+		if (n == 0)
+			return (size_t)(p - s) + 1;
+		/* attributes: name="value" */
+		while (*q && *q != '>' && !(q[0] == '/' && q[1] == '>')) {
+			if (*q == '"') {
+				const char *e = strchr(q + 1, '"');
+				if (!e)
+					return (size_t)(q - s) + 1;
+				q = e + 1;
+			} else if (*q == '<' || *q == '\'') {
+				return (size_t)(q - s) + 1;
+			} else {
+				if (*q == '=' && q[1] != '"')
+					return (size_t)(q - s) + 1;
+				q++;
+			}
+		}
+		if (!*q)
+			return (size_t)(q - s) + 1;
+		int self = *q == '/';
+		p = q + (self ? 2 : 1);
+		if (closing) {
+			if (!depth || len[depth - 1] != n || strncmp(stack[depth - 1], name, n))
+				return (size_t)(name - s) + 1;
+			depth--;
+		} else if (!self && !is_void(name, n)) {
+			if (depth == 256)
+				return (size_t)(name - s) + 1;
+			stack[depth] = name;
+			len[depth++] = n;
+		}
+	}
+	return depth ? (size_t)(stack[depth - 1] - s) + 1 : 0;
+}
+
+TEST(replay_wellformed_checker_self_test)
+{
+	CHECK_EQ(well_formed("<!DOCTYPE html><html><head><meta charset=\"utf-8\"/></head>"
+			     "<body><p>a &amp; b</p><svg><line x1=\"1\"/></svg></body></html>"),
+		 0);
+	CHECK(well_formed("<html><body></html>") != 0);
+	CHECK(well_formed("<p>a < b</p>") != 0);
+	CHECK(well_formed("<p>a & b</p>") != 0);
+	CHECK(well_formed("<p x=1>a</p>") != 0);
+	CHECK(well_formed("<svg><g></svg></g>") != 0);
+	CHECK(well_formed("<p>") != 0);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1u);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	if (buf)
+		buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+TEST(replay_report_files)
+{
+	struct lbs_result r[2];
+	char dir[256], path[512], want[600];
+	const char *t = getenv("TMPDIR");
+	char *html;
+
+	REQUIRE(two_runs(r, 1) == 0);
+	REQUIRE(r[0].extra && r[1].extra);
+	snprintf(dir, sizeof dir, "%s/lbreport-XXXXXX", t && *t ? t : "/tmp");
+	REQUIRE(mkdtemp(dir));
+	snprintf(want, sizeof want, "%s/sub/index.html", dir);
+	strcat(dir, "/sub"); /* created on the way */
+	REQUIRE(lbs_write_report(dir, "heading <&>\n", "policy table\n", "legend\n", r, 2, path,
+				 sizeof path) == 0);
+	CHECK(strcmp(path, want) == 0);
+	html = slurp(path);
+	REQUIRE(html);
+	size_t bad = well_formed(html);
+	if (bad) {
+		char m[120];
+		snprintf(m, sizeof m, "not well formed at offset %zu: %.40s", bad - 1,
+			 html + bad - 1);
+		lbt_fail(__FILE__, __LINE__, m);
+	}
+	/* Five charts: committed memory, CDF, accept calls, the bars, waits. */
+	CHECK_EQ(count_str(html, "<svg xmlns=\"http://www.w3.org/2000/svg\""), 5);
+	CHECK_EQ(count_str(html, "</svg>"), 5);
+	CHECK(count_str(html, "<polyline") >= 8); /* two runs in four line charts */
+	CHECK(strstr(html, "heading &lt;&amp;&gt;") != NULL);
+	CHECK(strstr(html, "policy table") != NULL);
+	/* Self-contained: no script, nothing fetched. */
+	CHECK(strstr(html, "<script") == NULL);
+	CHECK(strstr(html, "src=") == NULL && strstr(html, "href=") == NULL);
+	CHECK(strstr(html, "<title>lazybuddy") != NULL);
+	free(html);
+	unlink(path);
+	rmdir(dir);
+	*strrchr(dir, '/') = '\0';
+	rmdir(dir);
+	lbs_result_free(&r[0]);
+	lbs_result_free(&r[1]);
+}

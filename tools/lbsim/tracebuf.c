@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+#include "tracebuf.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lazybuddy.h"
+
+#define CPU_SLOTS LB_TRACE_MAX_CPUS /* CPU numbers fold into this many */
+
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+}
+
+static int push(struct lbs_tracebuf *tb, const struct lbs_tev *e)
+{
+	if (tb->n == tb->cap) {
+		size_t ncap = tb->cap ? tb->cap * 2u : 65536u;
+		struct lbs_tev *n = realloc(tb->ev, ncap * sizeof *n);
+		if (!n)
+			return -1;
+		tb->ev = n;
+		tb->cap = ncap;
+	}
+	tb->ev[tb->n++] = *e;
+	return 0;
+}
+
+/* CPU numbers become dense vCPU numbers, in order of CPU number. */
+static void remap_cpus(struct lbs_tracebuf *tb, const uint8_t *seen)
+{
+	static uint16_t rank[CPU_SLOTS];
+	unsigned n = 0;
+
+	for (unsigned c = 0; c < CPU_SLOTS; c++)
+		rank[c] = seen[c] ? (uint16_t)n++ : 0;
+	for (size_t i = 0; i < tb->n; i++)
+		tb->ev[i].vcpu = rank[tb->ev[i].vcpu];
+	tb->nvcpus = n ? n : 1u;
+}
+
+int lbs_tracebuf_load(struct lbs_tracebuf *tb, const char *path, char *err, size_t errlen)
+{
+	static uint8_t seen[CPU_SLOTS];
+	struct lb_trace_reader *r;
+	struct lb_trace_event ev;
+	uint64_t t0 = wall_ns(), live = 0;
+	int rc;
+
+	memset(tb, 0, sizeof *tb);
+	memset(seen, 0, sizeof seen);
+	snprintf(tb->path, sizeof tb->path, "%s", path);
+	tb->ts_first = UINT64_MAX;
+	r = lb_trace_open(path, 0, err, errlen);
+	if (!r)
+		return -1;
+	while ((rc = lb_trace_next(r, &ev)) > 0) {
+		struct lbs_tev e;
+		unsigned cpu = ev.cpu == LB_TRACE_CPU_NONE ? 0u : ev.cpu % CPU_SLOTS;
+
+		if (ev.failed || (ev.kind != LB_TRACE_ALLOC && ev.kind != LB_TRACE_FREE &&
+				  ev.kind != LB_TRACE_FREE_BATCHED))
+			continue;
+		if (ev.order > LB_MAX_ORDER) {
+			/* Larger than any buddy block (hugetlb gigantic pages): its
+			 * FREE has the same order, so both are left out. */
+			tb->too_large += ev.kind == LB_TRACE_ALLOC;
+			continue;
+		}
+		if (ev.id > UINT32_MAX) {
+			snprintf(err, errlen, "%s line %llu: more than 2^32 allocations", path,
+				 (unsigned long long)ev.line);
+			lb_trace_close(r);
+			lbs_tracebuf_free(tb);
+			return -1;
+		}
+		memset(&e, 0, sizeof e);
+		e.ts = ev.ts_ns;
+		e.id = (uint32_t)ev.id;
+		e.vcpu = (uint16_t)cpu;
+		e.order = ev.order & 31u;
+		if (ev.kind == LB_TRACE_ALLOC) {
+			e.kind = LBS_EV_ALLOC;
+			e.flags = ev.may_sleep == 0 ? LBS_EV_NOWAIT : 0;
+			live += UINT64_C(1) << ev.order;
+			if (live * 4096u > tb->peak_live_bytes)
+				tb->peak_live_bytes = live * 4096u;
+			if (e.id > tb->max_id)
+				tb->max_id = e.id;
+		} else {
+			e.kind = LBS_EV_FREE;
+			live -= UINT64_C(1) << ev.order;
+		}
+		seen[cpu] = 1;
+		if (e.ts < tb->ts_first)
+			tb->ts_first = e.ts;
+		if (e.ts > tb->ts_last)
+			tb->ts_last = e.ts;
+		if (push(tb, &e)) {
+			snprintf(err, errlen, "out of memory reading %s", path);
+			rc = -2;
+			break;
+		}
+	}
+	if (rc == -1)
+		snprintf(err, errlen, "%s: %s", path, lb_trace_error(r));
+	tb->sum = *lb_trace_get_summary(r);
+	lb_trace_close(r);
+	if (rc < 0) {
+		lbs_tracebuf_free(tb);
+		return -1;
+	}
+	if (tb->ts_first == UINT64_MAX)
+		tb->ts_first = 0;
+	remap_cpus(tb, seen);
+	tb->load_wall_ns = wall_ns() - t0;
+	return 0;
+}
+
+void lbs_tracebuf_free(struct lbs_tracebuf *tb)
+{
+	free(tb->ev);
+	tb->ev = NULL;
+	tb->n = tb->cap = 0;
+}
+
+uint64_t lbs_tracebuf_events(const struct lbs_tracebuf *tb)
+{
+	uint64_t n = 0;
+	for (int k = 0; k < LB_TRACE_NKINDS; k++)
+		n += tb->sum.events[k];
+	return n;
+}
+
+uint64_t lbs_tracebuf_incons(const struct lbs_tracebuf *tb)
+{
+	return lb_trace_summary_incons(&tb->sum) -
+	       tb->sum.check.incons[LB_TRACE_INC_BATCHED_REPEAT];
+}
+
+uint64_t lbs_tracebuf_footprint(const struct lbs_tracebuf *tb)
+{
+	return tb->sum.pages_distinct * 4096u;
+}

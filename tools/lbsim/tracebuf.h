@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A trace loaded for replay: the checked stream of tools/trace reduced to
+ * what the allocator sees (allocations and frees, 16 bytes each), read once
+ * and replayed under every policy.
+ *
+ * Kept: every successful ALLOC (with its dense id, order, CPU and whether
+ * it may sleep) and every FREE / FREE_BATCHED (the id of the block it
+ * frees; the checked stream frees exactly one live block per FREE).
+ * Dropped, counted in the summary: failed allocations, PCPU_DRAIN and
+ * ALLOC_ZONE_LOCKED (they move free pages between the buddy and per-CPU
+ * lists and do not change what callers hold), and blocks above order 10
+ * (hugetlb gigantic pages: no buddy allocator hands those out).
+ */
+#ifndef LBS_TRACEBUF_H
+#define LBS_TRACEBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../trace/trace.h"
+
+enum { LBS_EV_ALLOC, LBS_EV_FREE };
+
+#define LBS_EV_NOWAIT 0x1 /* the allocation may not sleep (GFP_ATOMIC...) */
+
+struct lbs_tev {
+	uint64_t ts;     /* trace timestamp, ns */
+	uint32_t id;     /* the block's allocation id, 1.. */
+	uint16_t vcpu;   /* dense: the rank of the trace CPU among those seen */
+	uint8_t kind;    /* LBS_EV_* */
+	uint8_t order : 5, flags : 3;
+};
+
+struct lbs_tracebuf {
+	struct lbs_tev *ev;
+	size_t n, cap;
+	uint32_t max_id;
+	unsigned nvcpus;        /* at least 1 */
+	uint64_t ts_first;      /* earliest timestamp of a kept event */
+	uint64_t ts_last;       /* latest */
+	uint64_t peak_live_bytes; /* most memory the trace held at once */
+	uint64_t too_large;     /* allocations above order 10, left out */
+	uint64_t load_wall_ns;  /* reading and checking (not deterministic) */
+	char path[256];
+	struct lb_trace_summary sum;
+};
+
+/* Read path ("-": stdin). 0, or -1 with a message in err. */
+int lbs_tracebuf_load(struct lbs_tracebuf *tb, const char *path, char *err, size_t errlen);
+void lbs_tracebuf_free(struct lbs_tracebuf *tb);
+
+/* Trace events read (all five kinds, before the consistency rules). */
+uint64_t lbs_tracebuf_events(const struct lbs_tracebuf *tb);
+/* Inconsistencies that matter: all but batched_repeat, which kernels >= 3.3
+ * make for every batched free (see tools/trace/trace.h). */
+uint64_t lbs_tracebuf_incons(const struct lbs_tracebuf *tb);
+/* Distinct pages any event touched, in bytes: the trace's footprint. */
+uint64_t lbs_tracebuf_footprint(const struct lbs_tracebuf *tb);
+
+#endif
