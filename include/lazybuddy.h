@@ -242,15 +242,16 @@ void lb_cache_drain(struct lb_cache *c);
 
 /*
  * The background acceptor (the seed's proposal): takes free unaccepted
- * blocks, accepts them in batches outside the lock and puts them at the
- * FRONT of the free lists, until free accepted memory reaches the reserve;
- * then it stops, so the host does not commit memory the guest never uses.
+ * memory, a batch per pass in one backend call outside the lock, and puts
+ * it at the FRONT of the free lists, until free accepted memory reaches
+ * the reserve; then it stops, so the host does not commit memory the guest
+ * never uses.
  * Fixed reserve and batch for LB_POLICY_BACKGROUND; sized from the recent
  * allocation rate for LB_POLICY_ADAPTIVE (or when reserve_bytes is 0).
  */
 struct lb_acceptor_cfg {
 	uint64_t reserve_bytes; /* 0: from the allocation rate */
-	uint64_t batch_bytes;   /* per backend call; 0: automatic */
+	uint64_t batch_bytes;   /* per pass, one backend call; 0: automatic */
 	uint64_t period_ns;     /* thread: time between passes; 0: 1 ms */
 };
 

@@ -3,22 +3,26 @@
  * The background acceptor: accepted memory ahead of demand, bounded.
  *
  * The seed's proposal, with the answer to its objection. A pass takes free
- * unaccepted blocks, accepts them outside the lock (accept.c's in-flight
- * protocol) and frees them to the FRONT of the lists, where the next
- * allocations look first. It stops when free accepted memory reaches the
- * reserve, so the host commits only what the guest is about to use.
+ * unaccepted memory, up to a batch, accepts it in one backend call outside
+ * the lock (accept.c's in-flight protocol) and frees it to the FRONT of
+ * the lists, where the next allocations look first; its thread makes
+ * passes back to back while behind. It stops when free accepted memory
+ * reaches the reserve, so the host commits only what the guest is about
+ * to use. One call a pass keeps each batch in flight no longer than its
+ * own acceptance, and lets a simulator interleave passes with vCPUs.
  *
  * The reserve is fixed (reserve_bytes; LB_POLICY_BACKGROUND defaults to
  * 64 MiB) or follows demand: the allocation rate, smoothed over passes,
  * times a 100 ms horizon, never below four units nor above 1/8 of memory.
- * The batch (pages per pass) is fixed or a quarter of the reserve, from
- * one unit to 256 MiB, so a pass holds no allocation back for long.
+ * The batch (pages per pass and call) is fixed or a quarter of the
+ * reserve, from one unit to 16 MiB, so a pass holds no memory in flight
+ * for long.
  */
 #include "internal.h"
 
 #define HORIZON_NS UINT64_C(100000000)
 #define BACKGROUND_RESERVE_PAGES (UINT64_C(64) << (20 - LB_PAGE_SHIFT))
-#define MAX_BATCH_PAGES (UINT64_C(256) << (20 - LB_PAGE_SHIFT))
+#define MAX_BATCH_PAGES (UINT64_C(16) << (20 - LB_PAGE_SHIFT))
 
 static bool auto_reserve(const struct lb_zone *z)
 {
@@ -72,7 +76,8 @@ static uint64_t batch_pages(const struct lb_zone *z)
 
 int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns)
 {
-	uint64_t reserve, want, unit, done = 0;
+	uint64_t reserve, want, unit;
+	int64_t done = 0;
 
 	if (!z || z->magic != LB_ZONE_MAGIC)
 		return LB_EINVAL;
@@ -84,11 +89,13 @@ int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns)
 		if (want > batch_pages(z))
 			want = batch_pages(z);
 		want = (want + unit - 1) & ~(unit - 1); /* whole units: no 4 KiB calls */
-		done = (uint64_t)__accept_some(z, want, true);
-		z->background_accepted += done;
+		done = __accept_call(z, want, true);
+		if (done < 0)
+			done = 0; /* quarantined; the next pass tries other memory */
+		z->background_accepted += (uint64_t)done;
 	}
 	lb_unlock(&z->lock);
-	return (int64_t)(done << LB_PAGE_SHIFT);
+	return done << LB_PAGE_SHIFT;
 }
 
 int lb_acceptor_config(struct lb_zone *z, const struct lb_acceptor_cfg *cfg)

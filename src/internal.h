@@ -203,6 +203,7 @@ uint64_t __acceptor_reserve(struct lb_zone *z, uint64_t now_ns);
 void lb_derive_watermarks(uint64_t managed_pages, struct lb_watermarks *w);
 int __policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx);
 void __policy_top_up(struct lb_zone *z, unsigned order);
+int64_t __accept_call(struct lb_zone *z, uint64_t left, bool front);
 int64_t __accept_some(struct lb_zone *z, uint64_t max_pages, bool front);
 
 /* check.c */

@@ -145,45 +145,58 @@ int __policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx)
 }
 
 /*
- * Accept up to max_pages of free unaccepted memory (0: all), max-order runs
- * of up to 1 GiB per backend call first, and free it to the front (the
- * acceptor: found first) or the tail of the lists. Returns the pages.
+ * One backend call: take up to left pages of free unaccepted memory (a run
+ * of pristine sections, up to 1 GiB, when left allows; else the smallest
+ * block that holds left, so pieces left by earlier splits go before a
+ * fresh 4 MiB block; else the largest fragment, whole), accept it and free
+ * it to the front (the acceptor: found first) or the tail of the lists.
+ * Returns the pages accepted, 0 if there was nothing to take, or -1 if
+ * the call failed (the memory was quarantined: progress all the same).
  */
+int64_t __accept_call(struct lb_zone *z, uint64_t left, bool front)
+{
+	uint64_t idx, first, n;
+	unsigned order;
+
+	if (left >= SECTION_PAGES && z->area[S_UNACCEPTED][LB_MAX_ORDER].head == LB_NIL &&
+	    (n = __take_pristine_run(z, left / SECTION_PAGES < ACCEPT_RUN_SECTIONS
+						? left / SECTION_PAGES
+						: ACCEPT_RUN_SECTIONS,
+				     &first))) {
+		idx = first * SECTION_PAGES;
+		order = LB_MAX_ORDER;
+	} else {
+		unsigned got, want = LB_MAX_ORDER;
+
+		while (want && (UINT64_C(1) << want) > left)
+			want--;
+		if (!__take_free(z, S_UNACCEPTED, want, &idx, &got) &&
+		    !__take_largest_unaccepted(z, &idx, &got))
+			return 0;
+		order = got < want ? got : want;
+		__split(z, idx, got, order, S_UNACCEPTED);
+		n = 1;
+	}
+	if (__accept_blocks(z, idx, order, n))
+		return -1;
+	for (uint64_t i = 0; i < n; i++)
+		__free_block(z, idx + (i << order), order, S_ACCEPTED, !front);
+	return (int64_t)(n << order);
+}
+
+/* Accept up to max_pages of free unaccepted memory (0: all), in as few
+ * backend calls as the lists allow. Returns the pages accepted. */
 int64_t __accept_some(struct lb_zone *z, uint64_t max_pages, bool front)
 {
 	uint64_t done = 0;
 
-	while (free_unaccepted_pages(z) && (!max_pages || done < max_pages)) {
-		uint64_t left = max_pages ? max_pages - done : UINT64_MAX, idx, first, n;
-		unsigned order;
+	while (!max_pages || done < max_pages) {
+		int64_t got = __accept_call(z, max_pages ? max_pages - done : UINT64_MAX, front);
 
-		if (left >= SECTION_PAGES && z->area[S_UNACCEPTED][LB_MAX_ORDER].head == LB_NIL &&
-		    (n = __take_pristine_run(z, left / SECTION_PAGES < ACCEPT_RUN_SECTIONS
-							? left / SECTION_PAGES
-							: ACCEPT_RUN_SECTIONS,
-						 &first))) {
-			idx = first * SECTION_PAGES;
-			order = LB_MAX_ORDER;
-		} else {
-			unsigned got, want = LB_MAX_ORDER;
-
-			while (want && (UINT64_C(1) << want) > left)
-				want--;
-			/* The smallest block that holds the request, so pieces
-			 * left by earlier splits go before a fresh 4 MiB block;
-			 * else the largest fragment there is, whole. */
-			if (!__take_free(z, S_UNACCEPTED, want, &idx, &got) &&
-			    !__take_largest_unaccepted(z, &idx, &got))
-				break;
-			order = got < want ? got : want;
-			__split(z, idx, got, order, S_UNACCEPTED);
-			n = 1;
-		}
-		if (__accept_blocks(z, idx, order, n) == 0) {
-			for (uint64_t i = 0; i < n; i++)
-				__free_block(z, idx + (i << order), order, S_ACCEPTED, !front);
-			done += n << order;
-		}
+		if (!got)
+			break;
+		if (got > 0)
+			done += (uint64_t)got;
 	}
 	return (int64_t)done;
 }
