@@ -208,6 +208,60 @@ TEST(replay_fixture_background)
 	lbs_tracebuf_free(&tb);
 }
 
+/* The acceptor's batch is in flight until its call ends, as in the
+ * threaded allocator: vCPUs meanwhile accept units themselves, and nobody
+ * is handed memory the acceptor is still accepting (the simulator used to
+ * publish each batch when its pass started: 108 ms of waits here). */
+TEST(replay_fixture_acceptor_ahead)
+{
+	struct lbs_replay_config c;
+	struct lbs_tracebuf tb;
+	struct lbs_result r;
+
+	REQUIRE(load(&tb, "fixtures/replay-acceptor-ahead.txt") == 0);
+	CHECK_EQ(tb.n, 12);
+	fixture_config(&c, LBS_LOCK_UNIT);
+	REQUIRE(lbs_replay_run(&c, &tb, LB_POLICY_BACKGROUND, &r, NULL, NULL) == 0);
+	CHECK(strcmp(r.check, "ok") == 0);
+	CHECK_EQ(r.alloc_failures, 0);
+	CHECK_EQ(r.wait_ns, 0);
+	CHECK(r.vcpu_accept_ns == 3 * UNIT_COST); /* the faults before 100.0295 s */
+	CHECK(r.lat_max == UNIT_COST);
+	CHECK(r.acceptor_cpu_ns >= 3 * (UINT64_C(8) * 5000u + UINT64_C(4096) * 7200u));
+	lbs_result_free(&r);
+	/* adaptive: a reserve of four units, one unit a pass (3.7 ms): only the
+	 * first fault, as the first pass starts, accepts for itself. */
+	REQUIRE(lbs_replay_run(&c, &tb, LB_POLICY_ADAPTIVE, &r, NULL, NULL) == 0);
+	CHECK(strcmp(r.check, "ok") == 0);
+	CHECK_EQ(r.wait_ns, 0);
+	CHECK(r.vcpu_accept_ns == UNIT_COST);
+	CHECK(r.lat_max == UNIT_COST);
+	lbs_result_free(&r);
+	lbs_tracebuf_free(&tb);
+}
+
+/* With nothing but the acceptor's batch left, a vCPU waits for it (the
+ * library would spin), and for no longer than the call has left. */
+TEST(replay_fixture_in_flight_wait)
+{
+	struct lbs_replay_config c;
+	struct lbs_tracebuf tb;
+	struct lbs_result r;
+
+	REQUIRE(load(&tb, "fixtures/replay-in-flight.txt") == 0);
+	fixture_config(&c, LBS_LOCK_UNIT);
+	c.sim.memory_bytes = 8 * MIB;
+	REQUIRE(lbs_replay_run(&c, &tb, LB_POLICY_BACKGROUND, &r, NULL, NULL) == 0);
+	CHECK(strcmp(r.check, "ok") == 0);
+	CHECK_EQ(r.alloc_failures, 0);
+	CHECK(r.acceptor_cpu_ns == 2 * UNIT_COST); /* [4M, 8M) in one call */
+	CHECK(r.vcpu_accept_ns == UNIT_COST);      /* CPU 0: [2M, 4M) */
+	CHECK(r.wait_ns == 2 * UNIT_COST - 1000000);
+	CHECK(r.lat_max == 2 * UNIT_COST - 1000000);
+	lbs_result_free(&r);
+	lbs_tracebuf_free(&tb);
+}
+
 /* --------------------------------------------------------- shipped trace */
 
 #define SHIPPED "../data/traces/default.txt.zst"

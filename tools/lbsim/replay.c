@@ -54,6 +54,15 @@ struct replay {
 	uint64_t live_pages;   /* pages the trace holds now */
 	uint64_t api_errors;
 	int first_api_error;
+	/* Where the replay is: advance() can be re-entered from the acceptor's
+	 * backend call (in_flight()), so its state lives here. */
+	struct lbs_result *out;
+	lbs_progress_fn progress;
+	void *pctx;
+	size_t next;           /* the next event to run */
+	uint64_t t1, hi;       /* virtual time the trace starts; latest event time */
+	uint64_t cap;          /* no event at or after this runs now */
+	unsigned depth;        /* acceptor calls in flight around us */
 };
 
 static void api_error(struct replay *r, int rc)
@@ -204,39 +213,90 @@ static void do_free(struct replay *r, const struct lbs_tev *e, struct lbs_result
 	out->frees++;
 }
 
-static void events(struct replay *r, uint64_t t1, struct lbs_result *out,
-		   lbs_progress_fn progress, void *pctx)
+/*
+ * Could this allocation only wait for memory in flight? The library would
+ * spin until the acceptor's call returns, which here is below us on the
+ * stack: such an event (and those after it) runs after the call instead,
+ * and waits for the batch there. background and adaptive accept on demand
+ * as unit does: any unaccepted block of the order or larger serves.
+ */
+static int must_wait(struct replay *r, const struct lbs_tev *e)
+{
+	struct lb_stats st;
+
+	if (e->kind != LBS_EV_ALLOC || (e->flags & LBS_EV_NOWAIT))
+		return 0;
+	lb_zone_stats(r->z, &st);
+	for (unsigned o = e->order; o <= LB_MAX_ORDER; o++)
+		if (st.free_blocks[0][o] || st.free_blocks[1][o])
+			return 0;
+	return st.in_flight_pages != 0;
+}
+
+/* Run the events that happen before limit (and before the enclosing cap). */
+static void advance(struct replay *r, uint64_t limit)
 {
 	const struct lbs_tracebuf *tb = r->tb;
 	struct lbs_timed *t = &r->t;
-	uint64_t hi = t1;
+	uint64_t saved = r->cap;
 
-	lbs_bg_run_until(&r->bg, hi); /* passes due when the trace starts go first */
-	for (size_t i = 0; i < tb->n; i++) {
-		const struct lbs_tev *e = &tb->ev[i];
-		uint64_t when = t1 + (e->ts - tb->ts_first);
+	r->cap = limit < saved ? limit : saved;
+	while (r->next < tb->n) {
+		const struct lbs_tev *e = &tb->ev[r->next];
+		uint64_t when = r->t1 + (e->ts - tb->ts_first);
 
-		if (when > hi) {
-			hi = when;
-			lbs_bg_run_until(&r->bg, hi);
+		if (when >= r->cap)
+			break;
+		if (when > r->hi) {
+			r->hi = when;
+			lbs_bg_run_until(&r->bg, when); /* may run events itself */
+			continue;
 		}
+		if (r->depth && must_wait(r, e))
+			break;
+		r->next++;
 		if (t->clock[e->vcpu] < when)
 			t->clock[e->vcpu] = when;
 		lbs_timed_set_actor(t, e->vcpu);
 		if (e->kind == LBS_EV_ALLOC) {
-			do_alloc(r, e, out);
-			if (t->clock[e->vcpu] - when > out->max_lag_ns)
-				out->max_lag_ns = t->clock[e->vcpu] - when;
+			do_alloc(r, e, r->out);
+			if (t->clock[e->vcpu] - when > r->out->max_lag_ns)
+				r->out->max_lag_ns = t->clock[e->vcpu] - when;
 		} else {
-			do_free(r, e, out);
+			do_free(r, e, r->out);
 		}
-		if (progress && (i & 16383u) == 16383u)
-			progress(pctx, i + 1u);
+		if (r->progress && (r->next & 16383u) == 0)
+			r->progress(r->pctx, r->next);
 	}
+	r->cap = saved;
+}
+
+/* timed.h's hook: the acceptor's batch is in flight until end. */
+static void in_flight(void *ctx, uint64_t end)
+{
+	struct replay *r = ctx;
+
+	r->depth++;
+	advance(r, end);
+	r->depth--;
+}
+
+static void events(struct replay *r, uint64_t t1, struct lbs_result *out,
+		   lbs_progress_fn progress, void *pctx)
+{
+	r->out = out;
+	r->progress = progress;
+	r->pctx = pctx;
+	r->t1 = r->hi = t1;
+	r->cap = UINT64_MAX;
+	r->t.in_flight = in_flight;
+	r->t.in_flight_ctx = r;
+	lbs_bg_run_until(&r->bg, t1); /* passes due when the trace starts go first */
+	advance(r, UINT64_MAX);
 	if (progress)
-		progress(pctx, tb->n);
-	out->replayed_events = tb->n;
-	lbs_bg_run_until(&r->bg, hi + r->c->tail_ns);
+		progress(pctx, r->tb->n);
+	out->replayed_events = r->tb->n;
+	lbs_bg_run_until(&r->bg, r->hi + r->c->tail_ns);
 }
 
 static void trace_fields(const struct lbs_tracebuf *tb, struct lbs_result *out)

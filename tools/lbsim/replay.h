@@ -18,8 +18,9 @@
  * for memory another actor is still accepting included.
  *
  * Policies background and adaptive also run the library's acceptor and
- * releaser as simulated threads, each stepped at its period on its own
- * clock, until tail_ns after the last event.
+ * releaser as simulated threads on their own clocks (replay_bg.h), until
+ * tail_ns after the last event. The acceptor's backend call runs the events
+ * that happen before it ends, its batch in flight and off the lists.
  */
 #ifndef LBS_REPLAY_H
 #define LBS_REPLAY_H

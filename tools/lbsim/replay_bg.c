@@ -28,7 +28,11 @@ int lbs_bg_init(struct lbs_bg *bg, struct lb_zone *z, struct lbs_timed *t, enum 
 	return rc;
 }
 
-/* One pass of the acceptor (which = 0) or the releaser, at its next time. */
+/*
+ * One pass of the acceptor (which = 0) or the releaser, at its next time.
+ * The acceptor's backend call may run trace events (timed.h's in-flight
+ * hook), which may come back here: it makes no second pass meanwhile.
+ */
 static void pass(struct lbs_bg *bg, int which)
 {
 	struct lbs_timed *t = bg->t;
@@ -38,20 +42,24 @@ static void pass(struct lbs_bg *bg, int which)
 
 	if (t->clock[a] < *next)
 		t->clock[a] = *next;
+	*next = UINT64_MAX; /* busy */
 	lbs_timed_set_actor(t, a);
 	rc = which ? lb_releaser_step(bg->z, t->clock[a]) : lb_acceptor_step(bg->z, t->clock[a]);
 	if (rc < 0 && !bg->err)
 		bg->err = (int)rc;
-	*next = t->clock[a] + (which ? bg->rel_period : bg->acc_period);
-	if (which)
+	if (which) {
+		*next = t->clock[a] + bg->rel_period;
 		bg->rel_passes++;
-	else
+	} else {
+		/* As the library's thread: on at once while behind, else a nap. */
+		*next = t->clock[a] + (rc > 0 ? 0 : bg->acc_period);
 		bg->acc_passes++;
+	}
 }
 
 void lbs_bg_run_until(struct lbs_bg *bg, uint64_t until)
 {
-	if (!bg->on || bg->err)
+	if (!bg->on)
 		return;
 	while (!bg->err && (bg->acc_next <= until || bg->rel_next <= until))
 		pass(bg, bg->rel_next < bg->acc_next);

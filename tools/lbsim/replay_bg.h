@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The library's background acceptor and releaser as simulated threads:
- * each is an actor of the timed backend with its own clock, and runs one
- * pass (lb_acceptor_step / lb_releaser_step) every period of virtual time,
- * the next pass starting a period after the last one ended, as the
- * library's own threads do. Only for the policies that have them
- * (background, adaptive).
+ * each is an actor of the timed backend with its own clock and runs passes
+ * (lb_acceptor_step / lb_releaser_step) as the library's threads do: the
+ * acceptor back to back while a pass accepts something, else a period
+ * after the last pass ended; the releaser a period after the last pass.
+ * Only for the policies that have them (background, adaptive).
+ *
+ * A pass runs before the first event at or after its start, on the zone
+ * as the events before its start left it. The acceptor's backend call
+ * then runs the events until the call ends (replay.c), its batch in flight
+ * off the lists, so it becomes visible when its acceptance completes, as
+ * in the threaded allocator. The releaser needs no such care: its blocks
+ * leave the accepted lists when its pass starts, and anyone accepting one
+ * before its release ends waits for the release (timed.h).
  */
 #ifndef LBS_REPLAY_BG_H
 #define LBS_REPLAY_BG_H

@@ -303,11 +303,11 @@ static void page(FILE *f, const char *heading, const char *table, const char *le
 		chart_series(f, r, n, "vCPU time lost waiting, all vCPUs, so far", "ms", LBS_S_WAIT,
 			     1e-6, 0);
 		fputs("<figcaption>Time vCPUs spent accepting memory themselves, and time they "
-		      "waited: for a unit another vCPU or the acceptor was still accepting, or "
-		      "for the global lock (--accept-lock global). A vCPU handed memory the acceptor "
-		      "has not finished waits for the rest of that batch: an upper bound, as the "
-		      "real threaded allocator keeps blocks in flight off the lists, and a vCPU "
-		      "would accept a unit itself instead.</figcaption>\n"
+		      "waited: for a unit another vCPU was still accepting, for the global lock "
+		      "(--accept-lock global), or for the acceptor's batch when nothing else was "
+		      "left. As in the threaded allocator, a batch is off the lists until its "
+		      "acceptance completes: meanwhile vCPUs take other accepted memory or accept "
+		      "a unit themselves.</figcaption>\n"
 		      "</figure>\n",
 		      f);
 	}

@@ -95,6 +95,12 @@ static int timed_accept(void *ctx, uint64_t addr, uint64_t size)
 			t->series->base += (int64_t)size;
 		}
 	}
+	if (t->recording && t->in_flight && t->actor == LBS_ACTOR_ACCEPTOR(t->nvcpus)) {
+		unsigned actor = t->actor; /* the hook runs other actors */
+
+		t->in_flight(t->in_flight_ctx, end);
+		t->actor = actor;
+	}
 	return 0;
 }
 

@@ -21,6 +21,12 @@
  *
  * Calls made while recording is off (zone set-up) cost clock time but leave
  * no ready times: set-up ends before any vCPU runs.
+ *
+ * The acceptor's calls are in flight for a while, as in the threaded
+ * allocator: once such a call is placed, the backend calls the simulator's
+ * in-flight hook with the time the call ends, before returning to the
+ * library, so that what the vCPUs do meanwhile happens while the batch is
+ * off the lists (the zone lock is dropped across backend calls).
  */
 #ifndef LBS_TIMED_H
 #define LBS_TIMED_H
@@ -52,6 +58,9 @@ struct lbs_timed {
 	int recording;
 	uint64_t accept_calls, accepted_bytes, release_calls, released_bytes;
 	struct lbs_series *series; /* may be NULL */
+	/* Run the world up to end while the acceptor's call is in flight. */
+	void (*in_flight)(void *ctx, uint64_t end);
+	void *in_flight_ctx;
 };
 
 /*
