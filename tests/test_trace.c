@@ -720,6 +720,61 @@ TEST(trace_check_overlaps)
 	lb_trace_check_free(c);
 }
 
+TEST(trace_check_nested_blocks)
+{
+	/* blocks live inside the range of a block freed in part: each page
+	 * stays with its own block, and one free over several delivers them in
+	 * the order of their last pages */
+	struct lb_trace_check *c = lb_trace_check_new();
+	struct lb_trace_event o[8];
+	const struct lb_trace_check_stats *st;
+
+	REQUIRE(c);
+	CHECK_EQ(step(c, mk(LB_TRACE_ALLOC, 512, 9), o, 8), 1);
+	CHECK_EQ(step(c, mk(LB_TRACE_FREE, 512, 3), o, 8), 0);
+	CHECK_EQ(step(c, mk(LB_TRACE_ALLOC, 512, 3), o, 8), 1); /* same head */
+	CHECK_EQ(o[0].id, 2);
+	CHECK_EQ(step(c, mk(LB_TRACE_FREE, 0, 10), o, 8), 2);
+	CHECK_EQ(o[0].id, 2);
+	CHECK_EQ(o[0].pfn, 512);
+	CHECK_EQ(o[0].order, 3);
+	CHECK_EQ(o[0].flags, LB_TRACE_EV_MERGED);
+	CHECK_EQ(o[1].id, 1);
+	CHECK_EQ(o[1].order, 9);
+	CHECK_EQ(o[1].flags, LB_TRACE_EV_MERGED);
+
+	/* orders above 10: a block inside an order-12 one survives the
+	 * synthetic free of its container */
+	CHECK_EQ(step(c, mk(LB_TRACE_ALLOC, 4096, 12), o, 8), 1);
+	CHECK_EQ(o[0].id, 3);
+	CHECK_EQ(step(c, mk(LB_TRACE_FREE, 6144, 11), o, 8), 0);
+	CHECK_EQ(step(c, mk(LB_TRACE_ALLOC, 6144, 11), o, 8), 1);
+	CHECK_EQ(o[0].id, 4);
+	CHECK_EQ(step(c, mk(LB_TRACE_ALLOC, 4096, 10), o, 8), 2);
+	CHECK_EQ(o[0].id, 3);
+	CHECK_EQ(o[0].order, 12);
+	CHECK_EQ(o[0].flags, LB_TRACE_EV_SYNTHETIC);
+	CHECK_EQ(o[1].id, 5);
+	CHECK_EQ(step(c, mk(LB_TRACE_FREE, 6144 + 2047, 0), o, 8), 0);
+	/* the synthetic free left its pages freed by both kinds */
+	CHECK_EQ(step(c, mk(LB_TRACE_FREE_BATCHED, 5120, 10), o, 8), 0);
+	CHECK_EQ(step(c, mk(LB_TRACE_FREE, 6144, 11), o, 8), 1); /* 8191 twice */
+	CHECK_EQ(o[0].id, 4);
+	CHECK_EQ(o[0].flags, 0);
+	st = lb_trace_check_stats(c);
+	CHECK_EQ(st->incons[LB_TRACE_INC_FREE_UNSEEN], 1);
+	CHECK_EQ(st->incons[LB_TRACE_INC_ALLOC_ALLOCATED], 1);
+	CHECK_EQ(st->incons[LB_TRACE_INC_BATCHED_REPEAT], 0);
+	CHECK_EQ(st->incons[LB_TRACE_INC_DOUBLE_FREE], 2);
+	CHECK_EQ(st->split_frees, 4);
+	CHECK_EQ(st->merged_frees, 2);
+	CHECK_EQ(st->synthetic_frees, 1);
+	CHECK_EQ(st->live_blocks, 1);
+	CHECK_EQ(st->live_pages, 1024);
+	CHECK_EQ(st->pages_distinct, 1024 + 4096);
+	lb_trace_check_free(c);
+}
+
 /* ---- compressed input ----------------------------------------------------- */
 
 static const char *const tmp_names[] = {
@@ -938,5 +993,21 @@ TEST(trace_pfn_map)
 	}
 	CHECK(lb_trace_map_get(&m, 7, &is_new) != NULL && !is_new);
 	CHECK(lb_trace_map_get(&m, UINT64_MAX, &is_new) == NULL);
+	/* removal keeps every other key reachable (runs shift back) */
+	for (uint64_t i = 0; i < 100000; i += 3)
+		CHECK_EQ(lb_trace_map_remove(&m, i * 7), 1);
+	CHECK_EQ(lb_trace_map_remove(&m, 0), 0);
+	CHECK_EQ(lb_trace_map_remove(&m, UINT64_MAX), 0);
+	CHECK_EQ(m.count, 100000 - 33334);
+	for (uint64_t i = 0; i < 100000; i++) {
+		struct lb_trace_map_slot *s = lb_trace_map_find(&m, i * 7);
+		if (i % 3 == 0) {
+			CHECK(s == NULL);
+		} else {
+			REQUIRE(s);
+			CHECK_EQ(s->a, i);
+		}
+	}
+	CHECK(lb_trace_map_get(&m, 0, &is_new) != NULL && is_new);
 	lb_trace_map_destroy(&m);
 }

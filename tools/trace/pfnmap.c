@@ -2,7 +2,8 @@
 /*
  * A small open-addressing hash map keyed by pfn: linear probing, Fibonacci
  * hashing (neighbouring pfns land far apart), grown to keep the load under
- * 1/2. Entries are never removed, so there are no tombstones.
+ * 1/2. Removal moves later entries of the run back into the hole, so there
+ * are no tombstones and lookups stay short.
  */
 #include "trace.h"
 
@@ -111,4 +112,25 @@ struct lb_trace_map_slot *lb_trace_map_get(struct lb_trace_map *m, uint64_t key,
 		}
 		i = (i + 1) & mask;
 	}
+}
+
+int lb_trace_map_remove(struct lb_trace_map *m, uint64_t key)
+{
+	size_t mask = m->cap - 1, hole, j;
+	struct lb_trace_map_slot *s;
+
+	if (key == EMPTY || !(s = lb_trace_map_find(m, key)))
+		return 0;
+	hole = (size_t)(s - m->slots);
+	for (j = (hole + 1) & mask; m->slots[j].key != EMPTY; j = (j + 1) & mask) {
+		size_t home = slot_of(m, m->slots[j].key);
+		/* j may fill the hole if its probe from home passes the hole */
+		if (((j - home) & mask) >= ((j - hole) & mask)) {
+			m->slots[hole] = m->slots[j];
+			hole = j;
+		}
+	}
+	m->slots[hole].key = EMPTY;
+	m->count--;
+	return 1;
 }

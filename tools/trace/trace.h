@@ -8,6 +8,7 @@
  *   parse.c        one text line -> one event (ftrace, trace-cmd, perf script)
  *   fields.c       the key=value part of a line (pfn, order, gfp flags...)
  *   pfnmap.c       an open-addressing hash map keyed by pfn
+ *   pagebits.c     per-page state bits, in chunks of 512 pages
  *   consistency.c  the rules that turn a raw event stream into a clean one
  *   summary.c      what was read, and printing it
  *
@@ -154,7 +155,8 @@ int lb_trace_gfp_may_sleep(const char *p, const char *end);
 /* ---- pfn map --------------------------------------------------------------- */
 
 /* Open addressing, linear probing, keys are pfns (any value but UINT64_MAX),
- * values are two uint32. No removal: the layer above never needs it. */
+ * values are two uint32. Removal shifts the entries after the hole back
+ * (no tombstones). */
 struct lb_trace_map_slot {
 	uint64_t key;
 	uint32_t a, b;
@@ -176,6 +178,37 @@ struct lb_trace_map_slot *lb_trace_map_find(const struct lb_trace_map *m,
  * when memory runs out. Pointers are valid until the next insertion. */
 struct lb_trace_map_slot *lb_trace_map_get(struct lb_trace_map *m, uint64_t key,
 					   int *is_new);
+/* Remove key: 1 if it was there, else 0. Slot pointers are invalid after. */
+int lb_trace_map_remove(struct lb_trace_map *m, uint64_t key);
+
+/* ---- page bits (for the consistency layer) -------------------------------- */
+
+/* 64 pages, one bit each: allocated (in a live block), else freed since the
+ * last allocation (a by bit), else neither; touched: covered by any event. */
+struct lb_trace_pword {
+	uint64_t touched;
+	uint64_t alloc;
+	uint64_t by[2]; /* freed by mm_page_free [0], mm_page_free_batched [1] */
+};
+
+struct lb_trace_chunk;
+
+struct lb_trace_pages {
+	struct lb_trace_map map;        /* pfn / 512 -> chunks[a] */
+	struct lb_trace_chunk **chunks; /* never move once made */
+	uint32_t n, cap;
+	uint64_t last_key;              /* the last chunk looked up: events */
+	struct lb_trace_chunk *last;    /* cluster, so it is often the next */
+};
+
+int lb_trace_pages_init(struct lb_trace_pages *pg);
+void lb_trace_pages_destroy(struct lb_trace_pages *pg);
+/* The word holding page x, zeroed on first use; NULL when memory runs out.
+ * The pointer stays valid until destroy. */
+struct lb_trace_pword *lb_trace_pages_word(struct lb_trace_pages *pg, uint64_t x);
+/* The pages of [x, end) that lie in x's word, as bits of that word; the next
+ * word starts at (x | 63) + 1. */
+uint64_t lb_trace_word_mask(uint64_t x, uint64_t end);
 
 /* ---- consistency ----------------------------------------------------------- */
 
