@@ -145,7 +145,8 @@ int lb_zone_meta_size(const struct lb_config *cfg, size_t *size);
 int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size,
 		 const struct lb_config *cfg);
 
-/* Release the zone's platform resources (its lock). Memory is not touched. */
+/* Stop the zone's acceptor and releaser threads and release its platform
+ * resources (its lock). Finish its caches first. Memory is not touched. */
 void lb_zone_fini(struct lb_zone *z);
 
 /* lb_alloc() flags */

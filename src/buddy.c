@@ -145,8 +145,9 @@ bool __take_free(struct lb_zone *z, unsigned state, unsigned min_order, uint64_t
 	return false;
 }
 
-/* Take the largest free unaccepted block, max-order ones in address order
- * first (the way Linux keeps its unaccepted list). */
+/* Take the largest free unaccepted block: a max-order one from the list
+ * (released memory), else a pristine section in address order (the way
+ * Linux keeps its unaccepted list), else the largest fragment. */
 bool __take_largest_unaccepted(struct lb_zone *z, uint64_t *idx, unsigned *order)
 {
 	uint64_t sec;
