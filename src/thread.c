@@ -90,11 +90,12 @@ static void *releaser_main(void *arg)
 
 static int start(struct lb_zone *z, unsigned which, void *(*fn)(void *))
 {
-	struct lb_worker *w = &z->workers[which];
+	struct lb_worker *w;
 	int rc = 0;
 
 	if (!z || z->magic != LB_ZONE_MAGIC)
 		return LB_EINVAL;
+	w = &z->workers[which];
 	lb_lock(&z->lock);
 	if (w->running) {
 		rc = LB_EINVAL;
@@ -111,11 +112,12 @@ static int start(struct lb_zone *z, unsigned which, void *(*fn)(void *))
 
 static int stop(struct lb_zone *z, unsigned which)
 {
-	struct lb_worker *w = &z->workers[which];
+	struct lb_worker *w;
 	bool running;
 
 	if (!z || z->magic != LB_ZONE_MAGIC)
 		return LB_EINVAL;
+	w = &z->workers[which];
 	lb_lock(&z->lock);
 	running = w->running;
 	w->running = 0;

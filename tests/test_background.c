@@ -262,3 +262,27 @@ TEST(stress_threads_acceptor_releaser)
 {
 	stress(20000);
 }
+
+TEST(background_bad_input)
+{
+	struct fx f;
+	struct lb_releaser_cfg bad_order = { .min_order = LB_MAX_ORDER + 1 };
+	struct lb_releaser_cfg bad_batch = { .batch = 65 };
+	struct lb_stats before, after;
+
+	REQUIRE(fx_init(&f, map64, 2, LB_POLICY_BACKGROUND) == 0);
+	lb_zone_stats(f.z, &before);
+	CHECK_EQ(lb_releaser_config(f.z, &bad_order), LB_EINVAL);
+	CHECK_EQ(lb_releaser_config(f.z, &bad_batch), LB_EINVAL);
+	CHECK_EQ(lb_releaser_config(f.z, NULL), LB_EINVAL);
+	CHECK_EQ(lb_acceptor_config(f.z, NULL), LB_EINVAL);
+	CHECK_EQ(lb_acceptor_config(NULL, &(struct lb_acceptor_cfg){ 0 }), LB_EINVAL);
+	CHECK_EQ(lb_acceptor_step(NULL, 1), LB_EINVAL);
+	CHECK_EQ(lb_releaser_step(NULL, 1), LB_EINVAL);
+	CHECK_EQ(lb_acceptor_start(NULL), LB_EINVAL);
+	CHECK_EQ(lb_acceptor_stop(f.z), 0); /* not running: nothing to do */
+	lb_zone_stats(f.z, &after);
+	CHECK(memcmp(&before, &after, sizeof before) == 0);
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+}
