@@ -103,13 +103,16 @@ void lbs_cli_usage(FILE *f, const char *prog)
 	fprintf(f,
 		"\n"
 		"  --backend NAME       tdx or snp (cost models in virtual time), or null\n"
-		"                       (free, no clock) (default tdx)\n"
+		"                       (acceptance costs nothing) (default tdx)\n"
 		"  --accept-lock KIND   trace replay: unit (different units accept in parallel,\n"
 		"                       the default) or global (one lock held across every\n"
 		"                       accept, as the first Linux code did)\n"
 		"  --no-boot            trace replay: no boot allocations before the trace\n"
 		"  --seed N             PRNG seed; results are deterministic for a seed (default 1)\n"
 		"  --ops N              churn operations (default about 1M for 16G, scaled down)\n"
+		"  --rate N|max         synthetic workloads: operations per virtual second, or max\n"
+		"                       (back to back, no idle time); default per workload: boot\n"
+		"                       200000, fill 262144 (1 GiB/s), churn 100000\n"
 		"  --json               print a JSON array, one object per policy and workload\n"
 		"  --csv FILE           also write the results as CSV\n"
 		"  --report DIR         also write DIR/index.html, charts and the table\n"
@@ -230,7 +233,7 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 		}
 		static const char *const with_value[] = {
 			"memory", "pre-accepted", "unit", "policy", "workload", "backend", "seed", "ops",
-			"trace", "accept-lock", "report", "csv",
+			"trace", "accept-lock", "report", "csv", "rate",
 		};
 		int known = 0;
 		for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
@@ -325,6 +328,16 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 				fprintf(err, "lbsim: --accept-lock '%s': expected unit or global\n", val);
 				rc = 2;
 			}
+		} else if (strcmp(name, "rate") == 0) {
+			/* At most one operation a nanosecond keeps the times exact. */
+			if (strcmp(val, "max") == 0) {
+				cli->sim.rate = LBS_RATE_MAX;
+			} else if (lbs_parse_u64(val, &cli->sim.rate) != 0 || cli->sim.rate == 0 ||
+				   cli->sim.rate > UINT64_C(1000000000)) {
+				fprintf(err, "lbsim: --rate '%s': expected operations per second, 1 to "
+					     "1000000000, or max\n", val);
+				rc = 2;
+			}
 		} else if (strcmp(name, "ops") == 0) {
 			if (lbs_parse_u64(val, &cli->sim.churn_ops) != 0 || cli->sim.churn_ops == 0) {
 				fprintf(err, "lbsim: --ops '%s': expected a positive integer\n", val);
@@ -337,6 +350,10 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 	if (cli->trace && cli->nworkload) {
 		fprintf(err, "lbsim: --trace and --workload exclude each other (a run replays a "
 			     "trace or runs synthetic workloads)\n");
+		return 2;
+	}
+	if (cli->sim.rate != LBS_RATE_DEFAULT && !cli->nworkload) {
+		fprintf(err, "lbsim: --rate applies to --workload runs (a trace has its own times)\n");
 		return 2;
 	}
 	return 0;

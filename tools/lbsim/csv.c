@@ -25,7 +25,7 @@ static void field(FILE *f, const char *s)
 	X(arch_calls) X(accepted_bytes) X(setup_accepted_bytes) X(over_accepted_bytes)       \
 	X(unaccepted_bytes_end) X(allocated_bytes_end) X(setup_virtual_ns)                   \
 	X(virtual_time_ns) X(lat_p50) X(lat_p99) X(lat_p999) X(lat_max) X(allocations)       \
-	X(alloc_failures) X(frees) X(ops) X(trace_events) X(replayed_events)                 \
+	X(alloc_failures) X(frees) X(ops) X(rate) X(trace_events) X(replayed_events)                 \
 	X(unknown_lines) X(incons_total) X(footprint_bytes) X(peak_live_bytes) X(vcpus)      \
 	X(boot_ns) X(vcpu_accept_ns) X(wait_ns) X(max_lag_ns) X(acceptor_cpu_ns) X(releaser_cpu_ns)        \
 	X(release_calls) X(released_bytes) X(committed_bytes_peak) X(committed_bytes_end)    \

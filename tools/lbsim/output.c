@@ -71,8 +71,20 @@ void lbs_print_json(FILE *f, const struct lbs_result *r, size_t n)
 		lbs_json_key_u64(f, "alloc_failures", x->alloc_failures);
 		lbs_json_key_u64(f, "frees", x->frees);
 		lbs_json_key_u64(f, "ops", x->ops);
+		/* Both modes run on vCPU clocks with the background threads. */
+		lbs_json_key_u64(f, "vcpu_accept_ns", x->vcpu_accept_ns);
+		lbs_json_key_u64(f, "wait_ns", x->wait_ns);
+		lbs_json_key_u64(f, "max_lag_ns", x->max_lag_ns);
+		lbs_json_key_u64(f, "acceptor_cpu_ns", x->acceptor_cpu_ns);
+		lbs_json_key_u64(f, "releaser_cpu_ns", x->releaser_cpu_ns);
+		lbs_json_key_u64(f, "release_calls", x->release_calls);
+		lbs_json_key_u64(f, "released_bytes", x->released_bytes);
+		lbs_json_key_u64(f, "committed_bytes_peak", x->committed_bytes_peak);
+		lbs_json_key_u64(f, "committed_bytes_end", x->committed_bytes_end);
 		if (x->is_trace)
 			lbs_print_json_trace(f, x);
+		else
+			lbs_json_key_u64(f, "rate_ops_per_sec", x->rate);
 		lbs_json_key_str(f, "check", x->check, 1);
 		fputs("  }", f);
 	}
@@ -98,19 +110,37 @@ static void size_text(char *buf, size_t len, uint64_t b)
 		snprintf(buf, len, "%" PRIu64 " %ciB", b, suf[i]);
 }
 
+/* The rate of each workload, "boot 200000/s" or "back to back". */
+static void rate_text(char *buf, size_t len, const struct lbs_sim_config *c)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (c->rate == LBS_RATE_MAX) {
+		snprintf(buf, len, "back to back");
+		return;
+	}
+	for (int w = 0; w < LBS_WL_COUNT && n < len; w++) {
+		uint64_t r = c->rate ? c->rate : lbs_workload_default_rate((enum lbs_workload)w);
+		n += (size_t)snprintf(buf + n, len - n, "%s%s %" PRIu64 "/s", w ? ", " : "",
+				      lbs_workload_name((enum lbs_workload)w), r);
+	}
+}
+
 void lbs_print_heading(FILE *f, const struct lbs_sim_config *c)
 {
-	char mem[32], pre[32], unit[32];
+	char mem[32], pre[32], unit[32], rate[128];
 	uint64_t p = c->pre_accepted_bytes < c->memory_bytes ? c->pre_accepted_bytes
 							      : c->memory_bytes;
 	size_text(mem, sizeof mem, c->memory_bytes);
 	size_text(pre, sizeof pre, p);
 	size_text(unit, sizeof unit, c->unit_bytes ? c->unit_bytes : LB_UNIT_DEFAULT);
+	rate_text(rate, sizeof rate, c);
 	fprintf(f, "lbsim: %s guest, %s accepted by firmware, unit %s, backend %s%s, seed %" PRIu64
-		"\n\n",
+		"\n       one vCPU; operations arrive at %s\n\n",
 		mem, pre, unit, c->backend,
-		strcmp(c->backend, "null") == 0 ? " (no clock)" : " (cost model)",
-		c->seed);
+		strcmp(c->backend, "null") == 0 ? " (no costs)" : " (cost model)",
+		c->seed, rate);
 }
 
 static void vtime_text(char *buf, size_t len, uint64_t ns)
@@ -121,7 +151,7 @@ static void vtime_text(char *buf, size_t len, uint64_t ns)
 		snprintf(buf, len, "%.2f ms", (double)ns / 1e6);
 }
 
-enum { NCOL = 13, CELL = 48 };
+enum { NCOL = 17, CELL = 48 };
 
 /* Columns of the displayed width (UTF-8 continuation bytes take no column). */
 size_t lbs_display_width(const char *s)
@@ -166,22 +196,29 @@ static void row_cells(const struct lbs_result *x, char cells[][CELL])
 	snprintf(cells[2], CELL, "%" PRIu64, x->accept_calls);
 	snprintf(cells[3], CELL, "%.1f", mib(x->accepted_bytes));
 	snprintf(cells[4], CELL, "%.1f", mib(x->over_accepted_bytes));
-	snprintf(cells[5], CELL, "%.1f", mib(x->unaccepted_bytes_end));
+	snprintf(cells[5], CELL, "%.1f", mib(x->committed_bytes_peak));
 	vtime_text(cells[6], CELL, x->virtual_time_ns);
-	snprintf(cells[7], CELL, "%.2f", (double)x->lat_p50 / 1e3);
-	snprintf(cells[8], CELL, "%.2f", (double)x->lat_p99 / 1e3);
-	snprintf(cells[9], CELL, "%.2f", (double)x->lat_max / 1e3);
-	snprintf(cells[10], CELL, "%.3f", (double)x->init_ns / 1e6);
-	snprintf(cells[11], CELL, "%" PRIu64, x->alloc_failures);
-	cells[12][0] = '\0'; /* check: printed from the result, untruncated */
+	snprintf(cells[7], CELL, "%.2f", (double)x->max_lag_ns / 1e9);
+	snprintf(cells[8], CELL, "%.2f", (double)x->lat_p50 / 1e3);
+	snprintf(cells[9], CELL, "%.2f", (double)x->lat_p99 / 1e3);
+	snprintf(cells[10], CELL, "%.1f", (double)x->lat_p999 / 1e3);
+	snprintf(cells[11], CELL, "%.1f", (double)x->lat_max / 1e3);
+	snprintf(cells[12], CELL, "%.1f", (double)x->vcpu_accept_ns / 1e6);
+	snprintf(cells[13], CELL, "%.1f", (double)x->wait_ns / 1e6);
+	snprintf(cells[14], CELL, "%.1f", (double)(x->acceptor_cpu_ns + x->releaser_cpu_ns) / 1e6);
+	snprintf(cells[15], CELL, "%" PRIu64, x->alloc_failures);
+	cells[16][0] = '\0'; /* check: printed from the result, untruncated */
 }
 
+/* The table has no wall-clock column, so that it is the same on any machine. */
 void lbs_print_table(FILE *f, const struct lbs_result *r, size_t n)
 {
 	static const char *const head[2][NCOL] = {
-		{"policy", "workload", "accept", "accepted", "over-acc", "unacc-end", "virtual",
-		 "p50", "p99", "max", "init", "alloc", "check"},
-		{"", "", "calls", "MiB", "MiB", "MiB", "time", "µs", "µs", "µs", "ms", "fails", ""},
+		{"policy", "workload", "accept", "accepted", "over-acc", "committed", "virtual",
+		 "max lag", "p50", "p99", "p99.9", "max", "vCPU acc", "wait", "bg cpu", "alloc",
+		 "check"},
+		{"", "", "calls", "MiB", "MiB", "peak MiB", "time", "s", "µs", "µs", "µs", "µs", "ms",
+		 "ms", "ms", "fails", ""},
 	};
 	size_t width[NCOL];
 	char cells[NCOL][CELL];
@@ -189,8 +226,6 @@ void lbs_print_table(FILE *f, const struct lbs_result *r, size_t n)
 	for (int c = 0; c < NCOL; c++) {
 		size_t a = lbs_display_width(head[0][c]), b = lbs_display_width(head[1][c]);
 		width[c] = a > b ? a : b;
-		if (c >= 2 && width[c] < 8)
-			width[c] = 8;
 	}
 	for (size_t i = 0; i < n; i++) {
 		row_cells(&r[i], cells);
@@ -212,17 +247,20 @@ void lbs_print_table(FILE *f, const struct lbs_result *r, size_t n)
 void lbs_print_legend(FILE *f)
 {
 	fputs("\n"
-	      "Each row is one workload run under one policy on a fresh zone. \"accept calls\"\n"
-	      "are the zone's calls into the backend and \"accepted\" the memory they accepted,\n"
-	      "set-up included (memory that firmware accepted is not counted); \"over-acc\" is\n"
-	      "memory accepted but not handed out since, and \"unacc-end\" the free memory still\n"
-	      "unaccepted when the workload ends. \"virtual time\" is the backend's cost-model\n"
-	      "time in all, set-up included. p50/p99/max are the backend time charged to single\n"
-	      "allocations (the model clock's advance across lb_alloc(), failed calls included).\n"
-	      "\"init\" is the wall-clock time of lb_zone_init() on this machine, the only figure\n"
-	      "that changes from run to run. \"alloc fails\" counts allocations that failed;\n"
-	      "\"check\" is \"ok\" when lb_zone_check() found the invariants I1-I6 intact and the\n"
-	      "zone's count of allocated pages matches the workload's, else the first thing\n"
-	      "found broken (lbsim then exits with status 1).\n",
+	      "Each row is one workload run under one policy on a fresh zone. The workload's\n"
+	      "operations arrive at its rate on one vCPU with its own virtual clock; a vCPU\n"
+	      "delayed by acceptance runs them late (\"max lag\" is the furthest it fell behind)\n"
+	      "and catches up when it has idle time. background and adaptive also run the\n"
+	      "library's acceptor and releaser as threads on their own clocks, as in a trace\n"
+	      "replay. \"accept calls\" and \"accepted\" are the zone's, set-up included\n"
+	      "(firmware's part not); \"over-acc\" is memory accepted but not handed out since;\n"
+	      "\"committed peak\" the most the host backed at once, firmware's part included.\n"
+	      "\"virtual time\" is when the last actor finished, set-up included. p50 to max\n"
+	      "are allocation latencies: the vCPU clock's advance across lb_alloc(), failed\n"
+	      "calls included. \"vCPU acc\" is vCPU time spent accepting, \"wait\" vCPU time\n"
+	      "lost waiting for the acceptor's batch, \"bg cpu\" the acceptor's and releaser's\n"
+	      "time. \"check\" is \"ok\" when lb_zone_check() found the invariants I1-I6 intact\n"
+	      "and the zone's count of allocated pages matches the workload's, else the first\n"
+	      "thing found broken (lbsim then exits with status 1).\n",
 	      f);
 }

@@ -48,15 +48,6 @@ void lbs_print_json_trace(FILE *f, const struct lbs_result *x)
 	lbs_json_key_u64(f, "trace_span_ns", x->trace_span_ns);
 	lbs_json_key_u64(f, "vcpus", x->vcpus);
 	lbs_json_key_u64(f, "boot_ns", x->boot_ns);
-	lbs_json_key_u64(f, "vcpu_accept_ns", x->vcpu_accept_ns);
-	lbs_json_key_u64(f, "wait_ns", x->wait_ns);
-	lbs_json_key_u64(f, "max_lag_ns", x->max_lag_ns);
-	lbs_json_key_u64(f, "acceptor_cpu_ns", x->acceptor_cpu_ns);
-	lbs_json_key_u64(f, "releaser_cpu_ns", x->releaser_cpu_ns);
-	lbs_json_key_u64(f, "release_calls", x->release_calls);
-	lbs_json_key_u64(f, "released_bytes", x->released_bytes);
-	lbs_json_key_u64(f, "committed_bytes_peak", x->committed_bytes_peak);
-	lbs_json_key_u64(f, "committed_bytes_end", x->committed_bytes_end);
 	lbs_json_key_u64(f, "nowait_failures", x->nowait_failures);
 	lbs_json_key_u64(f, "replay_wall_ns", x->replay_wall_ns);
 	lbs_json_key_u64(f, "events_per_sec", x->events_per_sec);

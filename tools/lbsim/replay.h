@@ -4,7 +4,9 @@
  *
  * Boot: the zone is set up (firmware has accepted the first pre_accepted
  * bytes; eager accepts the rest here), then vCPU 0 makes the kernel's boot
- * allocations (the boot workload, kept allocated), then the trace runs.
+ * allocations (the boot workload back to back, kept allocated, not
+ * measured), then the trace runs. The driver (drive.h) runs both, as it
+ * runs the synthetic workloads.
  *
  * Each trace CPU is a vCPU with its own virtual clock. Events run in the
  * trace's order; an event of vCPU v at trace time ts happens at
@@ -21,6 +23,7 @@
  * releaser as simulated threads on their own clocks (replay_bg.h), until
  * tail_ns after the last event. The acceptor's backend call runs the events
  * that happen before it ends, its batch in flight and off the lists.
+ * Frees of blocks whose allocation failed here change nothing but time.
  */
 #ifndef LBS_REPLAY_H
 #define LBS_REPLAY_H

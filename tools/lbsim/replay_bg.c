@@ -30,7 +30,7 @@ int lbs_bg_init(struct lbs_bg *bg, struct lb_zone *z, struct lbs_timed *t, enum 
 
 /*
  * One pass of the acceptor (which = 0) or the releaser, at its next time.
- * The acceptor's backend call may run trace events (timed.h's in-flight
+ * The acceptor's backend call may run operations (timed.h's in-flight
  * hook), which may come back here: it makes no second pass meanwhile.
  */
 static void pass(struct lbs_bg *bg, int which)

@@ -7,11 +7,11 @@
  * after the last pass ended; the releaser a period after the last pass.
  * Only for the policies that have them (background, adaptive).
  *
- * A pass runs before the first event at or after its start, on the zone
- * as the events before its start left it. The acceptor's backend call
- * then runs the events until the call ends (replay.c), its batch in flight
- * off the lists, so it becomes visible when its acceptance completes, as
- * in the threaded allocator. The releaser needs no such care: its blocks
+ * A pass runs before the first operation (of a trace or a synthetic
+ * workload) at or after its start, on the zone as the operations before it
+ * left it. The acceptor's backend call then runs the operations until the
+ * call ends (drive.c), its batch in flight off the lists, so it becomes
+ * visible when its acceptance completes, as in the threaded allocator. The releaser needs no such care: its blocks
  * leave the accepted lists when its pass starts, and anyone accepting one
  * before its release ends waits for the release (timed.h).
  */

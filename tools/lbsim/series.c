@@ -7,11 +7,14 @@ void lbs_series_init(struct lbs_series *s)
 {
 	memset(s, 0, sizeof *s);
 	s->width = LBS_SERIES_WIDTH0;
+	while ((UINT64_C(1) << s->shift) < s->width)
+		s->shift++;
 }
 
 static void grow_to(struct lbs_series *s, uint64_t t)
 {
-	while (t / s->width >= LBS_SERIES_N && s->width <= UINT64_MAX / 2u) {
+	/* Shifts, not divisions: this runs for every allocation. */
+	while ((t >> s->shift) >= LBS_SERIES_N && s->width <= UINT64_MAX / 2u) {
 		for (unsigned k = 0; k < LBS_S_NKINDS; k++) {
 			for (unsigned i = 0; i < LBS_SERIES_N / 2u; i++)
 				s->v[k][i] = s->v[k][2u * i] + s->v[k][2u * i + 1u];
@@ -19,6 +22,7 @@ static void grow_to(struct lbs_series *s, uint64_t t)
 			       LBS_SERIES_N / 2u * sizeof s->v[k][0]);
 		}
 		s->width *= 2u;
+		s->shift++;
 	}
 	if (t > s->end)
 		s->end = t;
@@ -29,7 +33,7 @@ void lbs_series_add(struct lbs_series *s, enum lbs_series_kind k, uint64_t t, in
 	uint64_t i;
 
 	grow_to(s, t);
-	i = t / s->width;
+	i = t >> s->shift;
 	if (i >= LBS_SERIES_N) /* only past 2^63 ns */
 		i = LBS_SERIES_N - 1u;
 	s->v[k][i] += v;

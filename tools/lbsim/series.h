@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define LBS_SERIES_N 512u
-#define LBS_SERIES_WIDTH0 UINT64_C(1024) /* ns per bucket at first */
+#define LBS_SERIES_WIDTH0 UINT64_C(1024) /* ns per bucket at first (a power of two) */
 
 enum lbs_series_kind {
 	LBS_S_COMMIT,  /* bytes accepted minus bytes released (at the call's end) */
@@ -23,7 +23,8 @@ enum lbs_series_kind {
 };
 
 struct lbs_series {
-	uint64_t width;  /* ns per bucket */
+	uint64_t width;  /* ns per bucket, a power of two */
+	unsigned shift;  /* log2(width) */
 	uint64_t end;    /* latest time added, or set by lbs_series_extend */
 	int64_t base;    /* value of LBS_S_COMMIT before time 0 (firmware, set-up) */
 	int64_t v[LBS_S_NKINDS][LBS_SERIES_N];

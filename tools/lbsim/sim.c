@@ -4,9 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <time.h>
 
+#include "drive.h"
 #include "lazybuddy_backends.h"
 
 void lbs_sim_defaults(struct lbs_sim_config *c)
@@ -70,142 +69,41 @@ int lbs_sim_build_map(const struct lbs_sim_config *c, struct lb_range *ranges, s
 	return overflow ? LB_EINVAL : 0;
 }
 
-static uint64_t wall_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t model_now(const void *ctx)
-{
-	return lb_model_clock(ctx);
-}
-
 int lbs_sim_run(const struct lbs_sim_config *c, enum lb_policy p, enum lbs_workload w,
 		struct lbs_result *out)
 {
-	struct lb_range ranges[LBS_MAX_RANGES];
-	struct lb_config cfg;
-	struct lb_model_params mp;
-	struct lb_model_backend model;
-	struct lb_null_backend null;
-	struct lbs_clock clk = {NULL, NULL};
-	struct lb_zone *z = NULL;
-	struct lb_stats st;
+	/* One vCPU; background threads as in a trace replay (replay.h's
+	 * periods), stopping with the workload's last operation. */
+	struct lbs_drive_config dc = {c, 1, LBS_LOCK_UNIT, UINT64_C(1000000), UINT64_C(100000000),
+				      0, c->keep_extra};
+	struct lbs_drive d;
 	struct lbs_wl_params wp;
-	struct lbs_wl_stats ws; /* about 15 KiB, with its histogram */
-	size_t nranges, meta_size;
-	void *meta;
+	struct lbs_wl g;
+	struct lbs_source src;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if ((unsigned)p >= LB_POLICY_COUNT || (unsigned)w >= LBS_WL_COUNT)
+	memset(&g, 0, sizeof g);
+	if ((unsigned)w >= LBS_WL_COUNT)
 		return LB_EINVAL;
-	rc = lbs_sim_build_map(c, ranges, LBS_MAX_RANGES, &nranges);
-	if (rc)
-		return rc;
-
-	memset(&cfg, 0, sizeof cfg);
-	cfg.ranges = ranges;
-	cfg.nranges = nranges;
-	cfg.unit = c->unit_bytes ? c->unit_bytes : LB_UNIT_DEFAULT;
-	cfg.policy = p;
-	cfg.flags = LB_CFG_SHADOW;
-	if (strcmp(c->backend, "null") == 0) {
-		lb_null_backend_init(&null, &cfg.backend);
-	} else {
-		rc = lb_model_preset(c->backend, &mp);
-		if (rc)
-			return rc;
-		lb_model_backend_init(&model, &mp, &cfg.backend);
-		clk.now = model_now;
-		clk.ctx = &model;
-	}
-
-	rc = lb_zone_meta_size(&cfg, &meta_size);
-	if (rc)
-		return rc;
-	/* Anonymous memory: metadata the zone never touches costs nothing. */
-	meta = mmap(NULL, meta_size ? meta_size : 1, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (meta == MAP_FAILED)
-		return LB_ENOMEM;
-
-	uint64_t t0 = wall_ns();
-	rc = lb_zone_init(&z, meta, meta_size, &cfg);
-	uint64_t t1 = wall_ns();
-	if (rc) {
-		munmap(meta, meta_size ? meta_size : 1);
-		return rc;
-	}
-
-	out->policy = lb_policy_name(p);
 	out->workload = lbs_workload_name(w);
-	snprintf(out->backend, sizeof out->backend, "%s", c->backend);
-	out->seed = c->seed;
-	out->memory_bytes = c->memory_bytes;
-	out->unit_bytes = cfg.unit;
-	out->pre_accepted_bytes =
-		c->pre_accepted_bytes < c->memory_bytes ? c->pre_accepted_bytes : c->memory_bytes;
-	out->meta_bytes = meta_size;
-	out->init_ns = t1 - t0;
-	out->setup_virtual_ns = clk.now ? clk.now(clk.ctx) : 0;
-
-	lb_zone_stats(z, &st);
-	out->managed_bytes = st.managed_pages * LB_PAGE_SIZE;
-	wp.seed = c->seed;
-	wp.managed_pages = st.managed_pages;
-	wp.churn_ops = c->churn_ops;
-	rc = lbs_workload_run(w, z, &clk, &wp, &ws);
-	if (rc) {
-		lb_zone_fini(z);
-		munmap(meta, meta_size ? meta_size : 1);
-		return rc;
+	rc = lbs_drive_init(&d, &dc, p, out);
+	if (!rc) {
+		wp.seed = c->seed;
+		wp.managed_pages = lbs_drive_managed_pages(&d);
+		wp.churn_ops = c->churn_ops;
+		wp.rate = c->rate;
+		rc = lbs_wl_init(&g, w, &wp);
 	}
-
-	char msg[LBS_CHECK_MAX] = "";
-	int crc = lb_zone_check(z, msg, sizeof msg);
-	lb_zone_stats(z, &st);
-	if (crc)
-		snprintf(out->check, sizeof out->check, "%s", msg[0] ? msg : lb_strerror(crc));
-	else if (ws.api_errors)
-		snprintf(out->check, sizeof out->check, "lbsim: %llu unexpected API answers, first %s",
-			 (unsigned long long)ws.api_errors, lb_strerror(ws.first_api_error));
-	else if (st.allocated_pages != ws.live_pages)
-		snprintf(out->check, sizeof out->check,
-			 "lbsim: zone counts %llu allocated pages, the workload holds %llu",
-			 (unsigned long long)st.allocated_pages, (unsigned long long)ws.live_pages);
-	else
-		snprintf(out->check, sizeof out->check, "ok");
-
-	out->accept_calls = st.accept_calls;
-	out->arch_calls = clk.now ? model.arch_calls : 0;
-	out->accepted_bytes = st.accepted_pages * LB_PAGE_SIZE;
-	out->setup_accepted_bytes = st.setup_accepted_pages * LB_PAGE_SIZE;
-	out->over_accepted_bytes = st.over_accepted_pages * LB_PAGE_SIZE;
-	out->unaccepted_bytes_end = st.free_unaccepted_pages * LB_PAGE_SIZE;
-	out->allocated_bytes_end = st.allocated_pages * LB_PAGE_SIZE;
-	out->virtual_time_ns = clk.now ? clk.now(clk.ctx) : 0;
-	out->lat_p50 = lbs_hist_percentile(&ws.lat, 500000u);
-	out->lat_p99 = lbs_hist_percentile(&ws.lat, 990000u);
-	out->lat_p999 = lbs_hist_percentile(&ws.lat, 999000u);
-	out->lat_max = lbs_hist_max(&ws.lat);
-	out->allocations = ws.allocations + ws.alloc_failures;
-	out->alloc_failures = ws.alloc_failures;
-	out->frees = ws.frees;
-	out->ops = ws.ops;
-	if (c->keep_extra) {
-		out->extra = calloc(1, sizeof *out->extra);
-		if (out->extra) {
-			lbs_series_init(&out->extra->series);
-			out->extra->lat = ws.lat;
-		}
+	if (!rc) {
+		lbs_wl_source(&g, &src);
+		lbs_drive_run(&d, &src);
+		out->ops = g.ops;
+		out->rate = g.rate == LBS_RATE_MAX ? 0 : g.rate;
 	}
-
-	lb_zone_fini(z);
-	munmap(meta, meta_size ? meta_size : 1);
-	return 0;
+	lbs_wl_fini(&g);
+	lbs_drive_fini(&d);
+	return rc;
 }
 
 void lbs_result_free(struct lbs_result *r)

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lbsim's engine: run one (policy, workload) pair on a fresh zone that
- * models a confidential guest, and collect what the comparison reports.
+ * lbsim's synthetic mode: run one (policy, workload) pair on a fresh zone
+ * that models a confidential guest, and collect what the comparison
+ * reports. The workload's operations arrive at its rate on one vCPU, run
+ * by the driver trace replays use (drive.h): the timed backend's clocks,
+ * and the acceptor and releaser as simulated threads.
  *
  * The guest's physical memory is [0, memory_bytes). Firmware has accepted
  * the first pre_accepted_bytes (4 GiB by default, as current TDX/SNP
@@ -15,8 +18,9 @@
 #include <stdint.h>
 
 #include "lazybuddy.h"
-#include "workload.h"
+#include "hist.h"
 #include "series.h"
+#include "workload.h"
 #include "../trace/trace.h"
 
 #define LBS_HOLE_START   UINT64_C(0xA0000)   /* 640 KiB */
@@ -33,6 +37,8 @@ struct lbs_sim_config {
 	char backend[LBS_NAME_MAX];  /* a model preset ("tdx", "snp") or "null" */
 	uint64_t seed;
 	uint64_t churn_ops;          /* 0: lbs_churn_default_ops() */
+	uint64_t rate;               /* operations per second (workload.h); 0: each
+					workload's default, LBS_RATE_MAX: back to back */
 	int keep_extra;              /* fill lbs_result.extra (the latency histogram) */
 };
 
@@ -67,11 +73,23 @@ struct lbs_result {
 	uint64_t alloc_failures;
 	uint64_t frees;
 	uint64_t ops;                /* churn operations */
+	uint64_t rate;               /* operations per second; 0: back to back */
 	char check[LBS_CHECK_MAX];   /* "ok" or the first broken invariant */
+
+	/* Both modes (drive.h). */
+	char lock[8];                /* "unit" or "global" */
+	uint64_t boot_ns;            /* virtual time when the measured run starts */
+	uint64_t vcpu_accept_ns;     /* vCPU time spent accepting (and releasing) */
+	uint64_t wait_ns;            /* vCPU time lost waiting for others' acceptance */
+	uint64_t max_lag_ns;         /* furthest a vCPU fell behind its operations' times */
+	uint64_t acceptor_cpu_ns, releaser_cpu_ns;
+	uint64_t release_calls, released_bytes;
+	uint64_t committed_bytes_end;  /* accepted memory the host backs at the end */
+	uint64_t committed_bytes_peak;
+	uint64_t nowait_failures;    /* allocations that may not sleep, refused */
 
 	/* Trace replays only (is_trace); see replay.h. */
 	int is_trace;
-	char lock[8];                /* "unit" or "global" */
 	uint64_t trace_events;       /* events read from the trace */
 	uint64_t replayed_events;    /* allocations and frees replayed */
 	uint64_t unknown_lines;
@@ -81,15 +99,6 @@ struct lbs_result {
 	uint64_t trace_span_ns;      /* from its first event to its last */
 	uint64_t trace_allocs_too_large; /* above order 10, left out */
 	unsigned vcpus;
-	uint64_t boot_ns;            /* virtual time when the trace starts */
-	uint64_t vcpu_accept_ns;     /* vCPU time spent accepting (and releasing) */
-	uint64_t wait_ns;            /* vCPU time lost waiting for others' acceptance */
-	uint64_t max_lag_ns;         /* furthest a vCPU fell behind the trace's timeline */
-	uint64_t acceptor_cpu_ns, releaser_cpu_ns;
-	uint64_t release_calls, released_bytes;
-	uint64_t committed_bytes_end;  /* accepted memory the host backs at the end */
-	uint64_t committed_bytes_peak;
-	uint64_t nowait_failures;    /* allocations that may not sleep, refused */
 	uint64_t replay_wall_ns;     /* wall clock of the replay (not deterministic) */
 	uint64_t events_per_sec;     /* trace_events / replay wall time (idem) */
 	struct lbs_extra *extra;     /* series for the report; lbs_result_free() */
@@ -106,7 +115,9 @@ struct lbs_extra {
 void lbs_result_free(struct lbs_result *r);
 
 /*
- * Run workload w under policy p on a fresh zone. Returns 0 with *out filled
+ * Run workload w under policy p on a fresh zone, with the acceptor and
+ * releaser for the policies that have them, until its last operation.
+ * Returns 0 with *out filled
  * (a broken invariant is reported in out->check, not as an error), or a
  * negative LB_E* code if the zone could not be set up (bad config, no
  * memory for metadata).

@@ -95,164 +95,174 @@ static unsigned pick_order(struct lbs_rng *r, const uint16_t *mix)
 	return o;
 }
 
-struct run {
-	struct lb_zone *z;
-	const struct lbs_clock *clk;
-	struct lbs_wl_stats *st;
-};
-
-static uint64_t clock_now(const struct lbs_clock *c)
+uint64_t lbs_workload_default_rate(enum lbs_workload w)
 {
-	return c && c->now ? c->now(c->ctx) : 0;
+	static const uint64_t rate[LBS_WL_COUNT] = {200000, 262144, 100000};
+	return (unsigned)w < LBS_WL_COUNT ? rate[w] : 0;
 }
 
-static void api_error(struct lbs_wl_stats *st, int rc)
+/*
+ * The next operation's time, floor(i * 1e9 / rate) ns for the i-th, kept
+ * as a quotient and remainder: a division per operation costs more than
+ * the rest of the workload's work.
+ */
+static uint64_t next_time(struct lbs_wl *g)
 {
-	if (st->api_errors++ == 0)
-		st->first_api_error = rc;
+	uint64_t t = g->t_ns;
+
+	g->t_ns += g->step_ns;
+	g->t_rem += g->step_rem;
+	if (g->t_rem >= g->rate) {
+		g->t_rem -= g->rate;
+		g->t_ns++;
+	}
+	return t;
 }
 
-/* The one place workloads allocate: the backend time charged to the call
- * is the clock's advance across it. */
-static int timed_alloc(struct run *r, unsigned order, uint64_t *addr)
+static void alloc_op(struct lbs_wl *g, unsigned order)
 {
-	uint64_t t0 = clock_now(r->clk);
-	int rc = lb_alloc(r->z, order, 0, addr);
-	uint64_t t1 = clock_now(r->clk);
-	lbs_hist_record(&r->st->lat, t1 - t0);
-	if (rc == 0) {
-		r->st->allocations++;
-		r->st->live_pages += UINT64_C(1) << order;
-		r->st->live_blocks++;
+	g->next.kind = LBS_OP_ALLOC;
+	g->next.order = order;
+	g->next.addr = 0;
+}
+
+/* churn's next operation: an allocation below the band (or with nothing to
+ * free), a free above it, else a coin; the draws keep their order, so a
+ * seed gives the same churn as it always has. */
+static void churn_op(struct lbs_wl *g)
+{
+	int alloc;
+
+	if (g->nlive == 0 || g->live_pages <= g->lo)
+		alloc = 1;
+	else if (g->live_pages >= g->hi || g->nlive == g->cap)
+		alloc = 0;
+	else
+		alloc = (int)(lbs_rng_next(&g->rng) >> 63);
+	if (alloc) {
+		alloc_op(g, pick_order(&g->rng, churn_mix));
+		return;
+	}
+	size_t i = (size_t)lbs_rng_below(&g->rng, g->nlive);
+	uint64_t e = g->live[i];
+	g->live[i] = g->live[--g->nlive];
+	g->next.kind = LBS_OP_FREE;
+	g->next.addr = e & ~(LB_PAGE_SIZE - 1u);
+	g->next.order = (unsigned)(e & (LB_PAGE_SIZE - 1u));
+}
+
+/* Draw the next operation; 0 at the end. */
+static int draw(struct lbs_wl *g)
+{
+	g->next_is_op = 0;
+	switch (g->w) {
+	case LBS_WL_BOOT:
+		/* Count requested pages, not granted ones, so that failures end it too. */
+		if (g->asked >= g->target)
+			return 0;
+		alloc_op(g, pick_order(&g->rng, boot_mix));
+		g->asked += UINT64_C(1) << g->next.order;
+		return 1;
+	case LBS_WL_FILL:
+		if (g->stop || g->live_pages >= g->target)
+			return 0;
+		alloc_op(g, 0);
+		return 1;
+	case LBS_WL_CHURN:
+		if (g->asked < g->target) { /* the build-up to half of memory */
+			alloc_op(g, pick_order(&g->rng, churn_mix));
+			g->asked += UINT64_C(1) << g->next.order;
+			return 1;
+		}
+		if (g->ops >= g->churn_ops)
+			return 0;
+		g->next_is_op = 1;
+		churn_op(g);
+		return 1;
+	default:
 		return 0;
 	}
-	r->st->alloc_failures++;
-	if (rc != LB_ENOMEM && rc != LB_EAGAIN)
-		api_error(r->st, rc);
-	return rc;
 }
 
-static void do_free(struct run *r, uint64_t addr, unsigned order)
+static const struct lbs_op *wl_peek(void *ctx)
 {
-	int rc = lb_free(r->z, addr, order);
+	struct lbs_wl *g = ctx;
+
+	if (!g->have) {
+		if (!draw(g))
+			return NULL;
+		g->next.when = next_time(g);
+		g->have = 1;
+	}
+	return &g->next;
+}
+
+static void wl_ran(void *ctx, const struct lbs_op *op, int rc, uint64_t addr)
+{
+	struct lbs_wl *g = ctx;
+
+	g->have = 0;
+	g->ops += (uint64_t)g->next_is_op;
+	if (op->kind == LBS_OP_FREE) {
+		if (rc == 0)
+			g->live_pages -= UINT64_C(1) << op->order;
+		return;
+	}
 	if (rc != 0) {
-		api_error(r->st, rc);
-		return; /* the block stays ours as far as we know */
+		g->stop = 1; /* fill ends at its first failure */
+		return;
 	}
-	r->st->frees++;
-	r->st->live_pages -= UINT64_C(1) << order;
-	r->st->live_blocks--;
+	g->live_pages += UINT64_C(1) << op->order;
+	if (g->live && g->nlive < g->cap)
+		g->live[g->nlive++] = addr | op->order;
 }
 
-static void run_boot(struct run *r, struct lbs_rng *rng, uint64_t managed)
+int lbs_wl_init(struct lbs_wl *g, enum lbs_workload w, const struct lbs_wl_params *p)
 {
-	uint64_t target = UINT64_C(1) << (30 - LB_PAGE_SHIFT); /* 1 GiB */
-	if (target > managed / 2u)
-		target = managed / 2u;
-	/* Count requested pages, not granted ones, so that failures end it too. */
-	for (uint64_t asked = 0; asked < target;) {
-		unsigned o = pick_order(rng, boot_mix);
-		uint64_t addr;
-		asked += UINT64_C(1) << o;
-		(void)timed_alloc(r, o, &addr);
+	uint64_t managed = p->managed_pages, band = managed / 100u; /* churn: 49%..51% */
+
+	memset(g, 0, sizeof *g);
+	if ((unsigned)w >= LBS_WL_COUNT)
+		return LB_EINVAL;
+	g->w = w;
+	g->rate = p->rate == LBS_RATE_DEFAULT ? lbs_workload_default_rate(w) : p->rate;
+	if (g->rate != LBS_RATE_MAX) { /* else every operation is due at once */
+		g->step_ns = UINT64_C(1000000000) / g->rate;
+		g->step_rem = UINT64_C(1000000000) % g->rate;
 	}
-}
-
-static void run_fill(struct run *r, uint64_t managed)
-{
-	uint64_t target = (managed * 9u + 9u) / 10u; /* ceil(90%) */
-	while (r->st->live_pages < target) {
-		uint64_t addr;
-		if (timed_alloc(r, 0, &addr) != 0)
-			break;
-	}
-}
-
-/* Live blocks of churn: address | order in the low bits (page-aligned). */
-struct live {
-	uint64_t *v;
-	size_t n, cap;
-};
-
-static int churn_alloc(struct run *r, struct live *lv, struct lbs_rng *rng, unsigned *order)
-{
-	unsigned o = pick_order(rng, churn_mix);
-	uint64_t addr;
-	*order = o;
-	if (lv->n == lv->cap)
-		return -1;
-	if (timed_alloc(r, o, &addr) != 0)
-		return -1;
-	lv->v[lv->n++] = addr | o;
-	return 0;
-}
-
-static void churn_free(struct run *r, struct live *lv, struct lbs_rng *rng)
-{
-	size_t i = (size_t)lbs_rng_below(rng, lv->n);
-	uint64_t e = lv->v[i];
-	lv->v[i] = lv->v[--lv->n];
-	do_free(r, e & ~(LB_PAGE_SIZE - 1u), (unsigned)(e & (LB_PAGE_SIZE - 1u)));
-}
-
-static int run_churn(struct run *r, struct lbs_rng *rng, uint64_t managed, uint64_t ops)
-{
-	uint64_t target = managed / 2u;
-	uint64_t band = managed / 100u; /* keep within 49%..51% */
-	uint64_t lo = target > band ? target - band : 0, hi = target + band;
-	struct live lv = {0};
-
-	lv.cap = (size_t)(hi + (UINT64_C(1) << LB_MAX_ORDER) + 1u);
-	lv.v = malloc(lv.cap * sizeof lv.v[0]);
-	if (!lv.v)
-		return LB_ENOMEM;
-
-	for (uint64_t asked = 0; asked < target;) {
-		unsigned o;
-		(void)churn_alloc(r, &lv, rng, &o);
-		asked += UINT64_C(1) << o;
-	}
-	for (uint64_t i = 0; i < ops; i++) {
-		int alloc;
-		if (lv.n == 0 || r->st->live_pages <= lo)
-			alloc = 1;
-		else if (r->st->live_pages >= hi || lv.n == lv.cap)
-			alloc = 0;
-		else
-			alloc = (int)(lbs_rng_next(rng) >> 63);
-		if (alloc) {
-			unsigned o;
-			(void)churn_alloc(r, &lv, rng, &o);
-		} else {
-			churn_free(r, &lv, rng);
-		}
-		r->st->ops++;
-	}
-	free(lv.v);
-	return 0;
-}
-
-int lbs_workload_run(enum lbs_workload w, struct lb_zone *z, const struct lbs_clock *clk,
-		     const struct lbs_wl_params *p, struct lbs_wl_stats *out)
-{
-	struct lbs_rng rng;
-	struct run r = {z, clk, out};
-
-	memset(out, 0, sizeof *out);
-	lbs_hist_init(&out->lat);
 	/* Each workload draws from its own stream of the seed. */
-	lbs_rng_seed(&rng, p->seed ^ (UINT64_C(0x6c62736d) * ((uint64_t)w + 1u)));
+	lbs_rng_seed(&g->rng, p->seed ^ (UINT64_C(0x6c62736d) * ((uint64_t)w + 1u)));
 	switch (w) {
 	case LBS_WL_BOOT:
-		run_boot(&r, &rng, p->managed_pages);
+		g->target = UINT64_C(1) << (30 - LB_PAGE_SHIFT); /* 1 GiB */
+		if (g->target > managed / 2u)
+			g->target = managed / 2u;
 		return 0;
 	case LBS_WL_FILL:
-		run_fill(&r, p->managed_pages);
+		g->target = (managed * 9u + 9u) / 10u; /* ceil(90%) */
 		return 0;
-	case LBS_WL_CHURN:
-		return run_churn(&r, &rng, p->managed_pages,
-				 p->churn_ops ? p->churn_ops : lbs_churn_default_ops(p->managed_pages));
 	default:
-		return LB_EINVAL;
+		g->target = managed / 2u;
+		g->lo = g->target > band ? g->target - band : 0;
+		g->hi = g->target + band;
+		g->churn_ops = p->churn_ops ? p->churn_ops : lbs_churn_default_ops(managed);
+		/* Never full: the build-up and allocations below hi end under
+		 * hi + one max-order block. */
+		g->cap = (size_t)(g->hi + (UINT64_C(1) << LB_MAX_ORDER) + 1u);
+		g->live = malloc(g->cap * sizeof g->live[0]);
+		return g->live ? 0 : LB_ENOMEM;
 	}
+}
+
+void lbs_wl_source(struct lbs_wl *g, struct lbs_source *s)
+{
+	s->peek = wl_peek;
+	s->ran = wl_ran;
+	s->ctx = g;
+}
+
+void lbs_wl_fini(struct lbs_wl *g)
+{
+	free(g->live);
+	g->live = NULL;
 }
