@@ -151,7 +151,7 @@ static void vtime_text(char *buf, size_t len, uint64_t ns)
 		snprintf(buf, len, "%.2f ms", (double)ns / 1e6);
 }
 
-enum { NCOL = 17, CELL = 48 };
+enum { NCOL = 17, CELL = LBS_CELL };
 
 /* Columns of the displayed width (UTF-8 continuation bytes take no column). */
 size_t lbs_display_width(const char *s)
@@ -174,19 +174,46 @@ void lbs_put_cell(FILE *f, const char *s, size_t width, int left)
 			fputc(' ', f);
 }
 
-/* The numeric columns, then "  " and the check text, untruncated. */
-static void put_row(FILE *f, char cells[][CELL], const size_t *width, const char *check)
+/* The cells, then "  " and the check text, untruncated. */
+static void put_row(FILE *f, const struct lbs_table *t, char cells[][LBS_CELL],
+		    const size_t *width, const char *check)
 {
-	for (int c = 0; c < NCOL - 1; c++) {
+	for (int c = 0; c < t->ncol - 1; c++) {
 		if (c)
 			fputc(' ', f);
-		lbs_put_cell(f, cells[c], width[c], c < 2); /* names left, numbers right */
+		lbs_put_cell(f, cells[c], width[c], c < t->nleft); /* names left, numbers right */
 	}
 	if (*check) {
 		fputs("  ", f);
 		fputs(check, f);
 	}
 	fputc('\n', f);
+}
+
+void lbs_print_cells(FILE *f, const struct lbs_table *t, const struct lbs_result *r, size_t n)
+{
+	size_t width[LBS_MAXCOL];
+	char cells[LBS_MAXCOL][LBS_CELL];
+
+	for (int c = 0; c < t->ncol; c++) {
+		size_t a = lbs_display_width(t->head[0][c]), b = lbs_display_width(t->head[1][c]);
+		width[c] = a > b ? a : b;
+	}
+	for (size_t i = 0; i < n; i++) {
+		t->row(&r[i], cells);
+		for (int c = 0; c < t->ncol - 1; c++)
+			if (lbs_display_width(cells[c]) > width[c])
+				width[c] = lbs_display_width(cells[c]);
+	}
+	for (int l = 0; l < 2; l++) {
+		for (int c = 0; c < t->ncol; c++)
+			snprintf(cells[c], LBS_CELL, "%s", t->head[l][c]);
+		put_row(f, t, cells, width, t->head[l][t->ncol - 1]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		t->row(&r[i], cells);
+		put_row(f, t, cells, width, r[i].check);
+	}
 }
 
 static void row_cells(const struct lbs_result *x, char cells[][CELL])
@@ -220,28 +247,9 @@ void lbs_print_table(FILE *f, const struct lbs_result *r, size_t n)
 		{"", "", "calls", "MiB", "MiB", "peak MiB", "time", "s", "µs", "µs", "µs", "µs", "ms",
 		 "ms", "ms", "fails", ""},
 	};
-	size_t width[NCOL];
-	char cells[NCOL][CELL];
+	const struct lbs_table t = { NCOL, 2, { head[0], head[1] }, row_cells };
 
-	for (int c = 0; c < NCOL; c++) {
-		size_t a = lbs_display_width(head[0][c]), b = lbs_display_width(head[1][c]);
-		width[c] = a > b ? a : b;
-	}
-	for (size_t i = 0; i < n; i++) {
-		row_cells(&r[i], cells);
-		for (int c = 0; c < NCOL - 1; c++)
-			if (lbs_display_width(cells[c]) > width[c])
-				width[c] = lbs_display_width(cells[c]);
-	}
-	for (int l = 0; l < 2; l++) {
-		for (int c = 0; c < NCOL; c++)
-			snprintf(cells[c], CELL, "%s", head[l][c]);
-		put_row(f, cells, width, head[l][NCOL - 1]);
-	}
-	for (size_t i = 0; i < n; i++) {
-		row_cells(&r[i], cells);
-		put_row(f, cells, width, r[i].check);
-	}
+	lbs_print_cells(f, &t, r, n);
 }
 
 void lbs_print_legend(FILE *f)

@@ -46,6 +46,17 @@ void lbs_bytes_text(char *buf, size_t len, uint64_t bytes);
 void lbs_ns_text(char *buf, size_t len, uint64_t ns);
 
 /* The table's cell helpers, shared by both tables. */
+/* A table of results: two header lines, then one row per result whose
+ * cells row() fills; the last column is the result's check text, printed
+ * in full. The first nleft columns are names (left-aligned). */
+#define LBS_CELL 48
+#define LBS_MAXCOL 20
+struct lbs_table {
+	int ncol, nleft;
+	const char *const *head[2];
+	void (*row)(const struct lbs_result *x, char cells[][LBS_CELL]);
+};
+void lbs_print_cells(FILE *f, const struct lbs_table *t, const struct lbs_result *r, size_t n);
 size_t lbs_display_width(const char *s);
 void lbs_put_cell(FILE *f, const char *s, size_t width, int left);
 

@@ -87,7 +87,7 @@ void lbs_print_trace_heading(FILE *f, const struct lbs_result *r, const char *pa
 		boot ? "boot allocations on vCPU 0" : "no boot allocations");
 }
 
-enum { NCOL = 16, CELL = 48 };
+enum { NCOL = 16, CELL = LBS_CELL };
 
 static void row_cells(const struct lbs_result *x, char cells[][CELL])
 {
@@ -111,18 +111,6 @@ static void row_cells(const struct lbs_result *x, char cells[][CELL])
 	cells[15][0] = '\0';
 }
 
-static void put_row(FILE *f, char cells[][CELL], const size_t *width, const char *check)
-{
-	for (int c = 0; c < NCOL - 1; c++) {
-		if (c)
-			fputc(' ', f);
-		lbs_put_cell(f, cells[c], width[c], c == 0);
-	}
-	fputs("  ", f);
-	fputs(check, f);
-	fputc('\n', f);
-}
-
 void lbs_print_trace_table(FILE *f, const struct lbs_result *r, size_t n)
 {
 	static const char *const head[2][NCOL] = {
@@ -131,28 +119,9 @@ void lbs_print_trace_table(FILE *f, const struct lbs_result *r, size_t n)
 		{"", "calls", "MiB", "MiB", "peak MiB", "end MiB", "MiB", "s", "ms", "ms", "µs", "µs",
 		 "µs", "ms", "fails", ""},
 	};
-	size_t width[NCOL];
-	char cells[NCOL][CELL];
+	const struct lbs_table t = { NCOL, 1, { head[0], head[1] }, row_cells };
 
-	for (int c = 0; c < NCOL; c++) {
-		size_t a = lbs_display_width(head[0][c]), b = lbs_display_width(head[1][c]);
-		width[c] = a > b ? a : b;
-	}
-	for (size_t i = 0; i < n; i++) {
-		row_cells(&r[i], cells);
-		for (int c = 0; c < NCOL - 1; c++)
-			if (lbs_display_width(cells[c]) > width[c])
-				width[c] = lbs_display_width(cells[c]);
-	}
-	for (int l = 0; l < 2; l++) {
-		for (int c = 0; c < NCOL; c++)
-			snprintf(cells[c], CELL, "%s", head[l][c]);
-		put_row(f, cells, width, head[l][NCOL - 1]);
-	}
-	for (size_t i = 0; i < n; i++) {
-		row_cells(&r[i], cells);
-		put_row(f, cells, width, r[i].check);
-	}
+	lbs_print_cells(f, &t, r, n);
 }
 
 void lbs_print_trace_legend(FILE *f)
