@@ -90,7 +90,7 @@ bench: deps
 
 # Every test in every variant; tests/run.sh prints the total line. Under
 # ThreadSanitizer only the tests that run threads (it is slow).
-TSAN_TESTS := thread stress cache_threads
+TSAN_TESTS := thread stress cache_threads cache_double
 test: deps
 	$(MAKE) VARIANT=release all tests
 	$(MAKE) VARIANT=debug tests

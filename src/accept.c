@@ -60,7 +60,7 @@ static int __accept_range(struct lb_zone *z, uint64_t idx, uint64_t npages)
 static void __mark(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind)
 {
 	pg_set_kind(&z->pages[idx], kind);
-	z->pages[idx].order = (uint8_t)order;
+	pg_set_order(&z->pages[idx], order);
 	if (kind == K_QUARANTINE)
 		z->nr_quarantine += UINT64_C(1) << order;
 }

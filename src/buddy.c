@@ -33,7 +33,7 @@ void __list_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state,
 	struct lb_page *p = &z->pages[idx];
 
 	pg_set_kind(p, K_FREE);
-	p->order = (uint8_t)order;
+	pg_set_order(p, order);
 	p->state = (uint8_t)state;
 	p->flags = 0;
 	if (a->head == LB_NIL) {

@@ -66,7 +66,8 @@ struct lb_page {
  * kind is the one descriptor field written without the zone lock: a
  * per-CPU cache flips its own blocks between K_CACHED and K_ALLOC. Every
  * access that can race with that goes through these (relaxed atomics; the
- * zone lock orders everything else).
+ * zone lock orders everything else). order is read without the lock by a
+ * cache's free check, so it is written atomically too.
  */
 static inline unsigned pg_kind(const struct lb_page *p)
 {
@@ -76,6 +77,11 @@ static inline unsigned pg_kind(const struct lb_page *p)
 static inline void pg_set_kind(struct lb_page *p, unsigned kind)
 {
 	__atomic_store_n(&p->kind, (uint8_t)kind, __ATOMIC_RELAXED);
+}
+
+static inline void pg_set_order(struct lb_page *p, unsigned order)
+{
+	__atomic_store_n(&p->order, (uint8_t)order, __ATOMIC_RELAXED);
 }
 
 struct free_area {

@@ -41,7 +41,7 @@ static uint64_t __take_idle(struct lb_zone *z, unsigned min_order, unsigned batc
 					return np;
 				__list_del(z, i);
 				pg_set_kind(p, K_INFLIGHT);
-				p->order = (uint8_t)o;
+				pg_set_order(p, o);
 				z->nr_inflight += UINT64_C(1) << o;
 				picked[np++] = i;
 			}

@@ -244,3 +244,67 @@ TEST(cache_threads_cross_free)
 		fx_fini(&f);
 	}
 }
+
+/* A double free racing through a cache and through the zone: exactly one
+ * side wins, the other is refused, and the zone stays whole. */
+struct race {
+	struct lb_zone *z;
+	struct lb_cache *c;
+	pthread_barrier_t go, done;
+	uint64_t addr;
+	int rounds, zone_ok, cache_ok, refused;
+};
+
+static void *race_zone(void *p)
+{
+	struct race *r = p;
+
+	for (int i = 0; i < r->rounds; i++) {
+		pthread_barrier_wait(&r->go);
+		int rc = lb_free(r->z, r->addr, 0);
+
+		if (rc == 0)
+			r->zone_ok++;
+		else if (rc == LB_EDOUBLEFREE || rc == LB_ENOTALLOC)
+			__atomic_fetch_add(&r->refused, 1, __ATOMIC_RELAXED);
+		pthread_barrier_wait(&r->done);
+	}
+	return NULL;
+}
+
+TEST(cache_double_free_race_with_zone)
+{
+	struct cfx t;
+	struct race r = { .rounds = 2000 };
+	pthread_t th;
+	struct lb_stats st;
+
+	REQUIRE(cfx_init(&t, LB_POLICY_EXACT) == 0);
+	t.f.sb.check_lock = false;
+	r.z = t.f.z;
+	r.c = t.c;
+	pthread_barrier_init(&r.go, NULL, 2);
+	pthread_barrier_init(&r.done, NULL, 2);
+	pthread_create(&th, NULL, race_zone, &r);
+	for (int i = 0; i < r.rounds; i++) {
+		REQUIRE(lb_alloc(t.f.z, 0, 0, &r.addr) == 0);
+		pthread_barrier_wait(&r.go);
+		int rc = lb_cache_free(t.c, r.addr, 0);
+
+		if (rc == 0)
+			r.cache_ok++;
+		else if (rc == LB_EDOUBLEFREE || rc == LB_ENOTALLOC)
+			__atomic_fetch_add(&r.refused, 1, __ATOMIC_RELAXED);
+		pthread_barrier_wait(&r.done);
+		lb_cache_drain(t.c);
+	}
+	pthread_join(th, NULL);
+	CHECK_EQ(r.zone_ok + r.cache_ok, r.rounds); /* one winner a round */
+	CHECK_EQ(r.refused, r.rounds);              /* one refusal a round */
+	lb_zone_stats(t.f.z, &st);
+	CHECK_EQ(st.allocated_pages, 0);
+	CHECK(fx_ok(&t.f));
+	pthread_barrier_destroy(&r.go);
+	pthread_barrier_destroy(&r.done);
+	cfx_fini(&t);
+}
