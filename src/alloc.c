@@ -37,8 +37,11 @@ static void __debug_check(struct lb_zone *z)
 #endif
 }
 
+/* Allocate 2^order pages into *idx: lb_alloc() and a cache's slow path. */
 int __alloc(struct lb_zone *z, unsigned order, bool nowait, uint64_t *idx)
 {
+	bool waited = false;
+
 	if (z->policy == LB_POLICY_LINUX && !nowait)
 		__policy_top_up(z, order);
 	for (;;) {
@@ -67,7 +70,8 @@ int __alloc(struct lb_zone *z, unsigned order, bool nowait, uint64_t *idx)
 		if (nowait)
 			return LB_EAGAIN;
 		/* Everything that could serve us is being accepted elsewhere. */
-		z->accept_waits++;
+		z->accept_waits += !waited;
+		waited = true;
 		lb_unlock(&z->lock);
 		lb_cpu_relax();
 		lb_lock(&z->lock);

@@ -659,7 +659,7 @@ static void *gate_alloc(void *arg)
 {
 	struct gate_thread *g = arg;
 
-	g->rc = lb_alloc(g->z, LB_MAX_ORDER, 0, &g->addr);
+	__atomic_store_n(&g->rc, lb_alloc(g->z, LB_MAX_ORDER, 0, &g->addr), __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
@@ -676,8 +676,8 @@ static void *gate_alloc(void *arg)
 static void run_gate(enum lb_policy p)
 {
 	struct shared s;
-	struct gate_thread g = { 0 };
-	pthread_t th;
+	struct gate_thread g = { 0 }, w = { 0 };
+	pthread_t th, waiter;
 	struct lb_stats st;
 	uint64_t small = 0, big = 0, extra = 0, deadline, big_size = PG << LB_MAX_ORDER;
 
@@ -729,9 +729,26 @@ static void run_gate(enum lb_policy p)
 	CHECK_EQ(tl_accepts, 0);
 	CHECK_EQ(lb_free(s.f.z, extra, 0), 0);
 	CHECK_EQ(__atomic_load_n(&s.tb.timed_out, __ATOMIC_SEQ_CST), 0);
+	/* Without NOWAIT, a 4 MiB request waits for A's accept (it never
+	 * accepts that block itself), then finds A took it: LB_ENOMEM. */
+	w.z = s.f.z;
+	w.rc = 1;
+	REQUIRE(pthread_create(&waiter, NULL, gate_alloc, &w) == 0);
+	deadline = now_ns() + UINT64_C(3000000000);
+	do {
+		sleep_us(1000);
+		lb_zone_stats(s.f.z, &st);
+	} while (!st.accept_waits && now_ns() < deadline);
+	CHECK_EQ(st.accept_waits, 1);
+	sleep_us(5000);
+	CHECK_EQ(__atomic_load_n(&w.rc, __ATOMIC_SEQ_CST), 1); /* still waiting */
 
 	__atomic_store_n(&s.tb.go, 1, __ATOMIC_SEQ_CST);
 	pthread_join(th, NULL);
+	pthread_join(waiter, NULL);
+	CHECK_EQ(w.rc, LB_ENOMEM);
+	lb_zone_stats(s.f.z, &st);
+	CHECK_EQ(st.accept_waits, 1); /* counted once, however long */
 	CHECK_EQ(__atomic_load_n(&s.tb.timed_out, __ATOMIC_SEQ_CST), 0);
 	CHECK_EQ(g.rc, 0);
 	CHECK_EQ(g.addr, s.tb.gate_addr);
