@@ -157,6 +157,27 @@ void fx_fini(struct fx *f)
 	memset(f, 0, sizeof *f);
 }
 
+bool fx_claim(uint8_t *owned, const uint8_t *managed, uint64_t base, uint64_t npages,
+	      uint64_t addr, unsigned order)
+{
+	uint64_t n = UINT64_C(1) << order, first = (addr - base) >> LB_PAGE_SHIFT;
+
+	if ((addr & ((n << LB_PAGE_SHIFT) - 1)) || addr < base || first + n > npages) {
+		printf("    block 0x%llx order %u misplaced\n", (unsigned long long)addr, order);
+		return false;
+	}
+	for (uint64_t i = first; i < first + n; i++)
+		if (!managed[i] || owned[i]) {
+			printf("    block 0x%llx order %u: page 0x%llx %s\n",
+			       (unsigned long long)addr, order,
+			       (unsigned long long)(base + (i << LB_PAGE_SHIFT)),
+			       managed[i] ? "already owned" : "not managed");
+			return false;
+		}
+	memset(owned + first, 1, n);
+	return true;
+}
+
 bool fx_ok(struct fx *f)
 {
 	char msg[256];

@@ -46,6 +46,12 @@ void fx_fini(struct fx *f);
  * the reason otherwise. */
 bool fx_ok(struct fx *f);
 
+/* Claim the pages of a block just handed out in a per-page ownership map
+ * of the span [base, base + npages pages): false, with the reason printed,
+ * if it is misaligned, outside the span, unmanaged or already owned. */
+bool fx_claim(uint8_t *owned, const uint8_t *managed, uint64_t base, uint64_t npages,
+	      uint64_t addr, unsigned order);
+
 /* Does the strict backend's record say every page of [addr, +size) is accepted? */
 bool sb_all_accepted(const struct strict_backend *sb, uint64_t addr, uint64_t size);
 

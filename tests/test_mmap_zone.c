@@ -248,22 +248,9 @@ static void fill(struct mt *t, uint64_t limit, unsigned gen)
 		CHECK_EQ(rc, 0);
 		if (rc)
 			return;
-		if ((addr & (size - 1)) || addr < t->base || pidx(t, addr) + n > t->npages) {
-			printf("    block 0x%llx order %u misplaced\n", (unsigned long long)addr,
-			       order);
+		if (!fx_claim(t->owned, t->managed, t->base, t->npages, addr, order)) {
 			CHECK(0);
 			return;
-		}
-		for (uint64_t i = pidx(t, addr); i < pidx(t, addr) + n; i++) {
-			if (!t->managed[i] || t->owned[i]) {
-				printf("    block 0x%llx order %u: page 0x%llx %s\n",
-				       (unsigned long long)addr, order,
-				       (unsigned long long)(t->base + i * PG),
-				       t->owned[i] ? "already owned" : "not managed");
-				CHECK(0);
-				return;
-			}
-			t->owned[i] = 1;
 		}
 		t->live[t->nlive].addr = addr;
 		t->live[t->nlive].order = order;

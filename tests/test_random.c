@@ -289,23 +289,9 @@ static void do_alloc(struct rt *t, unsigned order, unsigned flags)
 	}
 	t->allocs++;
 	/* Aligned, inside the span and managed ranges, not owned. */
-	CHECK_EQ(addr & (size - 1), 0);
-	if (addr < t->base || addr + size > t->base + t->npages * PG) {
-		printf("    block 0x%llx order %u outside the span\n", (unsigned long long)addr,
-		       order);
+	if (!fx_claim(t->owned, t->managed, t->base, t->npages, addr, order)) {
 		CHECK(0);
 		return;
-	}
-	for (uint64_t i = pidx(t, addr); i < pidx(t, addr) + n; i++) {
-		if (!t->managed[i] || t->owned[i]) {
-			printf("    block 0x%llx order %u: page 0x%llx %s\n",
-			       (unsigned long long)addr, order,
-			       (unsigned long long)(t->base + i * PG),
-			       t->managed[i] ? "already owned" : "not managed");
-			CHECK(0);
-			return;
-		}
-		t->owned[i] = 1;
 	}
 	t->live[t->nlive].addr = addr;
 	t->live[t->nlive].order = order;
