@@ -262,6 +262,35 @@ TEST(replay_fixture_in_flight_wait)
 	lbs_tracebuf_free(&tb);
 }
 
+/*
+ * Causality: the zone sees operations in virtual-time order, whatever the
+ * trace's order. CPU 1 runs 14.8 ms late after four huge-page faults, so
+ * CPU 0's later events come first: CPU 0 accepts two units itself and
+ * waits for nobody, and is never handed memory CPU 1 frees (or accepts)
+ * in CPU 0's future. In trace order CPU 0 waited 18.5 ms for a unit CPU 1
+ * had not even started accepting, and took the huge page CPU 1 freed late.
+ */
+TEST(replay_causal_lagging_vcpu)
+{
+	struct lbs_replay_config c;
+	struct lbs_tracebuf tb;
+	struct lbs_result r;
+
+	REQUIRE(load(&tb, "fixtures/replay-causal.txt") == 0);
+	CHECK_EQ(tb.nvcpus, 2);
+	fixture_config(&c, LBS_LOCK_UNIT);
+	REQUIRE(lbs_replay_run(&c, &tb, LB_POLICY_UNIT, &r, NULL, NULL) == 0);
+	CHECK(strcmp(r.check, "ok") == 0);
+	CHECK_EQ(r.alloc_failures, 0);
+	CHECK_EQ(r.wait_ns, 0);
+	CHECK_EQ(r.lat_max, UNIT_COST);
+	/* four units on CPU 1, two on CPU 0; CPU 1's page is in CPU 0's unit */
+	CHECK_EQ(r.vcpu_accept_ns, 6 * UNIT_COST);
+	CHECK_EQ(r.accepted_bytes - r.setup_accepted_bytes, 12 * MIB);
+	lbs_result_free(&r);
+	lbs_tracebuf_free(&tb);
+}
+
 /* --------------------------------------------------------- shipped trace */
 
 #define SHIPPED "../data/traces/default.txt.zst"
