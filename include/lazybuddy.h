@@ -49,7 +49,8 @@ enum {
 	LB_ECORRUPT = -13,   /* an invariant is broken (checker, shadow record) */
 	LB_ENOTSUP = -14,    /* not supported by this build or backend */
 	LB_EEMPTY = -15,     /* memory map holds no usable memory */
-	LB_ERRNO_COUNT = 16
+	LB_EBUSY = -16,      /* only memory in flight elsewhere could serve (LB_ALLOC_ATOMIC) */
+	LB_ERRNO_COUNT = 17
 };
 
 /* Name and description of an error code, e.g. "LB_EDOUBLEFREE: block is already free". */
@@ -106,8 +107,10 @@ enum lb_policy {
 const char *lb_policy_name(enum lb_policy p);
 int lb_policy_parse(const char *name); /* policy, or LB_EINVAL */
 
-/* Watermarks in pages. All zero: "not set yet" (Linux before watermarks
- * exist: the linux policy accepts one block per shortfall). */
+/* Watermarks in pages. All zero: "not set yet", as in Linux before the
+ * postcore initcall sets them: the linux policy then accepts one max-order
+ * block on every allocation that may accept, however much accepted memory
+ * is free (Linux's cond_accept_memory() with a zero watermark). */
 struct lb_watermarks {
 	uint64_t min, low, high, promo;
 };
@@ -116,6 +119,10 @@ struct lb_watermarks {
 #define LB_CFG_SHADOW   0x1u /* keep a shadow record of accepted pages and
                                 verify I1/I2 on every accept and hand-out */
 #define LB_CFG_WMARK    0x2u /* use cfg->wmark instead of deriving them */
+#define LB_CFG_SETUP_LATER 0x4u /* eager: lb_zone_init() accepts nothing; the
+                                   caller's CPUs share set-up acceptance through
+                                   lb_zone_setup_accept() (as firmware accepts
+                                   on all CPUs at boot) */
 
 struct lb_config {
 	const struct lb_range *ranges; /* the memory map, any order */
@@ -149,8 +156,20 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size,
  * resources (its lock). Finish its caches first. Memory is not touched. */
 void lb_zone_fini(struct lb_zone *z);
 
-/* lb_alloc() flags */
-#define LB_ALLOC_NOWAIT 0x1u /* never accept or wait: fail with LB_EAGAIN */
+/*
+ * lb_alloc() flags, after Linux's allocation contexts. Acceptance does not
+ * sleep, so by default an allocation accepts what it needs and, when only
+ * memory another thread is accepting could serve it, waits for that.
+ *   LB_ALLOC_ATOMIC  may accept, never waits for another thread's
+ *                    acceptance: LB_EBUSY instead (GFP_ATOMIC, GFP_NOWAIT:
+ *                    Linux accepts for them, it does not wait for them);
+ *   LB_ALLOC_NOWAIT  neither accepts nor waits: LB_EAGAIN when accepting
+ *                    would be needed (Linux's ALLOC_TRYLOCK, the
+ *                    allocations that may not even take a lock).
+ * With both, NOWAIT rules.
+ */
+#define LB_ALLOC_NOWAIT 0x1u
+#define LB_ALLOC_ATOMIC 0x2u
 
 /* Allocate an accepted block of 2^order pages; *addr gets its address. */
 int lb_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr);
@@ -170,6 +189,16 @@ void lb_zone_watermarks(struct lb_zone *z, struct lb_watermarks *w);
 /* Accept up to max_bytes of free unaccepted memory now (0: all of it).
  * Returns bytes accepted (>= 0) or an error. */
 int64_t lb_zone_accept(struct lb_zone *z, uint64_t max_bytes);
+
+/*
+ * One share of set-up acceptance (LB_CFG_SETUP_LATER): accept up to
+ * max_bytes (0: up to 1 GiB) of free unaccepted memory in ONE backend call,
+ * counted as set-up acceptance (lb_stats.setup_accepted_pages). Returns the
+ * bytes accepted, 0 when nothing unaccepted is left, or an error. Several
+ * threads may call it at once: each takes other memory, so N CPUs looping
+ * on it until it returns 0 share eager's set-up.
+ */
+int64_t lb_zone_setup_accept(struct lb_zone *z, uint64_t max_bytes);
 
 /* ---------------------------------------------------------- introspection */
 
@@ -201,7 +230,7 @@ struct lb_stats {
 	uint64_t over_accepted_pages; /* accepted, not handed out since */
 	uint64_t accept_failures;   /* backend calls that failed */
 	uint64_t allocs, frees;
-	uint64_t alloc_failures;    /* LB_ENOMEM and LB_EAGAIN answers */
+	uint64_t alloc_failures;    /* LB_ENOMEM, LB_EAGAIN and LB_EBUSY answers */
 	uint64_t accept_waits;      /* times an allocation waited for another's accept */
 	uint64_t cached_pages;      /* free pages held in per-CPU caches */
 	uint64_t background_accepted_pages; /* accepted by the acceptor */
@@ -250,10 +279,15 @@ void lb_cache_drain(struct lb_cache *c);
  * Fixed reserve and batch for LB_POLICY_BACKGROUND; sized from the recent
  * allocation rate for LB_POLICY_ADAPTIVE (or when reserve_bytes is 0).
  */
+#define LB_ACCEPTOR_MAX_THREADS 64
+
 struct lb_acceptor_cfg {
 	uint64_t reserve_bytes; /* 0: from the allocation rate */
 	uint64_t batch_bytes;   /* per pass, one backend call; 0: automatic */
 	uint64_t period_ns;     /* thread: time between passes; 0: 1 ms */
+	uint64_t horizon_ns;    /* rate-sized reserve: this much demand; 0: 100 ms */
+	unsigned threads;       /* lb_acceptor_start() starts this many; 0: 1;
+				   at most LB_ACCEPTOR_MAX_THREADS */
 };
 
 /*
@@ -274,11 +308,15 @@ int lb_releaser_config(struct lb_zone *z, const struct lb_releaser_cfg *cfg);
 
 /* One pass at time now_ns (any monotonic clock, virtual time included).
  * Return the bytes accepted or released (>= 0), or an error. These are
- * what the threads run; a simulator calls them on its own clock. */
+ * what the threads run; a simulator calls them on its own clock.
+ * Acceptor passes may run concurrently (the acceptor's threads): each
+ * takes other memory and makes at most one backend call, and the reserve
+ * counts the batches still in flight, so N passes never overshoot it. */
 int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns);
 int64_t lb_releaser_step(struct lb_zone *z, uint64_t now_ns);
 
-/* Hosted builds: run them on a thread of their own (one each per zone). */
+/* Hosted builds: run them on threads of their own (the acceptor on
+ * lb_acceptor_cfg.threads threads, the releaser on one). */
 int lb_acceptor_start(struct lb_zone *z);
 int lb_acceptor_stop(struct lb_zone *z);
 int lb_releaser_start(struct lb_zone *z);

@@ -10,6 +10,11 @@
  * memory that another thread is accepting (I2), and it never waits while
  * accepted memory could serve it (I6).
  *
+ * The flags are Linux's allocation contexts: LB_ALLOC_ATOMIC accepts like
+ * any allocation (acceptance does not sleep) but answers LB_EBUSY where it
+ * would wait for another thread; LB_ALLOC_NOWAIT neither accepts nor waits
+ * (LB_EAGAIN), and rules when both are given.
+ *
  * lb_free() checks the block before touching anything (every free is a
  * consistency check): the address must be the head of an allocated block
  * of exactly that order.
@@ -37,9 +42,11 @@ static void __debug_check(struct lb_zone *z)
 #endif
 }
 
-/* Allocate 2^order pages into *idx: lb_alloc() and a cache's slow path. */
-int __alloc(struct lb_zone *z, unsigned order, bool nowait, uint64_t *idx)
+/* Allocate 2^order pages into *idx: lb_alloc() and a cache's slow path.
+ * flags are valid LB_ALLOC_* flags. */
+int __alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx)
 {
+	bool nowait = flags & LB_ALLOC_NOWAIT, atomic = flags & LB_ALLOC_ATOMIC;
 	bool waited = false;
 
 	if (z->policy == LB_POLICY_LINUX && !nowait)
@@ -69,6 +76,8 @@ int __alloc(struct lb_zone *z, unsigned order, bool nowait, uint64_t *idx)
 			return LB_ENOMEM;
 		if (nowait)
 			return LB_EAGAIN;
+		if (atomic)
+			return LB_EBUSY; /* accepts, but never waits for another */
 		/* Everything that could serve us is being accepted elsewhere. */
 		z->accept_waits += !waited;
 		waited = true;
@@ -83,12 +92,12 @@ int lb_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr)
 	uint64_t idx = 0;
 	int rc;
 
-	if (!zone_ok(z) || !addr || (flags & ~LB_ALLOC_NOWAIT))
+	if (!zone_ok(z) || !addr || (flags & ~LB_ALLOC_FLAGS))
 		return LB_EINVAL;
 	if (order > LB_MAX_ORDER)
 		return LB_EORDER;
 	lb_lock(&z->lock);
-	rc = __alloc(z, order, flags & LB_ALLOC_NOWAIT, &idx);
+	rc = __alloc(z, order, flags, &idx);
 	if (rc == 0)
 		*addr = idx_to_addr(z, idx);
 	else

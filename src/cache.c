@@ -129,7 +129,7 @@ static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint6
 		bump(&c->pages, (int64_t)1 << o);
 	}
 	if (!c->count[o]) {
-		rc = __alloc(z, o, flags & LB_ALLOC_NOWAIT, out);
+		rc = __alloc(z, o, flags, out);
 		if (rc)
 			z->alloc_failures++;
 	} else {
@@ -145,7 +145,7 @@ int lb_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t 
 	uint64_t idx;
 	int rc;
 
-	if (!c || c->magic != CACHE_MAGIC || !addr || (flags & ~LB_ALLOC_NOWAIT))
+	if (!c || c->magic != CACHE_MAGIC || !addr || (flags & ~LB_ALLOC_FLAGS))
 		return LB_EINVAL;
 	z = c->z;
 	if (order > LB_CACHE_MAX_ORDER)

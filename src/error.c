@@ -18,6 +18,7 @@ static const char *const messages[LB_ERRNO_COUNT] = {
 	[-LB_ECORRUPT] = "LB_ECORRUPT: an invariant is broken",
 	[-LB_ENOTSUP] = "LB_ENOTSUP: not supported",
 	[-LB_EEMPTY] = "LB_EEMPTY: the memory map holds no usable memory",
+	[-LB_EBUSY] = "LB_EBUSY: only memory being accepted elsewhere could serve",
 };
 
 const char *lb_strerror(int err)

@@ -198,7 +198,8 @@ int __give_out(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind);
 int __hand_out(struct lb_zone *z, uint64_t idx, unsigned order);
 
 /* alloc.c */
-int __alloc(struct lb_zone *z, unsigned order, bool nowait, uint64_t *idx);
+#define LB_ALLOC_FLAGS (LB_ALLOC_NOWAIT | LB_ALLOC_ATOMIC) /* every valid flag */
+int __alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx);
 int __bad_free(const struct lb_zone *z, uint64_t idx);
 
 /* cache.c, acceptor.c */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Non-empty, page-aligned and inside the span; else counted as bad. */
 static bool range_ok(struct strict_backend *sb, uint64_t addr, uint64_t size)
@@ -195,4 +196,76 @@ bool fx_ok(struct fx *f)
 		return false;
 	}
 	return true;
+}
+
+/* ------------------------------------------------------------ the gate */
+
+static struct timespec deadline_in(uint64_t ns)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ns += (uint64_t)ts.tv_nsec;
+	ts.tv_sec += (time_t)(ns / 1000000000u);
+	ts.tv_nsec = (long)(ns % 1000000000u);
+	return ts;
+}
+
+static int gate_accept(void *ctx, uint64_t addr, uint64_t size)
+{
+	struct gate_backend *g = ctx;
+	struct timespec until = deadline_in(UINT64_C(3000000000));
+
+	(void)addr;
+	(void)size;
+	pthread_mutex_lock(&g->mu);
+	g->calls++;
+	g->held++;
+	pthread_cond_broadcast(&g->cv);
+	while (!g->open)
+		if (pthread_cond_timedwait(&g->cv, &g->mu, &until)) {
+			g->timed_out = true;
+			break;
+		}
+	g->held--;
+	pthread_mutex_unlock(&g->mu);
+	return 0;
+}
+
+static const struct lb_backend_ops gate_ops = { .name = "gate", .accept = gate_accept };
+
+void gate_init(struct gate_backend *g, struct lb_backend *out)
+{
+	memset(g, 0, sizeof *g);
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_cond_init(&g->cv, NULL);
+	out->ops = &gate_ops;
+	out->ctx = g;
+}
+
+void gate_fini(struct gate_backend *g)
+{
+	pthread_cond_destroy(&g->cv);
+	pthread_mutex_destroy(&g->mu);
+}
+
+bool gate_wait_held(struct gate_backend *g, unsigned n)
+{
+	struct timespec until = deadline_in(UINT64_C(2000000000));
+	bool ok = true;
+
+	pthread_mutex_lock(&g->mu);
+	while (g->held < n && ok)
+		ok = pthread_cond_timedwait(&g->cv, &g->mu, &until) == 0 || g->held >= n;
+	ok = g->held >= n;
+	pthread_mutex_unlock(&g->mu);
+	return ok;
+}
+
+void gate_open(struct gate_backend *g)
+{
+	pthread_mutex_lock(&g->mu);
+	g->open = true;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
 }

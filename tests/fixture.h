@@ -12,6 +12,7 @@
 #include "lazybuddy.h"
 #include "lazybuddy_backends.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 
 #define MiB (UINT64_C(1) << 20)
@@ -54,6 +55,27 @@ bool fx_claim(uint8_t *owned, const uint8_t *managed, uint64_t base, uint64_t np
 
 /* Does the strict backend's record say every page of [addr, +size) is accepted? */
 bool sb_all_accepted(const struct strict_backend *sb, uint64_t addr, uint64_t size);
+
+/*
+ * The gate: a backend whose accepts wait until the test opens it, so that
+ * memory stays in flight while other threads run. A call waits 3 s at
+ * most (then timed_out is set and it succeeds all the same), so a test
+ * that would otherwise wait for ever fails instead. Wrap it in the strict
+ * backend (fx_init_with's inner) for the record of accepted pages.
+ */
+struct gate_backend {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned held;  /* calls waiting in the gate now */
+	unsigned calls; /* calls so far */
+	bool open, timed_out;
+};
+
+void gate_init(struct gate_backend *g, struct lb_backend *out);
+void gate_fini(struct gate_backend *g);
+/* Wait until n calls are held in the gate (2 s at most): true if they are. */
+bool gate_wait_held(struct gate_backend *g, unsigned n);
+void gate_open(struct gate_backend *g);
 
 /* A deterministic PRNG (splitmix64) for the tests. */
 static inline uint64_t fx_rand(uint64_t *s)
