@@ -11,8 +11,11 @@
  *   linux  as Linux 6.5+: unaccepted memory stays in max-order blocks; when
  *          free accepted memory is below the promo watermark, blocks are
  *          accepted one at a time until it is above, and freed to the tail.
- *          With no watermarks yet (all zero), and whenever no accepted
- *          block can serve a request, one block is accepted per shortfall.
+ *          With no watermarks yet (all zero), every allocation that may
+ *          accept first accepts one block, however much accepted memory
+ *          is free (Linux's cond_accept_memory() before the watermarks are
+ *          set). Whenever no accepted block can serve a request, one more
+ *          block is accepted per shortfall.
  *   background, adaptive
  *          unit on demand, plus the acceptor (acceptor.c) keeping a reserve
  *          of accepted memory ahead of demand.
@@ -102,12 +105,17 @@ static bool __accept_one(struct lb_zone *z)
 	return true; /* a failure quarantined it: progress all the same */
 }
 
-/* linux: top up free accepted memory to the promo watermark. */
+/* linux, on every allocation that may accept: top up free accepted memory
+ * to the promo watermark. A zero promo means no watermarks yet (the others
+ * are below it): then accept one block to ensure progress, as Linux does. */
 void __policy_top_up(struct lb_zone *z, unsigned order)
 {
 	(void)order; /* Linux sizes the top-up by the watermark alone */
-	while (z->wmark.promo && z->nr_free[S_ACCEPTED] < z->wmark.promo &&
-	       free_unaccepted_pages(z))
+	if (!z->wmark.promo) {
+		__accept_one(z);
+		return;
+	}
+	while (z->nr_free[S_ACCEPTED] < z->wmark.promo && free_unaccepted_pages(z))
 		__accept_one(z);
 }
 
