@@ -284,7 +284,7 @@ void lb_cache_drain(struct lb_cache *c);
 struct lb_acceptor_cfg {
 	uint64_t reserve_bytes; /* 0: from the allocation rate */
 	uint64_t batch_bytes;   /* per pass, one backend call; 0: automatic */
-	uint64_t period_ns;     /* thread: time between passes; 0: 1 ms */
+	uint64_t period_ns;     /* each thread: pause when at the reserve; 0: 1 ms */
 	uint64_t horizon_ns;    /* rate-sized reserve: this much demand; 0: 100 ms */
 	unsigned threads;       /* lb_acceptor_start() starts this many; 0: 1;
 				   at most LB_ACCEPTOR_MAX_THREADS */
@@ -303,6 +303,9 @@ struct lb_releaser_cfg {
 	unsigned batch;     /* 0: 32 */
 };
 
+/* Bad input (threads above LB_ACCEPTOR_MAX_THREADS, a releaser batch above
+ * 64 or min_order above LB_MAX_ORDER) is LB_EINVAL and changes nothing.
+ * threads takes effect at the next lb_acceptor_start(). */
 int lb_acceptor_config(struct lb_zone *z, const struct lb_acceptor_cfg *cfg);
 int lb_releaser_config(struct lb_zone *z, const struct lb_releaser_cfg *cfg);
 
@@ -311,12 +314,19 @@ int lb_releaser_config(struct lb_zone *z, const struct lb_releaser_cfg *cfg);
  * what the threads run; a simulator calls them on its own clock.
  * Acceptor passes may run concurrently (the acceptor's threads): each
  * takes other memory and makes at most one backend call, and the reserve
- * counts the batches still in flight, so N passes never overshoot it. */
+ * counts the batches still in flight, so N passes never overshoot it:
+ * a pass accepts only while free accepted memory plus the acceptor's
+ * batches in flight is below the reserve, and at most the shortfall
+ * rounded up to a whole unit, so together they never take that sum above
+ * the reserve plus one unit less a page. */
 int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns);
 int64_t lb_releaser_step(struct lb_zone *z, uint64_t now_ns);
 
 /* Hosted builds: run them on threads of their own (the acceptor on
- * lb_acceptor_cfg.threads threads, the releaser on one). */
+ * lb_acceptor_cfg.threads threads, the releaser on one). Start while
+ * running is LB_EINVAL. Stop wakes the threads, joins them all and returns
+ * once their current passes end; start and stop may be called from
+ * several threads at once (they take turns). */
 int lb_acceptor_start(struct lb_zone *z);
 int lb_acceptor_stop(struct lb_zone *z);
 int lb_releaser_start(struct lb_zone *z);

@@ -169,7 +169,7 @@ int lb_zone_set_policy(struct lb_zone *z, enum lb_policy p)
 	lb_lock(&z->lock);
 	z->policy = p;
 	if (p == LB_POLICY_EAGER)
-		__accept_some(z, 0, false);
+		__accept_some(z, 0);
 	lb_unlock(&z->lock);
 	return 0;
 }
@@ -209,7 +209,7 @@ int64_t lb_zone_accept(struct lb_zone *z, uint64_t max_bytes)
 	if (!zone_ok(z))
 		return LB_EINVAL;
 	lb_lock(&z->lock);
-	done = __accept_some(z, pages, false);
+	done = __accept_some(z, pages);
 	lb_unlock(&z->lock);
 	return done * (int64_t)LB_PAGE_SIZE;
 }

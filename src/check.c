@@ -186,6 +186,10 @@ int __zone_check(struct lb_zone *z, char *msg, size_t len, bool quiescent)
 			    (unsigned long long)t.alloc, (unsigned long long)t.cached,
 			    (unsigned long long)t.inflight,
 			    (unsigned long long)t.quarantine, (unsigned long long)t.fresh);
+	if (z->acc_inflight > z->nr_inflight)
+		return fail(msg, len, "I4: the acceptor has %llu pages in flight, the zone %llu",
+			    (unsigned long long)z->acc_inflight,
+			    (unsigned long long)z->nr_inflight);
 	sum = t.free[0] + t.free[1] + t.pristine * SECTION_PAGES + t.alloc + t.inflight +
 	      t.quarantine;
 	if (sum != z->managed_pages)

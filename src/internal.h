@@ -111,6 +111,7 @@ struct lb_zone {
 	uint64_t nr_pristine;  /* pristine sections */
 	uint64_t nr_alloc;     /* pages out of the zone: allocated or in a cache */
 	uint64_t nr_inflight, nr_quarantine;
+	uint64_t acc_inflight; /* of nr_inflight: the acceptor's batches */
 	struct lb_cache *caches; /* attached per-CPU caches */
 
 	/* behaviour */
@@ -126,7 +127,7 @@ struct lb_zone {
 	uint64_t rate_pps;         /* recent allocation rate, pages per second */
 	uint64_t rate_last_ns, rate_last_pages, out_pages_total;
 	uint64_t rel_last_pass_ns;
-	struct lb_worker workers[2]; /* the acceptor's and releaser's threads */
+	struct lb_worker workers[2]; /* the acceptor's and releaser's threads (thread.c) */
 
 	/* statistics */
 	uint64_t accept_calls, accepted_pages, setup_accepted_pages;
@@ -206,12 +207,17 @@ int __bad_free(const struct lb_zone *z, uint64_t idx);
 uint64_t __cached_pages(const struct lb_zone *z);
 uint64_t __acceptor_reserve(struct lb_zone *z, uint64_t now_ns);
 
+/* thread.c: the workers' synchronisation, set up and torn down with the zone */
+int lb_workers_init(struct lb_zone *z);
+void lb_workers_fini(struct lb_zone *z);
+
 /* policy.c */
 void lb_derive_watermarks(uint64_t managed_pages, struct lb_watermarks *w);
 int __policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx);
 void __policy_top_up(struct lb_zone *z, unsigned order);
-int64_t __accept_call(struct lb_zone *z, uint64_t left, bool front);
-int64_t __accept_some(struct lb_zone *z, uint64_t max_pages, bool front);
+enum { ACC_CALLER, ACC_ACCEPTOR, ACC_SETUP }; /* on whose behalf __accept_call() runs */
+int64_t __accept_call(struct lb_zone *z, uint64_t left, unsigned why);
+int64_t __accept_some(struct lb_zone *z, uint64_t max_pages);
 
 /* check.c */
 int __zone_check(struct lb_zone *z, char *msg, size_t len, bool quiescent);

@@ -4,7 +4,8 @@
  *
  * Contract: lb_lock_* is a mutual-exclusion lock that may be held briefly
  * (list surgery, never a backend call); lb_cpu_relax() is called in loops
- * that wait for another thread's acceptance to finish.
+ * that wait for another thread's acceptance to finish; struct lb_worker
+ * holds what thread.c needs to run and stop background threads.
  *
  * Hosted builds use pthread mutexes (a preempted holder must not make the
  * others spin). Define LB_FREESTANDING to get a C11-atomics spinlock that
@@ -12,6 +13,8 @@
  */
 #ifndef LB_PLATFORM_H
 #define LB_PLATFORM_H
+
+#include "lazybuddy.h" /* LB_ACCEPTOR_MAX_THREADS */
 
 #ifdef LB_FREESTANDING
 #include <stdatomic.h>
@@ -48,7 +51,7 @@ static inline void lb_unlock(lb_lock_t *l)
 /* No threads without an operating system: the caller steps the acceptor
  * and releaser itself. */
 struct lb_worker {
-	int running;
+	int none;
 };
 
 #else /* hosted */
@@ -88,11 +91,18 @@ static inline void lb_cpu_relax(void)
 	sched_yield();
 }
 
-/* A background thread that calls its step function until stopped. */
+/*
+ * Background threads that call a step function until stopped (thread.c).
+ * ctl is held across a whole start and a whole stop, so concurrent calls
+ * take turns; a thread sleeps on cv between passes, and stop wakes it.
+ */
 struct lb_worker {
-	pthread_t thread;
-	int running; /* under the zone lock */
-	int stop;    /* atomic */
+	pthread_mutex_t ctl;
+	pthread_mutex_t mu;  /* guards stop, for cv */
+	pthread_cond_t cv;   /* on CLOCK_MONOTONIC */
+	pthread_t thread[LB_ACCEPTOR_MAX_THREADS];
+	unsigned nthreads;   /* running, under ctl */
+	int stop;            /* written under mu, read atomically */
 };
 #endif
 

@@ -157,14 +157,17 @@ int __policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx)
  * of pristine sections, up to 1 GiB, when left allows; else the smallest
  * block that holds left, so pieces left by earlier splits go before a
  * fresh 4 MiB block; else the largest fragment, whole), accept it and free
- * it to the front (the acceptor: found first) or the tail of the lists.
- * Returns the pages accepted, 0 if there was nothing to take, or -1 if
- * the call failed (the memory was quarantined: progress all the same).
+ * it to the lists: to the front for the acceptor (found first), else to
+ * the tail. why (ACC_*) says on whose behalf, for the counters; the
+ * acceptor's pages count in acc_inflight while its call runs. Returns the
+ * pages accepted, 0 if there was nothing to take, or the error of a call
+ * that failed (the memory was quarantined: progress all the same).
  */
-int64_t __accept_call(struct lb_zone *z, uint64_t left, bool front)
+int64_t __accept_call(struct lb_zone *z, uint64_t left, unsigned why)
 {
-	uint64_t idx, first, n;
+	uint64_t idx, first, n, pages;
 	unsigned order;
+	int rc;
 
 	if (left >= SECTION_PAGES && z->area[S_UNACCEPTED][LB_MAX_ORDER].head == LB_NIL &&
 	    (n = __take_pristine_run(z, left / SECTION_PAGES < ACCEPT_RUN_SECTIONS
@@ -185,21 +188,32 @@ int64_t __accept_call(struct lb_zone *z, uint64_t left, bool front)
 		__split(z, idx, got, order, S_UNACCEPTED);
 		n = 1;
 	}
-	if (__accept_blocks(z, idx, order, n))
-		return -1;
+	pages = n << order;
+	if (why == ACC_ACCEPTOR)
+		z->acc_inflight += pages;
+	rc = __accept_blocks(z, idx, order, n);
+	if (why == ACC_ACCEPTOR)
+		z->acc_inflight -= pages;
+	if (rc)
+		return rc;
 	for (uint64_t i = 0; i < n; i++)
-		__free_block(z, idx + (i << order), order, S_ACCEPTED, !front);
-	return (int64_t)(n << order);
+		__free_block(z, idx + (i << order), order, S_ACCEPTED, why != ACC_ACCEPTOR);
+	if (why == ACC_ACCEPTOR)
+		z->background_accepted += pages;
+	else if (why == ACC_SETUP)
+		z->setup_accepted_pages += pages;
+	return (int64_t)pages;
 }
 
 /* Accept up to max_pages of free unaccepted memory (0: all), in as few
  * backend calls as the lists allow. Returns the pages accepted. */
-int64_t __accept_some(struct lb_zone *z, uint64_t max_pages, bool front)
+int64_t __accept_some(struct lb_zone *z, uint64_t max_pages)
 {
 	uint64_t done = 0;
 
 	while (!max_pages || done < max_pages) {
-		int64_t got = __accept_call(z, max_pages ? max_pages - done : UINT64_MAX, front);
+		int64_t got = __accept_call(z, max_pages ? max_pages - done : UINT64_MAX,
+					    ACC_CALLER);
 
 		if (!got)
 			break;

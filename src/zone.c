@@ -199,6 +199,10 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 	memset(z, 0, sizeof *z);
 	if (lb_lock_init(&z->lock))
 		return LB_EINVAL;
+	if (lb_workers_init(z)) {
+		lb_lock_fini(&z->lock);
+		return LB_EINVAL;
+	}
 	z->base_pfn = g.base_pfn;
 	z->span_pages = g.span_pages;
 	z->nsections = g.nsections;
@@ -234,7 +238,7 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 			__place_unaccepted(z, s, e);
 	}
 	if (z->policy == LB_POLICY_EAGER)
-		__accept_some(z, 0, false);
+		__accept_some(z, 0);
 	z->in_setup = false;
 	lb_unlock(&z->lock);
 
@@ -250,5 +254,6 @@ void lb_zone_fini(struct lb_zone *z)
 	lb_acceptor_stop(z);
 	lb_releaser_stop(z);
 	z->magic = 0;
+	lb_workers_fini(z);
 	lb_lock_fini(&z->lock);
 }
