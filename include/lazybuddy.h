@@ -147,7 +147,10 @@ int lb_zone_meta_size(const struct lb_config *cfg, size_t *size);
  * bytes, contents need not be zeroed). The cost does not grow with unaccepted
  * memory beyond one bit per 4 MiB: descriptors of memory that was never
  * accepted are not touched. Under LB_POLICY_EAGER all unaccepted memory is
- * accepted here. On success *out points into meta.
+ * accepted here, unless LB_CFG_SETUP_LATER is set: then the zone starts as
+ * a lazy one does (only pieces smaller than a unit accepted, as firmware
+ * does) and eager accepts one block per shortfall until the caller's
+ * lb_zone_setup_accept() calls are done. On success *out points into meta.
  */
 int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size,
 		 const struct lb_config *cfg);
@@ -192,11 +195,15 @@ int64_t lb_zone_accept(struct lb_zone *z, uint64_t max_bytes);
 
 /*
  * One share of set-up acceptance (LB_CFG_SETUP_LATER): accept up to
- * max_bytes (0: up to 1 GiB) of free unaccepted memory in ONE backend call,
- * counted as set-up acceptance (lb_stats.setup_accepted_pages). Returns the
- * bytes accepted, 0 when nothing unaccepted is left, or an error. Several
+ * max_bytes (0: up to 1 GiB; rounded up to whole pages; at most 1 GiB a
+ * call) of free unaccepted memory in ONE backend call, counted as set-up
+ * acceptance (lb_stats.setup_accepted_pages). Returns the bytes accepted,
+ * 0 when nothing unaccepted is left to take, or an error: LB_EINVAL for a
+ * bad zone, LB_EBACKEND when the call failed (that memory is quarantined,
+ * as any failed accept; calling again goes on with other memory). Several
  * threads may call it at once: each takes other memory, so N CPUs looping
- * on it until it returns 0 share eager's set-up.
+ * on it until it returns 0 share eager's set-up. Allocations may run
+ * meanwhile. It works on any zone, counting what it accepts as set-up.
  */
 int64_t lb_zone_setup_accept(struct lb_zone *z, uint64_t max_bytes);
 

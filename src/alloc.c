@@ -213,3 +213,28 @@ int64_t lb_zone_accept(struct lb_zone *z, uint64_t max_bytes)
 	lb_unlock(&z->lock);
 	return done * (int64_t)LB_PAGE_SIZE;
 }
+
+/*
+ * One share of set-up: one backend call on memory taken off the lists
+ * under the lock, so concurrent callers accept different memory. 0 means
+ * nothing is left to take (what is left may still be in flight on other
+ * threads). A failed call quarantines its memory, as any accept does.
+ */
+int64_t lb_zone_setup_accept(struct lb_zone *z, uint64_t max_bytes)
+{
+	uint64_t pages;
+	int64_t got;
+
+	if (!zone_ok(z))
+		return LB_EINVAL;
+	if (!max_bytes)
+		max_bytes = UINT64_C(1) << 30;
+	pages = (max_bytes >> LB_PAGE_SHIFT) + !!(max_bytes & (LB_PAGE_SIZE - 1));
+	lb_lock(&z->lock);
+	got = __accept_call(z, pages, ACC_SETUP);
+	__debug_check(z);
+	lb_unlock(&z->lock);
+	if (got < 0)
+		return got == LB_ECORRUPT ? LB_ECORRUPT : LB_EBACKEND;
+	return got * (int64_t)LB_PAGE_SIZE;
+}

@@ -2,7 +2,9 @@
 /*
  * Policies: when and how much unaccepted memory to accept.
  *
- *   eager  everything at set-up (and on a switch to eager).
+ *   eager  everything at set-up (and on a switch to eager), or with
+ *          LB_CFG_SETUP_LATER in the caller's lb_zone_setup_accept()
+ *          calls; until then one block per shortfall.
  *   unit   on demand: the smallest unaccepted block of at least one unit and
  *          the request, so whole firmware units are accepted; the part not
  *          handed out stays free and accepted (over-acceptance, few calls).

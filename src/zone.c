@@ -10,7 +10,9 @@
  * activated and placed as blocks. Pieces of an unaccepted range that do not
  * fill a whole unit are accepted here, as firmware does (its bitmap cannot
  * describe them); the linux policy, like Linux, also accepts unaccepted
- * memory that does not fill a whole max-order block.
+ * memory that does not fill a whole max-order block. Eager accepts the rest
+ * here too, unless LB_CFG_SETUP_LATER leaves it to the caller's CPUs
+ * (lb_zone_setup_accept()).
  */
 #include "internal.h"
 
@@ -39,7 +41,8 @@ static int validate(const struct lb_config *cfg, struct geometry *g)
 	if ((unit & (unit - 1)) || unit < LB_PAGE_SIZE || unit > (LB_PAGE_SIZE << LB_MAX_ORDER))
 		return LB_EUNIT;
 	if ((unsigned)cfg->policy >= LB_POLICY_COUNT || !cfg->backend.ops ||
-	    !cfg->backend.ops->accept || (cfg->flags & ~(LB_CFG_SHADOW | LB_CFG_WMARK)))
+	    !cfg->backend.ops->accept ||
+	    (cfg->flags & ~(LB_CFG_SHADOW | LB_CFG_WMARK | LB_CFG_SETUP_LATER)))
 		return LB_EINVAL;
 	w = &cfg->wmark;
 	if ((cfg->flags & LB_CFG_WMARK) &&
@@ -237,8 +240,8 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 		else if (r->type == LB_MEM_UNACCEPTED)
 			__place_unaccepted(z, s, e);
 	}
-	if (z->policy == LB_POLICY_EAGER)
-		__accept_some(z, 0);
+	if (z->policy == LB_POLICY_EAGER && !(cfg->flags & LB_CFG_SETUP_LATER))
+		__accept_some(z, 0); /* else shared later: lb_zone_setup_accept() */
 	z->in_setup = false;
 	lb_unlock(&z->lock);
 
