@@ -39,6 +39,11 @@ struct lb_model_params {
 	uint64_t release_call_ns;  /* fixed cost of one release call */
 	uint64_t release_page_ns;  /* per 4 KiB page released */
 	unsigned levels;           /* bit k: one call can cover an aligned 2^k-page chunk */
+	unsigned contention_pct;   /* host contention: each other accept in flight
+				      when a call starts adds this % to its cost
+				      (applied by callers that know what overlaps
+				      in time, such as lbsim; the backend itself
+				      charges every call alone) */
 };
 
 /* Fill p with a named preset ("tdx", "snp", "free"); LB_EINVAL if unknown.

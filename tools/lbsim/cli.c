@@ -104,15 +104,25 @@ void lbs_cli_usage(FILE *f, const char *prog)
 		"\n"
 		"  --backend NAME       tdx or snp (cost models in virtual time), or null\n"
 		"                       (acceptance costs nothing) (default tdx)\n"
-		"  --accept-lock KIND   trace replay: unit (different units accept in parallel,\n"
-		"                       the default) or global (one lock held across every\n"
-		"                       accept, as the first Linux code did)\n"
+		"  --accept-lock KIND   unit (different blocks accept in parallel, the default)\n"
+		"                       or global (one lock held across every accept, as the\n"
+		"                       first Linux code did)\n"
 		"  --no-boot            trace replay: no boot allocations before the trace\n"
 		"  --seed N             PRNG seed; results are deterministic for a seed (default 1)\n"
-		"  --ops N              churn operations (default about 1M for 16G, scaled down)\n"
-		"  --rate N|max         synthetic workloads: operations per virtual second, or max\n"
-		"                       (back to back, no idle time); default per workload: boot\n"
-		"                       200000, fill 262144 (1 GiB/s), churn 100000\n"
+		"  --vcpus N            synthetic workloads: vCPUs, 1 to 256, each running its own\n"
+		"                       stream of the workload at the rate (default 1); a trace\n"
+		"                       has one vCPU per traced CPU\n"
+		"  --ops N              churn operations in all (default about 1M for 16G, scaled\n"
+		"                       down)\n"
+		"  --rate N|max         synthetic workloads: operations per virtual second per\n"
+		"                       vCPU, or max (back to back, no idle time); default per\n"
+		"                       workload: boot 200000, fill 262144 (1 GiB/s), churn 100000\n"
+		"  --acceptors N        background, adaptive: acceptor threads, 1 to 64 (default 1)\n"
+		"  --reserve SIZE       background, adaptive: the acceptor's reserve (default:\n"
+		"                       64M for background, from the allocation rate for adaptive)\n"
+		"  --batch SIZE         background: most one acceptor pass accepts (default: a\n"
+		"                       quarter of the reserve, 2M to 16M)\n"
+		"  --horizon MS         adaptive: the reserve covers this much demand (default 100)\n"
 		"  --json               print a JSON array, one object per policy and workload\n"
 		"  --csv FILE           also write the results as CSV\n"
 		"  --report DIR         also write DIR/index.html, charts and the table\n"
@@ -184,6 +194,52 @@ static int parse_size_opt(const char *opt, const char *val, uint64_t *out, FILE 
 	return 0;
 }
 
+/* Options that apply to one mode or to some policies only. */
+static const struct {
+	const char *name, *why;
+	int trace_ok, workload_ok, needs_acceptor;
+} scope[] = {
+	{"rate", "applies to --workload runs (a trace has its own times)", 0, 1, 0},
+	{"ops", "applies to --workload runs (a trace has its own operations)", 0, 1, 0},
+	{"vcpus", "applies to --workload runs (a trace has one vCPU per traced CPU)", 0, 1, 0},
+	{"no-boot", "applies to trace replays (the boot workload is --workload boot)", 1, 0, 0},
+	{"acceptors", "applies to the background and adaptive policies (choose one with "
+		      "--policy)", 1, 1, 1},
+	{"reserve", "applies to the background and adaptive policies (choose one with "
+		    "--policy)", 1, 1, 1},
+	{"batch", "applies to the background and adaptive policies (choose one with "
+		  "--policy)", 1, 1, 1},
+	{"horizon", "applies to the background and adaptive policies (choose one with "
+		    "--policy)", 1, 1, 1},
+};
+
+static unsigned given_bit(const char *name)
+{
+	for (size_t k = 0; k < sizeof scope / sizeof scope[0]; k++)
+		if (strcmp(name, scope[k].name) == 0)
+			return 1u << k;
+	return 0;
+}
+
+static int applicable(const struct lbs_cli *cli, FILE *err)
+{
+	int acceptor = 0;
+
+	for (size_t i = 0; i < cli->npolicy; i++)
+		acceptor |= cli->policy[i] == LB_POLICY_BACKGROUND ||
+			    cli->policy[i] == LB_POLICY_ADAPTIVE;
+	for (size_t k = 0; k < sizeof scope / sizeof scope[0]; k++) {
+		if (!(cli->given & (1u << k)))
+			continue;
+		if ((cli->nworkload ? !scope[k].workload_ok : !scope[k].trace_ok) ||
+		    (scope[k].needs_acceptor && !acceptor)) {
+			fprintf(err, "lbsim: --%s %s\n", scope[k].name, scope[k].why);
+			return 2;
+		}
+	}
+	return 0;
+}
+
 int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 {
 	int pol[LB_POLICY_COUNT], wl[LBS_WL_COUNT];
@@ -194,7 +250,6 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 	lbs_sim_defaults(&cli->sim);
 	for (int i = 0; i < LB_POLICY_COUNT; i++)
 		cli->policy[cli->npolicy++] = (enum lb_policy)i;
-	cli->lock = LBS_LOCK_UNIT;
 	cli->boot = 1;
 	cli->no_args = argc <= 1;
 
@@ -229,11 +284,13 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 				cli->json = 1;
 			else
 				cli->boot = 0;
+			cli->given |= given_bit(name);
 			continue;
 		}
 		static const char *const with_value[] = {
 			"memory", "pre-accepted", "unit", "policy", "workload", "backend", "seed", "ops",
-			"trace", "accept-lock", "report", "csv", "rate",
+			"trace", "accept-lock", "report", "csv", "rate", "vcpus", "acceptors",
+			"reserve", "batch", "horizon",
 		};
 		int known = 0;
 		for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
@@ -321,9 +378,9 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 			}
 		} else if (strcmp(name, "accept-lock") == 0) {
 			if (strcmp(val, "unit") == 0) {
-				cli->lock = LBS_LOCK_UNIT;
+				cli->sim.lock = LBS_LOCK_UNIT;
 			} else if (strcmp(val, "global") == 0) {
-				cli->lock = LBS_LOCK_GLOBAL;
+				cli->sim.lock = LBS_LOCK_GLOBAL;
 			} else {
 				fprintf(err, "lbsim: --accept-lock '%s': expected unit or global\n", val);
 				rc = 2;
@@ -343,7 +400,39 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 				fprintf(err, "lbsim: --ops '%s': expected a positive integer\n", val);
 				rc = 2;
 			}
+		} else if (strcmp(name, "vcpus") == 0 || strcmp(name, "acceptors") == 0) {
+			uint64_t v = 0, max = name[0] == 'v' ? LBS_MAX_VCPUS : LB_ACCEPTOR_MAX_THREADS;
+
+			if (lbs_parse_u64(val, &v) != 0 || v == 0 || v > max) {
+				fprintf(err, "lbsim: --%s '%s': expected 1 to %llu\n", name, val,
+					(unsigned long long)max);
+				rc = 2;
+			} else if (name[0] == 'v') {
+				cli->sim.vcpus = (unsigned)v;
+			} else {
+				cli->sim.acceptors = (unsigned)v;
+			}
+		} else if (strcmp(name, "reserve") == 0 || strcmp(name, "batch") == 0) {
+			uint64_t *dst = name[0] == 'r' ? &cli->sim.reserve_bytes : &cli->sim.batch_bytes;
+
+			rc = parse_size_opt(name, val, dst, err);
+			if (!rc && (*dst < LB_PAGE_SIZE || *dst % LB_PAGE_SIZE)) {
+				fprintf(err, "lbsim: --%s %s: must be a multiple of 4K, at least 4K\n",
+					name, val);
+				rc = 2;
+			}
+		} else if (strcmp(name, "horizon") == 0) {
+			uint64_t ms = 0;
+
+			if (lbs_parse_u64(val, &ms) != 0 || ms == 0 || ms > UINT64_C(3600000)) {
+				fprintf(err, "lbsim: --horizon '%s': expected milliseconds, 1 to "
+					     "3600000\n", val);
+				rc = 2;
+			}
+			cli->sim.horizon_ns = ms * UINT64_C(1000000);
 		}
+		if (!rc)
+			cli->given |= given_bit(name);
 		if (rc)
 			return rc;
 	}
@@ -352,9 +441,5 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 			     "trace or runs synthetic workloads)\n");
 		return 2;
 	}
-	if (cli->sim.rate != LBS_RATE_DEFAULT && !cli->nworkload) {
-		fprintf(err, "lbsim: --rate applies to --workload runs (a trace has its own times)\n");
-		return 2;
-	}
-	return 0;
+	return applicable(cli, err);
 }

@@ -28,20 +28,23 @@ struct lbs_cli {
 	enum lbs_workload workload[LBS_WL_COUNT];
 	size_t nworkload;          /* 0: replay a trace (--trace, or the default) */
 	const char *trace;         /* --trace FILE; NULL: the shipped default */
-	enum lbs_lock lock;        /* --accept-lock unit|global */
 	int boot;                  /* 0 with --no-boot */
 	const char *report_dir;    /* --report DIR */
 	const char *csv_path;      /* --csv FILE */
 	int json;
 	int help;
 	int no_args;               /* nothing given: the default run of `make run` */
+	unsigned given;            /* options given that apply to some runs only */
 };
 
 /*
  * Parse argv (options as "--name value" or "--name=value"). Returns 0 with
  * *cli filled (defaults for what is not given), or 2 after writing a
  * one-line reason to err. Without --workload, lbsim replays a trace;
- * --trace and --workload together are refused.
+ * --trace and --workload together are refused, and so is an option that
+ * does not apply to the mode (--rate, --ops, --vcpus with a trace;
+ * --no-boot with workloads; the acceptor's knobs when no policy chosen
+ * has the acceptor).
  */
 int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err);
 

@@ -36,6 +36,269 @@ static uint64_t firmware_bytes(const struct lb_range *m, size_t n)
 	return b;
 }
 
+static int is_acceptor(const struct lbs_drive *d, unsigned a)
+{
+	return a >= d->nvcpus && a < d->nvcpus + d->nacc;
+}
+
+/* ------------------------------------------------------------- vCPUs */
+
+static void end_phase(struct lbs_drive *d);
+
+/* Give vCPU v its next operation's event, or note that it has none. */
+static void schedule_vcpu(struct lbs_drive *d, unsigned v)
+{
+	const struct lbs_op *op = d->src->peek(d->src->ctx, v);
+
+	if (!op) {
+		if (--d->vcpus_left == 0)
+			end_phase(d);
+		return;
+	}
+	if (op->kind == LBS_OP_BLOCKED) {
+		d->blocked[v] = 1;
+		d->nblocked++;
+		return;
+	}
+	lbs_sched_set(&d->sched, v, max_u64(d->free_at[v], d->t1 + op->when));
+}
+
+/* source.h's wake(): what blocked v has happened (at the present time). */
+static void wake(void *ctx, unsigned v)
+{
+	struct lbs_drive *d = ctx;
+
+	if (v >= d->nvcpus || !d->blocked[v])
+		return;
+	d->blocked[v] = 0;
+	d->nblocked--;
+	d->free_at[v] = max_u64(d->free_at[v], lbs_sched_now(&d->sched));
+	schedule_vcpu(d, v);
+}
+
+/*
+ * An allocation. The library never spins here (LB_ALLOC_ATOMIC on every
+ * call): when only memory in flight could serve, one that may wait sleeps
+ * until the first call in flight ends and asks again; an atomic one fails,
+ * as in Linux.
+ */
+static int do_alloc(struct lbs_drive *d, unsigned v, const struct lbs_op *op, uint64_t when,
+		    uint64_t *addr)
+{
+	struct lbs_result *out = d->out;
+	uint64_t t0 = lbs_sched_now(&d->sched), busy0 = d->t.busy[v], now;
+	int may_wait = !(op->flags & (LB_ALLOC_ATOMIC | LB_ALLOC_NOWAIT)), rc;
+
+	for (;;) {
+		rc = lb_alloc(d->z, op->order, op->flags | LB_ALLOC_ATOMIC, addr);
+		if (rc != LB_EBUSY || !may_wait || !lbs_timed_wait_in_flight(&d->t))
+			break;
+	}
+	now = lbs_sched_now(&d->sched);
+	if (rc == 0) {
+		d->live_pages += UINT64_C(1) << op->order;
+		d->peak_live_pages = max_u64(d->peak_live_pages, d->live_pages);
+	} else if (rc != LB_ENOMEM && rc != LB_EAGAIN && rc != LB_EBUSY) {
+		api_error(d, rc);
+	}
+	if (d->measuring) {
+		lbs_series_add(&d->x->series, LBS_S_ALLOCS, t0, 1);
+		out->allocations++;
+		if (rc) {
+			out->alloc_failures++;
+			out->nowait_failures += rc == LB_EAGAIN;
+			out->busy_failures += rc == LB_EBUSY;
+		}
+		lbs_hist_record(&d->x->lat, now - t0);
+		lbs_hist_record(&d->lag, now > when ? now - when : 0);
+		out->max_alloc_accept_ns = max_u64(out->max_alloc_accept_ns, d->t.busy[v] - busy0);
+	}
+	return rc;
+}
+
+static int do_free(struct lbs_drive *d, const struct lbs_op *op)
+{
+	int rc = lb_free(d->z, op->addr, op->order);
+
+	if (rc) {
+		api_error(d, rc); /* the block stays the source's as far as we know */
+	} else {
+		d->live_pages -= UINT64_C(1) << op->order;
+		d->out->frees += (uint64_t)d->measuring;
+	}
+	return rc;
+}
+
+static void vcpu_event(struct lbs_drive *d, unsigned v)
+{
+	static const struct lb_watermarks none;
+	const struct lbs_op *op = d->src->peek(d->src->ctx, v);
+	uint64_t addr = 0, now;
+	int64_t got;
+	int rc = 0;
+
+	switch (op->kind) {
+	case LBS_OP_ALLOC:
+		rc = do_alloc(d, v, op, d->t1 + op->when, &addr);
+		break;
+	case LBS_OP_FREE:
+		rc = do_free(d, op);
+		break;
+	case LBS_OP_SETUP:
+		got = lb_zone_setup_accept(d->z, op->addr);
+		if (got < 0) {
+			api_error(d, (int)got);
+			rc = (int)got;
+		}
+		addr = got > 0 ? (uint64_t)got : 0;
+		break;
+	case LBS_OP_WMARKS:
+		rc = lb_zone_set_watermarks(d->z, op->addr ? &d->wmarks : &none);
+		if (rc)
+			api_error(d, rc);
+		break;
+	default:
+		break; /* LBS_OP_NOP: only time passes */
+	}
+	now = lbs_sched_now(&d->sched);
+	d->free_at[v] = now;
+	d->last_end = max_u64(d->last_end, now);
+	d->src->ran(d->src->ctx, v, op, rc, addr, now - d->t1);
+	schedule_vcpu(d, v);
+}
+
+/* ------------------------------------------- acceptor and releaser */
+
+/* The next pass of a background actor, unless past the deadline. */
+static void schedule_bg(struct lbs_drive *d, unsigned a, uint64_t when)
+{
+	lbs_sched_set(&d->sched, a, when <= d->bg_deadline ? when : LBS_NEVER);
+}
+
+static void bg_event(struct lbs_drive *d, unsigned a)
+{
+	uint64_t now = lbs_sched_now(&d->sched);
+	int acceptor = is_acceptor(d, a);
+	int64_t rc;
+
+	if (d->vcpus_left && d->nblocked == d->vcpus_left) {
+		/* Every vCPU left waits for another: a source's bug. Stop
+		 * rather than run the background threads for ever. */
+		api_error(d, LB_ECORRUPT);
+		d->bg_deadline = now;
+		return;
+	}
+	rc = acceptor ? lb_acceptor_step(d->z, now) : lb_releaser_step(d->z, now);
+	if (rc < 0)
+		api_error(d, (int)rc);
+	now = lbs_sched_now(&d->sched);
+	d->free_at[a] = now;
+	if (acceptor) /* as the library's threads: at once while behind */
+		schedule_bg(d, a, now + (rc > 0 ? 0 : d->c->acceptor_period_ns));
+	else
+		schedule_bg(d, a, now + d->c->releaser_period_ns);
+}
+
+/* The vCPUs are done: the background threads run on for the tail. */
+static void end_phase(struct lbs_drive *d)
+{
+	if (!d->bg)
+		return;
+	d->bg_deadline = d->last_end + d->c->tail_ns;
+	for (unsigned a = d->nvcpus; a < d->nactors; a++)
+		if (!lbs_sched_asleep(&d->sched, a) && d->sched.when[a] > d->bg_deadline)
+			lbs_sched_set(&d->sched, a, LBS_NEVER);
+}
+
+static void event(void *ctx, unsigned a)
+{
+	struct lbs_drive *d = ctx;
+
+	if (a < d->nvcpus)
+		vcpu_event(d, a);
+	else
+		bg_event(d, a);
+}
+
+/* ------------------------------------------------------------- phases */
+
+static void phase(struct lbs_drive *d, struct lbs_source *src, int bg)
+{
+	uint64_t t1 = 0;
+	int rc;
+
+	for (unsigned a = 0; a < d->nactors; a++)
+		t1 = max_u64(t1, d->free_at[a]);
+	for (unsigned a = 0; a < d->nactors; a++)
+		d->free_at[a] = t1;
+	d->t1 = d->last_end = t1;
+	d->src = src;
+	src->wake = wake;
+	src->drive = d;
+	d->bg = bg;
+	d->bg_deadline = LBS_NEVER;
+	d->vcpus_left = src->nvcpus < d->nvcpus ? src->nvcpus : d->nvcpus;
+	d->nblocked = 0;
+	memset(d->blocked, 0, d->nvcpus);
+	for (unsigned v = 0, n = d->vcpus_left; v < n; v++)
+		schedule_vcpu(d, v);
+	if (bg)
+		for (unsigned a = d->nvcpus; a < d->nactors; a++)
+			schedule_bg(d, a, t1);
+	if (!d->vcpus_left)
+		end_phase(d);
+	rc = lbs_sched_run(&d->sched);
+	if (rc)
+		api_error(d, rc);
+	if (d->vcpus_left)
+		api_error(d, LB_ECORRUPT); /* vCPUs left waiting for each other: a bug */
+	d->src = NULL;
+}
+
+/* Eager's set-up as a source: each vCPU accepts a share at a time. */
+struct setup_src {
+	struct lbs_op op;
+	uint8_t *finished; /* per vCPU: its last share found nothing */
+};
+
+static const struct lbs_op *setup_peek(void *ctx, unsigned v)
+{
+	struct setup_src *s = ctx;
+	return s->finished[v] ? NULL : &s->op;
+}
+
+static void setup_ran(void *ctx, unsigned v, const struct lbs_op *op, int rc, uint64_t addr,
+		      uint64_t end)
+{
+	struct setup_src *s = ctx;
+
+	(void)op;
+	(void)end;
+	s->finished[v] = rc != 0 || addr == 0;
+}
+
+static int run_setup(struct lbs_drive *d)
+{
+	struct setup_src s;
+	struct lbs_source src = {0};
+
+	memset(&s, 0, sizeof s);
+	s.op.kind = LBS_OP_SETUP;
+	s.op.addr = d->setup_chunk;
+	s.finished = calloc(d->nvcpus, 1);
+	if (!s.finished)
+		return LB_ENOMEM;
+	src.nvcpus = d->nvcpus;
+	src.peek = setup_peek;
+	src.ran = setup_ran;
+	src.ctx = &s;
+	phase(d, &src, 0);
+	free(s.finished);
+	return 0;
+}
+
+/* ------------------------------------------------------- set-up, end */
+
 int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum lb_policy p,
 		   struct lbs_result *out)
 {
@@ -44,20 +307,25 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 	struct lb_model_params mp;
 	struct lb_config cfg;
 	size_t nranges;
-	uint64_t unit = sc->unit_bytes ? sc->unit_bytes : LB_UNIT_DEFAULT;
+	uint64_t unit = sc->unit_bytes ? sc->unit_bytes : LB_UNIT_DEFAULT, t0, unaccepted;
 	int rc;
 
 	memset(d, 0, sizeof *d);
 	d->c = c;
 	d->out = out;
-	if ((unsigned)p >= LB_POLICY_COUNT)
+	if ((unsigned)p >= LB_POLICY_COUNT || c->nvcpus == 0 || c->nvcpus > LBS_MAX_VCPUS)
 		return LB_EINVAL;
+	d->nvcpus = c->nvcpus;
+	d->nacc = sc->acceptors ? sc->acceptors : 1u;
+	d->nactors = d->nvcpus + d->nacc + 1u;
 	out->policy = lb_policy_name(p);
 	snprintf(out->backend, sizeof out->backend, "%s", sc->backend);
-	snprintf(out->lock, sizeof out->lock, "%s", c->lock == LBS_LOCK_GLOBAL ? "global" : "unit");
+	snprintf(out->lock, sizeof out->lock, "%s", sc->lock == LBS_LOCK_GLOBAL ? "global" : "unit");
 	out->seed = sc->seed;
 	out->memory_bytes = sc->memory_bytes;
 	out->unit_bytes = unit;
+	out->vcpus = d->nvcpus;
+	out->acceptors = p == LB_POLICY_BACKGROUND || p == LB_POLICY_ADAPTIVE ? d->nacc : 0;
 
 	rc = lbs_sim_build_map(sc, ranges, LBS_MAX_RANGES, &nranges);
 	if (!rc)
@@ -65,13 +333,16 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 	if (rc)
 		return rc;
 	d->x = calloc(1, sizeof *d->x);
-	if (!d->x)
+	d->free_at = calloc(d->nactors, sizeof *d->free_at);
+	d->blocked = calloc(d->nvcpus, 1);
+	if (!d->x || !d->free_at || !d->blocked)
 		return LB_ENOMEM;
 	lbs_series_init(&d->x->series);
 	lbs_hist_init(&d->x->lat);
-	/* The exact policy accepts single pages: track readiness per page. */
-	rc = lbs_timed_init(&d->t, &mp, sc->memory_bytes, p == LB_POLICY_EXACT ? LB_PAGE_SIZE : unit,
-			    c->nvcpus, c->lock, &cfg.backend);
+	lbs_hist_init(&d->lag);
+	rc = lbs_timed_init(&d->t, &mp, d->nvcpus, d->nactors, sc->lock, &cfg.backend);
+	if (!rc)
+		rc = lbs_sched_init(&d->sched, d->nactors, event, d);
 	if (rc)
 		return rc;
 	d->t.series = &d->x->series;
@@ -82,7 +353,8 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 	cfg.nranges = nranges;
 	cfg.unit = unit;
 	cfg.policy = p;
-	cfg.flags = LB_CFG_SHADOW;
+	/* eager's acceptance is shared by the vCPUs below, not done here */
+	cfg.flags = LB_CFG_SHADOW | (p == LB_POLICY_EAGER ? LB_CFG_SETUP_LATER : 0u);
 	memset(&cfg.wmark, 0, sizeof cfg.wmark);
 	rc = lb_zone_meta_size(&cfg, &d->meta_size);
 	if (rc)
@@ -94,16 +366,34 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 		d->meta = NULL;
 		return LB_ENOMEM;
 	}
-	lbs_timed_set_actor(&d->t, 0); /* set-up runs on the boot CPU */
-	uint64_t t0 = wall_ns();
-	rc = lb_zone_init(&d->z, d->meta, d->meta_size, &cfg);
+	t0 = wall_ns();
+	rc = lb_zone_init(&d->z, d->meta, d->meta_size, &cfg); /* on the boot CPU */
 	out->init_ns = wall_ns() - t0;
 	if (rc) {
 		d->z = NULL;
 		return rc;
 	}
 	out->meta_bytes = d->meta_size;
-	out->setup_virtual_ns = d->t.clock[0];
+	lb_zone_watermarks(d->z, &d->wmarks);
+	/* Set-up's accepts so far (pieces below a unit) ran on the boot CPU
+	 * alone; everything from here on runs on the scheduler's clock. */
+	d->free_at[0] = d->t.setup_ns;
+	lbs_timed_attach(&d->t, &d->sched);
+	if (p == LB_POLICY_EAGER) {
+		/* About eight shares per vCPU, so that they finish together. */
+		unaccepted = sc->memory_bytes > sc->pre_accepted_bytes
+				     ? sc->memory_bytes - sc->pre_accepted_bytes : 0;
+		d->setup_chunk = unaccepted / (8u * d->nvcpus);
+		if (d->setup_chunk < unit)
+			d->setup_chunk = unit;
+		if (d->setup_chunk > (UINT64_C(1) << 30))
+			d->setup_chunk = UINT64_C(1) << 30;
+		rc = run_setup(d);
+		if (rc)
+			return rc;
+	}
+	for (unsigned a = 0; a < d->nactors; a++)
+		out->setup_virtual_ns = max_u64(out->setup_virtual_ns, d->free_at[a]);
 	return 0;
 }
 
@@ -119,159 +409,35 @@ void lbs_drive_fini(struct lbs_drive *d)
 {
 	struct lbs_result *out = d->out;
 
-	lbs_bg_fini(&d->bg);
 	if (d->z)
 		lb_zone_fini(d->z);
 	if (d->meta)
 		munmap(d->meta, d->meta_size);
 	if (d->x && d->c && d->c->keep_extra && d->t.wait && out && out->check[0]) {
-		d->x->vcpu_wait = calloc(d->t.nvcpus, sizeof *d->x->vcpu_wait);
+		d->x->vcpu_wait = calloc(d->nvcpus, sizeof *d->x->vcpu_wait);
 		if (d->x->vcpu_wait) {
-			d->x->nvcpus = d->t.nvcpus;
-			memcpy(d->x->vcpu_wait, d->t.wait, d->t.nvcpus * sizeof *d->x->vcpu_wait);
+			d->x->nvcpus = d->nvcpus;
+			memcpy(d->x->vcpu_wait, d->t.wait, d->nvcpus * sizeof *d->x->vcpu_wait);
 		}
 		out->extra = d->x;
 		d->x = NULL;
 	}
+	lbs_sched_fini(&d->sched);
 	lbs_timed_fini(&d->t);
 	free(d->x);
+	free(d->free_at);
+	free(d->blocked);
 	d->x = NULL;
+	d->free_at = NULL;
+	d->blocked = NULL;
 	d->z = NULL;
 	d->meta = NULL;
 }
 
-static void do_alloc(struct lbs_drive *d, const struct lbs_op *op, uint64_t when)
-{
-	struct lbs_timed *t = &d->t;
-	struct lbs_result *out = d->out;
-	uint64_t t0 = t->clock[op->vcpu], addr = 0;
-	int rc = lb_alloc(d->z, op->order, op->flags, &addr);
-
-	if (rc == 0) {
-		lbs_timed_handout(t, op->vcpu, addr, LB_PAGE_SIZE << op->order);
-		d->live_pages += UINT64_C(1) << op->order;
-	} else if (rc != LB_ENOMEM && rc != LB_EAGAIN) {
-		api_error(d, rc);
-	}
-	if (d->counting) {
-		lbs_series_add(&d->x->series, LBS_S_ALLOCS, t0, 1);
-		out->allocations++;
-		if (rc) {
-			out->alloc_failures++;
-			out->nowait_failures += rc == LB_EAGAIN;
-		}
-		lbs_hist_record(&d->x->lat, t->clock[op->vcpu] - t0);
-		out->max_lag_ns = max_u64(out->max_lag_ns, t->clock[op->vcpu] - when);
-	}
-	d->src->ran(d->src->ctx, op, rc, addr);
-}
-
-static void do_free(struct lbs_drive *d, const struct lbs_op *op)
-{
-	int rc = lb_free(d->z, op->addr, op->order);
-
-	if (rc) {
-		api_error(d, rc); /* the block stays the source's as far as we know */
-	} else {
-		d->live_pages -= UINT64_C(1) << op->order;
-		d->out->frees += (uint64_t)d->counting;
-	}
-	d->src->ran(d->src->ctx, op, rc, 0);
-}
-
-/*
- * Could this allocation only wait for memory in flight? The library would
- * spin until the acceptor's call returns, which here is below us on the
- * stack: such an operation (and those after it) runs after the call
- * instead, and waits for the batch there. background and adaptive accept
- * on demand as unit does: any unaccepted block of the order or larger serves.
- */
-static int must_wait(struct lbs_drive *d, const struct lbs_op *op)
-{
-	struct lb_stats st;
-
-	if (op->kind != LBS_OP_ALLOC || (op->flags & LB_ALLOC_NOWAIT))
-		return 0;
-	lb_zone_stats(d->z, &st);
-	for (unsigned o = op->order; o <= LB_MAX_ORDER; o++)
-		if (st.free_blocks[0][o] || st.free_blocks[1][o])
-			return 0;
-	return st.in_flight_pages != 0;
-}
-
-/* Run the operations that happen before limit (and the enclosing cap). */
-static void advance(struct lbs_drive *d, uint64_t limit)
-{
-	struct lbs_timed *t = &d->t;
-	uint64_t saved = d->cap;
-	const struct lbs_op *op;
-
-	d->cap = limit < saved ? limit : saved;
-	while ((op = d->src->peek(d->src->ctx)) != NULL) {
-		uint64_t when = d->t1 + op->when;
-		/* When it really happens: a vCPU still busy runs it late, and
-		 * background passes up to then go first. */
-		uint64_t at = max_u64(t->clock[op->vcpu], when);
-
-		if (at >= d->cap)
-			break;
-		if (at > d->hi) {
-			d->hi = at;
-			lbs_bg_run_until(&d->bg, at); /* may run operations itself */
-			continue;
-		}
-		if (d->depth && must_wait(d, op))
-			break;
-		t->clock[op->vcpu] = at;
-		lbs_timed_set_actor(t, op->vcpu);
-		if (op->kind == LBS_OP_ALLOC)
-			do_alloc(d, op, when);
-		else if (op->kind == LBS_OP_FREE)
-			do_free(d, op);
-		else
-			d->src->ran(d->src->ctx, op, 0, 0);
-	}
-	d->cap = saved;
-}
-
-/* timed.h's hook: the acceptor's batch is in flight until end. */
-static void in_flight(void *ctx, uint64_t end)
-{
-	struct lbs_drive *d = ctx;
-
-	d->depth++;
-	advance(d, end);
-	d->depth--;
-}
-
-/* The phase's start: every clock moves to the latest one. */
-static uint64_t phase_start(struct lbs_drive *d)
-{
-	uint64_t t1 = 0;
-
-	for (unsigned a = 0; a < d->t.nactors; a++)
-		t1 = max_u64(t1, d->t.clock[a]);
-	lbs_timed_start(&d->t, t1);
-	return t1;
-}
-
-static void phase(struct lbs_drive *d, struct lbs_source *src, uint64_t t1, uint64_t tail)
-{
-	d->src = src;
-	d->t1 = d->hi = t1;
-	d->cap = UINT64_MAX;
-	d->t.in_flight = in_flight;
-	d->t.in_flight_ctx = d;
-	lbs_bg_run_until(&d->bg, t1); /* passes due when the phase starts go first */
-	advance(d, UINT64_MAX);
-	lbs_bg_run_until(&d->bg, d->hi + tail);
-	d->src = NULL;
-}
-
 void lbs_drive_prelude(struct lbs_drive *d, struct lbs_source *src)
 {
-	d->counting = 0;
-	phase(d, src, phase_start(d), 0);
+	d->measuring = 0;
+	phase(d, src, 0);
 }
 
 static void finish(struct lbs_drive *d)
@@ -280,7 +446,7 @@ static void finish(struct lbs_drive *d)
 	struct lbs_result *out = d->out;
 	struct lb_stats st;
 	char msg[LBS_CHECK_MAX] = "";
-	uint64_t end = 0, committed = (uint64_t)d->x->series.base, peak;
+	uint64_t end = d->last_end, committed = (uint64_t)d->x->series.base, peak;
 	int crc = lb_zone_check(d->z, msg, sizeof msg);
 
 	lb_zone_stats(d->z, &st);
@@ -296,15 +462,17 @@ static void finish(struct lbs_drive *d)
 	else
 		snprintf(out->check, sizeof out->check, "ok");
 
-	for (unsigned a = 0; a < t->nactors; a++)
-		end = max_u64(end, t->clock[a]);
-	for (unsigned v = 0; v < t->nvcpus; v++) {
+	for (unsigned a = d->nvcpus; a < d->nactors; a++)
+		out->bg_tail_ns = max_u64(out->bg_tail_ns, d->free_at[a] > end ? d->free_at[a] - end : 0);
+	for (unsigned v = 0; v < d->nvcpus; v++) {
 		out->vcpu_accept_ns += t->busy[v];
 		out->wait_ns += t->wait[v];
 	}
-	out->acceptor_cpu_ns = t->busy[LBS_ACTOR_ACCEPTOR(t->nvcpus)];
-	out->releaser_cpu_ns = t->busy[LBS_ACTOR_RELEASER(t->nvcpus)];
-	lbs_series_extend(&d->x->series, end);
+	for (unsigned a = d->nvcpus; a < d->nvcpus + d->nacc; a++)
+		out->acceptor_cpu_ns += t->busy[a];
+	out->releaser_cpu_ns = t->busy[d->nactors - 1u];
+	out->max_call_ns = t->max_call_ns;
+	lbs_series_extend(&d->x->series, end + out->bg_tail_ns);
 	peak = committed;
 	for (unsigned i = 0; i < lbs_series_used(&d->x->series); i++) {
 		committed += (uint64_t)d->x->series.v[LBS_S_COMMIT][i];
@@ -323,28 +491,48 @@ static void finish(struct lbs_drive *d)
 	out->managed_bytes = st.managed_pages * LB_PAGE_SIZE;
 	out->release_calls = st.release_calls;
 	out->released_bytes = st.released_pages * LB_PAGE_SIZE;
+	out->peak_held_bytes = d->peak_live_pages * LB_PAGE_SIZE;
+	out->fits_pre_accepted = out->peak_held_bytes <= out->pre_accepted_bytes;
 	out->lat_p50 = lbs_hist_percentile(&d->x->lat, 500000u);
 	out->lat_p99 = lbs_hist_percentile(&d->x->lat, 990000u);
 	out->lat_p999 = lbs_hist_percentile(&d->x->lat, 999000u);
 	out->lat_max = lbs_hist_max(&d->x->lat);
+	out->lag_p50 = lbs_hist_percentile(&d->lag, 500000u);
+	out->lag_p99 = lbs_hist_percentile(&d->lag, 990000u);
+	out->lag_p999 = lbs_hist_percentile(&d->lag, 999000u);
+	out->max_lag_ns = lbs_hist_max(&d->lag);
+	out->sched_switches = d->sched.switches;
 }
 
 void lbs_drive_run(struct lbs_drive *d, struct lbs_source *src)
 {
-	const struct lbs_drive_config *c = d->c;
-	uint64_t t1 = phase_start(d);
-	int rc;
+	const struct lbs_sim_config *sc = d->c->sim;
+	uint64_t t1 = 0;
+	int rc = 0;
 
+	for (unsigned a = 0; a < d->nactors; a++)
+		t1 = max_u64(t1, d->free_at[a]);
 	lbs_timed_reset_times(&d->t); /* what set-up and the prelude cost is boot_ns */
 	d->out->boot_ns = t1;
-	d->counting = 1;
-	rc = lbs_bg_init(&d->bg, d->z, &d->t, lb_zone_policy(d->z), c->acceptor_period_ns,
-			 c->releaser_period_ns, t1);
-	if (!rc) {
-		phase(d, src, t1, c->tail_ns);
-		rc = lbs_bg_error(&d->bg);
+	d->measuring = 1;
+	if (d->out->acceptors) {
+		struct lb_acceptor_cfg acfg;
+		struct lb_releaser_cfg rcfg;
+
+		memset(&acfg, 0, sizeof acfg); /* 0: the library's defaults */
+		acfg.reserve_bytes = sc->reserve_bytes;
+		acfg.batch_bytes = sc->batch_bytes;
+		acfg.horizon_ns = sc->horizon_ns;
+		acfg.period_ns = d->c->acceptor_period_ns;
+		acfg.threads = d->nacc;
+		memset(&rcfg, 0, sizeof rcfg); /* 2 s delay, order >= 9, 32 a pass */
+		rc = lb_acceptor_config(d->z, &acfg);
+		if (!rc)
+			rc = lb_releaser_config(d->z, &rcfg);
 	}
 	if (rc)
 		api_error(d, rc);
+	else
+		phase(d, src, d->out->acceptors != 0);
 	finish(d);
 }

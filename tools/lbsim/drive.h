@@ -1,21 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The driver both lbsim modes share: one zone on the timed backend
- * (timed.h), each vCPU on its own virtual clock, the library's acceptor and
- * releaser as simulated threads (replay_bg.h), and a source of operations
- * (source.h): a kernel trace or a synthetic workload.
+ * The driver every lbsim run uses: one zone on the timed backend (timed.h),
+ * the guest's threads as actors of the discrete-event scheduler (sched.h)
+ * -- each vCPU, each acceptor thread and the releaser -- and, per phase, a
+ * source of operations for the vCPUs (source.h): eager's set-up, a trace's
+ * boot allocations, the trace itself or a synthetic workload.
  *
- * Operations run in the source's order. One of vCPU v meant for time w
- * after the phase starts happens at max(clock[v], start + w): a vCPU that
- * acceptance has delayed catches up when the source leaves it idle. An
- * allocation's latency is its vCPU clock's advance across lb_alloc(): its
- * own acceptance and any wait for memory another actor is still accepting.
+ * A phase starts when every actor of the one before has finished. Each
+ * vCPU runs its operations in their order, one meant for time w at
+ * max(w, when the vCPU is free); across vCPUs and the background threads
+ * the zone sees them in virtual-time order. An allocation's latency is its
+ * vCPU's time across lb_alloc(): its own acceptance, and waits for memory
+ * in flight elsewhere (the library answers LB_EBUSY rather than spin, and
+ * the vCPU sleeps until the first call in flight ends) or for the global
+ * accept lock. Its lag is how late it completes against its time w.
  *
- * Background passes due before an operation's time run first, on the zone
- * as the operations before it left it. While the acceptor's backend call is
- * in flight (timed.h's hook), the operations that happen before it ends run
- * with its batch off the lists, as in the threaded allocator; one that
- * could only wait for that batch runs after the call, and waits for it.
+ * In the measured phase, policies background and adaptive also run the
+ * library's acceptor (on nacceptors threads) and releaser as actors: the
+ * acceptor makes passes back to back while it finds work, else one a
+ * period after the last; the releaser one a period. They stop tail_ns
+ * after the vCPUs' last operation.
  */
 #ifndef LBS_DRIVE_H
 #define LBS_DRIVE_H
@@ -23,15 +27,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "replay_bg.h"
+#include "hist.h"
+#include "sched.h"
 #include "sim.h"
 #include "source.h"
 #include "timed.h"
 
 struct lbs_drive_config {
-	const struct lbs_sim_config *sim; /* guest, unit, backend, seed */
+	const struct lbs_sim_config *sim; /* guest, unit, backend, seed, acceptor knobs */
 	unsigned nvcpus;
-	enum lbs_lock lock;
 	uint64_t acceptor_period_ns, releaser_period_ns;
 	uint64_t tail_ns;                 /* background threads run on this long */
 	int keep_extra;                   /* hand the series to the result */
@@ -41,40 +45,45 @@ struct lbs_drive {
 	const struct lbs_drive_config *c;
 	struct lbs_result *out;
 	struct lbs_timed t;
+	struct lbs_sched sched;
 	struct lb_zone *z;
 	void *meta;
 	size_t meta_size;
 	struct lbs_extra *x;      /* series and latencies, kept or freed */
-	struct lbs_bg bg;
-	uint64_t live_pages;      /* pages the sources hold now */
+	struct lbs_hist lag;
+	struct lb_watermarks wmarks; /* the zone's own, for LBS_OP_WMARKS */
+	unsigned nvcpus, nacc, nactors; /* vCPUs, then acceptors, then the releaser */
+	uint64_t *free_at;        /* per actor: when its last event ended */
+	uint8_t *blocked;         /* per vCPU: its next operation waits for another's */
+	struct lbs_source *src;   /* the phase's */
+	uint64_t t1;              /* the phase's start */
+	unsigned vcpus_left, nblocked;
+	uint64_t last_end;        /* when the latest vCPU operation ended */
+	int measuring;            /* the measured phase: results are counted */
+	int bg;                   /* acceptor and releaser run in this phase */
+	uint64_t bg_deadline;     /* they stop after this (LBS_NEVER while vCPUs run) */
+	uint64_t setup_chunk;     /* eager's set-up: bytes per share */
+	uint64_t live_pages, peak_live_pages; /* what the sources hold */
 	uint64_t api_errors;
 	int first_api_error;
-	int counting;             /* 0 in the prelude: its operations are not measured */
-	/* Where the run is: advance() is re-entered from the acceptor's backend
-	 * call, so its state lives here. */
-	struct lbs_source *src;
-	uint64_t t1, hi;          /* the phase's start; the latest time reached */
-	uint64_t cap;             /* nothing at or after this runs now */
-	unsigned depth;           /* acceptor calls in flight around us */
 };
 
 /*
- * Set up the zone for policy p (set-up runs on vCPU 0; eager accepts
- * everything here) and fill out's description of the run. 0, or a negative
- * LB_E* code; call lbs_drive_fini() in either case.
+ * Set up the zone for policy p and fill out's description of the run.
+ * Zone set-up runs on vCPU 0; eager's acceptance is then shared by all
+ * vCPUs (lb_zone_setup_accept), as firmware accepts on every CPU. 0, or a
+ * negative LB_E* code; call lbs_drive_fini() in either case.
  */
 int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum lb_policy p,
 		   struct lbs_result *out);
 
 uint64_t lbs_drive_managed_pages(const struct lbs_drive *d);
 
-/* Run src before the measured phase and without background threads (a
- * trace replay's boot allocations): it costs time, it is not counted. */
+/* Run src before the measured phase, without background threads (a trace
+ * replay's boot allocations): it costs time, it is not counted. */
 void lbs_drive_prelude(struct lbs_drive *d, struct lbs_source *src);
 
-/* The measured phase: from the latest clock on, background threads on for
- * the policies that have them, until tail_ns after the last operation;
- * then check the zone and fill out. */
+/* The measured phase, then check the zone and fill out. */
 void lbs_drive_run(struct lbs_drive *d, struct lbs_source *src);
 
 /* Free everything; the series go to out->extra if keep_extra. */

@@ -201,7 +201,6 @@ static int run_trace(const struct lbs_cli *cli)
 	}
 	lbs_replay_defaults(&rc);
 	rc.sim = cli->sim;
-	rc.lock = cli->lock;
 	rc.boot = cli->boot;
 	rc.keep_extra = cli->report_dir != NULL || cli->no_args;
 	lbs_progress_init(&pg, stderr, isatty(fileno(stderr)), (uint64_t)tb.n * cli->npolicy);

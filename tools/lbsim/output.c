@@ -63,12 +63,28 @@ void lbs_print_json(FILE *f, const struct lbs_result *r, size_t n)
 		lbs_json_key_u64(f, "init_ns", x->init_ns);
 		lbs_json_key_u64(f, "setup_virtual_ns", x->setup_virtual_ns);
 		lbs_json_key_u64(f, "virtual_time_ns", x->virtual_time_ns);
+		lbs_json_key_u64(f, "bg_tail_ns", x->bg_tail_ns);
+		lbs_json_key_u64(f, "vcpus", x->vcpus);
+		lbs_json_key_u64(f, "acceptors", x->acceptors);
+		lbs_json_key_str(f, "accept_lock", x->lock, 0);
 		fprintf(f,
 			"    \"alloc_latency_ns\": {\"p50\": %" PRIu64 ", \"p99\": %" PRIu64
 			", \"p999\": %" PRIu64 ", \"max\": %" PRIu64 "},\n",
 			x->lat_p50, x->lat_p99, x->lat_p999, x->lat_max);
+		fprintf(f,
+			"    \"lag_ns\": {\"p50\": %" PRIu64 ", \"p99\": %" PRIu64
+			", \"p999\": %" PRIu64 ", \"max\": %" PRIu64 "},\n",
+			x->lag_p50, x->lag_p99, x->lag_p999, x->max_lag_ns);
+		lbs_json_key_u64(f, "max_call_ns", x->max_call_ns);
+		lbs_json_key_u64(f, "max_alloc_accept_ns", x->max_alloc_accept_ns);
+		fprintf(f, "    \"fits_pre_accepted\": %s,\n",
+			x->fits_pre_accepted ? "true" : "false");
+		lbs_json_key_u64(f, "peak_held_bytes", x->peak_held_bytes);
 		lbs_json_key_u64(f, "allocations", x->allocations);
 		lbs_json_key_u64(f, "alloc_failures", x->alloc_failures);
+		lbs_json_key_u64(f, "nowait_failures", x->nowait_failures);
+		lbs_json_key_u64(f, "busy_failures", x->busy_failures);
+		lbs_json_key_u64(f, "boot_ns", x->boot_ns);
 		lbs_json_key_u64(f, "frees", x->frees);
 		lbs_json_key_u64(f, "ops", x->ops);
 		/* Both modes run on vCPU clocks with the background threads. */
@@ -136,11 +152,14 @@ void lbs_print_heading(FILE *f, const struct lbs_sim_config *c)
 	size_text(pre, sizeof pre, p);
 	size_text(unit, sizeof unit, c->unit_bytes ? c->unit_bytes : LB_UNIT_DEFAULT);
 	rate_text(rate, sizeof rate, c);
+	unsigned n = c->vcpus ? c->vcpus : 1u;
+
 	fprintf(f, "lbsim: %s guest, %s accepted by firmware, unit %s, backend %s%s, seed %" PRIu64
-		"\n       one vCPU; operations arrive at %s\n\n",
+		"\n       %u vCPU%s, accept lock %s; operations arrive at %s%s\n\n",
 		mem, pre, unit, c->backend,
 		strcmp(c->backend, "null") == 0 ? " (no costs)" : " (cost model)",
-		c->seed, rate);
+		c->seed, n, n == 1 ? "" : "s", c->lock == LBS_LOCK_GLOBAL ? "global" : "per block",
+		rate, n == 1 ? "" : " on each");
 }
 
 static void vtime_text(char *buf, size_t len, uint64_t ns)
@@ -151,7 +170,7 @@ static void vtime_text(char *buf, size_t len, uint64_t ns)
 		snprintf(buf, len, "%.2f ms", (double)ns / 1e6);
 }
 
-enum { NCOL = 17, CELL = LBS_CELL };
+enum { NCOL = 18, CELL = LBS_CELL };
 
 /* Columns of the displayed width (UTF-8 continuation bytes take no column). */
 size_t lbs_display_width(const char *s)
@@ -225,16 +244,17 @@ static void row_cells(const struct lbs_result *x, char cells[][CELL])
 	snprintf(cells[4], CELL, "%.1f", mib(x->over_accepted_bytes));
 	snprintf(cells[5], CELL, "%.1f", mib(x->committed_bytes_peak));
 	vtime_text(cells[6], CELL, x->virtual_time_ns);
-	snprintf(cells[7], CELL, "%.2f", (double)x->max_lag_ns / 1e9);
-	snprintf(cells[8], CELL, "%.2f", (double)x->lat_p50 / 1e3);
-	snprintf(cells[9], CELL, "%.2f", (double)x->lat_p99 / 1e3);
-	snprintf(cells[10], CELL, "%.1f", (double)x->lat_p999 / 1e3);
-	snprintf(cells[11], CELL, "%.1f", (double)x->lat_max / 1e3);
-	snprintf(cells[12], CELL, "%.1f", (double)x->vcpu_accept_ns / 1e6);
-	snprintf(cells[13], CELL, "%.1f", (double)x->wait_ns / 1e6);
-	snprintf(cells[14], CELL, "%.1f", (double)(x->acceptor_cpu_ns + x->releaser_cpu_ns) / 1e6);
-	snprintf(cells[15], CELL, "%" PRIu64, x->alloc_failures);
-	cells[16][0] = '\0'; /* check: printed from the result, untruncated */
+	snprintf(cells[7], CELL, "%.2f", (double)x->lat_p50 / 1e3);
+	snprintf(cells[8], CELL, "%.2f", (double)x->lat_p99 / 1e3);
+	snprintf(cells[9], CELL, "%.1f", (double)x->lat_p999 / 1e3);
+	snprintf(cells[10], CELL, "%.1f", (double)x->lat_max / 1e3);
+	snprintf(cells[11], CELL, "%.2f", (double)x->lag_p99 / 1e6);
+	snprintf(cells[12], CELL, "%.2f", (double)x->max_lag_ns / 1e9);
+	snprintf(cells[13], CELL, "%.1f", (double)x->vcpu_accept_ns / 1e6);
+	snprintf(cells[14], CELL, "%.1f", (double)x->wait_ns / 1e6);
+	snprintf(cells[15], CELL, "%.1f", (double)(x->acceptor_cpu_ns + x->releaser_cpu_ns) / 1e6);
+	snprintf(cells[16], CELL, "%" PRIu64, x->alloc_failures);
+	cells[17][0] = '\0'; /* check: printed from the result, untruncated */
 }
 
 /* The table has no wall-clock column, so that it is the same on any machine. */
@@ -242,32 +262,55 @@ void lbs_print_table(FILE *f, const struct lbs_result *r, size_t n)
 {
 	static const char *const head[2][NCOL] = {
 		{"policy", "workload", "accept", "accepted", "over-acc", "committed", "virtual",
-		 "max lag", "p50", "p99", "p99.9", "max", "vCPU acc", "wait", "bg cpu", "alloc",
-		 "check"},
-		{"", "", "calls", "MiB", "MiB", "peak MiB", "time", "s", "µs", "µs", "µs", "µs", "ms",
-		 "ms", "ms", "fails", ""},
+		 "p50", "p99", "p99.9", "max", "lag p99", "max lag", "vCPU acc", "wait", "bg cpu",
+		 "alloc", "check"},
+		{"", "", "calls", "MiB", "MiB", "peak MiB", "time", "µs", "µs", "µs", "µs", "ms", "s",
+		 "ms", "ms", "ms", "fails", ""},
 	};
 	const struct lbs_table t = { NCOL, 2, { head[0], head[1] }, row_cells };
 
 	lbs_print_cells(f, &t, r, n);
+	lbs_print_fits(f, r, n);
+}
+
+void lbs_print_fits(FILE *f, const struct lbs_result *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char held[32], pre[32];
+		size_t j;
+
+		/* Once per workload (every policy's run holds the same). */
+		for (j = 0; j < i && strcmp(r[j].workload, r[i].workload) != 0; j++)
+			;
+		if (j < i || !r[i].fits_pre_accepted)
+			continue;
+		lbs_bytes_text(held, sizeof held, r[i].peak_held_bytes);
+		lbs_bytes_text(pre, sizeof pre, r[i].pre_accepted_bytes);
+		fprintf(f, "note: %s never holds more than %s, within the %s firmware accepted: "
+			"lazy policies need to accept nothing here; try --pre-accepted 0 (or "
+			"more --memory in use) to compare them\n",
+			r[i].is_trace ? "the trace (with boot)" : r[i].workload, held, pre);
+	}
 }
 
 void lbs_print_legend(FILE *f)
 {
 	fputs("\n"
-	      "Each row is one workload run under one policy on a fresh zone. The workload's\n"
-	      "operations arrive at its rate on one vCPU with its own virtual clock; a vCPU\n"
+	      "Each row is one workload run under one policy on a fresh zone. Each vCPU runs\n"
+	      "its stream of the workload at the rate, on its own virtual clock; a vCPU\n"
 	      "delayed by acceptance runs them late (\"max lag\" is the furthest it fell behind)\n"
 	      "and catches up when it has idle time. background and adaptive also run the\n"
 	      "library's acceptor and releaser as threads on their own clocks, as in a trace\n"
 	      "replay. \"accept calls\" and \"accepted\" are the zone's, set-up included\n"
 	      "(firmware's part not); \"over-acc\" is memory accepted but not handed out since;\n"
 	      "\"committed peak\" the most the host backed at once, firmware's part included.\n"
-	      "\"virtual time\" is when the last actor finished, set-up included. p50 to max\n"
-	      "are allocation latencies: the vCPU clock's advance across lb_alloc(), failed\n"
-	      "calls included. \"vCPU acc\" is vCPU time spent accepting, \"wait\" vCPU time\n"
-	      "lost waiting for the acceptor's batch, \"bg cpu\" the acceptor's and releaser's\n"
-	      "time. \"check\" is \"ok\" when lb_zone_check() found the invariants I1-I6 intact\n"
+	      "\"virtual time\" is when the vCPUs' last operation ended, set-up included. p50\n"
+	      "to max are allocation latencies: the vCPU's time across lb_alloc(), failed\n"
+	      "calls included; \"lag\" is how late an allocation completes against its\n"
+	      "arrival. \"vCPU acc\" is vCPU time spent accepting, \"wait\" vCPU time lost\n"
+	      "waiting for memory another actor was accepting (or for the global lock),\n"
+	      "\"bg cpu\" the acceptor's and releaser's time. \"check\" is \"ok\" when\n"
+	      "lb_zone_check() found the invariants I1-I6 intact\n"
 	      "and the zone's count of allocated pages matches the workload's, else the first\n"
 	      "thing found broken (lbsim then exits with status 1).\n",
 	      f);

@@ -28,6 +28,10 @@ void lbs_print_table(FILE *f, const struct lbs_result *r, size_t n);
 /* A paragraph explaining the table's columns. */
 void lbs_print_legend(FILE *f);
 
+/* A line for each run whose callers never held more than firmware
+ * accepted (nothing to compare), suggesting --pre-accepted. */
+void lbs_print_fits(FILE *f, const struct lbs_result *r, size_t n);
+
 /* ---- trace replays (output_trace.c) ---- */
 
 /* The members a trace replay adds to its JSON object (each ending ",\n"). */

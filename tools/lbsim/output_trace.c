@@ -33,7 +33,6 @@ void lbs_ns_text(char *buf, size_t len, uint64_t ns)
 
 void lbs_print_json_trace(FILE *f, const struct lbs_result *x)
 {
-	lbs_json_key_str(f, "accept_lock", x->lock, 0);
 	lbs_json_key_u64(f, "trace_events", x->trace_events);
 	lbs_json_key_u64(f, "replayed_events", x->replayed_events);
 	lbs_json_key_u64(f, "unknown_lines", x->unknown_lines);
@@ -46,9 +45,6 @@ void lbs_print_json_trace(FILE *f, const struct lbs_result *x)
 	lbs_json_key_u64(f, "footprint_bytes", x->footprint_bytes);
 	lbs_json_key_u64(f, "peak_live_bytes", x->peak_live_bytes);
 	lbs_json_key_u64(f, "trace_span_ns", x->trace_span_ns);
-	lbs_json_key_u64(f, "vcpus", x->vcpus);
-	lbs_json_key_u64(f, "boot_ns", x->boot_ns);
-	lbs_json_key_u64(f, "nowait_failures", x->nowait_failures);
 	lbs_json_key_u64(f, "replay_wall_ns", x->replay_wall_ns);
 	lbs_json_key_u64(f, "events_per_sec", x->events_per_sec);
 }
@@ -83,11 +79,11 @@ void lbs_print_trace_heading(FILE *f, const struct lbs_result *r, const char *pa
 		r->incons_total ? "" : "none", r->incons[LB_TRACE_INC_BATCHED_REPEAT]);
 	fprintf(f, "guest: %s, %s accepted by firmware, unit %s, backend %s, accept lock %s,"
 		" %s\n\n", mem, pre, unit, c->backend,
-		strcmp(r->lock, "global") == 0 ? "global" : "per unit",
-		boot ? "boot allocations on vCPU 0" : "no boot allocations");
+		strcmp(r->lock, "global") == 0 ? "global" : "per block",
+		boot ? "boot allocations first" : "no boot allocations");
 }
 
-enum { NCOL = 16, CELL = LBS_CELL };
+enum { NCOL = 18, CELL = LBS_CELL };
 
 static void row_cells(const struct lbs_result *x, char cells[][CELL])
 {
@@ -103,25 +99,29 @@ static void row_cells(const struct lbs_result *x, char cells[][CELL])
 	snprintf(cells[7], CELL, "%.2f", (double)x->boot_ns / 1e9);
 	snprintf(cells[8], CELL, "%.1f", (double)x->vcpu_accept_ns / 1e6);
 	snprintf(cells[9], CELL, "%.1f", (double)x->wait_ns / 1e6);
-	snprintf(cells[10], CELL, "%.2f", (double)x->lat_p50 / 1e3);
-	snprintf(cells[11], CELL, "%.2f", (double)x->lat_p99 / 1e3);
+	snprintf(cells[10], CELL, "%.2f", (double)x->lat_p99 / 1e3);
+	snprintf(cells[11], CELL, "%.1f", (double)x->lat_p999 / 1e3);
 	snprintf(cells[12], CELL, "%.1f", (double)x->lat_max / 1e3);
-	snprintf(cells[13], CELL, "%.1f", (double)(x->acceptor_cpu_ns + x->releaser_cpu_ns) / 1e6);
-	snprintf(cells[14], CELL, "%" PRIu64, x->alloc_failures);
-	cells[15][0] = '\0';
+	snprintf(cells[13], CELL, "%.2f", (double)x->lag_p99 / 1e6);
+	snprintf(cells[14], CELL, "%.2f", (double)x->max_lag_ns / 1e6);
+	snprintf(cells[15], CELL, "%.1f", (double)(x->acceptor_cpu_ns + x->releaser_cpu_ns) / 1e6);
+	snprintf(cells[16], CELL, "%" PRIu64, x->alloc_failures);
+	cells[17][0] = '\0';
 }
 
 void lbs_print_trace_table(FILE *f, const struct lbs_result *r, size_t n)
 {
 	static const char *const head[2][NCOL] = {
 		{"policy", "accept", "accepted", "released", "committed", "committed", "over-acc",
-		 "boot", "vCPU acc", "wait", "p50", "p99", "max", "bg cpu", "alloc", "check"},
+		 "boot", "vCPU acc", "wait", "p99", "p99.9", "max", "lag p99", "max lag", "bg cpu",
+		 "alloc", "check"},
 		{"", "calls", "MiB", "MiB", "peak MiB", "end MiB", "MiB", "s", "ms", "ms", "µs", "µs",
-		 "µs", "ms", "fails", ""},
+		 "µs", "ms", "ms", "ms", "fails", ""},
 	};
 	const struct lbs_table t = { NCOL, 1, { head[0], head[1] }, row_cells };
 
 	lbs_print_cells(f, &t, r, n);
+	lbs_print_fits(f, r, n);
 }
 
 void lbs_print_trace_legend(FILE *f)
@@ -133,11 +133,13 @@ void lbs_print_trace_legend(FILE *f)
 	      "\"committed\" is the memory the host backs (firmware's part included), at its\n"
 	      "peak and at the end. \"boot\" is the virtual time set-up and the boot\n"
 	      "allocations took before the trace starts. \"vCPU acc\" is vCPU time spent\n"
-	      "accepting, \"wait\" vCPU time lost waiting for acceptance by another vCPU or\n"
-	      "the acceptor (or for the lock, with --accept-lock global). p50/p99/max are\n"
-	      "allocation latencies: the vCPU clock's advance across lb_alloc(), acceptance and\n"
-	      "waits included. \"bg cpu\" is the acceptor's and releaser's time. \"alloc fails\"\n"
-	      "are allocations refused, mostly ones that may not sleep and so never accept.\n"
+	      "accepting, \"wait\" vCPU time lost waiting for memory another vCPU or the\n"
+	      "acceptor was accepting (or for the lock, with --accept-lock global). p99 to max\n"
+	      "are allocation latencies: the vCPU's time across lb_alloc(), acceptance and\n"
+	      "waits included; \"lag\" is how late an allocation completes against its time in\n"
+	      "the trace (a vCPU that acceptance delayed runs late until the trace leaves it\n"
+	      "idle). \"bg cpu\" is the acceptor's and releaser's time. \"alloc fails\" are\n"
+	      "allocations refused: no memory, or atomic ones that found only memory in flight.\n"
 	      "\"check\" is \"ok\" when the invariants I1-I6 hold and the zone's count of\n"
 	      "allocated pages matches the replay's.\n",
 	      f);

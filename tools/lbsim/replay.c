@@ -8,15 +8,18 @@
 
 #include "drive.h"
 
-/* Low bits of an id's slot: the block is live, and its order. */
-#define LIVE 0x800u
+/* An id's slot: the block's address and these low bits. */
+#define LIVE 0x800u      /* allocated here, not freed yet */
+#define RAN 0x400u       /* the allocation has run (live, failed or freed) */
+#define WAITER 0x200u    /* not run yet, and a vCPU's free waits for it
+			    (the vCPU in the bits from WAITER_SHIFT) */
+#define WAITER_SHIFT 16
 #define ORDER_MASK 0x1fu
 
 void lbs_replay_defaults(struct lbs_replay_config *c)
 {
 	memset(c, 0, sizeof *c);
 	lbs_sim_defaults(&c->sim);
-	c->lock = LBS_LOCK_UNIT;
 	c->boot = 1;
 	c->acceptor_period_ns = UINT64_C(1000000);
 	c->releaser_period_ns = UINT64_C(100000000);
@@ -30,34 +33,49 @@ static uint64_t wall_ns(void)
 	return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
 }
 
-/* The trace as a source of operations (source.h). */
+/*
+ * The trace as a source of operations (source.h): each vCPU walks its own
+ * events in order. A free whose allocation (on another vCPU) has not run
+ * yet in virtual time blocks its vCPU until it has: a block is freed after
+ * it was allocated, as in the kernel that was traced.
+ */
 struct trace_src {
 	const struct lbs_tracebuf *tb;
-	uint64_t *slot;        /* per allocation id: address | LIVE | order */
-	size_t next;           /* the next event */
-	struct lbs_op op;      /* it, as an operation */
+	struct lbs_source *src;
+	uint64_t *slot;        /* per allocation id: address | LIVE | RAN | order */
+	uint8_t *has_alloc;    /* per id: the trace holds its allocation */
+	uint32_t *next;        /* per event: its vCPU's next event, or UINT32_MAX */
+	uint32_t *cur;         /* per vCPU: its next event */
+	struct lbs_op *op;     /* per vCPU: it, as an operation */
+	uint64_t ran;          /* events run */
 	lbs_progress_fn progress;
 	void *pctx;
 };
 
-static const struct lbs_op *trace_peek(void *ctx)
+static const struct lbs_op *trace_peek(void *ctx, unsigned v)
 {
 	struct trace_src *s = ctx;
-	struct lbs_op *op = &s->op;
+	struct lbs_op *op = &s->op[v];
 	const struct lbs_tev *e;
 	uint64_t slot;
 
-	if (s->next >= s->tb->n)
+	if (s->cur[v] == UINT32_MAX)
 		return NULL;
-	e = &s->tb->ev[s->next];
+	e = &s->tb->ev[s->cur[v]];
 	slot = s->slot[e->id];
 	op->when = e->ts - s->tb->ts_first;
-	op->vcpu = e->vcpu;
-	op->flags = (e->flags & LBS_EV_NOWAIT) ? LB_ALLOC_NOWAIT : 0;
+	op->flags = 0;
+	if (e->flags & LBS_EV_TRYLOCK)
+		op->flags = LB_ALLOC_NOWAIT;
+	else if (e->flags & LBS_EV_ATOMIC)
+		op->flags = LB_ALLOC_ATOMIC;
 	if (e->kind == LBS_EV_ALLOC) {
 		op->kind = LBS_OP_ALLOC;
 		op->order = e->order;
 		op->addr = 0;
+	} else if (s->has_alloc[e->id] && !(slot & RAN)) {
+		op->kind = LBS_OP_BLOCKED;
+		s->slot[e->id] = WAITER | ((uint64_t)v << WAITER_SHIFT);
 	} else {
 		/* A free of a block whose allocation failed here changes nothing. */
 		op->kind = (slot & LIVE) ? LBS_OP_FREE : LBS_OP_NOP;
@@ -67,17 +85,67 @@ static const struct lbs_op *trace_peek(void *ctx)
 	return op;
 }
 
-static void trace_ran(void *ctx, const struct lbs_op *op, int rc, uint64_t addr)
+static void trace_ran(void *ctx, unsigned v, const struct lbs_op *op, int rc, uint64_t addr,
+		      uint64_t end)
 {
 	struct trace_src *s = ctx;
-	const struct lbs_tev *e = &s->tb->ev[s->next++];
+	const struct lbs_tev *e = &s->tb->ev[s->cur[v]];
+	uint64_t prev = s->slot[e->id];
 
-	if (op->kind == LBS_OP_ALLOC && rc == 0)
-		s->slot[e->id] = addr | LIVE | op->order;
-	else if (op->kind == LBS_OP_FREE && rc == 0)
-		s->slot[e->id] = 0;
-	if (s->progress && (s->next & 16383u) == 0)
-		s->progress(s->pctx, s->next);
+	(void)end;
+	s->cur[v] = s->next[s->cur[v]];
+	if (op->kind == LBS_OP_ALLOC) {
+		s->slot[e->id] = RAN | (rc == 0 ? addr | LIVE | op->order : 0);
+		if (prev & WAITER)
+			s->src->wake(s->src->drive, (unsigned)(prev >> WAITER_SHIFT));
+	} else if (op->kind == LBS_OP_FREE && rc == 0) {
+		s->slot[e->id] = RAN;
+	}
+	if (s->progress && (++s->ran & 16383u) == 0)
+		s->progress(s->pctx, s->ran);
+}
+
+/* Thread each vCPU's events; note which ids the trace allocates. */
+static int trace_src_init(struct trace_src *s, const struct lbs_tracebuf *tb)
+{
+	uint32_t *last;
+
+	s->tb = tb;
+	s->slot = calloc((size_t)tb->max_id + 1u, sizeof *s->slot);
+	s->has_alloc = calloc((size_t)tb->max_id + 1u, 1);
+	s->next = malloc((tb->n ? tb->n : 1u) * sizeof *s->next);
+	s->cur = malloc(tb->nvcpus * sizeof *s->cur);
+	s->op = calloc(tb->nvcpus, sizeof *s->op);
+	last = malloc(tb->nvcpus * sizeof *last);
+	if (!s->slot || !s->has_alloc || !s->next || !s->cur || !s->op || !last) {
+		free(last);
+		return LB_ENOMEM;
+	}
+	for (unsigned v = 0; v < tb->nvcpus; v++)
+		s->cur[v] = last[v] = UINT32_MAX;
+	for (size_t i = 0; i < tb->n; i++) {
+		const struct lbs_tev *e = &tb->ev[i];
+
+		s->next[i] = UINT32_MAX;
+		if (last[e->vcpu] == UINT32_MAX)
+			s->cur[e->vcpu] = (uint32_t)i;
+		else
+			s->next[last[e->vcpu]] = (uint32_t)i;
+		last[e->vcpu] = (uint32_t)i;
+		if (e->kind == LBS_EV_ALLOC)
+			s->has_alloc[e->id] = 1;
+	}
+	free(last);
+	return 0;
+}
+
+static void trace_src_fini(struct trace_src *s)
+{
+	free(s->slot);
+	free(s->has_alloc);
+	free(s->next);
+	free(s->cur);
+	free(s->op);
 }
 
 static void trace_fields(const struct lbs_tracebuf *tb, struct lbs_result *out)
@@ -99,38 +167,48 @@ int lbs_replay_run(const struct lbs_replay_config *c, const struct lbs_tracebuf 
 		   enum lb_policy p, struct lbs_result *out, lbs_progress_fn progress,
 		   void *progress_ctx)
 {
-	struct lbs_drive_config dc = {&c->sim, tb->nvcpus, c->lock, c->acceptor_period_ns,
+	struct lbs_drive_config dc = {&c->sim, tb->nvcpus, c->acceptor_period_ns,
 				      c->releaser_period_ns, c->tail_ns, c->keep_extra};
-	struct trace_src ts = {tb, NULL, 0, {0}, progress, progress_ctx};
-	struct lbs_source src = {trace_peek, trace_ran, &ts};
+	struct trace_src ts;
+	struct lbs_source src = {0};
 	struct lbs_drive d;
-	struct lbs_wl boot;
+	struct lbs_wls boot;
+	uint64_t w0;
 	int rc;
 
 	memset(out, 0, sizeof *out);
 	memset(&boot, 0, sizeof boot);
+	memset(&ts, 0, sizeof ts);
+	if (tb->n > UINT32_MAX - 1u || tb->nvcpus > LBS_MAX_VCPUS)
+		return LB_EINVAL;
 	out->workload = "trace";
 	trace_fields(tb, out);
 
-	uint64_t w0 = wall_ns();
+	w0 = wall_ns();
 	rc = lbs_drive_init(&d, &dc, p, out);
 	if (!rc && c->boot) {
-		/* The kernel's boot allocations, on vCPU 0, back to back, kept. */
+		/* The kernel's boot allocations, back to back, kept: before
+		 * watermarks on vCPU 0, then on every vCPU. */
 		struct lbs_wl_params wp = {c->sim.seed, lbs_drive_managed_pages(&d), 0,
-					   LBS_RATE_MAX};
+					   LBS_RATE_MAX, tb->nvcpus};
 		struct lbs_source bs;
 
-		rc = lbs_wl_init(&boot, LBS_WL_BOOT, &wp);
+		rc = lbs_wls_init(&boot, LBS_WL_BOOT, &wp);
 		if (!rc) {
-			lbs_wl_source(&boot, &bs);
+			lbs_wls_source(&boot, &bs);
 			lbs_drive_prelude(&d, &bs);
 		}
 	}
+	if (!rc)
+		rc = trace_src_init(&ts, tb);
 	if (!rc) {
-		ts.slot = calloc((size_t)tb->max_id + 1u, sizeof *ts.slot);
-		rc = ts.slot ? 0 : LB_ENOMEM;
-	}
-	if (!rc) {
+		ts.progress = progress;
+		ts.pctx = progress_ctx;
+		ts.src = &src;
+		src.nvcpus = tb->nvcpus;
+		src.peek = trace_peek;
+		src.ran = trace_ran;
+		src.ctx = &ts;
 		lbs_drive_run(&d, &src);
 		if (progress)
 			progress(progress_ctx, tb->n);
@@ -141,7 +219,7 @@ int lbs_replay_run(const struct lbs_replay_config *c, const struct lbs_tracebuf 
 		out->events_per_sec = (uint64_t)((double)out->trace_events * 1e9 /
 						 (double)out->replay_wall_ns);
 	lbs_drive_fini(&d);
-	lbs_wl_fini(&boot);
-	free(ts.slot);
+	lbs_wls_fini(&boot);
+	trace_src_fini(&ts);
 	return rc;
 }

@@ -3,27 +3,29 @@
  * Replaying a kernel trace through lazybuddy on a simulated multi-vCPU guest.
  *
  * Boot: the zone is set up (firmware has accepted the first pre_accepted
- * bytes; eager accepts the rest here), then vCPU 0 makes the kernel's boot
- * allocations (the boot workload back to back, kept allocated, not
- * measured), then the trace runs. The driver (drive.h) runs both, as it
- * runs the synthetic workloads.
+ * bytes; eager accepts the rest here, shared by the vCPUs), then the
+ * kernel's boot allocations run back to back, kept allocated, not
+ * measured: the boot workload (workload.h), before watermarks on vCPU 0,
+ * then on every vCPU. Then the trace runs (drive.h runs both).
  *
- * Each trace CPU is a vCPU with its own virtual clock. Events run in the
- * trace's order; an event of vCPU v at trace time ts happens at
- * max(clock[v], boot end + ts - first ts): a vCPU delayed by acceptance
- * catches up when the trace shows it idle. Each ALLOC becomes lb_alloc() of
- * its order (lazybuddy picks the address; allocations that may not sleep
- * use LB_ALLOC_NOWAIT and so never accept); each FREE frees the block its
- * allocation got, found by the allocation's id. Acceptance costs and waits
- * come from the timed backend (timed.h): an allocation's latency is the
- * vCPU clock's advance across it, its own acceptance, the lock and any wait
- * for memory another actor is still accepting included.
+ * Each trace CPU is a vCPU. Its events keep their order; an event at trace
+ * time ts happens at boot end + ts - first ts, or later if its vCPU is
+ * still busy, and the zone sees the events of all vCPUs in virtual-time
+ * order, not in the trace's: a vCPU delayed by acceptance runs late, and
+ * the others are not handed what it frees (or accepts) in their future. A
+ * free waits for its block's allocation on another vCPU if that runs late.
+ * Each ALLOC becomes lb_alloc() of its order (lazybuddy picks the address)
+ * with Linux's semantics: allocations that may sleep accept and wait for
+ * memory in flight; those that may not (GFP_ATOMIC, GFP_NOWAIT) accept but
+ * do not wait (LB_ALLOC_ATOMIC); those that may not even take a lock
+ * (__GFP_TRYLOCK, where the trace's gfp names show it) do neither
+ * (LB_ALLOC_NOWAIT). Kernels whose gfp names cannot tell a trylock
+ * allocation from an atomic one replay it as atomic. Each FREE frees the
+ * block its allocation got; frees of blocks whose allocation failed here
+ * change nothing but time.
  *
  * Policies background and adaptive also run the library's acceptor and
- * releaser as simulated threads on their own clocks (replay_bg.h), until
- * tail_ns after the last event. The acceptor's backend call runs the events
- * that happen before it ends, its batch in flight and off the lists.
- * Frees of blocks whose allocation failed here change nothing but time.
+ * releaser as simulated threads, until tail_ns after the last event.
  */
 #ifndef LBS_REPLAY_H
 #define LBS_REPLAY_H
@@ -33,8 +35,7 @@
 #include "tracebuf.h"
 
 struct lbs_replay_config {
-	struct lbs_sim_config sim;   /* guest, unit, backend, seed */
-	enum lbs_lock lock;          /* per-unit (parallel) or one global lock */
+	struct lbs_sim_config sim;   /* guest, unit, backend, seed, lock, acceptor */
 	int boot;                    /* make the boot allocations first */
 	uint64_t acceptor_period_ns; /* between the acceptor's passes */
 	uint64_t releaser_period_ns; /* between the releaser's passes */
@@ -42,8 +43,8 @@ struct lbs_replay_config {
 	int keep_extra;              /* fill result->extra for the report */
 };
 
-/* 16 GiB guest, 4 GiB pre-accepted, unit lock, boot on, acceptor every
- * 1 ms, releaser every 100 ms, 3 s tail. */
+/* lbs_sim_defaults(), boot on, acceptor every 1 ms, releaser every
+ * 100 ms, 3 s tail. */
 void lbs_replay_defaults(struct lbs_replay_config *c);
 
 /* Called every few thousand events with the events done in this run. */

@@ -16,6 +16,9 @@ void lbs_sim_defaults(struct lbs_sim_config *c)
 	c->unit_bytes = LB_UNIT_DEFAULT;
 	snprintf(c->backend, sizeof c->backend, "%s", "tdx");
 	c->seed = 1;
+	c->vcpus = 1;
+	c->lock = LBS_LOCK_UNIT;
+	c->acceptors = 1;
 }
 
 int lbs_backend_valid(const char *name)
@@ -72,13 +75,13 @@ int lbs_sim_build_map(const struct lbs_sim_config *c, struct lb_range *ranges, s
 int lbs_sim_run(const struct lbs_sim_config *c, enum lb_policy p, enum lbs_workload w,
 		struct lbs_result *out)
 {
-	/* One vCPU; background threads as in a trace replay (replay.h's
-	 * periods), stopping with the workload's last operation. */
-	struct lbs_drive_config dc = {c, 1, LBS_LOCK_UNIT, UINT64_C(1000000), UINT64_C(100000000),
-				      0, c->keep_extra};
+	/* Background threads as in a trace replay (replay.h's periods),
+	 * stopping with the workload's last operation. */
+	struct lbs_drive_config dc = {c, c->vcpus ? c->vcpus : 1u, UINT64_C(1000000),
+				      UINT64_C(100000000), 0, c->keep_extra};
 	struct lbs_drive d;
 	struct lbs_wl_params wp;
-	struct lbs_wl g;
+	struct lbs_wls g;
 	struct lbs_source src;
 	int rc;
 
@@ -93,15 +96,16 @@ int lbs_sim_run(const struct lbs_sim_config *c, enum lb_policy p, enum lbs_workl
 		wp.managed_pages = lbs_drive_managed_pages(&d);
 		wp.churn_ops = c->churn_ops;
 		wp.rate = c->rate;
-		rc = lbs_wl_init(&g, w, &wp);
+		wp.nvcpus = dc.nvcpus;
+		rc = lbs_wls_init(&g, w, &wp);
 	}
 	if (!rc) {
-		lbs_wl_source(&g, &src);
+		lbs_wls_source(&g, &src);
 		lbs_drive_run(&d, &src);
-		out->ops = g.ops;
-		out->rate = g.rate == LBS_RATE_MAX ? 0 : g.rate;
+		out->ops = lbs_wls_ops(&g);
+		out->rate = g.s[0].rate == LBS_RATE_MAX ? 0 : g.s[0].rate;
 	}
-	lbs_wl_fini(&g);
+	lbs_wls_fini(&g);
 	lbs_drive_fini(&d);
 	return rc;
 }

@@ -2,9 +2,9 @@
 /*
  * lbsim's synthetic mode: run one (policy, workload) pair on a fresh zone
  * that models a confidential guest, and collect what the comparison
- * reports. The workload's operations arrive at its rate on one vCPU, run
- * by the driver trace replays use (drive.h): the timed backend's clocks,
- * and the acceptor and releaser as simulated threads.
+ * reports. The workload runs on vcpus vCPUs, a stream each at its rate,
+ * by the driver trace replays use (drive.h): the scheduler's actors on
+ * virtual time, and the acceptor and releaser as simulated threads.
  *
  * The guest's physical memory is [0, memory_bytes). Firmware has accepted
  * the first pre_accepted_bytes (4 GiB by default, as current TDX/SNP
@@ -20,6 +20,7 @@
 #include "lazybuddy.h"
 #include "hist.h"
 #include "series.h"
+#include "timed.h"
 #include "workload.h"
 #include "../trace/trace.h"
 
@@ -29,6 +30,7 @@
 #define LBS_MAX_RANGES   8
 #define LBS_NAME_MAX     16
 #define LBS_CHECK_MAX    256
+#define LBS_MAX_VCPUS    256
 
 struct lbs_sim_config {
 	uint64_t memory_bytes;       /* guest size, page multiple, >= LBS_MIN_MEMORY */
@@ -39,10 +41,16 @@ struct lbs_sim_config {
 	uint64_t churn_ops;          /* 0: lbs_churn_default_ops() */
 	uint64_t rate;               /* operations per second (workload.h); 0: each
 					workload's default, LBS_RATE_MAX: back to back */
+	unsigned vcpus;              /* synthetic workloads: vCPUs, a stream each; 0: 1 */
+	enum lbs_lock lock;          /* per-unit (parallel) or one global accept lock */
+	/* The acceptor (background, adaptive); 0: the library's defaults. */
+	unsigned acceptors;          /* threads; 0: 1 */
+	uint64_t reserve_bytes, batch_bytes, horizon_ns;
 	int keep_extra;              /* fill lbs_result.extra (the latency histogram) */
 };
 
-/* 16 GiB guest, 4 GiB pre-accepted, 2 MiB unit, tdx model, seed 1. */
+/* 16 GiB guest, 4 GiB pre-accepted, 2 MiB unit, tdx model, seed 1, one
+ * vCPU, per-unit accept lock, one acceptor thread. */
 void lbs_sim_defaults(struct lbs_sim_config *c);
 
 /* Is name a backend lbsim knows ("null" or a model preset)? */
@@ -66,9 +74,14 @@ struct lbs_result {
 	uint64_t unaccepted_bytes_end; /* free unaccepted memory after the workload */
 	uint64_t allocated_bytes_end;
 	uint64_t init_ns;            /* wall clock of lb_zone_init() (not deterministic) */
-	uint64_t setup_virtual_ns;   /* backend virtual time charged by set-up */
-	uint64_t virtual_time_ns;    /* backend virtual time in all, set-up included */
+	uint64_t setup_virtual_ns;   /* virtual time when set-up ended (eager's shared
+					by the vCPUs) */
+	uint64_t virtual_time_ns;    /* when the vCPUs' last operation ended, set-up
+					included (the background threads' tail apart) */
+	uint64_t bg_tail_ns;         /* how long the acceptor and releaser ran after it */
 	uint64_t lat_p50, lat_p99, lat_p999, lat_max; /* ns charged per allocation */
+	uint64_t lag_p50, lag_p99, lag_p999; /* allocations: completion - arrival;
+						the max is max_lag_ns */
 	uint64_t allocations;        /* lb_alloc() calls, failures included */
 	uint64_t alloc_failures;
 	uint64_t frees;
@@ -82,6 +95,13 @@ struct lbs_result {
 	uint64_t vcpu_accept_ns;     /* vCPU time spent accepting (and releasing) */
 	uint64_t wait_ns;            /* vCPU time lost waiting for others' acceptance */
 	uint64_t max_lag_ns;         /* furthest a vCPU fell behind its operations' times */
+	uint64_t max_call_ns;        /* longest backend call, lock and contention included */
+	uint64_t max_alloc_accept_ns; /* most one allocation spent accepting itself */
+	uint64_t busy_failures;      /* atomic allocations that found only memory in flight */
+	uint64_t peak_held_bytes;    /* most the run's callers held at once (boot included) */
+	int fits_pre_accepted;       /* that fits in the memory firmware accepted */
+	unsigned vcpus, acceptors;   /* acceptors: 0 for policies without the acceptor */
+	uint64_t sched_switches;     /* coroutine switches the scheduler made */
 	uint64_t acceptor_cpu_ns, releaser_cpu_ns;
 	uint64_t release_calls, released_bytes;
 	uint64_t committed_bytes_end;  /* accepted memory the host backs at the end */
@@ -98,7 +118,6 @@ struct lbs_result {
 	uint64_t peak_live_bytes;    /* most the trace held at once */
 	uint64_t trace_span_ns;      /* from its first event to its last */
 	uint64_t trace_allocs_too_large; /* above order 10, left out */
-	unsigned vcpus;
 	uint64_t replay_wall_ns;     /* wall clock of the replay (not deterministic) */
 	uint64_t events_per_sec;     /* trace_events / replay wall time (idem) */
 	struct lbs_extra *extra;     /* series for the report; lbs_result_free() */

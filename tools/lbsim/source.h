@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the driver (drive.h) runs: operations, each on a vCPU at a virtual
- * time, from a source: a trace (replay.c) or a synthetic workload
- * (workload.h). A source may decide its next operation from the results of
- * the previous ones (fill stops at the first failure, churn frees blocks it
- * was given), so the driver peeks an operation, runs it, then reports.
+ * What the driver (drive.h) runs: for each vCPU, a sequence of operations
+ * at virtual times, from a source: a trace (replay.c), a synthetic workload
+ * (workload.h) or the zone's set-up work. A source may decide a vCPU's next
+ * operation from the results of its previous ones (fill stops at the first
+ * failure, churn frees blocks it was given), so the driver peeks one,
+ * runs it, then reports.
+ *
+ * A vCPU's operations run in their order. Across vCPUs the driver runs
+ * them in virtual-time order: one meant for time w after the phase starts
+ * happens at w, or later when its vCPU is still busy. An operation that
+ * cannot happen before another vCPU's (a trace's free of a block another
+ * vCPU has not allocated yet, in virtual time) is LBS_OP_BLOCKED: the
+ * vCPU waits, and the source calls wake() for it when that has happened.
  */
 #ifndef LBS_SOURCE_H
 #define LBS_SOURCE_H
@@ -14,28 +22,38 @@
 enum lbs_op_kind {
 	LBS_OP_ALLOC,
 	LBS_OP_FREE,
-	LBS_OP_NOP,  /* changes nothing a caller holds; only time passes (a trace's
-			free of a block whose allocation failed here) */
+	LBS_OP_NOP,     /* changes nothing a caller holds; only time passes (a
+			   trace's free of a block whose allocation failed here) */
+	LBS_OP_BLOCKED, /* not yet: another vCPU must go first (see above) */
+	LBS_OP_SETUP,   /* a share of eager's set-up: lb_zone_setup_accept() */
+	LBS_OP_WMARKS,  /* watermarks: none yet (addr 0), or the zone's own (1) */
 };
 
 struct lbs_op {
 	uint64_t when;  /* ns after the phase starts: it happens then, or when its
 			   vCPU is free if that is later */
-	uint64_t addr;  /* LBS_OP_FREE: the block */
-	unsigned vcpu;
+	uint64_t addr;  /* LBS_OP_FREE: the block; LBS_OP_SETUP: bytes at most;
+			   LBS_OP_WMARKS: 0 or 1 */
 	unsigned order;
-	unsigned flags; /* LBS_OP_ALLOC: lb_alloc()'s flags */
+	unsigned flags; /* LBS_OP_ALLOC: lb_alloc()'s flags (LB_ALLOC_ATOMIC,
+			   LB_ALLOC_NOWAIT) */
 	enum lbs_op_kind kind;
 };
 
 struct lbs_source {
-	/* The next operation, or NULL at the end: the same one, at the same
-	 * place, until ran() reports it. */
-	const struct lbs_op *(*peek)(void *ctx);
-	/* The operation peeked last ran; for an allocation, lb_alloc()'s
-	 * result and the block's address. */
-	void (*ran)(void *ctx, const struct lbs_op *op, int rc, uint64_t addr);
+	unsigned nvcpus;
+	/* vCPU v's next operation, or NULL when it has no more: the same one
+	 * until ran() reports it. */
+	const struct lbs_op *(*peek)(void *ctx, unsigned v);
+	/* v's operation peeked last ran, ending at `end` ns after the phase
+	 * started; for an allocation, the result and the block's address
+	 * (LBS_OP_SETUP: the bytes accepted, in addr). */
+	void (*ran)(void *ctx, unsigned v, const struct lbs_op *op, int rc, uint64_t addr,
+		    uint64_t end);
 	void *ctx;
+	/* Set by the driver: what a source calls when a blocked vCPU may go. */
+	void (*wake)(void *drive, unsigned v);
+	void *drive;
 };
 
 #endif

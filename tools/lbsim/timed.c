@@ -3,103 +3,91 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
 {
 	return a > b ? a : b;
 }
 
-/* Granules [first, last] of a byte range, clamped to the tracked span. */
-static int gran_range(const struct lbs_timed *t, uint64_t addr, uint64_t size, uint64_t *first,
-		      uint64_t *last)
+static unsigned accepts_in_flight(const struct lbs_timed *t, uint64_t at)
 {
-	if (!size || addr >= t->ready_bytes)
-		return 0;
-	*first = addr >> t->gran_shift;
-	*last = (addr + size - 1u) >> t->gran_shift;
-	if (*last >= t->ngran)
-		*last = t->ngran - 1u;
-	return 1;
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < t->nflight; i++)
+		k += t->flight_accept[i] && t->flight_end[i] > at;
+	return k;
 }
 
-uint64_t lbs_timed_ready(const struct lbs_timed *t, uint64_t addr, uint64_t size)
+static void flight_add(struct lbs_timed *t, uint64_t end, int accept)
 {
-	uint64_t a, b, r = 0;
-
-	if (!gran_range(t, addr, size, &a, &b))
-		return 0;
-	for (uint64_t g = a; g <= b; g++)
-		r = max_u64(r, t->ready[g]);
-	return r;
+	t->flight_end[t->nflight] = end;
+	t->flight_accept[t->nflight++] = (uint8_t)accept;
 }
 
-static void set_ready(struct lbs_timed *t, uint64_t addr, uint64_t size, uint64_t when)
+static void flight_del(struct lbs_timed *t, uint64_t end, int accept)
 {
-	uint64_t a, b;
-
-	if (!gran_range(t, addr, size, &a, &b))
-		return;
-	for (uint64_t g = a; g <= b; g++)
-		t->ready[g] = max_u64(t->ready[g], when);
+	for (unsigned i = 0; i < t->nflight; i++) {
+		if (t->flight_end[i] == end && t->flight_accept[i] == accept) {
+			t->nflight--;
+			t->flight_end[i] = t->flight_end[t->nflight];
+			t->flight_accept[i] = t->flight_accept[t->nflight];
+			return;
+		}
+	}
 }
 
 /*
- * Place one backend call of cost ns on the calling actor's timeline and
- * return when it ends. Time spent waiting for the lock or for granules still
- * being released counts as the actor's wait.
+ * One call of model cost `cost` by the running actor: it starts now (or
+ * when the global lock frees), costs more while other accepts run, and
+ * the actor sleeps until it ends. Returns the start; *end gets the end.
  */
-static uint64_t schedule(struct lbs_timed *t, uint64_t addr, uint64_t size, uint64_t cost)
+static uint64_t place(struct lbs_timed *t, uint64_t cost, int accept, uint64_t *end)
 {
-	uint64_t now = t->clock[t->actor], start = now, end;
+	struct lbs_sched *s = t->sched;
+	unsigned a = lbs_sched_actor(s);
+	uint64_t now = lbs_sched_now(s), start = now;
 
-	if (!t->recording) {
-		t->clock[t->actor] = now + cost;
-		t->busy[t->actor] += cost;
-		return now + cost;
-	}
-	if (t->lock == LBS_LOCK_GLOBAL)
+	if (accept && t->lock == LBS_LOCK_GLOBAL)
 		start = max_u64(start, t->lock_free);
-	start = max_u64(start, lbs_timed_ready(t, addr, size));
-	end = start + cost;
-	if (t->lock == LBS_LOCK_GLOBAL)
-		t->lock_free = end;
-	set_ready(t, addr, size, end);
+	if (accept && t->model.p.contention_pct)
+		cost += cost * t->model.p.contention_pct * accepts_in_flight(t, start) / 100u;
+	*end = start + cost;
+	if (accept && t->lock == LBS_LOCK_GLOBAL)
+		t->lock_free = *end;
 	if (start > now) {
-		t->wait[t->actor] += start - now;
-		if (t->series && t->actor < t->nvcpus)
+		t->wait[a] += start - now;
+		if (t->series && a < t->nvcpus)
 			lbs_series_add(t->series, LBS_S_WAIT, start, (int64_t)(start - now));
 	}
-	t->clock[t->actor] = end;
-	t->busy[t->actor] += cost;
-	return end;
+	t->busy[a] += cost;
+	t->max_call_ns = max_u64(t->max_call_ns, *end - start);
+	flight_add(t, *end, accept);
+	lbs_sched_sleep(s, *end, LBS_SLEEP_CALL);
+	flight_del(t, *end, accept);
+	return start;
 }
 
 static int timed_accept(void *ctx, uint64_t addr, uint64_t size)
 {
 	struct lbs_timed *t = ctx;
-	uint64_t c0 = lb_model_clock(&t->model), end, start;
+	uint64_t c0 = lb_model_clock(&t->model), cost, start, end;
 	int rc = t->inner.ops->accept(t->inner.ctx, addr, size);
 
 	if (rc)
 		return rc;
-	start = t->clock[t->actor];
-	end = schedule(t, addr, size, lb_model_clock(&t->model) - c0);
+	cost = lb_model_clock(&t->model) - c0;
 	t->accept_calls++;
 	t->accepted_bytes += size;
-	if (t->series) {
-		if (t->recording) {
-			lbs_series_add(t->series, LBS_S_ACCEPTS, start, 1);
-			lbs_series_add(t->series, LBS_S_COMMIT, end, (int64_t)size);
-		} else {
+	if (!t->sched) {
+		t->setup_ns += cost;
+		if (t->series)
 			t->series->base += (int64_t)size;
-		}
+		return 0;
 	}
-	if (t->recording && t->in_flight && t->actor == LBS_ACTOR_ACCEPTOR(t->nvcpus)) {
-		unsigned actor = t->actor; /* the hook runs other actors */
-
-		t->in_flight(t->in_flight_ctx, end);
-		t->actor = actor;
+	start = place(t, cost, 1, &end);
+	if (t->series) {
+		lbs_series_add(t->series, LBS_S_ACCEPTS, start, 1);
+		lbs_series_add(t->series, LBS_S_COMMIT, end, (int64_t)size);
 	}
 	return 0;
 }
@@ -107,20 +95,23 @@ static int timed_accept(void *ctx, uint64_t addr, uint64_t size)
 static int timed_release(void *ctx, uint64_t addr, uint64_t size)
 {
 	struct lbs_timed *t = ctx;
-	uint64_t c0 = lb_model_clock(&t->model), end;
+	uint64_t c0 = lb_model_clock(&t->model), cost, end;
 	int rc = t->inner.ops->release(t->inner.ctx, addr, size);
 
 	if (rc)
 		return rc;
-	end = schedule(t, addr, size, lb_model_clock(&t->model) - c0);
+	cost = lb_model_clock(&t->model) - c0;
 	t->release_calls++;
 	t->released_bytes += size;
-	if (t->series) {
-		if (t->recording)
-			lbs_series_add(t->series, LBS_S_COMMIT, end, -(int64_t)size);
-		else
+	if (!t->sched) {
+		t->setup_ns += cost;
+		if (t->series)
 			t->series->base -= (int64_t)size;
+		return 0;
 	}
+	place(t, cost, 0, &end);
+	if (t->series)
+		lbs_series_add(t->series, LBS_S_COMMIT, end, -(int64_t)size);
 	return 0;
 }
 
@@ -131,35 +122,22 @@ static const struct lb_backend_ops timed_ops = {
 };
 
 int lbs_timed_init(struct lbs_timed *t, const struct lb_model_params *params,
-		   uint64_t span_bytes, uint64_t granule, unsigned nvcpus, enum lbs_lock lock,
+		   unsigned nvcpus, unsigned nactors, enum lbs_lock lock,
 		   struct lb_backend *out)
 {
-	unsigned shift = 0;
-	size_t len;
-
 	memset(t, 0, sizeof *t);
-	if (granule < LB_PAGE_SIZE || (granule & (granule - 1u)) || nvcpus == 0 ||
-	    nvcpus > 65536u || span_bytes == 0)
+	if (nvcpus == 0 || nactors < nvcpus || nactors > 65536u)
 		return LB_EINVAL;
-	while ((UINT64_C(1) << shift) < granule)
-		shift++;
 	lb_model_backend_init(&t->model, params, &t->inner);
 	t->nvcpus = nvcpus;
-	t->nactors = nvcpus + 2u;
-	t->gran_shift = shift;
-	t->ngran = (span_bytes + granule - 1u) >> shift;
-	t->ready_bytes = t->ngran << shift;
+	t->nactors = nactors;
 	t->lock = lock;
-	t->clock = calloc(t->nactors, sizeof *t->clock);
-	t->busy = calloc(t->nactors, sizeof *t->busy);
-	t->wait = calloc(t->nactors, sizeof *t->wait);
-	/* Anonymous memory: only granules ever accepted at run time cost RAM. */
-	len = (size_t)t->ngran * sizeof *t->ready;
-	t->ready = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (t->ready == MAP_FAILED)
-		t->ready = NULL;
-	if (!t->clock || !t->busy || !t->wait || !t->ready) {
+	t->busy = calloc(nactors, sizeof *t->busy);
+	t->wait = calloc(nactors, sizeof *t->wait);
+	/* An actor has at most one call in flight. */
+	t->flight_end = calloc(nactors, sizeof *t->flight_end);
+	t->flight_accept = calloc(nactors, sizeof *t->flight_accept);
+	if (!t->busy || !t->wait || !t->flight_end || !t->flight_accept) {
 		lbs_timed_fini(t);
 		return LB_ENOMEM;
 	}
@@ -170,37 +148,40 @@ int lbs_timed_init(struct lbs_timed *t, const struct lb_model_params *params,
 
 void lbs_timed_fini(struct lbs_timed *t)
 {
-	free(t->clock);
 	free(t->busy);
 	free(t->wait);
-	if (t->ready)
-		munmap(t->ready, (size_t)t->ngran * sizeof *t->ready);
-	t->clock = t->busy = t->wait = t->ready = NULL;
+	free(t->flight_end);
+	free(t->flight_accept);
+	t->busy = t->wait = t->flight_end = NULL;
+	t->flight_accept = NULL;
 }
 
-void lbs_timed_start(struct lbs_timed *t, uint64_t t0)
+void lbs_timed_attach(struct lbs_timed *t, struct lbs_sched *s)
 {
-	for (unsigned a = 0; a < t->nactors; a++)
-		t->clock[a] = max_u64(t->clock[a], t0);
-	t->lock_free = max_u64(t->lock_free, t0);
-	t->recording = 1;
+	t->sched = s;
 }
 
 void lbs_timed_reset_times(struct lbs_timed *t)
 {
 	memset(t->busy, 0, t->nactors * sizeof *t->busy);
 	memset(t->wait, 0, t->nactors * sizeof *t->wait);
+	t->max_call_ns = 0;
 }
 
-uint64_t lbs_timed_handout(struct lbs_timed *t, unsigned v, uint64_t addr, uint64_t size)
+int lbs_timed_wait_in_flight(struct lbs_timed *t)
 {
-	uint64_t r = lbs_timed_ready(t, addr, size), now = t->clock[v];
+	struct lbs_sched *s = t->sched;
+	uint64_t first = LBS_NEVER, now = lbs_sched_now(s);
+	unsigned a = lbs_sched_actor(s);
 
-	if (r <= now)
+	for (unsigned i = 0; i < t->nflight; i++)
+		if (t->flight_end[i] < first)
+			first = t->flight_end[i];
+	if (first == LBS_NEVER)
 		return 0;
-	t->clock[v] = r;
-	t->wait[v] += r - now;
-	if (t->series)
-		lbs_series_add(t->series, LBS_S_WAIT, r, (int64_t)(r - now));
-	return r - now;
+	lbs_sched_sleep(s, first, LBS_SLEEP_WAIT);
+	t->wait[a] += first - now;
+	if (t->series && a < t->nvcpus && first > now)
+		lbs_series_add(t->series, LBS_S_WAIT, first, (int64_t)(first - now));
+	return 1;
 }

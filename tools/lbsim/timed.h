@@ -1,32 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The timed backend: the model backend's costs, charged to whoever calls.
+ * The timed backend: the model backend's costs, paid in virtual time by
+ * whoever calls.
  *
  * lbsim runs on one thread, but what it simulates runs in parallel: each
- * vCPU, the background acceptor and the releaser is an *actor* with its own
- * virtual clock. Before calling into the zone, the simulator says which
- * actor is calling (lbs_timed_set_actor); the backend then charges the cost
- * of each accept or release to that actor's clock and records, per
- * granule (the acceptance unit; 4 KiB for the exact policy), the virtual
- * time at which its acceptance completes. When the zone hands a block to a
- * vCPU, lbs_timed_handout() makes the vCPU wait until every granule of the
- * block is ready, so a vCPU that takes memory another actor is still
- * accepting waits for the rest of that acceptance.
+ * vCPU, each acceptor thread and the releaser is an actor of the scheduler
+ * (sched.h). A backend call takes the model's cost from the actor's
+ * present time, and the actor sleeps until the call ends: the block stays
+ * in flight meanwhile (the library marked it so and dropped the zone lock),
+ * and other actors run. So nobody can be handed memory before its
+ * acceptance ends, and a vCPU waits only when the library tells it that
+ * nothing but memory in flight could serve it (LB_EBUSY): it then sleeps
+ * until the first call in flight ends (lbs_timed_wait_in_flight) and asks
+ * again.
  *
- * An accept or release starts at the actor's clock, or later: not before
- * the granules it covers are ready (a release still running), and with the
- * global lock (LBS_LOCK_GLOBAL, the original Linux behaviour) not before
- * the previous accept or release anywhere has ended. Different granules
- * otherwise accept in parallel on different actors.
+ * Two things can make a call start late or last longer:
+ *   - the global accept lock (LBS_LOCK_GLOBAL, the first Linux code): an
+ *     accept starts when the previous one anywhere has ended; the time
+ *     before is the actor's wait;
+ *   - host contention: accepts in flight at once share the host (EPT
+ *     updates, page zeroing), so an accept that starts while k-1 others
+ *     run costs (1 + contention * (k-1)) times the model's figure
+ *     (lb_model_params.contention_pct; docs/model.md).
+ * Releases take neither the lock nor part in contention.
  *
- * Calls made while recording is off (zone set-up) cost clock time but leave
- * no ready times: set-up ends before any vCPU runs.
- *
- * The acceptor's calls are in flight for a while, as in the threaded
- * allocator: once such a call is placed, the backend calls the simulator's
- * in-flight hook with the time the call ends, before returning to the
- * library, so that what the vCPUs do meanwhile happens while the batch is
- * off the lists (the zone lock is dropped across backend calls).
+ * Before the scheduler runs (zone set-up), calls cost time on the boot
+ * CPU's set-up clock (setup_ns) and nobody else exists yet.
  */
 #ifndef LBS_TIMED_H
 #define LBS_TIMED_H
@@ -35,64 +34,50 @@
 
 #include "lazybuddy.h"
 #include "lazybuddy_backends.h"
+#include "sched.h"
 #include "series.h"
 
 enum lbs_lock { LBS_LOCK_UNIT, LBS_LOCK_GLOBAL };
 
-/* Actors: vCPUs 0..nvcpus-1, then these two. */
-#define LBS_ACTOR_ACCEPTOR(nvcpus) (nvcpus)
-#define LBS_ACTOR_RELEASER(nvcpus) ((nvcpus) + 1u)
-
 struct lbs_timed {
 	struct lb_model_backend model; /* the costs ("free" preset for null) */
 	struct lb_backend inner;
-	unsigned nvcpus, nactors, actor;
-	uint64_t *clock;      /* per actor, virtual ns */
-	uint64_t *busy;       /* per actor: ns spent in accept and release */
-	uint64_t *wait;       /* per actor: ns waited (lock, in-flight granules) */
-	uint64_t *ready;      /* per granule: virtual time its last call ends */
-	uint64_t ngran, ready_bytes;
-	unsigned gran_shift;  /* log2 of the granule in bytes */
+	struct lbs_sched *sched;   /* NULL until the scheduler runs */
+	unsigned nvcpus, nactors;
+	uint64_t *busy;            /* per actor: ns spent in accept and release */
+	uint64_t *wait;            /* per actor: ns waited (lock, memory in flight) */
+	uint64_t *flight_end;      /* ends of the calls in flight (nflight of them) */
+	uint8_t *flight_accept;    /* which of them are accepts */
+	unsigned nflight;
 	enum lbs_lock lock;
-	uint64_t lock_free;   /* LBS_LOCK_GLOBAL: when the lock is next free */
-	int recording;
+	uint64_t lock_free;        /* LBS_LOCK_GLOBAL: when the lock is next free */
+	uint64_t setup_ns;         /* cost of calls made before the scheduler ran */
+	uint64_t max_call_ns;      /* the longest call, start to end */
 	uint64_t accept_calls, accepted_bytes, release_calls, released_bytes;
 	struct lbs_series *series; /* may be NULL */
-	/* Run the world up to end while the acceptor's call is in flight. */
-	void (*in_flight)(void *ctx, uint64_t end);
-	void *in_flight_ctx;
 };
 
 /*
- * Set up for a guest of span_bytes with the given granule (a power of two,
- * at least 4 KiB) and nvcpus vCPUs; costs from params (NULL: free). Fills
- * *out with the backend to give the zone. Recording starts off. 0, or
- * LB_ENOMEM / LB_EINVAL.
+ * Set up with costs from params (NULL: free) for nactors actors, the first
+ * nvcpus of them vCPUs. Fills *out with the backend to give the zone.
+ * 0, or LB_ENOMEM / LB_EINVAL.
  */
 int lbs_timed_init(struct lbs_timed *t, const struct lb_model_params *params,
-		   uint64_t span_bytes, uint64_t granule, unsigned nvcpus, enum lbs_lock lock,
+		   unsigned nvcpus, unsigned nactors, enum lbs_lock lock,
 		   struct lb_backend *out);
 void lbs_timed_fini(struct lbs_timed *t);
 
-static inline void lbs_timed_set_actor(struct lbs_timed *t, unsigned actor)
-{
-	t->actor = actor;
-}
+/* From now on calls sleep on s's clock. */
+void lbs_timed_attach(struct lbs_timed *t, struct lbs_sched *s);
 
-/* Start (or go on) recording ready times; every clock moves to t0 at least. */
-void lbs_timed_start(struct lbs_timed *t, uint64_t t0);
-
-/* Zero every actor's busy and wait time (the trace starts: boot is over). */
+/* Zero every actor's busy and wait time (the measured run starts). */
 void lbs_timed_reset_times(struct lbs_timed *t);
 
-/* The latest ready time of the granules of [addr, addr + size). */
-uint64_t lbs_timed_ready(const struct lbs_timed *t, uint64_t addr, uint64_t size);
-
 /*
- * The zone handed [addr, addr + size) to vCPU v: wait until it is ready.
- * Returns the ns waited (0 when all of it was ready), also added to
- * wait[v] and to the series.
+ * The running actor found only memory in flight (LB_EBUSY): sleep until
+ * the first call in flight ends (after its owner has resumed), counted as
+ * its wait. 1, or 0 when nothing is in flight (waiting cannot help).
  */
-uint64_t lbs_timed_handout(struct lbs_timed *t, unsigned v, uint64_t addr, uint64_t size);
+int lbs_timed_wait_in_flight(struct lbs_timed *t);
 
 #endif

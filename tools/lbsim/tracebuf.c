@@ -85,7 +85,9 @@ int lbs_tracebuf_load(struct lbs_tracebuf *tb, const char *path, char *err, size
 		e.order = ev.order & 31u;
 		if (ev.kind == LB_TRACE_ALLOC) {
 			e.kind = LBS_EV_ALLOC;
-			e.flags = ev.may_sleep == 0 ? LBS_EV_NOWAIT : 0;
+			e.flags = ev.may_sleep == 0 ? LBS_EV_ATOMIC : 0;
+			if (ev.flags & LB_TRACE_EV_TRYLOCK)
+				e.flags |= LBS_EV_TRYLOCK;
 			live += UINT64_C(1) << ev.order;
 			if (live * 4096u > tb->peak_live_bytes)
 				tb->peak_live_bytes = live * 4096u;

@@ -22,7 +22,8 @@
 
 enum { LBS_EV_ALLOC, LBS_EV_FREE };
 
-#define LBS_EV_NOWAIT 0x1 /* the allocation may not sleep (GFP_ATOMIC...) */
+#define LBS_EV_ATOMIC  0x1 /* the allocation may not sleep (GFP_ATOMIC...) */
+#define LBS_EV_TRYLOCK 0x2 /* nor take a lock (__GFP_TRYLOCK shown) */
 
 struct lbs_tev {
 	uint64_t ts;     /* trace timestamp, ns */

@@ -155,6 +155,9 @@ static void churn_op(struct lbs_wl *g)
 static int draw(struct lbs_wl *g)
 {
 	g->next_is_op = 0;
+	if (!g->draws_left)
+		return 0;
+	g->draws_left--;
 	switch (g->w) {
 	case LBS_WL_BOOT:
 		/* Count requested pages, not granted ones, so that failures end it too. */
@@ -184,23 +187,19 @@ static int draw(struct lbs_wl *g)
 	}
 }
 
-static const struct lbs_op *wl_peek(void *ctx)
+static const struct lbs_op *stream_peek(struct lbs_wl *g)
 {
-	struct lbs_wl *g = ctx;
-
 	if (!g->have) {
 		if (!draw(g))
 			return NULL;
-		g->next.when = next_time(g);
+		g->next.when = g->base_ns + next_time(g);
 		g->have = 1;
 	}
 	return &g->next;
 }
 
-static void wl_ran(void *ctx, const struct lbs_op *op, int rc, uint64_t addr)
+static void stream_ran(struct lbs_wl *g, const struct lbs_op *op, int rc, uint64_t addr)
 {
-	struct lbs_wl *g = ctx;
-
 	g->have = 0;
 	g->ops += (uint64_t)g->next_is_op;
 	if (op->kind == LBS_OP_FREE) {
@@ -217,35 +216,45 @@ static void wl_ran(void *ctx, const struct lbs_op *op, int rc, uint64_t addr)
 		g->live[g->nlive++] = addr | op->order;
 }
 
-int lbs_wl_init(struct lbs_wl *g, enum lbs_workload w, const struct lbs_wl_params *p)
+/* Stream v of n: its share of the workload, from its own seed. */
+static int stream_init(struct lbs_wl *g, enum lbs_workload w, const struct lbs_wl_params *p,
+		       unsigned v, unsigned n)
 {
-	uint64_t managed = p->managed_pages, band = managed / 100u; /* churn: 49%..51% */
+	uint64_t managed = p->managed_pages, band = managed / 100u / n; /* churn: 49%..51% */
+	uint64_t ops = p->churn_ops ? p->churn_ops : lbs_churn_default_ops(managed);
+	uint64_t seed = p->seed ^ (UINT64_C(0x6c62736d) * ((uint64_t)w + 1u));
 
 	memset(g, 0, sizeof *g);
 	if ((unsigned)w >= LBS_WL_COUNT)
 		return LB_EINVAL;
 	g->w = w;
+	g->draws_left = UINT64_MAX;
 	g->rate = p->rate == LBS_RATE_DEFAULT ? lbs_workload_default_rate(w) : p->rate;
 	if (g->rate != LBS_RATE_MAX) { /* else every operation is due at once */
 		g->step_ns = UINT64_C(1000000000) / g->rate;
 		g->step_rem = UINT64_C(1000000000) % g->rate;
 	}
-	/* Each workload draws from its own stream of the seed. */
-	lbs_rng_seed(&g->rng, p->seed ^ (UINT64_C(0x6c62736d) * ((uint64_t)w + 1u)));
+	/* Each workload draws from its own stream of the seed, each vCPU too. */
+	if (v) {
+		uint64_t st = (uint64_t)v;
+		seed ^= lbs_splitmix64(&st);
+	}
+	lbs_rng_seed(&g->rng, seed);
 	switch (w) {
 	case LBS_WL_BOOT:
 		g->target = UINT64_C(1) << (30 - LB_PAGE_SHIFT); /* 1 GiB */
 		if (g->target > managed / 2u)
 			g->target = managed / 2u;
+		g->target /= n;
 		return 0;
 	case LBS_WL_FILL:
-		g->target = (managed * 9u + 9u) / 10u; /* ceil(90%) */
+		g->target = (managed * 9u + 9u) / 10u / n; /* ceil(90%), shared */
 		return 0;
 	default:
-		g->target = managed / 2u;
+		g->target = managed / 2u / n;
 		g->lo = g->target > band ? g->target - band : 0;
 		g->hi = g->target + band;
-		g->churn_ops = p->churn_ops ? p->churn_ops : lbs_churn_default_ops(managed);
+		g->churn_ops = ops / n + (v < ops % n);
 		/* Never full: the build-up and allocations below hi end under
 		 * hi + one max-order block. */
 		g->cap = (size_t)(g->hi + (UINT64_C(1) << LB_MAX_ORDER) + 1u);
@@ -254,15 +263,128 @@ int lbs_wl_init(struct lbs_wl *g, enum lbs_workload w, const struct lbs_wl_param
 	}
 }
 
-void lbs_wl_source(struct lbs_wl *g, struct lbs_source *s)
+/* ---------------------------------------------- a workload on n vCPUs */
+
+static void stage_op(struct lbs_op *op, uint64_t when, uint64_t on)
 {
-	s->peek = wl_peek;
-	s->ran = wl_ran;
-	s->ctx = g;
+	memset(op, 0, sizeof *op);
+	op->kind = LBS_OP_WMARKS;
+	op->when = when;
+	op->addr = on;
 }
 
-void lbs_wl_fini(struct lbs_wl *g)
+static const struct lbs_op *wls_peek(void *ctx, unsigned v)
 {
-	free(g->live);
-	g->live = NULL;
+	struct lbs_wls *g = ctx;
+	const struct lbs_op *op;
+
+	if (v >= g->n)
+		return NULL;
+	if (g->w != LBS_WL_BOOT || g->stage == 3)
+		return stream_peek(&g->s[v]);
+	if (v)
+		return &g->blocked;
+	switch (g->stage) {
+	case 0:
+		return &g->op0;
+	case 1:
+		op = stream_peek(&g->early);
+		if (op)
+			return op;
+		g->stage = 2;
+		stage_op(&g->op0, g->early.base_ns + next_time(&g->early), 1);
+		return &g->op0;
+	default:
+		return &g->op0;
+	}
+}
+
+static void wls_ran(void *ctx, unsigned v, const struct lbs_op *op, int rc, uint64_t addr,
+		    uint64_t end)
+{
+	struct lbs_wls *g = ctx;
+
+	if (g->w != LBS_WL_BOOT || g->stage == 3) {
+		stream_ran(&g->s[v], op, rc, addr);
+		return;
+	}
+	switch (g->stage) {
+	case 0:
+		g->stage = 1;
+		break;
+	case 1:
+		stream_ran(&g->early, op, rc, addr);
+		break;
+	default:
+		/* The watermarks are set: every vCPU's stream starts now. */
+		g->stage = 3;
+		for (unsigned i = 0; i < g->n; i++)
+			g->s[i].base_ns = end;
+		for (unsigned i = 1; i < g->n; i++)
+			g->src->wake(g->src->drive, i);
+		break;
+	}
+}
+
+int lbs_wls_init(struct lbs_wls *g, enum lbs_workload w, const struct lbs_wl_params *p)
+{
+	unsigned n = p->nvcpus ? p->nvcpus : 1u;
+	int rc = 0;
+
+	memset(g, 0, sizeof *g);
+	if ((unsigned)w >= LBS_WL_COUNT)
+		return LB_EINVAL;
+	g->w = w;
+	g->s = calloc(n, sizeof *g->s);
+	if (!g->s)
+		return LB_ENOMEM;
+	g->n = n;
+	for (unsigned v = 0; v < n && !rc; v++)
+		rc = stream_init(&g->s[v], w, p, v, n);
+	if (!rc && w == LBS_WL_BOOT) {
+		/* Boot's allocations before watermarks: the boot mix, on vCPU 0,
+		 * from a stream of the seed of their own. */
+		struct lbs_wl_params ep = *p;
+
+		ep.seed = p->seed ^ UINT64_C(0x6561726c79); /* "early" */
+		rc = stream_init(&g->early, LBS_WL_BOOT, &ep, 0, 1);
+		g->early.draws_left = LBS_BOOT_EARLY_ALLOCS + (uint64_t)(n - 1u) * LBS_BOOT_AP_ALLOCS;
+		stage_op(&g->op0, 0, 0);
+		g->blocked.kind = LBS_OP_BLOCKED;
+	} else {
+		g->stage = 3;
+	}
+	if (rc)
+		lbs_wls_fini(g);
+	return rc;
+}
+
+void lbs_wls_source(struct lbs_wls *g, struct lbs_source *s)
+{
+	memset(s, 0, sizeof *s);
+	s->nvcpus = g->n;
+	s->peek = wls_peek;
+	s->ran = wls_ran;
+	s->ctx = g;
+	g->src = s;
+}
+
+void lbs_wls_fini(struct lbs_wls *g)
+{
+	for (unsigned v = 0; g->s && v < g->n; v++)
+		free(g->s[v].live);
+	free(g->s);
+	free(g->early.live);
+	g->s = NULL;
+	g->early.live = NULL;
+	g->n = 0;
+}
+
+uint64_t lbs_wls_ops(const struct lbs_wls *g)
+{
+	uint64_t n = 0;
+
+	for (unsigned v = 0; v < g->n; v++)
+		n += g->s[v].ops;
+	return n;
 }

@@ -98,6 +98,19 @@ int lb_trace_gfp_may_sleep(const char *p, const char *e)
 	return 0;
 }
 
+static int has_token(const char *p, const char *e, const char *name)
+{
+	while (p < e) {
+		const char *t = p;
+		while (t < e && *t != '|')
+			t++;
+		if (token_is(p, t, name))
+			return 1;
+		p = t < e ? t + 1 : t;
+	}
+	return 0;
+}
+
 static void parse_gfp(const char *p, const char *e, struct lb_trace_event *ev)
 {
 	uint64_t v;
@@ -115,6 +128,8 @@ static void parse_gfp(const char *p, const char *e, struct lb_trace_event *ev)
 	} else {
 		ev->gfp_form = LB_TRACE_GFP_SYMBOLIC;
 		ev->may_sleep = (int8_t)lb_trace_gfp_may_sleep(p, e);
+		if (has_token(p, e, "__GFP_TRYLOCK"))
+			ev->flags |= LB_TRACE_EV_TRYLOCK;
 	}
 }
 

@@ -73,6 +73,10 @@ enum lb_trace_gfp_form {
 #define LB_TRACE_EV_MERGED    0x02 /* a FREE of a whole block, delivered when
 				      the last of its pieces was freed */
 #define LB_TRACE_EV_PFN_HEX   0x04 /* the line wrote pfn=0x... */
+#define LB_TRACE_EV_TRYLOCK   0x08 /* gfp holds __GFP_TRYLOCK: an allocation
+				      that may not even take a lock
+				      (alloc_pages_nolock, on kernels whose
+				      gfp names show it) */
 
 struct lb_trace_event {
 	uint64_t ts_ns;     /* timestamp; "S.FRAC" in ns, a plain count as is */
