@@ -48,4 +48,17 @@ int lbt_failed(void); /* has the current test failed so far? */
 		}                                                             \
 	} while (0)
 
+/* a == b within tol (virtual-time sums that round each step up by < 1 ns) */
+#define CHECK_NEAR(a, b, tol)                                                 \
+	do {                                                                  \
+		long long lbt_a_ = (long long)(a), lbt_b_ = (long long)(b);   \
+		long long lbt_d_ = lbt_a_ > lbt_b_ ? lbt_a_ - lbt_b_ : lbt_b_ - lbt_a_; \
+		if (lbt_d_ > (long long)(tol)) {                              \
+			char lbt_m_[256];                                     \
+			snprintf(lbt_m_, sizeof lbt_m_, "%s ~ %s (%lld vs %lld)", \
+				 #a, #b, lbt_a_, lbt_b_);                     \
+			lbt_fail(__FILE__, __LINE__, lbt_m_);                 \
+		}                                                             \
+	} while (0)
+
 #endif

@@ -159,6 +159,13 @@ TEST(lbsim_cli_vcpus_acceptor_scope)
 		"--workload", "churn", "--vcpus", "8", "--acceptors", "4", "--reserve", "128M",
 		"--batch", "4M", "--horizon", "250", "--accept-lock", "global",
 	};
+	/* --reserve and --batch are background's, --horizon adaptive's, --ops churn's */
+	static const char *const only[][7] = {
+		{"--reserve", "8M", "--policy", "adaptive", NULL},
+		{"--batch", "8M", "--policy", "adaptive,unit", NULL},
+		{"--horizon", "50", "--policy", "background", NULL},
+		{"--ops", "10", "--workload", "boot,fill", NULL},
+	};
 	static const char *const refused[][5] = {
 		{"--vcpus", "2", NULL},                          /* a trace has its CPUs */
 		{"--ops", "10", NULL},                           /* and its operations */
@@ -198,6 +205,11 @@ TEST(lbsim_cli_vcpus_acceptor_scope)
 		}
 		CHECK(strncmp(err, "lbsim: ", 7) == 0 && strstr(err, refused[i][0]) != NULL);
 		CHECK(strchr(err, '\n') == err + strlen(err) - 1); /* one line */
+	}
+	for (size_t i = 0; i < sizeof only / sizeof only[0]; i++) {
+		err[0] = '\0';
+		CHECK_EQ(parse_args(only[i], 4, &cli, err, sizeof err), 2);
+		CHECK(strstr(err, only[i][0]) != NULL);
 	}
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		static const char *args[4] = {"--workload", "churn"};
@@ -641,7 +653,7 @@ TEST(lbsim_acceptor_lowers_fill_latency)
 	CHECK(b.vcpu_accept_ns + b.wait_ns < u.vcpu_accept_ns / 2u);
 	CHECK(b.lat_p999 < u.lat_p999);
 	/* The worst allocation may accept beside the acceptor: host contention. */
-	CHECK(b.lat_max <= u.lat_max + u.lat_max * 31u / 100u);
+	CHECK(b.lat_max <= u.lat_max + u.lat_max * 31u / 100u + 2u);
 	CHECK(b.max_lag_ns < u.max_lag_ns);
 	CHECK(b.virtual_time_ns < u.virtual_time_ns);
 	CHECK(b.committed_bytes_peak <= u.committed_bytes_peak + (UINT64_C(64) << 20));

@@ -17,8 +17,8 @@
 #include "../tools/lbsim/tracebuf.h"
 #include "test_lbsim_json.h"
 
-/* tdx: one 2 MiB call, 512 pages; the same call while another accept is
- * in flight (the preset's host contention, 31%). */
+/* tdx: one 2 MiB call, 512 pages; the same call all along beside another
+ * accept (the preset's host contention: each at 1/1.31 of full speed). */
 #define UNIT_COST (UINT64_C(5000) + UINT64_C(512) * 7200u)
 #define CONTENDED(c) ((c) + (c) * 31u / 100u)
 #define MIB (UINT64_C(1) << 20)
@@ -81,9 +81,12 @@ TEST(replay_fixture_parallel_accepts)
 		CHECK_EQ(r.alloc_failures, 0);
 		CHECK(r.allocated_bytes_end == (416u + 1u) * 4096u);
 		if (lock == LBS_LOCK_UNIT) {
+			/* 1 us alone, then both share the host to their ends */
+			uint64_t each = 1000 + CONTENDED(UNIT_COST - 1000);
+
 			CHECK_EQ(r.wait_ns, 0);
-			CHECK_EQ(r.lat_max, CONTENDED(UNIT_COST));
-			CHECK_EQ(r.vcpu_accept_ns, UNIT_COST + CONTENDED(UNIT_COST));
+			CHECK_NEAR(r.lat_max, each, 2);
+			CHECK_NEAR(r.vcpu_accept_ns, 2 * each, 2);
 			CHECK(strcmp(r.lock, "unit") == 0);
 		} else {
 			CHECK_EQ(r.wait_ns, UNIT_COST - 1000);
@@ -137,20 +140,19 @@ TEST(replay_fixture_acceptor_ahead)
 	CHECK(strcmp(r.check, "ok") == 0);
 	CHECK_EQ(r.alloc_failures, 0);
 	CHECK_EQ(r.wait_ns, 0);
-	/* the faults before the first batch ends at 100.0387 s (29.5 ms, 31%
-	 * more for the first fault's accept beside it): all but the first
-	 * beside the batch */
-	CHECK_EQ(r.vcpu_accept_ns, UNIT_COST + 3 * CONTENDED(UNIT_COST));
-	CHECK_EQ(r.lat_max, CONTENDED(UNIT_COST));
+	/* the four faults before the first batch ends, at about 100.039 s,
+	 * each accepting a unit beside it */
+	CHECK_NEAR(r.vcpu_accept_ns, 4 * CONTENDED(UNIT_COST), 4);
+	CHECK_NEAR(r.lat_max, CONTENDED(UNIT_COST), 2);
 	CHECK(r.acceptor_cpu_ns >= 3 * (UINT64_C(8) * 5000u + UINT64_C(4096) * 7200u));
 	lbs_result_free(&r);
 	/* adaptive: a reserve of four units, one unit a pass (3.7 ms): only the
-	 * first fault, as the first pass starts, accepts for itself. */
+	 * first fault, as the first pass starts, accepts for itself, beside it. */
 	REQUIRE(lbs_replay_run(&c, &tb, LB_POLICY_ADAPTIVE, &r, NULL, NULL) == 0);
 	CHECK(strcmp(r.check, "ok") == 0);
 	CHECK_EQ(r.wait_ns, 0);
-	CHECK(r.vcpu_accept_ns == UNIT_COST);
-	CHECK(r.lat_max == UNIT_COST);
+	CHECK_NEAR(r.vcpu_accept_ns, CONTENDED(UNIT_COST), 2);
+	CHECK_NEAR(r.lat_max, CONTENDED(UNIT_COST), 2);
 	lbs_result_free(&r);
 	lbs_tracebuf_free(&tb);
 }
@@ -169,11 +171,13 @@ TEST(replay_fixture_in_flight_wait)
 	REQUIRE(lbs_replay_run(&c, &tb, LB_POLICY_BACKGROUND, &r, NULL, NULL) == 0);
 	CHECK(strcmp(r.check, "ok") == 0);
 	CHECK_EQ(r.alloc_failures, 0);
-	/* [4M, 8M) in one call, beside CPU 0's: 31% more */
-	CHECK_EQ(r.acceptor_cpu_ns, CONTENDED(2 * UNIT_COST));
-	CHECK_EQ(r.vcpu_accept_ns, UNIT_COST); /* CPU 0: [2M, 4M) */
-	CHECK_EQ(r.wait_ns, CONTENDED(2 * UNIT_COST) - 1000000);
-	CHECK_EQ(r.lat_max, CONTENDED(2 * UNIT_COST) - 1000000);
+	/* CPU 0's [2M, 4M) and the acceptor's [4M, 8M) start together and
+	 * share the host until CPU 0's ends; the acceptor's half left goes
+	 * at full speed */
+	CHECK_NEAR(r.vcpu_accept_ns, CONTENDED(UNIT_COST), 2);
+	CHECK_NEAR(r.acceptor_cpu_ns, CONTENDED(UNIT_COST) + UNIT_COST, 2);
+	CHECK_NEAR(r.wait_ns, CONTENDED(UNIT_COST) + UNIT_COST - 1000000, 2);
+	CHECK_NEAR(r.lat_max, CONTENDED(UNIT_COST) + UNIT_COST - 1000000, 2);
 	lbs_result_free(&r);
 	lbs_tracebuf_free(&tb);
 }
@@ -199,10 +203,11 @@ TEST(replay_causal_lagging_vcpu)
 	CHECK(strcmp(r.check, "ok") == 0);
 	CHECK_EQ(r.alloc_failures, 0);
 	CHECK_EQ(r.wait_ns, 0);
-	/* four units on CPU 1, two on CPU 0 (each beside one of CPU 1's, as
-	 * are CPU 1's second and third); CPU 1's page is in CPU 0's unit */
-	CHECK_EQ(r.lat_max, CONTENDED(UNIT_COST));
-	CHECK_EQ(r.vcpu_accept_ns, 2 * UNIT_COST + 4 * CONTENDED(UNIT_COST));
+	/* four units on CPU 1, two on CPU 0, each of CPU 0's beside one of
+	 * CPU 1's for most of its time; CPU 1's page is in CPU 0's unit */
+	CHECK(r.lat_max <= CONTENDED(UNIT_COST) + 2);
+	CHECK(r.lat_max > UNIT_COST);
+	CHECK_NEAR(r.vcpu_accept_ns, 2 * UNIT_COST + 4 * CONTENDED(UNIT_COST), 8);
 	CHECK_EQ(r.accepted_bytes - r.setup_accepted_bytes, 12 * MIB);
 	lbs_result_free(&r);
 	lbs_tracebuf_free(&tb);
@@ -234,6 +239,27 @@ TEST(replay_atomic_accepts_as_linux)
 			CHECK_EQ(r.accepted_bytes - r.setup_accepted_bytes, 4096 + 32768);
 		lbs_result_free(&r);
 	}
+	lbs_tracebuf_free(&tb);
+}
+
+/* A vCPU waiting for memory in flight takes memory freed meanwhile at
+ * once (it used to wait for the whole call in flight: 3.6 ms here). */
+TEST(replay_free_wakes_waiter)
+{
+	struct lbs_replay_config c;
+	struct lbs_tracebuf tb;
+	struct lbs_result r;
+
+	REQUIRE(load(&tb, "fixtures/replay-free-wakes.txt") == 0);
+	CHECK_EQ(tb.nvcpus, 3);
+	fixture_config(&c, LBS_LOCK_UNIT);
+	c.sim.memory_bytes = 4 * MIB;
+	REQUIRE(lbs_replay_run(&c, &tb, LB_POLICY_UNIT, &r, NULL, NULL) == 0);
+	CHECK(strcmp(r.check, "ok") == 0);
+	CHECK_EQ(r.alloc_failures, 0);
+	CHECK_EQ(r.wait_ns, 100000);
+	CHECK_EQ(r.lat_max, UNIT_COST); /* CPU 1's own unit */
+	lbs_result_free(&r);
 	lbs_tracebuf_free(&tb);
 }
 
@@ -375,18 +401,18 @@ TEST(replay_golden_shipped_trace)
 	CHECK_EQ(r.allocations, 73333);
 	CHECK_EQ(r.alloc_failures, 0);
 	CHECK_EQ(r.frees, 72984);
-	CHECK_EQ(r.accept_calls, 2579);
-	CHECK_EQ(r.accepted_bytes, 5408555008);
-	CHECK_EQ(r.vcpu_accept_ns, 12148655798);
+	CHECK_EQ(r.accept_calls, 2578);
+	CHECK_EQ(r.accepted_bytes, 5406457856);
+	CHECK_EQ(r.vcpu_accept_ns, 11956212512);
 	CHECK_EQ(r.wait_ns, 0);
-	CHECK_EQ(r.lat_max, 4835734); /* a unit accepted beside the other vCPU's */
+	CHECK_EQ(r.lat_max, 4835735); /* a unit beside the other vCPU's (+1 ns rounding) */
 	lbs_result_free(&r);
 	REQUIRE(lbs_replay_run(&c, &tb, LB_POLICY_LINUX, &r, NULL, NULL) == 0);
 	CHECK(strcmp(r.check, "ok") == 0);
-	CHECK_EQ(r.accept_calls, 1305);
-	CHECK_EQ(r.accepted_bytes, 5473566720);
+	CHECK_EQ(r.accept_calls, 1304);
+	CHECK_EQ(r.accepted_bytes, 5469372416);
 	CHECK_EQ(r.wait_ns, 0); /* 2.5 s when the zone ran events in trace order */
-	CHECK_EQ(r.lat_max, 9671468);
+	CHECK_EQ(r.lat_max, 9671469);
 	CHECK_EQ(r.boot_ns, 77 * UINT64_C(7382800)); /* 64 + 13 blocks before watermarks */
 	lbs_result_free(&r);
 	/* One lock: the two vCPUs' accepts no longer overlap. */

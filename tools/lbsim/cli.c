@@ -118,8 +118,8 @@ void lbs_cli_usage(FILE *f, const char *prog)
 		"                       vCPU, or max (back to back, no idle time); default per\n"
 		"                       workload: boot 200000, fill 262144 (1 GiB/s), churn 100000\n"
 		"  --acceptors N        background, adaptive: acceptor threads, 1 to 64 (default 1)\n"
-		"  --reserve SIZE       background, adaptive: the acceptor's reserve (default:\n"
-		"                       64M for background, from the allocation rate for adaptive)\n"
+		"  --reserve SIZE       background: the acceptor's reserve (default 64M; adaptive\n"
+		"                       sizes it from the allocation rate)\n"
 		"  --batch SIZE         background: most one acceptor pass accepts (default: a\n"
 		"                       quarter of the reserve, 2M to 16M)\n"
 		"  --horizon MS         adaptive: the reserve covers this much demand (default 100)\n"
@@ -194,23 +194,33 @@ static int parse_size_opt(const char *opt, const char *val, uint64_t *out, FILE 
 	return 0;
 }
 
-/* Options that apply to one mode or to some policies only. */
+/* Options that apply to one mode, some policies or some workloads only. */
+#define P(p) (1u << (p))
+#define W(w) (1u << (w))
+#define ALL_POLICIES 0xffffu
+#define ALL_WORKLOADS 0xffffu
 static const struct {
 	const char *name, *why;
-	int trace_ok, workload_ok, needs_acceptor;
+	int trace_ok, workload_ok;
+	unsigned policies, workloads; /* one of them must be chosen */
 } scope[] = {
-	{"rate", "applies to --workload runs (a trace has its own times)", 0, 1, 0},
-	{"ops", "applies to --workload runs (a trace has its own operations)", 0, 1, 0},
-	{"vcpus", "applies to --workload runs (a trace has one vCPU per traced CPU)", 0, 1, 0},
-	{"no-boot", "applies to trace replays (the boot workload is --workload boot)", 1, 0, 0},
+	{"rate", "applies to --workload runs (a trace has its own times)", 0, 1,
+	 ALL_POLICIES, ALL_WORKLOADS},
+	{"ops", "applies to the churn workload (a trace has its own operations)", 0, 1,
+	 ALL_POLICIES, W(LBS_WL_CHURN)},
+	{"vcpus", "applies to --workload runs (a trace has one vCPU per traced CPU)", 0, 1,
+	 ALL_POLICIES, ALL_WORKLOADS},
+	{"no-boot", "applies to trace replays (the boot workload is --workload boot)", 1, 0,
+	 ALL_POLICIES, ALL_WORKLOADS},
 	{"acceptors", "applies to the background and adaptive policies (choose one with "
-		      "--policy)", 1, 1, 1},
-	{"reserve", "applies to the background and adaptive policies (choose one with "
-		    "--policy)", 1, 1, 1},
-	{"batch", "applies to the background and adaptive policies (choose one with "
-		  "--policy)", 1, 1, 1},
-	{"horizon", "applies to the background and adaptive policies (choose one with "
-		    "--policy)", 1, 1, 1},
+		      "--policy)", 1, 1, P(LB_POLICY_BACKGROUND) | P(LB_POLICY_ADAPTIVE),
+	 ALL_WORKLOADS},
+	{"reserve", "applies to the background policy (adaptive sizes its reserve from the "
+		    "allocation rate: see --horizon)", 1, 1, P(LB_POLICY_BACKGROUND), ALL_WORKLOADS},
+	{"batch", "applies to the background policy (adaptive sizes its batch from its "
+		  "reserve)", 1, 1, P(LB_POLICY_BACKGROUND), ALL_WORKLOADS},
+	{"horizon", "applies to the adaptive policy (background's reserve is fixed: see "
+		    "--reserve)", 1, 1, P(LB_POLICY_ADAPTIVE), ALL_WORKLOADS},
 };
 
 static unsigned given_bit(const char *name)
@@ -223,16 +233,17 @@ static unsigned given_bit(const char *name)
 
 static int applicable(const struct lbs_cli *cli, FILE *err)
 {
-	int acceptor = 0;
+	unsigned pol = 0, wl = 0;
 
 	for (size_t i = 0; i < cli->npolicy; i++)
-		acceptor |= cli->policy[i] == LB_POLICY_BACKGROUND ||
-			    cli->policy[i] == LB_POLICY_ADAPTIVE;
+		pol |= P(cli->policy[i]);
+	for (size_t i = 0; i < cli->nworkload; i++)
+		wl |= W(cli->workload[i]);
 	for (size_t k = 0; k < sizeof scope / sizeof scope[0]; k++) {
 		if (!(cli->given & (1u << k)))
 			continue;
 		if ((cli->nworkload ? !scope[k].workload_ok : !scope[k].trace_ok) ||
-		    (scope[k].needs_acceptor && !acceptor)) {
+		    !(pol & scope[k].policies) || (cli->nworkload && !(wl & scope[k].workloads))) {
 			fprintf(err, "lbsim: --%s %s\n", scope[k].name, scope[k].why);
 			return 2;
 		}

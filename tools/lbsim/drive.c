@@ -125,6 +125,7 @@ static int do_free(struct lbs_drive *d, const struct lbs_op *op)
 	} else {
 		d->live_pages -= UINT64_C(1) << op->order;
 		d->out->frees += (uint64_t)d->measuring;
+		lbs_timed_wake_waiters(&d->t); /* as the library's spinning waiters see it */
 	}
 	return rc;
 }

@@ -193,6 +193,12 @@ static int run_trace(const struct lbs_cli *cli)
 		fprintf(stderr, "lbsim: %s\n", err);
 		return 1;
 	}
+	if (tb.nvcpus > LBS_MAX_VCPUS) {
+		fprintf(stderr, "lbsim: %s: the trace shows %u CPUs; lbsim simulates at most %u "
+			"vCPUs\n", path, tb.nvcpus, LBS_MAX_VCPUS);
+		lbs_tracebuf_free(&tb);
+		return 1;
+	}
 	res = calloc(cli->npolicy, sizeof *res);
 	if (!res) {
 		fprintf(stderr, "lbsim: out of memory\n");

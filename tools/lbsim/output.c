@@ -248,7 +248,7 @@ static void row_cells(const struct lbs_result *x, char cells[][CELL])
 	snprintf(cells[8], CELL, "%.2f", (double)x->lat_p99 / 1e3);
 	snprintf(cells[9], CELL, "%.1f", (double)x->lat_p999 / 1e3);
 	snprintf(cells[10], CELL, "%.1f", (double)x->lat_max / 1e3);
-	snprintf(cells[11], CELL, "%.2f", (double)x->lag_p99 / 1e6);
+	snprintf(cells[11], CELL, "%.2f", (double)x->lag_p99 / 1e9);
 	snprintf(cells[12], CELL, "%.2f", (double)x->max_lag_ns / 1e9);
 	snprintf(cells[13], CELL, "%.1f", (double)x->vcpu_accept_ns / 1e6);
 	snprintf(cells[14], CELL, "%.1f", (double)x->wait_ns / 1e6);
@@ -264,7 +264,7 @@ void lbs_print_table(FILE *f, const struct lbs_result *r, size_t n)
 		{"policy", "workload", "accept", "accepted", "over-acc", "committed", "virtual",
 		 "p50", "p99", "p99.9", "max", "lag p99", "max lag", "vCPU acc", "wait", "bg cpu",
 		 "alloc", "check"},
-		{"", "", "calls", "MiB", "MiB", "peak MiB", "time", "µs", "µs", "µs", "µs", "ms", "s",
+		{"", "", "calls", "MiB", "MiB", "peak MiB", "time", "µs", "µs", "µs", "µs", "s", "s",
 		 "ms", "ms", "ms", "fails", ""},
 	};
 	const struct lbs_table t = { NCOL, 2, { head[0], head[1] }, row_cells };
@@ -277,18 +277,28 @@ void lbs_print_fits(FILE *f, const struct lbs_result *r, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char held[32], pre[32];
+		uint64_t most = 0;
+		int fits = 1;
 		size_t j;
 
-		/* Once per workload (every policy's run holds the same). */
+		/* Once per workload, when every policy's run fits. */
 		for (j = 0; j < i && strcmp(r[j].workload, r[i].workload) != 0; j++)
 			;
-		if (j < i || !r[i].fits_pre_accepted)
+		if (j < i || !r[i].pre_accepted_bytes)
 			continue;
-		lbs_bytes_text(held, sizeof held, r[i].peak_held_bytes);
+		for (j = i; j < n; j++) {
+			if (strcmp(r[j].workload, r[i].workload) != 0)
+				continue;
+			fits &= r[j].fits_pre_accepted;
+			most = r[j].peak_held_bytes > most ? r[j].peak_held_bytes : most;
+		}
+		if (!fits)
+			continue;
+		lbs_bytes_text(held, sizeof held, most);
 		lbs_bytes_text(pre, sizeof pre, r[i].pre_accepted_bytes);
-		fprintf(f, "note: %s never holds more than %s, within the %s firmware accepted: "
-			"lazy policies need to accept nothing here; try --pre-accepted 0 (or "
-			"more --memory in use) to compare them\n",
+		fprintf(f, "note: %s never holds more than %s, within the %s firmware accepted, "
+			"so lazy policies never need to accept here; try --pre-accepted 0 to "
+			"compare them\n",
 			r[i].is_trace ? "the trace (with boot)" : r[i].workload, held, pre);
 	}
 }

@@ -215,3 +215,10 @@ void lbs_sched_sleep(struct lbs_sched *s, uint64_t until, enum lbs_sleep_class w
 	switch_to(s, self, w);
 	/* Resumed by the loop: s->actor == a, s->now == until. */
 }
+
+void lbs_sched_resleep(struct lbs_sched *s, unsigned actor, uint64_t until)
+{
+	if (actor >= s->nactors || s->class[actor] == CLASS_EVENT)
+		abort(); /* lbsim's own bug: only a sleeping actor */
+	set_key(s, actor, until < s->now ? s->now : until, s->class[actor]);
+}

@@ -68,8 +68,14 @@ void lbs_sched_set(struct lbs_sched *s, unsigned actor, uint64_t when);
 int lbs_sched_run(struct lbs_sched *s);
 
 /* From inside an event: the running actor is busy until `until` (>= now)
- * while the events before it run; returns with now == until. */
+ * while the events before it run; returns when it is woken: at `until`,
+ * or at the time lbs_sched_resleep() set meanwhile. */
 void lbs_sched_sleep(struct lbs_sched *s, uint64_t until, enum lbs_sleep_class why);
+
+/* Move a sleeping actor's wake-up to `until` (not before now), earlier or
+ * later: a call that host contention slows down or speeds up, a waiter
+ * that something else may serve at once. */
+void lbs_sched_resleep(struct lbs_sched *s, unsigned actor, uint64_t until);
 
 static inline uint64_t lbs_sched_now(const struct lbs_sched *s)
 {

@@ -95,7 +95,8 @@ struct lbs_result {
 	uint64_t vcpu_accept_ns;     /* vCPU time spent accepting (and releasing) */
 	uint64_t wait_ns;            /* vCPU time lost waiting for others' acceptance */
 	uint64_t max_lag_ns;         /* furthest a vCPU fell behind its operations' times */
-	uint64_t max_call_ns;        /* longest backend call, lock and contention included */
+	uint64_t max_call_ns;        /* longest backend call from its start (after any
+					lock wait) to its end, contention included */
 	uint64_t max_alloc_accept_ns; /* most one allocation spent accepting itself */
 	uint64_t busy_failures;      /* atomic allocations that found only memory in flight */
 	uint64_t peak_held_bytes;    /* most the run's callers held at once (boot included) */

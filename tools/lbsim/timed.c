@@ -4,66 +4,113 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Work is kept in hundredths of a ns at full speed, so that sharing the
+ * host between k accepts loses no time to rounding. */
+#define WORK_SCALE UINT64_C(100)
+
 static uint64_t max_u64(uint64_t a, uint64_t b)
 {
 	return a > b ? a : b;
 }
 
-static unsigned accepts_in_flight(const struct lbs_timed *t, uint64_t at)
+/* Percent of full time an accept takes while k accepts are in flight. */
+static uint64_t pace(const struct lbs_timed *t, unsigned k)
+{
+	return 100u + (uint64_t)t->model.p.contention_pct * (k ? k - 1u : 0u);
+}
+
+static unsigned accepts_in_flight(const struct lbs_timed *t)
 {
 	unsigned k = 0;
 
 	for (unsigned i = 0; i < t->nflight; i++)
-		k += t->flight_accept[i] && t->flight_end[i] > at;
+		k += t->flight[i].accept;
 	return k;
 }
 
-static void flight_add(struct lbs_timed *t, uint64_t end, int accept)
+/* Account the work the accepts in flight did since the last change. */
+static void progress(struct lbs_timed *t, uint64_t now)
 {
-	t->flight_end[t->nflight] = end;
-	t->flight_accept[t->nflight++] = (uint8_t)accept;
+	uint64_t p = pace(t, accepts_in_flight(t)), dt = now - t->paced_at;
+
+	for (unsigned i = 0; i < t->nflight; i++) {
+		struct lbs_flight *f = &t->flight[i];
+		uint64_t done = dt * WORK_SCALE * 100u / p;
+
+		if (f->accept)
+			f->work = f->work > done ? f->work - done : 0;
+	}
+	t->paced_at = now;
 }
 
-static void flight_del(struct lbs_timed *t, uint64_t end, int accept)
+/* The calls' ends at the present pace; sleepers and waiters follow. */
+static void repace(struct lbs_timed *t, uint64_t now, unsigned self)
+{
+	uint64_t p = pace(t, accepts_in_flight(t)), first = LBS_NEVER;
+
+	for (unsigned i = 0; i < t->nflight; i++) {
+		struct lbs_flight *f = &t->flight[i];
+
+		if (f->accept) {
+			f->end = now + (f->work * p + WORK_SCALE * 100u - 1u) / (WORK_SCALE * 100u);
+			if (f->actor != self)
+				lbs_sched_resleep(t->sched, f->actor, f->end);
+		}
+		if (f->end < first)
+			first = f->end;
+	}
+	/* Waiters wake when the first call ends; with none left, at once. */
+	for (unsigned i = 0; i < t->nwaiting; i++)
+		lbs_sched_resleep(t->sched, t->waiting[i], first == LBS_NEVER ? now : first);
+}
+
+static void flight_del(struct lbs_timed *t, unsigned actor)
 {
 	for (unsigned i = 0; i < t->nflight; i++) {
-		if (t->flight_end[i] == end && t->flight_accept[i] == accept) {
-			t->nflight--;
-			t->flight_end[i] = t->flight_end[t->nflight];
-			t->flight_accept[i] = t->flight_accept[t->nflight];
+		if (t->flight[i].actor == actor) {
+			t->flight[i] = t->flight[--t->nflight];
 			return;
 		}
 	}
 }
 
 /*
- * One call of model cost `cost` by the running actor: it starts now (or
- * when the global lock frees), costs more while other accepts run, and
- * the actor sleeps until it ends. Returns the start; *end gets the end.
+ * One call of model cost `cost` by the running actor: it starts now (an
+ * accept under the global lock: when the lock frees), shares the host with
+ * the accepts in flight, and the actor sleeps until it ends. Returns the
+ * start; *end gets the end.
  */
 static uint64_t place(struct lbs_timed *t, uint64_t cost, int accept, uint64_t *end)
 {
 	struct lbs_sched *s = t->sched;
 	unsigned a = lbs_sched_actor(s);
 	uint64_t now = lbs_sched_now(s), start = now;
+	struct lbs_flight *f;
 
-	if (accept && t->lock == LBS_LOCK_GLOBAL)
-		start = max_u64(start, t->lock_free);
-	if (accept && t->model.p.contention_pct)
-		cost += cost * t->model.p.contention_pct * accepts_in_flight(t, start) / 100u;
-	*end = start + cost;
-	if (accept && t->lock == LBS_LOCK_GLOBAL)
-		t->lock_free = *end;
-	if (start > now) {
+	if (accept && t->lock == LBS_LOCK_GLOBAL && t->lock_free > now) {
+		start = t->lock_free;
+		t->lock_free = start + cost; /* accepts never overlap: no contention */
 		t->wait[a] += start - now;
 		if (t->series && a < t->nvcpus)
 			lbs_series_add(t->series, LBS_S_WAIT, start, (int64_t)(start - now));
+		lbs_sched_sleep(s, start, LBS_SLEEP_CALL);
+	} else if (accept && t->lock == LBS_LOCK_GLOBAL) {
+		t->lock_free = start + cost;
 	}
-	t->busy[a] += cost;
+	progress(t, start);
+	f = &t->flight[t->nflight++];
+	f->actor = a;
+	f->accept = (uint8_t)accept;
+	f->work = cost * WORK_SCALE;
+	f->end = start + cost;
+	repace(t, start, a);
+	lbs_sched_sleep(s, f->end, LBS_SLEEP_CALL);
+	*end = lbs_sched_now(s);
+	progress(t, *end);
+	flight_del(t, a);
+	repace(t, *end, a);
+	t->busy[a] += *end - start;
 	t->max_call_ns = max_u64(t->max_call_ns, *end - start);
-	flight_add(t, *end, accept);
-	lbs_sched_sleep(s, *end, LBS_SLEEP_CALL);
-	flight_del(t, *end, accept);
 	return start;
 }
 
@@ -134,10 +181,10 @@ int lbs_timed_init(struct lbs_timed *t, const struct lb_model_params *params,
 	t->lock = lock;
 	t->busy = calloc(nactors, sizeof *t->busy);
 	t->wait = calloc(nactors, sizeof *t->wait);
-	/* An actor has at most one call in flight. */
-	t->flight_end = calloc(nactors, sizeof *t->flight_end);
-	t->flight_accept = calloc(nactors, sizeof *t->flight_accept);
-	if (!t->busy || !t->wait || !t->flight_end || !t->flight_accept) {
+	/* An actor has at most one call in flight, or waits. */
+	t->flight = calloc(nactors, sizeof *t->flight);
+	t->waiting = calloc(nactors, sizeof *t->waiting);
+	if (!t->busy || !t->wait || !t->flight || !t->waiting) {
 		lbs_timed_fini(t);
 		return LB_ENOMEM;
 	}
@@ -150,10 +197,11 @@ void lbs_timed_fini(struct lbs_timed *t)
 {
 	free(t->busy);
 	free(t->wait);
-	free(t->flight_end);
-	free(t->flight_accept);
-	t->busy = t->wait = t->flight_end = NULL;
-	t->flight_accept = NULL;
+	free(t->flight);
+	free(t->waiting);
+	t->busy = t->wait = NULL;
+	t->flight = NULL;
+	t->waiting = NULL;
 }
 
 void lbs_timed_attach(struct lbs_timed *t, struct lbs_sched *s)
@@ -168,20 +216,41 @@ void lbs_timed_reset_times(struct lbs_timed *t)
 	t->max_call_ns = 0;
 }
 
+static void waiting_del(struct lbs_timed *t, unsigned actor)
+{
+	for (unsigned i = 0; i < t->nwaiting; i++) {
+		if (t->waiting[i] == actor) {
+			t->waiting[i] = t->waiting[--t->nwaiting];
+			return;
+		}
+	}
+}
+
 int lbs_timed_wait_in_flight(struct lbs_timed *t)
 {
 	struct lbs_sched *s = t->sched;
-	uint64_t first = LBS_NEVER, now = lbs_sched_now(s);
+	uint64_t first = LBS_NEVER, now = lbs_sched_now(s), waited;
 	unsigned a = lbs_sched_actor(s);
 
 	for (unsigned i = 0; i < t->nflight; i++)
-		if (t->flight_end[i] < first)
-			first = t->flight_end[i];
+		if (t->flight[i].end < first)
+			first = t->flight[i].end;
 	if (first == LBS_NEVER)
 		return 0;
+	t->waiting[t->nwaiting++] = a;
 	lbs_sched_sleep(s, first, LBS_SLEEP_WAIT);
-	t->wait[a] += first - now;
-	if (t->series && a < t->nvcpus && first > now)
-		lbs_series_add(t->series, LBS_S_WAIT, first, (int64_t)(first - now));
+	waiting_del(t, a);
+	waited = lbs_sched_now(s) - now;
+	t->wait[a] += waited;
+	if (t->series && a < t->nvcpus && waited)
+		lbs_series_add(t->series, LBS_S_WAIT, lbs_sched_now(s), (int64_t)waited);
 	return 1;
+}
+
+void lbs_timed_wake_waiters(struct lbs_timed *t)
+{
+	uint64_t now = lbs_sched_now(t->sched);
+
+	while (t->nwaiting)
+		lbs_sched_resleep(t->sched, t->waiting[--t->nwaiting], now);
 }

@@ -19,10 +19,15 @@
  *     accept starts when the previous one anywhere has ended; the time
  *     before is the actor's wait;
  *   - host contention: accepts in flight at once share the host (EPT
- *     updates, page zeroing), so an accept that starts while k-1 others
- *     run costs (1 + contention * (k-1)) times the model's figure
- *     (lb_model_params.contention_pct; docs/model.md).
+ *     updates, page zeroing), each progressing at 1 / (1 + c (k - 1)) of
+ *     full speed while k run (c = lb_model_params.contention_pct / 100;
+ *     docs/model.md). When an accept starts or ends, the others' ends move
+ *     and their actors' wake-ups with them: k accepts started together end
+ *     together, whatever their actor numbers.
  * Releases take neither the lock nor part in contention.
+ *
+ * A waiter (lbs_timed_wait_in_flight) wakes when the first call in flight
+ * ends, or earlier when lbs_timed_wake_waiters() says memory came back.
  *
  * Before the scheduler runs (zone set-up), calls cost time on the boot
  * CPU's set-up clock (setup_ns) and nobody else exists yet.
@@ -39,6 +44,13 @@
 
 enum lbs_lock { LBS_LOCK_UNIT, LBS_LOCK_GLOBAL };
 
+struct lbs_flight {
+	unsigned actor;
+	uint8_t accept;            /* else a release */
+	uint64_t work;             /* accepts: work left, 1/100 ns at full speed */
+	uint64_t end;              /* when it ends at the present pace */
+};
+
 struct lbs_timed {
 	struct lb_model_backend model; /* the costs ("free" preset for null) */
 	struct lb_backend inner;
@@ -46,13 +58,16 @@ struct lbs_timed {
 	unsigned nvcpus, nactors;
 	uint64_t *busy;            /* per actor: ns spent in accept and release */
 	uint64_t *wait;            /* per actor: ns waited (lock, memory in flight) */
-	uint64_t *flight_end;      /* ends of the calls in flight (nflight of them) */
-	uint8_t *flight_accept;    /* which of them are accepts */
+	struct lbs_flight *flight; /* the calls in flight (nflight of them) */
 	unsigned nflight;
+	uint64_t paced_at;         /* their work is accounted up to this time */
+	unsigned *waiting;         /* actors waiting for memory in flight */
+	unsigned nwaiting;
 	enum lbs_lock lock;
 	uint64_t lock_free;        /* LBS_LOCK_GLOBAL: when the lock is next free */
 	uint64_t setup_ns;         /* cost of calls made before the scheduler ran */
-	uint64_t max_call_ns;      /* the longest call, start to end */
+	uint64_t max_call_ns;      /* the longest call, from its start (after any
+				      lock wait) to its end, contention included */
 	uint64_t accept_calls, accepted_bytes, release_calls, released_bytes;
 	struct lbs_series *series; /* may be NULL */
 };
@@ -79,5 +94,8 @@ void lbs_timed_reset_times(struct lbs_timed *t);
  * its wait. 1, or 0 when nothing is in flight (waiting cannot help).
  */
 int lbs_timed_wait_in_flight(struct lbs_timed *t);
+
+/* Memory came back (a free): every waiter tries again now. */
+void lbs_timed_wake_waiters(struct lbs_timed *t);
 
 #endif

@@ -160,10 +160,11 @@ static int draw(struct lbs_wl *g)
 	g->draws_left--;
 	switch (g->w) {
 	case LBS_WL_BOOT:
-		/* Count requested pages, not granted ones, so that failures end it too. */
-		if (g->asked >= g->target)
-			return 0;
+		/* Count requested pages, not granted ones, so that failures end
+		 * it too; never past the stream's share. */
 		alloc_op(g, pick_order(&g->rng, boot_mix));
+		if (g->asked + (UINT64_C(1) << g->next.order) > g->target)
+			return 0;
 		g->asked += UINT64_C(1) << g->next.order;
 		return 1;
 	case LBS_WL_FILL:
@@ -316,10 +317,13 @@ static void wls_ran(void *ctx, unsigned v, const struct lbs_op *op, int rc, uint
 		stream_ran(&g->early, op, rc, addr);
 		break;
 	default:
-		/* The watermarks are set: every vCPU's stream starts now. */
+		/* The watermarks are set: every vCPU's stream starts now, with
+		 * its share of what the early part left of boot's budget. */
 		g->stage = 3;
-		for (unsigned i = 0; i < g->n; i++)
+		for (unsigned i = 0; i < g->n; i++) {
 			g->s[i].base_ns = end;
+			g->s[i].target = (g->early.target - g->early.asked) / g->n;
+		}
 		for (unsigned i = 1; i < g->n; i++)
 			g->src->wake(g->src->drive, i);
 		break;
@@ -347,7 +351,7 @@ int lbs_wls_init(struct lbs_wls *g, enum lbs_workload w, const struct lbs_wl_par
 		struct lbs_wl_params ep = *p;
 
 		ep.seed = p->seed ^ UINT64_C(0x6561726c79); /* "early" */
-		rc = stream_init(&g->early, LBS_WL_BOOT, &ep, 0, 1);
+		rc = stream_init(&g->early, LBS_WL_BOOT, &ep, 0, 1); /* all of the budget */
 		g->early.draws_left = LBS_BOOT_EARLY_ALLOCS + (uint64_t)(n - 1u) * LBS_BOOT_AP_ALLOCS;
 		stage_op(&g->op0, 0, 0);
 		g->blocked.kind = LBS_OP_BLOCKED;
