@@ -267,8 +267,10 @@ int lb_zone_meminfo(struct lb_zone *z, char *buf, size_t len);
 struct lb_cache;
 
 size_t lb_cache_size(void);
+/* mem need not be zeroed; mem holding a live cache of z is LB_EINVAL. */
 int lb_cache_init(struct lb_cache **out, struct lb_zone *z, void *mem, size_t size);
-/* Give every cached block back to the zone and detach the cache. */
+/* Give every cached block back to the zone and detach the cache; its
+ * memory may then be freed or initialised again. */
 void lb_cache_fini(struct lb_cache *c);
 int lb_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t *addr);
 int lb_cache_free(struct lb_cache *c, uint64_t addr, unsigned order);

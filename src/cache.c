@@ -54,10 +54,18 @@ int lb_cache_init(struct lb_cache **out, struct lb_zone *z, void *mem, size_t si
 		return LB_EINVAL;
 	if (size < sizeof *c || ((uintptr_t)mem & 15))
 		return LB_ENOSPACE;
+	lb_lock(&z->lock);
+	/* mem may be garbage the first time, so its magic proves nothing;
+	 * being on the zone's list does. Re-initialising a live cache would
+	 * link it to itself and lose the blocks it holds. */
+	for (const struct lb_cache *l = z->caches; l; l = l->next)
+		if (l == c) {
+			lb_unlock(&z->lock);
+			return LB_EINVAL;
+		}
 	memset(c, 0, sizeof *c);
 	c->magic = CACHE_MAGIC;
 	c->z = z;
-	lb_lock(&z->lock);
 	c->next = z->caches;
 	z->caches = c;
 	lb_unlock(&z->lock);
@@ -106,8 +114,8 @@ void lb_cache_fini(struct lb_cache *c)
 		}
 	z->allocs += c->allocs; /* keep the zone's totals whole */
 	z->frees += c->frees;
+	c->magic = 0; /* no longer a cache: refused by every call, free to init */
 	lb_unlock(&z->lock);
-	c->magic = 0;
 }
 
 /* Refill from accepted free memory only; the slow path (acceptance) is
