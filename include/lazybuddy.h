@@ -185,7 +185,9 @@ int lb_free(struct lb_zone *z, uint64_t addr, unsigned order);
 int lb_zone_set_policy(struct lb_zone *z, enum lb_policy p);
 enum lb_policy lb_zone_policy(struct lb_zone *z);
 
-/* Override the watermarks (pages); all zero means "not set yet". */
+/* Override the watermarks (pages); all zero means "not set yet". They
+ * must be ordered (min <= low <= high <= promo) and promo at most the
+ * zone's managed pages, else LB_EINVAL. */
 int lb_zone_set_watermarks(struct lb_zone *z, const struct lb_watermarks *w);
 void lb_zone_watermarks(struct lb_zone *z, struct lb_watermarks *w);
 

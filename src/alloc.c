@@ -186,7 +186,9 @@ enum lb_policy lb_zone_policy(struct lb_zone *z)
 
 int lb_zone_set_watermarks(struct lb_zone *z, const struct lb_watermarks *w)
 {
-	if (!zone_ok(z) || !w || w->min > w->low || w->low > w->high || w->high > w->promo)
+	/* Above all of memory a watermark means nothing, and its sums wrap. */
+	if (!zone_ok(z) || !w || w->min > w->low || w->low > w->high || w->high > w->promo ||
+	    w->promo > z->managed_pages)
 		return LB_EINVAL;
 	lb_lock(&z->lock);
 	z->wmark = *w;

@@ -22,10 +22,18 @@
 #define MAX_BATCH 64
 #define DEFAULT_DELAY_NS UINT64_C(2000000000)
 
+/* a + b, or UINT64_MAX: a floor that wrapped around would release all. */
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	uint64_t s;
+
+	return __builtin_add_overflow(a, b, &s) ? UINT64_MAX : s;
+}
+
 static uint64_t __take_idle(struct lb_zone *z, unsigned min_order, unsigned batch,
 			    uint32_t *picked)
 {
-	uint64_t floor = z->wmark.low + z->reserve_pages, np = 0;
+	uint64_t floor = sat_add(z->wmark.low, z->reserve_pages), np = 0;
 
 	for (unsigned o = LB_MAX_ORDER + 1; o-- > min_order && np < batch;) {
 		uint32_t i = z->area[S_ACCEPTED][o].tail;
@@ -37,7 +45,7 @@ static uint64_t __take_idle(struct lb_zone *z, unsigned min_order, unsigned batc
 			if (!(p->flags & F_SEEN)) {
 				p->flags |= F_SEEN;
 			} else {
-				if (z->nr_free[S_ACCEPTED] < floor + (UINT64_C(1) << o))
+				if (z->nr_free[S_ACCEPTED] < sat_add(floor, UINT64_C(1) << o))
 					return np;
 				__list_del(z, i);
 				pg_set_kind(p, K_INFLIGHT);

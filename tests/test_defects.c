@@ -118,3 +118,64 @@ TEST(cache_init_twice_with_two_caches)
 	free(m2);
 	fx_fini(&f);
 }
+
+/* ------------------------------------ 6: watermarks and the floor */
+
+TEST(watermarks_above_managed_pages_are_refused)
+{
+	struct fx f;
+	struct lb_watermarks w0, w, all = { UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX };
+	struct lb_stats st;
+
+	REQUIRE(fx_init(&f, map64, 2, LB_POLICY_EXACT) == 0);
+	lb_zone_stats(f.z, &st);
+	lb_zone_watermarks(f.z, &w0);
+	CHECK_EQ(lb_zone_set_watermarks(f.z, &all), LB_EINVAL);
+	w = (struct lb_watermarks){ 0, 0, 0, st.managed_pages + 1 };
+	CHECK_EQ(lb_zone_set_watermarks(f.z, &w), LB_EINVAL);
+	w = (struct lb_watermarks){ 1, 2, 3, UINT64_MAX };
+	CHECK_EQ(lb_zone_set_watermarks(f.z, &w), LB_EINVAL);
+	lb_zone_watermarks(f.z, &w);
+	CHECK(memcmp(&w, &w0, sizeof w) == 0); /* unchanged */
+	/* Up to all of memory is a watermark, if a useless one. */
+	w = (struct lb_watermarks){ st.managed_pages, st.managed_pages, st.managed_pages,
+				    st.managed_pages };
+	CHECK_EQ(lb_zone_set_watermarks(f.z, &w), 0);
+	lb_zone_watermarks(f.z, &w0);
+	CHECK(memcmp(&w, &w0, sizeof w) == 0);
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+}
+
+/* The releaser never releases below low + reserve, however large they are:
+ * with watermarks at UINT64_MAX (lb_zone_init takes them with
+ * LB_CFG_WMARK) the floor is everything, not a sum that wrapped to ~0. */
+TEST(releaser_floor_saturates)
+{
+	struct fx f;
+	struct lb_releaser_cfg rc = { .delay_ns = 100 * MS };
+	struct lb_acceptor_cfg ac = { .reserve_bytes = UINT64_MAX, .batch_bytes = 4 * MiB };
+	struct lb_stats st;
+	size_t size;
+
+	REQUIRE(fx_init(&f, map64, 2, LB_POLICY_EXACT) == 0);
+	lb_zone_fini(f.z);
+	f.cfg.flags |= LB_CFG_WMARK;
+	f.cfg.wmark = (struct lb_watermarks){ UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX };
+	REQUIRE(lb_zone_meta_size(&f.cfg, &size) == 0);
+	REQUIRE(lb_zone_init(&f.z, f.meta, size, &f.cfg) == 0);
+	REQUIRE(lb_releaser_config(f.z, &rc) == 0);
+	CHECK_EQ(lb_zone_accept(f.z, 8 * MiB), 8 * MiB); /* 12 MiB accepted, idle */
+	CHECK_EQ(lb_releaser_step(f.z, 1000 * MS), 0);    /* marks */
+	CHECK_EQ(lb_releaser_step(f.z, 1100 * MS), 0);    /* would release: floor */
+	/* A huge reserve on top (the acceptor's, in pages) saturates too. */
+	REQUIRE(lb_acceptor_config(f.z, &ac) == 0);
+	lb_zone_set_policy(f.z, LB_POLICY_BACKGROUND);
+	lb_acceptor_step(f.z, 1150 * MS);
+	CHECK_EQ(lb_releaser_step(f.z, 1200 * MS), 0);
+	lb_zone_stats(f.z, &st);
+	CHECK_EQ(st.released_pages, 0);
+	CHECK_EQ(f.sb.releases, 0);
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+}
