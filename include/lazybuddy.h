@@ -183,13 +183,15 @@ int lb_free(struct lb_zone *z, uint64_t addr, unsigned order);
 /* Switch policy at run time. Switching to eager accepts all free
  * unaccepted memory before returning. */
 int lb_zone_set_policy(struct lb_zone *z, enum lb_policy p);
-enum lb_policy lb_zone_policy(struct lb_zone *z);
+/* The zone's policy (an enum lb_policy), or LB_EINVAL. */
+int lb_zone_policy(struct lb_zone *z);
 
 /* Override the watermarks (pages); all zero means "not set yet". They
  * must be ordered (min <= low <= high <= promo) and promo at most the
  * zone's managed pages, else LB_EINVAL. */
 int lb_zone_set_watermarks(struct lb_zone *z, const struct lb_watermarks *w);
-void lb_zone_watermarks(struct lb_zone *z, struct lb_watermarks *w);
+/* Read them into *w: 0, or LB_EINVAL (bad zone, NULL w; *w untouched). */
+int lb_zone_watermarks(struct lb_zone *z, struct lb_watermarks *w);
 
 /* Accept up to max_bytes of free unaccepted memory now (0: all of it).
  * Returns bytes accepted (>= 0) or an error. */
@@ -247,7 +249,8 @@ struct lb_stats {
 	uint64_t reserve_pages;     /* the acceptor's current target */
 };
 
-void lb_zone_stats(struct lb_zone *z, struct lb_stats *st);
+/* 0, or LB_EINVAL (bad zone, NULL st; *st untouched). */
+int lb_zone_stats(struct lb_zone *z, struct lb_stats *st);
 
 /* /proc/meminfo-style text (MemTotal, MemFree, Unaccepted, ... in kB).
  * Returns the length it needed (as snprintf), or an error. */

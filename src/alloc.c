@@ -174,14 +174,16 @@ int lb_zone_set_policy(struct lb_zone *z, enum lb_policy p)
 	return 0;
 }
 
-enum lb_policy lb_zone_policy(struct lb_zone *z)
+int lb_zone_policy(struct lb_zone *z)
 {
 	enum lb_policy p;
 
+	if (!zone_ok(z))
+		return LB_EINVAL;
 	lb_lock(&z->lock);
 	p = z->policy;
 	lb_unlock(&z->lock);
-	return p;
+	return (int)p;
 }
 
 int lb_zone_set_watermarks(struct lb_zone *z, const struct lb_watermarks *w)
@@ -196,11 +198,14 @@ int lb_zone_set_watermarks(struct lb_zone *z, const struct lb_watermarks *w)
 	return 0;
 }
 
-void lb_zone_watermarks(struct lb_zone *z, struct lb_watermarks *w)
+int lb_zone_watermarks(struct lb_zone *z, struct lb_watermarks *w)
 {
+	if (!zone_ok(z) || !w)
+		return LB_EINVAL;
 	lb_lock(&z->lock);
 	*w = z->wmark;
 	lb_unlock(&z->lock);
+	return 0;
 }
 
 int64_t lb_zone_accept(struct lb_zone *z, uint64_t max_bytes)

@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
-void lb_zone_stats(struct lb_zone *z, struct lb_stats *st)
+int lb_zone_stats(struct lb_zone *z, struct lb_stats *st)
 {
+	if (!z || z->magic != LB_ZONE_MAGIC || !st)
+		return LB_EINVAL;
 	memset(st, 0, sizeof *st);
-	if (!z || z->magic != LB_ZONE_MAGIC)
-		return;
 	lb_lock(&z->lock);
 	st->span_pages = z->span_pages;
 	st->managed_pages = z->managed_pages;
@@ -42,6 +42,7 @@ void lb_zone_stats(struct lb_zone *z, struct lb_stats *st)
 	st->alloc_failures = z->alloc_failures;
 	st->accept_waits = z->accept_waits;
 	lb_unlock(&z->lock);
+	return 0;
 }
 
 int lb_zone_meminfo(struct lb_zone *z, char *buf, size_t len)
