@@ -146,11 +146,10 @@ int lb_free(struct lb_zone *z, uint64_t addr, unsigned order)
 		return rc;
 
 	lb_lock(&z->lock);
-	/* Claimed with a compare-and-swap, as lb_cache_free() does, so a
-	 * double free racing through a cache is caught on one side. */
-	if (bit_test(z->active, idx / SECTION_PAGES) && z->pages[idx].order == order &&
-	    __atomic_compare_exchange_n(&z->pages[idx].kind, &(uint8_t){ K_ALLOC }, K_NONE,
-					false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+	/* Kind and order claimed in one compare-and-swap, as lb_cache_free()
+	 * does, so a double free racing through a cache is caught on one side. */
+	if (bit_test(z->active, idx / SECTION_PAGES) &&
+	    pg_claim(&z->pages[idx], K_ALLOC, K_NONE, order)) {
 		z->nr_alloc -= UINT64_C(1) << order;
 		z->frees++;
 		__free_block(z, idx, order, S_ACCEPTED, false);

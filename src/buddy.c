@@ -57,7 +57,8 @@ void __list_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state,
 void __list_del(struct lb_zone *z, uint64_t idx)
 {
 	struct lb_page *p = &z->pages[idx];
-	struct free_area *a = &z->area[p->state][p->order];
+	unsigned o = pg_order(p);
+	struct free_area *a = &z->area[p->state][o];
 
 	LB_DBG_ASSERT(pg_kind(p) == K_FREE);
 	if (p->prev == LB_NIL)
@@ -69,7 +70,7 @@ void __list_del(struct lb_zone *z, uint64_t idx)
 	else
 		z->pages[p->next].prev = p->prev;
 	a->nr--;
-	z->nr_free[p->state] -= UINT64_C(1) << p->order;
+	z->nr_free[p->state] -= UINT64_C(1) << o;
 	pg_set_kind(p, K_NONE);
 	p->next = p->prev = LB_NIL;
 }
@@ -82,7 +83,7 @@ void __free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned stat
 		uint64_t buddy = idx ^ (UINT64_C(1) << order);
 		const struct lb_page *b = &z->pages[buddy];
 
-		if (pg_kind(b) != K_FREE || b->order != order || b->state != state)
+		if (pg_kind(b) != K_FREE || pg_order(b) != order || b->state != state)
 			break;
 		__list_del(z, buddy);
 		idx &= ~(UINT64_C(1) << order);
@@ -182,16 +183,17 @@ bool __find_block(const struct lb_zone *z, uint64_t idx, uint64_t *head)
 		return false;
 	while (i <= idx) {
 		const struct lb_page *p = &z->pages[i];
+		unsigned o = pg_order(p);
 
 		if (pg_kind(p) == K_NONE) { /* a reserved page */
 			i++;
 			continue;
 		}
-		if (idx < i + (UINT64_C(1) << p->order)) {
+		if (idx < i + (UINT64_C(1) << o)) {
 			*head = i;
 			return true;
 		}
-		i += UINT64_C(1) << p->order;
+		i += UINT64_C(1) << o;
 	}
 	return false;
 }

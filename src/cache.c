@@ -5,9 +5,10 @@
  *
  * The fast path takes no lock: allocation pops a block, free validates the
  * block and pushes it. A cached block's descriptor says K_CACHED; free
- * flips K_ALLOC to K_CACHED with a compare-and-swap, so a double free (even
- * racing from two threads) is caught. An empty stack is refilled, a full
- * one drained, by a batch under the zone lock. Blocks in a cache count as
+ * flips {K_ALLOC, order} to {K_CACHED, order} with one compare-and-swap,
+ * so a double free (even racing from two threads, even a stale one against
+ * a reallocation at another order) is caught. An empty stack is refilled,
+ * a full one drained, by a batch under the zone lock. Blocks in a cache count as
  * out of the zone (nr_alloc) and were accepted when they left it; the
  * releaser never sees them, so they stay accepted (I1).
  *
@@ -168,7 +169,7 @@ int lb_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t 
 		}
 	}
 	idx = c->slot[base[order] + --c->count[order]];
-	pg_set_kind(&z->pages[idx], K_ALLOC);
+	pg_set_kind_order(&z->pages[idx], K_ALLOC, order);
 	bump(&c->pages, -((int64_t)1 << order));
 	bump(&c->allocs, 1);
 	*addr = idx_to_addr(z, idx);
@@ -180,7 +181,6 @@ int lb_cache_free(struct lb_cache *c, uint64_t addr, unsigned order)
 	struct lb_zone *z;
 	struct lb_page *p;
 	uint64_t idx;
-	uint8_t expect = K_ALLOC;
 	int rc;
 
 	if (!c || c->magic != CACHE_MAGIC)
@@ -193,12 +193,10 @@ int lb_cache_free(struct lb_cache *c, uint64_t addr, unsigned order)
 		return rc;
 	p = &z->pages[idx];
 	/* Every free is a consistency check: the head of an allocated block
-	 * of exactly this order, claimed atomically. */
+	 * of exactly this order, kind and order claimed in one step. */
 	if (!(__atomic_load_n(&z->active[idx / SECTION_PAGES >> 6], __ATOMIC_RELAXED) >>
 	      (idx / SECTION_PAGES & 63) & 1) ||
-	    __atomic_load_n(&p->order, __ATOMIC_RELAXED) != order ||
-	    !__atomic_compare_exchange_n(&p->kind, &expect, K_CACHED, false, __ATOMIC_RELAXED,
-					 __ATOMIC_RELAXED)) {
+	    !pg_claim(p, K_ALLOC, K_CACHED, order)) {
 		lb_lock(&z->lock);
 		rc = __bad_free(z, idx);
 		lb_unlock(&z->lock);

@@ -54,34 +54,80 @@ enum { S_ACCEPTED = 0, S_UNACCEPTED = 1 };
 
 struct lb_page {
 	uint32_t next, prev; /* free list links (page index), LB_NIL ends */
-	uint8_t kind;        /* K_* */
-	uint8_t order;
+	union {
+		struct {
+			uint8_t kind;  /* K_* */
+			uint8_t order;
+		};
+		uint16_t kind_order; /* both at once, for pg_claim() */
+	};
 	uint8_t state;       /* S_*, for K_FREE */
 	uint8_t flags;       /* F_*, for K_FREE; cleared when it joins a list */
 };
 
+_Static_assert(sizeof(struct lb_page) == 12, "page descriptor size");
+
 #define F_SEEN 0x1 /* the releaser saw this free block on its last pass */
 
 /*
- * kind is the one descriptor field written without the zone lock: a
- * per-CPU cache flips its own blocks between K_CACHED and K_ALLOC. Every
- * access that can race with that goes through these (relaxed atomics; the
- * zone lock orders everything else). order is read without the lock by a
- * cache's free check, so it is written atomically too.
+ * kind is the one descriptor field changed without the zone lock: a
+ * per-CPU cache flips its own blocks between K_CACHED and K_ALLOC, and a
+ * free claims a block with pg_claim(), which matches kind and order in
+ * one compare-and-swap (a check of the order apart from the claim would
+ * let a stale free claim a block reallocated meanwhile at another order).
+ * Every access that can race with those goes through these (relaxed
+ * atomics; the zone lock orders everything else).
  */
+#define ORDER_UNSET 0xff /* a block just made K_ALLOC, before pg_set_order() */
+
+static inline uint16_t pg_pair(unsigned kind, unsigned order)
+{
+	struct lb_page p = { .kind = (uint8_t)kind, .order = (uint8_t)order };
+
+	return p.kind_order;
+}
+
 static inline unsigned pg_kind(const struct lb_page *p)
 {
 	return __atomic_load_n(&p->kind, __ATOMIC_RELAXED);
 }
 
+/* order as read where a claim (pg_claim) may meet it: any head. */
+static inline unsigned pg_order(const struct lb_page *p)
+{
+	return __atomic_load_n(&p->order, __ATOMIC_RELAXED);
+}
+
+/* Making a block K_ALLOC unsets its order in the same store: its order
+ * comes next (pg_set_order(), as accept.c's __mark does), and in between
+ * no claim may match the order the block had before. */
 static inline void pg_set_kind(struct lb_page *p, unsigned kind)
 {
-	__atomic_store_n(&p->kind, (uint8_t)kind, __ATOMIC_RELAXED);
+	if (kind == K_ALLOC)
+		__atomic_store_n(&p->kind_order, pg_pair(K_ALLOC, ORDER_UNSET), __ATOMIC_RELAXED);
+	else
+		__atomic_store_n(&p->kind, (uint8_t)kind, __ATOMIC_RELAXED);
 }
 
 static inline void pg_set_order(struct lb_page *p, unsigned order)
 {
 	__atomic_store_n(&p->order, (uint8_t)order, __ATOMIC_RELAXED);
+}
+
+static inline void pg_set_kind_order(struct lb_page *p, unsigned kind, unsigned order)
+{
+	__atomic_store_n(&p->kind_order, pg_pair(kind, order), __ATOMIC_RELAXED);
+}
+
+/* {from, order} becomes {to, order} in one step, or nothing happens. It
+ * looks first, so a refused free only reads the descriptor. */
+static inline bool pg_claim(struct lb_page *p, unsigned from, unsigned to, unsigned order)
+{
+	uint16_t expect = pg_pair(from, order);
+
+	return __atomic_load_n(&p->kind_order, __ATOMIC_RELAXED) == expect &&
+	       __atomic_compare_exchange_n(&p->kind_order, &expect, pg_pair(to, order), false,
+					   __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
 struct free_area {

@@ -84,12 +84,12 @@ int64_t lb_releaser_step(struct lb_zone *z, uint64_t now_ns)
 
 	for (uint64_t k = 0; k < np; k++)
 		rc[k] = z->backend.ops->release(z->backend.ctx, idx_to_addr(z, picked[k]),
-						LB_PAGE_SIZE << z->pages[picked[k]].order);
+						LB_PAGE_SIZE << pg_order(&z->pages[picked[k]]));
 
 	lb_lock(&z->lock);
 	for (uint64_t k = 0; k < np; k++) {
 		struct lb_page *p = &z->pages[picked[k]];
-		unsigned o = p->order;
+		unsigned o = pg_order(p);
 		uint64_t n = UINT64_C(1) << o;
 
 		z->nr_inflight -= n;

@@ -223,3 +223,115 @@ TEST(getters_refuse_null_and_bad_zones)
 	free(bad);
 	fx_fini(&f);
 }
+
+/* ---------------------------- 8: a stale free against a reallocation */
+
+/*
+ * One thread frees X at order k over and over: a stale double free, since
+ * X is never allocated at order k again. Another thread allocates and
+ * frees X at order j < k, round after round: X is the one free accepted
+ * block, of order k (its buddy of order k is held), so each allocation
+ * splits it and hands X out at order j, and each free merges it back. A
+ * free that checks the order and then claims the kind in two steps can
+ * read order k while X is free and claim it once reallocated at order j,
+ * caching it under the wrong order. Every stale free must be refused.
+ */
+struct stale {
+	struct lb_zone *z;
+	struct lb_cache *c;
+	uint64_t x;
+	unsigned k, j;
+	int stop, rounds_done;
+	long claimed, refused, other;
+	int zone_errors;
+};
+
+static void *stale_freer(void *p)
+{
+	struct stale *s = p;
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+		int rc = lb_cache_free(s->c, s->x, s->k);
+
+		if (rc == 0)
+			s->claimed++;
+		else if (rc == LB_ENOTALLOC || rc == LB_EDOUBLEFREE)
+			__atomic_fetch_add(&s->refused, 1, __ATOMIC_RELEASE);
+		else
+			s->other++;
+	}
+	return NULL;
+}
+
+static void *reallocator(void *p)
+{
+	struct stale *s = p;
+
+	/* Start once the stale frees do, so that they overlap. */
+	while (!__atomic_load_n(&s->refused, __ATOMIC_ACQUIRE))
+		;
+	for (int i = 0; i < 20000; i++) {
+		uint64_t a;
+
+		if (lb_alloc(s->z, s->j, LB_ALLOC_NOWAIT, &a) || a != s->x) {
+			s->zone_errors++;
+			break;
+		}
+		if (lb_free(s->z, a, s->j)) {
+			s->zone_errors++;
+			break;
+		}
+		s->rounds_done++;
+	}
+	__atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void stale_free_race(unsigned k, unsigned j)
+{
+	struct fx f;
+	struct stale s = { .k = k, .j = j };
+	void *mem = cache_mem();
+	uint64_t held[1024], n = 0, a;
+	pthread_t t1, t2;
+	struct lb_stats st;
+
+	REQUIRE(fx_init(&f, map16, 2, LB_POLICY_EXACT) == 0);
+	f.sb.check_lock = false;
+	REQUIRE(lb_cache_init(&s.c, f.z, mem, lb_cache_size()) == 0);
+	/* All accepted memory in blocks of order k; X (the first) is freed. */
+	while (lb_alloc(f.z, k, LB_ALLOC_NOWAIT, &a) == 0)
+		held[n++] = a;
+	REQUIRE(n == UINT64_C(1024) >> k);
+	s.z = f.z;
+	s.x = held[0];
+	REQUIRE(lb_free(f.z, s.x, k) == 0);
+	pthread_create(&t1, NULL, stale_freer, &s);
+	pthread_create(&t2, NULL, reallocator, &s);
+	pthread_join(t2, NULL);
+	pthread_join(t1, NULL);
+	CHECK_EQ(s.claimed, 0);
+	CHECK_EQ(s.other, 0);
+	CHECK_EQ(s.zone_errors, 0);
+	CHECK_EQ(s.rounds_done, 20000);
+	CHECK(s.refused > 0);
+	lb_zone_stats(f.z, &st);
+	CHECK_EQ(st.cached_pages, 0);
+	CHECK(fx_ok(&f));
+	lb_cache_fini(s.c);
+	for (uint64_t i = 1; i < n; i++)
+		CHECK_EQ(lb_free(f.z, held[i], k), 0);
+	lb_zone_stats(f.z, &st);
+	CHECK_EQ(st.allocated_pages, 0);
+	CHECK_EQ(st.free_accepted_pages, 1024);
+	CHECK(fx_ok(&f));
+	free(mem);
+	fx_fini(&f);
+}
+
+TEST(cache_double_free_stale_order_race)
+{
+	stale_free_race(3, 0);
+	stale_free_race(3, 2);
+	stale_free_race(1, 0);
+}
