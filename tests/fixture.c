@@ -40,6 +40,14 @@ static int strict_accept(void *ctx, uint64_t addr, uint64_t size)
 	if (!range_ok(sb, addr, size))
 		return LB_EINVAL;
 	probe_lock(sb);
+	/* A failed call accepts nothing (the backend contract): the zone may
+	 * try its parts again, so only a call that succeeds is recorded. */
+	if (sb->inner.ops) {
+		int rc = sb->inner.ops->accept(sb->inner.ctx, addr, size);
+
+		if (rc)
+			return rc;
+	}
 	for (uint64_t i = first; i < first + n; i++) {
 		uint64_t bit = UINT64_C(1) << (i & 63);
 		uint64_t old = __atomic_fetch_or(&sb->accepted[i >> 6], bit, __ATOMIC_RELAXED);
@@ -48,8 +56,6 @@ static int strict_accept(void *ctx, uint64_t addr, uint64_t size)
 			__atomic_fetch_add(&sb->double_accepts, 1, __ATOMIC_RELAXED);
 	}
 	__atomic_fetch_add(&sb->pages, n, __ATOMIC_RELAXED);
-	if (sb->inner.ops)
-		return sb->inner.ops->accept(sb->inner.ctx, addr, size);
 	return 0;
 }
 
