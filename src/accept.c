@@ -10,8 +10,19 @@
  *   2. The lock is dropped and the backend accepts the whole contiguous
  *      range in one call (batching); other threads allocate meanwhile.
  *   3. The lock is retaken. On success the pages are accepted (shadow and
- *      fresh bits set) and the caller places them; on failure the block is
- *      quarantined: counted, never handed out, never merged.
+ *      fresh bits set) and the caller places them.
+ *
+ * A failed call is retried in halves (down to the unit, or to the block
+ * itself when it is smaller), so that one bad page does not cost a whole
+ * batch; a part whose own call fails at that size is quarantined: counted,
+ * never handed out, never merged, never passed to the backend again. Each
+ * operation has a budget of failed calls (struct acc_op): when it runs out,
+ * the parts not tried go back to the free lists as they were, and the
+ * range whose call failed last goes back as a *suspect*: it is never
+ * passed to the backend whole again, only its halves (the zone remembers
+ * NR_SUSPECTS of them; beyond that, it is quarantined). So a bad page costs
+ * a bounded number of failed calls per operation and, in the end, its unit.
+ * This relies on the backend contract: a call that fails accepts nothing.
  *
  * With LB_CFG_SHADOW the shadow record is consulted before every backend
  * call and on every hand-out, so a double accept or an unaccepted
@@ -65,23 +76,245 @@ static void __mark(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kin
 		z->nr_quarantine += UINT64_C(1) << order;
 }
 
+/* ------------------------------------------------------ blocks in flight */
+
+/* A block taken off the lists (or never on them) goes in flight; its state
+ * says what it holds, for whoever places it. */
+static void __inflight_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state,
+			   const struct acc_op *op)
+{
+	uint64_t n = UINT64_C(1) << order;
+
+	__mark(z, idx, order, K_INFLIGHT);
+	z->pages[idx].state = (uint8_t)state;
+	z->nr_inflight += n;
+	if (op->why == ACC_ACCEPTOR)
+		z->acc_inflight += n;
+}
+
+/* The block leaves flight, unmarked: the caller places it. */
+static void __inflight_drop(struct lb_zone *z, uint64_t idx, unsigned order,
+			    const struct acc_op *op)
+{
+	uint64_t n = UINT64_C(1) << order;
+
+	pg_set_kind(&z->pages[idx], K_NONE);
+	z->nr_inflight -= n;
+	if (op->why == ACC_ACCEPTOR)
+		z->acc_inflight -= n;
+}
+
+enum { TO_STATE, TO_QUARANTINE }; /* where __inflight_place() puts blocks */
+
+/*
+ * Place the blocks of [s, e), all ours and in flight, by their state
+ * (TO_STATE: back on the free lists; accepted ones to the front for the
+ * acceptor, else the tail; unaccepted ones to the tail, found last) or
+ * quarantine them. A block freed here merges only with free blocks below
+ * it or beyond e: the rest of [s, e) is still in flight.
+ */
+static void __inflight_place(struct lb_zone *z, uint64_t s, uint64_t e, unsigned to,
+			     const struct acc_op *op)
+{
+	for (uint64_t i = s; i < e;) {
+		struct lb_page *p = &z->pages[i];
+		unsigned o = pg_order(p), st = p->state;
+
+		LB_DBG_ASSERT(pg_kind(p) == K_INFLIGHT);
+		__inflight_drop(z, i, o, op);
+		if (to == TO_QUARANTINE)
+			__mark(z, i, o, K_QUARANTINE);
+		else
+			__free_block(z, i, o, st, st == S_UNACCEPTED || op->why != ACC_ACCEPTOR);
+		i += UINT64_C(1) << o;
+	}
+}
+
+/* Set the state of the blocks in flight among [s, e). */
+static void __inflight_state(struct lb_zone *z, uint64_t s, uint64_t e, unsigned state)
+{
+	for (uint64_t i = s; i < e; i += UINT64_C(1) << pg_order(&z->pages[i]))
+		z->pages[i].state = (uint8_t)state;
+}
+
+/*
+ * Split [s, e), blocks in flight, at its most aligned inner point: between
+ * two of its blocks (no point inside a block is more aligned than the
+ * block's ends), or, for one block, into halves that become blocks.
+ */
+static uint64_t __inflight_split(struct lb_zone *z, uint64_t s, uint64_t e)
+{
+	struct lb_page *p = &z->pages[s];
+	unsigned o = pg_order(p), k;
+
+	if (s + (UINT64_C(1) << o) == e) {
+		o--;
+		pg_set_order(p, o);
+		__mark(z, s + (UINT64_C(1) << o), o, K_INFLIGHT);
+		z->pages[s + (UINT64_C(1) << o)].state = p->state;
+		return s + (UINT64_C(1) << o);
+	}
+	k = 63u - (unsigned)__builtin_clzll(s ^ (e - 1));
+	return (e - 1) & ~((UINT64_C(1) << k) - 1);
+}
+
+/* Can a failed [s, e) be tried in parts? Not below the unit, nor below one
+ * block the caller took. */
+static bool __can_split(const struct lb_zone *z, uint64_t s, uint64_t e)
+{
+	return e - s > (UINT64_C(1) << z->unit_order) ||
+	       s + (UINT64_C(1) << pg_order(&z->pages[s])) != e;
+}
+
+/* ---------------------------------------------------------- suspects */
+
+/* Is a suspect inside [s, e)? Then [s, e) is not passed whole. */
+static bool __holds_suspect(const struct lb_zone *z, uint64_t s, uint64_t e)
+{
+	for (unsigned i = 0; i < z->nr_suspects; i++)
+		if (z->suspect[i].idx >= s && z->suspect[i].idx + z->suspect[i].pages <= e)
+			return true;
+	return false;
+}
+
+/* Forget the suspects that overlap [s, e): accepted or quarantined now, or
+ * being split (exact: only [s, e) itself). */
+static void __suspect_forget(struct lb_zone *z, uint64_t s, uint64_t e, bool exact)
+{
+	for (unsigned i = 0; i < z->nr_suspects;) {
+		uint64_t a = z->suspect[i].idx, b = a + z->suspect[i].pages;
+
+		if (exact ? (a == s && b == e) : (a < e && s < b))
+			z->suspect[i] = z->suspect[--z->nr_suspects];
+		else
+			i++;
+	}
+}
+
+static bool __suspect_add(struct lb_zone *z, uint64_t s, uint64_t e)
+{
+	if (z->nr_suspects == NR_SUSPECTS)
+		return false;
+	z->suspect[z->nr_suspects].idx = (uint32_t)s;
+	z->suspect[z->nr_suspects++].pages = (uint32_t)(e - s);
+	return true;
+}
+
+/* --------------------------------------------------- accepting in parts */
+
+static void __settle(struct lb_zone *z, uint64_t s, uint64_t e, struct acc_op *op);
+
+/* One backend call for [s, e) in flight: 0, or its error, counted. */
+static int __call(struct lb_zone *z, uint64_t s, uint64_t e, struct acc_op *op)
+{
+	int rc = __accept_range(z, s, e - s);
+
+	if (!rc) {
+		__suspect_forget(z, s, e, false);
+		return 0;
+	}
+	if (!op->err || rc == LB_ECORRUPT)
+		op->err = rc;
+	if (rc != LB_ECORRUPT) /* the shadow refused it: no call was made */
+		op->fails--;
+	return rc;
+}
+
+/* The call for [s, e) failed with rc: try its halves while the budget
+ * lasts; what cannot be split is quarantined; what the budget leaves
+ * unresolved goes back, suspect. */
+static void __failed(struct lb_zone *z, uint64_t s, uint64_t e, int rc, struct acc_op *op)
+{
+	uint64_t m;
+
+	if (rc == LB_ECORRUPT || !__can_split(z, s, e) ||
+	    (!op->fails && !__suspect_add(z, s, e))) {
+		__suspect_forget(z, s, e, false);
+		__inflight_place(z, s, e, TO_QUARANTINE, op);
+		return;
+	}
+	if (!op->fails) {
+		__inflight_place(z, s, e, TO_STATE, op);
+		return;
+	}
+	m = __inflight_split(z, s, e);
+	__settle(z, s, m, op);
+	__settle(z, m, e, op);
+}
+
+/* Split [s, e) around the suspect it holds, with no call for it whole. */
+static void __split_suspect(struct lb_zone *z, uint64_t s, uint64_t e, struct acc_op *op)
+{
+	uint64_t m;
+
+	__suspect_forget(z, s, e, true);
+	m = __inflight_split(z, s, e);
+	__settle(z, s, m, op);
+	__settle(z, m, e, op);
+}
+
+/* Accept what can be of [s, e), a part of a larger range, and place it all. */
+static void __settle(struct lb_zone *z, uint64_t s, uint64_t e, struct acc_op *op)
+{
+	int rc;
+
+	if (!op->fails) {
+		__inflight_place(z, s, e, TO_STATE, op); /* not tried: back as it was */
+	} else if (__holds_suspect(z, s, e)) {
+		__split_suspect(z, s, e, op);
+	} else if ((rc = __call(z, s, e, op)) != 0) {
+		__failed(z, s, e, rc, op);
+	} else {
+		__inflight_state(z, s, e, S_ACCEPTED);
+		__inflight_place(z, s, e, TO_STATE, op);
+		op->accepted += e - s;
+	}
+}
+
+/*
+ * Accept [s, e), unaccepted blocks in flight, in one call if it can.
+ * Returns 0 with all of it accepted and still in flight (the caller places
+ * it). Else every part is placed (accepted ones on the free lists, counted
+ * in op->accepted) and the answer is LB_EAGAIN when it was accepted in
+ * parts without a failure (it held a suspect), or an error.
+ */
+static int __accept_inflight(struct lb_zone *z, uint64_t s, uint64_t e, struct acc_op *op)
+{
+	unsigned fails = op->fails;
+	int rc, err = op->err;
+
+	if (!fails) {
+		__inflight_place(z, s, e, TO_STATE, op);
+		return err ? err : LB_EBACKEND;
+	}
+	if (__holds_suspect(z, s, e)) {
+		__split_suspect(z, s, e, op);
+		return op->fails == fails && op->err == err ? LB_EAGAIN : op->err;
+	}
+	rc = __call(z, s, e, op);
+	if (rc)
+		__failed(z, s, e, rc, op);
+	return rc;
+}
+
 /*
  * Accept count contiguous blocks of one order starting at idx, taken off
  * the lists by the caller. Returns 0 with the blocks accepted and unmarked
- * (the caller places them), or an error with the blocks quarantined.
+ * (the caller places them), or what __accept_inflight() says, with every
+ * part placed.
  */
-int __accept_blocks(struct lb_zone *z, uint64_t idx, unsigned order, uint64_t count)
+int __accept_blocks(struct lb_zone *z, uint64_t idx, unsigned order, uint64_t count,
+		    struct acc_op *op)
 {
 	uint64_t bs = UINT64_C(1) << order, n = count << order;
 	int rc;
 
 	for (uint64_t i = 0; i < count; i++)
-		__mark(z, idx + i * bs, order, K_INFLIGHT);
-	z->nr_inflight += n;
-	rc = __accept_range(z, idx, n);
-	z->nr_inflight -= n;
-	for (uint64_t i = 0; i < count; i++)
-		__mark(z, idx + i * bs, order, rc ? K_QUARANTINE : K_NONE);
+		__inflight_add(z, idx + i * bs, order, S_UNACCEPTED, op);
+	rc = __accept_inflight(z, idx, idx + n, op);
+	if (!rc)
+		for (uint64_t i = 0; i < count; i++)
+			__inflight_drop(z, idx + i * bs, order, op);
 	return rc;
 }
 
@@ -89,17 +322,20 @@ int __accept_blocks(struct lb_zone *z, uint64_t idx, unsigned order, uint64_t co
  * no other thread can see the zone) and free it as accepted memory. */
 int __accept_setup_range(struct lb_zone *z, uint64_t idx, uint64_t npages)
 {
+	struct acc_op op = { .fails = CALL_FAILS, .why = ACC_CALLER };
 	uint64_t e = idx + npages;
-	int rc = __accept_range(z, idx, npages);
+	int rc;
 
 	for (uint64_t i = idx; i < e;) {
 		unsigned o = carve_order(i, e);
 
-		if (rc)
-			__mark(z, i, o, K_QUARANTINE);
-		else
-			__free_block(z, i, o, S_ACCEPTED, true);
+		__inflight_add(z, i, o, S_UNACCEPTED, &op);
 		i += UINT64_C(1) << o;
+	}
+	rc = __accept_inflight(z, idx, e, &op);
+	if (!rc) {
+		__inflight_state(z, idx, e, S_ACCEPTED);
+		__inflight_place(z, idx, e, TO_STATE, &op);
 	}
 	return rc;
 }

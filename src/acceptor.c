@@ -26,6 +26,12 @@
  * once, the acceptor never lifts free accepted memory plus its batches in
  * flight above the reserve plus one unit less a page (exactly to the
  * reserve when reserve and free memory are whole units).
+ *
+ * A pass makes one failed backend call at most (PASS_FAILS): a batch that
+ * fails goes back to the lists, and the next passes try its halves
+ * (accept.c), so a bad page costs a failed call per pass and, in the end,
+ * its unit, and a failing host makes a pass answer LB_EBACKEND, on which
+ * the acceptor's threads pause for a period.
  */
 #include "internal.h"
 
@@ -99,6 +105,7 @@ static uint64_t batch_pages(const struct lb_zone *z)
 
 int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns)
 {
+	struct acc_op op = { .fails = PASS_FAILS, .why = ACC_ACCEPTOR };
 	uint64_t reserve, have, want, unit;
 	int64_t done = 0;
 
@@ -114,11 +121,11 @@ int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns)
 		if (want > batch_pages(z))
 			want = batch_pages(z);
 		want = (want + unit - 1) & ~(unit - 1); /* whole units: no 4 KiB calls */
-		done = __accept_call(z, want, ACC_ACCEPTOR);
-		if (done < 0)
-			done = 0; /* quarantined; the next pass tries other memory */
+		done = __accept_call(z, want, &op);
 	}
 	lb_unlock(&z->lock);
+	if (done < 0) /* the next pass goes on with the halves or other memory */
+		return done == LB_ECORRUPT ? LB_ECORRUPT : LB_EBACKEND;
 	return done << LB_PAGE_SHIFT;
 }
 

@@ -15,6 +15,10 @@
  * would wait for another thread; LB_ALLOC_NOWAIT neither accepts nor waits
  * (LB_EAGAIN), and rules when both are given.
  *
+ * A failing backend costs an allocation ALLOC_FAILS failed calls at most;
+ * then, or when the failures left nothing to serve it, it answers
+ * LB_EBACKEND, so that a caller can tell a failing host from a full zone.
+ *
  * lb_free() checks the block before touching anything (every free is a
  * consistency check): the address must be the head of an allocated block
  * of exactly that order.
@@ -42,15 +46,23 @@ static void __debug_check(struct lb_zone *z)
 #endif
 }
 
+/* The answer of an allocation the backend failed: its budget is spent, or
+ * the failures left nothing to serve it. */
+static int op_error(const struct acc_op *op)
+{
+	return op->err == LB_ECORRUPT ? LB_ECORRUPT : LB_EBACKEND;
+}
+
 /* Allocate 2^order pages into *idx: lb_alloc() and a cache's slow path.
  * flags are valid LB_ALLOC_* flags. */
 int __alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx)
 {
+	struct acc_op op = { .fails = ALLOC_FAILS, .why = ACC_CALLER };
 	bool nowait = flags & LB_ALLOC_NOWAIT, atomic = flags & LB_ALLOC_ATOMIC;
 	bool waited = false;
 
 	if (z->policy == LB_POLICY_LINUX && !nowait)
-		__policy_top_up(z, order);
+		__policy_top_up(z, order, &op);
 	for (;;) {
 		uint64_t b;
 		unsigned got;
@@ -61,19 +73,22 @@ int __alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx)
 			*idx = b;
 			return __hand_out(z, b, order);
 		}
-		if (free_unaccepted_pages(z)) {
-			if (nowait)
+		if (!op.fails)
+			return op_error(&op);
+		if (nowait) {
+			if (free_unaccepted_pages(z))
 				return LB_EAGAIN;
-			rc = __policy_accept(z, order, &b);
+		} else {
+			rc = __policy_accept(z, order, &b, &op);
 			if (rc == 0) {
 				*idx = b;
 				return __hand_out(z, b, order);
 			}
 			if (rc != LB_ENOMEM)
-				continue; /* accepted into the lists, or quarantined */
+				continue; /* accepted into the lists, or failed */
 		}
 		if (!z->nr_inflight)
-			return LB_ENOMEM;
+			return op.err ? op_error(&op) : LB_ENOMEM;
 		if (nowait)
 			return LB_EAGAIN;
 		if (atomic)
@@ -217,6 +232,8 @@ int64_t lb_zone_accept(struct lb_zone *z, uint64_t max_bytes)
 	lb_lock(&z->lock);
 	done = __accept_some(z, pages);
 	lb_unlock(&z->lock);
+	if (done < 0)
+		return done == LB_ECORRUPT ? LB_ECORRUPT : LB_EBACKEND;
 	return done * (int64_t)LB_PAGE_SIZE;
 }
 
@@ -224,10 +241,12 @@ int64_t lb_zone_accept(struct lb_zone *z, uint64_t max_bytes)
  * One share of set-up: one backend call on memory taken off the lists
  * under the lock, so concurrent callers accept different memory. 0 means
  * nothing is left to take (what is left may still be in flight on other
- * threads). A failed call quarantines its memory, as any accept does.
+ * threads). A failed call is retried in halves within CALL_FAILS, as any
+ * accept: the share answers what it accepted, or the error if nothing.
  */
 int64_t lb_zone_setup_accept(struct lb_zone *z, uint64_t max_bytes)
 {
+	struct acc_op op = { .fails = CALL_FAILS, .why = ACC_SETUP };
 	uint64_t pages;
 	int64_t got;
 
@@ -237,7 +256,7 @@ int64_t lb_zone_setup_accept(struct lb_zone *z, uint64_t max_bytes)
 		max_bytes = UINT64_C(1) << 30;
 	pages = (max_bytes >> LB_PAGE_SHIFT) + !!(max_bytes & (LB_PAGE_SIZE - 1));
 	lb_lock(&z->lock);
-	got = __accept_call(z, pages, ACC_SETUP);
+	got = __accept_call(z, pages, &op);
 	__debug_check(z);
 	lb_unlock(&z->lock);
 	if (got < 0)

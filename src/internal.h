@@ -46,6 +46,13 @@
 #define SECTION_PAGES (UINT64_C(1) << SECTION_ORDER)
 #define NR_ORDERS (LB_MAX_ORDER + 1)
 #define ACCEPT_RUN_SECTIONS 256 /* batch limit for runs of sections: 1 GiB */
+/* Failed backend calls one operation may make (accept.c): an allocation,
+ * an acceptor pass, a call of lb_zone_accept() or lb_zone_setup_accept()
+ * (and a switch to eager, a piece of set-up). */
+#define ALLOC_FAILS 4
+#define PASS_FAILS 1
+#define CALL_FAILS 4
+#define NR_SUSPECTS 16 /* failed ranges remembered, not passed whole again */
 
 /* What a head descriptor says about its block. */
 enum { K_NONE = 0, K_FREE, K_ALLOC, K_INFLIGHT, K_QUARANTINE, K_CACHED };
@@ -160,6 +167,12 @@ struct lb_zone {
 	uint64_t acc_inflight; /* of nr_inflight: the acceptor's batches */
 	struct lb_cache *caches; /* attached per-CPU caches */
 
+	/* free unaccepted ranges whose accept failed: tried in halves only */
+	struct {
+		uint32_t idx, pages;
+	} suspect[NR_SUSPECTS];
+	unsigned nr_suspects;
+
 	/* behaviour */
 	enum lb_policy policy;
 	struct lb_watermarks wmark;
@@ -238,7 +251,17 @@ uint64_t __take_pristine_run(struct lb_zone *z, uint64_t max_sections, uint64_t 
 bool __find_block(const struct lb_zone *z, uint64_t idx, uint64_t *head);
 
 /* accept.c: the in-flight protocol, shadow record, quarantine */
-int __accept_blocks(struct lb_zone *z, uint64_t idx, unsigned order, uint64_t count);
+enum { ACC_CALLER, ACC_ACCEPTOR, ACC_SETUP }; /* on whose behalf an accept runs */
+/* One operation's accepts: its budget of failed calls (*_FAILS), on whose
+ * behalf, the pages a partial accept freed to the lists, its error. */
+struct acc_op {
+	unsigned fails;
+	unsigned why;
+	uint64_t accepted;
+	int err;
+};
+int __accept_blocks(struct lb_zone *z, uint64_t idx, unsigned order, uint64_t count,
+		    struct acc_op *op);
 int __accept_setup_range(struct lb_zone *z, uint64_t idx, uint64_t npages);
 void __note_corrupt(struct lb_zone *z, const char *what, uint64_t idx, uint64_t npages);
 int __give_out(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind);
@@ -259,10 +282,9 @@ void lb_workers_fini(struct lb_zone *z);
 
 /* policy.c */
 void lb_derive_watermarks(uint64_t managed_pages, struct lb_watermarks *w);
-int __policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx);
-void __policy_top_up(struct lb_zone *z, unsigned order);
-enum { ACC_CALLER, ACC_ACCEPTOR, ACC_SETUP }; /* on whose behalf __accept_call() runs */
-int64_t __accept_call(struct lb_zone *z, uint64_t left, unsigned why);
+int __policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct acc_op *op);
+void __policy_top_up(struct lb_zone *z, unsigned order, struct acc_op *op);
+int64_t __accept_call(struct lb_zone *z, uint64_t left, struct acc_op *op);
 int64_t __accept_some(struct lb_zone *z, uint64_t max_pages);
 
 /* check.c */

@@ -24,6 +24,10 @@
  *
  * Allocations always take accepted memory first; only the allocator's slow
  * path calls in here, with the lock held (it is dropped around accepts).
+ *
+ * Every accept here runs within its operation's budget of failed backend
+ * calls (struct acc_op): a failing host costs each allocation, acceptor
+ * pass or explicit call a bounded number of calls, never the whole zone.
  */
 #include "internal.h"
 
@@ -95,47 +99,49 @@ void lb_derive_watermarks(uint64_t managed_pages, struct lb_watermarks *w)
 
 /* Accept one unaccepted block, largest first, and free it to the tail of
  * the accepted lists. False when there was nothing to take. */
-static bool __accept_one(struct lb_zone *z)
+static bool __accept_one(struct lb_zone *z, struct acc_op *op)
 {
 	uint64_t idx;
 	unsigned order;
 
-	if (!__take_largest_unaccepted(z, &idx, &order))
+	if (!op->fails || !__take_largest_unaccepted(z, &idx, &order))
 		return false;
-	if (__accept_blocks(z, idx, order, 1) == 0)
+	if (__accept_blocks(z, idx, order, 1, op) == 0)
 		__free_block(z, idx, order, S_ACCEPTED, true);
-	return true; /* a failure quarantined it: progress all the same */
+	return true; /* a failure placed what it could: progress all the same */
 }
 
 /* linux, on every allocation that may accept: top up free accepted memory
- * to the promo watermark. A zero promo means no watermarks yet (the others
- * are below it): then accept one block to ensure progress, as Linux does. */
-void __policy_top_up(struct lb_zone *z, unsigned order)
+ * to the promo watermark, within the allocation's budget. A zero promo
+ * means no watermarks yet (the others are below it): then accept one
+ * block to ensure progress, as Linux does. */
+void __policy_top_up(struct lb_zone *z, unsigned order, struct acc_op *op)
 {
 	(void)order; /* Linux sizes the top-up by the watermark alone */
 	if (!z->wmark.promo) {
-		__accept_one(z);
+		__accept_one(z, op);
 		return;
 	}
-	while (z->nr_free[S_ACCEPTED] < z->wmark.promo && free_unaccepted_pages(z))
-		__accept_one(z);
+	while (z->nr_free[S_ACCEPTED] < z->wmark.promo && __accept_one(z, op))
+		;
 }
 
 /*
  * Slow path of an allocation of 2^order pages that found no accepted block:
- * accept per policy. Returns 0 with *idx the accepted block to hand out,
- * LB_EAGAIN when memory was accepted into the free lists (retry the fast
- * path), LB_ENOMEM when no unaccepted block can serve, or a backend error
- * (the block was quarantined; retry with other memory).
+ * accept per policy. Returns 0 with *idx the accepted block
+ * to hand out, LB_EAGAIN when memory was accepted into the free lists
+ * (retry the fast path), LB_ENOMEM when accepting cannot serve, or a
+ * backend error (what failed was quarantined, the rest placed; retry
+ * while op's budget lasts).
  */
-int __policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx)
+int __policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct acc_op *op)
 {
 	unsigned want = order, got;
 	uint64_t b;
 	int rc;
 
 	if (z->policy == LB_POLICY_LINUX || z->policy == LB_POLICY_EAGER)
-		return __accept_one(z) ? LB_EAGAIN : LB_ENOMEM;
+		return __accept_one(z, op) ? LB_EAGAIN : LB_ENOMEM;
 
 	if (z->policy != LB_POLICY_EXACT && z->unit_order > order)
 		want = z->unit_order; /* unit, and the on-demand path of background/adaptive */
@@ -146,7 +152,7 @@ int __policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx)
 		want = got;
 	}
 	__split(z, b, got, want, S_UNACCEPTED);
-	rc = __accept_blocks(z, b, want, 1);
+	rc = __accept_blocks(z, b, want, 1, op);
 	if (rc)
 		return rc;
 	__split(z, b, want, order, S_ACCEPTED);
@@ -160,14 +166,15 @@ int __policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx)
  * block that holds left, so pieces left by earlier splits go before a
  * fresh 4 MiB block; else the largest fragment, whole), accept it and free
  * it to the lists: to the front for the acceptor (found first), else to
- * the tail. why (ACC_*) says on whose behalf, for the counters; the
- * acceptor's pages count in acc_inflight while its call runs. Returns the
- * pages accepted, 0 if there was nothing to take, or the error of a call
- * that failed (the memory was quarantined: progress all the same).
+ * the tail. op->why (ACC_*) says on whose behalf, for the counters; the
+ * acceptor's pages count in acc_inflight while its call runs. A failed
+ * call is retried in halves within op's budget. Returns the pages
+ * accepted, 0 if there was nothing to take, or the error when nothing was
+ * accepted (what failed was quarantined: progress all the same).
  */
-int64_t __accept_call(struct lb_zone *z, uint64_t left, unsigned why)
+int64_t __accept_call(struct lb_zone *z, uint64_t left, struct acc_op *op)
 {
-	uint64_t idx, first, n, pages;
+	uint64_t idx, first, n, pages, before = op->accepted;
 	unsigned order;
 	int rc;
 
@@ -190,37 +197,35 @@ int64_t __accept_call(struct lb_zone *z, uint64_t left, unsigned why)
 		__split(z, idx, got, order, S_UNACCEPTED);
 		n = 1;
 	}
-	pages = n << order;
-	if (why == ACC_ACCEPTOR)
-		z->acc_inflight += pages;
-	rc = __accept_blocks(z, idx, order, n);
-	if (why == ACC_ACCEPTOR)
-		z->acc_inflight -= pages;
-	if (rc)
-		return rc;
-	for (uint64_t i = 0; i < n; i++)
-		__free_block(z, idx + (i << order), order, S_ACCEPTED, why != ACC_ACCEPTOR);
-	if (why == ACC_ACCEPTOR)
+	rc = __accept_blocks(z, idx, order, n, op);
+	if (!rc)
+		for (uint64_t i = 0; i < n; i++)
+			__free_block(z, idx + (i << order), order, S_ACCEPTED,
+				     op->why != ACC_ACCEPTOR);
+	pages = rc ? op->accepted - before : n << order;
+	if (op->why == ACC_ACCEPTOR)
 		z->background_accepted += pages;
-	else if (why == ACC_SETUP)
+	else if (op->why == ACC_SETUP)
 		z->setup_accepted_pages += pages;
-	return (int64_t)pages;
+	return pages ? (int64_t)pages : rc;
 }
 
 /* Accept up to max_pages of free unaccepted memory (0: all), in as few
- * backend calls as the lists allow. Returns the pages accepted. */
+ * backend calls as the lists allow, with CALL_FAILS failed calls at most.
+ * Returns the pages accepted, or the error when calls failed and nothing
+ * was accepted. */
 int64_t __accept_some(struct lb_zone *z, uint64_t max_pages)
 {
+	struct acc_op op = { .fails = CALL_FAILS, .why = ACC_CALLER };
 	uint64_t done = 0;
 
-	while (!max_pages || done < max_pages) {
-		int64_t got = __accept_call(z, max_pages ? max_pages - done : UINT64_MAX,
-					    ACC_CALLER);
+	while ((!max_pages || done < max_pages) && op.fails) {
+		int64_t got = __accept_call(z, max_pages ? max_pages - done : UINT64_MAX, &op);
 
 		if (!got)
 			break;
 		if (got > 0)
 			done += (uint64_t)got;
 	}
-	return (int64_t)done;
+	return done || !op.err ? (int64_t)done : op.err;
 }
