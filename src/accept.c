@@ -340,6 +340,53 @@ int __accept_setup_range(struct lb_zone *z, uint64_t idx, uint64_t npages)
 	return rc;
 }
 
+/*
+ * Allocate the free aligned run [r, r + 2^order) of blocks of both states
+ * (I5 keeps them apart): take them all off the lists and put them in
+ * flight (the accepted ones too, so nobody else takes them meanwhile),
+ * accept each stretch of unaccepted blocks in one call, and make the run
+ * one block for the caller: 0, the run unmarked. On a failure, what failed
+ * is quarantined, the rest goes back, and the error is returned.
+ */
+int __accept_mixed(struct lb_zone *z, uint64_t r, unsigned order, struct acc_op *op)
+{
+	uint64_t e = r + (UINT64_C(1) << order), i, j = r;
+	int rc = 0;
+
+	while (j < e) {
+		unsigned o = pg_order(&z->pages[j]), st = z->pages[j].state;
+
+		__list_del(z, j);
+		__inflight_add(z, j, o, st, op);
+		j += UINT64_C(1) << o;
+	}
+	for (i = r; i < e; i = j) {
+		j = i + (UINT64_C(1) << pg_order(&z->pages[i]));
+		if (z->pages[i].state == S_ACCEPTED)
+			continue;
+		while (j < e && z->pages[j].state == S_UNACCEPTED)
+			j += UINT64_C(1) << pg_order(&z->pages[j]);
+		rc = __accept_inflight(z, i, j, op);
+		if (rc)
+			break;
+		__inflight_state(z, i, j, S_ACCEPTED);
+	}
+	if (rc) {
+		/* [i, j) is placed already, and what was placed may be anyone's
+		 * by now: put back only the rest, still ours. */
+		__inflight_place(z, r, i, TO_STATE, op);
+		__inflight_place(z, j, e, TO_STATE, op);
+		return rc;
+	}
+	for (i = r; i < e; i = j) {
+		unsigned o = pg_order(&z->pages[i]);
+
+		j = i + (UINT64_C(1) << o);
+		__inflight_drop(z, i, o, op);
+	}
+	return 0;
+}
+
 /* A block leaves the zone, to a caller (K_ALLOC) or a per-CPU cache
  * (K_CACHED). I1: it must be wholly accepted. */
 int __give_out(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind)

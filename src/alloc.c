@@ -13,7 +13,8 @@
  * The flags are Linux's allocation contexts: LB_ALLOC_ATOMIC accepts like
  * any allocation (acceptance does not sleep) but answers LB_EBUSY where it
  * would wait for another thread; LB_ALLOC_NOWAIT neither accepts nor waits
- * (LB_EAGAIN), and rules when both are given.
+ * (LB_EAGAIN, only where accepting would serve it), and rules when both
+ * are given.
  *
  * A failing backend costs an allocation ALLOC_FAILS failed calls at most;
  * then, or when the failures left nothing to serve it, it answers
@@ -53,6 +54,15 @@ static int op_error(const struct acc_op *op)
 	return op->err == LB_ECORRUPT ? LB_ECORRUPT : LB_EBACKEND;
 }
 
+/* Would accepting serve 2^order pages? An unaccepted block that large, or
+ * a free aligned run of blocks of both states. */
+static bool __accepting_helps(const struct lb_zone *z, unsigned order)
+{
+	uint64_t run;
+
+	return __unaccepted_fits(z, order) || __find_mixed(z, order, &run);
+}
+
 /* Allocate 2^order pages into *idx: lb_alloc() and a cache's slow path.
  * flags are valid LB_ALLOC_* flags. */
 int __alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx)
@@ -76,7 +86,7 @@ int __alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx)
 		if (!op.fails)
 			return op_error(&op);
 		if (nowait) {
-			if (free_unaccepted_pages(z))
+			if (__accepting_helps(z, order))
 				return LB_EAGAIN;
 		} else {
 			rc = __policy_accept(z, order, &b, &op);

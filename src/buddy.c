@@ -197,3 +197,65 @@ bool __find_block(const struct lb_zone *z, uint64_t idx, uint64_t *head)
 	}
 	return false;
 }
+
+/* Is there a free unaccepted block of at least this order? */
+bool __unaccepted_fits(const struct lb_zone *z, unsigned order)
+{
+	if (z->nr_pristine)
+		return true;
+	for (unsigned o = order; o < NR_ORDERS; o++)
+		if (z->area[S_UNACCEPTED][o].head != LB_NIL)
+			return true;
+	return false;
+}
+
+/*
+ * Is the aligned run of 2^order pages around the free block b, of state s,
+ * all free, with blocks of the other state too? Only the lowest block of
+ * state s in the run walks it to the end, so a run is walked once.
+ */
+static bool __mixed_run_at(const struct lb_zone *z, uint64_t b, unsigned s, unsigned order)
+{
+	uint64_t e = (b | ((UINT64_C(1) << order) - 1)) + 1;
+	bool other = false;
+
+	for (uint64_t i = e - (UINT64_C(1) << order); i < e;) {
+		const struct lb_page *p = &z->pages[i];
+
+		if (pg_kind(p) != K_FREE || i + (UINT64_C(1) << pg_order(p)) > e)
+			return false;
+		if (p->state != s)
+			other = true;
+		else if (i < b)
+			return false;
+		i += UINT64_C(1) << pg_order(p);
+	}
+	return other;
+}
+
+/*
+ * Find a free aligned run of 2^order pages made of blocks of both states,
+ * when no free block of either state is that large (I5 keeps such blocks
+ * apart: accepting the unaccepted ones is what merges them). The blocks
+ * of the state with fewer below that order are the candidates.
+ */
+bool __find_mixed(const struct lb_zone *z, unsigned order, uint64_t *run)
+{
+	uint64_t n[2] = { 0, 0 };
+	unsigned s;
+
+	for (unsigned o = 0; o < order; o++) {
+		n[S_ACCEPTED] += z->area[S_ACCEPTED][o].nr;
+		n[S_UNACCEPTED] += z->area[S_UNACCEPTED][o].nr;
+	}
+	if (!n[S_ACCEPTED] || !n[S_UNACCEPTED])
+		return false;
+	s = n[S_ACCEPTED] <= n[S_UNACCEPTED] ? S_ACCEPTED : S_UNACCEPTED;
+	for (unsigned o = 0; o < order; o++)
+		for (uint32_t i = z->area[s][o].head; i != LB_NIL; i = z->pages[i].next)
+			if (__mixed_run_at(z, i, s, order)) {
+				*run = i & ~((UINT64_C(1) << order) - 1);
+				return true;
+			}
+	return false;
+}

@@ -249,6 +249,8 @@ bool __take_free(struct lb_zone *z, unsigned state, unsigned min_order, uint64_t
 bool __take_largest_unaccepted(struct lb_zone *z, uint64_t *idx, unsigned *order);
 uint64_t __take_pristine_run(struct lb_zone *z, uint64_t max_sections, uint64_t *first);
 bool __find_block(const struct lb_zone *z, uint64_t idx, uint64_t *head);
+bool __unaccepted_fits(const struct lb_zone *z, unsigned order);
+bool __find_mixed(const struct lb_zone *z, unsigned order, uint64_t *run);
 
 /* accept.c: the in-flight protocol, shadow record, quarantine */
 enum { ACC_CALLER, ACC_ACCEPTOR, ACC_SETUP }; /* on whose behalf an accept runs */
@@ -262,6 +264,7 @@ struct acc_op {
 };
 int __accept_blocks(struct lb_zone *z, uint64_t idx, unsigned order, uint64_t count,
 		    struct acc_op *op);
+int __accept_mixed(struct lb_zone *z, uint64_t r, unsigned order, struct acc_op *op);
 int __accept_setup_range(struct lb_zone *z, uint64_t idx, uint64_t npages);
 void __note_corrupt(struct lb_zone *z, const char *what, uint64_t idx, uint64_t npages);
 int __give_out(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind);

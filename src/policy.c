@@ -24,6 +24,9 @@
  *
  * Allocations always take accepted memory first; only the allocator's slow
  * path calls in here, with the lock held (it is dropped around accepts).
+ * When no free block of either state is large enough, every policy serves
+ * a free aligned run of mixed blocks by accepting just its unaccepted ones
+ * (accept.c): the two states never merge on their own.
  *
  * Every accept here runs within its operation's budget of failed backend
  * calls (struct acc_op): a failing host costs each allocation, acceptor
@@ -128,7 +131,7 @@ void __policy_top_up(struct lb_zone *z, unsigned order, struct acc_op *op)
 
 /*
  * Slow path of an allocation of 2^order pages that found no accepted block:
- * accept per policy. Returns 0 with *idx the accepted block
+ * accept per policy, or a mixed run. Returns 0 with *idx the accepted block
  * to hand out, LB_EAGAIN when memory was accepted into the free lists
  * (retry the fast path), LB_ENOMEM when accepting cannot serve, or a
  * backend error (what failed was quarantined, the rest placed; retry
@@ -140,6 +143,13 @@ int __policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct acc
 	uint64_t b;
 	int rc;
 
+	if (!__unaccepted_fits(z, order)) {
+		if (!__find_mixed(z, order, &b))
+			return LB_ENOMEM;
+		rc = __accept_mixed(z, b, order, op);
+		*idx = b;
+		return rc;
+	}
 	if (z->policy == LB_POLICY_LINUX || z->policy == LB_POLICY_EAGER)
 		return __accept_one(z, op) ? LB_EAGAIN : LB_ENOMEM;
 
