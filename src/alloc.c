@@ -19,6 +19,9 @@
  * A failing backend costs an allocation ALLOC_FAILS failed calls at most;
  * then, or when the failures left nothing to serve it, it answers
  * LB_EBACKEND, so that a caller can tell a failing host from a full zone.
+ * An allocation that finds no memory while per-CPU caches hold some asks
+ * them to drain (they are their owners', so it cannot drain them itself)
+ * and answers LB_ENOMEM: a retry finds the blocks back in the zone.
  *
  * lb_free() checks the block before touching anything (every free is a
  * consistency check): the address must be the head of an allocated block
@@ -127,6 +130,8 @@ int lb_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr)
 		*addr = idx_to_addr(z, idx);
 	else
 		z->alloc_failures++;
+	if (rc == LB_ENOMEM)
+		__cache_request_drain(z); /* for the retry */
 	__debug_check(z);
 	lb_unlock(&z->lock);
 	return rc;

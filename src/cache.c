@@ -42,6 +42,14 @@ static inline void bump(uint64_t *v, int64_t d)
 	__atomic_store_n(v, *v + (uint64_t)d, __ATOMIC_RELAXED);
 }
 
+/* An allocation found no memory while caches hold some: ask each cache to
+ * drain itself at its next operation (a cache is its owner's alone). */
+void __cache_request_drain(struct lb_zone *z)
+{
+	if (__cached_pages(z))
+		__atomic_store_n(&z->drain_gen, z->drain_gen + 1, __ATOMIC_RELAXED);
+}
+
 size_t lb_cache_size(void)
 {
 	return sizeof(struct lb_cache);
@@ -88,6 +96,23 @@ static void __drain(struct lb_cache *c, unsigned o, uint32_t n)
 	bump(&c->pages, -(int64_t)((uint64_t)n << o));
 }
 
+static void __drain_all(struct lb_cache *c)
+{
+	for (unsigned o = 0; o < CACHE_ORDERS; o++)
+		__drain(c, o, c->count[o]);
+}
+
+/* Honour a drain the zone asked for since this cache last looked. */
+static void drain_if_asked(struct lb_cache *c)
+{
+	uint64_t gen = __atomic_load_n(&c->z->drain_gen, __ATOMIC_RELAXED);
+
+	if (__builtin_expect(gen != c->drain_seen, 0)) {
+		c->drain_seen = gen;
+		lb_cache_drain(c);
+	}
+}
+
 void lb_cache_drain(struct lb_cache *c)
 {
 	if (!c || c->magic != CACHE_MAGIC)
@@ -119,6 +144,25 @@ void lb_cache_fini(struct lb_cache *c)
 	lb_unlock(&z->lock);
 }
 
+/* The zone's slow path for the cache's owner. Before it fails for want of
+ * memory, the cache gives its own blocks back (they may merge into what
+ * is asked) and tries again; then the other caches are asked to drain. */
+static int __zone_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint64_t *out)
+{
+	struct lb_zone *z = c->z;
+	int rc = __alloc(z, o, flags, out);
+
+	if (rc == LB_ENOMEM && c->pages) {
+		__drain_all(c);
+		rc = __alloc(z, o, flags, out);
+	}
+	if (rc == LB_ENOMEM)
+		__cache_request_drain(z);
+	if (rc)
+		z->alloc_failures++;
+	return rc;
+}
+
 /* Refill from accepted free memory only; the slow path (acceptance) is
  * left to __alloc, which hands its one block out directly. */
 static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint64_t *out)
@@ -137,13 +181,10 @@ static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint6
 		s[c->count[o]++] = (uint32_t)b;
 		bump(&c->pages, (int64_t)1 << o);
 	}
-	if (!c->count[o]) {
-		rc = __alloc(z, o, flags, out);
-		if (rc)
-			z->alloc_failures++;
-	} else {
+	if (!c->count[o])
+		rc = __zone_alloc(c, o, flags, out);
+	else
 		*out = LB_NIL;
-	}
 	lb_unlock(&z->lock);
 	return rc;
 }
@@ -156,9 +197,18 @@ int lb_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t 
 
 	if (!c || c->magic != CACHE_MAGIC || !addr || (flags & ~LB_ALLOC_FLAGS))
 		return LB_EINVAL;
+	if (order > LB_MAX_ORDER)
+		return LB_EORDER;
 	z = c->z;
-	if (order > LB_CACHE_MAX_ORDER)
-		return lb_alloc(z, order, flags, addr);
+	drain_if_asked(c);
+	if (order > LB_CACHE_MAX_ORDER) {
+		lb_lock(&z->lock);
+		rc = __zone_alloc(c, order, flags, &idx);
+		lb_unlock(&z->lock);
+		if (!rc)
+			*addr = idx_to_addr(z, idx);
+		return rc;
+	}
 	if (__builtin_expect(!c->count[order], 0)) {
 		rc = refill_or_alloc(c, order, flags, &idx);
 		if (rc)
@@ -186,8 +236,12 @@ int lb_cache_free(struct lb_cache *c, uint64_t addr, unsigned order)
 	if (!c || c->magic != CACHE_MAGIC)
 		return LB_EINVAL;
 	z = c->z;
-	if (order > LB_CACHE_MAX_ORDER)
-		return lb_free(z, addr, order);
+	if (order > LB_CACHE_MAX_ORDER) {
+		rc = lb_free(z, addr, order);
+		if (!rc)
+			drain_if_asked(c);
+		return rc;
+	}
 	rc = addr_to_idx(z, addr, order, &idx);
 	if (rc)
 		return rc;
@@ -210,5 +264,6 @@ int lb_cache_free(struct lb_cache *c, uint64_t addr, unsigned order)
 	c->slot[base[order] + c->count[order]++] = (uint32_t)idx;
 	bump(&c->pages, (int64_t)1 << order);
 	bump(&c->frees, 1);
+	drain_if_asked(c); /* after the checks: bad input changes nothing */
 	return 0;
 }

@@ -166,6 +166,7 @@ struct lb_zone {
 	uint64_t nr_inflight, nr_quarantine;
 	uint64_t acc_inflight; /* of nr_inflight: the acceptor's batches */
 	struct lb_cache *caches; /* attached per-CPU caches */
+	uint64_t drain_gen;      /* bumped to ask every cache to drain (cache.c) */
 
 	/* free unaccepted ranges whose accept failed: tried in halves only */
 	struct {
@@ -231,6 +232,7 @@ struct lb_cache {
 	struct lb_zone *z;
 	struct lb_cache *next; /* the zone's list, under the zone lock */
 	uint64_t pages, allocs, frees;
+	uint64_t drain_seen; /* the zone's drain_gen when last honoured */
 	uint32_t count[CACHE_ORDERS];
 	uint32_t slot[CACHE_SLOTS];
 };
@@ -277,6 +279,7 @@ int __bad_free(const struct lb_zone *z, uint64_t idx);
 
 /* cache.c, acceptor.c */
 uint64_t __cached_pages(const struct lb_zone *z);
+void __cache_request_drain(struct lb_zone *z);
 uint64_t __acceptor_reserve(struct lb_zone *z, uint64_t now_ns);
 
 /* thread.c: the workers' synchronisation, set up and torn down with the zone */

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Free memory held in per-CPU caches is not lost to larger allocations:
+ * an allocation that fails while caches hold free blocks asks every cache
+ * to drain itself at its next operation (as Linux drains its per-CPU lists
+ * before giving up), and a cache's own slow path drains itself at once.
+ */
+#include "fixture.h"
+#include "harness.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+static const struct lb_range map4[] = {
+	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
+};
+
+struct dfx {
+	struct fx f;
+	struct lb_cache *c;
+	void *mem;
+};
+
+/* One accepted section; the cache ends up holding 128 order-0 pages. */
+static int dfx_init(struct dfx *t)
+{
+	uint64_t a[100];
+	int rc = fx_init(&t->f, map4, 1, LB_POLICY_EXACT);
+
+	if (rc)
+		return rc;
+	t->mem = aligned_alloc(64, (lb_cache_size() + 63) & ~(size_t)63);
+	rc = lb_cache_init(&t->c, t->f.z, t->mem, lb_cache_size());
+	for (int i = 0; !rc && i < 100; i++)
+		rc = lb_cache_alloc(t->c, 0, 0, &a[i]);
+	for (int i = 0; !rc && i < 100; i++)
+		rc = lb_cache_free(t->c, a[i], 0);
+	return rc;
+}
+
+static void dfx_fini(struct dfx *t)
+{
+	lb_cache_fini(t->c);
+	free(t->mem);
+	fx_fini(&t->f);
+}
+
+static uint64_t cached(struct dfx *t)
+{
+	struct lb_stats st;
+
+	lb_zone_stats(t->f.z, &st);
+	return st.cached_pages;
+}
+
+/* lb_alloc cannot drain a cache it does not own: it fails, and the cache
+ * drains itself at its next operation, so the retry succeeds. */
+TEST(cache_drain_requested_by_a_failed_alloc)
+{
+	struct dfx t;
+	uint64_t big, a;
+
+	REQUIRE(dfx_init(&t) == 0);
+	REQUIRE(lb_cache_alloc(t.c, 4, 0, &big) == 0); /* from the zone */
+	CHECK_EQ(cached(&t), 128);
+	CHECK_EQ(lb_alloc(t.f.z, 10, 0, &a), LB_ENOMEM);
+	CHECK_EQ(cached(&t), 128); /* untouched: the cache is its owner's */
+	CHECK_EQ(lb_cache_free(t.c, big, 4), 0);
+	CHECK_EQ(cached(&t), 0);
+	CHECK_EQ(lb_alloc(t.f.z, 10, 0, &a), 0);
+	CHECK(fx_ok(&t.f));
+	CHECK_EQ(lb_free(t.f.z, a, 10), 0);
+	/* The request is honoured once: the cache fills again as usual. */
+	CHECK_EQ(lb_cache_alloc(t.c, 0, 0, &a), 0);
+	CHECK_EQ(cached(&t), 63);
+	CHECK_EQ(lb_cache_free(t.c, a, 0), 0);
+	CHECK_EQ(cached(&t), 64);
+	CHECK(fx_ok(&t.f));
+	dfx_fini(&t);
+}
+
+/* A cache's own slow path drains the cache at once before it fails: for
+ * its own orders (a refill that finds nothing) and above them (lb_alloc). */
+static void own_drain(unsigned order)
+{
+	struct dfx t;
+	struct lb_stats st;
+	uint64_t a, rest;
+
+	REQUIRE(dfx_init(&t) == 0);
+	lb_zone_stats(t.f.z, &st);
+	rest = st.free_accepted_pages;
+	CHECK_EQ(rest, 1024 - 128);
+	for (uint64_t i = 0; i < rest; i++) /* the zone's free memory, all of it */
+		REQUIRE(lb_alloc(t.f.z, 0, 0, &a) == 0);
+	CHECK_EQ(lb_cache_alloc(t.c, order, 0, &a), 0); /* merged from order 0 */
+	CHECK_EQ(cached(&t), 0);
+	CHECK(fx_ok(&t.f));
+	CHECK_EQ(lb_cache_free(t.c, a, order), 0);
+	CHECK(fx_ok(&t.f));
+	dfx_fini(&t);
+}
+
+TEST(cache_slow_path_drains_its_own_cache)
+{
+	own_drain(1);
+	own_drain(3);
+	own_drain(5);
+	own_drain(7);
+}
+
+/* The same across threads: the owner honours the request of another
+ * thread's failed allocation on its next operation. */
+struct owner {
+	struct dfx *t;
+	uint64_t big;
+	int go, done, rc;
+};
+
+static void *owner_main(void *p)
+{
+	struct owner *o = p;
+
+	while (!__atomic_load_n(&o->go, __ATOMIC_ACQUIRE))
+		;
+	o->rc = lb_cache_free(o->t->c, o->big, 4);
+	__atomic_store_n(&o->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+TEST(cache_threads_drain_on_request)
+{
+	struct dfx t;
+	struct owner o = { .t = &t };
+	pthread_t th;
+	uint64_t a;
+
+	REQUIRE(dfx_init(&t) == 0);
+	t.f.sb.check_lock = false;
+	REQUIRE(lb_cache_alloc(t.c, 4, 0, &o.big) == 0);
+	pthread_create(&th, NULL, owner_main, &o);
+	CHECK_EQ(lb_alloc(t.f.z, 10, 0, &a), LB_ENOMEM);
+	__atomic_store_n(&o.go, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	CHECK_EQ(o.rc, 0);
+	CHECK_EQ(lb_alloc(t.f.z, 10, 0, &a), 0);
+	CHECK(fx_ok(&t.f));
+	dfx_fini(&t);
+}
