@@ -35,7 +35,7 @@ extern "C" {
 enum {
 	LB_OK = 0,
 	LB_EINVAL = -1,      /* invalid argument */
-	LB_ENOMEM = -2,      /* no free memory of that order */
+	LB_ENOMEM = -2,      /* no free memory can serve that order */
 	LB_EAGAIN = -3,      /* would have to accept memory (LB_ALLOC_NOWAIT) */
 	LB_ERANGE = -4,      /* address outside the zone */
 	LB_EALIGN = -5,      /* address not aligned to the block's order */
@@ -64,8 +64,26 @@ const char *lb_strerror(int err);
  * overlap: a range is accepted by one thread exactly once between releases.
  * Ranges are page-aligned and non-empty, and contiguous memory is passed in
  * one call so that the backend can use its largest mapping level.
- * Return 0 or a negative LB_E* code; on failure the zone quarantines the
- * range and never hands it out.
+ * Return 0 or a negative LB_E* code. A call that fails must accept nothing
+ * of its range: the zone may pass parts of it again. What the zone does
+ * with a failure (every entry point alike):
+ *   - it counts the call (lb_stats.accept_failures) and tries the halves
+ *     of the range, down to the unit, or to the block the range was when
+ *     that is smaller; a part whose own call fails at that size is
+ *     quarantined: never handed out, never passed to the backend again;
+ *   - each operation makes a bounded number of failed calls: 4 for an
+ *     allocation (lb_alloc(), lb_cache_alloc(), the linux top-up and
+ *     eager's block per shortfall included), 1 for an acceptor pass, 4 for
+ *     a call of lb_zone_accept() or lb_zone_setup_accept(), for a switch
+ *     to eager and for each piece of set-up in lb_zone_init();
+ *   - when the bound is reached, the parts not tried go back to the free
+ *     lists as they were, and the part whose call failed last goes back
+ *     as a suspect: never passed whole again, only its halves, by later
+ *     operations (16 suspects at most; beyond that it is quarantined). So
+ *     a bad page costs each operation a bounded number of calls and, in
+ *     the end, only its unit; a host that fails every call costs each
+ *     operation a few units, not the zone.
+ * A failed release leaves the block's state unknown: it is quarantined.
  */
 struct lb_backend_ops {
 	const char *name;
@@ -151,6 +169,9 @@ int lb_zone_meta_size(const struct lb_config *cfg, size_t *size);
  * a lazy one does (only pieces smaller than a unit accepted, as firmware
  * does) and eager accepts one block per shortfall until the caller's
  * lb_zone_setup_accept() calls are done. On success *out points into meta.
+ * Set-up acceptance that the backend fails (see struct lb_backend_ops)
+ * does not fail the init: eager stops after 4 failed calls and leaves the
+ * rest unaccepted, as LB_CFG_SETUP_LATER does.
  */
 int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size,
 		 const struct lb_config *cfg);
@@ -174,14 +195,49 @@ void lb_zone_fini(struct lb_zone *z);
 #define LB_ALLOC_NOWAIT 0x1u
 #define LB_ALLOC_ATOMIC 0x2u
 
-/* Allocate an accepted block of 2^order pages; *addr gets its address. */
+/*
+ * Allocate an accepted block of 2^order pages; *addr gets its address.
+ * Free accepted memory serves first. Else the policy accepts memory: a
+ * free unaccepted block of at least that order, or, when there is none,
+ * a free aligned run of 2^order pages whose blocks are of both states
+ * (free blocks of one state never merge with the other's): its unaccepted
+ * blocks are accepted, each stretch in one call, and the run is handed
+ * out as one block; its accepted blocks are held in flight meanwhile
+ * (LB_PAGE_IN_FLIGHT), so no one else takes them. So an allocation
+ * succeeds whenever a free aligned run of 2^order pages exists, whatever
+ * the state of its pages. The answers:
+ *   0             the block, wholly accepted;
+ *   LB_ENOMEM     no free memory can serve it: no accepted or unaccepted
+ *                 block that large, no such run, nothing in flight in the
+ *                 zone, and no failed backend call on the way. If
+ *                 per-CPU caches hold free blocks, each is asked to drain
+ *                 itself at its next lb_cache_alloc() or lb_cache_free()
+ *                 (a cache is its owner's: lb_alloc() cannot drain it),
+ *                 so a retry after they ran finds those blocks;
+ *   LB_EAGAIN     (NOWAIT) only accepting a block or a run, or waiting for
+ *                 memory in flight, could serve it; no backend call made;
+ *   LB_EBUSY      (ATOMIC) only memory another thread is accepting (or
+ *                 holds in flight) could serve it; without flags the
+ *                 allocation waits for that memory instead;
+ *   LB_EBACKEND   the backend failed: 4 failed calls at most (see struct
+ *                 lb_backend_ops; the linux top-up and eager's block per
+ *                 shortfall count in the same 4), then, or as soon as the
+ *                 failures leave nothing that could serve it, this answer,
+ *                 never LB_ENOMEM: a failing host is not a full zone. What
+ *                 failed is quarantined, what was accepted stays free;
+ *   LB_ECORRUPT   the shadow record (LB_CFG_SHADOW) refused an accept or a
+ *                 hand-out (the memory is quarantined);
+ *   LB_EINVAL, LB_EORDER  bad input, nothing changed.
+ */
 int lb_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr);
 
 /* Free a block returned by lb_alloc() with the same order. */
 int lb_free(struct lb_zone *z, uint64_t addr, unsigned order);
 
 /* Switch policy at run time. Switching to eager accepts all free
- * unaccepted memory before returning. */
+ * unaccepted memory before returning, within 4 failed backend calls: what
+ * a failing backend leaves unaccepted is accepted on demand, a block per
+ * shortfall. */
 int lb_zone_set_policy(struct lb_zone *z, enum lb_policy p);
 /* The zone's policy (an enum lb_policy), or LB_EINVAL. */
 int lb_zone_policy(struct lb_zone *z);
@@ -194,7 +250,10 @@ int lb_zone_set_watermarks(struct lb_zone *z, const struct lb_watermarks *w);
 int lb_zone_watermarks(struct lb_zone *z, struct lb_watermarks *w);
 
 /* Accept up to max_bytes of free unaccepted memory now (0: all of it).
- * Returns bytes accepted (>= 0) or an error. */
+ * Returns bytes accepted (>= 0) or an error. Memory in flight on other
+ * threads is not free: it is not waited for. The call stops after 4 failed
+ * backend calls (see struct lb_backend_ops) and returns what it accepted,
+ * or LB_EBACKEND when calls failed and it accepted nothing. */
 int64_t lb_zone_accept(struct lb_zone *z, uint64_t max_bytes);
 
 /*
@@ -202,9 +261,12 @@ int64_t lb_zone_accept(struct lb_zone *z, uint64_t max_bytes);
  * max_bytes (0: up to 1 GiB; rounded up to whole pages; at most 1 GiB a
  * call) of free unaccepted memory in ONE backend call, counted as set-up
  * acceptance (lb_stats.setup_accepted_pages). Returns the bytes accepted,
- * 0 when nothing unaccepted is left to take, or an error: LB_EINVAL for a
- * bad zone, LB_EBACKEND when the call failed (that memory is quarantined,
- * as any failed accept; calling again goes on with other memory). Several
+ * 0 when nothing unaccepted is left to take (memory in flight on other
+ * threads is not waited for), or an error: LB_EINVAL for a bad zone,
+ * LB_EBACKEND when the call failed and nothing was accepted. A failed call
+ * is retried in halves, 4 failed calls at most (see struct lb_backend_ops):
+ * what failed at the unit is quarantined, what was accepted is counted in
+ * the answer, what was not tried is left for the next calls. Several
  * threads may call it at once: each takes other memory, so N CPUs looping
  * on it until it returns 0 share eager's set-up. Allocations may run
  * meanwhile. It works on any zone, counting what it accepts as set-up.
@@ -233,13 +295,15 @@ struct lb_stats {
 	uint64_t free_accepted_pages;
 	uint64_t free_unaccepted_pages; /* lists and never-touched 4 MiB blocks */
 	uint64_t allocated_pages;
-	uint64_t in_flight_pages;
+	uint64_t in_flight_pages;   /* being accepted, released, or held by an
+				       allocation accepting a mixed run */
 	uint64_t quarantined_pages;
 	uint64_t accept_calls;      /* backend accept calls */
 	uint64_t accepted_pages;    /* pages accepted (set-up included) */
 	uint64_t setup_accepted_pages; /* of which at set-up */
 	uint64_t over_accepted_pages; /* accepted, not handed out since */
-	uint64_t accept_failures;   /* backend calls that failed */
+	uint64_t accept_failures;   /* backend accept calls that failed (each
+				       retry of a part counts) */
 	uint64_t allocs, frees;
 	uint64_t alloc_failures;    /* LB_ENOMEM, LB_EAGAIN and LB_EBUSY answers */
 	uint64_t accept_waits;      /* times an allocation waited for another's accept */
@@ -277,6 +341,15 @@ int lb_cache_init(struct lb_cache **out, struct lb_zone *z, void *mem, size_t si
 /* Give every cached block back to the zone and detach the cache; its
  * memory may then be freed or initialised again. */
 void lb_cache_fini(struct lb_cache *c);
+/*
+ * As lb_alloc() and lb_free() (same flags and answers), through the cache.
+ * Each call first honours a drain another thread's failed allocation asked
+ * for (see lb_alloc()): the cache gives all its blocks back to the zone
+ * (a free does so after its checks, so bad input still changes nothing).
+ * When the zone cannot serve the cache's own allocation, the cache gives
+ * its own blocks back at once, where they may merge into what is asked,
+ * and the zone is asked again before LB_ENOMEM.
+ */
 int lb_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t *addr);
 int lb_cache_free(struct lb_cache *c, uint64_t addr, unsigned order);
 /* Give every cached block back to the zone. */
@@ -327,12 +400,21 @@ int lb_releaser_config(struct lb_zone *z, const struct lb_releaser_cfg *cfg);
  * Return the bytes accepted or released (>= 0), or an error. These are
  * what the threads run; a simulator calls them on its own clock.
  * Acceptor passes may run concurrently (the acceptor's threads): each
- * takes other memory and makes at most one backend call, and the reserve
+ * takes other memory and makes one backend call (one per part when its
+ * batch holds a suspect, see struct lb_backend_ops), and the reserve
  * counts the batches still in flight, so N passes never overshoot it:
  * a pass accepts only while free accepted memory plus the acceptor's
  * batches in flight is below the reserve, and at most the shortfall
  * rounded up to a whole unit, so together they never take that sum above
- * the reserve plus one unit less a page. */
+ * the reserve plus one unit less a page.
+ * Failures: an acceptor pass makes one failed call at most; its batch
+ * then goes back to the free lists (a suspect: later passes try its
+ * halves), and the pass returns LB_EBACKEND if it accepted nothing (the
+ * threads then pause for a period). A releaser pass releases each block
+ * of its batch in its own call; a block whose release fails is
+ * quarantined (its state is unknown), the others go on, and the pass
+ * returns the bytes released (0 if none, never LB_EBACKEND). Neither
+ * waits for memory in flight elsewhere: it is not free. */
 int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns);
 int64_t lb_releaser_step(struct lb_zone *z, uint64_t now_ns);
 
