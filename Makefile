@@ -1,10 +1,14 @@
 # lazybuddy build. `make run` runs the default comparison, `make test` builds
-# and runs every test (release, debug with the full checker, ASan+UBSan).
+# and runs every test (release, debug with the full checker, ASan+UBSan,
+# TSan, the fuzz target's plain driver, the SPIN model of the acceptance
+# protocol), `make fuzz` runs the fuzz target under libFuzzer for a minute.
 #
 # Variants build into their own folders: build/ (release), build/debug,
-# build/asan. The recursive call with VARIANT=... builds one of them.
+# build/asan, build/tsan, build/fuzz (clang, libFuzzer). The recursive call
+# with VARIANT=... builds one of them.
 
 CC      ?= cc
+FUZZ_CC ?= clang
 VARIANT ?= release
 
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -26,6 +30,13 @@ else ifeq ($(VARIANT),asan)
   VFLAGS  := -O1 -g -DLB_DEBUG=1 -fsanitize=address,undefined \
              -fno-sanitize-recover=all -fno-omit-frame-pointer
   LDVFLAGS := -fsanitize=address,undefined
+else ifeq ($(VARIANT),fuzz)
+  # libFuzzer needs clang; the library is instrumented for coverage too.
+  override CC := $(FUZZ_CC)
+  B       := build/fuzz
+  VFLAGS  := -O1 -g -DLB_DEBUG=1 -fsanitize=fuzzer-no-link,address,undefined \
+             -fno-sanitize-recover=all -fno-omit-frame-pointer
+  LDVFLAGS := -fsanitize=fuzzer,address,undefined
 else
   $(error unknown VARIANT $(VARIANT))
 endif
@@ -41,18 +52,25 @@ LIB_SRC   := $(wildcard src/*.c) $(wildcard src/backend/*.c)
 MAIN_SRC  := tools/lbsim/main.c tools/lbbench/main.c
 TOOLS_SRC := $(filter-out $(MAIN_SRC),$(wildcard tools/*/*.c))
 TEST_SRC  := $(wildcard tests/*.c)
+FUZZ_SRC  := tests/fuzz/fuzz_zone.c tests/fuzz/driver.c
 
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o)
 TOOLS_OBJ := $(TOOLS_SRC:%.c=$(B)/obj/%.o)
 TEST_OBJ  := $(TEST_SRC:%.c=$(B)/obj/%.o)
+FUZZ_OBJ  := $(FUZZ_SRC:%.c=$(B)/obj/%.o)
 
-.PHONY: all lib tools tests run test bench clean deps
+# FUZZ_DEFS=-DFZ_CHECK_...=1 turns on a check tests/fuzz/fuzz.h holds back.
+FUZZ_DEFS ?=
+$(FUZZ_OBJ): CPPFLAGS += $(FUZZ_DEFS)
+
+.PHONY: all lib tools tests run test bench clean deps fuzz fuzzer
 .DEFAULT_GOAL := all
 
 all: lib tools
 lib: $(B)/liblazybuddy.a $(if $(filter release,$(VARIANT)),$(B)/liblazybuddy.so)
 tools: $(B)/lbsim $(B)/lbbench
-tests: $(B)/lbtest
+tests: $(B)/lbtest $(B)/lbfuzz
+fuzzer: $(B)/lbfuzz-libfuzzer
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -78,6 +96,13 @@ $(B)/lbbench: $(B)/obj/tools/lbbench/main.o $(B)/libtools.a $(B)/liblazybuddy.a
 $(B)/lbtest: $(TEST_OBJ) $(B)/libtools.a $(B)/liblazybuddy.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The fuzz target: with the plain driver (any compiler), or with libFuzzer.
+$(B)/lbfuzz: $(FUZZ_OBJ) $(B)/liblazybuddy.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/lbfuzz-libfuzzer: $(B)/obj/tests/fuzz/fuzz_zone.o $(B)/liblazybuddy.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # The main job: every policy on every workload, a 16 GiB guest.
 run: deps
 	$(MAKE) VARIANT=release all
@@ -89,18 +114,37 @@ bench: deps
 	./build/lbbench
 
 # Every test in every variant; tests/run.sh prints the total line. Under
-# ThreadSanitizer only the tests that run threads (it is slow).
+# ThreadSanitizer only the tests that run threads (it is slow). The fuzz
+# target runs its seed corpus and N seeded random inputs in each variant;
+# tests/spin/run.sh model-checks the acceptance protocol (skipped without
+# spin).
 TSAN_TESTS := thread stress cache_threads cache_double
+FUZZ_CORPUS := tests/fuzz/corpus
 test: deps
 	$(MAKE) VARIANT=release all tests
 	$(MAKE) VARIANT=debug tests
 	$(MAKE) VARIANT=asan tests
 	$(MAKE) VARIANT=tsan tests
 	sh tests/run.sh build/lbtest build/debug/lbtest build/asan/lbtest \
-		"build/tsan/lbtest $(TSAN_TESTS)"
+		"build/tsan/lbtest $(TSAN_TESTS)" \
+		"build/lbfuzz -n 5000 $(FUZZ_CORPUS)" "build/debug/lbfuzz -n 1000 $(FUZZ_CORPUS)" \
+		"build/asan/lbfuzz -n 3000 $(FUZZ_CORPUS)" "build/tsan/lbfuzz -n 500 $(FUZZ_CORPUS)" \
+		"sh tests/spin/run.sh"
 
-# What a fresh Debian 12 lacks for the build (the compiler and make aside).
-DEB_PKGS := zlib1g-dev liblzma-dev libzstd-dev libjemalloc-dev libmimalloc-dev
+# libFuzzer on the fuzz target for FUZZ_TIME seconds, from the seed corpus
+# (new inputs go to build/fuzz/corpus, crashes to build/fuzz/artifacts).
+FUZZ_TIME ?= 60
+fuzz: deps
+	$(MAKE) VARIANT=fuzz fuzzer
+	@mkdir -p build/fuzz/corpus build/fuzz/artifacts
+	./build/fuzz/lbfuzz-libfuzzer -max_total_time=$(FUZZ_TIME) -max_len=2048 \
+		-len_control=20 -timeout=30 -print_final_stats=1 \
+		-artifact_prefix=build/fuzz/artifacts/ build/fuzz/corpus $(FUZZ_CORPUS)
+
+# What a fresh Debian 12 lacks for the build (the compiler and make aside):
+# clang and its libFuzzer runtime for make fuzz, spin for the protocol model.
+DEB_PKGS := zlib1g-dev liblzma-dev libzstd-dev libjemalloc-dev libmimalloc-dev \
+            clang libclang-rt-dev spin
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -112,4 +156,5 @@ deps:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(TOOLS_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(MAIN_SRC:%.c=$(B)/obj/%.d)
+-include $(LIB_OBJ:.o=.d) $(TOOLS_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) \
+	$(MAIN_SRC:%.c=$(B)/obj/%.d)
