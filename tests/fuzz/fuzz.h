@@ -53,14 +53,6 @@
 #define FZ_CHECK_WMARK_EXTREMES 1
 #endif
 
-#ifndef FZ_CHECK_ACCEPTOR_ONE_CALL
-/* lazybuddy.h says an acceptor pass "makes at most one backend call";
- * since failed batches are retried in halves, a pass can make several
- * successful calls (the halves of a suspect range). On: at most one
- * successful call per pass. Flip once code or documentation changes. */
-#define FZ_CHECK_ACCEPTOR_ONE_CALL 0
-#endif
-
 /* libFuzzer's entry point: runs one input; aborts on a broken check. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
