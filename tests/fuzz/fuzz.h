@@ -12,15 +12,15 @@
 #include <stdint.h>
 
 /*
- * Checks of defects found and fixed, or being fixed. 0: the check is held
- * back while the defect it would report is open; flip it to 1 here (or
- * build with FUZZ_DEFS=-DFZ_CHECK_...=1) once the fix lands.
+ * Checks of defects found and fixed. Each was held back (0) while its
+ * defect was open; set one to 0 (here, or FUZZ_DEFS=-DFZ_CHECK_...=0)
+ * to hold it back again, e.g. to bisect before the fix.
  */
 #ifndef FZ_CHECK_ENOMEM_MIXED_RUN
-/* Open: an allocation of order k fails with LB_ENOMEM although a free
- * aligned run of 2^k pages exists whose pages are part accepted, part
- * unaccepted (and NOWAIT says LB_EAGAIN where accepting cannot help). */
-#define FZ_CHECK_ENOMEM_MIXED_RUN 0
+/* Fixed (6a167a6): an allocation of order k failed with LB_ENOMEM although
+ * a free aligned run of 2^k pages existed, part accepted, part not (and
+ * NOWAIT said LB_EAGAIN where accepting could not help). Checked: neither. */
+#define FZ_CHECK_ENOMEM_MIXED_RUN 1
 #endif
 #ifndef FZ_CHECK_FAILURE_CONTAINED
 /* Fixed (08e9372): a failing backend quarantined everything, one public
