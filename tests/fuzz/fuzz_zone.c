@@ -29,8 +29,8 @@
  * of watermarks with LB_CFG_WMARK, then operations (a selector byte and its
  * arguments) until the input ends. Bytes past the end read as 0.
  *
- * Checks that would report defects being fixed now are switched off in
- * fuzz.h (FZ_CHECK_*).
+ * Checks of defects fixed lately can be held back by the FZ_CHECK_*
+ * switches in fuzz.h (all on).
  */
 #include "fuzz.h"
 
