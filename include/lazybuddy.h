@@ -429,7 +429,7 @@ int lb_releaser_start(struct lb_zone *z);
 int lb_releaser_stop(struct lb_zone *z);
 
 /*
- * Walk the zone and verify invariants I1-I6 (DESIGN.md). Returns 0, or
+ * Walk the zone and verify invariants I1-I6 (README, "Reliability"). Returns 0, or
  * LB_ECORRUPT with the first broken invariant described in msg
  * (e.g. "I5: buddies 0x200000 and 0x201000 of order 0 both free").
  * Must be called with no allocation in progress on the zone for I4's

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The checker: walks every section and every free list and verifies the
- * invariants of DESIGN.md against the descriptors, the counters and (with
- * LB_CFG_SHADOW) the shadow record of accepted pages.
+ * invariants I1-I6 (README, "Reliability") against the descriptors, the
+ * counters and (with LB_CFG_SHADOW) the shadow record of accepted pages.
  *
  *   I1  allocated blocks and free blocks marked accepted are wholly
  *       accepted in the shadow record;

@@ -19,8 +19,8 @@
  *   preset  field            value  source
  *   tdx     levels     4K|2M|1G      TDG.MEM.PAGE.ACCEPT page levels (Intel TDX module spec)
  *   tdx     page_ns         7200     derived: ~1.9 s/GiB lazy first touch (2024 TDX
- *                                    eatmemory runs, 1 GiB 3.4 s ... 64 GiB 133 s, as
- *                                    cited in DESIGN.md) / 262144 pages = 7.25 us. Linux
+ *                                    eatmemory runs, 1 GiB 3.4 s ... 64 GiB 133 s,
+ *                                    LKML 2024) / 262144 pages = 7.25 us. Linux
  *                                    accepts there in 2 MiB+ chunks, so nearly all of it is
  *                                    per-page work (host commit + zeroing included)
  *   tdx     call_ns         5000     assumption: one TDCALL plus the exit to the host that
