@@ -114,11 +114,13 @@ bench: deps
 	./build/lbbench
 
 # Every test in every variant; tests/run.sh prints the total line. Under
-# ThreadSanitizer only the tests that run threads (it is slow). The fuzz
+# ThreadSanitizer the tests that run threads and those of the defects the
+# outside attack tests found (it is slow). The fuzz
 # target runs its seed corpus and N seeded random inputs in each variant;
 # tests/spin/run.sh model-checks the acceptance protocol (skipped without
 # spin).
-TSAN_TESTS := thread stress cache_threads cache_double
+TSAN_TESTS := thread stress cache_threads cache_double cache_init getters watermarks_above \
+              releaser_floor mixed_run failing_backend bad_page cache_drain cache_slow
 FUZZ_CORPUS := tests/fuzz/corpus
 test: deps
 	$(MAKE) VARIANT=release all tests
