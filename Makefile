@@ -80,8 +80,9 @@ $(B)/liblazybuddy.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/liblazybuddy.so: $(LIB_OBJ)
-	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# Only lb_* is exported (src/lazybuddy.map); tests/exports.sh checks it.
+$(B)/liblazybuddy.so: $(LIB_OBJ) src/lazybuddy.map
+	$(CC) -shared $(LDFLAGS) -Wl,--version-script=src/lazybuddy.map -o $@ $(LIB_OBJ) $(LDLIBS)
 
 $(B)/libtools.a: $(TOOLS_OBJ)
 	@rm -f $@
@@ -131,7 +132,7 @@ test: deps
 		"build/tsan/lbtest $(TSAN_TESTS)" \
 		"build/lbfuzz -n 5000 $(FUZZ_CORPUS)" "build/debug/lbfuzz -n 1000 $(FUZZ_CORPUS)" \
 		"build/asan/lbfuzz -n 3000 $(FUZZ_CORPUS)" "build/tsan/lbfuzz -n 500 $(FUZZ_CORPUS)" \
-		"sh tests/spin/run.sh"
+		"sh tests/spin/run.sh" "sh tests/exports.sh build/liblazybuddy.so"
 
 # libFuzzer on the fuzz target for FUZZ_TIME seconds, from the seed corpus
 # (new inputs go to build/fuzz/corpus, crashes to build/fuzz/artifacts).

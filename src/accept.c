@@ -32,7 +32,7 @@
 
 #include <stdio.h>
 
-void __note_corrupt(struct lb_zone *z, const char *what, uint64_t idx, uint64_t npages)
+void lbi_note_corrupt(struct lb_zone *z, const char *what, uint64_t idx, uint64_t npages)
 {
 	if (z->corrupt[0])
 		return; /* keep the first */
@@ -42,12 +42,12 @@ void __note_corrupt(struct lb_zone *z, const char *what, uint64_t idx, uint64_t 
 }
 
 /* Steps 2 and 3 for [idx, idx + npages), whose blocks are in flight. */
-static int __accept_range(struct lb_zone *z, uint64_t idx, uint64_t npages)
+static int accept_range(struct lb_zone *z, uint64_t idx, uint64_t npages)
 {
 	int rc;
 
 	if (z->shadow && bits_count(z->shadow, idx, npages)) {
-		__note_corrupt(z, "I2: accept of pages already accepted", idx, npages);
+		lbi_note_corrupt(z, "I2: accept of pages already accepted", idx, npages);
 		return LB_ECORRUPT;
 	}
 	lb_unlock(&z->lock);
@@ -68,7 +68,7 @@ static int __accept_range(struct lb_zone *z, uint64_t idx, uint64_t npages)
 	return 0;
 }
 
-static void __mark(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind)
+static void mark(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind)
 {
 	pg_set_kind(&z->pages[idx], kind);
 	pg_set_order(&z->pages[idx], order);
@@ -80,12 +80,12 @@ static void __mark(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kin
 
 /* A block taken off the lists (or never on them) goes in flight; its state
  * says what it holds, for whoever places it. */
-static void __inflight_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state,
+static void inflight_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state,
 			   const struct acc_op *op)
 {
 	uint64_t n = UINT64_C(1) << order;
 
-	__mark(z, idx, order, K_INFLIGHT);
+	mark(z, idx, order, K_INFLIGHT);
 	z->pages[idx].state = (uint8_t)state;
 	z->nr_inflight += n;
 	if (op->why == ACC_ACCEPTOR)
@@ -93,7 +93,7 @@ static void __inflight_add(struct lb_zone *z, uint64_t idx, unsigned order, unsi
 }
 
 /* The block leaves flight, unmarked: the caller places it. */
-static void __inflight_drop(struct lb_zone *z, uint64_t idx, unsigned order,
+static void inflight_drop(struct lb_zone *z, uint64_t idx, unsigned order,
 			    const struct acc_op *op)
 {
 	uint64_t n = UINT64_C(1) << order;
@@ -104,7 +104,7 @@ static void __inflight_drop(struct lb_zone *z, uint64_t idx, unsigned order,
 		z->acc_inflight -= n;
 }
 
-enum { TO_STATE, TO_QUARANTINE }; /* where __inflight_place() puts blocks */
+enum { TO_STATE, TO_QUARANTINE }; /* where inflight_place() puts blocks */
 
 /*
  * Place the blocks of [s, e), all ours and in flight, by their state
@@ -113,7 +113,7 @@ enum { TO_STATE, TO_QUARANTINE }; /* where __inflight_place() puts blocks */
  * quarantine them. A block freed here merges only with free blocks below
  * it or beyond e: the rest of [s, e) is still in flight.
  */
-static void __inflight_place(struct lb_zone *z, uint64_t s, uint64_t e, unsigned to,
+static void inflight_place(struct lb_zone *z, uint64_t s, uint64_t e, unsigned to,
 			     const struct acc_op *op)
 {
 	for (uint64_t i = s; i < e;) {
@@ -121,17 +121,17 @@ static void __inflight_place(struct lb_zone *z, uint64_t s, uint64_t e, unsigned
 		unsigned o = pg_order(p), st = p->state;
 
 		LB_DBG_ASSERT(pg_kind(p) == K_INFLIGHT);
-		__inflight_drop(z, i, o, op);
+		inflight_drop(z, i, o, op);
 		if (to == TO_QUARANTINE)
-			__mark(z, i, o, K_QUARANTINE);
+			mark(z, i, o, K_QUARANTINE);
 		else
-			__free_block(z, i, o, st, st == S_UNACCEPTED || op->why != ACC_ACCEPTOR);
+			lbi_free_block(z, i, o, st, st == S_UNACCEPTED || op->why != ACC_ACCEPTOR);
 		i += UINT64_C(1) << o;
 	}
 }
 
 /* Set the state of the blocks in flight among [s, e). */
-static void __inflight_state(struct lb_zone *z, uint64_t s, uint64_t e, unsigned state)
+static void inflight_state(struct lb_zone *z, uint64_t s, uint64_t e, unsigned state)
 {
 	for (uint64_t i = s; i < e; i += UINT64_C(1) << pg_order(&z->pages[i]))
 		z->pages[i].state = (uint8_t)state;
@@ -142,7 +142,7 @@ static void __inflight_state(struct lb_zone *z, uint64_t s, uint64_t e, unsigned
  * two of its blocks (no point inside a block is more aligned than the
  * block's ends), or, for one block, into halves that become blocks.
  */
-static uint64_t __inflight_split(struct lb_zone *z, uint64_t s, uint64_t e)
+static uint64_t inflight_split(struct lb_zone *z, uint64_t s, uint64_t e)
 {
 	struct lb_page *p = &z->pages[s];
 	unsigned o = pg_order(p), k;
@@ -150,7 +150,7 @@ static uint64_t __inflight_split(struct lb_zone *z, uint64_t s, uint64_t e)
 	if (s + (UINT64_C(1) << o) == e) {
 		o--;
 		pg_set_order(p, o);
-		__mark(z, s + (UINT64_C(1) << o), o, K_INFLIGHT);
+		mark(z, s + (UINT64_C(1) << o), o, K_INFLIGHT);
 		z->pages[s + (UINT64_C(1) << o)].state = p->state;
 		return s + (UINT64_C(1) << o);
 	}
@@ -160,7 +160,7 @@ static uint64_t __inflight_split(struct lb_zone *z, uint64_t s, uint64_t e)
 
 /* Can a failed [s, e) be tried in parts? Not below the unit, nor below one
  * block the caller took. */
-static bool __can_split(const struct lb_zone *z, uint64_t s, uint64_t e)
+static bool can_split(const struct lb_zone *z, uint64_t s, uint64_t e)
 {
 	return e - s > (UINT64_C(1) << z->unit_order) ||
 	       s + (UINT64_C(1) << pg_order(&z->pages[s])) != e;
@@ -169,7 +169,7 @@ static bool __can_split(const struct lb_zone *z, uint64_t s, uint64_t e)
 /* ---------------------------------------------------------- suspects */
 
 /* Is a suspect inside [s, e)? Then [s, e) is not passed whole. */
-static bool __holds_suspect(const struct lb_zone *z, uint64_t s, uint64_t e)
+static bool holds_suspect(const struct lb_zone *z, uint64_t s, uint64_t e)
 {
 	for (unsigned i = 0; i < z->nr_suspects; i++)
 		if (z->suspect[i].idx >= s && z->suspect[i].idx + z->suspect[i].pages <= e)
@@ -179,7 +179,7 @@ static bool __holds_suspect(const struct lb_zone *z, uint64_t s, uint64_t e)
 
 /* Forget the suspects that overlap [s, e): accepted or quarantined now, or
  * being split (exact: only [s, e) itself). */
-static void __suspect_forget(struct lb_zone *z, uint64_t s, uint64_t e, bool exact)
+static void suspect_forget(struct lb_zone *z, uint64_t s, uint64_t e, bool exact)
 {
 	for (unsigned i = 0; i < z->nr_suspects;) {
 		uint64_t a = z->suspect[i].idx, b = a + z->suspect[i].pages;
@@ -191,7 +191,7 @@ static void __suspect_forget(struct lb_zone *z, uint64_t s, uint64_t e, bool exa
 	}
 }
 
-static bool __suspect_add(struct lb_zone *z, uint64_t s, uint64_t e)
+static bool suspect_add(struct lb_zone *z, uint64_t s, uint64_t e)
 {
 	if (z->nr_suspects == NR_SUSPECTS)
 		return false;
@@ -202,15 +202,15 @@ static bool __suspect_add(struct lb_zone *z, uint64_t s, uint64_t e)
 
 /* --------------------------------------------------- accepting in parts */
 
-static void __settle(struct lb_zone *z, uint64_t s, uint64_t e, struct acc_op *op);
+static void settle(struct lb_zone *z, uint64_t s, uint64_t e, struct acc_op *op);
 
 /* One backend call for [s, e) in flight: 0, or its error, counted. */
-static int __call(struct lb_zone *z, uint64_t s, uint64_t e, struct acc_op *op)
+static int backend_accept(struct lb_zone *z, uint64_t s, uint64_t e, struct acc_op *op)
 {
-	int rc = __accept_range(z, s, e - s);
+	int rc = accept_range(z, s, e - s);
 
 	if (!rc) {
-		__suspect_forget(z, s, e, false);
+		suspect_forget(z, s, e, false);
 		return 0;
 	}
 	if (!op->err || rc == LB_ECORRUPT)
@@ -223,50 +223,50 @@ static int __call(struct lb_zone *z, uint64_t s, uint64_t e, struct acc_op *op)
 /* The call for [s, e) failed with rc: try its halves while the budget
  * lasts; what cannot be split is quarantined; what the budget leaves
  * unresolved goes back, suspect. */
-static void __failed(struct lb_zone *z, uint64_t s, uint64_t e, int rc, struct acc_op *op)
+static void failed(struct lb_zone *z, uint64_t s, uint64_t e, int rc, struct acc_op *op)
 {
 	uint64_t m;
 
-	if (rc == LB_ECORRUPT || !__can_split(z, s, e) ||
-	    (!op->fails && !__suspect_add(z, s, e))) {
-		__suspect_forget(z, s, e, false);
-		__inflight_place(z, s, e, TO_QUARANTINE, op);
+	if (rc == LB_ECORRUPT || !can_split(z, s, e) ||
+	    (!op->fails && !suspect_add(z, s, e))) {
+		suspect_forget(z, s, e, false);
+		inflight_place(z, s, e, TO_QUARANTINE, op);
 		return;
 	}
 	if (!op->fails) {
-		__inflight_place(z, s, e, TO_STATE, op);
+		inflight_place(z, s, e, TO_STATE, op);
 		return;
 	}
-	m = __inflight_split(z, s, e);
-	__settle(z, s, m, op);
-	__settle(z, m, e, op);
+	m = inflight_split(z, s, e);
+	settle(z, s, m, op);
+	settle(z, m, e, op);
 }
 
 /* Split [s, e) around the suspect it holds, with no call for it whole. */
-static void __split_suspect(struct lb_zone *z, uint64_t s, uint64_t e, struct acc_op *op)
+static void split_suspect(struct lb_zone *z, uint64_t s, uint64_t e, struct acc_op *op)
 {
 	uint64_t m;
 
-	__suspect_forget(z, s, e, true);
-	m = __inflight_split(z, s, e);
-	__settle(z, s, m, op);
-	__settle(z, m, e, op);
+	suspect_forget(z, s, e, true);
+	m = inflight_split(z, s, e);
+	settle(z, s, m, op);
+	settle(z, m, e, op);
 }
 
 /* Accept what can be of [s, e), a part of a larger range, and place it all. */
-static void __settle(struct lb_zone *z, uint64_t s, uint64_t e, struct acc_op *op)
+static void settle(struct lb_zone *z, uint64_t s, uint64_t e, struct acc_op *op)
 {
 	int rc;
 
 	if (!op->fails) {
-		__inflight_place(z, s, e, TO_STATE, op); /* not tried: back as it was */
-	} else if (__holds_suspect(z, s, e)) {
-		__split_suspect(z, s, e, op);
-	} else if ((rc = __call(z, s, e, op)) != 0) {
-		__failed(z, s, e, rc, op);
+		inflight_place(z, s, e, TO_STATE, op); /* not tried: back as it was */
+	} else if (holds_suspect(z, s, e)) {
+		split_suspect(z, s, e, op);
+	} else if ((rc = backend_accept(z, s, e, op)) != 0) {
+		failed(z, s, e, rc, op);
 	} else {
-		__inflight_state(z, s, e, S_ACCEPTED);
-		__inflight_place(z, s, e, TO_STATE, op);
+		inflight_state(z, s, e, S_ACCEPTED);
+		inflight_place(z, s, e, TO_STATE, op);
 		op->accepted += e - s;
 	}
 }
@@ -278,49 +278,49 @@ static void __settle(struct lb_zone *z, uint64_t s, uint64_t e, struct acc_op *o
  * in op->accepted) and the answer is LB_EAGAIN when it was accepted in
  * parts without a failure (it held a suspect), or an error.
  */
-static int __accept_inflight(struct lb_zone *z, uint64_t s, uint64_t e, struct acc_op *op)
+static int accept_inflight(struct lb_zone *z, uint64_t s, uint64_t e, struct acc_op *op)
 {
 	unsigned fails = op->fails;
 	int rc, err = op->err;
 
 	if (!fails) {
-		__inflight_place(z, s, e, TO_STATE, op);
+		inflight_place(z, s, e, TO_STATE, op);
 		return err ? err : LB_EBACKEND;
 	}
-	if (__holds_suspect(z, s, e)) {
-		__split_suspect(z, s, e, op);
+	if (holds_suspect(z, s, e)) {
+		split_suspect(z, s, e, op);
 		return op->fails == fails && op->err == err ? LB_EAGAIN : op->err;
 	}
-	rc = __call(z, s, e, op);
+	rc = backend_accept(z, s, e, op);
 	if (rc)
-		__failed(z, s, e, rc, op);
+		failed(z, s, e, rc, op);
 	return rc;
 }
 
 /*
  * Accept count contiguous blocks of one order starting at idx, taken off
  * the lists by the caller. Returns 0 with the blocks accepted and unmarked
- * (the caller places them), or what __accept_inflight() says, with every
+ * (the caller places them), or what accept_inflight() says, with every
  * part placed.
  */
-int __accept_blocks(struct lb_zone *z, uint64_t idx, unsigned order, uint64_t count,
+int lbi_accept_blocks(struct lb_zone *z, uint64_t idx, unsigned order, uint64_t count,
 		    struct acc_op *op)
 {
 	uint64_t bs = UINT64_C(1) << order, n = count << order;
 	int rc;
 
 	for (uint64_t i = 0; i < count; i++)
-		__inflight_add(z, idx + i * bs, order, S_UNACCEPTED, op);
-	rc = __accept_inflight(z, idx, idx + n, op);
+		inflight_add(z, idx + i * bs, order, S_UNACCEPTED, op);
+	rc = accept_inflight(z, idx, idx + n, op);
 	if (!rc)
 		for (uint64_t i = 0; i < count; i++)
-			__inflight_drop(z, idx + i * bs, order, op);
+			inflight_drop(z, idx + i * bs, order, op);
 	return rc;
 }
 
 /* Accept [idx, idx + npages) at set-up (no block is formed there yet, and
  * no other thread can see the zone) and free it as accepted memory. */
-int __accept_setup_range(struct lb_zone *z, uint64_t idx, uint64_t npages)
+int lbi_accept_setup_range(struct lb_zone *z, uint64_t idx, uint64_t npages)
 {
 	struct acc_op op = { .fails = CALL_FAILS, .why = ACC_CALLER };
 	uint64_t e = idx + npages;
@@ -329,13 +329,13 @@ int __accept_setup_range(struct lb_zone *z, uint64_t idx, uint64_t npages)
 	for (uint64_t i = idx; i < e;) {
 		unsigned o = carve_order(i, e);
 
-		__inflight_add(z, i, o, S_UNACCEPTED, &op);
+		inflight_add(z, i, o, S_UNACCEPTED, &op);
 		i += UINT64_C(1) << o;
 	}
-	rc = __accept_inflight(z, idx, e, &op);
+	rc = accept_inflight(z, idx, e, &op);
 	if (!rc) {
-		__inflight_state(z, idx, e, S_ACCEPTED);
-		__inflight_place(z, idx, e, TO_STATE, &op);
+		inflight_state(z, idx, e, S_ACCEPTED);
+		inflight_place(z, idx, e, TO_STATE, &op);
 	}
 	return rc;
 }
@@ -348,7 +348,7 @@ int __accept_setup_range(struct lb_zone *z, uint64_t idx, uint64_t npages)
  * one block for the caller: 0, the run unmarked. On a failure, what failed
  * is quarantined, the rest goes back, and the error is returned.
  */
-int __accept_mixed(struct lb_zone *z, uint64_t r, unsigned order, struct acc_op *op)
+int lbi_accept_mixed(struct lb_zone *z, uint64_t r, unsigned order, struct acc_op *op)
 {
 	uint64_t e = r + (UINT64_C(1) << order), i, j = r;
 	int rc = 0;
@@ -356,8 +356,8 @@ int __accept_mixed(struct lb_zone *z, uint64_t r, unsigned order, struct acc_op 
 	while (j < e) {
 		unsigned o = pg_order(&z->pages[j]), st = z->pages[j].state;
 
-		__list_del(z, j);
-		__inflight_add(z, j, o, st, op);
+		lbi_list_del(z, j);
+		inflight_add(z, j, o, st, op);
 		j += UINT64_C(1) << o;
 	}
 	for (i = r; i < e; i = j) {
@@ -366,48 +366,48 @@ int __accept_mixed(struct lb_zone *z, uint64_t r, unsigned order, struct acc_op 
 			continue;
 		while (j < e && z->pages[j].state == S_UNACCEPTED)
 			j += UINT64_C(1) << pg_order(&z->pages[j]);
-		rc = __accept_inflight(z, i, j, op);
+		rc = accept_inflight(z, i, j, op);
 		if (rc)
 			break;
-		__inflight_state(z, i, j, S_ACCEPTED);
+		inflight_state(z, i, j, S_ACCEPTED);
 	}
 	if (rc) {
 		/* [i, j) is placed already, and what was placed may be anyone's
 		 * by now: put back only the rest, still ours. */
-		__inflight_place(z, r, i, TO_STATE, op);
-		__inflight_place(z, j, e, TO_STATE, op);
+		inflight_place(z, r, i, TO_STATE, op);
+		inflight_place(z, j, e, TO_STATE, op);
 		return rc;
 	}
 	for (i = r; i < e; i = j) {
 		unsigned o = pg_order(&z->pages[i]);
 
 		j = i + (UINT64_C(1) << o);
-		__inflight_drop(z, i, o, op);
+		inflight_drop(z, i, o, op);
 	}
 	return 0;
 }
 
 /* A block leaves the zone, to a caller (K_ALLOC) or a per-CPU cache
  * (K_CACHED). I1: it must be wholly accepted. */
-int __give_out(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind)
+int lbi_give_out(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind)
 {
 	uint64_t n = UINT64_C(1) << order;
 
 	if (z->shadow && bits_count(z->shadow, idx, n) != n) {
-		__note_corrupt(z, "I1: hand-out of unaccepted pages", idx, n);
-		__mark(z, idx, order, K_QUARANTINE);
+		lbi_note_corrupt(z, "I1: hand-out of unaccepted pages", idx, n);
+		mark(z, idx, order, K_QUARANTINE);
 		return LB_ECORRUPT;
 	}
-	__mark(z, idx, order, kind);
+	mark(z, idx, order, kind);
 	z->nr_alloc += n;
 	z->out_pages_total += n;
 	z->over_accepted -= bits_assign(z->fresh, idx, n, 0);
 	return 0;
 }
 
-int __hand_out(struct lb_zone *z, uint64_t idx, unsigned order)
+int lbi_hand_out(struct lb_zone *z, uint64_t idx, unsigned order)
 {
-	int rc = __give_out(z, idx, order, K_ALLOC);
+	int rc = lbi_give_out(z, idx, order, K_ALLOC);
 
 	if (!rc)
 		z->allocs++;

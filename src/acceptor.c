@@ -53,7 +53,7 @@ static bool auto_reserve(const struct lb_zone *z)
  * much as a long one, and a pass whose clock reads earlier than the last
  * sample (threads read the clock before the lock) is not a sample.
  */
-uint64_t __acceptor_reserve(struct lb_zone *z, uint64_t now_ns)
+uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns)
 {
 	uint64_t unit = UINT64_C(1) << z->unit_order, r, horizon;
 
@@ -112,7 +112,7 @@ int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns)
 	if (!z || z->magic != LB_ZONE_MAGIC)
 		return LB_EINVAL;
 	lb_lock(&z->lock);
-	reserve = __acceptor_reserve(z, now_ns);
+	reserve = lbi_acceptor_reserve(z, now_ns);
 	unit = UINT64_C(1) << z->unit_order;
 	/* Batches of other passes still in flight will be free memory soon. */
 	have = z->nr_free[S_ACCEPTED] + z->acc_inflight;
@@ -121,7 +121,7 @@ int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns)
 		if (want > batch_pages(z))
 			want = batch_pages(z);
 		want = (want + unit - 1) & ~(unit - 1); /* whole units: no 4 KiB calls */
-		done = __accept_call(z, want, &op);
+		done = lbi_accept_call(z, want, &op);
 	}
 	lb_unlock(&z->lock);
 	if (done < 0) /* the next pass goes on with the halves or other memory */

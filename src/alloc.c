@@ -35,7 +35,7 @@ static bool zone_ok(const struct lb_zone *z)
 }
 
 /* Debug builds run the full checker every few operations. */
-static void __debug_check(struct lb_zone *z)
+static void debug_check(struct lb_zone *z)
 {
 #if LB_DEBUG >= 2
 	char msg[200];
@@ -43,7 +43,7 @@ static void __debug_check(struct lb_zone *z)
 	if (++z->ops_since_check < 64)
 		return;
 	z->ops_since_check = 0;
-	if (__zone_check(z, msg, sizeof msg, false))
+	if (lbi_zone_check(z, msg, sizeof msg, false))
 		lb_panic(msg);
 #else
 	(void)z;
@@ -59,43 +59,43 @@ static int op_error(const struct acc_op *op)
 
 /* Would accepting serve 2^order pages? An unaccepted block that large, or
  * a free aligned run of blocks of both states. */
-static bool __accepting_helps(const struct lb_zone *z, unsigned order)
+static bool accepting_helps(const struct lb_zone *z, unsigned order)
 {
 	uint64_t run;
 
-	return __unaccepted_fits(z, order) || __find_mixed(z, order, &run);
+	return lbi_unaccepted_fits(z, order) || lbi_find_mixed(z, order, &run);
 }
 
 /* Allocate 2^order pages into *idx: lb_alloc() and a cache's slow path.
  * flags are valid LB_ALLOC_* flags. */
-int __alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx)
+int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx)
 {
 	struct acc_op op = { .fails = ALLOC_FAILS, .why = ACC_CALLER };
 	bool nowait = flags & LB_ALLOC_NOWAIT, atomic = flags & LB_ALLOC_ATOMIC;
 	bool waited = false;
 
 	if (z->policy == LB_POLICY_LINUX && !nowait)
-		__policy_top_up(z, order, &op);
+		lbi_policy_top_up(z, order, &op);
 	for (;;) {
 		uint64_t b;
 		unsigned got;
 		int rc;
 
-		if (__take_free(z, S_ACCEPTED, order, &b, &got)) {
-			__split(z, b, got, order, S_ACCEPTED);
+		if (lbi_take_free(z, S_ACCEPTED, order, &b, &got)) {
+			lbi_split(z, b, got, order, S_ACCEPTED);
 			*idx = b;
-			return __hand_out(z, b, order);
+			return lbi_hand_out(z, b, order);
 		}
 		if (!op.fails)
 			return op_error(&op);
 		if (nowait) {
-			if (__accepting_helps(z, order))
+			if (accepting_helps(z, order))
 				return LB_EAGAIN;
 		} else {
-			rc = __policy_accept(z, order, &b, &op);
+			rc = lbi_policy_accept(z, order, &b, &op);
 			if (rc == 0) {
 				*idx = b;
-				return __hand_out(z, b, order);
+				return lbi_hand_out(z, b, order);
 			}
 			if (rc != LB_ENOMEM)
 				continue; /* accepted into the lists, or failed */
@@ -125,30 +125,30 @@ int lb_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr)
 	if (order > LB_MAX_ORDER)
 		return LB_EORDER;
 	lb_lock(&z->lock);
-	rc = __alloc(z, order, flags, &idx);
+	rc = lbi_alloc(z, order, flags, &idx);
 	if (rc == 0)
 		*addr = idx_to_addr(z, idx);
 	else
 		z->alloc_failures++;
 	if (rc == LB_ENOMEM)
-		__cache_request_drain(z); /* for the retry */
-	__debug_check(z);
+		lbi_cache_request_drain(z); /* for the retry */
+	debug_check(z);
 	lb_unlock(&z->lock);
 	return rc;
 }
 
 /* Why a free was refused: the block holding idx is free, or it is not. */
-int __bad_free(const struct lb_zone *z, uint64_t idx)
+int lbi_bad_free(const struct lb_zone *z, uint64_t idx)
 {
 	uint64_t head;
 
-	if (__find_block(z, idx, &head) &&
+	if (lbi_find_block(z, idx, &head) &&
 	    (pg_kind(&z->pages[head]) == K_FREE || pg_kind(&z->pages[head]) == K_CACHED))
 		return LB_EDOUBLEFREE;
 	return LB_ENOTALLOC;
 }
 
-int addr_to_idx(const struct lb_zone *z, uint64_t addr, unsigned order, uint64_t *idx)
+int lbi_addr_to_idx(const struct lb_zone *z, uint64_t addr, unsigned order, uint64_t *idx)
 {
 	uint64_t pfn = addr >> LB_PAGE_SHIFT;
 
@@ -171,7 +171,7 @@ int lb_free(struct lb_zone *z, uint64_t addr, unsigned order)
 
 	if (!zone_ok(z))
 		return LB_EINVAL;
-	rc = addr_to_idx(z, addr, order, &idx);
+	rc = lbi_addr_to_idx(z, addr, order, &idx);
 	if (rc)
 		return rc;
 
@@ -182,11 +182,11 @@ int lb_free(struct lb_zone *z, uint64_t addr, unsigned order)
 	    pg_claim(&z->pages[idx], K_ALLOC, K_NONE, order)) {
 		z->nr_alloc -= UINT64_C(1) << order;
 		z->frees++;
-		__free_block(z, idx, order, S_ACCEPTED, false);
+		lbi_free_block(z, idx, order, S_ACCEPTED, false);
 	} else {
-		rc = __bad_free(z, idx);
+		rc = lbi_bad_free(z, idx);
 	}
-	__debug_check(z);
+	debug_check(z);
 	lb_unlock(&z->lock);
 	return rc;
 }
@@ -198,7 +198,7 @@ int lb_zone_set_policy(struct lb_zone *z, enum lb_policy p)
 	lb_lock(&z->lock);
 	z->policy = p;
 	if (p == LB_POLICY_EAGER)
-		__accept_some(z, 0);
+		lbi_accept_some(z, 0);
 	lb_unlock(&z->lock);
 	return 0;
 }
@@ -245,7 +245,7 @@ int64_t lb_zone_accept(struct lb_zone *z, uint64_t max_bytes)
 	if (!zone_ok(z))
 		return LB_EINVAL;
 	lb_lock(&z->lock);
-	done = __accept_some(z, pages);
+	done = lbi_accept_some(z, pages);
 	lb_unlock(&z->lock);
 	if (done < 0)
 		return done == LB_ECORRUPT ? LB_ECORRUPT : LB_EBACKEND;
@@ -271,8 +271,8 @@ int64_t lb_zone_setup_accept(struct lb_zone *z, uint64_t max_bytes)
 		max_bytes = UINT64_C(1) << 30;
 	pages = (max_bytes >> LB_PAGE_SHIFT) + !!(max_bytes & (LB_PAGE_SIZE - 1));
 	lb_lock(&z->lock);
-	got = __accept_call(z, pages, &op);
-	__debug_check(z);
+	got = lbi_accept_call(z, pages, &op);
+	debug_check(z);
 	lb_unlock(&z->lock);
 	if (got < 0)
 		return got == LB_ECORRUPT ? LB_ECORRUPT : LB_EBACKEND;

@@ -14,7 +14,7 @@
 
 #include <string.h>
 
-void __section_activate(struct lb_zone *z, uint64_t sec)
+void lbi_section_activate(struct lb_zone *z, uint64_t sec)
 {
 	uint64_t first = sec * SECTION_PAGES;
 
@@ -27,7 +27,7 @@ void __section_activate(struct lb_zone *z, uint64_t sec)
 	__atomic_fetch_or(&z->active[sec >> 6], UINT64_C(1) << (sec & 63), __ATOMIC_RELAXED);
 }
 
-void __list_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail)
+void lbi_list_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail)
 {
 	struct free_area *a = &z->area[state][order];
 	struct lb_page *p = &z->pages[idx];
@@ -54,7 +54,7 @@ void __list_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state,
 	z->nr_free[state] += UINT64_C(1) << order;
 }
 
-void __list_del(struct lb_zone *z, uint64_t idx)
+void lbi_list_del(struct lb_zone *z, uint64_t idx)
 {
 	struct lb_page *p = &z->pages[idx];
 	unsigned o = pg_order(p);
@@ -76,7 +76,7 @@ void __list_del(struct lb_zone *z, uint64_t idx)
 }
 
 /* Free a block, merging with free buddies of the same state (I5). */
-void __free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail)
+void lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail)
 {
 	pg_set_kind(&z->pages[idx], K_NONE); /* it may become an absorbed tail */
 	while (order < LB_MAX_ORDER) {
@@ -85,33 +85,33 @@ void __free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned stat
 
 		if (pg_kind(b) != K_FREE || pg_order(b) != order || b->state != state)
 			break;
-		__list_del(z, buddy);
+		lbi_list_del(z, buddy);
 		idx &= ~(UINT64_C(1) << order);
 		order++;
 	}
-	__list_add(z, idx, order, state, tail);
+	lbi_list_add(z, idx, order, state, tail);
 }
 
 /* Split a block taken off the lists down to order to; the upper halves go
  * back on the lists of the same state. The block keeps its head at idx. */
-void __split(struct lb_zone *z, uint64_t idx, unsigned from, unsigned to, unsigned state)
+void lbi_split(struct lb_zone *z, uint64_t idx, unsigned from, unsigned to, unsigned state)
 {
 	while (from > to) {
 		from--;
-		__list_add(z, idx + (UINT64_C(1) << from), from, state, false);
+		lbi_list_add(z, idx + (UINT64_C(1) << from), from, state, false);
 	}
 }
 
 /* Take up to max_sections contiguous pristine sections, lowest first, and
  * activate them. Returns how many; *first gets the first section. */
-uint64_t __take_pristine_run(struct lb_zone *z, uint64_t max_sections, uint64_t *first)
+uint64_t lbi_take_pristine_run(struct lb_zone *z, uint64_t max_sections, uint64_t *first)
 {
 	uint64_t s = bits_next_set(z->pristine, z->pristine_hint, z->nsections), n = 0;
 
 	z->pristine_hint = s;
 	while (n < max_sections && s + n < z->nsections && bit_test(z->pristine, s + n)) {
 		bit_clear(z->pristine, s + n);
-		__section_activate(z, s + n);
+		lbi_section_activate(z, s + n);
 		n++;
 	}
 	z->nr_pristine -= n;
@@ -121,14 +121,14 @@ uint64_t __take_pristine_run(struct lb_zone *z, uint64_t max_sections, uint64_t 
 
 /* Take the smallest free block of the given state with order >= min_order
  * off its list (unaccepted: lists first, then a pristine section). */
-bool __take_free(struct lb_zone *z, unsigned state, unsigned min_order, uint64_t *idx,
+bool lbi_take_free(struct lb_zone *z, unsigned state, unsigned min_order, uint64_t *idx,
 		 unsigned *order)
 {
 	for (unsigned o = min_order; o < NR_ORDERS; o++) {
 		uint32_t head = z->area[state][o].head;
 
 		if (head != LB_NIL) {
-			__list_del(z, head);
+			lbi_list_del(z, head);
 			*idx = head;
 			*order = o;
 			return true;
@@ -137,7 +137,7 @@ bool __take_free(struct lb_zone *z, unsigned state, unsigned min_order, uint64_t
 	if (state == S_UNACCEPTED && min_order <= LB_MAX_ORDER) {
 		uint64_t sec;
 
-		if (__take_pristine_run(z, 1, &sec)) {
+		if (lbi_take_pristine_run(z, 1, &sec)) {
 			*idx = sec * SECTION_PAGES;
 			*order = LB_MAX_ORDER;
 			return true;
@@ -149,12 +149,12 @@ bool __take_free(struct lb_zone *z, unsigned state, unsigned min_order, uint64_t
 /* Take the largest free unaccepted block: a max-order one from the list
  * (released memory), else a pristine section in address order (the way
  * Linux keeps its unaccepted list), else the largest fragment. */
-bool __take_largest_unaccepted(struct lb_zone *z, uint64_t *idx, unsigned *order)
+bool lbi_take_largest_unaccepted(struct lb_zone *z, uint64_t *idx, unsigned *order)
 {
 	uint64_t sec;
 
 	if (z->area[S_UNACCEPTED][LB_MAX_ORDER].head == LB_NIL &&
-	    __take_pristine_run(z, 1, &sec)) {
+	    lbi_take_pristine_run(z, 1, &sec)) {
 		*idx = sec * SECTION_PAGES;
 		*order = LB_MAX_ORDER;
 		return true;
@@ -163,7 +163,7 @@ bool __take_largest_unaccepted(struct lb_zone *z, uint64_t *idx, unsigned *order
 		uint32_t head = z->area[S_UNACCEPTED][o].head;
 
 		if (head != LB_NIL) {
-			__list_del(z, head);
+			lbi_list_del(z, head);
 			*idx = head;
 			*order = o;
 			return true;
@@ -175,7 +175,7 @@ bool __take_largest_unaccepted(struct lb_zone *z, uint64_t *idx, unsigned *order
 /* Find the head of the block holding page idx, walking its section from
  * the start (heads only, so at most 1024 steps). False for reserved pages
  * and pages of sections never activated. */
-bool __find_block(const struct lb_zone *z, uint64_t idx, uint64_t *head)
+bool lbi_find_block(const struct lb_zone *z, uint64_t idx, uint64_t *head)
 {
 	uint64_t sec = idx / SECTION_PAGES, i = sec * SECTION_PAGES;
 
@@ -199,7 +199,7 @@ bool __find_block(const struct lb_zone *z, uint64_t idx, uint64_t *head)
 }
 
 /* Is there a free unaccepted block of at least this order? */
-bool __unaccepted_fits(const struct lb_zone *z, unsigned order)
+bool lbi_unaccepted_fits(const struct lb_zone *z, unsigned order)
 {
 	if (z->nr_pristine)
 		return true;
@@ -214,7 +214,7 @@ bool __unaccepted_fits(const struct lb_zone *z, unsigned order)
  * all free, with blocks of the other state too? Only the lowest block of
  * state s in the run walks it to the end, so a run is walked once.
  */
-static bool __mixed_run_at(const struct lb_zone *z, uint64_t b, unsigned s, unsigned order)
+static bool mixed_run_at(const struct lb_zone *z, uint64_t b, unsigned s, unsigned order)
 {
 	uint64_t e = (b | ((UINT64_C(1) << order) - 1)) + 1;
 	bool other = false;
@@ -239,7 +239,7 @@ static bool __mixed_run_at(const struct lb_zone *z, uint64_t b, unsigned s, unsi
  * apart: accepting the unaccepted ones is what merges them). The blocks
  * of the state with fewer below that order are the candidates.
  */
-bool __find_mixed(const struct lb_zone *z, unsigned order, uint64_t *run)
+bool lbi_find_mixed(const struct lb_zone *z, unsigned order, uint64_t *run)
 {
 	uint64_t n[2] = { 0, 0 };
 	unsigned s;
@@ -253,7 +253,7 @@ bool __find_mixed(const struct lb_zone *z, unsigned order, uint64_t *run)
 	s = n[S_ACCEPTED] <= n[S_UNACCEPTED] ? S_ACCEPTED : S_UNACCEPTED;
 	for (unsigned o = 0; o < order; o++)
 		for (uint32_t i = z->area[s][o].head; i != LB_NIL; i = z->pages[i].next)
-			if (__mixed_run_at(z, i, s, order)) {
+			if (mixed_run_at(z, i, s, order)) {
 				*run = i & ~((UINT64_C(1) << order) - 1);
 				return true;
 			}

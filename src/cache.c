@@ -27,7 +27,7 @@ static const uint16_t batch[CACHE_ORDERS] = { 64, 16, 8, 4 };
 
 _Static_assert(256 + 64 + 32 + 16 == CACHE_SLOTS, "cache slots");
 
-uint64_t __cached_pages(const struct lb_zone *z)
+uint64_t lbi_cached_pages(const struct lb_zone *z)
 {
 	uint64_t n = 0;
 
@@ -44,9 +44,9 @@ static inline void bump(uint64_t *v, int64_t d)
 
 /* An allocation found no memory while caches hold some: ask each cache to
  * drain itself at its next operation (a cache is its owner's alone). */
-void __cache_request_drain(struct lb_zone *z)
+void lbi_cache_request_drain(struct lb_zone *z)
 {
-	if (__cached_pages(z))
+	if (lbi_cached_pages(z))
 		__atomic_store_n(&z->drain_gen, z->drain_gen + 1, __ATOMIC_RELAXED);
 }
 
@@ -83,23 +83,23 @@ int lb_cache_init(struct lb_cache **out, struct lb_zone *z, void *mem, size_t si
 }
 
 /* Give the n coldest (bottom) blocks of order o back to the zone. */
-static void __drain(struct lb_cache *c, unsigned o, uint32_t n)
+static void drain(struct lb_cache *c, unsigned o, uint32_t n)
 {
 	struct lb_zone *z = c->z;
 	uint32_t *s = &c->slot[base[o]];
 
 	for (uint32_t i = 0; i < n; i++)
-		__free_block(z, s[i], o, S_ACCEPTED, false);
+		lbi_free_block(z, s[i], o, S_ACCEPTED, false);
 	memmove(s, s + n, (c->count[o] - n) * sizeof *s);
 	c->count[o] -= n;
 	z->nr_alloc -= (uint64_t)n << o;
 	bump(&c->pages, -(int64_t)((uint64_t)n << o));
 }
 
-static void __drain_all(struct lb_cache *c)
+static void drain_all(struct lb_cache *c)
 {
 	for (unsigned o = 0; o < CACHE_ORDERS; o++)
-		__drain(c, o, c->count[o]);
+		drain(c, o, c->count[o]);
 }
 
 /* Honour a drain the zone asked for since this cache last looked. */
@@ -119,7 +119,7 @@ void lb_cache_drain(struct lb_cache *c)
 		return;
 	lb_lock(&c->z->lock);
 	for (unsigned o = 0; o < CACHE_ORDERS; o++)
-		__drain(c, o, c->count[o]);
+		drain(c, o, c->count[o]);
 	lb_unlock(&c->z->lock);
 }
 
@@ -132,7 +132,7 @@ void lb_cache_fini(struct lb_cache *c)
 	z = c->z;
 	lb_lock(&z->lock);
 	for (unsigned o = 0; o < CACHE_ORDERS; o++)
-		__drain(c, o, c->count[o]);
+		drain(c, o, c->count[o]);
 	for (struct lb_cache **pp = &z->caches; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
@@ -147,24 +147,24 @@ void lb_cache_fini(struct lb_cache *c)
 /* The zone's slow path for the cache's owner. Before it fails for want of
  * memory, the cache gives its own blocks back (they may merge into what
  * is asked) and tries again; then the other caches are asked to drain. */
-static int __zone_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint64_t *out)
+static int zone_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint64_t *out)
 {
 	struct lb_zone *z = c->z;
-	int rc = __alloc(z, o, flags, out);
+	int rc = lbi_alloc(z, o, flags, out);
 
 	if (rc == LB_ENOMEM && c->pages) {
-		__drain_all(c);
-		rc = __alloc(z, o, flags, out);
+		drain_all(c);
+		rc = lbi_alloc(z, o, flags, out);
 	}
 	if (rc == LB_ENOMEM)
-		__cache_request_drain(z);
+		lbi_cache_request_drain(z);
 	if (rc)
 		z->alloc_failures++;
 	return rc;
 }
 
 /* Refill from accepted free memory only; the slow path (acceptance) is
- * left to __alloc, which hands its one block out directly. */
+ * left to lbi_alloc, which hands its one block out directly. */
 static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint64_t *out)
 {
 	struct lb_zone *z = c->z;
@@ -174,15 +174,15 @@ static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint6
 	int rc = 0;
 
 	lb_lock(&z->lock);
-	while (c->count[o] < batch[o] && __take_free(z, S_ACCEPTED, o, &b, &got)) {
-		__split(z, b, got, o, S_ACCEPTED);
-		if (__give_out(z, b, o, K_CACHED))
+	while (c->count[o] < batch[o] && lbi_take_free(z, S_ACCEPTED, o, &b, &got)) {
+		lbi_split(z, b, got, o, S_ACCEPTED);
+		if (lbi_give_out(z, b, o, K_CACHED))
 			continue; /* quarantined by the shadow check */
 		s[c->count[o]++] = (uint32_t)b;
 		bump(&c->pages, (int64_t)1 << o);
 	}
 	if (!c->count[o])
-		rc = __zone_alloc(c, o, flags, out);
+		rc = zone_alloc(c, o, flags, out);
 	else
 		*out = LB_NIL;
 	lb_unlock(&z->lock);
@@ -203,7 +203,7 @@ int lb_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t 
 	drain_if_asked(c);
 	if (order > LB_CACHE_MAX_ORDER) {
 		lb_lock(&z->lock);
-		rc = __zone_alloc(c, order, flags, &idx);
+		rc = zone_alloc(c, order, flags, &idx);
 		lb_unlock(&z->lock);
 		if (!rc)
 			*addr = idx_to_addr(z, idx);
@@ -242,7 +242,7 @@ int lb_cache_free(struct lb_cache *c, uint64_t addr, unsigned order)
 			drain_if_asked(c);
 		return rc;
 	}
-	rc = addr_to_idx(z, addr, order, &idx);
+	rc = lbi_addr_to_idx(z, addr, order, &idx);
 	if (rc)
 		return rc;
 	p = &z->pages[idx];
@@ -252,13 +252,13 @@ int lb_cache_free(struct lb_cache *c, uint64_t addr, unsigned order)
 	      (idx / SECTION_PAGES & 63) & 1) ||
 	    !pg_claim(p, K_ALLOC, K_CACHED, order)) {
 		lb_lock(&z->lock);
-		rc = __bad_free(z, idx);
+		rc = lbi_bad_free(z, idx);
 		lb_unlock(&z->lock);
 		return rc;
 	}
 	if (__builtin_expect(c->count[order] == cap[order], 0)) {
 		lb_lock(&z->lock);
-		__drain(c, order, batch[order]);
+		drain(c, order, batch[order]);
 		lb_unlock(&z->lock);
 	}
 	c->slot[base[order] + c->count[order]++] = (uint32_t)idx;

@@ -161,7 +161,7 @@ static int check_lists(const struct lb_zone *z, const struct tally *t, char *msg
 
 /* quiescent: no cache is in use, so cached blocks can be matched against
  * the caches' counts (a cache flips K_ALLOC and K_CACHED without the lock). */
-int __zone_check(struct lb_zone *z, char *msg, size_t len, bool quiescent)
+int lbi_zone_check(struct lb_zone *z, char *msg, size_t len, bool quiescent)
 {
 	struct tally t;
 	uint64_t sum;
@@ -178,7 +178,7 @@ int __zone_check(struct lb_zone *z, char *msg, size_t len, bool quiescent)
 	if (t.free[0] != z->nr_free[0] || t.free[1] != z->nr_free[1] ||
 	    t.pristine != z->nr_pristine || t.alloc != z->nr_alloc ||
 	    t.inflight != z->nr_inflight || t.quarantine != z->nr_quarantine ||
-	    t.fresh != z->over_accepted || (quiescent && t.cached != __cached_pages(z)))
+	    t.fresh != z->over_accepted || (quiescent && t.cached != lbi_cached_pages(z)))
 		return fail(msg, len, "I4: counters disagree with the walk (free %llu/%llu, "
 			    "allocated %llu (cached %llu), in flight %llu, quarantined %llu, "
 			    "fresh %llu)",
@@ -207,7 +207,7 @@ int lb_zone_check(struct lb_zone *z, char *msg, size_t len)
 	if (!z || z->magic != LB_ZONE_MAGIC)
 		return LB_EINVAL;
 	lb_lock(&z->lock);
-	rc = __zone_check(z, msg, len, true);
+	rc = lbi_zone_check(z, msg, len, true);
 	lb_unlock(&z->lock);
 	return rc;
 }

@@ -23,9 +23,16 @@
  *             hand-outs.
  * fresh and shadow bits of a section are valid only while it is active.
  *
- * Locking: z->lock protects everything in the zone. Functions named with a
- * leading "__" expect it held. Backend calls are made with it dropped: the
- * block is first marked K_INFLIGHT, so no other thread can take or merge it.
+ * Naming: functions shared between the core's files carry the private
+ * prefix lbi_ (never exported: src/lazybuddy.map exports lb_* alone);
+ * the rest are static.
+ *
+ * Locking: z->lock protects everything in the zone. Every lbi_ function,
+ * and every static function of the core, expects it held unless its
+ * comment says otherwise (Linux marks these "__name"; that prefix is
+ * reserved to the C implementation). Backend calls are made with it
+ * dropped: the block is first marked K_INFLIGHT, so no other thread can
+ * take or merge it.
  */
 #ifndef LB_INTERNAL_H
 #define LB_INTERNAL_H
@@ -106,7 +113,7 @@ static inline unsigned pg_order(const struct lb_page *p)
 }
 
 /* Making a block K_ALLOC unsets its order in the same store: its order
- * comes next (pg_set_order(), as accept.c's __mark does), and in between
+ * comes next (pg_set_order(), as accept.c's mark does), and in between
  * no claim may match the order the block had before. */
 static inline void pg_set_kind(struct lb_page *p, unsigned kind)
 {
@@ -238,21 +245,21 @@ struct lb_cache {
 };
 
 /* Translate and validate the address of a block of 2^order pages. */
-int addr_to_idx(const struct lb_zone *z, uint64_t addr, unsigned order, uint64_t *idx);
+int lbi_addr_to_idx(const struct lb_zone *z, uint64_t addr, unsigned order, uint64_t *idx);
 
 /* buddy.c: free lists, sections, split and merge */
-void __section_activate(struct lb_zone *z, uint64_t sec);
-void __list_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail);
-void __list_del(struct lb_zone *z, uint64_t idx);
-void __free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail);
-void __split(struct lb_zone *z, uint64_t idx, unsigned from, unsigned to, unsigned state);
-bool __take_free(struct lb_zone *z, unsigned state, unsigned min_order, uint64_t *idx,
+void lbi_section_activate(struct lb_zone *z, uint64_t sec);
+void lbi_list_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail);
+void lbi_list_del(struct lb_zone *z, uint64_t idx);
+void lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail);
+void lbi_split(struct lb_zone *z, uint64_t idx, unsigned from, unsigned to, unsigned state);
+bool lbi_take_free(struct lb_zone *z, unsigned state, unsigned min_order, uint64_t *idx,
 		 unsigned *order);
-bool __take_largest_unaccepted(struct lb_zone *z, uint64_t *idx, unsigned *order);
-uint64_t __take_pristine_run(struct lb_zone *z, uint64_t max_sections, uint64_t *first);
-bool __find_block(const struct lb_zone *z, uint64_t idx, uint64_t *head);
-bool __unaccepted_fits(const struct lb_zone *z, unsigned order);
-bool __find_mixed(const struct lb_zone *z, unsigned order, uint64_t *run);
+bool lbi_take_largest_unaccepted(struct lb_zone *z, uint64_t *idx, unsigned *order);
+uint64_t lbi_take_pristine_run(struct lb_zone *z, uint64_t max_sections, uint64_t *first);
+bool lbi_find_block(const struct lb_zone *z, uint64_t idx, uint64_t *head);
+bool lbi_unaccepted_fits(const struct lb_zone *z, unsigned order);
+bool lbi_find_mixed(const struct lb_zone *z, unsigned order, uint64_t *run);
 
 /* accept.c: the in-flight protocol, shadow record, quarantine */
 enum { ACC_CALLER, ACC_ACCEPTOR, ACC_SETUP }; /* on whose behalf an accept runs */
@@ -264,37 +271,37 @@ struct acc_op {
 	uint64_t accepted;
 	int err;
 };
-int __accept_blocks(struct lb_zone *z, uint64_t idx, unsigned order, uint64_t count,
+int lbi_accept_blocks(struct lb_zone *z, uint64_t idx, unsigned order, uint64_t count,
 		    struct acc_op *op);
-int __accept_mixed(struct lb_zone *z, uint64_t r, unsigned order, struct acc_op *op);
-int __accept_setup_range(struct lb_zone *z, uint64_t idx, uint64_t npages);
-void __note_corrupt(struct lb_zone *z, const char *what, uint64_t idx, uint64_t npages);
-int __give_out(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind);
-int __hand_out(struct lb_zone *z, uint64_t idx, unsigned order);
+int lbi_accept_mixed(struct lb_zone *z, uint64_t r, unsigned order, struct acc_op *op);
+int lbi_accept_setup_range(struct lb_zone *z, uint64_t idx, uint64_t npages);
+void lbi_note_corrupt(struct lb_zone *z, const char *what, uint64_t idx, uint64_t npages);
+int lbi_give_out(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind);
+int lbi_hand_out(struct lb_zone *z, uint64_t idx, unsigned order);
 
 /* alloc.c */
 #define LB_ALLOC_FLAGS (LB_ALLOC_NOWAIT | LB_ALLOC_ATOMIC) /* every valid flag */
-int __alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx);
-int __bad_free(const struct lb_zone *z, uint64_t idx);
+int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx);
+int lbi_bad_free(const struct lb_zone *z, uint64_t idx);
 
 /* cache.c, acceptor.c */
-uint64_t __cached_pages(const struct lb_zone *z);
-void __cache_request_drain(struct lb_zone *z);
-uint64_t __acceptor_reserve(struct lb_zone *z, uint64_t now_ns);
+uint64_t lbi_cached_pages(const struct lb_zone *z);
+void lbi_cache_request_drain(struct lb_zone *z);
+uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns);
 
 /* thread.c: the workers' synchronisation, set up and torn down with the zone */
-int lb_workers_init(struct lb_zone *z);
-void lb_workers_fini(struct lb_zone *z);
+int lbi_workers_init(struct lb_zone *z);
+void lbi_workers_fini(struct lb_zone *z);
 
 /* policy.c */
-void lb_derive_watermarks(uint64_t managed_pages, struct lb_watermarks *w);
-int __policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct acc_op *op);
-void __policy_top_up(struct lb_zone *z, unsigned order, struct acc_op *op);
-int64_t __accept_call(struct lb_zone *z, uint64_t left, struct acc_op *op);
-int64_t __accept_some(struct lb_zone *z, uint64_t max_pages);
+void lbi_derive_watermarks(uint64_t managed_pages, struct lb_watermarks *w);
+int lbi_policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct acc_op *op);
+void lbi_policy_top_up(struct lb_zone *z, unsigned order, struct acc_op *op);
+int64_t lbi_accept_call(struct lb_zone *z, uint64_t left, struct acc_op *op);
+int64_t lbi_accept_some(struct lb_zone *z, uint64_t max_pages);
 
 /* check.c */
-int __zone_check(struct lb_zone *z, char *msg, size_t len, bool quiescent);
+int lbi_zone_check(struct lb_zone *z, char *msg, size_t len, bool quiescent);
 
 /* Assertions: LB_ASSERT is cheap and always on; LB_DBG_ASSERT is internal. */
 #if defined(LB_FREESTANDING)

@@ -82,7 +82,7 @@ static uint64_t isqrt(uint64_t x)
  * clamped to [128, 262144]; the gaps between min, low, high and promo are
  * max(min / 4, 0.1% of the zone) (watermark_scale_factor = 10).
  */
-void lb_derive_watermarks(uint64_t managed_pages, struct lb_watermarks *w)
+void lbi_derive_watermarks(uint64_t managed_pages, struct lb_watermarks *w)
 {
 	uint64_t kb = managed_pages * (LB_PAGE_SIZE / 1024);
 	uint64_t min_kb = isqrt(kb * 16), gap;
@@ -102,15 +102,15 @@ void lb_derive_watermarks(uint64_t managed_pages, struct lb_watermarks *w)
 
 /* Accept one unaccepted block, largest first, and free it to the tail of
  * the accepted lists. False when there was nothing to take. */
-static bool __accept_one(struct lb_zone *z, struct acc_op *op)
+static bool accept_one(struct lb_zone *z, struct acc_op *op)
 {
 	uint64_t idx;
 	unsigned order;
 
-	if (!op->fails || !__take_largest_unaccepted(z, &idx, &order))
+	if (!op->fails || !lbi_take_largest_unaccepted(z, &idx, &order))
 		return false;
-	if (__accept_blocks(z, idx, order, 1, op) == 0)
-		__free_block(z, idx, order, S_ACCEPTED, true);
+	if (lbi_accept_blocks(z, idx, order, 1, op) == 0)
+		lbi_free_block(z, idx, order, S_ACCEPTED, true);
 	return true; /* a failure placed what it could: progress all the same */
 }
 
@@ -118,14 +118,14 @@ static bool __accept_one(struct lb_zone *z, struct acc_op *op)
  * to the promo watermark, within the allocation's budget. A zero promo
  * means no watermarks yet (the others are below it): then accept one
  * block to ensure progress, as Linux does. */
-void __policy_top_up(struct lb_zone *z, unsigned order, struct acc_op *op)
+void lbi_policy_top_up(struct lb_zone *z, unsigned order, struct acc_op *op)
 {
 	(void)order; /* Linux sizes the top-up by the watermark alone */
 	if (!z->wmark.promo) {
-		__accept_one(z, op);
+		accept_one(z, op);
 		return;
 	}
-	while (z->nr_free[S_ACCEPTED] < z->wmark.promo && __accept_one(z, op))
+	while (z->nr_free[S_ACCEPTED] < z->wmark.promo && accept_one(z, op))
 		;
 }
 
@@ -137,35 +137,35 @@ void __policy_top_up(struct lb_zone *z, unsigned order, struct acc_op *op)
  * backend error (what failed was quarantined, the rest placed; retry
  * while op's budget lasts).
  */
-int __policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct acc_op *op)
+int lbi_policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct acc_op *op)
 {
 	unsigned want = order, got;
 	uint64_t b;
 	int rc;
 
-	if (!__unaccepted_fits(z, order)) {
-		if (!__find_mixed(z, order, &b))
+	if (!lbi_unaccepted_fits(z, order)) {
+		if (!lbi_find_mixed(z, order, &b))
 			return LB_ENOMEM;
-		rc = __accept_mixed(z, b, order, op);
+		rc = lbi_accept_mixed(z, b, order, op);
 		*idx = b;
 		return rc;
 	}
 	if (z->policy == LB_POLICY_LINUX || z->policy == LB_POLICY_EAGER)
-		return __accept_one(z, op) ? LB_EAGAIN : LB_ENOMEM;
+		return accept_one(z, op) ? LB_EAGAIN : LB_ENOMEM;
 
 	if (z->policy != LB_POLICY_EXACT && z->unit_order > order)
 		want = z->unit_order; /* unit, and the on-demand path of background/adaptive */
-	if (!__take_free(z, S_UNACCEPTED, want, &b, &got)) {
+	if (!lbi_take_free(z, S_UNACCEPTED, want, &b, &got)) {
 		/* Only fragments smaller than a unit are left: accept one whole. */
-		if (want == order || !__take_free(z, S_UNACCEPTED, order, &b, &got))
+		if (want == order || !lbi_take_free(z, S_UNACCEPTED, order, &b, &got))
 			return LB_ENOMEM;
 		want = got;
 	}
-	__split(z, b, got, want, S_UNACCEPTED);
-	rc = __accept_blocks(z, b, want, 1, op);
+	lbi_split(z, b, got, want, S_UNACCEPTED);
+	rc = lbi_accept_blocks(z, b, want, 1, op);
 	if (rc)
 		return rc;
-	__split(z, b, want, order, S_ACCEPTED);
+	lbi_split(z, b, want, order, S_ACCEPTED);
 	*idx = b;
 	return 0;
 }
@@ -182,14 +182,14 @@ int __policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct acc
  * accepted, 0 if there was nothing to take, or the error when nothing was
  * accepted (what failed was quarantined: progress all the same).
  */
-int64_t __accept_call(struct lb_zone *z, uint64_t left, struct acc_op *op)
+int64_t lbi_accept_call(struct lb_zone *z, uint64_t left, struct acc_op *op)
 {
 	uint64_t idx, first, n, pages, before = op->accepted;
 	unsigned order;
 	int rc;
 
 	if (left >= SECTION_PAGES && z->area[S_UNACCEPTED][LB_MAX_ORDER].head == LB_NIL &&
-	    (n = __take_pristine_run(z, left / SECTION_PAGES < ACCEPT_RUN_SECTIONS
+	    (n = lbi_take_pristine_run(z, left / SECTION_PAGES < ACCEPT_RUN_SECTIONS
 						? left / SECTION_PAGES
 						: ACCEPT_RUN_SECTIONS,
 				     &first))) {
@@ -200,17 +200,17 @@ int64_t __accept_call(struct lb_zone *z, uint64_t left, struct acc_op *op)
 
 		while (want && (UINT64_C(1) << want) > left)
 			want--;
-		if (!__take_free(z, S_UNACCEPTED, want, &idx, &got) &&
-		    !__take_largest_unaccepted(z, &idx, &got))
+		if (!lbi_take_free(z, S_UNACCEPTED, want, &idx, &got) &&
+		    !lbi_take_largest_unaccepted(z, &idx, &got))
 			return 0;
 		order = got < want ? got : want;
-		__split(z, idx, got, order, S_UNACCEPTED);
+		lbi_split(z, idx, got, order, S_UNACCEPTED);
 		n = 1;
 	}
-	rc = __accept_blocks(z, idx, order, n, op);
+	rc = lbi_accept_blocks(z, idx, order, n, op);
 	if (!rc)
 		for (uint64_t i = 0; i < n; i++)
-			__free_block(z, idx + (i << order), order, S_ACCEPTED,
+			lbi_free_block(z, idx + (i << order), order, S_ACCEPTED,
 				     op->why != ACC_ACCEPTOR);
 	pages = rc ? op->accepted - before : n << order;
 	if (op->why == ACC_ACCEPTOR)
@@ -224,13 +224,13 @@ int64_t __accept_call(struct lb_zone *z, uint64_t left, struct acc_op *op)
  * backend calls as the lists allow, with CALL_FAILS failed calls at most.
  * Returns the pages accepted, or the error when calls failed and nothing
  * was accepted. */
-int64_t __accept_some(struct lb_zone *z, uint64_t max_pages)
+int64_t lbi_accept_some(struct lb_zone *z, uint64_t max_pages)
 {
 	struct acc_op op = { .fails = CALL_FAILS, .why = ACC_CALLER };
 	uint64_t done = 0;
 
 	while ((!max_pages || done < max_pages) && op.fails) {
-		int64_t got = __accept_call(z, max_pages ? max_pages - done : UINT64_MAX, &op);
+		int64_t got = lbi_accept_call(z, max_pages ? max_pages - done : UINT64_MAX, &op);
 
 		if (!got)
 			break;

@@ -30,7 +30,7 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 	return __builtin_add_overflow(a, b, &s) ? UINT64_MAX : s;
 }
 
-static uint64_t __take_idle(struct lb_zone *z, unsigned min_order, unsigned batch,
+static uint64_t take_idle(struct lb_zone *z, unsigned min_order, unsigned batch,
 			    uint32_t *picked)
 {
 	uint64_t floor = sat_add(z->wmark.low, z->reserve_pages), np = 0;
@@ -47,7 +47,7 @@ static uint64_t __take_idle(struct lb_zone *z, unsigned min_order, unsigned batc
 			} else {
 				if (z->nr_free[S_ACCEPTED] < sat_add(floor, UINT64_C(1) << o))
 					return np;
-				__list_del(z, i);
+				lbi_list_del(z, i);
 				pg_set_kind(p, K_INFLIGHT);
 				pg_set_order(p, o);
 				z->nr_inflight += UINT64_C(1) << o;
@@ -79,7 +79,7 @@ int64_t lb_releaser_step(struct lb_zone *z, uint64_t now_ns)
 	z->rel_last_pass_ns = now_ns ? now_ns : 1;
 	min_order = z->rel_cfg.min_order ? z->rel_cfg.min_order : 9;
 	batch = z->rel_cfg.batch ? z->rel_cfg.batch : 32;
-	np = __take_idle(z, min_order, batch, picked);
+	np = take_idle(z, min_order, batch, picked);
 	lb_unlock(&z->lock);
 
 	for (uint64_t k = 0; k < np; k++)
@@ -100,8 +100,8 @@ int64_t lb_releaser_step(struct lb_zone *z, uint64_t now_ns)
 		}
 		z->over_accepted -= bits_assign(z->fresh, picked[k], n, 0);
 		if (z->shadow && bits_assign(z->shadow, picked[k], n, 0) != n)
-			__note_corrupt(z, "I2: release of pages not accepted", picked[k], n);
-		__free_block(z, picked[k], o, S_UNACCEPTED, true);
+			lbi_note_corrupt(z, "I2: release of pages not accepted", picked[k], n);
+		lbi_free_block(z, picked[k], o, S_UNACCEPTED, true);
 		z->release_calls++;
 		z->released_pages += n;
 		done += n;

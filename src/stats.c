@@ -20,7 +20,7 @@ int lb_zone_stats(struct lb_zone *z, struct lb_stats *st)
 	st->free_blocks[S_UNACCEPTED][LB_MAX_ORDER] += z->nr_pristine;
 	st->free_accepted_pages = z->nr_free[S_ACCEPTED];
 	st->free_unaccepted_pages = free_unaccepted_pages(z);
-	st->cached_pages = __cached_pages(z);
+	st->cached_pages = lbi_cached_pages(z);
 	st->allocated_pages = z->nr_alloc - st->cached_pages;
 	st->in_flight_pages = z->nr_inflight;
 	st->quarantined_pages = z->nr_quarantine;
@@ -92,7 +92,7 @@ int lb_zone_page_state(struct lb_zone *z, uint64_t addr)
 	lb_lock(&z->lock);
 	if (bit_test(z->pristine, idx / SECTION_PAGES)) {
 		state = LB_PAGE_FREE_UNACCEPTED;
-	} else if (__find_block(z, idx, &head)) {
+	} else if (lbi_find_block(z, idx, &head)) {
 		const struct lb_page *p = &z->pages[head];
 
 		switch (pg_kind(p)) {

@@ -16,12 +16,12 @@
 #include "internal.h"
 
 #ifdef LB_FREESTANDING
-int lb_workers_init(struct lb_zone *z)
+int lbi_workers_init(struct lb_zone *z)
 {
 	(void)z;
 	return 0;
 }
-void lb_workers_fini(struct lb_zone *z)
+void lbi_workers_fini(struct lb_zone *z)
 {
 	(void)z;
 }
@@ -92,7 +92,7 @@ static void worker_fini(struct lb_worker *w)
 	pthread_mutex_destroy(&w->ctl);
 }
 
-int lb_workers_init(struct lb_zone *z)
+int lbi_workers_init(struct lb_zone *z)
 {
 	if (worker_init(&z->workers[W_ACCEPTOR]))
 		return -1;
@@ -103,7 +103,7 @@ int lb_workers_init(struct lb_zone *z)
 	return 0;
 }
 
-void lb_workers_fini(struct lb_zone *z)
+void lbi_workers_fini(struct lb_zone *z)
 {
 	worker_fini(&z->workers[W_ACCEPTOR]);
 	worker_fini(&z->workers[W_RELEASER]);

@@ -115,66 +115,66 @@ int lb_zone_meta_size(const struct lb_config *cfg, size_t *size)
 }
 
 /* Activate every section that [s, e) touches and is not active yet. */
-static void __activate_span(struct lb_zone *z, uint64_t s, uint64_t e)
+static void activate_span(struct lb_zone *z, uint64_t s, uint64_t e)
 {
 	for (uint64_t sec = s / SECTION_PAGES; sec * SECTION_PAGES < e; sec++)
 		if (!bit_test(z->active, sec))
-			__section_activate(z, sec);
+			lbi_section_activate(z, sec);
 }
 
-static void __free_span(struct lb_zone *z, uint64_t s, uint64_t e, unsigned state)
+static void free_span(struct lb_zone *z, uint64_t s, uint64_t e, unsigned state)
 {
 	while (s < e) {
 		unsigned o = carve_order(s, e);
 
-		__free_block(z, s, o, state, true);
+		lbi_free_block(z, s, o, state, true);
 		s += UINT64_C(1) << o;
 	}
 }
 
-static void __place_accepted(struct lb_zone *z, uint64_t s, uint64_t e)
+static void place_accepted(struct lb_zone *z, uint64_t s, uint64_t e)
 {
-	__activate_span(z, s, e);
+	activate_span(z, s, e);
 	if (z->shadow)
 		bits_assign(z->shadow, s, e - s, 1); /* accepted by firmware */
-	__free_span(z, s, e, S_ACCEPTED);
+	free_span(z, s, e, S_ACCEPTED);
 }
 
-static void __accept_now(struct lb_zone *z, uint64_t s, uint64_t e)
+static void accept_now(struct lb_zone *z, uint64_t s, uint64_t e)
 {
 	if (s >= e)
 		return;
-	__activate_span(z, s, e);
-	__accept_setup_range(z, s, e - s); /* a failure quarantines, loses nothing */
+	activate_span(z, s, e);
+	lbi_accept_setup_range(z, s, e - s); /* a failure quarantines, loses nothing */
 }
 
 /* Unaccepted [s, e): whole sections become pristine bits; unit-aligned
  * pieces become unaccepted blocks; the rest is accepted now. */
-static void __place_unaccepted(struct lb_zone *z, uint64_t s, uint64_t e)
+static void place_unaccepted(struct lb_zone *z, uint64_t s, uint64_t e)
 {
 	uint64_t unit = UINT64_C(1) << z->unit_order;
 	uint64_t us = (s + unit - 1) & ~(unit - 1), ue = e & ~(unit - 1);
 	uint64_t ss = (s + SECTION_PAGES - 1) & ~(SECTION_PAGES - 1), se = e & ~(SECTION_PAGES - 1);
 
 	if (us >= ue) {
-		__accept_now(z, s, e);
+		accept_now(z, s, e);
 		return;
 	}
 	if (ss >= se)
 		ss = se = us; /* no whole section inside */
 	if (z->policy == LB_POLICY_LINUX) {
-		__accept_now(z, s, ss);
-		__accept_now(z, se, e);
+		accept_now(z, s, ss);
+		accept_now(z, se, e);
 	} else {
-		__accept_now(z, s, us);
-		__accept_now(z, ue, e);
+		accept_now(z, s, us);
+		accept_now(z, ue, e);
 		if (us < ss) {
-			__activate_span(z, us, ss);
-			__free_span(z, us, ss, S_UNACCEPTED);
+			activate_span(z, us, ss);
+			free_span(z, us, ss, S_UNACCEPTED);
 		}
 		if (se < ue) {
-			__activate_span(z, se, ue);
-			__free_span(z, se, ue, S_UNACCEPTED);
+			activate_span(z, se, ue);
+			free_span(z, se, ue, S_UNACCEPTED);
 		}
 	}
 	for (uint64_t sec = ss / SECTION_PAGES; sec < se / SECTION_PAGES; sec++)
@@ -202,7 +202,7 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 	memset(z, 0, sizeof *z);
 	if (lb_lock_init(&z->lock))
 		return LB_EINVAL;
-	if (lb_workers_init(z)) {
+	if (lbi_workers_init(z)) {
 		lb_lock_fini(&z->lock);
 		return LB_EINVAL;
 	}
@@ -226,7 +226,7 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 	if (cfg->flags & LB_CFG_WMARK)
 		z->wmark = cfg->wmark;
 	else
-		lb_derive_watermarks(g.managed_pages, &z->wmark);
+		lbi_derive_watermarks(g.managed_pages, &z->wmark);
 
 	lb_lock(&z->lock);
 	z->in_setup = true;
@@ -236,12 +236,12 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 		uint64_t e = s + (r->size >> LB_PAGE_SHIFT);
 
 		if (r->type == LB_MEM_ACCEPTED)
-			__place_accepted(z, s, e);
+			place_accepted(z, s, e);
 		else if (r->type == LB_MEM_UNACCEPTED)
-			__place_unaccepted(z, s, e);
+			place_unaccepted(z, s, e);
 	}
 	if (z->policy == LB_POLICY_EAGER && !(cfg->flags & LB_CFG_SETUP_LATER))
-		__accept_some(z, 0); /* else shared later: lb_zone_setup_accept() */
+		lbi_accept_some(z, 0); /* else shared later: lb_zone_setup_accept() */
 	z->in_setup = false;
 	lb_unlock(&z->lock);
 
@@ -257,6 +257,6 @@ void lb_zone_fini(struct lb_zone *z)
 	lb_acceptor_stop(z);
 	lb_releaser_stop(z);
 	z->magic = 0;
-	lb_workers_fini(z);
+	lbi_workers_fini(z);
 	lb_lock_fini(&z->lock);
 }

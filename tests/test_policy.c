@@ -3,7 +3,7 @@
 #include "fixture.h"
 #include "harness.h"
 
-#include "../src/internal.h" /* lb_derive_watermarks */
+#include "../src/internal.h" /* lbi_derive_watermarks */
 
 static const struct lb_range map16[] = {
 	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
@@ -253,19 +253,19 @@ TEST(policy_watermarks_as_linux_derives_them)
 
 	/* 16 GiB: min_free_kbytes = sqrt(16 * 16777216) = 16384 -> 4096 pages;
 	 * gap = max(4096 / 4, 0.1% of 4194304 pages = 4194). */
-	lb_derive_watermarks(4194304, &w);
+	lbi_derive_watermarks(4194304, &w);
 	CHECK_EQ(w.min, 4096);
 	CHECK_EQ(w.low, 4096 + 4194);
 	CHECK_EQ(w.high, 4096 + 2 * 4194);
 	CHECK_EQ(w.promo, 4096 + 3 * 4194);
 	/* 16 MiB: sqrt(16 * 16384) = 512 kB -> 128 pages; gap = 32. */
-	lb_derive_watermarks(4096, &w);
+	lbi_derive_watermarks(4096, &w);
 	CHECK_EQ(w.min, 128);
 	CHECK_EQ(w.promo, 128 + 3 * 32);
 	/* 256 KiB: sqrt(4096) = 64 kB, clamped up to 128 kB -> 32 pages. */
-	lb_derive_watermarks(64, &w);
+	lbi_derive_watermarks(64, &w);
 	CHECK_EQ(w.min, 32);
 	/* 16 TiB: sqrt(16 * 2^34) = 2^19 kB, clamped down to 262144 kB. */
-	lb_derive_watermarks(UINT64_C(1) << 32, &w);
+	lbi_derive_watermarks(UINT64_C(1) << 32, &w);
 	CHECK_EQ(w.min, 65536);
 }

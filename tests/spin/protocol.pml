@@ -133,7 +133,7 @@ inline quarantine(b)
 #endif
 }
 
-/* I1 at the hand-out, as __give_out() checks the shadow record. */
+/* I1 at the hand-out, as lbi_give_out() checks the shadow record. */
 inline hand_out(b)
 {
 	assert(acc[b]);
