@@ -26,6 +26,16 @@
 extern "C" {
 #endif
 
+/* The version of this header. 0.x: the project is pre-1.0, so a minor
+ * release may still change the API and ABI; a patch release does not. */
+#define LB_VERSION_MAJOR 0
+#define LB_VERSION_MINOR 1
+#define LB_VERSION_PATCH 0
+
+/* The version of the library linked in, "MAJOR.MINOR.PATCH" (a shared
+ * library may be newer than the header a program was built with). */
+const char *lb_version(void);
+
 #define LB_PAGE_SHIFT   12
 #define LB_PAGE_SIZE    (UINT64_C(1) << LB_PAGE_SHIFT)
 #define LB_MAX_ORDER    10                 /* largest block: 2^10 pages, 4 MiB */
