@@ -265,3 +265,20 @@ TEST(bench_cli_options)
 	CHECK_EQ(c.p.ops, 1000000);
 	fclose(devnull);
 }
+
+TEST(bench_cli_version)
+{
+	char *argv[] = { "lbbench", "--version", NULL };
+	char *bad[] = { "lbbench", "--version=1", NULL };
+	char *none[] = { "lbbench", NULL };
+	struct lbb_cli c;
+	FILE *devnull = fopen("/dev/null", "w");
+
+	REQUIRE(devnull);
+	REQUIRE(lbb_cli_parse(2, argv, &c, devnull) == 0);
+	CHECK(c.version && !c.help);
+	CHECK(lbb_cli_parse(2, bad, &c, devnull) != 0);
+	REQUIRE(lbb_cli_parse(1, none, &c, devnull) == 0);
+	CHECK(!c.version);
+	fclose(devnull);
+}

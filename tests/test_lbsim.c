@@ -259,6 +259,30 @@ TEST(lbsim_cli_options)
 	CHECK(cli.sim.rate == LBS_RATE_MAX);
 }
 
+/* --version, like --help: no value, and the run's own rules still apply. */
+TEST(lbsim_cli_version)
+{
+	static const char *const a[] = {"--version"};
+	static const char *const b[] = {"--workload", "fill", "--version"};
+	static const char *const bad[] = {"--version=1"};
+	static const char *const inapplicable[] = {"--version", "--vcpus", "2"};
+	struct lbs_cli cli;
+	char err[256] = "";
+
+	REQUIRE(parse_args(NULL, 0, &cli, err, sizeof err) == 0);
+	CHECK_EQ(cli.version, 0);
+	REQUIRE(parse_args(a, 1, &cli, err, sizeof err) == 0);
+	CHECK_EQ(cli.version, 1);
+	CHECK_EQ(cli.help, 0);
+	CHECK_EQ(cli.no_args, 0);
+	REQUIRE(parse_args(b, 3, &cli, err, sizeof err) == 0);
+	CHECK_EQ(cli.version, 1);
+	CHECK_EQ(parse_args(bad, 1, &cli, err, sizeof err), 2);
+	CHECK(strstr(err, "--version takes no value") != NULL);
+	CHECK_EQ(parse_args(inapplicable, 3, &cli, err, sizeof err), 2);
+	CHECK(strstr(err, "--vcpus") != NULL);
+}
+
 TEST(lbsim_cli_bad)
 {
 	static const char *const bad[][2] = {

@@ -23,7 +23,8 @@ void lbb_cli_usage(FILE *f)
 		"  --json             a JSON array instead of the table\n"
 		"  --verbose          every run's ns/op on stderr (to see the noise)\n"
 		"  --quick            a tiny run (for tests; figures mean nothing)\n"
-		"  --help\n");
+		"  --help\n"
+		"  --version          lbbench's version (the library's)\n");
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -97,6 +98,8 @@ static int parse_one(struct lbb_cli *c, int argc, char **argv, int *i)
 		c->json = true;
 	else if (!strcmp(a, "--help") || !strcmp(a, "-h"))
 		c->help = true;
+	else if (!strcmp(a, "--version"))
+		c->version = true;
 	else if (!strcmp(a, "--quick"))
 		; /* applied before the rest */
 	else if (!strcmp(a, "--no-cache"))

@@ -18,7 +18,7 @@ struct lbb_cli {
 	size_t nthreads;             /* 0: each bench's default */
 	const char *allocators;      /* comma list, or NULL for all */
 	int memory;                  /* an enum lbb_memory, or -1 for both */
-	bool json, help;
+	bool json, help, version;
 };
 
 /* 0, or -1 after printing why to err. */

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lazybuddy.h"
+
 #include "alloc.h"
 #include "cli.h"
 #include "clock.h"
@@ -103,6 +105,10 @@ int main(int argc, char **argv)
 		return 2;
 	if (cli.help) {
 		lbb_cli_usage(stdout);
+		return 0;
+	}
+	if (cli.version) {
+		printf("lbbench %s\n", lb_version());
 		return 0;
 	}
 	na = lbb_allocator_list(al, LBB_MAX_ALLOCATORS);

@@ -126,7 +126,8 @@ void lbs_cli_usage(FILE *f, const char *prog)
 		"  --json               print a JSON array, one object per policy and workload\n"
 		"  --csv FILE           also write the results as CSV\n"
 		"  --report DIR         also write DIR/index.html, charts and the table\n"
-		"  --help               this text\n");
+		"  --help               this text\n"
+		"  --version            lbsim's version (the library's) and exit\n");
 }
 
 typedef int (*name_parser)(const char *);
@@ -284,13 +285,15 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 		name[len] = '\0';
 
 		if (strcmp(name, "help") == 0 || strcmp(name, "json") == 0 ||
-		    strcmp(name, "no-boot") == 0) {
+		    strcmp(name, "no-boot") == 0 || strcmp(name, "version") == 0) {
 			if (eq) {
 				fprintf(err, "lbsim: --%s takes no value\n", name);
 				return 2;
 			}
 			if (name[0] == 'h')
 				cli->help = 1;
+			else if (name[0] == 'v')
+				cli->version = 1;
 			else if (name[0] == 'j')
 				cli->json = 1;
 			else

@@ -248,5 +248,9 @@ int main(int argc, char **argv)
 		lbs_cli_usage(stdout, "lbsim");
 		return 0;
 	}
+	if (cli.version) {
+		printf("lbsim %s\n", lb_version());
+		return 0;
+	}
 	return cli.nworkload ? run_synthetic(&cli) : run_trace(&cli);
 }
