@@ -185,7 +185,8 @@ static int run_trace(const struct lbs_cli *cli)
 		snprintf(path, sizeof path, "%s", cli->trace);
 	} else if (lbs_default_trace(path, sizeof path) != 0) {
 		fprintf(stderr, "lbsim: cannot find the shipped trace data/traces/default.txt.zst "
-				"beside this executable; give one with --trace FILE (or set "
+				"beside this executable (or share/lazybuddy/default.txt.zst of an "
+				"installed one); give one with --trace FILE (or set "
 				"LBSIM_TRACE)\n");
 		return 1;
 	}

@@ -53,8 +53,20 @@ int lbs_default_trace(char *buf, size_t len)
 	static const char *const rel[] = {
 		"../data/traces/default.txt.zst", /* build/lbsim in the source tree */
 		"../../data/traces/default.txt.zst", /* build/debug/lbsim, build/asan/lbsim */
+		"../share/lazybuddy/default.txt.zst", /* PREFIX/bin/lbsim (make install) */
 	};
 	return lbs_find_file("LBSIM_TRACE", rel, sizeof rel / sizeof rel[0], buf, len);
+}
+
+int lbs_record_script(char *buf, size_t len)
+{
+	static const char *const rel[] = {
+		"../tools/record/lbsim-record.sh", /* build/lbsim in the source tree */
+		"../../tools/record/lbsim-record.sh",
+		"../share/lazybuddy/lbsim-record.sh", /* PREFIX/bin/lbsim (make install) */
+		"lbsim-record.sh", /* copied beside lbsim */
+	};
+	return lbs_find_file("LBSIM_RECORD", rel, sizeof rel / sizeof rel[0], buf, len);
 }
 
 void lbs_display_path(const char *path, char *buf, size_t len)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Files lbsim finds relative to its own executable (build/lbsim). */
+/* Files lbsim finds relative to its own executable (build/lbsim, or
+ * PREFIX/bin/lbsim after make install). */
 #ifndef LBS_PATHS_H
 #define LBS_PATHS_H
 
@@ -20,7 +21,12 @@ int lbs_find_file(const char *env, const char *const *rel, size_t n, char *buf, 
  * directory when inside it. */
 void lbs_display_path(const char *path, char *buf, size_t len);
 
-/* data/traces/default.txt.zst (or $LBSIM_TRACE). */
+/* data/traces/default.txt.zst (or $LBSIM_TRACE); installed, in
+ * PREFIX/share/lazybuddy. */
 int lbs_default_trace(char *buf, size_t len);
+
+/* tools/record/lbsim-record.sh (or $LBSIM_RECORD); installed, in
+ * PREFIX/share/lazybuddy. */
+int lbs_record_script(char *buf, size_t len);
 
 #endif

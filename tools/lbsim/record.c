@@ -12,19 +12,14 @@
 
 int lbs_record_main(int argc, char **argv)
 {
-	static const char *const rel[] = {
-		"../tools/record/lbsim-record.sh", /* build/lbsim in the source tree */
-		"../../tools/record/lbsim-record.sh",
-		"lbsim-record.sh", /* installed beside lbsim */
-	};
 	char script[4096];
 	char **args;
 
-	if (lbs_find_file("LBSIM_RECORD", rel, sizeof rel / sizeof rel[0], script,
-			  sizeof script) != 0) {
+	if (lbs_record_script(script, sizeof script) != 0) {
 		fprintf(stderr,
 			"lbsim record: cannot find lbsim-record.sh (looked in tools/record/ of "
-			"the source tree beside this executable, and beside it); set "
+			"the source tree beside this executable, in ../share/lazybuddy/ of an "
+			"installed one, and beside it); set "
 			"LBSIM_RECORD=/path/to/lbsim-record.sh\n");
 		return 1;
 	}
