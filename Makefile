@@ -80,10 +80,6 @@ $(B)/liblazybuddy.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-# Only lb_* is exported (src/lazybuddy.map); tests/exports.sh checks it.
-$(B)/liblazybuddy.so: $(LIB_OBJ) src/lazybuddy.map
-	$(CC) -shared $(LDFLAGS) -Wl,--version-script=src/lazybuddy.map -o $@ $(LIB_OBJ) $(LDLIBS)
-
 $(B)/libtools.a: $(TOOLS_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
@@ -144,10 +140,77 @@ fuzz: deps
 		-len_control=20 -timeout=30 -print_final_stats=1 \
 		-artifact_prefix=build/fuzz/artifacts/ build/fuzz/corpus $(FUZZ_CORPUS)
 
+# ------------------------------------------------ shared library, install
+# The version is the header's (LB_VERSION_*), read here for the file names.
+# build/liblazybuddy.so.MAJOR.MINOR.PATCH has the soname liblazybuddy.so.MAJOR;
+# liblazybuddy.so.MAJOR and liblazybuddy.so are symlinks to it, as installed.
+# Only lb_* is exported (src/lazybuddy.map); tests/exports.sh checks it.
+# -z defs: a library needing more than -lpthread (lazybuddy.pc's
+# Libs.private) fails to link here rather than in its users' builds.
+lb_version_part = $(shell sed -n 's/^.define LB_VERSION_$(1)  *\([0-9][0-9]*\).*/\1/p' \
+                    include/lazybuddy.h)
+LB_VERSION := $(call lb_version_part,MAJOR).$(call lb_version_part,MINOR).$(call lb_version_part,PATCH)
+LB_SONAME  := liblazybuddy.so.$(call lb_version_part,MAJOR)
+LB_SOFILE  := liblazybuddy.so.$(LB_VERSION)
+
+$(B)/$(LB_SOFILE): $(LIB_OBJ) src/lazybuddy.map
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(LB_SONAME) -Wl,--version-script=src/lazybuddy.map \
+		-Wl,-z,defs -o $@ $(LIB_OBJ) -lpthread
+
+$(B)/$(LB_SONAME): $(B)/$(LB_SOFILE)
+	ln -sf $(LB_SOFILE) $@
+
+$(B)/liblazybuddy.so: $(B)/$(LB_SONAME)
+	ln -sf $(LB_SONAME) $@
+
+# make install [PREFIX=/usr/local] [LIBDIR=PREFIX/lib] [INCLUDEDIR=...]
+# [DESTDIR=staging]: the headers, both libraries, lazybuddy.pc, lbsim and
+# lbbench, and what lbsim reads at run time (the shipped trace,
+# lbsim-record.sh) in PREFIX/share/lazybuddy, where lbsim looks for them
+# from PREFIX/bin (tools/lbsim/paths.c): so bin and share stay PREFIX's.
+# make uninstall removes those files and share/lazybuddy, no other folder.
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR     := $(PREFIX)/bin
+SHAREDIR   := $(PREFIX)/share/lazybuddy
+INST_HEADERS := lazybuddy.h lazybuddy_backends.h
+INST_LIBS    := liblazybuddy.a $(LB_SOFILE) $(LB_SONAME) liblazybuddy.so
+INST_BINS    := lbsim lbbench
+INST_SHARE   := lbsim-record.sh default.txt.zst
+
+.PHONY: install uninstall
+install:
+	$(MAKE) VARIANT=release all
+	sed -e 's|@PREFIX@|$(PREFIX)|' \
+	    -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+	    -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+	    -e 's|@VERSION@|$(LB_VERSION)|' src/lazybuddy.pc.in >build/lazybuddy.pc
+	install -d "$(DESTDIR)$(INCLUDEDIR)" "$(DESTDIR)$(LIBDIR)/pkgconfig" \
+		"$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(SHAREDIR)"
+	install -m 644 $(addprefix include/,$(INST_HEADERS)) "$(DESTDIR)$(INCLUDEDIR)"
+	install -m 644 build/liblazybuddy.a "$(DESTDIR)$(LIBDIR)"
+	install -m 755 build/$(LB_SOFILE) "$(DESTDIR)$(LIBDIR)"
+	ln -sf $(LB_SOFILE) "$(DESTDIR)$(LIBDIR)/$(LB_SONAME)"
+	ln -sf $(LB_SONAME) "$(DESTDIR)$(LIBDIR)/liblazybuddy.so"
+	install -m 644 build/lazybuddy.pc "$(DESTDIR)$(LIBDIR)/pkgconfig"
+	install -m 755 $(addprefix build/,$(INST_BINS)) "$(DESTDIR)$(BINDIR)"
+	install -m 755 tools/record/lbsim-record.sh "$(DESTDIR)$(SHAREDIR)"
+	install -m 644 data/traces/default.txt.zst "$(DESTDIR)$(SHAREDIR)"
+
+uninstall:
+	for f in $(INST_HEADERS); do rm -f "$(DESTDIR)$(INCLUDEDIR)/$$f"; done
+	for f in $(INST_LIBS); do rm -f "$(DESTDIR)$(LIBDIR)/$$f"; done
+	rm -f "$(DESTDIR)$(LIBDIR)/pkgconfig/lazybuddy.pc"
+	for f in $(INST_BINS); do rm -f "$(DESTDIR)$(BINDIR)/$$f"; done
+	for f in $(INST_SHARE); do rm -f "$(DESTDIR)$(SHAREDIR)/$$f"; done
+	if [ -d "$(DESTDIR)$(SHAREDIR)" ]; then rmdir "$(DESTDIR)$(SHAREDIR)"; fi
+
 # What a fresh Debian 12 lacks for the build (the compiler and make aside):
-# clang and its libFuzzer runtime for make fuzz, spin for the protocol model.
+# clang and its libFuzzer runtime for make fuzz, spin for the protocol model,
+# pkg-config for the test of the installed library.
 DEB_PKGS := zlib1g-dev liblzma-dev libzstd-dev libjemalloc-dev libmimalloc-dev \
-            clang libclang-rt-dev spin
+            clang libclang-rt-dev spin pkg-config
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
