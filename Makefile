@@ -128,7 +128,8 @@ test: deps
 		"build/tsan/lbtest $(TSAN_TESTS)" \
 		"build/lbfuzz -n 5000 $(FUZZ_CORPUS)" "build/debug/lbfuzz -n 1000 $(FUZZ_CORPUS)" \
 		"build/asan/lbfuzz -n 3000 $(FUZZ_CORPUS)" "build/tsan/lbfuzz -n 500 $(FUZZ_CORPUS)" \
-		"sh tests/spin/run.sh" "sh tests/exports.sh build/liblazybuddy.so"
+		"sh tests/spin/run.sh" "sh tests/exports.sh build/liblazybuddy.so" \
+		"sh tests/install.sh"
 
 # libFuzzer on the fuzz target for FUZZ_TIME seconds, from the seed corpus
 # (new inputs go to build/fuzz/corpus, crashes to build/fuzz/artifacts).
