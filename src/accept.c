@@ -172,7 +172,7 @@ static bool can_split(const struct lb_zone *z, uint64_t s, uint64_t e)
 static bool holds_suspect(const struct lb_zone *z, uint64_t s, uint64_t e)
 {
 	for (unsigned i = 0; i < z->nr_suspects; i++)
-		if (z->suspect[i].idx >= s && z->suspect[i].idx + z->suspect[i].pages <= e)
+		if (z->suspect[i].idx >= s && (uint64_t)z->suspect[i].idx + z->suspect[i].pages <= e)
 			return true;
 	return false;
 }

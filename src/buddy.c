@@ -31,24 +31,25 @@ void lbi_list_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned stat
 {
 	struct free_area *a = &z->area[state][order];
 	struct lb_page *p = &z->pages[idx];
+	uint32_t self = (uint32_t)idx;
 
 	pg_set_kind(p, K_FREE);
 	pg_set_order(p, order);
 	p->state = (uint8_t)state;
 	p->flags = 0;
 	if (a->head == LB_NIL) {
-		p->next = p->prev = LB_NIL;
-		a->head = a->tail = (uint32_t)idx;
+		p->next = p->prev = self;
+		a->head = a->tail = idx;
 	} else if (tail) {
-		p->next = LB_NIL;
-		p->prev = a->tail;
-		z->pages[a->tail].next = (uint32_t)idx;
-		a->tail = (uint32_t)idx;
+		p->next = self;
+		p->prev = (uint32_t)a->tail;
+		z->pages[a->tail].next = self;
+		a->tail = idx;
 	} else {
-		p->prev = LB_NIL;
-		p->next = a->head;
-		z->pages[a->head].prev = (uint32_t)idx;
-		a->head = (uint32_t)idx;
+		p->prev = self;
+		p->next = (uint32_t)a->head;
+		z->pages[a->head].prev = self;
+		a->head = idx;
 	}
 	a->nr++;
 	z->nr_free[state] += UINT64_C(1) << order;
@@ -59,20 +60,22 @@ void lbi_list_del(struct lb_zone *z, uint64_t idx)
 	struct lb_page *p = &z->pages[idx];
 	unsigned o = pg_order(p);
 	struct free_area *a = &z->area[p->state][o];
+	uint64_t prev = pg_prev(z, idx), next = pg_next(z, idx);
 
 	LB_DBG_ASSERT(pg_kind(p) == K_FREE);
-	if (p->prev == LB_NIL)
-		a->head = p->next;
+	/* A new end links to itself. */
+	if (prev == LB_NIL)
+		a->head = next;
 	else
-		z->pages[p->prev].next = p->next;
-	if (p->next == LB_NIL)
-		a->tail = p->prev;
+		z->pages[prev].next = (uint32_t)(next == LB_NIL ? prev : next);
+	if (next == LB_NIL)
+		a->tail = prev;
 	else
-		z->pages[p->next].prev = p->prev;
+		z->pages[next].prev = (uint32_t)(prev == LB_NIL ? next : prev);
 	a->nr--;
 	z->nr_free[p->state] -= UINT64_C(1) << o;
 	pg_set_kind(p, K_NONE);
-	p->next = p->prev = LB_NIL;
+	p->next = p->prev = (uint32_t)idx;
 }
 
 /* Free a block, merging with free buddies of the same state (I5). */
@@ -125,7 +128,7 @@ bool lbi_take_free(struct lb_zone *z, unsigned state, unsigned min_order, uint64
 		 unsigned *order)
 {
 	for (unsigned o = min_order; o < NR_ORDERS; o++) {
-		uint32_t head = z->area[state][o].head;
+		uint64_t head = z->area[state][o].head;
 
 		if (head != LB_NIL) {
 			lbi_list_del(z, head);
@@ -160,7 +163,7 @@ bool lbi_take_largest_unaccepted(struct lb_zone *z, uint64_t *idx, unsigned *ord
 		return true;
 	}
 	for (unsigned o = NR_ORDERS; o-- > 0;) {
-		uint32_t head = z->area[S_UNACCEPTED][o].head;
+		uint64_t head = z->area[S_UNACCEPTED][o].head;
 
 		if (head != LB_NIL) {
 			lbi_list_del(z, head);
@@ -252,7 +255,7 @@ bool lbi_find_mixed(const struct lb_zone *z, unsigned order, uint64_t *run)
 		return false;
 	s = n[S_ACCEPTED] <= n[S_UNACCEPTED] ? S_ACCEPTED : S_UNACCEPTED;
 	for (unsigned o = 0; o < order; o++)
-		for (uint32_t i = z->area[s][o].head; i != LB_NIL; i = z->pages[i].next)
+		for (uint64_t i = z->area[s][o].head; i != LB_NIL; i = pg_next(z, i))
 			if (mixed_run_at(z, i, s, order)) {
 				*run = i & ~((UINT64_C(1) << order) - 1);
 				return true;

@@ -137,14 +137,17 @@ static int check_lists(const struct lb_zone *z, const struct tally *t, char *msg
 		for (unsigned o = 0; o < NR_ORDERS; o++) {
 			const struct free_area *a = &z->area[s][o];
 			uint64_t count = 0;
-			uint32_t prev = LB_NIL;
+			uint64_t prev = LB_NIL;
 
-			for (uint32_t i = a->head; i != LB_NIL; i = z->pages[i].next) {
-				const struct lb_page *p = &z->pages[i];
+			for (uint64_t i = a->head; i != LB_NIL; i = pg_next(z, i)) {
+				const struct lb_page *p;
 
-				if (i >= z->nsections * SECTION_PAGES || pg_kind(p) != K_FREE ||
-				    p->order != o || p->state != s || p->prev != prev ||
-				    ++count > t->blocks[s][o])
+				if (i >= z->nsections * SECTION_PAGES)
+					return fail(msg, len, "I4: free list %s/%u links outside "
+						    "the zone", s ? "unaccepted" : "accepted", o);
+				p = &z->pages[i];
+				if (pg_kind(p) != K_FREE || p->order != o || p->state != s ||
+				    pg_prev(z, i) != prev || ++count > t->blocks[s][o])
 					return fail(msg, len, "I4: free list %s/%u corrupt at 0x%llx",
 						    s ? "unaccepted" : "accepted", o, ADDR(i));
 				prev = i;

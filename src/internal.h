@@ -48,7 +48,12 @@
 #endif
 
 #define LB_ZONE_MAGIC UINT64_C(0x6c617a7962756479) /* "lazybudy" */
-#define LB_NIL UINT32_MAX
+/* Page indices are 32-bit: a zone spans 2^32 pages (LB_ZONE_MAX_SPAN) at
+ * most, and then every 32-bit value is a page. So no link value can mean
+ * "none": a free list ends in a link to the block itself (pg_next()), and
+ * positions kept in 64 bits (list ends, cursors) use LB_NIL. */
+#define ZONE_MAX_PAGES (LB_ZONE_MAX_SPAN >> LB_PAGE_SHIFT)
+#define LB_NIL UINT64_MAX
 #define SECTION_ORDER LB_MAX_ORDER
 #define SECTION_PAGES (UINT64_C(1) << SECTION_ORDER)
 #define NR_ORDERS (LB_MAX_ORDER + 1)
@@ -67,7 +72,7 @@ enum { K_NONE = 0, K_FREE, K_ALLOC, K_INFLIGHT, K_QUARANTINE, K_CACHED };
 enum { S_ACCEPTED = 0, S_UNACCEPTED = 1 };
 
 struct lb_page {
-	uint32_t next, prev; /* free list links (page index), LB_NIL ends */
+	uint32_t next, prev; /* free list links (page index); a link to itself ends */
 	union {
 		struct {
 			uint8_t kind;  /* K_* */
@@ -145,7 +150,7 @@ static inline bool pg_claim(struct lb_page *p, unsigned from, unsigned to, unsig
 }
 
 struct free_area {
-	uint32_t head, tail;
+	uint64_t head, tail; /* LB_NIL: empty */
 	uint64_t nr; /* blocks on the list */
 };
 
@@ -213,6 +218,21 @@ struct lb_zone {
 static inline uint64_t idx_to_addr(const struct lb_zone *z, uint64_t idx)
 {
 	return (z->base_pfn + idx) << LB_PAGE_SHIFT;
+}
+
+/* The neighbours of free block i on its list, LB_NIL at the ends. */
+static inline uint64_t pg_next(const struct lb_zone *z, uint64_t i)
+{
+	uint32_t n = z->pages[i].next;
+
+	return n == (uint32_t)i ? LB_NIL : n;
+}
+
+static inline uint64_t pg_prev(const struct lb_zone *z, uint64_t i)
+{
+	uint32_t n = z->pages[i].prev;
+
+	return n == (uint32_t)i ? LB_NIL : n;
 }
 
 static inline uint64_t free_unaccepted_pages(const struct lb_zone *z)

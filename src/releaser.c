@@ -36,11 +36,11 @@ static uint64_t take_idle(struct lb_zone *z, unsigned min_order, unsigned batch,
 	uint64_t floor = sat_add(z->wmark.low, z->reserve_pages), np = 0;
 
 	for (unsigned o = LB_MAX_ORDER + 1; o-- > min_order && np < batch;) {
-		uint32_t i = z->area[S_ACCEPTED][o].tail;
+		uint64_t i = z->area[S_ACCEPTED][o].tail;
 
 		while (i != LB_NIL && np < batch) {
 			struct lb_page *p = &z->pages[i];
-			uint32_t prev = p->prev;
+			uint64_t prev = pg_prev(z, i);
 
 			if (!(p->flags & F_SEEN)) {
 				p->flags |= F_SEEN;
@@ -51,7 +51,7 @@ static uint64_t take_idle(struct lb_zone *z, unsigned min_order, unsigned batch,
 				pg_set_kind(p, K_INFLIGHT);
 				pg_set_order(p, o);
 				z->nr_inflight += UINT64_C(1) << o;
-				picked[np++] = i;
+				picked[np++] = (uint32_t)i;
 			}
 			i = prev;
 		}
