@@ -40,6 +40,10 @@ const char *lb_version(void);
 #define LB_PAGE_SIZE    (UINT64_C(1) << LB_PAGE_SHIFT)
 #define LB_MAX_ORDER    10                 /* largest block: 2^10 pages, 4 MiB */
 #define LB_UNIT_DEFAULT (UINT64_C(2) << 20) /* firmware bitmap granule, 2 MiB */
+/* The largest span of one zone: page indices are 32-bit, 2^32 pages of
+ * 4 KiB. Split a larger memory map into zones (README, "Guests larger
+ * than 16 TiB"); boundaries at multiples of it always fit. */
+#define LB_ZONE_MAX_SPAN (UINT64_C(1) << 44) /* 16 TiB */
 
 /* Error codes (always negative). */
 enum {
@@ -60,7 +64,8 @@ enum {
 	LB_ENOTSUP = -14,    /* not supported by this build or backend */
 	LB_EEMPTY = -15,     /* memory map holds no usable memory */
 	LB_EBUSY = -16,      /* only memory in flight elsewhere could serve (LB_ALLOC_ATOMIC) */
-	LB_ERRNO_COUNT = 17
+	LB_ETOOBIG = -17,    /* zone spans more than LB_ZONE_MAX_SPAN (16 TiB) */
+	LB_ERRNO_COUNT = 18
 };
 
 /* Name and description of an error code, e.g. "LB_EDOUBLEFREE: block is already free". */
@@ -166,15 +171,19 @@ struct lb_zone; /* opaque; lives at the start of the metadata buffer */
 
 /*
  * Bytes of metadata the zone needs for cfg (about 12 bytes per page of the
- * span, plus bitmaps). Validates cfg: returns 0 and sets *size, or an error.
+ * span, plus bitmaps). Validates cfg: returns 0 and sets *size, or an error:
+ * LB_ETOOBIG when the span, from the lowest managed range's 4 MiB section
+ * to the end of the highest, exceeds LB_ZONE_MAX_SPAN (16 TiB; split the
+ * map into zones), LB_ENOSPACE when the size does not fit a size_t.
  */
 int lb_zone_meta_size(const struct lb_config *cfg, size_t *size);
 
 /*
  * Initialise a zone in meta (16-byte aligned, at least lb_zone_meta_size()
- * bytes, contents need not be zeroed). The cost does not grow with unaccepted
- * memory beyond one bit per 4 MiB: descriptors of memory that was never
- * accepted are not touched. Under LB_POLICY_EAGER all unaccepted memory is
+ * bytes, contents need not be zeroed: else LB_ENOSPACE; a span above
+ * LB_ZONE_MAX_SPAN is LB_ETOOBIG; neither touches meta). The cost does not
+ * grow with unaccepted memory beyond one bit per 4 MiB: descriptors of
+ * memory that was never accepted are not touched. Under LB_POLICY_EAGER all unaccepted memory is
  * accepted here, unless LB_CFG_SETUP_LATER is set: then the zone starts as
  * a lazy one does (only pieces smaller than a unit accepted, as firmware
  * does) and eager accepts one block per shortfall until the caller's

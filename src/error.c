@@ -19,6 +19,7 @@ static const char *const messages[LB_ERRNO_COUNT] = {
 	[-LB_ENOTSUP] = "LB_ENOTSUP: not supported",
 	[-LB_EEMPTY] = "LB_EEMPTY: the memory map holds no usable memory",
 	[-LB_EBUSY] = "LB_EBUSY: only memory being accepted elsewhere could serve",
+	[-LB_ETOOBIG] = "LB_ETOOBIG: zone spans more than 16 TiB; split the map into zones",
 };
 
 const char *lb_strerror(int err)

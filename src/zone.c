@@ -75,23 +75,24 @@ static int validate(const struct lb_config *cfg, struct geometry *g)
 	g->base_pfn = (lo >> LB_PAGE_SHIFT) & ~(SECTION_PAGES - 1);
 	g->span_pages = (hi >> LB_PAGE_SHIFT) - g->base_pfn;
 	g->nsections = (g->span_pages + SECTION_PAGES - 1) / SECTION_PAGES;
-	if (g->nsections * SECTION_PAGES >= LB_NIL) /* indices are 32-bit */
-		return LB_ERANGE;
+	if (g->nsections > ZONE_MAX_PAGES / SECTION_PAGES) /* indices are 32-bit */
+		return LB_ETOOBIG;
 	g->unit_order = (unsigned)__builtin_ctzll(unit) - LB_PAGE_SHIFT;
 	return 0;
 }
 
-/* Byte offsets of each metadata array in the buffer. */
+/* Byte offsets of each metadata array in the buffer, in 64 bits: a 16 TiB
+ * zone needs 48 GiB, more than a 32-bit size_t holds. */
 struct layout {
-	size_t pages, pristine, active, fresh, shadow, end;
+	uint64_t pages, pristine, active, fresh, shadow, end;
 };
 
 static void lay_out(const struct geometry *g, bool shadow, struct layout *l)
 {
-	size_t sec_words = LB_WORDS(g->nsections) * sizeof(uint64_t);
-	size_t page_words = g->nsections * (SECTION_PAGES / 64) * sizeof(uint64_t);
+	uint64_t sec_words = LB_WORDS(g->nsections) * sizeof(uint64_t);
+	uint64_t page_words = g->nsections * (SECTION_PAGES / 64) * sizeof(uint64_t);
 
-	l->pages = (sizeof(struct lb_zone) + 15) & ~(size_t)15;
+	l->pages = (sizeof(struct lb_zone) + 15) & ~(uint64_t)15;
 	l->pristine = l->pages + g->nsections * SECTION_PAGES * sizeof(struct lb_page);
 	l->active = l->pristine + sec_words;
 	l->fresh = l->active + sec_words;
@@ -110,7 +111,9 @@ int lb_zone_meta_size(const struct lb_config *cfg, size_t *size)
 	if (!size)
 		return LB_EINVAL;
 	lay_out(&g, cfg->flags & LB_CFG_SHADOW, &l);
-	*size = l.end;
+	if (l.end > SIZE_MAX) /* no buffer can be large enough */
+		return LB_ENOSPACE;
+	*size = (size_t)l.end;
 	return 0;
 }
 
@@ -211,12 +214,12 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 	z->nsections = g.nsections;
 	z->managed_pages = g.managed_pages;
 	z->unit_order = g.unit_order;
-	z->pages = (struct lb_page *)(base + l.pages);
-	z->pristine = (uint64_t *)(base + l.pristine);
-	z->active = (uint64_t *)(base + l.active);
-	z->fresh = (uint64_t *)(base + l.fresh);
-	z->shadow = (cfg->flags & LB_CFG_SHADOW) ? (uint64_t *)(base + l.shadow) : NULL;
-	memset(z->pristine, 0, l.fresh - l.pristine); /* pristine and active */
+	z->pages = (struct lb_page *)(base + (size_t)l.pages);
+	z->pristine = (uint64_t *)(base + (size_t)l.pristine);
+	z->active = (uint64_t *)(base + (size_t)l.active);
+	z->fresh = (uint64_t *)(base + (size_t)l.fresh);
+	z->shadow = (cfg->flags & LB_CFG_SHADOW) ? (uint64_t *)(base + (size_t)l.shadow) : NULL;
+	memset(z->pristine, 0, (size_t)(l.fresh - l.pristine)); /* pristine and active */
 	for (unsigned s = 0; s < 2; s++)
 		for (unsigned o = 0; o < NR_ORDERS; o++)
 			z->area[s][o].head = z->area[s][o].tail = LB_NIL;

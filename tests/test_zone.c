@@ -61,7 +61,7 @@ TEST(zone_config_errors)
 	CHECK_EQ(meta_size_of(small_map, 0), LB_EEMPTY);
 	CHECK_EQ(meta_size_of(wraps, 1), LB_ERANGE);
 	CHECK_EQ(meta_size_of(bad_type, 1), LB_EINVAL);
-	CHECK_EQ(meta_size_of(huge, 1), LB_ERANGE); /* 64 TiB: beyond 32-bit indices */
+	CHECK_EQ(meta_size_of(huge, 1), LB_ETOOBIG); /* 64 TiB: beyond 32-bit indices */
 	CHECK_EQ(lb_zone_meta_size(NULL, &size), LB_EINVAL);
 
 	c = base_cfg(NULL, 1);

@@ -363,9 +363,9 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 	/* Anonymous memory: metadata the zone never touches costs nothing. */
 	d->meta = mmap(NULL, d->meta_size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (d->meta == MAP_FAILED) {
+	if (d->meta == MAP_FAILED) { /* no room for the metadata, not a full zone */
 		d->meta = NULL;
-		return LB_ENOMEM;
+		return LB_ENOSPACE;
 	}
 	t0 = wall_ns();
 	rc = lb_zone_init(&d->z, d->meta, d->meta_size, &cfg); /* on the boot CPU */
