@@ -45,9 +45,12 @@ installed() {
 		[ -f "$inst/$f" ] || { echo "missing $f"; return 1; }
 	done
 	major=${version%%.*}
-	[ "$(readlink "$inst/lib/liblazybuddy.so.$major")" = "liblazybuddy.so.$version" ] &&
-		[ "$(readlink "$inst/lib/liblazybuddy.so")" = "liblazybuddy.so.$major" ] ||
-		{ echo "bad symlinks"; ls -l "$inst/lib"; return 1; }
+	if [ "$(readlink "$inst/lib/liblazybuddy.so.$major")" != "liblazybuddy.so.$version" ] ||
+		[ "$(readlink "$inst/lib/liblazybuddy.so")" != "liblazybuddy.so.$major" ]; then
+		echo "bad symlinks"
+		ls -l "$inst/lib"
+		return 1
+	fi
 	if command -v readelf >/dev/null 2>&1; then
 		readelf -d "$inst/lib/liblazybuddy.so.$version" |
 			grep -q "Library soname: \[liblazybuddy.so.$major\]" || { echo "bad soname"; return 1; }
@@ -114,12 +117,12 @@ else
 		cd "$tmp" || exit 1
 		# Shared: the program needs liblazybuddy.so.MAJOR, found through
 		# LD_LIBRARY_PATH in the staging tree.
-		# shellcheck disable=SC2046 # pkg-config's flags split on purpose
+		# shellcheck disable=SC2046,SC2086 # flag lists split on purpose
 		check "$cc: example built against the shared library" \
 			"$cc" $cflags example.c -o "example-$cc" $(pc --cflags --libs lazybuddy) &&
 			check "$cc: example runs (shared)" run_example "example-$cc" shared
 		# Static: --static adds Libs.private; -Bstatic makes -llazybuddy the .a.
-		# shellcheck disable=SC2046
+		# shellcheck disable=SC2046,SC2086
 		check "$cc: example built against the static library" \
 			"$cc" $cflags example.c -o "example-$cc-static" $(pc --cflags lazybuddy) \
 			-Wl,-Bstatic $(pc --static --libs lazybuddy) -Wl,-Bdynamic &&
