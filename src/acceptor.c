@@ -4,7 +4,7 @@
  *
  * The seed's proposal, with the answer to its objection. A pass takes free
  * unaccepted memory, up to a batch, accepts it in one backend call outside
- * the lock (accept.c's in-flight protocol) and frees it to the FRONT of
+ * the lock (inflight.c's protocol) and frees it to the FRONT of
  * the lists, where the next allocations look first; its thread makes
  * passes back to back while behind. It stops when free accepted memory
  * reaches the reserve, so the host commits only what the guest is about
@@ -29,7 +29,7 @@
  *
  * A pass makes one failed backend call at most (PASS_FAILS): a batch that
  * fails goes back to the lists, and the next passes try its halves
- * (accept.c), so a bad page costs a failed call per pass and, in the end,
+ * (inflight.c), so a bad page costs a failed call per pass and, in the end,
  * its unit, and a failing host makes a pass answer LB_EBACKEND, on which
  * the acceptor's threads pause for a period.
  */
@@ -57,6 +57,7 @@ uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns)
 {
 	uint64_t unit = UINT64_C(1) << z->unit_order, r, horizon;
 
+	LB_ASSERT_LOCKED(z);
 	if (!z->rate_last_ns) {
 		z->rate_last_ns = now_ns;
 		z->rate_last_pages = z->out_pages_total;
@@ -111,7 +112,7 @@ int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns)
 
 	if (!z || z->magic != LB_ZONE_MAGIC)
 		return LB_EINVAL;
-	lb_lock(&z->lock);
+	zone_lock(z);
 	reserve = lbi_acceptor_reserve(z, now_ns);
 	unit = UINT64_C(1) << z->unit_order;
 	/* Batches of other passes still in flight will be free memory soon. */
@@ -123,7 +124,7 @@ int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns)
 		want = (want + unit - 1) & ~(unit - 1); /* whole units: no 4 KiB calls */
 		done = lbi_accept_call(z, want, &op);
 	}
-	lb_unlock(&z->lock);
+	zone_unlock(z);
 	if (done < 0) /* the next pass goes on with the halves or other memory */
 		return done == LB_ECORRUPT ? LB_ECORRUPT : LB_EBACKEND;
 	return done << LB_PAGE_SHIFT;
@@ -133,8 +134,8 @@ int lb_acceptor_config(struct lb_zone *z, const struct lb_acceptor_cfg *cfg)
 {
 	if (!z || z->magic != LB_ZONE_MAGIC || !cfg || cfg->threads > LB_ACCEPTOR_MAX_THREADS)
 		return LB_EINVAL;
-	lb_lock(&z->lock);
+	zone_lock(z);
 	z->acc_cfg = *cfg;
-	lb_unlock(&z->lock);
+	zone_unlock(z);
 	return 0;
 }

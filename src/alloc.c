@@ -40,6 +40,7 @@ static void debug_check(struct lb_zone *z)
 #if LB_DEBUG >= 2
 	char msg[200];
 
+	LB_ASSERT_LOCKED(z);
 	if (++z->ops_since_check < 64)
 		return;
 	z->ops_since_check = 0;
@@ -74,6 +75,7 @@ int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx)
 	bool nowait = flags & LB_ALLOC_NOWAIT, atomic = flags & LB_ALLOC_ATOMIC;
 	bool waited = false;
 
+	LB_ASSERT_LOCKED(z);
 	if (z->policy == LB_POLICY_LINUX && !nowait)
 		lbi_policy_top_up(z, order, &op);
 	for (;;) {
@@ -109,9 +111,9 @@ int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx)
 		/* Everything that could serve us is being accepted elsewhere. */
 		z->accept_waits += !waited;
 		waited = true;
-		lb_unlock(&z->lock);
+		zone_unlock(z);
 		lb_cpu_relax();
-		lb_lock(&z->lock);
+		zone_lock(z);
 	}
 }
 
@@ -124,7 +126,7 @@ int lb_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr)
 		return LB_EINVAL;
 	if (order > LB_MAX_ORDER)
 		return LB_EORDER;
-	lb_lock(&z->lock);
+	zone_lock(z);
 	rc = lbi_alloc(z, order, flags, &idx);
 	if (rc == 0)
 		*addr = idx_to_addr(z, idx);
@@ -133,7 +135,7 @@ int lb_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr)
 	if (rc == LB_ENOMEM)
 		lbi_cache_request_drain(z); /* for the retry */
 	debug_check(z);
-	lb_unlock(&z->lock);
+	zone_unlock(z);
 	return rc;
 }
 
@@ -142,6 +144,7 @@ int lbi_bad_free(const struct lb_zone *z, uint64_t idx)
 {
 	uint64_t head;
 
+	LB_ASSERT_LOCKED(z);
 	if (lbi_find_block(z, idx, &head) &&
 	    (pg_kind(&z->pages[head]) == K_FREE || pg_kind(&z->pages[head]) == K_CACHED))
 		return LB_EDOUBLEFREE;
@@ -175,7 +178,7 @@ int lb_free(struct lb_zone *z, uint64_t addr, unsigned order)
 	if (rc)
 		return rc;
 
-	lb_lock(&z->lock);
+	zone_lock(z);
 	/* Kind and order claimed in one compare-and-swap, as lb_cache_free()
 	 * does, so a double free racing through a cache is caught on one side. */
 	if (bit_test(z->active, idx / SECTION_PAGES) &&
@@ -187,7 +190,7 @@ int lb_free(struct lb_zone *z, uint64_t addr, unsigned order)
 		rc = lbi_bad_free(z, idx);
 	}
 	debug_check(z);
-	lb_unlock(&z->lock);
+	zone_unlock(z);
 	return rc;
 }
 
@@ -195,11 +198,11 @@ int lb_zone_set_policy(struct lb_zone *z, enum lb_policy p)
 {
 	if (!zone_ok(z) || (unsigned)p >= LB_POLICY_COUNT)
 		return LB_EINVAL;
-	lb_lock(&z->lock);
+	zone_lock(z);
 	z->policy = p;
 	if (p == LB_POLICY_EAGER)
 		lbi_accept_some(z, 0);
-	lb_unlock(&z->lock);
+	zone_unlock(z);
 	return 0;
 }
 
@@ -209,9 +212,9 @@ int lb_zone_policy(struct lb_zone *z)
 
 	if (!zone_ok(z))
 		return LB_EINVAL;
-	lb_lock(&z->lock);
+	zone_lock(z);
 	p = z->policy;
-	lb_unlock(&z->lock);
+	zone_unlock(z);
 	return (int)p;
 }
 
@@ -221,9 +224,9 @@ int lb_zone_set_watermarks(struct lb_zone *z, const struct lb_watermarks *w)
 	if (!zone_ok(z) || !w || w->min > w->low || w->low > w->high || w->high > w->promo ||
 	    w->promo > z->managed_pages)
 		return LB_EINVAL;
-	lb_lock(&z->lock);
+	zone_lock(z);
 	z->wmark = *w;
-	lb_unlock(&z->lock);
+	zone_unlock(z);
 	return 0;
 }
 
@@ -231,9 +234,9 @@ int lb_zone_watermarks(struct lb_zone *z, struct lb_watermarks *w)
 {
 	if (!zone_ok(z) || !w)
 		return LB_EINVAL;
-	lb_lock(&z->lock);
+	zone_lock(z);
 	*w = z->wmark;
-	lb_unlock(&z->lock);
+	zone_unlock(z);
 	return 0;
 }
 
@@ -244,9 +247,9 @@ int64_t lb_zone_accept(struct lb_zone *z, uint64_t max_bytes)
 
 	if (!zone_ok(z))
 		return LB_EINVAL;
-	lb_lock(&z->lock);
+	zone_lock(z);
 	done = lbi_accept_some(z, pages);
-	lb_unlock(&z->lock);
+	zone_unlock(z);
 	if (done < 0)
 		return done == LB_ECORRUPT ? LB_ECORRUPT : LB_EBACKEND;
 	return done * (int64_t)LB_PAGE_SIZE;
@@ -270,10 +273,10 @@ int64_t lb_zone_setup_accept(struct lb_zone *z, uint64_t max_bytes)
 	if (!max_bytes)
 		max_bytes = UINT64_C(1) << 30;
 	pages = (max_bytes >> LB_PAGE_SHIFT) + !!(max_bytes & (LB_PAGE_SIZE - 1));
-	lb_lock(&z->lock);
+	zone_lock(z);
 	got = lbi_accept_call(z, pages, &op);
 	debug_check(z);
-	lb_unlock(&z->lock);
+	zone_unlock(z);
 	if (got < 0)
 		return got == LB_ECORRUPT ? LB_ECORRUPT : LB_EBACKEND;
 	return got * (int64_t)LB_PAGE_SIZE;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Free lists, sections, split and merge: the buddy mechanics, blind to
- * policy. Every function here runs under z->lock.
+ * policy and to acceptance (inflight.c changes a block's state). Every
+ * function here runs under z->lock.
  *
  * Free blocks sit on area[state][order], doubly linked through their head
  * descriptors, so a buddy can be unlinked in O(1) when it merges. Buddies
@@ -18,6 +19,7 @@ void lbi_section_activate(struct lb_zone *z, uint64_t sec)
 {
 	uint64_t first = sec * SECTION_PAGES;
 
+	LB_ASSERT_LOCKED(z);
 	LB_DBG_ASSERT(!bit_test(z->active, sec));
 	memset(&z->pages[first], 0, SECTION_PAGES * sizeof(struct lb_page));
 	bits_assign(z->fresh, first, SECTION_PAGES, 0);
@@ -33,6 +35,7 @@ void lbi_list_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned stat
 	struct lb_page *p = &z->pages[idx];
 	uint32_t self = (uint32_t)idx;
 
+	LB_ASSERT_LOCKED(z);
 	pg_set_kind(p, K_FREE);
 	pg_set_order(p, order);
 	p->state = (uint8_t)state;
@@ -62,6 +65,7 @@ void lbi_list_del(struct lb_zone *z, uint64_t idx)
 	struct free_area *a = &z->area[p->state][o];
 	uint64_t prev = pg_prev(z, idx), next = pg_next(z, idx);
 
+	LB_ASSERT_LOCKED(z);
 	LB_DBG_ASSERT(pg_kind(p) == K_FREE);
 	/* A new end links to itself. */
 	if (prev == LB_NIL)
@@ -78,9 +82,28 @@ void lbi_list_del(struct lb_zone *z, uint64_t idx)
 	p->next = p->prev = (uint32_t)idx;
 }
 
-/* Free a block, merging with free buddies of the same state (I5). */
+#if LB_DEBUG >= 1
+/* Does the shadow record agree that the block is wholly of state? */
+static bool shadow_says(const struct lb_zone *z, uint64_t idx, unsigned order, unsigned state)
+{
+	uint64_t n = UINT64_C(1) << order, acc;
+
+	if (!z->shadow)
+		return true;
+	acc = bits_count(z->shadow, idx, n);
+	return state == S_ACCEPTED ? acc == n : acc == 0;
+}
+#endif
+
+/* Free a block the caller holds (taken, or a cache's), merging with free
+ * buddies of the same state (I5). */
 void lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail)
 {
+	LB_ASSERT_LOCKED(z);
+	LB_DBG_ASSERT(order <= LB_MAX_ORDER && !(idx & ((UINT64_C(1) << order) - 1)) &&
+		      state <= S_UNACCEPTED);
+	LB_DBG_ASSERT(pg_kind(&z->pages[idx]) == K_NONE || pg_kind(&z->pages[idx]) == K_CACHED);
+	LB_DBG_ASSERT(shadow_says(z, idx, order, state));
 	pg_set_kind(&z->pages[idx], K_NONE); /* it may become an absorbed tail */
 	while (order < LB_MAX_ORDER) {
 		uint64_t buddy = idx ^ (UINT64_C(1) << order);
@@ -88,6 +111,8 @@ void lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned st
 
 		if (pg_kind(b) != K_FREE || pg_order(b) != order || b->state != state)
 			break;
+		/* Merge: both free, one order, one state, and so in the shadow. */
+		LB_DBG_ASSERT(shadow_says(z, buddy, order, state));
 		lbi_list_del(z, buddy);
 		idx &= ~(UINT64_C(1) << order);
 		order++;
@@ -95,26 +120,40 @@ void lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned st
 	lbi_list_add(z, idx, order, state, tail);
 }
 
-/* Split a block taken off the lists down to order to; the upper halves go
- * back on the lists of the same state. The block keeps its head at idx. */
+/* Split a taken block (off the lists, of order from and this state) down
+ * to order to; the upper halves go back on the lists of the same state.
+ * The block keeps its head at idx, now of order to. */
 void lbi_split(struct lb_zone *z, uint64_t idx, unsigned from, unsigned to, unsigned state)
 {
+	struct lb_page *p = &z->pages[idx];
+
+	LB_ASSERT_LOCKED(z);
+	LB_DBG_ASSERT(pg_kind(p) == K_NONE && pg_order(p) == from && p->state == state &&
+		      from >= to && from <= LB_MAX_ORDER && !(idx & ((UINT64_C(1) << from) - 1)));
 	while (from > to) {
 		from--;
 		lbi_list_add(z, idx + (UINT64_C(1) << from), from, state, false);
 	}
+	pg_set_order(p, to);
 }
 
 /* Take up to max_sections contiguous pristine sections, lowest first, and
  * activate them. Returns how many; *first gets the first section. */
 uint64_t lbi_take_pristine_run(struct lb_zone *z, uint64_t max_sections, uint64_t *first)
 {
-	uint64_t s = bits_next_set(z->pristine, z->pristine_hint, z->nsections), n = 0;
+	uint64_t s, n = 0;
 
+	LB_ASSERT_LOCKED(z);
+	s = bits_next_set(z->pristine, z->pristine_hint, z->nsections);
 	z->pristine_hint = s;
 	while (n < max_sections && s + n < z->nsections && bit_test(z->pristine, s + n)) {
+		struct lb_page *head = &z->pages[(s + n) * SECTION_PAGES];
+
 		bit_clear(z->pristine, s + n);
 		lbi_section_activate(z, s + n);
+		/* taken: a max-order unaccepted block, as if off a list */
+		pg_set_order(head, LB_MAX_ORDER);
+		head->state = S_UNACCEPTED;
 		n++;
 	}
 	z->nr_pristine -= n;
@@ -127,6 +166,7 @@ uint64_t lbi_take_pristine_run(struct lb_zone *z, uint64_t max_sections, uint64_
 bool lbi_take_free(struct lb_zone *z, unsigned state, unsigned min_order, uint64_t *idx,
 		 unsigned *order)
 {
+	LB_ASSERT_LOCKED(z);
 	for (unsigned o = min_order; o < NR_ORDERS; o++) {
 		uint64_t head = z->area[state][o].head;
 
@@ -156,6 +196,7 @@ bool lbi_take_largest_unaccepted(struct lb_zone *z, uint64_t *idx, unsigned *ord
 {
 	uint64_t sec;
 
+	LB_ASSERT_LOCKED(z);
 	if (z->area[S_UNACCEPTED][LB_MAX_ORDER].head == LB_NIL &&
 	    lbi_take_pristine_run(z, 1, &sec)) {
 		*idx = sec * SECTION_PAGES;
@@ -182,6 +223,7 @@ bool lbi_find_block(const struct lb_zone *z, uint64_t idx, uint64_t *head)
 {
 	uint64_t sec = idx / SECTION_PAGES, i = sec * SECTION_PAGES;
 
+	LB_ASSERT_LOCKED(z);
 	if (!bit_test(z->active, sec))
 		return false;
 	while (i <= idx) {
@@ -204,6 +246,7 @@ bool lbi_find_block(const struct lb_zone *z, uint64_t idx, uint64_t *head)
 /* Is there a free unaccepted block of at least this order? */
 bool lbi_unaccepted_fits(const struct lb_zone *z, unsigned order)
 {
+	LB_ASSERT_LOCKED(z);
 	if (z->nr_pristine)
 		return true;
 	for (unsigned o = order; o < NR_ORDERS; o++)
@@ -247,6 +290,7 @@ bool lbi_find_mixed(const struct lb_zone *z, unsigned order, uint64_t *run)
 	uint64_t n[2] = { 0, 0 };
 	unsigned s;
 
+	LB_ASSERT_LOCKED(z);
 	for (unsigned o = 0; o < order; o++) {
 		n[S_ACCEPTED] += z->area[S_ACCEPTED][o].nr;
 		n[S_UNACCEPTED] += z->area[S_UNACCEPTED][o].nr;

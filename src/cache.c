@@ -31,6 +31,7 @@ uint64_t lbi_cached_pages(const struct lb_zone *z)
 {
 	uint64_t n = 0;
 
+	LB_ASSERT_LOCKED(z);
 	for (const struct lb_cache *c = z->caches; c; c = c->next)
 		n += __atomic_load_n(&c->pages, __ATOMIC_RELAXED);
 	return n;
@@ -46,6 +47,7 @@ static inline void bump(uint64_t *v, int64_t d)
  * drain itself at its next operation (a cache is its owner's alone). */
 void lbi_cache_request_drain(struct lb_zone *z)
 {
+	LB_ASSERT_LOCKED(z);
 	if (lbi_cached_pages(z))
 		__atomic_store_n(&z->drain_gen, z->drain_gen + 1, __ATOMIC_RELAXED);
 }
@@ -63,13 +65,13 @@ int lb_cache_init(struct lb_cache **out, struct lb_zone *z, void *mem, size_t si
 		return LB_EINVAL;
 	if (size < sizeof *c || ((uintptr_t)mem & 15))
 		return LB_ENOSPACE;
-	lb_lock(&z->lock);
+	zone_lock(z);
 	/* mem may be garbage the first time, so its magic proves nothing;
 	 * being on the zone's list does. Re-initialising a live cache would
 	 * link it to itself and lose the blocks it holds. */
 	for (const struct lb_cache *l = z->caches; l; l = l->next)
 		if (l == c) {
-			lb_unlock(&z->lock);
+			zone_unlock(z);
 			return LB_EINVAL;
 		}
 	memset(c, 0, sizeof *c);
@@ -77,7 +79,7 @@ int lb_cache_init(struct lb_cache **out, struct lb_zone *z, void *mem, size_t si
 	c->z = z;
 	c->next = z->caches;
 	z->caches = c;
-	lb_unlock(&z->lock);
+	zone_unlock(z);
 	*out = c;
 	return 0;
 }
@@ -88,6 +90,7 @@ static void drain(struct lb_cache *c, unsigned o, uint32_t n)
 	struct lb_zone *z = c->z;
 	uint32_t *s = &c->slot[base[o]];
 
+	LB_ASSERT_LOCKED(z);
 	for (uint32_t i = 0; i < n; i++)
 		lbi_free_block(z, s[i], o, S_ACCEPTED, false);
 	memmove(s, s + n, (c->count[o] - n) * sizeof *s);
@@ -117,10 +120,10 @@ void lb_cache_drain(struct lb_cache *c)
 {
 	if (!c || c->magic != CACHE_MAGIC)
 		return;
-	lb_lock(&c->z->lock);
+	zone_lock(c->z);
 	for (unsigned o = 0; o < CACHE_ORDERS; o++)
 		drain(c, o, c->count[o]);
-	lb_unlock(&c->z->lock);
+	zone_unlock(c->z);
 }
 
 void lb_cache_fini(struct lb_cache *c)
@@ -130,7 +133,7 @@ void lb_cache_fini(struct lb_cache *c)
 	if (!c || c->magic != CACHE_MAGIC)
 		return;
 	z = c->z;
-	lb_lock(&z->lock);
+	zone_lock(z);
 	for (unsigned o = 0; o < CACHE_ORDERS; o++)
 		drain(c, o, c->count[o]);
 	for (struct lb_cache **pp = &z->caches; *pp; pp = &(*pp)->next)
@@ -141,7 +144,7 @@ void lb_cache_fini(struct lb_cache *c)
 	z->allocs += c->allocs; /* keep the zone's totals whole */
 	z->frees += c->frees;
 	c->magic = 0; /* no longer a cache: refused by every call, free to init */
-	lb_unlock(&z->lock);
+	zone_unlock(z);
 }
 
 /* The zone's slow path for the cache's owner. Before it fails for want of
@@ -173,7 +176,7 @@ static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint6
 	unsigned got;
 	int rc = 0;
 
-	lb_lock(&z->lock);
+	zone_lock(z);
 	while (c->count[o] < batch[o] && lbi_take_free(z, S_ACCEPTED, o, &b, &got)) {
 		lbi_split(z, b, got, o, S_ACCEPTED);
 		if (lbi_give_out(z, b, o, K_CACHED))
@@ -185,7 +188,7 @@ static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint6
 		rc = zone_alloc(c, o, flags, out);
 	else
 		*out = LB_NIL;
-	lb_unlock(&z->lock);
+	zone_unlock(z);
 	return rc;
 }
 
@@ -202,9 +205,9 @@ int lb_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t 
 	z = c->z;
 	drain_if_asked(c);
 	if (order > LB_CACHE_MAX_ORDER) {
-		lb_lock(&z->lock);
+		zone_lock(z);
 		rc = zone_alloc(c, order, flags, &idx);
-		lb_unlock(&z->lock);
+		zone_unlock(z);
 		if (!rc)
 			*addr = idx_to_addr(z, idx);
 		return rc;
@@ -251,15 +254,15 @@ int lb_cache_free(struct lb_cache *c, uint64_t addr, unsigned order)
 	if (!(__atomic_load_n(&z->active[idx / SECTION_PAGES >> 6], __ATOMIC_RELAXED) >>
 	      (idx / SECTION_PAGES & 63) & 1) ||
 	    !pg_claim(p, K_ALLOC, K_CACHED, order)) {
-		lb_lock(&z->lock);
+		zone_lock(z);
 		rc = lbi_bad_free(z, idx);
-		lb_unlock(&z->lock);
+		zone_unlock(z);
 		return rc;
 	}
 	if (__builtin_expect(c->count[order] == cap[order], 0)) {
-		lb_lock(&z->lock);
+		zone_lock(z);
 		drain(c, order, batch[order]);
-		lb_unlock(&z->lock);
+		zone_unlock(z);
 	}
 	c->slot[base[order] + c->count[order]++] = (uint32_t)idx;
 	bump(&c->pages, (int64_t)1 << order);

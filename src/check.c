@@ -15,9 +15,12 @@
  *       managed pages;
  *   I5  no two free buddies of one order and one state are left unmerged.
  * I3 and I6 hold by construction (descriptors are out of band; backend
- * calls are made between lb_unlock and lb_lock in accept.c) and are tested
- * from outside: the mmap backend faults on any touch, a test backend
- * checks the lock is free while it runs.
+ * calls are made between zone_unlock and zone_lock in inflight.c) and are
+ * tested from outside: the mmap backend faults on any touch, a test
+ * backend checks the lock is free while it runs. Debug builds also assert
+ * on the fly that the lock is held where it must be, and the
+ * preconditions of split, merge, accept and release (buddy.c,
+ * inflight.c).
  */
 #include "internal.h"
 
@@ -170,6 +173,7 @@ int lbi_zone_check(struct lb_zone *z, char *msg, size_t len, bool quiescent)
 	uint64_t sum;
 	int rc;
 
+	LB_ASSERT_LOCKED(z);
 	if (z->corrupt[0])
 		return fail(msg, len, "%s", z->corrupt);
 	memset(&t, 0, sizeof t);
@@ -209,8 +213,8 @@ int lb_zone_check(struct lb_zone *z, char *msg, size_t len)
 
 	if (!z || z->magic != LB_ZONE_MAGIC)
 		return LB_EINVAL;
-	lb_lock(&z->lock);
+	zone_lock(z);
 	rc = lbi_zone_check(z, msg, len, true);
-	lb_unlock(&z->lock);
+	zone_unlock(z);
 	return rc;
 }

@@ -27,12 +27,14 @@
  * prefix lbi_ (never exported: src/lazybuddy.map exports lb_* alone);
  * the rest are static.
  *
- * Locking: z->lock protects everything in the zone. Every lbi_ function,
+ * Locking: z->lock protects everything in the zone; it is taken and
+ * dropped only through zone_lock() and zone_unlock(). Every lbi_ function,
  * and every static function of the core, expects it held unless its
  * comment says otherwise (Linux marks these "__name"; that prefix is
- * reserved to the C implementation). Backend calls are made with it
- * dropped: the block is first marked K_INFLIGHT, so no other thread can
- * take or merge it.
+ * reserved to the C implementation); debug builds assert it
+ * (LB_ASSERT_LOCKED). Backend calls are made with it dropped: the block
+ * is first marked K_INFLIGHT, so no other thread can take or merge it
+ * (inflight.c).
  */
 #ifndef LB_INTERNAL_H
 #define LB_INTERNAL_H
@@ -47,6 +49,29 @@
 #define LB_DEBUG 0 /* 1: internal assertions; 2: also the full checker, often */
 #endif
 
+/* Assertions: LB_ASSERT is cheap and always on; LB_DBG_ASSERT is internal. */
+#if defined(LB_FREESTANDING)
+#define lb_panic(msg) __builtin_trap()
+#else
+#include <stdio.h>
+#include <stdlib.h>
+#define lb_panic(msg)                                                            \
+	do {                                                                     \
+		fprintf(stderr, "lazybuddy: %s:%d: %s\n", __FILE__, __LINE__, msg); \
+		abort();                                                         \
+	} while (0)
+#endif
+#define LB_ASSERT(c)                                \
+	do {                                        \
+		if (__builtin_expect(!(c), 0))      \
+			lb_panic("assertion " #c);  \
+	} while (0)
+#if LB_DEBUG >= 1
+#define LB_DBG_ASSERT(c) LB_ASSERT(c)
+#else
+#define LB_DBG_ASSERT(c) ((void)0)
+#endif
+
 #define LB_ZONE_MAGIC UINT64_C(0x6c617a7962756479) /* "lazybudy" */
 /* Page indices are 32-bit: a zone spans 2^32 pages (LB_ZONE_MAX_SPAN) at
  * most, and then every 32-bit value is a page. So no link value can mean
@@ -58,7 +83,7 @@
 #define SECTION_PAGES (UINT64_C(1) << SECTION_ORDER)
 #define NR_ORDERS (LB_MAX_ORDER + 1)
 #define ACCEPT_RUN_SECTIONS 256 /* batch limit for runs of sections: 1 GiB */
-/* Failed backend calls one operation may make (accept.c): an allocation,
+/* Failed backend calls one operation may make (inflight.c): an allocation,
  * an acceptor pass, a call of lb_zone_accept() or lb_zone_setup_accept()
  * (and a switch to eager, a piece of set-up). */
 #define ALLOC_FAILS 4
@@ -66,7 +91,8 @@
 #define CALL_FAILS 4
 #define NR_SUSPECTS 16 /* failed ranges remembered, not passed whole again */
 
-/* What a head descriptor says about its block. */
+/* What a head descriptor says about its block. The states and every
+ * transition between them: the table at the top of inflight.c. */
 enum { K_NONE = 0, K_FREE, K_ALLOC, K_INFLIGHT, K_QUARANTINE, K_CACHED };
 /* The acceptance state of a free block. */
 enum { S_ACCEPTED = 0, S_UNACCEPTED = 1 };
@@ -118,7 +144,7 @@ static inline unsigned pg_order(const struct lb_page *p)
 }
 
 /* Making a block K_ALLOC unsets its order in the same store: its order
- * comes next (pg_set_order(), as accept.c's mark does), and in between
+ * comes next (pg_set_order(), as inflight.c's mark does), and in between
  * no claim may match the order the block had before. */
 static inline void pg_set_kind(struct lb_page *p, unsigned kind)
 {
@@ -213,7 +239,45 @@ struct lb_zone {
 #if LB_DEBUG >= 2
 	uint64_t ops_since_check;
 #endif
+#if LB_DEBUG >= 1
+	bool lock_held;         /* set by zone_lock(), cleared by zone_unlock() */
+	lb_thread_t lock_owner; /* valid while lock_held */
+#endif
 };
+
+/*
+ * The zone lock: every core function but the entry points expects it held
+ * (see the header). Debug builds record the holder, so that those
+ * functions can assert it (LB_ASSERT_LOCKED), as Linux's
+ * lockdep_assert_held() does; release builds keep the plain lock.
+ */
+#if LB_DEBUG >= 1
+static inline bool zone_locked(const struct lb_zone *z)
+{
+	return z->lock_held && lb_thread_same(z->lock_owner, lb_thread_self());
+}
+#define LB_ASSERT_LOCKED(z) LB_ASSERT(zone_locked(z))
+#else
+#define LB_ASSERT_LOCKED(z) ((void)0)
+#endif
+
+static inline void zone_lock(struct lb_zone *z)
+{
+	lb_lock(&z->lock);
+#if LB_DEBUG >= 1
+	z->lock_owner = lb_thread_self();
+	z->lock_held = true;
+#endif
+}
+
+static inline void zone_unlock(struct lb_zone *z)
+{
+#if LB_DEBUG >= 1
+	LB_ASSERT(zone_locked(z));
+	z->lock_held = false;
+#endif
+	lb_unlock(&z->lock);
+}
 
 static inline uint64_t idx_to_addr(const struct lb_zone *z, uint64_t idx)
 {
@@ -264,7 +328,8 @@ struct lb_cache {
 	uint32_t slot[CACHE_SLOTS];
 };
 
-/* Translate and validate the address of a block of 2^order pages. */
+/* Translate and validate the address of a block of 2^order pages. Reads
+ * only the zone's geometry: no lock needed. */
 int lbi_addr_to_idx(const struct lb_zone *z, uint64_t addr, unsigned order, uint64_t *idx);
 
 /* buddy.c: free lists, sections, split and merge */
@@ -281,10 +346,12 @@ bool lbi_find_block(const struct lb_zone *z, uint64_t idx, uint64_t *head);
 bool lbi_unaccepted_fits(const struct lb_zone *z, unsigned order);
 bool lbi_find_mixed(const struct lb_zone *z, unsigned order, uint64_t *run);
 
-/* accept.c: the in-flight protocol, shadow record, quarantine */
-enum { ACC_CALLER, ACC_ACCEPTOR, ACC_SETUP }; /* on whose behalf an accept runs */
-/* One operation's accepts: its budget of failed calls (*_FAILS), on whose
- * behalf, the pages a partial accept freed to the lists, its error. */
+/* inflight.c: the in-flight protocol (accept and release), the batch
+ * accept engine, the shadow record, quarantine, hand-out */
+enum { ACC_CALLER, ACC_ACCEPTOR, ACC_SETUP, ACC_RELEASER }; /* on whose behalf a call runs */
+/* One operation's backend calls: its budget of failed accepts (*_FAILS),
+ * on whose behalf, the pages a partial accept freed to the lists, its
+ * error. */
 struct acc_op {
 	unsigned fails;
 	unsigned why;
@@ -292,9 +359,14 @@ struct acc_op {
 	int err;
 };
 int lbi_accept_blocks(struct lb_zone *z, uint64_t idx, unsigned order, uint64_t count,
-		    struct acc_op *op);
+		      struct acc_op *op, bool keep);
 int lbi_accept_mixed(struct lb_zone *z, uint64_t r, unsigned order, struct acc_op *op);
 int lbi_accept_setup_range(struct lb_zone *z, uint64_t idx, uint64_t npages);
+int64_t lbi_accept_call(struct lb_zone *z, uint64_t left, struct acc_op *op);
+int64_t lbi_accept_some(struct lb_zone *z, uint64_t max_pages);
+#define RELEASE_MAX_BATCH 64 /* blocks a releaser pass may take */
+void lbi_release_claim(struct lb_zone *z, uint64_t idx);
+uint64_t lbi_release_blocks(struct lb_zone *z, const uint32_t *idx, unsigned n);
 void lbi_note_corrupt(struct lb_zone *z, const char *what, uint64_t idx, uint64_t npages);
 int lbi_give_out(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind);
 int lbi_hand_out(struct lb_zone *z, uint64_t idx, unsigned order);
@@ -309,41 +381,17 @@ uint64_t lbi_cached_pages(const struct lb_zone *z);
 void lbi_cache_request_drain(struct lb_zone *z);
 uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns);
 
-/* thread.c: the workers' synchronisation, set up and torn down with the zone */
+/* thread.c: the workers' synchronisation, set up and torn down with the
+ * zone (no lock needed: nothing else runs on the zone then) */
 int lbi_workers_init(struct lb_zone *z);
 void lbi_workers_fini(struct lb_zone *z);
 
-/* policy.c */
+/* policy.c (lbi_derive_watermarks: arithmetic only, no lock needed) */
 void lbi_derive_watermarks(uint64_t managed_pages, struct lb_watermarks *w);
 int lbi_policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct acc_op *op);
 void lbi_policy_top_up(struct lb_zone *z, unsigned order, struct acc_op *op);
-int64_t lbi_accept_call(struct lb_zone *z, uint64_t left, struct acc_op *op);
-int64_t lbi_accept_some(struct lb_zone *z, uint64_t max_pages);
 
 /* check.c */
 int lbi_zone_check(struct lb_zone *z, char *msg, size_t len, bool quiescent);
-
-/* Assertions: LB_ASSERT is cheap and always on; LB_DBG_ASSERT is internal. */
-#if defined(LB_FREESTANDING)
-#define lb_panic(msg) __builtin_trap()
-#else
-#include <stdio.h>
-#include <stdlib.h>
-#define lb_panic(msg)                                                            \
-	do {                                                                     \
-		fprintf(stderr, "lazybuddy: %s:%d: %s\n", __FILE__, __LINE__, msg); \
-		abort();                                                         \
-	} while (0)
-#endif
-#define LB_ASSERT(c)                                \
-	do {                                        \
-		if (__builtin_expect(!(c), 0))      \
-			lb_panic("assertion " #c);  \
-	} while (0)
-#if LB_DEBUG >= 1
-#define LB_DBG_ASSERT(c) LB_ASSERT(c)
-#else
-#define LB_DBG_ASSERT(c) ((void)0)
-#endif
 
 #endif /* LB_INTERNAL_H */

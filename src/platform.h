@@ -48,6 +48,18 @@ static inline void lb_unlock(lb_lock_t *l)
 	atomic_flag_clear_explicit(&l->held, memory_order_release);
 }
 
+/* Which thread holds a lock (debug builds): without an operating system
+ * there is no thread to name, so only "held" is known. */
+typedef int lb_thread_t;
+static inline lb_thread_t lb_thread_self(void)
+{
+	return 0;
+}
+static inline int lb_thread_same(lb_thread_t a, lb_thread_t b)
+{
+	return a == b;
+}
+
 /* No threads without an operating system: the caller steps the acceptor
  * and releaser itself. */
 struct lb_worker {
@@ -89,6 +101,17 @@ static inline void lb_unlock(lb_lock_t *l)
 static inline void lb_cpu_relax(void)
 {
 	sched_yield();
+}
+
+/* Which thread holds a lock (debug builds). */
+typedef pthread_t lb_thread_t;
+static inline lb_thread_t lb_thread_self(void)
+{
+	return pthread_self();
+}
+static inline int lb_thread_same(lb_thread_t a, lb_thread_t b)
+{
+	return pthread_equal(a, b);
 }
 
 /*

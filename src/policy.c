@@ -26,7 +26,9 @@
  * path calls in here, with the lock held (it is dropped around accepts).
  * When no free block of either state is large enough, every policy serves
  * a free aligned run of mixed blocks by accepting just its unaccepted ones
- * (accept.c): the two states never merge on their own.
+ * (inflight.c): the two states never merge on their own. How memory is
+ * accepted (claimed, called, published) is inflight.c's alone; here is
+ * only what to accept and when.
  *
  * Every accept here runs within its operation's budget of failed backend
  * calls (struct acc_op): a failing host costs each allocation, acceptor
@@ -107,10 +109,10 @@ static bool accept_one(struct lb_zone *z, struct acc_op *op)
 	uint64_t idx;
 	unsigned order;
 
+	LB_ASSERT_LOCKED(z);
 	if (!op->fails || !lbi_take_largest_unaccepted(z, &idx, &order))
 		return false;
-	if (lbi_accept_blocks(z, idx, order, 1, op) == 0)
-		lbi_free_block(z, idx, order, S_ACCEPTED, true);
+	lbi_accept_blocks(z, idx, order, 1, op, false);
 	return true; /* a failure placed what it could: progress all the same */
 }
 
@@ -121,6 +123,7 @@ static bool accept_one(struct lb_zone *z, struct acc_op *op)
 void lbi_policy_top_up(struct lb_zone *z, unsigned order, struct acc_op *op)
 {
 	(void)order; /* Linux sizes the top-up by the watermark alone */
+	LB_ASSERT_LOCKED(z);
 	if (!z->wmark.promo) {
 		accept_one(z, op);
 		return;
@@ -143,6 +146,7 @@ int lbi_policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct a
 	uint64_t b;
 	int rc;
 
+	LB_ASSERT_LOCKED(z);
 	if (!lbi_unaccepted_fits(z, order)) {
 		if (!lbi_find_mixed(z, order, &b))
 			return LB_ENOMEM;
@@ -162,80 +166,10 @@ int lbi_policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct a
 		want = got;
 	}
 	lbi_split(z, b, got, want, S_UNACCEPTED);
-	rc = lbi_accept_blocks(z, b, want, 1, op);
+	rc = lbi_accept_blocks(z, b, want, 1, op, true);
 	if (rc)
 		return rc;
 	lbi_split(z, b, want, order, S_ACCEPTED);
 	*idx = b;
 	return 0;
-}
-
-/*
- * One backend call: take up to left pages of free unaccepted memory (a run
- * of pristine sections, up to 1 GiB, when left allows; else the smallest
- * block that holds left, so pieces left by earlier splits go before a
- * fresh 4 MiB block; else the largest fragment, whole), accept it and free
- * it to the lists: to the front for the acceptor (found first), else to
- * the tail. op->why (ACC_*) says on whose behalf, for the counters; the
- * acceptor's pages count in acc_inflight while its call runs. A failed
- * call is retried in halves within op's budget. Returns the pages
- * accepted, 0 if there was nothing to take, or the error when nothing was
- * accepted (what failed was quarantined: progress all the same).
- */
-int64_t lbi_accept_call(struct lb_zone *z, uint64_t left, struct acc_op *op)
-{
-	uint64_t idx, first, n, pages, before = op->accepted;
-	unsigned order;
-	int rc;
-
-	if (left >= SECTION_PAGES && z->area[S_UNACCEPTED][LB_MAX_ORDER].head == LB_NIL &&
-	    (n = lbi_take_pristine_run(z, left / SECTION_PAGES < ACCEPT_RUN_SECTIONS
-						? left / SECTION_PAGES
-						: ACCEPT_RUN_SECTIONS,
-				     &first))) {
-		idx = first * SECTION_PAGES;
-		order = LB_MAX_ORDER;
-	} else {
-		unsigned got, want = LB_MAX_ORDER;
-
-		while (want && (UINT64_C(1) << want) > left)
-			want--;
-		if (!lbi_take_free(z, S_UNACCEPTED, want, &idx, &got) &&
-		    !lbi_take_largest_unaccepted(z, &idx, &got))
-			return 0;
-		order = got < want ? got : want;
-		lbi_split(z, idx, got, order, S_UNACCEPTED);
-		n = 1;
-	}
-	rc = lbi_accept_blocks(z, idx, order, n, op);
-	if (!rc)
-		for (uint64_t i = 0; i < n; i++)
-			lbi_free_block(z, idx + (i << order), order, S_ACCEPTED,
-				     op->why != ACC_ACCEPTOR);
-	pages = rc ? op->accepted - before : n << order;
-	if (op->why == ACC_ACCEPTOR)
-		z->background_accepted += pages;
-	else if (op->why == ACC_SETUP)
-		z->setup_accepted_pages += pages;
-	return pages ? (int64_t)pages : rc;
-}
-
-/* Accept up to max_pages of free unaccepted memory (0: all), in as few
- * backend calls as the lists allow, with CALL_FAILS failed calls at most.
- * Returns the pages accepted, or the error when calls failed and nothing
- * was accepted. */
-int64_t lbi_accept_some(struct lb_zone *z, uint64_t max_pages)
-{
-	struct acc_op op = { .fails = CALL_FAILS, .why = ACC_CALLER };
-	uint64_t done = 0;
-
-	while ((!max_pages || done < max_pages) && op.fails) {
-		int64_t got = lbi_accept_call(z, max_pages ? max_pages - done : UINT64_MAX, &op);
-
-		if (!got)
-			break;
-		if (got > 0)
-			done += (uint64_t)got;
-	}
-	return done || !op.err ? (int64_t)done : op.err;
 }

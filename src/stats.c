@@ -10,7 +10,7 @@ int lb_zone_stats(struct lb_zone *z, struct lb_stats *st)
 	if (!z || z->magic != LB_ZONE_MAGIC || !st)
 		return LB_EINVAL;
 	memset(st, 0, sizeof *st);
-	lb_lock(&z->lock);
+	zone_lock(z);
 	st->span_pages = z->span_pages;
 	st->managed_pages = z->managed_pages;
 	st->reserved_pages = z->span_pages - z->managed_pages;
@@ -41,7 +41,7 @@ int lb_zone_stats(struct lb_zone *z, struct lb_stats *st)
 	st->reserve_pages = z->reserve_pages;
 	st->alloc_failures = z->alloc_failures;
 	st->accept_waits = z->accept_waits;
-	lb_unlock(&z->lock);
+	zone_unlock(z);
 	return 0;
 }
 
@@ -89,7 +89,7 @@ int lb_zone_page_state(struct lb_zone *z, uint64_t addr)
 	if (pfn < z->base_pfn || pfn - z->base_pfn >= z->span_pages)
 		return LB_ERANGE;
 	idx = pfn - z->base_pfn;
-	lb_lock(&z->lock);
+	zone_lock(z);
 	if (bit_test(z->pristine, idx / SECTION_PAGES)) {
 		state = LB_PAGE_FREE_UNACCEPTED;
 	} else if (lbi_find_block(z, idx, &head)) {
@@ -112,6 +112,6 @@ int lb_zone_page_state(struct lb_zone *z, uint64_t addr)
 			break;
 		}
 	}
-	lb_unlock(&z->lock);
+	zone_unlock(z);
 	return state;
 }

@@ -139,9 +139,9 @@ static void *acceptor_main(void *arg)
 
 		if (lb_acceptor_step(z, now_ns()) > 0)
 			continue; /* behind the reserve: go on at once */
-		lb_lock(&z->lock);
+		zone_lock(z);
 		period = z->acc_cfg.period_ns ? z->acc_cfg.period_ns : 1000000;
-		lb_unlock(&z->lock);
+		zone_unlock(z);
 		nap(w, period);
 	}
 	return NULL;
@@ -156,9 +156,9 @@ static void *releaser_main(void *arg)
 		uint64_t delay;
 
 		lb_releaser_step(z, now_ns());
-		lb_lock(&z->lock);
+		zone_lock(z);
 		delay = z->rel_cfg.delay_ns ? z->rel_cfg.delay_ns : 2000000000;
-		lb_unlock(&z->lock);
+		zone_unlock(z);
 		/* A quarter of the delay, at most 0.1 s: a pass is never late
 		 * by more than that. */
 		nap(w, delay / 4 < 100000000 ? delay / 4 : 100000000);
@@ -219,9 +219,9 @@ int lb_acceptor_start(struct lb_zone *z)
 
 	if (!z || z->magic != LB_ZONE_MAGIC)
 		return LB_EINVAL;
-	lb_lock(&z->lock);
+	zone_lock(z);
 	n = z->acc_cfg.threads ? z->acc_cfg.threads : 1;
-	lb_unlock(&z->lock);
+	zone_unlock(z);
 	return start(z, W_ACCEPTOR, acceptor_main, n);
 }
 

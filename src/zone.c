@@ -231,7 +231,7 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 	else
 		lbi_derive_watermarks(g.managed_pages, &z->wmark);
 
-	lb_lock(&z->lock);
+	zone_lock(z);
 	z->in_setup = true;
 	for (size_t i = 0; i < cfg->nranges; i++) {
 		const struct lb_range *r = &cfg->ranges[i];
@@ -246,7 +246,7 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 	if (z->policy == LB_POLICY_EAGER && !(cfg->flags & LB_CFG_SETUP_LATER))
 		lbi_accept_some(z, 0); /* else shared later: lb_zone_setup_accept() */
 	z->in_setup = false;
-	lb_unlock(&z->lock);
+	zone_unlock(z);
 
 	z->magic = LB_ZONE_MAGIC;
 	*out = z;
