@@ -401,7 +401,9 @@ struct lb_acceptor_cfg {
  * blocks of order >= min_order that stayed free for delay_ns are released
  * through the backend, up to batch blocks a pass, and put back unaccepted
  * at the TAIL; they are accepted again on demand. It never takes free
- * accepted memory below the low watermark plus the acceptor's reserve.
+ * accepted memory below the low watermark plus the acceptor's reserve. A
+ * pass looks at 1024 free blocks at most, so it holds the zone lock for a
+ * bounded time; the next pass goes on where it stopped.
  */
 struct lb_releaser_cfg {
 	uint64_t delay_ns;  /* 0: 2 s */

@@ -67,6 +67,8 @@ void lbi_list_del(struct lb_zone *z, uint64_t idx)
 
 	LB_ASSERT_LOCKED(z);
 	LB_DBG_ASSERT(pg_kind(p) == K_FREE);
+	if (idx == z->rel_next) /* the releaser's cursor moves on (releaser.c) */
+		z->rel_next = prev == LB_NIL ? REL_DONE : prev;
 	/* A new end links to itself. */
 	if (prev == LB_NIL)
 		a->head = next;

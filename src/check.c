@@ -193,6 +193,12 @@ int lbi_zone_check(struct lb_zone *z, char *msg, size_t len, bool quiescent)
 			    (unsigned long long)t.alloc, (unsigned long long)t.cached,
 			    (unsigned long long)t.inflight,
 			    (unsigned long long)t.quarantine, (unsigned long long)t.fresh);
+	if (z->rel_next < z->nsections * SECTION_PAGES &&
+	    (pg_kind(&z->pages[z->rel_next]) != K_FREE ||
+	     z->pages[z->rel_next].state != S_ACCEPTED ||
+	     z->pages[z->rel_next].order != z->rel_order))
+		return fail(msg, len, "I4: the releaser's cursor 0x%llx is not on the accepted "
+			    "list of order %u", ADDR(z->rel_next), z->rel_order);
 	if (z->acc_inflight > z->nr_inflight)
 		return fail(msg, len, "I4: the acceptor has %llu pages in flight, the zone %llu",
 			    (unsigned long long)z->acc_inflight,

@@ -225,6 +225,13 @@ struct lb_zone {
 	uint64_t rate_pps;         /* recent allocation rate, pages per second */
 	uint64_t rate_last_ns, rate_last_pages, out_pages_total;
 	uint64_t rel_last_pass_ns;
+	/* The releaser's scan resumes where its last pass stopped: the next
+	 * block to look at on area[S_ACCEPTED][rel_order], walking from the
+	 * tail (LB_NIL: start at the tail; REL_DONE: that list is done).
+	 * lbi_list_del() moves it off a block that leaves the list. */
+	unsigned rel_order;
+	uint64_t rel_next;
+	uint64_t rel_looked; /* blocks the last pass looked at */
 	struct lb_worker workers[2]; /* the acceptor's and releaser's threads (thread.c) */
 
 	/* statistics */
@@ -244,6 +251,8 @@ struct lb_zone {
 	lb_thread_t lock_owner; /* valid while lock_held */
 #endif
 };
+
+#define REL_DONE (LB_NIL - 1) /* not a page index: indices are 32-bit */
 
 /*
  * The zone lock: every core function but the entry points expects it held
@@ -365,6 +374,7 @@ int lbi_accept_setup_range(struct lb_zone *z, uint64_t idx, uint64_t npages);
 int64_t lbi_accept_call(struct lb_zone *z, uint64_t left, struct acc_op *op);
 int64_t lbi_accept_some(struct lb_zone *z, uint64_t max_pages);
 #define RELEASE_MAX_BATCH 64 /* blocks a releaser pass may take */
+#define REL_SCAN_BUDGET 1024 /* free blocks a releaser pass looks at, at most */
 void lbi_release_claim(struct lb_zone *z, uint64_t idx);
 uint64_t lbi_release_blocks(struct lb_zone *z, const uint32_t *idx, unsigned n);
 void lbi_note_corrupt(struct lb_zone *z, const char *what, uint64_t idx, uint64_t npages);

@@ -5,13 +5,24 @@
  * are idle; releasing them is inflight.c's protocol (claim, release with
  * the lock dropped, publish unaccepted to the TAIL or quarantine).
  *
- * One pass (at most one per delay), under the lock, walks the accepted
- * free lists of order >= min_order from the tail (the longest free). A
- * block not yet marked is marked F_SEEN; a block already marked has
- * stayed free since the last pass, at least one delay, and is claimed.
- * Joining a list clears the mark, so a block freed or merged since is
- * spared. Taking stops at batch blocks or at the floor, the low watermark
- * plus the acceptor's reserve, so memory about to be needed stays.
+ * One pass (at most one per delay), under the lock, scans the accepted
+ * free lists of order >= min_order, largest order first, each from the
+ * tail (the longest free). A block not yet marked is marked F_SEEN; a
+ * block already marked has stayed free since an earlier pass, at least
+ * one delay, and is claimed. Joining a list clears the mark, so a block
+ * freed or merged since is spared. Taking stops at batch blocks or at the
+ * floor, the low watermark plus the acceptor's reserve, so memory about
+ * to be needed stays.
+ *
+ * The scan is bounded, as mm/page_reporting.c bounds its own: a pass
+ * looks at REL_SCAN_BUDGET blocks at most, so the lock is held for a
+ * bounded time however many blocks are free. A pass the budget cuts short
+ * saves its position (z->rel_order, z->rel_next; a block leaving its list
+ * moves the cursor on, buddy.c) and the next resumes there, so successive
+ * passes cover every block. A pass that ends otherwise (the batch, the
+ * floor, the end of the lists) lets the next start a new round from the
+ * top, the longest free first, as an unbounded scan would; so no block is
+ * marked and taken in one pass.
  */
 #include "internal.h"
 
@@ -25,32 +36,75 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 	return __builtin_add_overflow(a, b, &s) ? UINT64_MAX : s;
 }
 
+static void round_start(struct lb_zone *z)
+{
+	z->rel_order = LB_MAX_ORDER;
+	z->rel_next = LB_NIL;
+}
+
+/* The next block to look at, moving the cursor past lists that are done;
+ * false at the end of the round. */
+static bool cursor_next(struct lb_zone *z, unsigned min_order, uint64_t *i)
+{
+	LB_ASSERT_LOCKED(z);
+	for (;;) {
+		uint64_t n = z->rel_next == LB_NIL ? z->area[S_ACCEPTED][z->rel_order].tail
+						   : z->rel_next;
+
+		if (n != LB_NIL && n != REL_DONE) {
+			LB_DBG_ASSERT(pg_kind(&z->pages[n]) == K_FREE &&
+				      pg_order(&z->pages[n]) == z->rel_order &&
+				      z->pages[n].state == S_ACCEPTED);
+			z->rel_next = n;
+			*i = n;
+			return true;
+		}
+		if (z->rel_order <= min_order)
+			return false;
+		z->rel_order--;
+		z->rel_next = LB_NIL;
+	}
+}
+
 /* Step 1 of a pass: claim up to batch idle blocks into picked. */
 static unsigned take_idle(struct lb_zone *z, unsigned min_order, unsigned batch,
 			  uint32_t *picked)
 {
-	uint64_t floor = sat_add(z->wmark.low, z->reserve_pages);
-	unsigned np = 0;
+	uint64_t floor = sat_add(z->wmark.low, z->reserve_pages), i;
+	unsigned np = 0, looked = 0;
 
 	LB_ASSERT_LOCKED(z);
-	for (unsigned o = LB_MAX_ORDER + 1; o-- > min_order && np < batch;) {
-		uint64_t i = z->area[S_ACCEPTED][o].tail;
+	if (z->rel_order < min_order || !cursor_next(z, min_order, &i))
+		round_start(z);
+	for (;;) {
+		struct lb_page *p;
+		unsigned o;
 
-		while (i != LB_NIL && np < batch) {
-			struct lb_page *p = &z->pages[i];
+		if (looked == REL_SCAN_BUDGET) {
+			z->rel_looked = looked;
+			return np; /* cut short: the next pass goes on from here */
+		}
+		if (np == batch || !cursor_next(z, min_order, &i))
+			break;
+		p = &z->pages[i];
+		o = z->rel_order;
+		looked++;
+		if (!(p->flags & F_SEEN)) {
 			uint64_t prev = pg_prev(z, i);
 
-			if (!(p->flags & F_SEEN)) {
-				p->flags |= F_SEEN;
-			} else {
-				if (z->nr_free[S_ACCEPTED] < sat_add(floor, UINT64_C(1) << o))
-					return np;
-				lbi_release_claim(z, i);
-				picked[np++] = (uint32_t)i;
-			}
-			i = prev;
+			p->flags |= F_SEEN;
+			z->rel_next = prev == LB_NIL ? REL_DONE : prev;
+			continue;
 		}
+		if (z->nr_free[S_ACCEPTED] < sat_add(floor, UINT64_C(1) << o))
+			break;
+		lbi_release_claim(z, i); /* moves the cursor on */
+		picked[np++] = (uint32_t)i;
 	}
+	/* The batch, the floor or the end of the lists: the next pass starts
+	 * a new round from the top, the longest free first. */
+	round_start(z);
+	z->rel_looked = looked;
 	return np;
 }
 

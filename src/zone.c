@@ -223,6 +223,8 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 	for (unsigned s = 0; s < 2; s++)
 		for (unsigned o = 0; o < NR_ORDERS; o++)
 			z->area[s][o].head = z->area[s][o].tail = LB_NIL;
+	z->rel_order = LB_MAX_ORDER; /* the releaser's first round */
+	z->rel_next = LB_NIL;
 	z->policy = cfg->policy;
 	z->backend = cfg->backend;
 	z->flags = cfg->flags;

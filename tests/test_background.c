@@ -286,3 +286,107 @@ TEST(background_bad_input)
 	CHECK(fx_ok(&f));
 	fx_fini(&f);
 }
+
+/* ------------------------------------------------ the bounded scan */
+
+/* Free blocks of order o on the accepted list, and how many are marked. */
+static uint64_t marked_on_list(const struct lb_zone *z, unsigned o, uint64_t *total)
+{
+	uint64_t seen = 0;
+
+	*total = 0;
+	for (uint64_t i = z->area[S_ACCEPTED][o].head; i != LB_NIL; i = pg_next(z, i)) {
+		++*total;
+		seen += z->pages[i].flags & F_SEEN;
+	}
+	return seen;
+}
+
+/* 64 MiB accepted, as 8192 order-1 blocks of which every other is free:
+ * 4096 idle blocks that cannot merge. */
+static bool many_idle_blocks(struct fx *f, uint64_t *held)
+{
+	static const struct lb_range map[] = { { 0, 64 * MiB, LB_MEM_ACCEPTED } };
+	struct lb_releaser_cfg rc = { .delay_ns = 1, .min_order = 1, .batch = 32 };
+	struct lb_watermarks w = { 0, 0, 0, 0 };
+
+	if (fx_init(f, map, 1, LB_POLICY_EXACT) || lb_zone_set_watermarks(f->z, &w) ||
+	    lb_releaser_config(f->z, &rc))
+		return false;
+	for (unsigned i = 0; i < 8192; i++)
+		if (lb_alloc(f->z, 1, 0, &held[i]))
+			return false;
+	for (unsigned i = 0; i < 8192; i += 2)
+		if (lb_free(f->z, held[i], 1))
+			return false;
+	return true;
+}
+
+/* A pass looks at REL_SCAN_BUDGET blocks at most, and the next goes on
+ * from there: four passes mark the 4096 idle blocks, 1024 each, then
+ * passes release them, 32 a pass, until none is left. (An unbounded scan
+ * marked all 4096 in the first pass.) */
+TEST(releaser_scan_is_bounded_and_resumes)
+{
+	static uint64_t held[8192];
+	struct fx f;
+	struct lb_stats st;
+	uint64_t total, now = 1000 * MS;
+
+	REQUIRE(REL_SCAN_BUDGET == 1024);
+	REQUIRE(many_idle_blocks(&f, held));
+	for (uint64_t k = 1; k <= 4; k++) {
+		CHECK_EQ(lb_releaser_step(f.z, now += MS), 0);
+		CHECK(f.z->rel_looked <= REL_SCAN_BUDGET);
+		CHECK_EQ(marked_on_list(f.z, 1, &total), k * REL_SCAN_BUDGET);
+		CHECK_EQ(total, 4096);
+		CHECK(fx_ok(&f));
+	}
+	/* Every block seen: now each pass takes a batch, from the tail. */
+	for (unsigned k = 0; k < 4096 / 32; k++) {
+		REQUIRE(lb_releaser_step(f.z, now += MS) == 32 * 8 * KiB);
+		CHECK(f.z->rel_looked <= REL_SCAN_BUDGET);
+	}
+	CHECK_EQ(lb_releaser_step(f.z, now += MS), 0);
+	lb_zone_stats(f.z, &st);
+	CHECK_EQ(st.free_accepted_pages, 0);
+	CHECK_EQ(st.released_pages, 8192);
+	CHECK_EQ(st.release_calls, 4096);
+	CHECK_EQ(f.sb.releases, 4096);
+	CHECK(fx_ok(&f));
+	for (unsigned i = 1; i < 8192; i += 2)
+		CHECK_EQ(lb_free(f.z, held[i], 1), 0);
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+}
+
+/* The saved position survives the lists changing under it: blocks taken
+ * by allocations (the one it points at among them) and blocks freed. */
+TEST(releaser_cursor_survives_allocations)
+{
+	static uint64_t held[8192];
+	uint64_t again[2500], total;
+	struct fx f;
+	uint64_t now = 1000 * MS;
+
+	REQUIRE(many_idle_blocks(&f, held));
+	CHECK_EQ(lb_releaser_step(f.z, now += MS), 0);
+	CHECK_EQ(lb_releaser_step(f.z, now += MS), 0);
+	CHECK(f.z->rel_next != LB_NIL && f.z->rel_next != REL_DONE);
+	/* From the head: the 2048 unmarked blocks, the cursor's among them,
+	 * then 452 marked ones. */
+	for (unsigned i = 0; i < 2500; i++)
+		REQUIRE(lb_alloc(f.z, 1, 0, &again[i]) == 0);
+	CHECK_EQ(marked_on_list(f.z, 1, &total), 1596);
+	CHECK_EQ(total, 1596);
+	/* Its block taken, the cursor moved to the next toward the head, and
+	 * so on until the head went: that list is done for this round. */
+	CHECK_EQ(f.z->rel_next, REL_DONE);
+	CHECK(fx_ok(&f)); /* the checker checks the cursor too */
+	for (unsigned i = 0; i < 100; i++)
+		CHECK_EQ(lb_free(f.z, again[i], 1), 0);
+	/* A new round starts, and the marked blocks at the tail go. */
+	CHECK_EQ(lb_releaser_step(f.z, now += MS), 32 * 8 * KiB);
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+}
