@@ -20,7 +20,7 @@
  * backend checks the lock is free while it runs. Debug builds also assert
  * on the fly that the lock is held where it must be, and the
  * preconditions of split, merge, accept and release (buddy.c,
- * inflight.c).
+ * inflight.c). docs/protocol.md lists what covers each invariant.
  */
 #include "internal.h"
 

@@ -4,8 +4,9 @@
  * or released, without a slow call under the zone lock (I6), without any
  * page being accepted twice (I2) or handed out unaccepted (I1), and
  * without losing a page (I4). Allocations, the acceptor, set-up and the
- * releaser all go through it; tests/spin/protocol.pml models it (change
- * both together).
+ * releaser all go through it. docs/protocol.md holds the same tables and
+ * what checks each invariant; tests/spin/protocol.pml models it: change
+ * the three together.
  *
  *   1. Claim, under the lock: the caller takes the block off the free
  *      lists (or the pristine bitmap, buddy.c) and it is marked K_INFLIGHT

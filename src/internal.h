@@ -92,7 +92,8 @@
 #define NR_SUSPECTS 16 /* failed ranges remembered, not passed whole again */
 
 /* What a head descriptor says about its block. The states and every
- * transition between them: the table at the top of inflight.c. */
+ * transition between them: the table at the top of inflight.c (and
+ * docs/protocol.md). */
 enum { K_NONE = 0, K_FREE, K_ALLOC, K_INFLIGHT, K_QUARANTINE, K_CACHED };
 /* The acceptance state of a free block. */
 enum { S_ACCEPTED = 0, S_UNACCEPTED = 1 };

@@ -4,8 +4,9 @@
  * The acceptance protocol of lazybuddy as a Promela model, checked
  * exhaustively by SPIN (tests/spin/run.sh).
  *
- * The protocol is the one stated in the header comments of src/accept.c
- * and src/releaser.c: change both together. Under the zone lock a thread
+ * The protocol is the one stated in the header comment of src/inflight.c,
+ * which owns it for accepts and releases alike (docs/protocol.md holds
+ * the same tables): change them together. Under the zone lock a thread
  * claims a free block (off the lists, marked in flight); it drops the lock
  * and accepts (or releases) the block through the backend, which may
  * fail; it retakes the lock and publishes the result: the block is freed
@@ -16,7 +17,8 @@
  * accepted by firmware, two unaccepted. The threads: two allocators (two
  * allocations held at once, then both freed), the acceptor and the
  * releaser (two passes each, taking a block whenever there is one: the
- * reserve, the floor and the releaser's delay only decide when they act).
+ * reserve, the floor, the releaser's delay and its scan's budget only
+ * decide when they act).
  * Each step under the lock is one atomic step: the lock excludes the
  * other threads from the zone's state there anyway.
  *
