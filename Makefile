@@ -52,7 +52,8 @@ LIB_SRC   := $(wildcard src/*.c) $(wildcard src/backend/*.c)
 MAIN_SRC  := tools/lbsim/main.c tools/lbbench/main.c
 TOOLS_SRC := $(filter-out $(MAIN_SRC),$(wildcard tools/*/*.c))
 TEST_SRC  := $(wildcard tests/*.c)
-FUZZ_SRC  := tests/fuzz/fuzz_zone.c tests/fuzz/driver.c
+FUZZ_SRC  := $(addprefix tests/fuzz/,fuzz_zone.c fuzz_backend.c fuzz_model.c fuzz_ops_alloc.c \
+             fuzz_ops_zone.c fuzz_setup.c driver.c)
 
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o)
 TOOLS_OBJ := $(TOOLS_SRC:%.c=$(B)/obj/%.o)
@@ -97,7 +98,7 @@ $(B)/lbtest: $(TEST_OBJ) $(B)/libtools.a $(B)/liblazybuddy.a
 $(B)/lbfuzz: $(FUZZ_OBJ) $(B)/liblazybuddy.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/lbfuzz-libfuzzer: $(B)/obj/tests/fuzz/fuzz_zone.o $(B)/liblazybuddy.a
+$(B)/lbfuzz-libfuzzer: $(filter-out %/driver.o,$(FUZZ_OBJ)) $(B)/liblazybuddy.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The main job: every policy on every workload, a 16 GiB guest.

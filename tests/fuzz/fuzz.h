@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The fuzz target: one input drives one zone through every public entry
- * point and checks each answer against a reference model (fuzz_zone.c).
+ * point and checks each answer against a reference model (fuzz_zone.c and
+ * the files fz_internal.h lists).
  * Built twice: with libFuzzer (make fuzz, clang) and with the plain driver
  * (driver.c, in make test in every variant).
  */
