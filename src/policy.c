@@ -36,8 +36,6 @@
  */
 #include "internal.h"
 
-#include <string.h>
-
 static const char *const policy_names[LB_POLICY_COUNT] = {
 	[LB_POLICY_EAGER] = "eager",
 	[LB_POLICY_UNIT] = "unit",
@@ -52,10 +50,18 @@ const char *lb_policy_name(enum lb_policy p)
 	return (unsigned)p < LB_POLICY_COUNT ? policy_names[p] : "unknown";
 }
 
+/* strcmp's equality, here so that freestanding builds need no libc. */
+static bool same_name(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
 int lb_policy_parse(const char *name)
 {
 	for (int p = 0; name && p < LB_POLICY_COUNT; p++)
-		if (!strcmp(name, policy_names[p]))
+		if (same_name(name, policy_names[p]))
 			return p;
 	return LB_EINVAL;
 }

@@ -51,8 +51,6 @@
  */
 #include "lazybuddy_backends.h"
 
-#include <string.h>
-
 #define LV_4K (1u << 0)
 #define LV_2M (1u << 9)
 #define LV_1G (1u << 18)
@@ -63,12 +61,20 @@ static const struct lb_model_params presets[] = {
 	{ "free", 0, 0, 0, 0, LV_4K | LV_2M | LV_1G, 0 },
 };
 
+/* strcmp's equality, here so that freestanding builds need no libc. */
+static int same_name(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
 int lb_model_preset(const char *name, struct lb_model_params *p)
 {
 	if (!name || !p)
 		return LB_EINVAL;
 	for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) {
-		if (strcmp(name, presets[i].name) == 0) {
+		if (same_name(name, presets[i].name)) {
 			*p = presets[i];
 			return LB_OK;
 		}
