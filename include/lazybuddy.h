@@ -336,7 +336,9 @@ struct lb_stats {
 int lb_zone_stats(struct lb_zone *z, struct lb_stats *st);
 
 /* /proc/meminfo-style text (MemTotal, MemFree, Unaccepted, ... in kB).
- * Returns the length it needed (as snprintf), or an error. */
+ * Returns the length it needed (as snprintf), or an error. Freestanding
+ * builds (LB_FREESTANDING) format no text: LB_ENOTSUP, and
+ * lb_zone_stats() has the numbers. */
 int lb_zone_meminfo(struct lb_zone *z, char *buf, size_t len);
 
 /* ---------------------------------------------------------- per-CPU caches */
@@ -451,8 +453,11 @@ int lb_releaser_stop(struct lb_zone *z);
 
 /*
  * Walk the zone and verify invariants I1-I6 (README, "Reliability"). Returns 0, or
- * LB_ECORRUPT with the first broken invariant described in msg
- * (e.g. "I5: buddies 0x200000 and 0x201000 of order 0 both free").
+ * LB_ECORRUPT with the first broken invariant described in msg (cut to
+ * len bytes with its NUL; msg may be NULL), e.g.
+ * "I5: free buddies 0x200000 and 0x201000 of order 0 not merged";
+ * freestanding builds (LB_FREESTANDING, no printf) write a constant that
+ * names the invariant, without the numbers: "I5: free buddies not merged".
  * Must be called with no allocation in progress on the zone for I4's
  * counters to be exact.
  */

@@ -38,14 +38,17 @@ static bool zone_ok(const struct lb_zone *z)
 static void debug_check(struct lb_zone *z)
 {
 #if LB_DEBUG >= 2
+	struct finding f;
 	char msg[200];
 
 	LB_ASSERT_LOCKED(z);
 	if (++z->ops_since_check < 64)
 		return;
 	z->ops_since_check = 0;
-	if (lbi_zone_check(z, msg, sizeof msg, false))
+	if (lbi_zone_check(z, &f, false)) {
+		lbi_finding_text(&f, msg, sizeof msg);
 		lb_panic(msg);
+	}
 #else
 	(void)z;
 #endif

@@ -13,8 +13,6 @@
  */
 #include "internal.h"
 
-#include <string.h>
-
 void lbi_section_activate(struct lb_zone *z, uint64_t sec)
 {
 	uint64_t first = sec * SECTION_PAGES;

@@ -17,8 +17,6 @@
  */
 #include "internal.h"
 
-#include <string.h>
-
 #define CACHE_MAGIC UINT64_C(0x6c62636163686521)
 
 static const uint16_t cap[CACHE_ORDERS] = { 256, 64, 32, 16 };

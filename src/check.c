@@ -7,8 +7,8 @@
  *   I1  allocated blocks and free blocks marked accepted are wholly
  *       accepted in the shadow record;
  *   I2  free blocks marked unaccepted hold no accepted page (accepting one
- *       would accept a page twice); an accept the shadow refused is kept
- *       in z->corrupt and reported here;
+ *       would accept a page twice); what the shadow record refused or
+ *       saw on the fly is kept in z->note and reported here first;
  *   I4  blocks are aligned, inside their section, with no descriptor of
  *       their own on inner pages; each free block is on exactly the list of
  *       its order and state; counters match the walk and add up to the
@@ -21,74 +21,64 @@
  * on the fly that the lock is held where it must be, and the
  * preconditions of split, merge, accept and release (buddy.c,
  * inflight.c). docs/protocol.md lists what covers each invariant.
+ *
+ * A finding is a code and numbers (struct finding); format.c makes the
+ * text, in hosted builds only: the core has no printf.
  */
 #include "internal.h"
-
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
 
 struct tally {
 	uint64_t free[2], blocks[2][NR_ORDERS];
 	uint64_t pristine, alloc, cached, inflight, quarantine, fresh;
 };
 
-__attribute__((format(printf, 3, 4))) static int fail(char *msg, size_t len, const char *fmt,
-						      ...)
+/* Record what was found: its code, the invariant, its numbers. The text is
+ * format.c's. */
+static int found(struct finding *f, unsigned code, unsigned inv, const uint64_t *v)
 {
-	va_list ap;
-
-	if (msg && len) {
-		va_start(ap, fmt);
-		vsnprintf(msg, len, fmt, ap);
-		va_end(ap);
-	}
+	f->code = code;
+	f->inv = inv;
+	memcpy(f->v, v, sizeof f->v);
 	return LB_ECORRUPT;
 }
 
-#define ADDR(i) ((unsigned long long)idx_to_addr(z, (i)))
+#define FOUND(f, code, inv, ...) found(f, code, inv, (const uint64_t[FIND_VALUES]){ __VA_ARGS__ })
+#define ADDR(i) idx_to_addr(z, (i))
 
 static int check_block(const struct lb_zone *z, uint64_t i, uint64_t end, struct tally *t,
-		       char *msg, size_t len)
+		       struct finding *f)
 {
 	const struct lb_page *p = &z->pages[i];
 	uint64_t n = UINT64_C(1) << p->order, acc;
 
 	if (p->order > LB_MAX_ORDER || (i & (n - 1)) || i + n > end)
-		return fail(msg, len, "I4: block at 0x%llx of order %u misplaced", ADDR(i),
-			    p->order);
+		return FOUND(f, FIND_MISPLACED, 4, ADDR(i), p->order);
 	for (uint64_t j = i + 1; j < i + n; j++)
 		if (pg_kind(&z->pages[j]) != K_NONE)
-			return fail(msg, len, "I4: page 0x%llx inside block 0x%llx is a head",
-				    ADDR(j), ADDR(i));
+			return FOUND(f, FIND_INNER_HEAD, 4, ADDR(j), ADDR(i));
 	acc = z->shadow ? bits_count(z->shadow, i, n) : n;
 	t->fresh += bits_count(z->fresh, i, n);
 	switch (pg_kind(p)) {
 	case K_FREE:
 		if (p->state > S_UNACCEPTED)
-			return fail(msg, len, "I4: free block 0x%llx has bad state", ADDR(i));
+			return FOUND(f, FIND_BAD_STATE, 4, ADDR(i));
 		t->free[p->state] += n;
 		t->blocks[p->state][p->order]++;
 		if (p->order < LB_MAX_ORDER) {
 			const struct lb_page *b = &z->pages[i ^ n];
 
 			if (pg_kind(b) == K_FREE && b->order == p->order && b->state == p->state)
-				return fail(msg, len,
-					    "I5: free buddies 0x%llx and 0x%llx of order %u not merged",
-					    ADDR(i), ADDR(i ^ n), p->order);
+				return FOUND(f, FIND_UNMERGED, 5, ADDR(i), ADDR(i ^ n), p->order);
 		}
 		if (p->state == S_ACCEPTED && acc != n)
-			return fail(msg, len, "I1: free block 0x%llx marked accepted holds "
-				    "unaccepted pages", ADDR(i));
+			return FOUND(f, FIND_FREE_UNACC, 1, ADDR(i));
 		if (p->state == S_UNACCEPTED && z->shadow && acc)
-			return fail(msg, len, "I2: free block 0x%llx marked unaccepted holds "
-				    "accepted pages", ADDR(i));
+			return FOUND(f, FIND_FREE_ACC, 2, ADDR(i));
 		break;
 	case K_ALLOC:
 	case K_CACHED:
 		if (acc != n)
-			return fail(msg, len, "I1: allocated block 0x%llx holds unaccepted pages",
-				    ADDR(i));
+			return FOUND(f, FIND_ALLOC_UNACC, 1, ADDR(i));
 		t->alloc += n;
 		if (pg_kind(p) == K_CACHED)
 			t->cached += n;
@@ -100,12 +90,12 @@ static int check_block(const struct lb_zone *z, uint64_t i, uint64_t end, struct
 		t->quarantine += n;
 		break;
 	default:
-		return fail(msg, len, "I4: page 0x%llx has unknown kind %u", ADDR(i), pg_kind(p));
+		return FOUND(f, FIND_BAD_KIND, 4, ADDR(i), pg_kind(p));
 	}
 	return 0;
 }
 
-static int check_sections(const struct lb_zone *z, struct tally *t, char *msg, size_t len)
+static int check_sections(const struct lb_zone *z, struct tally *t, struct finding *f)
 {
 	for (uint64_t sec = 0; sec < z->nsections; sec++) {
 		uint64_t first = sec * SECTION_PAGES, end = first + SECTION_PAGES;
@@ -113,8 +103,7 @@ static int check_sections(const struct lb_zone *z, struct tally *t, char *msg, s
 
 		if (bit_test(z->pristine, sec)) {
 			if (bit_test(z->active, sec) || end > z->span_pages || sec < z->pristine_hint)
-				return fail(msg, len, "I4: pristine section at 0x%llx is misfiled",
-					    ADDR(first));
+				return FOUND(f, FIND_PRISTINE, 4, ADDR(first));
 			t->pristine++;
 			continue;
 		}
@@ -125,7 +114,7 @@ static int check_sections(const struct lb_zone *z, struct tally *t, char *msg, s
 				i++;
 				continue;
 			}
-			rc = check_block(z, i, end, t, msg, len);
+			rc = check_block(z, i, end, t, f);
 			if (rc)
 				return rc;
 			i += UINT64_C(1) << z->pages[i].order;
@@ -134,7 +123,7 @@ static int check_sections(const struct lb_zone *z, struct tally *t, char *msg, s
 	return 0;
 }
 
-static int check_lists(const struct lb_zone *z, const struct tally *t, char *msg, size_t len)
+static int check_lists(const struct lb_zone *z, const struct tally *t, struct finding *f)
 {
 	for (unsigned s = 0; s < 2; s++) {
 		for (unsigned o = 0; o < NR_ORDERS; o++) {
@@ -146,20 +135,15 @@ static int check_lists(const struct lb_zone *z, const struct tally *t, char *msg
 				const struct lb_page *p;
 
 				if (i >= z->nsections * SECTION_PAGES)
-					return fail(msg, len, "I4: free list %s/%u links outside "
-						    "the zone", s ? "unaccepted" : "accepted", o);
+					return FOUND(f, FIND_LIST_OUTSIDE, 4, s, o);
 				p = &z->pages[i];
 				if (pg_kind(p) != K_FREE || p->order != o || p->state != s ||
 				    pg_prev(z, i) != prev || ++count > t->blocks[s][o])
-					return fail(msg, len, "I4: free list %s/%u corrupt at 0x%llx",
-						    s ? "unaccepted" : "accepted", o, ADDR(i));
+					return FOUND(f, FIND_LIST_CORRUPT, 4, s, o, ADDR(i));
 				prev = i;
 			}
 			if (prev != a->tail || count != a->nr || count != t->blocks[s][o])
-				return fail(msg, len, "I4: free list %s/%u holds %llu blocks, "
-					    "%llu free blocks found", s ? "unaccepted" : "accepted",
-					    o, (unsigned long long)count,
-					    (unsigned long long)t->blocks[s][o]);
+				return FOUND(f, FIND_LIST_COUNT, 4, s, o, count, t->blocks[s][o]);
 		}
 	}
 	return 0;
@@ -167,60 +151,54 @@ static int check_lists(const struct lb_zone *z, const struct tally *t, char *msg
 
 /* quiescent: no cache is in use, so cached blocks can be matched against
  * the caches' counts (a cache flips K_ALLOC and K_CACHED without the lock). */
-int lbi_zone_check(struct lb_zone *z, char *msg, size_t len, bool quiescent)
+int lbi_zone_check(struct lb_zone *z, struct finding *f, bool quiescent)
 {
 	struct tally t;
 	uint64_t sum;
 	int rc;
 
 	LB_ASSERT_LOCKED(z);
-	if (z->corrupt[0])
-		return fail(msg, len, "%s", z->corrupt);
+	f->code = FIND_NONE;
+	if (z->note.code) {
+		*f = z->note;
+		return LB_ECORRUPT;
+	}
 	memset(&t, 0, sizeof t);
-	rc = check_sections(z, &t, msg, len);
+	rc = check_sections(z, &t, f);
 	if (!rc)
-		rc = check_lists(z, &t, msg, len);
+		rc = check_lists(z, &t, f);
 	if (rc)
 		return rc;
 	if (t.free[0] != z->nr_free[0] || t.free[1] != z->nr_free[1] ||
 	    t.pristine != z->nr_pristine || t.alloc != z->nr_alloc ||
 	    t.inflight != z->nr_inflight || t.quarantine != z->nr_quarantine ||
 	    t.fresh != z->over_accepted || (quiescent && t.cached != lbi_cached_pages(z)))
-		return fail(msg, len, "I4: counters disagree with the walk (free %llu/%llu, "
-			    "allocated %llu (cached %llu), in flight %llu, quarantined %llu, "
-			    "fresh %llu)",
-			    (unsigned long long)t.free[0], (unsigned long long)t.free[1],
-			    (unsigned long long)t.alloc, (unsigned long long)t.cached,
-			    (unsigned long long)t.inflight,
-			    (unsigned long long)t.quarantine, (unsigned long long)t.fresh);
+		return FOUND(f, FIND_COUNTERS, 4, t.free[0], t.free[1], t.alloc, t.cached,
+			     t.inflight, t.quarantine, t.fresh);
 	if (z->rel_next < z->nsections * SECTION_PAGES &&
 	    (pg_kind(&z->pages[z->rel_next]) != K_FREE ||
 	     z->pages[z->rel_next].state != S_ACCEPTED ||
 	     z->pages[z->rel_next].order != z->rel_order))
-		return fail(msg, len, "I4: the releaser's cursor 0x%llx is not on the accepted "
-			    "list of order %u", ADDR(z->rel_next), z->rel_order);
+		return FOUND(f, FIND_CURSOR, 4, ADDR(z->rel_next), z->rel_order);
 	if (z->acc_inflight > z->nr_inflight)
-		return fail(msg, len, "I4: the acceptor has %llu pages in flight, the zone %llu",
-			    (unsigned long long)z->acc_inflight,
-			    (unsigned long long)z->nr_inflight);
+		return FOUND(f, FIND_ACC_INFLIGHT, 4, z->acc_inflight, z->nr_inflight);
 	sum = t.free[0] + t.free[1] + t.pristine * SECTION_PAGES + t.alloc + t.inflight +
 	      t.quarantine;
 	if (sum != z->managed_pages)
-		return fail(msg, len, "I4: %llu pages accounted for, %llu managed",
-			    (unsigned long long)sum, (unsigned long long)z->managed_pages);
-	if (msg && len)
-		msg[0] = 0;
+		return FOUND(f, FIND_PAGE_SUM, 4, sum, z->managed_pages);
 	return 0;
 }
 
 int lb_zone_check(struct lb_zone *z, char *msg, size_t len)
 {
+	struct finding f;
 	int rc;
 
 	if (!z || z->magic != LB_ZONE_MAGIC)
 		return LB_EINVAL;
 	zone_lock(z);
-	rc = lbi_zone_check(z, msg, len, true);
+	rc = lbi_zone_check(z, &f, true);
 	zone_unlock(z);
+	lbi_finding_text(&f, msg, len);
 	return rc;
 }

@@ -82,16 +82,16 @@
  */
 #include "internal.h"
 
-#include <stdio.h>
-
-void lbi_note_corrupt(struct lb_zone *z, const char *what, uint64_t idx, uint64_t npages)
+void lbi_note_corrupt(struct lb_zone *z, unsigned code, unsigned inv, uint64_t idx,
+		      uint64_t npages)
 {
 	LB_ASSERT_LOCKED(z);
-	if (z->corrupt[0])
+	if (z->note.code)
 		return; /* keep the first */
-	snprintf(z->corrupt, sizeof z->corrupt, "%s: [0x%llx, 0x%llx)", what,
-		 (unsigned long long)idx_to_addr(z, idx),
-		 (unsigned long long)idx_to_addr(z, idx + npages));
+	z->note.code = code;
+	z->note.inv = inv;
+	z->note.v[0] = idx_to_addr(z, idx);
+	z->note.v[1] = idx_to_addr(z, idx + npages);
 }
 
 static void mark(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind)
@@ -229,7 +229,7 @@ static int accept_range(struct lb_zone *z, uint64_t idx, uint64_t npages)
 	LB_DBG_ASSERT(all_inflight(z, idx, idx + npages, S_UNACCEPTED));
 	LB_DBG_ASSERT(!bits_count(z->fresh, idx, npages)); /* nothing accepted since taken */
 	if (z->shadow && bits_count(z->shadow, idx, npages)) {
-		lbi_note_corrupt(z, "I2: accept of pages already accepted", idx, npages);
+		lbi_note_corrupt(z, FIND_NOTE_ACCEPT, 2, idx, npages);
 		return LB_ECORRUPT;
 	}
 	zone_unlock(z);
@@ -264,7 +264,7 @@ static uint64_t release_publish(struct lb_zone *z, uint64_t idx, int rc, const s
 	}
 	z->over_accepted -= bits_assign(z->fresh, idx, n, 0);
 	if (z->shadow && bits_assign(z->shadow, idx, n, 0) != n)
-		lbi_note_corrupt(z, "I2: release of pages not accepted", idx, n);
+		lbi_note_corrupt(z, FIND_NOTE_RELEASE, 2, idx, n);
 	inflight_state(z, idx, idx + n, S_UNACCEPTED);
 	inflight_place(z, idx, idx + n, TO_STATE, op);
 	z->release_calls++;
@@ -627,7 +627,7 @@ int lbi_give_out(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind)
 	LB_ASSERT_LOCKED(z);
 	LB_DBG_ASSERT(pg_kind(&z->pages[idx]) == K_NONE && !(idx & (n - 1)));
 	if (z->shadow && bits_count(z->shadow, idx, n) != n) {
-		lbi_note_corrupt(z, "I1: hand-out of unaccepted pages", idx, n);
+		lbi_note_corrupt(z, FIND_NOTE_HANDOUT, 1, idx, n);
 		mark(z, idx, order, K_QUARANTINE);
 		return LB_ECORRUPT;
 	}

@@ -44,6 +44,17 @@
 #include "bitmap.h"
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#ifdef LB_FREESTANDING
+/* All the core needs of a C library, which compilers may also emit calls
+ * to; the embedder supplies them (C11 7.1.4 lets a program declare them). */
+void *memset(void *s, int c, size_t n);
+void *memcpy(void *restrict dst, const void *restrict src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+#else
+#include <string.h>
+#endif
 
 #ifndef LB_DEBUG
 #define LB_DEBUG 0 /* 1: internal assertions; 2: also the full checker, often */
@@ -176,6 +187,44 @@ static inline bool pg_claim(struct lb_page *p, unsigned from, unsigned to, unsig
 					   __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
+/*
+ * A broken invariant, as the checker finds it or the shadow record notes
+ * it on the fly: a code, the invariant, and the numbers its message shows
+ * (v[], in the message's order). The core keeps no text, so freestanding
+ * builds need no printf; lbi_finding_text() (format.c) writes it.
+ */
+enum {
+	FIND_NONE = 0,
+	FIND_MISPLACED,      /* I4: v0 block, v1 order */
+	FIND_INNER_HEAD,     /* I4: v0 page, v1 the block it is inside */
+	FIND_BAD_STATE,      /* I4: v0 free block */
+	FIND_UNMERGED,       /* I5: v0, v1 free buddies, v2 order */
+	FIND_FREE_UNACC,     /* I1: v0 free block marked accepted */
+	FIND_FREE_ACC,       /* I2: v0 free block marked unaccepted */
+	FIND_ALLOC_UNACC,    /* I1: v0 allocated block */
+	FIND_BAD_KIND,       /* I4: v0 page, v1 kind */
+	FIND_PRISTINE,       /* I4: v0 pristine section misfiled */
+	FIND_LIST_OUTSIDE,   /* I4: v0 state, v1 order */
+	FIND_LIST_CORRUPT,   /* I4: v0 state, v1 order, v2 block */
+	FIND_LIST_COUNT,     /* I4: v0 state, v1 order, v2 listed, v3 found */
+	FIND_COUNTERS,       /* I4: the walk's free v0/v1, allocated v2 (cached v3),
+				in flight v4, quarantined v5, fresh v6 */
+	FIND_CURSOR,         /* I4: v0 the releaser's position, v1 its order */
+	FIND_ACC_INFLIGHT,   /* I4: v0 the acceptor's pages in flight, v1 the zone's */
+	FIND_PAGE_SUM,       /* I4: v0 pages accounted for, v1 managed */
+	FIND_NOTE_ACCEPT,    /* I2: accept of accepted pages [v0, v1), refused */
+	FIND_NOTE_RELEASE,   /* I2: release of unaccepted pages [v0, v1) */
+	FIND_NOTE_HANDOUT,   /* I1: hand-out of unaccepted pages [v0, v1), refused */
+	FIND_COUNT
+};
+#define FIND_VALUES 7
+
+struct finding {
+	unsigned code; /* FIND_* */
+	unsigned inv;  /* the invariant broken, 1-6 */
+	uint64_t v[FIND_VALUES];
+};
+
 struct free_area {
 	uint64_t head, tail; /* LB_NIL: empty */
 	uint64_t nr; /* blocks on the list */
@@ -242,8 +291,8 @@ struct lb_zone {
 	uint64_t allocs, frees, alloc_failures, accept_waits;
 	bool in_setup;
 
-	/* first broken invariant seen on the fly (shadow record) */
-	char corrupt[160];
+	/* first broken invariant seen on the fly (shadow record): FIND_NOTE_* */
+	struct finding note;
 #if LB_DEBUG >= 2
 	uint64_t ops_since_check;
 #endif
@@ -378,7 +427,8 @@ int64_t lbi_accept_some(struct lb_zone *z, uint64_t max_pages);
 #define REL_SCAN_BUDGET 1024 /* free blocks a releaser pass looks at, at most */
 void lbi_release_claim(struct lb_zone *z, uint64_t idx);
 uint64_t lbi_release_blocks(struct lb_zone *z, const uint32_t *idx, unsigned n);
-void lbi_note_corrupt(struct lb_zone *z, const char *what, uint64_t idx, uint64_t npages);
+void lbi_note_corrupt(struct lb_zone *z, unsigned code, unsigned inv, uint64_t idx,
+		      uint64_t npages);
 int lbi_give_out(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind);
 int lbi_hand_out(struct lb_zone *z, uint64_t idx, unsigned order);
 
@@ -402,7 +452,12 @@ void lbi_derive_watermarks(uint64_t managed_pages, struct lb_watermarks *w);
 int lbi_policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct acc_op *op);
 void lbi_policy_top_up(struct lb_zone *z, unsigned order, struct acc_op *op);
 
-/* check.c */
-int lbi_zone_check(struct lb_zone *z, char *msg, size_t len, bool quiescent);
+/* check.c: 0, or LB_ECORRUPT with *f the first broken invariant */
+int lbi_zone_check(struct lb_zone *z, struct finding *f, bool quiescent);
+
+/* format.c: f as text in msg (NUL-terminated, cut to len; "" for
+ * FIND_NONE); hosted builds write the numbers, freestanding ones a
+ * constant. No lock needed. */
+void lbi_finding_text(const struct finding *f, char *msg, size_t len);
 
 #endif /* LB_INTERNAL_H */

@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Statistics, the /proc/meminfo-style dump and the page-state query. */
+/* Statistics and the page-state query (the meminfo text is format.c's). */
 #include "internal.h"
-
-#include <stdio.h>
-#include <string.h>
 
 int lb_zone_stats(struct lb_zone *z, struct lb_stats *st)
 {
@@ -43,40 +40,6 @@ int lb_zone_stats(struct lb_zone *z, struct lb_stats *st)
 	st->accept_waits = z->accept_waits;
 	zone_unlock(z);
 	return 0;
-}
-
-int lb_zone_meminfo(struct lb_zone *z, char *buf, size_t len)
-{
-	struct lb_stats st;
-	const uint64_t kb = LB_PAGE_SIZE / 1024;
-	int n;
-
-	if (!z || z->magic != LB_ZONE_MAGIC || (!buf && len))
-		return LB_EINVAL;
-	lb_zone_stats(z, &st);
-	/* Like Linux, MemFree counts unaccepted memory: it is free, just not
-	 * usable without an accept. */
-	n = snprintf(buf, len,
-		     "MemTotal:       %10llu kB\n"
-		     "MemFree:        %10llu kB\n"
-		     "MemAccepted:    %10llu kB\n"
-		     "Unaccepted:     %10llu kB\n"
-		     "Allocated:      %10llu kB\n"
-		     "InFlight:       %10llu kB\n"
-		     "Quarantined:    %10llu kB\n"
-		     "OverAccepted:   %10llu kB\n"
-		     "AcceptCalls:    %10llu\n",
-		     (unsigned long long)(st.managed_pages * kb),
-		     (unsigned long long)((st.free_accepted_pages + st.free_unaccepted_pages) * kb),
-		     (unsigned long long)((st.managed_pages - st.free_unaccepted_pages -
-					   st.in_flight_pages - st.quarantined_pages) * kb),
-		     (unsigned long long)(st.free_unaccepted_pages * kb),
-		     (unsigned long long)(st.allocated_pages * kb),
-		     (unsigned long long)(st.in_flight_pages * kb),
-		     (unsigned long long)(st.quarantined_pages * kb),
-		     (unsigned long long)(st.over_accepted_pages * kb),
-		     (unsigned long long)st.accept_calls);
-	return n < 0 ? LB_EINVAL : n;
 }
 
 int lb_zone_page_state(struct lb_zone *z, uint64_t addr)

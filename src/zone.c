@@ -16,8 +16,6 @@
  */
 #include "internal.h"
 
-#include <string.h>
-
 struct geometry {
 	uint64_t base_pfn, span_pages, nsections, managed_pages;
 	unsigned unit_order;
