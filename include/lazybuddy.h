@@ -196,13 +196,17 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size,
 		 const struct lb_config *cfg);
 
 /* Stop the zone's acceptor and releaser threads and release its platform
- * resources (its lock). Finish its caches first. Memory is not touched. */
+ * resources (its lock and wait). Finish its caches first, and return from
+ * every call on the zone. Memory is not touched. */
 void lb_zone_fini(struct lb_zone *z);
 
 /*
  * lb_alloc() flags, after Linux's allocation contexts. Acceptance does not
  * sleep, so by default an allocation accepts what it needs and, when only
- * memory another thread is accepting could serve it, waits for that.
+ * memory another thread is accepting could serve it, waits for that: it
+ * sleeps on the platform's wait (hosted builds: a condition variable with
+ * the zone lock; the freestanding spin platform spins), is woken when
+ * memory is freed or an accept or release ends, and looks again.
  *   LB_ALLOC_ATOMIC  may accept, never waits for another thread's
  *                    acceptance: LB_EBUSY instead (GFP_ATOMIC, GFP_NOWAIT:
  *                    Linux accepts for them, it does not wait for them);

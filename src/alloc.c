@@ -111,12 +111,12 @@ int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx)
 			return LB_EAGAIN;
 		if (atomic)
 			return LB_EBUSY; /* accepts, but never waits for another */
-		/* Everything that could serve us is being accepted elsewhere. */
+		/* Everything that could serve us is being accepted elsewhere:
+		 * sleep until memory is published or leaves flight, then look
+		 * again from the top. */
 		z->accept_waits += !waited;
 		waited = true;
-		zone_unlock(z);
-		lb_cpu_relax();
-		zone_lock(z);
+		zone_wait(z);
 	}
 }
 

@@ -118,6 +118,7 @@ void lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned st
 		order++;
 	}
 	lbi_list_add(z, idx, order, state, tail);
+	zone_wake(z); /* an allocation waiting for memory in flight may take it */
 }
 
 /* Split a taken block (off the lists, of order from and this state) down

@@ -149,6 +149,7 @@ static void inflight_drop(struct lb_zone *z, uint64_t idx, unsigned order,
 	z->nr_inflight -= n;
 	if (op->why == ACC_ACCEPTOR)
 		z->acc_inflight -= n;
+	zone_wake(z); /* a waiter may find it free, or nothing left to wait for */
 }
 
 enum { TO_STATE, TO_QUARANTINE }; /* where inflight_place() puts blocks */

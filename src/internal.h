@@ -225,6 +225,27 @@ struct finding {
 	uint64_t v[FIND_VALUES];
 };
 
+/*
+ * The acceptor's or the releaser's threads (thread.c), where the platform
+ * has threads. ctl is held across a whole start and a whole stop, so
+ * concurrent calls take turns; a thread sleeps on cv between passes, and
+ * stop wakes it.
+ */
+#ifdef LB_PLATFORM_THREADS
+struct lb_worker {
+	lb_lock_t ctl;
+	lb_lock_t mu;      /* guards stop, for cv */
+	lb_wait_t cv;
+	lb_task_t thread[LB_ACCEPTOR_MAX_THREADS];
+	unsigned nthreads; /* running, under ctl */
+	int stop;          /* written under mu, read atomically */
+};
+#else
+struct lb_worker {
+	int none;
+};
+#endif
+
 struct free_area {
 	uint64_t head, tail; /* LB_NIL: empty */
 	uint64_t nr; /* blocks on the list */
@@ -233,6 +254,10 @@ struct free_area {
 struct lb_zone {
 	uint64_t magic;
 	lb_lock_t lock;
+	/* Allocations waiting for memory in flight elsewhere sleep here, with
+	 * the lock, counted in nr_waiters; zone_wake() wakes them. */
+	lb_wait_t wait;
+	unsigned nr_waiters;
 
 	/* geometry */
 	uint64_t base_pfn;    /* section-aligned */
@@ -336,6 +361,31 @@ static inline void zone_unlock(struct lb_zone *z)
 	z->lock_held = false;
 #endif
 	lb_unlock(&z->lock);
+}
+
+/* Sleep until zone_wake() (or less: the caller looks again), the lock
+ * released meanwhile; lbi_alloc() waits for memory in flight here. */
+static inline void zone_wait(struct lb_zone *z)
+{
+#if LB_DEBUG >= 1
+	LB_ASSERT(zone_locked(z));
+	z->lock_held = false;
+#endif
+	z->nr_waiters++;
+	lb_wait(&z->wait, &z->lock);
+	z->nr_waiters--;
+#if LB_DEBUG >= 1
+	z->lock_owner = lb_thread_self();
+	z->lock_held = true;
+#endif
+}
+
+/* Memory was published (freed to the lists) or left flight: whoever waits
+ * for it looks again. Nothing to do, and no call, when nobody waits. */
+static inline void zone_wake(struct lb_zone *z)
+{
+	if (z->nr_waiters)
+		lb_wake_all(&z->wait);
 }
 
 static inline uint64_t idx_to_addr(const struct lb_zone *z, uint64_t idx)

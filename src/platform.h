@@ -1,132 +1,81 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The platform layer: the only place the core touches threads.
+ * The platform layer: the only place the core touches locks, sleeping,
+ * threads and time. It is a contract of names, which a platform header
+ * provides as macros, inline functions or functions linked in:
  *
- * Contract: lb_lock_* is a mutual-exclusion lock that may be held briefly
- * (list surgery, never a backend call); lb_cpu_relax() is called in loops
- * that wait for another thread's acceptance to finish; struct lb_worker
- * holds what thread.c needs to run and stop background threads.
+ *   - platform_pthread.h, hosted builds: POSIX threads;
+ *   - platform_spin.h, LB_FREESTANDING builds: a C11-atomics spinlock,
+ *     waits that spin, no threads (the caller steps the acceptor and the
+ *     releaser);
+ *   - an embedder's own, with -DLB_PLATFORM_HEADER='"my_platform.h"' (a
+ *     guest kernel's spinlock and wait queue, say). docs/platform.md has
+ *     an example; tests/freestanding/platform_example.h is one made of
+ *     extern functions, which `make freestanding` builds against.
  *
- * Hosted builds use pthread mutexes (a preempted holder must not make the
- * others spin). Define LB_FREESTANDING to get a C11-atomics spinlock that
- * needs no operating system, as a guest kernel or firmware would use.
+ * Always required:
+ *
+ *   lb_lock_t     a mutual-exclusion lock, inside the zone (the caller's
+ *                 buffer); held briefly (list surgery), never across a
+ *                 backend call
+ *   int  lb_lock_init(lb_lock_t *l)    0, or nonzero: lb_zone_init()
+ *                                      then fails with LB_EINVAL
+ *   void lb_lock_fini(lb_lock_t *l)
+ *   void lb_lock(lb_lock_t *l)
+ *   void lb_unlock(lb_lock_t *l)
+ *
+ *   lb_wait_t     where threads wait under a lock for others' progress:
+ *                 an allocation for memory in flight elsewhere
+ *   int  lb_wait_init(lb_wait_t *w)    0, or nonzero (as lb_lock_init)
+ *   void lb_wait_fini(lb_wait_t *w)
+ *   void lb_wait(lb_wait_t *w, lb_lock_t *l)
+ *                 called with l held; returns with l held again. It
+ *                 releases l and sleeps until lb_wake_all(w), releasing
+ *                 and sleeping as one step (no wake-up between them is
+ *                 lost, as with a condition variable). It may also
+ *                 return early, or not sleep at all (release, pause,
+ *                 retake): the caller looks again and waits again, so
+ *                 such a wait spins but stays correct.
+ *   void lb_wake_all(lb_wait_t *w)
+ *                 called with the lock held: every thread in lb_wait(w)
+ *                 returns (once it retakes the lock).
+ *
+ * Debug builds (LB_DEBUG >= 1), which assert who holds the zone lock:
+ *
+ *   lb_thread_t   names a thread (a platform without threads: a constant)
+ *   lb_thread_t lb_thread_self(void)
+ *   int  lb_thread_same(lb_thread_t a, lb_thread_t b)
+ *
+ * Threads for the acceptor and the releaser (thread.c), only where the
+ * header defines LB_PLATFORM_THREADS; else lb_acceptor_start() and
+ * lb_releaser_start() answer LB_ENOTSUP and the caller runs
+ * lb_acceptor_step() and lb_releaser_step() itself:
+ *
+ *   lb_task_t     a thread
+ *   int  lb_task_start(lb_task_t *t, void *(*fn)(void *), void *arg)
+ *                 run fn(arg) on a new thread: 0, or nonzero
+ *   void lb_task_join(lb_task_t *t)    wait for it to return
+ *   uint64_t lb_clock_ns(void)         a monotonic clock, nanoseconds
+ *   int  lb_wait_until(lb_wait_t *w, lb_lock_t *l, uint64_t deadline_ns)
+ *                 lb_wait() that also returns at deadline_ns (on
+ *                 lb_clock_ns()'s clock): nonzero if the deadline passed
+ *
+ * The core needs nothing else of its environment but memset, memcpy and
+ * memmove (internal.h).
  */
 #ifndef LB_PLATFORM_H
 #define LB_PLATFORM_H
 
-#include "lazybuddy.h" /* LB_ACCEPTOR_MAX_THREADS */
+#include "lazybuddy.h"
 
-#ifdef LB_FREESTANDING
-#include <stdatomic.h>
+#include <stdint.h>
 
-typedef struct {
-	atomic_flag held;
-} lb_lock_t;
-
-static inline int lb_lock_init(lb_lock_t *l)
-{
-	atomic_flag_clear(&l->held);
-	return 0;
-}
-static inline void lb_lock_fini(lb_lock_t *l)
-{
-	(void)l;
-}
-static inline void lb_cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-static inline void lb_lock(lb_lock_t *l)
-{
-	while (atomic_flag_test_and_set_explicit(&l->held, memory_order_acquire))
-		lb_cpu_relax();
-}
-static inline void lb_unlock(lb_lock_t *l)
-{
-	atomic_flag_clear_explicit(&l->held, memory_order_release);
-}
-
-/* Which thread holds a lock (debug builds): without an operating system
- * there is no thread to name, so only "held" is known. */
-typedef int lb_thread_t;
-static inline lb_thread_t lb_thread_self(void)
-{
-	return 0;
-}
-static inline int lb_thread_same(lb_thread_t a, lb_thread_t b)
-{
-	return a == b;
-}
-
-/* No threads without an operating system: the caller steps the acceptor
- * and releaser itself. */
-struct lb_worker {
-	int none;
-};
-
-#else /* hosted */
-#include <pthread.h>
-#include <sched.h>
-
-typedef pthread_mutex_t lb_lock_t;
-
-static inline int lb_lock_init(lb_lock_t *l)
-{
-	return pthread_mutex_init(l, NULL) ? -1 : 0;
-}
-static inline void lb_lock_fini(lb_lock_t *l)
-{
-	pthread_mutex_destroy(l);
-}
-/* The zone lock guards list surgery of tens of nanoseconds: spin a little
- * before sleeping, since a futex sleep and wake costs far more than the
- * wait for a holder running on another CPU. */
-static inline void lb_lock(lb_lock_t *l)
-{
-	for (int i = 0; i < 64; i++) {
-		if (pthread_mutex_trylock(l) == 0)
-			return;
-#if defined(__x86_64__) || defined(__i386__)
-		__builtin_ia32_pause();
-#endif
-	}
-	pthread_mutex_lock(l);
-}
-static inline void lb_unlock(lb_lock_t *l)
-{
-	pthread_mutex_unlock(l);
-}
-static inline void lb_cpu_relax(void)
-{
-	sched_yield();
-}
-
-/* Which thread holds a lock (debug builds). */
-typedef pthread_t lb_thread_t;
-static inline lb_thread_t lb_thread_self(void)
-{
-	return pthread_self();
-}
-static inline int lb_thread_same(lb_thread_t a, lb_thread_t b)
-{
-	return pthread_equal(a, b);
-}
-
-/*
- * Background threads that call a step function until stopped (thread.c).
- * ctl is held across a whole start and a whole stop, so concurrent calls
- * take turns; a thread sleeps on cv between passes, and stop wakes it.
- */
-struct lb_worker {
-	pthread_mutex_t ctl;
-	pthread_mutex_t mu;  /* guards stop, for cv */
-	pthread_cond_t cv;   /* on CLOCK_MONOTONIC */
-	pthread_t thread[LB_ACCEPTOR_MAX_THREADS];
-	unsigned nthreads;   /* running, under ctl */
-	int stop;            /* written under mu, read atomically */
-};
+#if defined(LB_PLATFORM_HEADER)
+#include LB_PLATFORM_HEADER
+#elif defined(LB_FREESTANDING)
+#include "platform_spin.h"
+#else
+#include "platform_pthread.h"
 #endif
 
 #endif /* LB_PLATFORM_H */

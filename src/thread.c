@@ -1,21 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Threads for the acceptor and the releaser (hosted builds only). Each
+ * Threads for the acceptor and the releaser, on the platform's threads,
+ * clock and timed waits (platform.h), where it has them
+ * (LB_PLATFORM_THREADS: hosted builds, or an embedder's platform). Each
  * loops over its step function on the monotonic clock until stopped; the
  * steps themselves hold no lock across a backend call. The acceptor runs
  * lb_acceptor_cfg.threads of them (their passes take other memory), the
- * releaser one. Freestanding builds have no threads: the caller runs the
- * steps from its own context.
+ * releaser one. Without threads, start answers LB_ENOTSUP and the caller
+ * runs the steps from its own context.
  *
  * Start and stop hold the worker's ctl mutex throughout, so calls from
  * several threads take turns: a stop joins exactly the threads a start
  * made, and none is left running when it returns. Between passes a thread
- * sleeps on a condition variable with a timeout, which stop signals: stop
- * returns as soon as each thread's current pass ends, not a period later.
+ * sleeps in a timed wait, which stop wakes: stop returns as soon as each
+ * thread's current pass ends, not a period later.
  */
 #include "internal.h"
 
-#ifdef LB_FREESTANDING
+#ifndef LB_PLATFORM_THREADS
 int lbi_workers_init(struct lb_zone *z)
 {
 	(void)z;
@@ -46,50 +48,33 @@ int lb_releaser_stop(struct lb_zone *z)
 	return 0;
 }
 #else
-#include <errno.h>
-#include <time.h>
-
 enum { W_ACCEPTOR, W_RELEASER };
 
 #define MAX_NAP_NS UINT64_C(1000000000000000000) /* keeps the deadline in range */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int worker_init(struct lb_worker *w)
 {
-	pthread_condattr_t a;
-	int rc = -1;
-
-	if (pthread_mutex_init(&w->ctl, NULL))
-		return -1;
-	if (!pthread_mutex_init(&w->mu, NULL)) {
-		if (!pthread_condattr_init(&a)) {
-			if (!pthread_condattr_setclock(&a, CLOCK_MONOTONIC) &&
-			    !pthread_cond_init(&w->cv, &a))
-				rc = 0;
-			pthread_condattr_destroy(&a);
-		}
-		if (rc)
-			pthread_mutex_destroy(&w->mu);
-	}
-	if (rc)
-		pthread_mutex_destroy(&w->ctl);
 	w->nthreads = 0;
 	w->stop = 0;
-	return rc;
+	if (lb_lock_init(&w->ctl))
+		return -1;
+	if (lb_lock_init(&w->mu)) {
+		lb_lock_fini(&w->ctl);
+		return -1;
+	}
+	if (lb_wait_init(&w->cv)) {
+		lb_lock_fini(&w->mu);
+		lb_lock_fini(&w->ctl);
+		return -1;
+	}
+	return 0;
 }
 
 static void worker_fini(struct lb_worker *w)
 {
-	pthread_cond_destroy(&w->cv);
-	pthread_mutex_destroy(&w->mu);
-	pthread_mutex_destroy(&w->ctl);
+	lb_wait_fini(&w->cv);
+	lb_lock_fini(&w->mu);
+	lb_lock_fini(&w->ctl);
 }
 
 int lbi_workers_init(struct lb_zone *z)
@@ -117,16 +102,12 @@ static bool stopping(struct lb_worker *w)
 /* Sleep for ns, or until stop is asked. */
 static void nap(struct lb_worker *w, uint64_t ns)
 {
-	struct timespec ts;
+	uint64_t until = lb_clock_ns() + (ns < MAX_NAP_NS ? ns : MAX_NAP_NS);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ns = (ns < MAX_NAP_NS ? ns : MAX_NAP_NS) + (uint64_t)ts.tv_nsec;
-	ts.tv_sec += (time_t)(ns / 1000000000u);
-	ts.tv_nsec = (long)(ns % 1000000000u);
-	pthread_mutex_lock(&w->mu);
-	while (!w->stop && pthread_cond_timedwait(&w->cv, &w->mu, &ts) != ETIMEDOUT)
+	lb_lock(&w->mu);
+	while (!w->stop && !lb_wait_until(&w->cv, &w->mu, until))
 		;
-	pthread_mutex_unlock(&w->mu);
+	lb_unlock(&w->mu);
 }
 
 static void *acceptor_main(void *arg)
@@ -137,7 +118,7 @@ static void *acceptor_main(void *arg)
 	while (!stopping(w)) {
 		uint64_t period;
 
-		if (lb_acceptor_step(z, now_ns()) > 0)
+		if (lb_acceptor_step(z, lb_clock_ns()) > 0)
 			continue; /* behind the reserve: go on at once */
 		zone_lock(z);
 		period = z->acc_cfg.period_ns ? z->acc_cfg.period_ns : 1000000;
@@ -155,7 +136,7 @@ static void *releaser_main(void *arg)
 	while (!stopping(w)) {
 		uint64_t delay;
 
-		lb_releaser_step(z, now_ns());
+		lb_releaser_step(z, lb_clock_ns());
 		zone_lock(z);
 		delay = z->rel_cfg.delay_ns ? z->rel_cfg.delay_ns : 2000000000;
 		zone_unlock(z);
@@ -169,12 +150,12 @@ static void *releaser_main(void *arg)
 /* Stop and join w's threads. ctl held. */
 static void halt(struct lb_worker *w)
 {
-	pthread_mutex_lock(&w->mu);
+	lb_lock(&w->mu);
 	__atomic_store_n(&w->stop, 1, __ATOMIC_RELEASE);
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
+	lb_wake_all(&w->cv);
+	lb_unlock(&w->mu);
 	for (unsigned i = 0; i < w->nthreads; i++)
-		pthread_join(w->thread[i], NULL);
+		lb_task_join(&w->thread[i]);
 	w->nthreads = 0;
 }
 
@@ -183,19 +164,19 @@ static int start(struct lb_zone *z, unsigned which, void *(*fn)(void *), unsigne
 	struct lb_worker *w = &z->workers[which];
 	int rc = 0;
 
-	pthread_mutex_lock(&w->ctl);
+	lb_lock(&w->ctl);
 	if (w->nthreads) {
 		rc = LB_EINVAL; /* already running */
 	} else {
 		__atomic_store_n(&w->stop, 0, __ATOMIC_RELEASE); /* none runs: no race */
-		while (w->nthreads < n && !pthread_create(&w->thread[w->nthreads], NULL, fn, z))
+		while (w->nthreads < n && !lb_task_start(&w->thread[w->nthreads], fn, z))
 			w->nthreads++;
 		if (w->nthreads < n) {
 			halt(w); /* all or none */
 			rc = LB_ENOTSUP;
 		}
 	}
-	pthread_mutex_unlock(&w->ctl);
+	lb_unlock(&w->ctl);
 	return rc;
 }
 
@@ -206,10 +187,10 @@ static int stop(struct lb_zone *z, unsigned which)
 	if (!z || z->magic != LB_ZONE_MAGIC)
 		return LB_EINVAL;
 	w = &z->workers[which];
-	pthread_mutex_lock(&w->ctl);
+	lb_lock(&w->ctl);
 	if (w->nthreads)
 		halt(w);
-	pthread_mutex_unlock(&w->ctl);
+	lb_unlock(&w->ctl);
 	return 0;
 }
 

@@ -203,7 +203,12 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 	memset(z, 0, sizeof *z);
 	if (lb_lock_init(&z->lock))
 		return LB_EINVAL;
+	if (lb_wait_init(&z->wait)) {
+		lb_lock_fini(&z->lock);
+		return LB_EINVAL;
+	}
 	if (lbi_workers_init(z)) {
+		lb_wait_fini(&z->wait);
 		lb_lock_fini(&z->lock);
 		return LB_EINVAL;
 	}
@@ -261,5 +266,6 @@ void lb_zone_fini(struct lb_zone *z)
 	lb_releaser_stop(z);
 	z->magic = 0;
 	lbi_workers_fini(z);
+	lb_wait_fini(&z->wait);
 	lb_lock_fini(&z->lock);
 }
