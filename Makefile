@@ -1,11 +1,13 @@
 # lazybuddy build. `make run` runs the default comparison, `make test` builds
 # and runs every test (release, debug with the full checker, ASan+UBSan,
 # TSan, the fuzz target's plain driver, the SPIN model of the acceptance
-# protocol), `make fuzz` runs the fuzz target under libFuzzer for a minute.
+# protocol, the freestanding core), `make fuzz` runs the fuzz target under
+# libFuzzer for a minute, `make freestanding` builds the core as a kernel
+# or firmware would and checks what it links against.
 #
 # Variants build into their own folders: build/ (release), build/debug,
 # build/asan, build/tsan, build/fuzz (clang, libFuzzer). The recursive call
-# with VARIANT=... builds one of them.
+# with VARIANT=... builds one of them; build/freestanding is apart.
 
 CC      ?= cc
 FUZZ_CC ?= clang
@@ -64,7 +66,7 @@ FUZZ_OBJ  := $(FUZZ_SRC:%.c=$(B)/obj/%.o)
 FUZZ_DEFS ?=
 $(FUZZ_OBJ): CPPFLAGS += $(FUZZ_DEFS)
 
-.PHONY: all lib tools tests run test bench clean deps fuzz fuzzer
+.PHONY: all lib tools tests run test bench clean deps fuzz fuzzer freestanding freestanding-objs
 .DEFAULT_GOAL := all
 
 all: lib tools
@@ -116,7 +118,7 @@ bench: deps
 # outside attack tests found (it is slow). The fuzz
 # target runs its seed corpus and N seeded random inputs in each variant;
 # tests/spin/run.sh model-checks the acceptance protocol (skipped without
-# spin).
+# spin); the freestanding core's objects are checked for what they need.
 TSAN_TESTS := thread stress cache_threads cache_double cache_init getters watermarks_above \
               releaser_floor mixed_run failing_backend bad_page cache_drain cache_slow
 FUZZ_CORPUS := tests/fuzz/corpus
@@ -125,12 +127,13 @@ test: deps
 	$(MAKE) VARIANT=debug tests
 	$(MAKE) VARIANT=asan tests
 	$(MAKE) VARIANT=tsan tests
+	$(MAKE) freestanding-objs
 	sh tests/run.sh build/lbtest build/debug/lbtest build/asan/lbtest \
 		"build/tsan/lbtest $(TSAN_TESTS)" \
 		"build/lbfuzz -n 5000 $(FUZZ_CORPUS)" "build/debug/lbfuzz -n 1000 $(FUZZ_CORPUS)" \
 		"build/asan/lbfuzz -n 3000 $(FUZZ_CORPUS)" "build/tsan/lbfuzz -n 500 $(FUZZ_CORPUS)" \
 		"sh tests/spin/run.sh" "sh tests/exports.sh build/liblazybuddy.so" \
-		"sh tests/install.sh"
+		"sh tests/install.sh" $(FS_CHECKS)
 
 # libFuzzer on the fuzz target for FUZZ_TIME seconds, from the seed corpus
 # (new inputs go to build/fuzz/corpus, crashes to build/fuzz/artifacts).
@@ -141,6 +144,52 @@ fuzz: deps
 	./build/fuzz/lbfuzz-libfuzzer -max_total_time=$(FUZZ_TIME) -max_len=2048 \
 		-len_control=20 -timeout=30 -print_final_stats=1 \
 		-artifact_prefix=build/fuzz/artifacts/ build/fuzz/corpus $(FUZZ_CORPUS)
+
+# ------------------------------------------------------- freestanding core
+# The core as a guest kernel or firmware builds it: -ffreestanding -nostdinc,
+# against the compiler's own freestanding headers (stddef.h, stdint.h,
+# stdbool.h, stdatomic.h) and no C library, on three platforms (src/platform.h):
+#   spin             the built-in one of LB_FREESTANDING (platform_spin.h);
+#   example          an embedder's header of extern hooks
+#                    (tests/freestanding/platform_example.h);
+#   example-threads  the same with threads for the acceptor and releaser,
+#                    a debug build (assertions, the checker).
+# Each is linked into one relocatable object, build/freestanding/NAME/lazybuddy.o,
+# whose undefined symbols must all be on its allow-list (FS_ALLOW_NAME:
+# memset, memcpy, memmove and the platform's hooks), and whose global
+# symbols are lb_* and lbi_* alone (tests/freestanding/check.sh). The
+# backends come along but mmap.c (hosted: mmap, mprotect).
+FS_CONFIGS := spin example example-threads
+FS_SRC     := $(filter-out src/backend/mmap.c,$(LIB_SRC))
+FS_CFLAGS   = -std=c11 $(WARN) -O2 -ffreestanding -nostdinc \
+              -isystem $(shell $(CC) -print-file-name=include) -fno-stack-protector \
+              -Iinclude -DLB_FREESTANDING
+FS_FLAGS_spin :=
+FS_FLAGS_example := -Itests/freestanding -DLB_PLATFORM_HEADER='"platform_example.h"'
+FS_FLAGS_example-threads := $(FS_FLAGS_example) -DPLATFORM_EXAMPLE_THREADS -DLB_DEBUG=2
+FS_ALLOW_spin := memset memcpy memmove
+FS_ALLOW_example := $(FS_ALLOW_spin) lb_lock_init lb_lock_fini lb_lock lb_unlock \
+                    lb_wait_init lb_wait_fini lb_wait lb_wake_all
+FS_ALLOW_example-threads := $(FS_ALLOW_example) lb_thread_self lb_thread_same \
+                    lb_task_start lb_task_join lb_clock_ns lb_wait_until
+FS_OBJ    := $(FS_CONFIGS:%=build/freestanding/%/lazybuddy.o)
+FS_CHECKS := $(foreach c,$(FS_CONFIGS),\
+               "sh tests/freestanding/check.sh $(c) build/freestanding/$(c)/lazybuddy.o $(FS_ALLOW_$(c))")
+
+define fs_rules
+build/freestanding/$(1)/obj/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(FS_CFLAGS) $$(FS_FLAGS_$(1)) -MMD -MP -c $$< -o $$@
+
+build/freestanding/$(1)/lazybuddy.o: $$(FS_SRC:%.c=build/freestanding/$(1)/obj/%.o)
+	$$(LD) -r -o $$@ $$^
+endef
+$(foreach c,$(FS_CONFIGS),$(eval $(call fs_rules,$(c))))
+
+freestanding-objs: $(FS_OBJ)
+
+freestanding: freestanding-objs
+	sh tests/run.sh $(FS_CHECKS)
 
 # ------------------------------------------------ shared library, install
 # The version is the header's (LB_VERSION_*), read here for the file names.
@@ -224,5 +273,6 @@ deps:
 clean:
 	rm -rf build
 
+-include $(foreach c,$(FS_CONFIGS),$(FS_SRC:%.c=build/freestanding/$(c)/obj/%.d))
 -include $(LIB_OBJ:.o=.d) $(TOOLS_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) \
 	$(MAIN_SRC:%.c=$(B)/obj/%.d)

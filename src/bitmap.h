@@ -36,12 +36,28 @@ static inline uint64_t bits_word_mask(uint64_t w, uint64_t s, uint64_t e)
 }
 
 /* Count the set bits in [s, s + n). */
+/* Set bits in a word. GCC makes __builtin_popcountll a libgcc call
+ * (__popcountdi2) where the target has no popcount instruction: a
+ * freestanding core, which may call nothing but memset, memcpy and
+ * memmove, counts them itself. */
+static inline uint64_t word_popcount(uint64_t x)
+{
+#if defined(LB_FREESTANDING) && !defined(__POPCNT__)
+	x -= (x >> 1) & UINT64_C(0x5555555555555555);
+	x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
+	x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+	return (x * UINT64_C(0x0101010101010101)) >> 56;
+#else
+	return (uint64_t)__builtin_popcountll(x);
+#endif
+}
+
 static inline uint64_t bits_count(const uint64_t *map, uint64_t s, uint64_t n)
 {
 	uint64_t e = s + n, c = 0;
 
 	for (uint64_t w = s >> 6; w < LB_WORDS(e); w++)
-		c += (uint64_t)__builtin_popcountll(map[w] & bits_word_mask(w, s, e));
+		c += word_popcount(map[w] & bits_word_mask(w, s, e));
 	return c;
 }
 
@@ -54,7 +70,7 @@ static inline uint64_t bits_assign(uint64_t *map, uint64_t s, uint64_t n, int va
 		uint64_t m = bits_word_mask(w, s, e);
 		uint64_t diff = val ? (~map[w] & m) : (map[w] & m);
 
-		changed += (uint64_t)__builtin_popcountll(diff);
+		changed += word_popcount(diff);
 		map[w] ^= diff;
 	}
 	return changed;
