@@ -6,9 +6,11 @@
  * it (the fast path, no backend call). Only when no accepted block fits
  * does it ask the policy to accept memory (the slow path, lock dropped
  * around the backend call). When everything left is in flight on other
- * threads it waits for their acceptance rather than fail; it never accepts
- * memory that another thread is accepting (I2), and it never waits while
- * accepted memory could serve it (I6).
+ * threads it waits for their acceptance rather than fail: it sleeps on the
+ * zone's wait (zone_wait) until memory is freed or leaves flight
+ * (zone_wake), then looks again. It never accepts memory that another
+ * thread is accepting (I2), and it never waits while accepted memory could
+ * serve it (I6).
  *
  * The flags are Linux's allocation contexts: LB_ALLOC_ATOMIC accepts like
  * any allocation (acceptance does not sleep) but answers LB_EBUSY where it

@@ -22,7 +22,9 @@
  *      the tail; unaccepted: to the TAIL, found last), or, for an
  *      allocation, kept for its hand-out. What failed is quarantined (a
  *      failed release leaves the block's state unknown), or goes back as
- *      it was when the operation's budget of failures is spent.
+ *      it was when the operation's budget of failures is spent. A block
+ *      leaving flight wakes the allocations waiting for memory in flight
+ *      (zone_wake, when there are any): they look again.
  *
  * Block states (the kind of a head descriptor, K_* in internal.h):
  *
