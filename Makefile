@@ -157,8 +157,9 @@ fuzz: deps
 # Each is linked into one relocatable object, build/freestanding/NAME/lazybuddy.o,
 # whose undefined symbols must all be on its allow-list (FS_ALLOW_NAME:
 # memset, memcpy, memmove and the platform's hooks), and whose global
-# symbols are lb_* and lbi_* alone (tests/freestanding/check.sh). The
-# backends come along but mmap.c (hosted: mmap, mprotect).
+# symbols are lb_* and lbi_* alone (tests/freestanding/check.sh); the spin
+# one also runs, in a hosted program. The backends come along but mmap.c
+# (hosted: mmap, mprotect).
 FS_CONFIGS := spin example example-threads
 FS_SRC     := $(filter-out src/backend/mmap.c,$(LIB_SRC))
 FS_CFLAGS   = -std=c11 $(WARN) -O2 -ffreestanding -nostdinc \
@@ -174,7 +175,8 @@ FS_ALLOW_example-threads := $(FS_ALLOW_example) lb_thread_self lb_thread_same \
                     lb_task_start lb_task_join lb_clock_ns lb_wait_until
 FS_OBJ    := $(FS_CONFIGS:%=build/freestanding/%/lazybuddy.o)
 FS_CHECKS := $(foreach c,$(FS_CONFIGS),\
-               "sh tests/freestanding/check.sh $(c) build/freestanding/$(c)/lazybuddy.o $(FS_ALLOW_$(c))")
+               "sh tests/freestanding/check.sh $(c) build/freestanding/$(c)/lazybuddy.o $(FS_ALLOW_$(c))") \
+             build/freestanding/run
 
 define fs_rules
 build/freestanding/$(1)/obj/%.o: %.c
@@ -186,7 +188,12 @@ build/freestanding/$(1)/lazybuddy.o: $$(FS_SRC:%.c=build/freestanding/$(1)/obj/%
 endef
 $(foreach c,$(FS_CONFIGS),$(eval $(call fs_rules,$(c))))
 
-freestanding-objs: $(FS_OBJ)
+# The spin object at work in a hosted program, whose libc supplies memset,
+# memcpy and memmove (tests/freestanding/run.c).
+build/freestanding/run: tests/freestanding/run.c build/freestanding/spin/lazybuddy.o
+	$(CC) -std=c11 $(WARN) -O1 -g -Iinclude -DLB_FREESTANDING -o $@ $^ -lpthread
+
+freestanding-objs: $(FS_OBJ) build/freestanding/run
 
 freestanding: freestanding-objs
 	sh tests/run.sh $(FS_CHECKS)
