@@ -25,17 +25,28 @@ void lb_null_backend_init(struct lb_null_backend *nb, struct lb_backend *out);
 /* ----------------------------------------------------------------- model */
 /*
  * A cost model in virtual time. One backend call covering a contiguous range
- * is split into the fewest architectural calls the platform allows (aligned
- * chunks of 2^k pages for each k in levels), and costs
- *     arch_calls * call_ns + pages * page_ns
- * (release likewise with its own figures). The virtual clock is the sum of
- * all costs charged; callers read it before and after an operation to learn
- * what that operation cost.
+ * is made the way a guest kernel drives the platform: at each page, the
+ * largest aligned chunk that fits is tried first; a size in `tries` is
+ * refused (Linux on TDX tries 1 GiB, which the TDX module never accepts; on
+ * a host that maps private memory at 4 KiB a 2 MiB accept is refused with a
+ * page-size mismatch) and the next smaller size is tried on the same
+ * memory; a size in `levels` is accepted in one architectural call. The
+ * call costs
+ *     arch_calls * call_ns + refused * refused_ns + pages * page_ns
+ *       + pages * fault / 2^host_order
+ * where fault = fault_ns + fault_vcpu_ns * (vcpus - 1): each host mapping
+ * granule (2^host_order pages) the accepts fault in costs an exit, an
+ * EPT/NPT violation and the host's page add, and that grows with the
+ * vCPUs online, whose own exits compete on the host. Release likewise with
+ * release_call_ns and release_page_ns per `levels` chunk. The virtual
+ * clock is the sum of all costs charged; callers read it before and after
+ * an operation to learn what that operation cost. The boot figures are
+ * not charged here: they are for callers that model a whole boot.
  */
 struct lb_model_params {
 	const char *name;
-	uint64_t call_ns;          /* fixed cost of one architectural accept call */
-	uint64_t page_ns;          /* per 4 KiB page accepted */
+	uint64_t call_ns;          /* one architectural accept call that succeeds */
+	uint64_t page_ns;          /* per 4 KiB page accepted (clearing, commit) */
 	uint64_t release_call_ns;  /* fixed cost of one release call */
 	uint64_t release_page_ns;  /* per 4 KiB page released */
 	unsigned levels;           /* bit k: one call can cover an aligned 2^k-page chunk */
@@ -44,17 +55,30 @@ struct lb_model_params {
 				      (applied by callers that know what overlaps
 				      in time, such as lbsim; the backend itself
 				      charges every call alone) */
+	unsigned tries;            /* bit k: the guest tries 2^k pages first and the
+				      platform refuses; it then tries smaller */
+	uint64_t refused_ns;       /* one refused try */
+	unsigned host_order;       /* the host maps private memory in 2^k-page
+				      granules (0: 4 KiB, 9: 2 MiB) */
+	uint64_t fault_ns;         /* per granule faulted in, one vCPU online */
+	uint64_t fault_vcpu_ns;    /* added per further vCPU online */
+	uint64_t boot_ns;          /* a boot's time that is not acceptance */
+	uint64_t boot_gib_ns;      /* and its part per GiB of guest memory */
 };
 
-/* Fill p with a named preset ("tdx", "snp", "free"); LB_EINVAL if unknown.
- * The figures and their sources are in src/backend/model.c and the README. */
+/* Fill p with a named preset ("tdx", "tdx-4k", "snp", "snp-4k", "free");
+ * LB_EINVAL if unknown. The figures and their sources are in
+ * src/backend/model.c and docs/model.md. */
 int lb_model_preset(const char *name, struct lb_model_params *p);
 
 struct lb_model_backend {
 	struct lb_model_params p;
 	uint64_t clock_ns;         /* virtual time charged so far (atomic) */
 	uint64_t accept_calls, arch_calls, accepted_pages;
+	uint64_t refused_calls;    /* tries the platform refused */
 	uint64_t release_calls, released_pages;
+	unsigned vcpus;            /* vCPUs online, for fault_vcpu_ns (0 counts as 1);
+				      the caller may change it at any time */
 };
 void lb_model_backend_init(struct lb_model_backend *m, const struct lb_model_params *p,
 			   struct lb_backend *out);

@@ -297,6 +297,107 @@ TEST(backend_model_matches_greedy_walk)
 	CHECK_EQ(mismatches, 0);
 }
 
+/* The contract with tries, literally: at each page the sizes from the
+ * largest down; a tried size that fits is refused, a level is accepted. */
+static void greedy_tries_ref(uint64_t s, uint64_t e, unsigned levels, unsigned tries,
+			     uint64_t *calls, uint64_t *refused)
+{
+	levels |= 1u;
+	*calls = *refused = 0;
+	while (s < e) {
+		for (int k = 31; k >= 0; k--) {
+			uint64_t n = UINT64_C(1) << k;
+
+			if (!((levels | tries) & (1u << k)) || (s & (n - 1)) || e - s < n)
+				continue;
+			if (!(levels & (1u << k))) {
+				(*refused)++;
+				continue;
+			}
+			s += n;
+			(*calls)++;
+			break;
+		}
+	}
+}
+
+TEST(backend_model_tries_match_walk)
+{
+	struct lb_model_params p = easy;
+	struct lb_model_backend m;
+	struct lb_backend b;
+	uint64_t x = 2463534242u, calls, refused;
+	int mismatches = 0;
+
+	p.refused_ns = 77;
+	for (int i = 0; i < 3000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		uint64_t s = x % 70000, n = 1 + (x >> 20) % 9000;
+		p.levels = (unsigned)(x >> 40) & 0x3fffu;
+		p.tries = (unsigned)(x >> 26) & 0x3ffeu & ~p.levels;
+		lb_model_backend_init(&m, &p, &b);
+		struct cost c = model_acc(&m, b, s << LB_PAGE_SHIFT, n << LB_PAGE_SHIFT);
+		greedy_tries_ref(s, s + n, p.levels, p.tries, &calls, &refused);
+
+		if (c.rc != LB_OK || c.arch != calls || m.refused_calls != refused ||
+		    c.ns != calls * 1000 + refused * 77 + n * 10) {
+			if (mismatches++ < 3)
+				printf("    s=%llu n=%llu levels=%#x tries=%#x: %llu/%llu, want "
+				       "%llu/%llu\n", (unsigned long long)s, (unsigned long long)n,
+				       p.levels, p.tries, (unsigned long long)c.arch,
+				       (unsigned long long)m.refused_calls,
+				       (unsigned long long)calls, (unsigned long long)refused);
+		}
+	}
+	CHECK_EQ(mismatches, 0);
+}
+
+/* Linux on TDX tries 1 GiB, then 2 MiB, then 4 KiB. With the host mapping
+ * private memory at 2 MiB, a 1 GiB range costs one refused try and 512
+ * calls; at 4 KiB, also 512 refused 2 MiB tries and 262144 calls. */
+TEST(backend_model_refused_tries_and_host_faults)
+{
+	struct lb_model_params p = easy;
+	struct lb_model_backend m;
+	struct lb_backend b;
+	struct cost c;
+
+	p.levels = LV(0) | LV(9);
+	p.tries = LV(18);
+	p.refused_ns = 500;
+	lb_model_backend_init(&m, &p, &b);
+	c = model_acc(&m, b, GiB(1), GiB(1));
+	CHECK_EQ(c.arch, 512);
+	CHECK_EQ(m.refused_calls, 1);
+	CHECK_EQ(c.ns, 512 * 1000 + 500 + 262144 * 10);
+	/* A range that is not 1 GiB aligned tries no 1 GiB. */
+	c = model_acc(&m, b, GiB(1) + MiB(2), MiB(4));
+	CHECK_EQ(c.arch, 2);
+	CHECK_EQ(m.refused_calls, 1);
+
+	p.levels = LV(0);
+	p.tries = LV(9) | LV(18);
+	lb_model_backend_init(&m, &p, &b);
+	c = model_acc(&m, b, GiB(1), GiB(1));
+	CHECK_EQ(c.arch, 262144);
+	CHECK_EQ(m.refused_calls, 1 + 512);
+
+	/* Faults: one per host granule, prorated below it; more with vCPUs. */
+	p = easy;
+	p.levels = LV(0) | LV(9);
+	p.fault_ns = 2000;
+	p.fault_vcpu_ns = 100;
+	p.host_order = 9;
+	lb_model_backend_init(&m, &p, &b);
+	CHECK_EQ(model_acc(&m, b, MiB(2), MiB(2)).ns, 1000 + 512 * 10 + 2000);
+	CHECK_EQ(model_acc(&m, b, MiB(4), KiB(64)).ns, 16 * 1000 + 16 * 10 + 16 * 2000 / 512);
+	m.vcpus = 11;
+	CHECK_EQ(model_acc(&m, b, MiB(6), MiB(2)).ns, 1000 + 512 * 10 + 3000);
+	p.host_order = 0;
+	lb_model_backend_init(&m, &p, &b);
+	CHECK_EQ(model_acc(&m, b, MiB(2), MiB(2)).ns, 1000 + 512 * 10 + 512 * 2000);
+}
+
 TEST(backend_model_threads)
 {
 	struct lb_model_backend m;

@@ -56,9 +56,11 @@
 #define LV_1G (1u << 18)
 
 static const struct lb_model_params presets[] = {
-	{ "tdx", 5000, 7200, 5000, 500, LV_4K | LV_2M | LV_1G, 31 },
-	{ "snp", 4000, 4000, 4000, 500, LV_4K | LV_2M, 31 },
-	{ "free", 0, 0, 0, 0, LV_4K | LV_2M | LV_1G, 0 },
+	{ .name = "tdx", .call_ns = 5000, .page_ns = 7200, .release_call_ns = 5000,
+	  .release_page_ns = 500, .levels = LV_4K | LV_2M | LV_1G, .contention_pct = 31 },
+	{ .name = "snp", .call_ns = 4000, .page_ns = 4000, .release_call_ns = 4000,
+	  .release_page_ns = 500, .levels = LV_4K | LV_2M, .contention_pct = 31 },
+	{ .name = "free", .levels = LV_4K | LV_2M | LV_1G },
 };
 
 /* strcmp's equality, here so that freestanding builds need no libc. */
@@ -88,51 +90,86 @@ static int range_ok(uint64_t addr, uint64_t size)
 	       addr + size > addr;
 }
 
+struct split {
+	uint64_t calls, refused;
+};
+
 /*
- * Architectural calls for pages [s, e) under levels (bit 0 set). The greedy
- * walk uses the top level K exactly on [alignup(s), aligndown(e)) of 2^K:
+ * The architectural calls for pages [s, e): at each page the largest size
+ * of levels | tries that is aligned and fits; a size in tries is refused
+ * and the same memory is tried with the smaller sizes. The greedy walk
+ * uses the top size K exactly on [alignup(s), aligndown(e)) of 2^K:
  * smaller chunks are self-aligned and never straddle a 2^K boundary. So
- * count that stretch and recurse on the head and tail with lower levels;
- * cost is O(levels^2), not O(pages).
+ * count that stretch (and, for a refused K, walk it again below K) and
+ * recurse on the head and the tail: O(levels^2), not O(pages).
  */
-static uint64_t arch_calls(uint64_t s, uint64_t e, unsigned levels)
+static void arch_split(uint64_t s, uint64_t e, unsigned levels, unsigned tries, struct split *out)
 {
-	unsigned k;
+	unsigned k, refused;
 	uint64_t chunk, a, b;
 
 	if (s >= e)
-		return 0;
-	k = 31u - (unsigned)__builtin_clz(levels);
-	if (k == 0)
-		return e - s;
+		return;
+	k = 31u - (unsigned)__builtin_clz(levels | tries | 1u);
+	if (k == 0) {
+		out->calls += e - s; /* 4 KiB: always accepted */
+		return;
+	}
+	refused = !(levels & (1u << k));
 	chunk = UINT64_C(1) << k;
 	a = (s + chunk - 1) & ~(chunk - 1);
 	b = e & ~(chunk - 1);
 	levels &= ~(1u << k);
-	if (a >= b)
-		return arch_calls(s, e, levels);
-	return ((b - a) >> k) + arch_calls(s, a, levels) + arch_calls(b, e, levels);
+	tries &= ~(1u << k);
+	if (a >= b) {
+		arch_split(s, e, levels, tries, out);
+		return;
+	}
+	if (refused) {
+		out->refused += (b - a) >> k;
+		arch_split(a, b, levels, tries, out);
+	} else {
+		out->calls += (b - a) >> k;
+	}
+	arch_split(s, a, levels, tries, out);
+	arch_split(b, e, levels, tries, out);
 }
 
-static uint64_t split(const struct lb_model_backend *m, uint64_t addr, uint64_t size)
+static struct split split_range(uint64_t addr, uint64_t size, unsigned levels, unsigned tries)
 {
+	struct split sp = { 0, 0 };
 	uint64_t s = addr >> LB_PAGE_SHIFT;
 
-	return arch_calls(s, s + (size >> LB_PAGE_SHIFT), m->p.levels | 1u);
+	arch_split(s, s + (size >> LB_PAGE_SHIFT), levels, tries, &sp);
+	return sp;
+}
+
+/* What the host's faults cost for pages accepted: a fault per granule,
+ * growing with the vCPUs online. */
+static uint64_t fault_cost(const struct lb_model_backend *m, uint64_t pages)
+{
+	unsigned v = __atomic_load_n(&m->vcpus, __ATOMIC_RELAXED);
+	uint64_t f = m->p.fault_ns + m->p.fault_vcpu_ns * (v > 1 ? v - 1u : 0u);
+
+	return pages * f >> (m->p.host_order < 64 ? m->p.host_order : 63);
 }
 
 static int model_accept(void *ctx, uint64_t addr, uint64_t size)
 {
 	struct lb_model_backend *m = ctx;
-	uint64_t pages = size >> LB_PAGE_SHIFT, calls;
+	uint64_t pages = size >> LB_PAGE_SHIFT;
+	struct split sp;
 
 	if (!range_ok(addr, size))
 		return LB_EINVAL;
-	calls = split(m, addr, size);
-	__atomic_fetch_add(&m->clock_ns, calls * m->p.call_ns + pages * m->p.page_ns,
+	sp = split_range(addr, size, m->p.levels, m->p.tries);
+	__atomic_fetch_add(&m->clock_ns,
+			   sp.calls * m->p.call_ns + sp.refused * m->p.refused_ns +
+				   pages * m->p.page_ns + fault_cost(m, pages),
 			   __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->accept_calls, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&m->arch_calls, calls, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&m->arch_calls, sp.calls, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&m->refused_calls, sp.refused, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->accepted_pages, pages, __ATOMIC_RELAXED);
 	return LB_OK;
 }
@@ -140,13 +177,14 @@ static int model_accept(void *ctx, uint64_t addr, uint64_t size)
 static int model_release(void *ctx, uint64_t addr, uint64_t size)
 {
 	struct lb_model_backend *m = ctx;
-	uint64_t pages = size >> LB_PAGE_SHIFT, calls;
+	uint64_t pages = size >> LB_PAGE_SHIFT;
+	struct split sp;
 
 	if (!range_ok(addr, size))
 		return LB_EINVAL;
-	calls = split(m, addr, size);
+	sp = split_range(addr, size, m->p.levels, 0);
 	__atomic_fetch_add(&m->clock_ns,
-			   calls * m->p.release_call_ns + pages * m->p.release_page_ns,
+			   sp.calls * m->p.release_call_ns + pages * m->p.release_page_ns,
 			   __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->release_calls, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->released_pages, pages, __ATOMIC_RELAXED);
@@ -168,8 +206,9 @@ void lb_model_backend_init(struct lb_model_backend *m, const struct lb_model_par
 	else
 		(void)lb_model_preset("free", &m->p);
 	m->clock_ns = 0;
-	m->accept_calls = m->arch_calls = m->accepted_pages = 0;
+	m->accept_calls = m->arch_calls = m->accepted_pages = m->refused_calls = 0;
 	m->release_calls = m->released_pages = 0;
+	m->vcpus = 1;
 	out->ops = &model_ops;
 	out->ctx = m;
 }
