@@ -29,6 +29,18 @@ int lbs_backend_valid(const char *name)
 	return lb_model_preset(name, &mp) == 0;
 }
 
+int lbs_sim_model(const struct lbs_sim_config *c, struct lb_model_params *out)
+{
+	if (c->have_model) {
+		*out = c->model;
+		out->name = c->backend;
+		return 0;
+	}
+	return lb_model_preset(strcmp(c->backend, "null") == 0 ? "free" : c->backend, out) == LB_OK
+		       ? 0
+		       : LB_EINVAL;
+}
+
 static void add_range(struct lb_range *r, size_t max, size_t *n, int *overflow, uint64_t a,
 		      uint64_t b, enum lb_mem_type t)
 {

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "lazybuddy.h"
+#include "lazybuddy_backends.h"
 #include "hist.h"
 #include "series.h"
 #include "timed.h"
@@ -36,7 +37,11 @@ struct lbs_sim_config {
 	uint64_t memory_bytes;       /* guest size, page multiple, >= LBS_MIN_MEMORY */
 	uint64_t pre_accepted_bytes; /* accepted by firmware from address 0, page multiple */
 	uint64_t unit_bytes;         /* acceptance unit; 0: LB_UNIT_DEFAULT */
-	char backend[LBS_NAME_MAX];  /* a model preset ("tdx", "snp") or "null" */
+	char backend[LBS_NAME_MAX];  /* the cost model's name: a preset ("tdx", "snp"),
+					"null", or a cost file's (have_model) */
+	struct lb_model_params model; /* have_model: a cost file's figures (--cost FILE);
+					 model.name is unused: backend is the name */
+	int have_model;
 	uint64_t seed;
 	uint64_t churn_ops;          /* 0: lbs_churn_default_ops() */
 	uint64_t rate;               /* operations per second (workload.h); 0: each
@@ -55,6 +60,11 @@ void lbs_sim_defaults(struct lbs_sim_config *c);
 
 /* Is name a backend lbsim knows ("null" or a model preset)? */
 int lbs_backend_valid(const char *name);
+
+/* The run's model: the cost file's figures when loaded, else the preset
+ * backend names ("free" for "null"); out->name is the name to show, and
+ * points into c for a file. 0, or LB_EINVAL for an unknown backend. */
+int lbs_sim_model(const struct lbs_sim_config *c, struct lb_model_params *out);
 
 /* The guest's memory map; *n gets the number of ranges. 0 or LB_EINVAL. */
 int lbs_sim_build_map(const struct lbs_sim_config *c, struct lb_range *ranges, size_t max,
