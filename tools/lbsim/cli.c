@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "cost.h"
+
 static int is_digit(char c)
 {
 	return c >= '0' && c <= '9';
@@ -78,6 +80,8 @@ int lbs_parse_u64(const char *s, uint64_t *out)
 
 void lbs_cli_usage(FILE *f, const char *prog)
 {
+	struct lbs_sim_config def;
+
 	fprintf(f,
 		"usage: %s [options]\n"
 		"       %s record [-o FILE] -- COMMAND [ARG...]\n"
@@ -100,10 +104,14 @@ void lbs_cli_usage(FILE *f, const char *prog)
 		"  --policy LIST|all    policies, comma-separated (default all):");
 	for (int p = 0; p < LB_POLICY_COUNT; p++)
 		fprintf(f, " %s", lb_policy_name((enum lb_policy)p));
+	lbs_sim_defaults(&def);
 	fprintf(f,
 		"\n"
+		"  --cost PRESET|FILE   acceptance costs in virtual time: a model preset (tdx,\n"
+		"                       snp, free, ...) or a file of key = value lines\n"
+		"                       (docs/model.md) (default %s)\n"
 		"  --backend NAME       tdx or snp (cost models in virtual time), or null\n"
-		"                       (acceptance costs nothing) (default tdx)\n"
+		"                       (acceptance costs nothing); not with --cost\n"
 		"  --accept-lock KIND   unit (different blocks accept in parallel, the default)\n"
 		"                       or global (one lock held across every accept, as the\n"
 		"                       first Linux code did)\n"
@@ -127,7 +135,8 @@ void lbs_cli_usage(FILE *f, const char *prog)
 		"  --csv FILE           also write the results as CSV\n"
 		"  --report DIR         also write DIR/index.html, charts and the table\n"
 		"  --help               this text\n"
-		"  --version            lbsim's version (the library's) and exit\n");
+		"  --version            lbsim's version (the library's) and exit\n",
+		def.backend);
 }
 
 typedef int (*name_parser)(const char *);
@@ -195,6 +204,33 @@ static int parse_size_opt(const char *opt, const char *val, uint64_t *out, FILE 
 	return 0;
 }
 
+/* --cost PRESET|FILE: a preset as --backend names it, a file's figures
+ * carried in the config (lbs_sim_model). */
+static int cost_opt(const char *val, struct lbs_sim_config *c, FILE *err)
+{
+	struct lb_model_params mp;
+	char name[LBS_NAME_MAX], msg[1024];
+	int kind;
+
+	if (!*val) {
+		fprintf(err, "lbsim: --cost needs a preset name or a file name\n");
+		return 2;
+	}
+	kind = lbs_cost_load(val, &mp, name, sizeof name, msg, sizeof msg);
+	if (kind < 0) {
+		fprintf(err, "lbsim: --cost: %s\n", msg);
+		return 2;
+	}
+	memcpy(c->backend, name, sizeof name);
+	c->have_model = kind == LBS_COST_FILE;
+	memset(&c->model, 0, sizeof c->model);
+	if (c->have_model) {
+		c->model = mp;
+		c->model.name = NULL; /* c->backend is the name (lbs_sim_model) */
+	}
+	return 0;
+}
+
 /* Options that apply to one mode, some policies or some workloads only. */
 #define P(p) (1u << (p))
 #define W(w) (1u << (w))
@@ -256,7 +292,7 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 {
 	int pol[LB_POLICY_COUNT], wl[LBS_WL_COUNT];
 	size_t n;
-	int rc = 0;
+	int rc = 0, backend_given = 0, cost_given = 0;
 
 	memset(cli, 0, sizeof *cli);
 	lbs_sim_defaults(&cli->sim);
@@ -302,7 +338,8 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 			continue;
 		}
 		static const char *const with_value[] = {
-			"memory", "pre-accepted", "unit", "policy", "workload", "backend", "seed", "ops",
+			"memory", "pre-accepted", "unit", "policy", "workload", "backend", "cost", "seed",
+			"ops",
 			"trace", "accept-lock", "report", "csv", "rate", "vcpus", "acceptors",
 			"reserve", "batch", "horizon",
 		};
@@ -371,7 +408,11 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 				rc = 2;
 			} else {
 				snprintf(cli->sim.backend, sizeof cli->sim.backend, "%s", val);
+				backend_given = 1;
 			}
+		} else if (strcmp(name, "cost") == 0) {
+			rc = cost_opt(val, &cli->sim, err);
+			cost_given |= rc == 0;
 		} else if (strcmp(name, "seed") == 0) {
 			if (lbs_parse_u64(val, &cli->sim.seed) != 0) {
 				fprintf(err, "lbsim: --seed '%s': expected a non-negative integer\n",
@@ -449,6 +490,11 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 			cli->given |= given_bit(name);
 		if (rc)
 			return rc;
+	}
+	if (backend_given && cost_given) {
+		fprintf(err, "lbsim: --backend and --cost exclude each other (--cost takes a preset "
+			     "name too)\n");
+		return 2;
 	}
 	if (cli->trace && cli->nworkload) {
 		fprintf(err, "lbsim: --trace and --workload exclude each other (a run replays a "

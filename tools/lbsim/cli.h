@@ -42,7 +42,8 @@ struct lbs_cli {
  * Parse argv (options as "--name value" or "--name=value"). Returns 0 with
  * *cli filled (defaults for what is not given), or 2 after writing a
  * one-line reason to err. Without --workload, lbsim replays a trace;
- * --trace and --workload together are refused, and so is an option that
+ * --trace and --workload together are refused, so are --backend and
+ * --cost (which reads a cost file here, cost.h), and so is an option that
  * does not apply to the mode (--rate, --ops, --vcpus with a trace;
  * --no-boot with workloads; the acceptor's knobs when no policy chosen
  * has the acceptor).

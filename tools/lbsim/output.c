@@ -143,6 +143,13 @@ static void rate_text(char *buf, size_t len, const struct lbs_sim_config *c)
 	}
 }
 
+const char *lbs_model_kind(const struct lbs_sim_config *c)
+{
+	if (c->have_model)
+		return " (cost file)";
+	return strcmp(c->backend, "null") == 0 ? " (no costs)" : " (cost model)";
+}
+
 void lbs_print_heading(FILE *f, const struct lbs_sim_config *c)
 {
 	char mem[32], pre[32], unit[32], rate[128];
@@ -156,8 +163,7 @@ void lbs_print_heading(FILE *f, const struct lbs_sim_config *c)
 
 	fprintf(f, "lbsim: %s guest, %s accepted by firmware, unit %s, backend %s%s, seed %" PRIu64
 		"\n       %u vCPU%s, accept lock %s; operations arrive at %s%s\n\n",
-		mem, pre, unit, c->backend,
-		strcmp(c->backend, "null") == 0 ? " (no costs)" : " (cost model)",
+		mem, pre, unit, c->backend, lbs_model_kind(c),
 		c->seed, n, n == 1 ? "" : "s", c->lock == LBS_LOCK_GLOBAL ? "global" : "per block",
 		rate, n == 1 ? "" : " on each");
 }

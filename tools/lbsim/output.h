@@ -19,6 +19,10 @@ void lbs_json_key_u64(FILE *f, const char *k, uint64_t v);
  * Trace replays add the members of lbs_print_json_trace. */
 void lbs_print_json(FILE *f, const struct lbs_result *r, size_t n);
 
+/* What the model's name in a heading is: " (cost model)" for a preset,
+ * " (cost file)", or " (no costs)" for null. */
+const char *lbs_model_kind(const struct lbs_sim_config *c);
+
 /* A heading for the run (guest, unit, backend, seed). */
 void lbs_print_heading(FILE *f, const struct lbs_sim_config *c);
 

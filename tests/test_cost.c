@@ -1,0 +1,514 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests of lbsim's --cost: presets, cost files (tests/fixtures/cost-*.txt
+ * for the good ones, temporary files for each error), the option, and the
+ * figures reaching lbs_sim_model.
+ */
+#include "harness.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../tools/lbsim/cli.h"
+#include "../tools/lbsim/cost.h"
+#include "../tools/lbsim/output.h"
+#include "../tools/lbsim/sim.h"
+
+/* tests/fixtures/NAME, from this file's path as compiled (tests run from
+ * the top of the tree). */
+static const char *fixture(const char *name)
+{
+	static char path[4096];
+	const char *f = __FILE__, *slash = strrchr(f, '/');
+
+	if (slash)
+		snprintf(path, sizeof path, "%.*s/fixtures/%s", (int)(slash - f), f, name);
+	else
+		snprintf(path, sizeof path, "fixtures/%s", name);
+	return path;
+}
+
+static char tmpdir[256];
+
+/* A file NAME holding text in a temporary folder; its path. */
+static const char *tmp_file(const char *name, const char *text)
+{
+	static char path[512];
+	FILE *f;
+
+	if (!tmpdir[0]) {
+		const char *t = getenv("TMPDIR");
+		snprintf(tmpdir, sizeof tmpdir, "%s/lbcost-XXXXXX", t && *t ? t : "/tmp");
+		if (!mkdtemp(tmpdir)) {
+			tmpdir[0] = '\0';
+			return NULL;
+		}
+	}
+	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return NULL;
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void tmp_remove(const char *path)
+{
+	unlink(path);
+	rmdir(tmpdir); /* fails while other files are there */
+	if (access(tmpdir, F_OK) != 0)
+		tmpdir[0] = '\0';
+}
+
+static int same_params(const struct lb_model_params *a, const struct lb_model_params *b)
+{
+#define SAME(f) (a->f == b->f)
+	return SAME(call_ns) && SAME(page_ns) && SAME(release_call_ns) && SAME(release_page_ns) &&
+	       SAME(levels) && SAME(contention_pct) && SAME(tries) && SAME(refused_ns) &&
+	       SAME(host_order) && SAME(fault_ns) && SAME(fault_vcpu_ns) && SAME(boot_ns) &&
+	       SAME(boot_gib_ns);
+#undef SAME
+}
+
+/* ------------------------------------------------------------ presets */
+
+/* A preset name fills the preset, whatever presets model.c has. */
+TEST(lbsim_cost_presets)
+{
+	static const char *const names[] = {"tdx", "snp", "free", "tdx-4k", "snp-4k"};
+	struct lb_model_params want, got;
+	char name[LBS_NAME_MAX], err[512];
+	int found = 0;
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (lb_model_preset(names[i], &want) != LB_OK)
+			continue;
+		found++;
+		memset(&got, 0, sizeof got);
+		CHECK_EQ(lbs_cost_load(names[i], &got, name, sizeof name, err, sizeof err),
+			 LBS_COST_PRESET);
+		CHECK(same_params(&got, &want));
+		CHECK(strcmp(name, names[i]) == 0);
+	}
+	CHECK(found >= 3);
+}
+
+/* ---------------------------------------------------------- good files */
+
+TEST(lbsim_cost_file_every_key)
+{
+	struct lb_model_params p;
+	char name[LBS_NAME_MAX], err[512] = "";
+
+	REQUIRE(lbs_cost_load(fixture("cost-every-key.txt"), &p, name, sizeof name, err,
+			      sizeof err) == LBS_COST_FILE);
+	CHECK(strcmp(name, "cost-every-key") == 0); /* the file's name, no extension */
+	CHECK(p.name == name);
+	CHECK_EQ(p.call_ns, 11);
+	CHECK_EQ(p.page_ns, 12);
+	CHECK_EQ(p.release_call_ns, 13);
+	CHECK_EQ(p.release_page_ns, 14);
+	CHECK_EQ(p.refused_ns, 15);
+	CHECK_EQ(p.fault_ns, 16);
+	CHECK_EQ(p.fault_vcpu_ns, 17);
+	CHECK(p.boot_ns == UINT64_MAX);
+	CHECK_EQ(p.boot_gib_ns, 19);
+	CHECK_EQ(p.contention_pct, 1000);
+	CHECK_EQ(p.levels, 1u | 1u << 1 | 1u << 9 | 1u << 31); /* 4K implied */
+	CHECK_EQ(p.tries, 1u << 10 | 1u << 18);
+	CHECK_EQ(p.host_order, 18);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0;
+
+	if (f && getdelim(&buf, &cap, '\0', f) < 0) {
+		free(buf);
+		buf = NULL;
+	}
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+/* docs/model.md's example, word for word, reproduces the tdx preset. */
+TEST(lbsim_cost_file_tdx_example)
+{
+	struct lb_model_params p, tdx;
+	char name[LBS_NAME_MAX], err[512] = "", doc_path[4200];
+	char *text = slurp(fixture("cost-tdx.txt")), *doc;
+
+	snprintf(doc_path, sizeof doc_path, "%s/../../docs/model.md", fixture(""));
+	doc = slurp(doc_path);
+	CHECK(text && doc && strstr(doc, text) != NULL);
+	free(text);
+	free(doc);
+
+	REQUIRE(lbs_cost_load(fixture("cost-tdx.txt"), &p, name, sizeof name, err, sizeof err) ==
+		LBS_COST_FILE);
+	CHECK(strcmp(name, "my-tdx") == 0);
+	REQUIRE(lb_model_preset("tdx", &tdx) == LB_OK);
+	if (!same_params(&p, &tdx))
+		lbt_fail(__FILE__, __LINE__, "tests/fixtures/cost-tdx.txt (docs/model.md) is not "
+					     "the tdx preset any more: update both");
+}
+
+/* preset first, the keys after it override; CRLF, tabs, comments. */
+TEST(lbsim_cost_file_preset)
+{
+	struct lb_model_params p, snp;
+	char name[LBS_NAME_MAX], err[512] = "";
+
+	REQUIRE(lbs_cost_load(fixture("cost-preset.txt"), &p, name, sizeof name, err,
+			      sizeof err) == LBS_COST_FILE);
+	REQUIRE(lb_model_preset("snp", &snp) == LB_OK);
+	CHECK(strcmp(name, "cost-preset") == 0);
+	CHECK(p.name == name);
+	CHECK_EQ(p.page_ns, 9000);
+	CHECK_EQ(p.levels, 1);
+	CHECK_EQ(p.tries, 1u << 9);
+	CHECK_EQ(p.host_order, 0);
+	snp.page_ns = 9000;
+	snp.levels = 1;
+	snp.tries = 1u << 9;
+	snp.host_order = 0;
+	CHECK(same_params(&p, &snp)); /* the rest is snp's */
+}
+
+/* The default name: the base name without extension, cut to fit, other
+ * characters as '_'; sizes in any form lbsim takes. */
+TEST(lbsim_cost_file_names)
+{
+	static const struct {
+		const char *file, *name;
+	} cases[] = {
+		{"a-very-long-cost-file.txt", "a-very-long-cos"},
+		{"two words.cost", "two_words"},
+		{"no-extension", "no-extension"},
+		{"v1.2.txt", "v1.2"},
+		{".hidden", ".hidden"},
+	};
+	struct lb_model_params p;
+	char name[LBS_NAME_MAX], err[512];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *path = tmp_file(cases[i].file, "preset = free\n");
+		REQUIRE(path);
+		err[0] = '\0';
+		CHECK_EQ(lbs_cost_load(path, &p, name, sizeof name, err, sizeof err),
+			 LBS_COST_FILE);
+		if (strcmp(name, cases[i].name) != 0)
+			lbt_fail(__FILE__, __LINE__, name);
+		tmp_remove(path);
+	}
+	/* A name key wins; 15 characters fit. */
+	const char *path = tmp_file("x.txt", "preset = free\nname = fifteen-chars.1\n"
+					     "accept_sizes = 4096,2MB,1GiB\nrefused_sizes = none\n"
+					     "host_granule = 4k\n");
+	REQUIRE(path);
+	CHECK_EQ(lbs_cost_load(path, &p, name, sizeof name, err, sizeof err), LBS_COST_FILE);
+	CHECK(strcmp(name, "fifteen-chars.1") == 0);
+	CHECK_EQ(p.levels, 1u | 1u << 9 | 1u << 18);
+	CHECK_EQ(p.tries, 0);
+	CHECK_EQ(p.host_order, 0);
+	tmp_remove(path);
+}
+
+/* -------------------------------------------------------------- errors */
+
+#define ALL_KEYS                                                                           \
+	"accept_call_ns = 1\naccept_page_ns = 2\nrelease_call_ns = 3\nrelease_page_ns = 4\n" \
+	"refused_call_ns = 5\nhost_fault_ns = 6\nhost_fault_per_vcpu_ns = 7\n"               \
+	"boot_fixed_ns = 8\nboot_per_gib_ns = 9\ncontention_pct = 10\n"                      \
+	"accept_sizes = 4K,2M\nrefused_sizes = 1G\nhost_granule = 2M\n"
+
+/* Each error: one line, "FILE:LINE: " (line 0: "FILE: ") then what is
+ * wrong, holding says; out and name untouched. */
+TEST(lbsim_cost_errors)
+{
+	static const struct {
+		const char *text;
+		unsigned line;
+		const char *says;
+	} cases[] = {
+		{"preset = tdx\nfoo = 1\n", 2, "unknown key 'foo' (expected one of: preset, name,"},
+		{"preset = tdx\naccept_ns = 1\n", 2, "unknown key 'accept_ns'"},
+		{"preset = tdx\n = 1\n", 2, "unknown key ''"},
+		{"preset = tdx\naccept_call_ns 5\n", 2, "expected key = value, found no '='"},
+		{"# a comment\n\npreset\n", 3, "no '='"},
+		{"preset = tdx\naccept_call_ns = 1\naccept_call_ns = 2\n", 3,
+		 "accept_call_ns given twice (first on line 2)"},
+		{"preset = tdx\nname = a\n\nname = a\n", 4, "name given twice (first on line 2)"},
+		{"accept_call_ns = 1\npreset = tdx\n", 2, "preset must come first"},
+		{"# first\npreset = tdx\npreset = snp\n", 3, "preset given twice (first on line 2)"},
+		{"preset = kvm\n", 1, "unknown preset 'kvm'"},
+		{"preset =\n", 1, "unknown preset ''"},
+		{"preset = tdx\naccept_call_ns = -1\n", 2,
+		 "accept_call_ns = '-1': expected nanoseconds, a whole number from 0 to "
+		 "18446744073709551615 in decimal digits"},
+		{"preset = tdx\naccept_page_ns = +1\n", 2, "accept_page_ns = '+1': expected"},
+		{"preset = tdx\nrelease_call_ns = 1.5\n", 2, "release_call_ns = '1.5'"},
+		{"preset = tdx\nrelease_page_ns = 18446744073709551616\n", 2,
+		 "release_page_ns = '18446744073709551616'"},
+		{"preset = tdx\nrefused_call_ns = 0x10\n", 2, "refused_call_ns = '0x10'"},
+		{"preset = tdx\nhost_fault_ns =\n", 2, "host_fault_ns = ''"},
+		{"preset = tdx\nhost_fault_per_vcpu_ns = 1 2\n", 2, "host_fault_per_vcpu_ns = '1 2'"},
+		{"preset = tdx\nboot_fixed_ns = 6e9\n", 2, "boot_fixed_ns = '6e9'"},
+		{"preset = tdx\nboot_per_gib_ns = 1us\n", 2, "boot_per_gib_ns = '1us'"},
+		{"preset = tdx\ncontention_pct = 1001\n", 2,
+		 "contention_pct = '1001': expected a whole percentage from 0 to 1000"},
+		{"preset = tdx\ncontention_pct = -5\n", 2, "contention_pct = '-5'"},
+		{"preset = tdx\naccept_sizes = 4K,3M\n", 2,
+		 "accept_sizes: bad size '3M' (expected a comma list of powers of two from 4K to "
+		 "8T, e.g. 4K,2M)"},
+		{"preset = tdx\naccept_sizes = 2K\n", 2, "bad size '2K'"},
+		{"preset = tdx\naccept_sizes = 16T\n", 2, "bad size '16T'"},
+		{"preset = tdx\naccept_sizes = 4K,,2M\n", 2, "bad size ''"},
+		{"preset = tdx\naccept_sizes = 4K,\n", 2, "bad size ''"},
+		{"preset = tdx\naccept_sizes = none\n", 2, "bad size 'none'"},
+		{"preset = tdx\naccept_sizes =\n", 2, "accept_sizes: bad size ''"},
+		{"preset = tdx\nrefused_sizes = 3M\n", 2,
+		 "refused_sizes: bad size '3M' (expected a comma list of powers of two from 4K to "
+		 "8T, e.g. 4K,2M, or none)"},
+		{"preset = tdx\nrefused_sizes = 4K\n", 2, "4K is always accepted"},
+		{"preset = tdx\nhost_granule = 2G\n", 2,
+		 "host_granule = '2G': expected one power of two from 4K to 1G, e.g. 4K or 2M"},
+		{"preset = tdx\nhost_granule = 4K,2M\n", 2, "host_granule = '4K,2M'"},
+		{"preset = tdx\nhost_granule = 6K\n", 2, "host_granule = '6K'"},
+		{"preset = tdx\nname = two words\n", 2,
+		 "name = 'two words': expected 1 to 15 letters, digits or - _ . +"},
+		{"preset = tdx\nname = sixteen-chars-12\n", 2, "name = 'sixteen-chars-12'"},
+		{"preset = tdx\nname =\n", 2, "name = ''"},
+		/* a size both ways: on the later of the two keys' lines */
+		{"preset = tdx\nrefused_sizes = 2M\n", 2,
+		 "2M is in both accept_sizes and refused_sizes"},
+		{"preset = free\nrefused_sizes = 2M\n# x\naccept_sizes = 4K,2M,1G\n", 4,
+		 "2M is in both"},
+		{"preset = tdx\naccept_sizes = 4K,1G\n", 2, "1G is in both"},
+		/* without preset, every key but name */
+		{"", 0, "missing key accept_call_ns (give it, or start with preset = NAME)"},
+		{"# nothing\n\n", 0, "missing key accept_call_ns"},
+		{"name = x\n", 0, "missing key accept_call_ns"},
+		{ALL_KEYS "preset = tdx\n", 14, "preset must come first"},
+	};
+	struct lb_model_params before, p;
+	char name[LBS_NAME_MAX], err[1024], want[600];
+
+	memset(&before, 0x5a, sizeof before);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *path = tmp_file("bad.txt", cases[i].text);
+		REQUIRE(path);
+		p = before;
+		memcpy(name, "untouched", 10);
+		err[0] = '\0';
+		int rc = lbs_cost_load(path, &p, name, sizeof name, err, sizeof err);
+		if (cases[i].line)
+			snprintf(want, sizeof want, "%s:%u: ", path, cases[i].line);
+		else
+			snprintf(want, sizeof want, "%s: ", path);
+		if (rc != -1 || strncmp(err, want, strlen(want)) != 0 ||
+		    !strstr(err + strlen(want), cases[i].says)) {
+			char m[4096];
+			snprintf(m, sizeof m, "case %zu: rc %d, '%s', expected '%s...%s'", i, rc,
+				 err, want, cases[i].says);
+			lbt_fail(__FILE__, __LINE__, m);
+		}
+		CHECK(strchr(err, '\n') == NULL);
+		CHECK(memcmp(&p, &before, sizeof p) == 0);
+		CHECK(strcmp(name, "untouched") == 0);
+		tmp_remove(path);
+	}
+}
+
+/* A NUL byte: tmp_file's fputs would stop there, so fwrite. */
+TEST(lbsim_cost_nul_byte)
+{
+	static const char text[] = "preset = tdx\nname = a\0b\n";
+	struct lb_model_params p;
+	char name[LBS_NAME_MAX], err[512] = "";
+	const char *path = tmp_file("nul.txt", "");
+	FILE *f;
+
+	REQUIRE(path);
+	f = fopen(path, "w");
+	REQUIRE(f);
+	fwrite(text, 1, sizeof text - 1, f);
+	fclose(f);
+	CHECK_EQ(lbs_cost_load(path, &p, name, sizeof name, err, sizeof err), -1);
+	CHECK(strstr(err, ":2: a NUL byte") != NULL);
+	tmp_remove(path);
+}
+
+/* Without preset each key is required: the first one missing is named. */
+TEST(lbsim_cost_missing_each_key)
+{
+	static const char all[] = ALL_KEYS;
+	struct lb_model_params p;
+	char name[LBS_NAME_MAX], err[512], text[sizeof all], key[32], want[64];
+	const char *path = tmp_file("all.txt", all);
+
+	REQUIRE(path);
+	CHECK_EQ(lbs_cost_load(path, &p, name, sizeof name, err, sizeof err), LBS_COST_FILE);
+	tmp_remove(path);
+	for (const char *line = all; *line;) {
+		const char *nl = strchr(line, '\n'), *eq = strchr(line, ' ');
+		size_t before = (size_t)(line - all);
+
+		snprintf(key, sizeof key, "%.*s", (int)(eq - line), line);
+		memcpy(text, all, before);
+		memcpy(text + before, nl + 1, sizeof all - before - (size_t)(nl + 1 - line));
+		path = tmp_file("all.txt", text);
+		REQUIRE(path);
+		err[0] = '\0';
+		CHECK_EQ(lbs_cost_load(path, &p, name, sizeof name, err, sizeof err), -1);
+		snprintf(want, sizeof want, ": missing key %s (", key);
+		if (!strstr(err, want))
+			lbt_fail(__FILE__, __LINE__, err);
+		tmp_remove(path);
+		line = nl + 1;
+	}
+}
+
+TEST(lbsim_cost_unreadable)
+{
+	struct lb_model_params p;
+	char name[LBS_NAME_MAX], err[512] = "";
+
+	CHECK_EQ(lbs_cost_load("tests/fixtures/no-such-cost.txt", &p, name, sizeof name, err,
+			       sizeof err), -1);
+	CHECK(strcmp(err, "tests/fixtures/no-such-cost.txt: not a preset, and cannot be read: "
+			  "No such file or directory") == 0);
+	const char *path = tmp_file("d.txt", "");
+	REQUIRE(path);
+	unlink(path);
+	REQUIRE(mkdir(path, 0700) == 0);
+	err[0] = '\0';
+	CHECK_EQ(lbs_cost_load(path, &p, name, sizeof name, err, sizeof err), -1);
+	CHECK(strstr(err, ": Is a directory") != NULL);
+	rmdir(path);
+	rmdir(tmpdir);
+	tmpdir[0] = '\0';
+}
+
+/* ----------------------------------------------------------- lbsim itself */
+
+static int parse(const char *const *args, size_t n, struct lbs_cli *cli, char *err,
+		 size_t errlen)
+{
+	char *argv[8];
+	argv[0] = (char *)(uintptr_t)"lbsim";
+	for (size_t i = 0; i < n && i < 6; i++)
+		argv[i + 1] = (char *)(uintptr_t)args[i];
+	argv[n + 1] = NULL;
+	FILE *f = fmemopen(err, errlen, "w");
+	int rc = lbs_cli_parse((int)n + 1, argv, cli, f);
+	fclose(f);
+	return rc;
+}
+
+TEST(lbsim_cost_cli)
+{
+	struct lbs_cli cli;
+	struct lb_model_params p, want, file;
+	char err[1024] = "", name[LBS_NAME_MAX];
+	const char *every = fixture("cost-every-key.txt");
+
+	/* A preset: as --backend names it. */
+	static const char *const a[] = {"--cost", "snp"};
+	REQUIRE(parse(a, 2, &cli, err, sizeof err) == 0);
+	CHECK(strcmp(cli.sim.backend, "snp") == 0);
+	CHECK_EQ(cli.sim.have_model, 0);
+	REQUIRE(lbs_sim_model(&cli.sim, &p) == 0);
+	REQUIRE(lb_model_preset("snp", &want) == LB_OK);
+	CHECK(same_params(&p, &want));
+
+	/* A file: its figures reach lbs_sim_model unchanged, under its name. */
+	const char *b[] = {"--workload", "fill", "--cost", every};
+	REQUIRE(parse(b, 4, &cli, err, sizeof err) == 0);
+	CHECK_EQ(cli.sim.have_model, 1);
+	CHECK(strcmp(cli.sim.backend, "cost-every-key") == 0);
+	REQUIRE(lbs_cost_load(every, &file, name, sizeof name, err, sizeof err) == LBS_COST_FILE);
+	REQUIRE(lbs_sim_model(&cli.sim, &p) == 0);
+	CHECK(same_params(&p, &file));
+	CHECK(p.name == cli.sim.backend);
+
+	/* The last --cost counts: a preset after a file is the preset. */
+	const char *c[] = {"--cost", every, "--cost=tdx"};
+	REQUIRE(parse(c, 3, &cli, err, sizeof err) == 0);
+	CHECK_EQ(cli.sim.have_model, 0);
+	CHECK(strcmp(cli.sim.backend, "tdx") == 0);
+
+	/* --backend and --cost: one line, whichever comes first. */
+	static const char *const both[][4] = {
+		{"--cost", "tdx", "--backend", "snp"},
+		{"--backend=null", "--cost", "free", NULL},
+	};
+	for (size_t i = 0; i < 2; i++) {
+		err[0] = '\0';
+		CHECK_EQ(parse(both[i], both[i][3] ? 4 : 3, &cli, err, sizeof err), 2);
+		CHECK(strcmp(err, "lbsim: --backend and --cost exclude each other (--cost takes a "
+				  "preset name too)\n") == 0);
+	}
+
+	/* A bad file or name: one line, the loader's. */
+	static const char *const bad[][2] = {
+		{"--cost", "kvm"}, {"--cost", ""}, {"--cost", NULL},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err[0] = '\0';
+		CHECK_EQ(parse(bad[i], bad[i][1] ? 2 : 1, &cli, err, sizeof err), 2);
+		CHECK(strncmp(err, "lbsim: --cost", 13) == 0);
+		CHECK(strchr(err, '\n') == err + strlen(err) - 1);
+	}
+	err[0] = '\0';
+	CHECK_EQ(parse(bad[0], 2, &cli, err, sizeof err), 2);
+	CHECK(strcmp(err, "lbsim: --cost: kvm: not a preset, and cannot be read: No such file "
+			  "or directory\n") == 0);
+}
+
+/* lbs_sim_model without a file: the preset backend names, free for null. */
+TEST(lbsim_cost_sim_model)
+{
+	struct lbs_sim_config c;
+	struct lb_model_params p, want;
+
+	lbs_sim_defaults(&c);
+	CHECK_EQ(c.have_model, 0);
+	REQUIRE(lbs_sim_model(&c, &p) == 0);
+	REQUIRE(lb_model_preset(c.backend, &want) == LB_OK);
+	CHECK(same_params(&p, &want));
+	snprintf(c.backend, sizeof c.backend, "%s", "null");
+	REQUIRE(lbs_sim_model(&c, &p) == 0);
+	REQUIRE(lb_model_preset("free", &want) == LB_OK);
+	CHECK(same_params(&p, &want));
+	snprintf(c.backend, sizeof c.backend, "%s", "kvm");
+	CHECK_EQ(lbs_sim_model(&c, &p), LB_EINVAL);
+}
+
+/* Headings name the model, and say when its figures came from a file. */
+TEST(lbsim_cost_heading)
+{
+	struct lbs_cli cli;
+	char err[512] = "", *buf = NULL;
+	size_t len = 0;
+	const char *a[] = {"--workload", "fill", "--cost", fixture("cost-tdx.txt")};
+
+	REQUIRE(parse(a, 4, &cli, err, sizeof err) == 0);
+	FILE *f = open_memstream(&buf, &len);
+	REQUIRE(f);
+	lbs_print_heading(f, &cli.sim);
+	fclose(f);
+	CHECK(strstr(buf, ", backend my-tdx (cost file), ") != NULL);
+	free(buf);
+	lbs_sim_defaults(&cli.sim);
+	CHECK(strcmp(lbs_model_kind(&cli.sim), " (cost model)") == 0);
+	snprintf(cli.sim.backend, sizeof cli.sim.backend, "%s", "null");
+	CHECK(strcmp(lbs_model_kind(&cli.sim), " (no costs)") == 0);
+}
