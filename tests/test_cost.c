@@ -223,11 +223,12 @@ TEST(lbsim_cost_file_names)
 
 /* -------------------------------------------------------------- errors */
 
-#define ALL_KEYS                                                                           \
+/* Every key but the sizes (10 lines), then all of them (13). */
+#define ALL_FIGURES                                                                        \
 	"accept_call_ns = 1\naccept_page_ns = 2\nrelease_call_ns = 3\nrelease_page_ns = 4\n" \
 	"refused_call_ns = 5\nhost_fault_ns = 6\nhost_fault_per_vcpu_ns = 7\n"               \
-	"boot_fixed_ns = 8\nboot_per_gib_ns = 9\ncontention_pct = 10\n"                      \
-	"accept_sizes = 4K,2M\nrefused_sizes = 1G\nhost_granule = 2M\n"
+	"boot_fixed_ns = 8\nboot_per_gib_ns = 9\ncontention_pct = 10\n"
+#define ALL_KEYS ALL_FIGURES "accept_sizes = 4K,2M\nrefused_sizes = 1G\nhost_granule = 2M\n"
 
 /* Each error: one line, "FILE:LINE: " (line 0: "FILE: ") then what is
  * wrong, holding says; out and name untouched. */
@@ -287,11 +288,14 @@ TEST(lbsim_cost_errors)
 		{"preset = tdx\nname = sixteen-chars-12\n", 2, "name = 'sixteen-chars-12'"},
 		{"preset = tdx\nname =\n", 2, "name = ''"},
 		/* a size both ways: on the later of the two keys' lines */
-		{"preset = tdx\nrefused_sizes = 2M\n", 2,
+		{"preset = tdx\naccept_sizes = 4K,2M\nrefused_sizes = 2M\n", 3,
 		 "2M is in both accept_sizes and refused_sizes"},
-		{"preset = free\nrefused_sizes = 2M\n# x\naccept_sizes = 4K,2M,1G\n", 4,
-		 "2M is in both"},
-		{"preset = tdx\naccept_sizes = 4K,1G\n", 2, "1G is in both"},
+		{"preset = free\nrefused_sizes = 2M,1G\n# x\naccept_sizes = 4K,1G\n", 4,
+		 "1G is in both"},
+		{ALL_FIGURES "accept_sizes = 4K,1G\nrefused_sizes = 2M,1G\nhost_granule = 4K\n", 12,
+		 "1G is in both"},
+		{"accept_sizes = 8T\n" ALL_KEYS, 12, "accept_sizes given twice (first on line 1)"},
+		{"refused_sizes = 2M\n" ALL_KEYS, 13, "refused_sizes given twice (first on line 1)"},
 		/* without preset, every key but name */
 		{"", 0, "missing key accept_call_ns (give it, or start with preset = NAME)"},
 		{"# nothing\n\n", 0, "missing key accept_call_ns"},
