@@ -417,15 +417,36 @@ TEST(backend_model_presets)
 	struct lb_model_backend m;
 	struct lb_backend b;
 
+	/* tdx-4k: the host maps 4 KiB, so a 1 GiB range is one refused 1 GiB
+	 * try, 512 refused 2 MiB tries and 262144 calls of 4 KiB, each with a
+	 * fault: ~8 us per 4 KiB (dstack PR 1220), ~2.1 s per GiB. */
+	REQUIRE(lb_model_preset("tdx-4k", &p) == LB_OK);
+	CHECK(strcmp(p.name, "tdx-4k") == 0);
+	CHECK_EQ(p.levels, LV(0));
+	CHECK_EQ(p.tries, LV(9) | LV(18));
+	lb_model_backend_init(&m, &p, &b);
+	struct cost c = model_acc(&m, b, GiB(1), GiB(1));
+	CHECK_EQ(c.arch, 262144);
+	CHECK_EQ(m.refused_calls, 513);
+	CHECK_EQ(c.ns, 262144 * (p.call_ns + p.page_ns + p.fault_ns) + 513 * p.refused_ns);
+	CHECK(c.ns > UINT64_C(2000000000) && c.ns < UINT64_C(2200000000));
+	CHECK_EQ(p.call_ns + p.page_ns + p.fault_ns, 8000);
+	/* 248 vCPUs online (late in SMP bring-up): ~153 us per fault. */
+	m.vcpus = 248;
+	c = model_acc(&m, b, GiB(2), KiB(4));
+	CHECK(c.ns > 150000 && c.ns < 156000);
+
+	/* tdx: the host maps 2 MiB; 1 GiB is refused, 2 MiB accepted, one
+	 * fault per 2 MiB. 4 KiB calls then cost more per page. */
 	REQUIRE(lb_model_preset("tdx", &p) == LB_OK);
 	CHECK(strcmp(p.name, "tdx") == 0);
-	CHECK_EQ(p.levels, LV(0) | LV(9) | LV(18));
-	CHECK(p.call_ns > 0 && p.page_ns > 0 && p.release_call_ns > 0);
-	/* The brief: ~1.9 s/GiB first-touch in large chunks. */
+	CHECK_EQ(p.levels, LV(0) | LV(9));
+	CHECK_EQ(p.tries, LV(18));
+	CHECK_EQ(p.host_order, 9);
 	lb_model_backend_init(&m, &p, &b);
-	uint64_t gib = model_acc(&m, b, GiB(1), GiB(1)).ns;
-	CHECK(gib > UINT64_C(1700000000) && gib < UINT64_C(2100000000));
-	/* 4 KiB calls must cost more than one 2 MiB call. */
+	c = model_acc(&m, b, GiB(1), GiB(1));
+	CHECK_EQ(c.arch, 512);
+	CHECK_EQ(m.refused_calls, 1);
 	uint64_t big = model_acc(&m, b, GiB(4), MiB(2)).ns;
 	uint64_t small = model_acc(&m, b, GiB(4) + MiB(2) + KiB(4), MiB(2)).ns;
 	CHECK(small > big);
@@ -436,7 +457,12 @@ TEST(backend_model_presets)
 	CHECK_EQ(p.levels, LV(0) | LV(9));
 	CHECK(p.call_ns > 0 && p.page_ns > 0);
 	lb_model_backend_init(&m, &p, &b);
-	CHECK_EQ(model_acc(&m, b, GiB(1), GiB(1)).arch, 512); /* no 1G level */
+	CHECK_EQ(model_acc(&m, b, GiB(1), GiB(1)).arch, 512); /* no 1G try */
+	CHECK_EQ(m.refused_calls, 0);
+	REQUIRE(lb_model_preset("snp-4k", &p) == LB_OK);
+	lb_model_backend_init(&m, &p, &b);
+	CHECK_EQ(model_acc(&m, b, MiB(4), MiB(4)).arch, 1024);
+	CHECK_EQ(m.refused_calls, 2);
 
 	REQUIRE(lb_model_preset("free", &p) == LB_OK);
 	CHECK(strcmp(p.name, "free") == 0);

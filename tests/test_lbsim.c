@@ -11,6 +11,7 @@
 #include "../tools/lbsim/sim.h"
 #include "../tools/lbsim/workload.h"
 #include "test_lbsim_json.h"
+#include "test_model.h"
 
 /* ------------------------------------------------------------ sizes */
 
@@ -101,7 +102,7 @@ TEST(lbsim_cli_defaults)
 	CHECK(cli.sim.memory_bytes == UINT64_C(16) << 30);
 	CHECK(cli.sim.pre_accepted_bytes == UINT64_C(4) << 30);
 	CHECK(cli.sim.unit_bytes == LB_UNIT_DEFAULT);
-	CHECK(strcmp(cli.sim.backend, "tdx") == 0);
+	CHECK(strcmp(cli.sim.backend, "tdx-4k") == 0);
 	CHECK_EQ(cli.sim.seed, 1);
 	CHECK_EQ(cli.npolicy, LB_POLICY_COUNT);
 	CHECK_EQ(cli.nworkload, 0); /* no --workload: replay a trace */
@@ -476,6 +477,7 @@ TEST(lbsim_memory_map)
 static void small_config(struct lbs_sim_config *c)
 {
 	lbs_sim_defaults(c);
+	lbt_use_test_model(c);
 	c->memory_bytes = UINT64_C(256) << 20;
 	c->pre_accepted_bytes = UINT64_C(64) << 20;
 	c->churn_ops = 20000;
@@ -533,6 +535,7 @@ TEST(lbsim_setup_errors)
 	CHECK(lbs_sim_run(&c, LB_POLICY_EXACT, LBS_WL_BOOT, &r) < 0);
 	small_config(&c);
 	snprintf(c.backend, sizeof c.backend, "%s", "kvm");
+	c.have_model = 0;
 	CHECK(lbs_sim_run(&c, LB_POLICY_EXACT, LBS_WL_BOOT, &r) < 0);
 	small_config(&c);
 	c.memory_bytes = 4096;
@@ -644,6 +647,7 @@ TEST(lbsim_null_backend)
 	struct lbs_result r;
 	small_config(&c);
 	snprintf(c.backend, sizeof c.backend, "%s", "null");
+	c.have_model = 0;
 	REQUIRE(lbs_sim_run(&c, LB_POLICY_UNIT, LBS_WL_FILL, &r) == 0);
 	CHECK(is_ok(&r));
 	CHECK_EQ(r.setup_virtual_ns, 0);
@@ -944,4 +948,60 @@ TEST(lbsim_fits_note)
 	c.pre_accepted_bytes = 0;
 	REQUIRE(lbs_sim_run(&c, LB_POLICY_UNIT, LBS_WL_BOOT, &r[0]) == 0);
 	CHECK(!r[0].fits_pre_accepted);
+}
+
+/* A cost file with a preset's figures gives the preset's results. */
+TEST(lbsim_cost_file_runs_as_its_preset)
+{
+	struct lbs_sim_config c;
+	struct lbs_result a, b;
+
+	small_config(&c);
+	c.have_model = 0;
+	snprintf(c.backend, sizeof c.backend, "%s", "tdx-4k");
+	REQUIRE(lbs_sim_run(&c, LB_POLICY_UNIT, LBS_WL_FILL, &a) == 0);
+	REQUIRE(lb_model_preset("tdx-4k", &c.model) == LB_OK);
+	c.have_model = 1;
+	snprintf(c.backend, sizeof c.backend, "%s", "mine");
+	REQUIRE(lbs_sim_run(&c, LB_POLICY_UNIT, LBS_WL_FILL, &b) == 0);
+	CHECK(strcmp(b.backend, "mine") == 0);
+	snprintf(b.backend, sizeof b.backend, "%s", a.backend);
+	CHECK(same_result(&a, &b));
+	CHECK(a.vcpu_accept_ns > 0);
+}
+
+/*
+ * The accept storm of SMP bring-up on a host that maps 4 KiB (dstack PR
+ * 1220): before watermarks the boot CPU accepts a 4 MiB block for every
+ * allocation, 13 for each vCPU it brings up, and each fault costs more
+ * with every vCPU online. So the storm grows with the square of the vCPU
+ * count: 4x the vCPUs cost well over 4x the time.
+ */
+TEST(lbsim_bring_up_storm_grows_with_the_square)
+{
+	struct lbs_sim_config c;
+	struct lbs_result r8, r32;
+
+	small_config(&c);
+	c.have_model = 0;
+	snprintf(c.backend, sizeof c.backend, "%s", "tdx-4k");
+	c.memory_bytes = UINT64_C(4) << 30;
+	c.pre_accepted_bytes = UINT64_C(1) << 30; /* the storm has room; boot's burst fits after */
+	c.rate = LBS_RATE_MAX;
+	c.vcpus = 8;
+	REQUIRE(lbs_sim_run(&c, LB_POLICY_LINUX, LBS_WL_BOOT, &r8) == 0);
+	c.vcpus = 32;
+	REQUIRE(lbs_sim_run(&c, LB_POLICY_LINUX, LBS_WL_BOOT, &r32) == 0);
+	CHECK(strcmp(r8.check, "ok") == 0 && strcmp(r32.check, "ok") == 0);
+	CHECK_EQ(r8.accept_calls, LBS_BOOT_EARLY_ALLOCS + 7 * LBS_BOOT_AP_ALLOCS);
+	CHECK_EQ(r32.accept_calls, LBS_BOOT_EARLY_ALLOCS + 31 * LBS_BOOT_AP_ALLOCS);
+	uint64_t storm8 = r8.vcpu_accept_ns, storm32 = r32.vcpu_accept_ns;
+	CHECK(storm32 > 4 * storm8);
+	/* The first 64 blocks cost the same; the APs' part would grow 31/7 =
+	 * 4.4 times with a constant fault cost, and grows 7.6 times. */
+	uint64_t block = 1024 * UINT64_C(8000) + 2 * UINT64_C(1000);
+	uint64_t early = LBS_BOOT_EARLY_ALLOCS * block;
+	CHECK_EQ(r8.vcpu_accept_ns - early, 13 * 1024 * (7 * UINT64_C(8000) + 21 * UINT64_C(587)) +
+						     7 * 13 * 2 * UINT64_C(1000));
+	CHECK((storm32 - early) > 7 * (storm8 - early));
 }

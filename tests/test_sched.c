@@ -11,9 +11,10 @@
 
 #include "../tools/lbsim/sched.h"
 #include "../tools/lbsim/timed.h"
+#include "test_model.h"
 
 #define MIB (UINT64_C(1) << 20)
-/* tdx: one 2 MiB call, 512 pages. */
+/* The test model: one 2 MiB call, 512 pages. */
 #define UNIT_COST (UINT64_C(5000) + UINT64_C(512) * 7200u)
 
 enum { DO_NOTHING, DO_SLEEP, DO_ACCEPT, DO_WAIT };
@@ -74,8 +75,7 @@ static int world_init(struct world *w, unsigned n, enum lbs_lock lock, unsigned 
 	struct lb_model_params mp;
 
 	memset(w, 0, sizeof *w);
-	if (lb_model_preset("tdx", &mp))
-		return -1;
+	mp = lbt_model;
 	mp.contention_pct = contention;
 	if (lbs_timed_init(&w->t, &mp, n, n, lock, &w->be) ||
 	    lbs_sched_init(&w->s, n, event, w))
@@ -277,7 +277,7 @@ TEST(timed_setup_clock)
 	struct lbs_timed t;
 	struct lb_backend be;
 
-	REQUIRE(lb_model_preset("tdx", &mp) == 0);
+	mp = lbt_model;
 	REQUIRE(lbs_timed_init(&t, &mp, 2, 4, LBS_LOCK_UNIT, &be) == 0);
 	REQUIRE(be.ops->accept(be.ctx, 2 * MIB, 2 * MIB) == 0);
 	REQUIRE(be.ops->accept(be.ctx, 4 * MIB, 2 * MIB) == 0);

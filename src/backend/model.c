@@ -3,51 +3,61 @@
  * The model backend: acceptance as a cost in virtual time, no memory.
  *
  * Contract: one backend call for a page-aligned range [addr, addr + size) is
- * split the way a guest kernel drives the hardware: greedily, at each page,
- * the largest chunk of 2^k pages (k a set bit of levels) that is aligned to
- * its own size and fits. Bit 0 is always implied (4 KiB is the floor). The
- * call costs arch_calls * call_ns + pages * page_ns (release likewise, with
- * the same levels and release_call_ns / release_page_ns) and that cost is
- * added to clock_ns. Clock and counters move by atomic adds, so concurrent
- * calls for disjoint ranges sum exactly. arch_calls counts accept-side
- * architectural calls only. A bad range (empty, unaligned, wrapping) is
- * refused with LB_EINVAL and charged nothing.
+ * split the way a guest kernel drives the platform (lazybuddy_backends.h):
+ * at each page the largest aligned chunk that fits is tried first; a size
+ * in tries is refused and the same memory is tried smaller; a size in
+ * levels (4 KiB always) is accepted in one architectural call. The call
+ * costs arch_calls * call_ns + refused * refused_ns + pages * page_ns +
+ * pages * fault / 2^host_order, with fault = fault_ns + fault_vcpu_ns *
+ * (vcpus - 1), and that cost is added to clock_ns. Release: release_call_ns
+ * per levels chunk plus release_page_ns per page. Clock and counters move
+ * by atomic adds, so concurrent calls for disjoint ranges sum exactly. A
+ * bad range (empty, unaligned, wrapping) is refused with LB_EINVAL and
+ * charged nothing.
  *
- * Preset figures (ns; "page" is 4 KiB). Lines marked "assumption" are ours:
- * no public per-call or per-page figure was found for them.
+ * Preset figures (ns; a page is 4 KiB), each with its source; "assumption"
+ * marks ours (no public figure found), "derived" arithmetic on a source,
+ * "fitted" a value chosen to reproduce a published figure (which then
+ * proves nothing about the model). docs/model.md has the same table with
+ * links, and docs/fidelity.md how the presets compare with measurements.
  *
- *   preset  field            value  source
- *   tdx     levels     4K|2M|1G      TDG.MEM.PAGE.ACCEPT page levels (Intel TDX module spec)
- *   tdx     page_ns         7200     derived: ~1.9 s/GiB lazy first touch (2024 TDX
- *                                    eatmemory runs, 1 GiB 3.4 s ... 64 GiB 133 s,
- *                                    LKML 2024) / 262144 pages = 7.25 us. Linux
- *                                    accepts there in 2 MiB+ chunks, so nearly all of it is
- *                                    per-page work (host commit + zeroing included)
- *   tdx     call_ns         5000     assumption: one TDCALL plus the exit to the host that
- *                                    adds the page and re-entry. Cross-check: 4 KiB calls
- *                                    then cost 12.2 us/page = 3.2 s/GiB, the order of an
- *                                    eager 8 GiB accept on 1 vCPU in 25 s (asterinas
- *                                    PR 3640) or ~30 s (asterinas PR 1691); the call size
- *                                    used there is not stated
- *   tdx     release_call_ns 5000     assumption: one MapGPA-style hypercall round trip
- *   tdx     release_page_ns  500     assumption: host unmaps and drops, no zeroing
- *   snp     levels        4K|2M      PVALIDATE page sizes (AMD APM vol. 3)
- *   snp     call_ns         4000     assumption: one GHCB page-state-change exit +
- *                                    PVALIDATE
- *   snp     page_ns         4000     assumption: host RMPUPDATE + commit + zeroing;
- *                                    no public SNP per-page figure found
- *   snp     release_call_ns 4000     assumption: as call_ns
- *   snp     release_page_ns  500     assumption: as tdx
- *   tdx     contention_pct    31     fitted: eager acceptance of 8 GiB took 25 s on 1
- *                                    vCPU, 12 s on 4 (asterinas PR 3640); k CPUs each
- *                                    paying 1 + 0.31 (k - 1) give 12.1 s on 4 and 9.8 s
- *                                    on 8 (9 s published). Shared host work (EPT
- *                                    updates, zeroing, memory bandwidth) is the
- *                                    plausible cause; the form is our assumption
- *   snp     contention_pct    31     assumption: as tdx
- *   free    all costs          0     by definition; levels as tdx so call counts compare
- *
- * The same table is in docs/model.md.
+ *   tdx-4k: the host maps TD private memory at 4 KiB, as KVM's guest_memfd
+ *   does today (dstack PR 1220; QEMU commit 4cdc489eb9c2): every 2 MiB
+ *   accept is refused with a size mismatch and retried as 512 of 4 KiB,
+ *   each faulting one page in (TD exit, EPT violation, TDH.MEM.PAGE.AUG).
+ *     levels 4K, tries 2M|1G    Linux tries 1G, 2M, then 4K (tdx_accept_memory)
+ *     call_ns          1000     assumption: TDG.MEM.PAGE.ACCEPT round trip
+ *     page_ns           500     assumption: the module clears the page
+ *     refused_ns       1000     assumption: a TDCALL that fails at once
+ *     host_order 0, fault_ns 6500  derived: ~8 us per 4 KiB accept fault on an
+ *                              idle host (dstack PR 1220) less the two above
+ *     fault_vcpu_ns     587     fitted: 153 us per fault late in SMP bring-up
+ *                              at 248 vCPUs (dstack PR 1220): (153 - 8) / 247
+ *   tdx: the host maps private memory at 2 MiB (out-of-tree large-page
+ *   patches; the guest_memfd huge-page RFC): a 2 MiB accept succeeds and
+ *   faults one granule in. Figures as tdx-4k (assumption: the same exit and
+ *   add path, once per 2 MiB).
+ *     levels 4K|2M, tries 1G, host_order 9
+ *   snp-4k / snp: the same structure for SEV-SNP, PVALIDATE after the
+ *   page-state change (Linux batches 2 MiB entries and falls back to 4 KiB
+ *   on a size mismatch, arch/x86/coco/sev; QEMU's guest_memfd maps 4 KiB,
+ *   1024 extra exits per 4 MiB chunk unless pre-faulted, QEMU commit
+ *   4cdc489eb9c2). No public per-operation SNP figure was found: every
+ *   SNP figure is an assumption, taken equal to tdx's.
+ *   All platform presets:
+ *     release_call_ns  5000     assumption: one MapGPA / page-state-change round trip
+ *     release_page_ns   500     assumption: the host unmaps and drops the page
+ *     contention_pct     31     fitted: eager acceptance of 8 GiB took 25 s on 1
+ *                              vCPU, 12 s on 4 (asterinas PR 3640); the form is
+ *                              our assumption; the 8-vCPU point (9 s) is a check
+ *     boot_ns    6000000000     derived: a 256 MiB kata TDX pod boots in about
+ *                              6 s with lazy-accept firmware, everything
+ *                              included (kata-containers issue 13535)
+ *     boot_gib_ns   4650000     derived: struct-page initialisation, 1785.7 ms
+ *                              for 384 GiB per thread on bare metal (Linux
+ *                              deferred page init series, 2020)
+ *   free: all costs 0 by definition; levels and tries as tdx so call counts
+ *   compare.
  */
 #include "lazybuddy_backends.h"
 
@@ -55,12 +65,18 @@
 #define LV_2M (1u << 9)
 #define LV_1G (1u << 18)
 
+/* The platform figures the presets share (see the table above). */
+#define PLATFORM                                                                   \
+	.call_ns = 1000, .page_ns = 500, .refused_ns = 1000, .fault_ns = 6500,     \
+	.fault_vcpu_ns = 587, .release_call_ns = 5000, .release_page_ns = 500,     \
+	.contention_pct = 31, .boot_ns = UINT64_C(6000000000), .boot_gib_ns = 4650000
+
 static const struct lb_model_params presets[] = {
-	{ .name = "tdx", .call_ns = 5000, .page_ns = 7200, .release_call_ns = 5000,
-	  .release_page_ns = 500, .levels = LV_4K | LV_2M | LV_1G, .contention_pct = 31 },
-	{ .name = "snp", .call_ns = 4000, .page_ns = 4000, .release_call_ns = 4000,
-	  .release_page_ns = 500, .levels = LV_4K | LV_2M, .contention_pct = 31 },
-	{ .name = "free", .levels = LV_4K | LV_2M | LV_1G },
+	{ .name = "tdx-4k", PLATFORM, .levels = LV_4K, .tries = LV_2M | LV_1G, .host_order = 0 },
+	{ .name = "tdx", PLATFORM, .levels = LV_4K | LV_2M, .tries = LV_1G, .host_order = 9 },
+	{ .name = "snp-4k", PLATFORM, .levels = LV_4K, .tries = LV_2M, .host_order = 0 },
+	{ .name = "snp", PLATFORM, .levels = LV_4K | LV_2M, .host_order = 9 },
+	{ .name = "free", .levels = LV_4K | LV_2M, .tries = LV_1G, .host_order = 9 },
 };
 
 /* strcmp's equality, here so that freestanding builds need no libc. */

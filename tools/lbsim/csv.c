@@ -27,7 +27,7 @@ static void field(FILE *f, const char *s)
 	X(virtual_time_ns) X(lat_p50) X(lat_p99) X(lat_p999) X(lat_max) X(allocations)       \
 	X(alloc_failures) X(frees) X(ops) X(rate) X(trace_events) X(replayed_events)                 \
 	X(unknown_lines) X(incons_total) X(footprint_bytes) X(peak_live_bytes) X(vcpus)      \
-	X(boot_ns) X(vcpu_accept_ns) X(wait_ns) X(max_lag_ns) X(acceptor_cpu_ns) X(releaser_cpu_ns)        \
+	X(boot_ns) X(boot_other_ns) X(vcpu_accept_ns) X(wait_ns) X(max_lag_ns) X(acceptor_cpu_ns) X(releaser_cpu_ns)        \
 	X(release_calls) X(released_bytes) X(committed_bytes_peak) X(committed_bytes_end)    \
 	X(nowait_failures) X(busy_failures) X(acceptors) X(lag_p50) X(lag_p99) X(lag_p999)    \
 	X(bg_tail_ns) X(max_call_ns) X(max_alloc_accept_ns) X(peak_held_bytes)              \

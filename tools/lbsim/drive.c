@@ -157,6 +157,13 @@ static void vcpu_event(struct lbs_drive *d, unsigned v)
 		rc = lb_zone_set_watermarks(d->z, op->addr ? &d->wmarks : &none);
 		if (rc)
 			api_error(d, rc);
+		/* Booted: idle vCPUs stop taking the tick (NO_HZ_IDLE, an
+		 * assumption), so their exits no longer slow the host's faults. */
+		if (op->addr)
+			d->t.model.vcpus = 1;
+		break;
+	case LBS_OP_ONLINE:
+		d->t.model.vcpus = (unsigned)op->addr;
 		break;
 	default:
 		break; /* LBS_OP_NOP: only time passes */
@@ -330,7 +337,7 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 
 	rc = lbs_sim_build_map(sc, ranges, LBS_MAX_RANGES, &nranges);
 	if (!rc)
-		rc = lb_model_preset(strcmp(sc->backend, "null") == 0 ? "free" : sc->backend, &mp);
+		rc = lbs_sim_model(sc, &mp);
 	if (rc)
 		return rc;
 	d->x = calloc(1, sizeof *d->x);
@@ -376,9 +383,15 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 	}
 	out->meta_bytes = d->meta_size;
 	lb_zone_watermarks(d->z, &d->wmarks);
-	/* Set-up's accepts so far (pieces below a unit) ran on the boot CPU
-	 * alone; everything from here on runs on the scheduler's clock. */
-	d->free_at[0] = d->t.setup_ns;
+	/* A whole boot first costs what is not acceptance (lb_model_params:
+	 * boot_ns, boot_gib_ns); set-up's accepts so far (pieces below a unit)
+	 * ran on the boot CPU alone; everything from here on runs on the
+	 * scheduler's clock. */
+	if (c->whole_boot)
+		out->boot_other_ns = mp.boot_ns + (uint64_t)((double)mp.boot_gib_ns *
+							      (double)sc->memory_bytes /
+							      (double)(UINT64_C(1) << 30));
+	d->free_at[0] = out->boot_other_ns + d->t.setup_ns;
 	lbs_timed_attach(&d->t, &d->sched);
 	if (p == LB_POLICY_EAGER) {
 		/* About eight shares per vCPU, so that they finish together. */

@@ -39,6 +39,8 @@ struct lbs_drive_config {
 	uint64_t acceptor_period_ns, releaser_period_ns;
 	uint64_t tail_ns;                 /* background threads run on this long */
 	int keep_extra;                   /* hand the series to the result */
+	int whole_boot;                   /* the run includes the guest's boot: its
+					     time that is not acceptance first */
 };
 
 struct lbs_drive {

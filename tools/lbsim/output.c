@@ -85,6 +85,7 @@ void lbs_print_json(FILE *f, const struct lbs_result *r, size_t n)
 		lbs_json_key_u64(f, "nowait_failures", x->nowait_failures);
 		lbs_json_key_u64(f, "busy_failures", x->busy_failures);
 		lbs_json_key_u64(f, "boot_ns", x->boot_ns);
+		lbs_json_key_u64(f, "boot_other_ns", x->boot_other_ns);
 		lbs_json_key_u64(f, "frees", x->frees);
 		lbs_json_key_u64(f, "ops", x->ops);
 		/* Both modes run on vCPU clocks with the background threads. */

@@ -168,7 +168,7 @@ int lbs_replay_run(const struct lbs_replay_config *c, const struct lbs_tracebuf 
 		   void *progress_ctx)
 {
 	struct lbs_drive_config dc = {&c->sim, tb->nvcpus, c->acceptor_period_ns,
-				      c->releaser_period_ns, c->tail_ns, c->keep_extra};
+				      c->releaser_period_ns, c->tail_ns, c->keep_extra, c->boot};
 	struct trace_src ts;
 	struct lbs_source src = {0};
 	struct lbs_drive d;

@@ -14,7 +14,8 @@ void lbs_sim_defaults(struct lbs_sim_config *c)
 	c->memory_bytes = UINT64_C(16) << 30;
 	c->pre_accepted_bytes = UINT64_C(4) << 30;
 	c->unit_bytes = LB_UNIT_DEFAULT;
-	snprintf(c->backend, sizeof c->backend, "%s", "tdx");
+	/* What KVM does today: TD private memory mapped at 4 KiB. */
+	snprintf(c->backend, sizeof c->backend, "%s", "tdx-4k");
 	c->seed = 1;
 	c->vcpus = 1;
 	c->lock = LBS_LOCK_UNIT;
@@ -90,7 +91,7 @@ int lbs_sim_run(const struct lbs_sim_config *c, enum lb_policy p, enum lbs_workl
 	/* Background threads as in a trace replay (replay.h's periods),
 	 * stopping with the workload's last operation. */
 	struct lbs_drive_config dc = {c, c->vcpus ? c->vcpus : 1u, UINT64_C(1000000),
-				      UINT64_C(100000000), 0, c->keep_extra};
+				      UINT64_C(100000000), 0, c->keep_extra, w == LBS_WL_BOOT};
 	struct lbs_drive d;
 	struct lbs_wl_params wp;
 	struct lbs_wls g;

@@ -54,7 +54,7 @@ struct lbs_sim_config {
 	int keep_extra;              /* fill lbs_result.extra (the latency histogram) */
 };
 
-/* 16 GiB guest, 4 GiB pre-accepted, 2 MiB unit, tdx model, seed 1, one
+/* 16 GiB guest, 4 GiB pre-accepted, 2 MiB unit, tdx-4k model, seed 1, one
  * vCPU, per-unit accept lock, one acceptor thread. */
 void lbs_sim_defaults(struct lbs_sim_config *c);
 
@@ -102,6 +102,9 @@ struct lbs_result {
 	/* Both modes (drive.h). */
 	char lock[8];                /* "unit" or "global" */
 	uint64_t boot_ns;            /* virtual time when the measured run starts */
+	uint64_t boot_other_ns;      /* of it, the boot's time that is not acceptance
+					(lb_model_params.boot_ns, boot_gib_ns), in runs
+					that include a boot */
 	uint64_t vcpu_accept_ns;     /* vCPU time spent accepting (and releasing) */
 	uint64_t wait_ns;            /* vCPU time lost waiting for others' acceptance */
 	uint64_t max_lag_ns;         /* furthest a vCPU fell behind its operations' times */

@@ -27,6 +27,8 @@ enum lbs_op_kind {
 	LBS_OP_BLOCKED, /* not yet: another vCPU must go first (see above) */
 	LBS_OP_SETUP,   /* a share of eager's set-up: lb_zone_setup_accept() */
 	LBS_OP_WMARKS,  /* watermarks: none yet (addr 0), or the zone's own (1) */
+	LBS_OP_ONLINE,  /* boot: addr vCPUs are online now (their idle exits make
+			   the host's faults dearer: lb_model_params.fault_vcpu_ns) */
 };
 
 struct lbs_op {

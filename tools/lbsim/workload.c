@@ -289,6 +289,13 @@ static const struct lbs_op *wls_peek(void *ctx, unsigned v)
 	case 0:
 		return &g->op0;
 	case 1:
+		/* Each vCPU comes online after the boot CPU's allocations for it. */
+		if (g->online < g->n &&
+		    g->early_ran >= LBS_BOOT_EARLY_ALLOCS + (uint64_t)g->online * LBS_BOOT_AP_ALLOCS) {
+			stage_op(&g->op0, g->early.base_ns + g->early.t_ns, g->online + 1u);
+			g->op0.kind = LBS_OP_ONLINE;
+			return &g->op0;
+		}
 		op = stream_peek(&g->early);
 		if (op)
 			return op;
@@ -314,7 +321,12 @@ static void wls_ran(void *ctx, unsigned v, const struct lbs_op *op, int rc, uint
 		g->stage = 1;
 		break;
 	case 1:
+		if (op->kind == LBS_OP_ONLINE) {
+			g->online++;
+			break;
+		}
 		stream_ran(&g->early, op, rc, addr);
+		g->early_ran++;
 		break;
 	default:
 		/* The watermarks are set: every vCPU's stream starts now, with
@@ -355,6 +367,7 @@ int lbs_wls_init(struct lbs_wls *g, enum lbs_workload w, const struct lbs_wl_par
 		g->early.draws_left = LBS_BOOT_EARLY_ALLOCS + (uint64_t)(n - 1u) * LBS_BOOT_AP_ALLOCS;
 		stage_op(&g->op0, 0, 0);
 		g->blocked.kind = LBS_OP_BLOCKED;
+		g->online = 1; /* the boot CPU */
 	} else {
 		g->stage = 3;
 	}

@@ -113,7 +113,10 @@ struct lbs_wls {
 	struct lbs_wl *s;        /* n streams */
 	struct lbs_wl early;     /* boot: the allocations before watermarks */
 	unsigned stage;          /* boot on vCPU 0: 0 watermarks off, 1 early
-				    allocations, 2 watermarks on, 3 its stream */
+				    allocations (and vCPUs brought up), 2
+				    watermarks on, 3 its stream */
+	unsigned online;         /* boot: vCPUs online so far */
+	uint64_t early_ran;      /* boot: early allocations made so far */
 	struct lbs_op op0;       /* vCPU 0's operation in stages 0 and 2 */
 	struct lbs_op blocked;   /* vCPUs 1.. before the watermarks are on */
 	struct lbs_source *src;  /* the source handed out, for wake() */
