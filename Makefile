@@ -66,7 +66,7 @@ FUZZ_OBJ  := $(FUZZ_SRC:%.c=$(B)/obj/%.o)
 FUZZ_DEFS ?=
 $(FUZZ_OBJ): CPPFLAGS += $(FUZZ_DEFS)
 
-.PHONY: all lib tools tests run test bench clean deps fuzz fuzzer freestanding freestanding-objs
+.PHONY: all lib tools tests run test bench clean deps fuzz fuzzer fidelity freestanding freestanding-objs
 .DEFAULT_GOAL := all
 
 all: lib tools
@@ -108,6 +108,11 @@ run: deps
 	$(MAKE) VARIANT=release all
 	./build/lbsim
 
+# lbsim against published measurements (docs/fidelity.md).
+fidelity: deps
+	$(MAKE) VARIANT=release all
+	./build/lbsim --fidelity
+
 # Wall-clock speed against glibc, jemalloc, mimalloc and mmap (a minute or two).
 bench: deps
 	$(MAKE) VARIANT=release all
@@ -133,6 +138,7 @@ test: deps
 		"build/lbfuzz -n 5000 $(FUZZ_CORPUS)" "build/debug/lbfuzz -n 1000 $(FUZZ_CORPUS)" \
 		"build/asan/lbfuzz -n 3000 $(FUZZ_CORPUS)" "build/tsan/lbfuzz -n 500 $(FUZZ_CORPUS)" \
 		"sh tests/spin/run.sh" "sh tests/exports.sh build/liblazybuddy.so" \
+		"sh tests/fidelity.sh build/lbsim" \
 		"sh tests/install.sh" $(FS_CHECKS)
 
 # libFuzzer on the fuzz target for FUZZ_TIME seconds, from the seed corpus

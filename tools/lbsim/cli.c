@@ -131,6 +131,8 @@ void lbs_cli_usage(FILE *f, const char *prog)
 		"  --batch SIZE         background: most one acceptor pass accepts (default: a\n"
 		"                       quarter of the reserve, 2M to 16M)\n"
 		"  --horizon MS         adaptive: the reserve covers this much demand (default 100)\n"
+		"  --fidelity           compare lbsim with published measurements (a table of\n"
+		"                       figures, sources, PASS or MISS; docs/fidelity.md)\n"
 		"  --json               print a JSON array, one object per policy and workload\n"
 		"  --csv FILE           also write the results as CSV\n"
 		"  --report DIR         also write DIR/index.html, charts and the table\n"
@@ -321,13 +323,16 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 		name[len] = '\0';
 
 		if (strcmp(name, "help") == 0 || strcmp(name, "json") == 0 ||
-		    strcmp(name, "no-boot") == 0 || strcmp(name, "version") == 0) {
+		    strcmp(name, "no-boot") == 0 || strcmp(name, "version") == 0 ||
+		    strcmp(name, "fidelity") == 0) {
 			if (eq) {
 				fprintf(err, "lbsim: --%s takes no value\n", name);
 				return 2;
 			}
 			if (name[0] == 'h')
 				cli->help = 1;
+			else if (name[0] == 'f')
+				cli->fidelity = 1;
 			else if (name[0] == 'v')
 				cli->version = 1;
 			else if (name[0] == 'j')

@@ -33,6 +33,7 @@ struct lbs_cli {
 	const char *csv_path;      /* --csv FILE */
 	int json;
 	int help;
+	int fidelity;              /* --fidelity: the table against measurements */
 	int version;               /* --version */
 	int no_args;               /* nothing given: the default run of `make run` */
 	unsigned given;            /* options given that apply to some runs only */

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "csv.h"
+#include "fidelity.h"
 #include "output.h"
 #include "paths.h"
 #include "progress.h"
@@ -237,6 +238,20 @@ out:
 	return status;
 }
 
+static int run_fidelity(void)
+{
+	size_t n;
+	struct lbs_fid_row *rows = lbs_fidelity_rows(&n);
+
+	if (!rows) {
+		fprintf(stderr, "lbsim: out of memory\n");
+		return 1;
+	}
+	lbs_fidelity_print(stdout, rows, n);
+	free(rows);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct lbs_cli cli;
@@ -245,6 +260,8 @@ int main(int argc, char **argv)
 		return lbs_record_main(argc - 1, argv + 1);
 	if (lbs_cli_parse(argc, argv, &cli, stderr) != 0)
 		return 2;
+	if (cli.fidelity)
+		return run_fidelity();
 	if (cli.help) {
 		lbs_cli_usage(stdout, "lbsim");
 		return 0;

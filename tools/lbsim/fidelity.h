@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lbsim against published measurements (`lbsim --fidelity`): for each
+ * figure, its source, the value lbsim computes for the same situation on
+ * the matching preset, the tolerance, and PASS or MISS. Each row says
+ * whether the model was fitted to it (then it proves nothing) or predicts
+ * it. docs/fidelity.md explains every row.
+ */
+#ifndef LBS_FIDELITY_H
+#define LBS_FIDELITY_H
+
+#include <stdio.h>
+
+enum lbs_fid_kind { LBS_FID_PREDICTED, LBS_FID_FITTED, LBS_FID_PARTLY };
+
+struct lbs_fid_row {
+	const char *figure;   /* what was measured, in a few words */
+	const char *source;   /* where it was published */
+	const char *unit;     /* "s", "x" (a ratio) */
+	double published;     /* the figure (the middle of a published range) */
+	double lbsim;         /* what lbsim computes */
+	int tol_pct;          /* within +-tol_pct of the figure; 0 with bound */
+	int bound;            /* 1: PASS when lbsim >= published; -1: <=; 0: tolerance */
+	enum lbs_fid_kind kind;
+	int pass;
+};
+
+/* Compute every row (a few seconds). n gets the count; NULL when out of memory. */
+struct lbs_fid_row *lbs_fidelity_rows(size_t *n);
+
+/* The table, then how many predicted rows pass. */
+void lbs_fidelity_print(FILE *f, const struct lbs_fid_row *rows, size_t n);
+
+#endif
