@@ -22,7 +22,7 @@ static void field(FILE *f, const char *s)
 
 #define U64_FIELDS(X)                                                                     \
 	X(memory_bytes) X(managed_bytes) X(pre_accepted_bytes) X(unit_bytes) X(accept_calls) \
-	X(arch_calls) X(accepted_bytes) X(setup_accepted_bytes) X(over_accepted_bytes)       \
+	X(arch_calls) X(refused_calls) X(accepted_bytes) X(setup_accepted_bytes) X(over_accepted_bytes)       \
 	X(unaccepted_bytes_end) X(allocated_bytes_end) X(setup_virtual_ns)                   \
 	X(virtual_time_ns) X(lat_p50) X(lat_p99) X(lat_p999) X(lat_max) X(allocations)       \
 	X(alloc_failures) X(frees) X(ops) X(rate) X(trace_events) X(replayed_events)                 \

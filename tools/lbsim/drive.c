@@ -497,6 +497,7 @@ static void finish(struct lbs_drive *d)
 	out->virtual_time_ns = end;
 	out->accept_calls = st.accept_calls;
 	out->arch_calls = t->model.arch_calls;
+	out->refused_calls = t->model.refused_calls;
 	out->accepted_bytes = st.accepted_pages * LB_PAGE_SIZE;
 	out->setup_accepted_bytes = st.setup_accepted_pages * LB_PAGE_SIZE;
 	out->over_accepted_bytes = st.over_accepted_pages * LB_PAGE_SIZE;

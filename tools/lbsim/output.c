@@ -55,6 +55,7 @@ void lbs_print_json(FILE *f, const struct lbs_result *r, size_t n)
 		lbs_json_key_u64(f, "meta_bytes", x->meta_bytes);
 		lbs_json_key_u64(f, "accept_calls", x->accept_calls);
 		lbs_json_key_u64(f, "arch_calls", x->arch_calls);
+		lbs_json_key_u64(f, "refused_calls", x->refused_calls);
 		lbs_json_key_u64(f, "accepted_bytes", x->accepted_bytes);
 		lbs_json_key_u64(f, "setup_accepted_bytes", x->setup_accepted_bytes);
 		lbs_json_key_u64(f, "over_accepted_bytes", x->over_accepted_bytes);

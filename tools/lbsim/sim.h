@@ -78,6 +78,8 @@ struct lbs_result {
 	uint64_t memory_bytes, managed_bytes, unit_bytes, pre_accepted_bytes, meta_bytes;
 	uint64_t accept_calls;       /* backend accept calls of the zone */
 	uint64_t arch_calls;         /* architectural calls the model split them into */
+	uint64_t refused_calls;      /* tries the platform refused (1 GiB on TDX, 2 MiB
+					on a host that maps 4 KiB) */
 	uint64_t accepted_bytes;     /* accepted by the zone (set-up included) */
 	uint64_t setup_accepted_bytes;
 	uint64_t over_accepted_bytes;  /* accepted, not handed out since */
