@@ -115,7 +115,7 @@ TEST(lbsim_cost_file_every_key)
 	CHECK_EQ(p.refused_ns, 15);
 	CHECK_EQ(p.fault_ns, 16);
 	CHECK_EQ(p.fault_vcpu_ns, 17);
-	CHECK(p.boot_ns == UINT64_MAX);
+	CHECK(p.boot_ns == UINT64_C(3600000000000)); /* the largest: an hour */
 	CHECK_EQ(p.boot_gib_ns, 19);
 	CHECK_EQ(p.contention_pct, 1000);
 	CHECK_EQ(p.levels, 1u | 1u << 1 | 1u << 9 | 1u << 31); /* 4K implied */
@@ -253,7 +253,9 @@ TEST(lbsim_cost_errors)
 		{"preset =\n", 1, "unknown preset ''"},
 		{"preset = tdx\naccept_call_ns = -1\n", 2,
 		 "accept_call_ns = '-1': expected nanoseconds, a whole number from 0 to "
-		 "18446744073709551615 in decimal digits"},
+		 "3600000000000 (an hour) in decimal digits"},
+		{"preset = tdx\nhost_fault_ns = 3600000000001\n", 2,
+		 "host_fault_ns = '3600000000001': expected nanoseconds"},
 		{"preset = tdx\naccept_page_ns = +1\n", 2, "accept_page_ns = '+1': expected"},
 		{"preset = tdx\nrelease_call_ns = 1.5\n", 2, "release_call_ns = '1.5'"},
 		{"preset = tdx\nrelease_page_ns = 18446744073709551616\n", 2,

@@ -160,14 +160,31 @@ static struct split split_range(uint64_t addr, uint64_t size, unsigned levels, u
 	return sp;
 }
 
+/* Costs saturate instead of wrapping: a figure from a cost file may be
+ * absurd, and a wrapped clock would look valid. */
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+
+	return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
 /* What the host's faults cost for pages accepted: a fault per granule,
  * growing with the vCPUs online. */
 static uint64_t fault_cost(const struct lb_model_backend *m, uint64_t pages)
 {
 	unsigned v = __atomic_load_n(&m->vcpus, __ATOMIC_RELAXED);
-	uint64_t f = m->p.fault_ns + m->p.fault_vcpu_ns * (v > 1 ? v - 1u : 0u);
+	uint64_t f = sat_add(m->p.fault_ns, sat_mul(m->p.fault_vcpu_ns, v > 1 ? v - 1u : 0u));
+	unsigned shift = m->p.host_order < 64 ? m->p.host_order : 63;
 
-	return pages * f >> (m->p.host_order < 64 ? m->p.host_order : 63);
+	/* pages * f / 2^shift as whole granules plus the part of one */
+	return sat_add(sat_mul(pages >> shift, f),
+		       sat_mul(pages & ((UINT64_C(1) << shift) - 1u), f) >> shift);
 }
 
 static int model_accept(void *ctx, uint64_t addr, uint64_t size)
@@ -180,8 +197,9 @@ static int model_accept(void *ctx, uint64_t addr, uint64_t size)
 		return LB_EINVAL;
 	sp = split_range(addr, size, m->p.levels, m->p.tries);
 	__atomic_fetch_add(&m->clock_ns,
-			   sp.calls * m->p.call_ns + sp.refused * m->p.refused_ns +
-				   pages * m->p.page_ns + fault_cost(m, pages),
+			   sat_add(sat_add(sat_mul(sp.calls, m->p.call_ns),
+					   sat_mul(sp.refused, m->p.refused_ns)),
+				   sat_add(sat_mul(pages, m->p.page_ns), fault_cost(m, pages))),
 			   __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->accept_calls, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->arch_calls, sp.calls, __ATOMIC_RELAXED);
@@ -200,7 +218,8 @@ static int model_release(void *ctx, uint64_t addr, uint64_t size)
 		return LB_EINVAL;
 	sp = split_range(addr, size, m->p.levels, 0);
 	__atomic_fetch_add(&m->clock_ns,
-			   sp.calls * m->p.release_call_ns + pages * m->p.release_page_ns,
+			   sat_add(sat_mul(sp.calls, m->p.release_call_ns),
+				   sat_mul(pages, m->p.release_page_ns)),
 			   __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->release_calls, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->released_pages, pages, __ATOMIC_RELAXED);

@@ -24,6 +24,8 @@
 
 enum kind { K_PRESET, K_NAME, K_NS, K_PCT, K_SIZES, K_REFUSED, K_GRANULE };
 
+#define MAX_NS UINT64_C(3600000000000)
+
 #define NS(key, field) { key, K_NS, offsetof(struct lb_model_params, field) }
 static const struct key {
 	const char *name;
@@ -186,9 +188,11 @@ static int set_key(struct load *ld, const struct key *k, char *v)
 		memcpy(ld->name, v, strlen(v) + 1);
 		return 0;
 	case K_NS:
-		if (parse_dec(v, &x) != 0)
+		/* At most an hour: any more is a typo, and sums of such figures
+		 * stay far from wrapping. */
+		if (parse_dec(v, &x) != 0 || x > MAX_NS)
 			return fail(ld, "%s = '%s': expected nanoseconds, a whole number from 0 to "
-				    "%" PRIu64 " in decimal digits", k->name, v, UINT64_MAX);
+				    "%" PRIu64 " (an hour) in decimal digits", k->name, v, MAX_NS);
 		memcpy((char *)&ld->p + k->off, &x, sizeof x);
 		return 0;
 	case K_PCT:

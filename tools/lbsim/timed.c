@@ -35,7 +35,7 @@ static void progress(struct lbs_timed *t, uint64_t now)
 
 	for (unsigned i = 0; i < t->nflight; i++) {
 		struct lbs_flight *f = &t->flight[i];
-		uint64_t done = dt * WORK_SCALE * 100u / p;
+		uint64_t done = (uint64_t)((unsigned __int128)dt * WORK_SCALE * 100u / p);
 
 		if (f->accept)
 			f->work = f->work > done ? f->work - done : 0;
@@ -52,7 +52,10 @@ static void repace(struct lbs_timed *t, uint64_t now, unsigned self)
 		struct lbs_flight *f = &t->flight[i];
 
 		if (f->accept) {
-			f->end = now + (f->work * p + WORK_SCALE * 100u - 1u) / (WORK_SCALE * 100u);
+			unsigned __int128 left = ((unsigned __int128)f->work * p +
+						  WORK_SCALE * 100u - 1u) / (WORK_SCALE * 100u);
+
+			f->end = left > LBS_NEVER - 1u - now ? LBS_NEVER - 1u : now + (uint64_t)left;
 			if (f->actor != self)
 				lbs_sched_resleep(t->sched, f->actor, f->end);
 		}
@@ -101,7 +104,7 @@ static uint64_t place(struct lbs_timed *t, uint64_t cost, int accept, uint64_t *
 	f = &t->flight[t->nflight++];
 	f->actor = a;
 	f->accept = (uint8_t)accept;
-	f->work = cost * WORK_SCALE;
+	f->work = cost > UINT64_MAX / WORK_SCALE ? UINT64_MAX : cost * WORK_SCALE;
 	f->end = start + cost;
 	repace(t, start, a);
 	lbs_sched_sleep(s, f->end, LBS_SLEEP_CALL);
