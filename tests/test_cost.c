@@ -16,6 +16,7 @@
 #include "../tools/lbsim/cost.h"
 #include "../tools/lbsim/output.h"
 #include "../tools/lbsim/sim.h"
+#include "test_model.h"
 
 /* tests/fixtures/NAME, from this file's path as compiled (tests run from
  * the top of the tree). */
@@ -405,20 +406,6 @@ TEST(lbsim_cost_unreadable)
 
 /* ----------------------------------------------------------- lbsim itself */
 
-static int parse(const char *const *args, size_t n, struct lbs_cli *cli, char *err,
-		 size_t errlen)
-{
-	char *argv[8];
-	argv[0] = (char *)(uintptr_t)"lbsim";
-	for (size_t i = 0; i < n && i < 6; i++)
-		argv[i + 1] = (char *)(uintptr_t)args[i];
-	argv[n + 1] = NULL;
-	FILE *f = fmemopen(err, errlen, "w");
-	int rc = lbs_cli_parse((int)n + 1, argv, cli, f);
-	fclose(f);
-	return rc;
-}
-
 TEST(lbsim_cost_cli)
 {
 	struct lbs_cli cli;
@@ -428,7 +415,7 @@ TEST(lbsim_cost_cli)
 
 	/* A preset: as --backend names it. */
 	static const char *const a[] = {"--cost", "snp"};
-	REQUIRE(parse(a, 2, &cli, err, sizeof err) == 0);
+	REQUIRE(lbt_parse_cli(a, 2, &cli, err, sizeof err) == 0);
 	CHECK(strcmp(cli.sim.backend, "snp") == 0);
 	CHECK_EQ(cli.sim.have_model, 0);
 	REQUIRE(lbs_sim_model(&cli.sim, &p) == 0);
@@ -437,7 +424,7 @@ TEST(lbsim_cost_cli)
 
 	/* A file: its figures reach lbs_sim_model unchanged, under its name. */
 	const char *b[] = {"--workload", "fill", "--cost", every};
-	REQUIRE(parse(b, 4, &cli, err, sizeof err) == 0);
+	REQUIRE(lbt_parse_cli(b, 4, &cli, err, sizeof err) == 0);
 	CHECK_EQ(cli.sim.have_model, 1);
 	CHECK(strcmp(cli.sim.backend, "cost-every-key") == 0);
 	REQUIRE(lbs_cost_load(every, &file, name, sizeof name, err, sizeof err) == LBS_COST_FILE);
@@ -447,7 +434,7 @@ TEST(lbsim_cost_cli)
 
 	/* The last --cost counts: a preset after a file is the preset. */
 	const char *c[] = {"--cost", every, "--cost=tdx"};
-	REQUIRE(parse(c, 3, &cli, err, sizeof err) == 0);
+	REQUIRE(lbt_parse_cli(c, 3, &cli, err, sizeof err) == 0);
 	CHECK_EQ(cli.sim.have_model, 0);
 	CHECK(strcmp(cli.sim.backend, "tdx") == 0);
 
@@ -458,7 +445,7 @@ TEST(lbsim_cost_cli)
 	};
 	for (size_t i = 0; i < 2; i++) {
 		err[0] = '\0';
-		CHECK_EQ(parse(both[i], both[i][3] ? 4 : 3, &cli, err, sizeof err), 2);
+		CHECK_EQ(lbt_parse_cli(both[i], both[i][3] ? 4 : 3, &cli, err, sizeof err), 2);
 		CHECK(strcmp(err, "lbsim: --backend and --cost exclude each other (--cost takes a "
 				  "preset name too)\n") == 0);
 	}
@@ -469,12 +456,12 @@ TEST(lbsim_cost_cli)
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		err[0] = '\0';
-		CHECK_EQ(parse(bad[i], bad[i][1] ? 2 : 1, &cli, err, sizeof err), 2);
+		CHECK_EQ(lbt_parse_cli(bad[i], bad[i][1] ? 2 : 1, &cli, err, sizeof err), 2);
 		CHECK(strncmp(err, "lbsim: --cost", 13) == 0);
 		CHECK(strchr(err, '\n') == err + strlen(err) - 1);
 	}
 	err[0] = '\0';
-	CHECK_EQ(parse(bad[0], 2, &cli, err, sizeof err), 2);
+	CHECK_EQ(lbt_parse_cli(bad[0], 2, &cli, err, sizeof err), 2);
 	CHECK(strcmp(err, "lbsim: --cost: kvm: not a preset, and cannot be read: No such file "
 			  "or directory\n") == 0);
 }
@@ -506,7 +493,7 @@ TEST(lbsim_cost_heading)
 	size_t len = 0;
 	const char *a[] = {"--workload", "fill", "--cost", fixture("cost-tdx.txt")};
 
-	REQUIRE(parse(a, 4, &cli, err, sizeof err) == 0);
+	REQUIRE(lbt_parse_cli(a, 4, &cli, err, sizeof err) == 0);
 	FILE *f = open_memstream(&buf, &len);
 	REQUIRE(f);
 	lbs_print_heading(f, &cli.sim);

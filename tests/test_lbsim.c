@@ -80,12 +80,15 @@ TEST(lbsim_parse_u64)
 
 /* ------------------------------------------------------------ options */
 
-static int parse_args(const char *const *args, size_t n, struct lbs_cli *cli, char *err,
-		      size_t errlen)
+int lbt_parse_cli(const char *const *args, size_t n, struct lbs_cli *cli, char *err,
+		  size_t errlen)
 {
 	char *argv[32];
+
+	if (n > 30)
+		return -1; /* a test's own mistake */
 	argv[0] = (char *)(uintptr_t)"lbsim";
-	for (size_t i = 0; i < n && i < 30; i++)
+	for (size_t i = 0; i < n; i++)
 		argv[i + 1] = (char *)(uintptr_t)args[i];
 	argv[n + 1] = NULL;
 	FILE *f = fmemopen(err, errlen, "w");
@@ -98,7 +101,7 @@ TEST(lbsim_cli_defaults)
 {
 	struct lbs_cli cli;
 	char err[256] = "";
-	REQUIRE(parse_args(NULL, 0, &cli, err, sizeof err) == 0);
+	REQUIRE(lbt_parse_cli(NULL, 0, &cli, err, sizeof err) == 0);
 	CHECK(cli.sim.memory_bytes == UINT64_C(16) << 30);
 	CHECK(cli.sim.pre_accepted_bytes == UINT64_C(4) << 30);
 	CHECK(cli.sim.unit_bytes == LB_UNIT_DEFAULT);
@@ -124,7 +127,7 @@ TEST(lbsim_cli_trace_options)
 	};
 	struct lbs_cli cli;
 	char err[256] = "";
-	REQUIRE(parse_args(a, sizeof a / sizeof a[0], &cli, err, sizeof err) == 0);
+	REQUIRE(lbt_parse_cli(a, sizeof a / sizeof a[0], &cli, err, sizeof err) == 0);
 	CHECK(cli.trace && strcmp(cli.trace, "t.txt.zst") == 0);
 	CHECK_EQ(cli.sim.lock, LBS_LOCK_GLOBAL);
 	CHECK(cli.report_dir && strcmp(cli.report_dir, "out/r") == 0);
@@ -135,20 +138,20 @@ TEST(lbsim_cli_trace_options)
 	CHECK(cli.sim.memory_bytes == UINT64_C(1) << 40);
 
 	static const char *const b[] = {"--accept-lock", "unit", "--json"};
-	REQUIRE(parse_args(b, 3, &cli, err, sizeof err) == 0);
+	REQUIRE(lbt_parse_cli(b, 3, &cli, err, sizeof err) == 0);
 	CHECK_EQ(cli.sim.lock, LBS_LOCK_UNIT);
 	CHECK_EQ(cli.no_args, 0);
 
 	/* A trace and synthetic workloads are one or the other. */
 	static const char *const c[] = {"--trace", "t.txt", "--workload", "boot"};
 	err[0] = '\0';
-	CHECK_EQ(parse_args(c, 4, &cli, err, sizeof err), 2);
+	CHECK_EQ(lbt_parse_cli(c, 4, &cli, err, sizeof err), 2);
 	CHECK(strstr(err, "--trace and --workload") != NULL);
 
 	/* A trace has its own times: no rate. */
 	static const char *const d[] = {"--rate", "1000"};
 	err[0] = '\0';
-	CHECK_EQ(parse_args(d, 2, &cli, err, sizeof err), 2);
+	CHECK_EQ(lbt_parse_cli(d, 2, &cli, err, sizeof err), 2);
 	CHECK(strstr(err, "--rate applies to --workload") != NULL);
 }
 
@@ -184,7 +187,7 @@ TEST(lbsim_cli_vcpus_acceptor_scope)
 	struct lbs_cli cli;
 	char err[256] = "";
 
-	REQUIRE(parse_args(a, sizeof a / sizeof a[0], &cli, err, sizeof err) == 0);
+	REQUIRE(lbt_parse_cli(a, sizeof a / sizeof a[0], &cli, err, sizeof err) == 0);
 	CHECK_EQ(cli.sim.vcpus, 8);
 	CHECK_EQ(cli.sim.acceptors, 4);
 	CHECK(cli.sim.reserve_bytes == UINT64_C(128) << 20);
@@ -193,13 +196,13 @@ TEST(lbsim_cli_vcpus_acceptor_scope)
 	CHECK_EQ(cli.sim.lock, LBS_LOCK_GLOBAL);
 	/* The acceptor's knobs are fine for a trace when a policy has it. */
 	static const char *const b[] = {"--acceptors", "2", "--policy", "unit,adaptive"};
-	CHECK_EQ(parse_args(b, 4, &cli, err, sizeof err), 0);
+	CHECK_EQ(lbt_parse_cli(b, 4, &cli, err, sizeof err), 0);
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
 		size_t n = 0;
 		while (n < 5 && refused[i][n])
 			n++;
 		err[0] = '\0';
-		if (parse_args(refused[i], n, &cli, err, sizeof err) != 2) {
+		if (lbt_parse_cli(refused[i], n, &cli, err, sizeof err) != 2) {
 			char m[96];
 			snprintf(m, sizeof m, "'%s %s' not refused", refused[i][0], refused[i][1]);
 			lbt_fail(__FILE__, __LINE__, m);
@@ -209,7 +212,7 @@ TEST(lbsim_cli_vcpus_acceptor_scope)
 	}
 	for (size_t i = 0; i < sizeof only / sizeof only[0]; i++) {
 		err[0] = '\0';
-		CHECK_EQ(parse_args(only[i], 4, &cli, err, sizeof err), 2);
+		CHECK_EQ(lbt_parse_cli(only[i], 4, &cli, err, sizeof err), 2);
 		CHECK(strstr(err, only[i][0]) != NULL);
 	}
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -217,7 +220,7 @@ TEST(lbsim_cli_vcpus_acceptor_scope)
 		args[2] = bad[i][0];
 		args[3] = bad[i][1];
 		err[0] = '\0';
-		if (parse_args(args, 4, &cli, err, sizeof err) != 2) {
+		if (lbt_parse_cli(args, 4, &cli, err, sizeof err) != 2) {
 			char m[96];
 			snprintf(m, sizeof m, "'%s %s' not refused", bad[i][0], bad[i][1]);
 			lbt_fail(__FILE__, __LINE__, m);
@@ -235,7 +238,7 @@ TEST(lbsim_cli_options)
 	};
 	struct lbs_cli cli;
 	char err[256] = "";
-	REQUIRE(parse_args(a, sizeof a / sizeof a[0], &cli, err, sizeof err) == 0);
+	REQUIRE(lbt_parse_cli(a, sizeof a / sizeof a[0], &cli, err, sizeof err) == 0);
 	CHECK(cli.sim.memory_bytes == UINT64_C(256) << 20);
 	CHECK_EQ(cli.sim.unit_bytes, 4096);
 	CHECK_EQ(cli.npolicy, 2);
@@ -253,7 +256,7 @@ TEST(lbsim_cli_options)
 
 	static const char *const b[] = {"--policy", "all", "--workload", "all", "--help",
 					"--rate=max"};
-	REQUIRE(parse_args(b, 6, &cli, err, sizeof err) == 0);
+	REQUIRE(lbt_parse_cli(b, 6, &cli, err, sizeof err) == 0);
 	CHECK_EQ(cli.npolicy, LB_POLICY_COUNT);
 	CHECK_EQ(cli.nworkload, LBS_WL_COUNT);
 	CHECK_EQ(cli.help, 1);
@@ -270,17 +273,17 @@ TEST(lbsim_cli_version)
 	struct lbs_cli cli;
 	char err[256] = "";
 
-	REQUIRE(parse_args(NULL, 0, &cli, err, sizeof err) == 0);
+	REQUIRE(lbt_parse_cli(NULL, 0, &cli, err, sizeof err) == 0);
 	CHECK_EQ(cli.version, 0);
-	REQUIRE(parse_args(a, 1, &cli, err, sizeof err) == 0);
+	REQUIRE(lbt_parse_cli(a, 1, &cli, err, sizeof err) == 0);
 	CHECK_EQ(cli.version, 1);
 	CHECK_EQ(cli.help, 0);
 	CHECK_EQ(cli.no_args, 0);
-	REQUIRE(parse_args(b, 3, &cli, err, sizeof err) == 0);
+	REQUIRE(lbt_parse_cli(b, 3, &cli, err, sizeof err) == 0);
 	CHECK_EQ(cli.version, 1);
-	CHECK_EQ(parse_args(bad, 1, &cli, err, sizeof err), 2);
+	CHECK_EQ(lbt_parse_cli(bad, 1, &cli, err, sizeof err), 2);
 	CHECK(strstr(err, "--version takes no value") != NULL);
-	CHECK_EQ(parse_args(inapplicable, 3, &cli, err, sizeof err), 2);
+	CHECK_EQ(lbt_parse_cli(inapplicable, 3, &cli, err, sizeof err), 2);
 	CHECK(strstr(err, "--vcpus") != NULL);
 }
 
@@ -304,7 +307,7 @@ TEST(lbsim_cli_bad)
 		struct lbs_cli cli;
 		char err[256] = "";
 		size_t n = bad[i][1] ? 2 : 1;
-		int rc = parse_args(bad[i], n, &cli, err, sizeof err);
+		int rc = lbt_parse_cli(bad[i], n, &cli, err, sizeof err);
 		if (rc != 2) {
 			char m[96];
 			snprintf(m, sizeof m, "'%s %s' not refused", bad[i][0],

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The cost model lbsim's tests were written against: fixed here, so that
+ * What lbsim's tests share. The cost model they were written against: fixed here, so that
  * revising the shipped presets (src/backend/model.c) moves what lbsim
  * prints, not what its tests mean. One 2 MiB accept costs 5000 + 512 * 7200
  * ns; a 1 GiB range is one call; 31% host contention; no boot costs.
@@ -9,6 +9,7 @@
 #define LB_TEST_MODEL_H
 
 #include "lazybuddy_backends.h"
+#include "../tools/lbsim/cli.h"
 #include "../tools/lbsim/sim.h"
 
 static const struct lb_model_params lbt_model = {
@@ -23,5 +24,10 @@ static inline void lbt_use_test_model(struct lbs_sim_config *c)
 	c->have_model = 1;
 	snprintf(c->backend, sizeof c->backend, "%s", "test");
 }
+
+/* Parse args (at most 30) as lbsim's command line; the one-line refusal,
+ * if any, goes to err. lbs_cli_parse()'s answer (test_lbsim.c). */
+int lbt_parse_cli(const char *const *args, size_t n, struct lbs_cli *cli, char *err,
+		  size_t errlen);
 
 #endif
