@@ -133,6 +133,8 @@ void lbs_cli_usage(FILE *f, const char *prog)
 		"  --horizon MS         adaptive: the reserve covers this much demand (default 100)\n"
 		"  --fidelity           compare lbsim with published measurements (a table of\n"
 		"                       figures, sources, PASS or MISS; docs/fidelity.md)\n"
+		"  --policy-bench       adaptive against every policy on each workload and\n"
+		"                       preset: the targets of docs/adaptive.md, PASS or MISS\n"
 		"  --json               print a JSON array, one object per policy and workload\n"
 		"  --csv FILE           also write the results as CSV\n"
 		"  --report DIR         also write DIR/index.html, charts and the table\n"
@@ -324,7 +326,7 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 
 		if (strcmp(name, "help") == 0 || strcmp(name, "json") == 0 ||
 		    strcmp(name, "no-boot") == 0 || strcmp(name, "version") == 0 ||
-		    strcmp(name, "fidelity") == 0) {
+		    strcmp(name, "fidelity") == 0 || strcmp(name, "policy-bench") == 0) {
 			if (eq) {
 				fprintf(err, "lbsim: --%s takes no value\n", name);
 				return 2;
@@ -333,6 +335,8 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 				cli->help = 1;
 			else if (name[0] == 'f')
 				cli->fidelity = 1;
+			else if (name[0] == 'p')
+				cli->policy_bench = 1;
 			else if (name[0] == 'v')
 				cli->version = 1;
 			else if (name[0] == 'j')

@@ -34,6 +34,7 @@ struct lbs_cli {
 	int json;
 	int help;
 	int fidelity;              /* --fidelity: the table against measurements */
+	int policy_bench;          /* --policy-bench: adaptive's targets, PASS/MISS */
 	int version;               /* --version */
 	int no_args;               /* nothing given: the default run of `make run` */
 	unsigned given;            /* options given that apply to some runs only */

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "csv.h"
 #include "fidelity.h"
+#include "policybench.h"
 #include "output.h"
 #include "paths.h"
 #include "progress.h"
@@ -262,6 +263,8 @@ int main(int argc, char **argv)
 		return 2;
 	if (cli.fidelity)
 		return run_fidelity();
+	if (cli.policy_bench)
+		return lbs_policy_bench(stdout) ? 0 : 1;
 	if (cli.help) {
 		lbs_cli_usage(stdout, "lbsim");
 		return 0;
