@@ -334,6 +334,8 @@ struct lb_stats {
 	uint64_t background_accepted_pages; /* accepted by the acceptor */
 	uint64_t release_calls, released_pages; /* given back to the host */
 	uint64_t reserve_pages;     /* the acceptor's current target */
+	unsigned acceptor_passes;   /* adaptive: acceptor passes allowed at once now */
+	unsigned acceptor_passes_peak; /* and the most they have been */
 };
 
 /* 0, or LB_EINVAL (bad zone, NULL st; *st untouched). */
@@ -398,9 +400,22 @@ struct lb_acceptor_cfg {
 	uint64_t batch_bytes;   /* per pass, one backend call; 0: automatic */
 	uint64_t period_ns;     /* each thread: pause when at the reserve; 0: 1 ms */
 	uint64_t horizon_ns;    /* rate-sized reserve: this much demand; 0: 100 ms */
-	unsigned threads;       /* lb_acceptor_start() starts this many; 0: 1;
-				   at most LB_ACCEPTOR_MAX_THREADS */
+	unsigned threads;       /* lb_acceptor_start() starts this many (for
+				   adaptive, the most that work at once); 0: 1
+				   (adaptive: the CPUs online); at most
+				   LB_ACCEPTOR_MAX_THREADS */
+	unsigned adapt_off;     /* LB_ADAPT_* parts of adaptive left out, to
+				   measure each; 0: all in */
 };
+
+/* The parts of LB_POLICY_ADAPTIVE (src/demand.c, src/policy.c). */
+#define LB_ADAPT_TREND 1u /* follow a rising rate at once, projected */
+#define LB_ADAPT_PEAK  2u /* a reserve floor from the recent peak rate */
+#define LB_ADAPT_BOOT  4u /* accept ahead while the watermarks are unset */
+#define LB_ADAPT_SCALE 8u /* threads work as demand needs, while they pay */
+#define LB_ADAPT_EXACT 16u /* an allocation accepts only what it asked for */
+#define LB_ADAPT_HORIZON 32u /* horizon_ns 0: what the acceptor takes to answer */
+#define LB_ADAPT_ALL   63u
 
 /*
  * The releaser (the reverse path, like free page reporting): free accepted

@@ -246,6 +246,26 @@ struct lb_worker {
 };
 #endif
 
+/* What demand.c keeps: the allocation rate and its predictors, and the
+ * acceptor's passes (SCALE's windows and the throughput seen per count of
+ * passes allowed). */
+struct lb_demand {
+	uint64_t rate_pps, trend_pps, peak_pps, pred_pps; /* pages per second */
+	uint64_t last_ns, last_pages;  /* the rate window's start */
+	uint64_t pred_ns, pred_pages;  /* the predictors' window's start */
+	unsigned started;              /* threads lb_acceptor_start() started */
+	unsigned passes;               /* acceptor passes in flight */
+	unsigned active, ceiling;      /* passes allowed at once; most worth trying */
+	unsigned active_peak;          /* the most active has been */
+	uint64_t ceiling_ns;           /* when the ceiling was found */
+	uint64_t pass_ns;              /* an acceptor pass, measured */
+	uint64_t passes_done;
+	uint64_t win_t0, win_pages0, win_done0;
+	unsigned win_k, prev_k;        /* passes allowed in this window, the last */
+	bool win_behind;
+	uint64_t tput[LB_ACCEPTOR_MAX_THREADS + 1]; /* acceptor pages/s with k allowed */
+};
+
 struct free_area {
 	uint64_t head, tail; /* LB_NIL: empty */
 	uint64_t nr; /* blocks on the list */
@@ -297,8 +317,8 @@ struct lb_zone {
 	struct lb_acceptor_cfg acc_cfg;
 	struct lb_releaser_cfg rel_cfg;
 	uint64_t reserve_pages;    /* the acceptor's current target */
-	uint64_t rate_pps;         /* recent allocation rate, pages per second */
-	uint64_t rate_last_ns, rate_last_pages, out_pages_total;
+	uint64_t out_pages_total;  /* pages handed out since set-up: the rate's source */
+	struct lb_demand demand;   /* demand.c */
 	uint64_t rel_last_pass_ns;
 	/* The releaser's scan resumes where its last pass stopped: the next
 	 * block to look at on area[S_ACCEPTED][rel_order], walking from the
@@ -487,10 +507,13 @@ int lbi_hand_out(struct lb_zone *z, uint64_t idx, unsigned order);
 int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx);
 int lbi_bad_free(const struct lb_zone *z, uint64_t idx);
 
-/* cache.c, acceptor.c */
+/* cache.c */
 uint64_t lbi_cached_pages(const struct lb_zone *z);
 void lbi_cache_request_drain(struct lb_zone *z);
+/* demand.c: the acceptor's reserve and its passes allowed at once */
 uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns);
+unsigned lbi_demand_passes(struct lb_zone *z, uint64_t now_ns, bool behind);
+uint64_t lbi_demand_keep(const struct lb_zone *z);
 
 /* thread.c: the workers' synchronisation, set up and torn down with the
  * zone (no lock needed: nothing else runs on the zone then) */

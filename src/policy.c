@@ -18,9 +18,12 @@
  *          is free (Linux's cond_accept_memory() before the watermarks are
  *          set). Whenever no accepted block can serve a request, one more
  *          block is accepted per shortfall.
- *   background, adaptive
- *          unit on demand, plus the acceptor (acceptor.c) keeping a reserve
- *          of accepted memory ahead of demand.
+ *   background
+ *          unit on demand, plus the acceptor (acceptor.c) keeping a fixed
+ *          reserve of accepted memory ahead of demand.
+ *   adaptive
+ *          exact on demand, plus the acceptor keeping a reserve predicted
+ *          from demand, on as many threads as demand needs (demand.c).
  *
  * Allocations always take accepted memory first; only the allocator's slow
  * path calls in here, with the lock held (it is dropped around accepts).
@@ -138,6 +141,14 @@ void lbi_policy_top_up(struct lb_zone *z, unsigned order, struct acc_op *op)
 		;
 }
 
+/* adaptive: an allocation that finds no accepted memory accepts only what
+ * it asked for (as exact) while the acceptor's threads take whole units
+ * around it: a vCPU never pays for a unit it did not ask for. */
+static bool adaptive_exact(const struct lb_zone *z)
+{
+	return z->policy == LB_POLICY_ADAPTIVE && !(z->acc_cfg.adapt_off & LB_ADAPT_EXACT);
+}
+
 /*
  * Slow path of an allocation of 2^order pages that found no accepted block:
  * accept per policy, or a mixed run. Returns 0 with *idx the accepted block
@@ -163,8 +174,8 @@ int lbi_policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct a
 	if (z->policy == LB_POLICY_LINUX || z->policy == LB_POLICY_EAGER)
 		return accept_one(z, op) ? LB_EAGAIN : LB_ENOMEM;
 
-	if (z->policy != LB_POLICY_EXACT && z->unit_order > order)
-		want = z->unit_order; /* unit, and the on-demand path of background/adaptive */
+	if (z->policy != LB_POLICY_EXACT && !adaptive_exact(z) && z->unit_order > order)
+		want = z->unit_order; /* unit, and the on-demand path of background */
 	if (!lbi_take_free(z, S_UNACCEPTED, want, &b, &got)) {
 		/* Only fragments smaller than a unit are left: accept one whole. */
 		if (want == order || !lbi_take_free(z, S_UNACCEPTED, order, &b, &got))

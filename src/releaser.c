@@ -70,7 +70,7 @@ static bool cursor_next(struct lb_zone *z, unsigned min_order, uint64_t *i)
 static unsigned take_idle(struct lb_zone *z, unsigned min_order, unsigned batch,
 			  uint32_t *picked)
 {
-	uint64_t floor = sat_add(z->wmark.low, z->reserve_pages), i;
+	uint64_t floor = sat_add(z->wmark.low, lbi_demand_keep(z)), i;
 	unsigned np = 0, looked = 0;
 
 	LB_ASSERT_LOCKED(z);

@@ -36,6 +36,8 @@ int lb_zone_stats(struct lb_zone *z, struct lb_stats *st)
 	st->release_calls = z->release_calls;
 	st->released_pages = z->released_pages;
 	st->reserve_pages = z->reserve_pages;
+	st->acceptor_passes = z->demand.active;
+	st->acceptor_passes_peak = z->demand.active_peak;
 	st->alloc_failures = z->alloc_failures;
 	st->accept_waits = z->accept_waits;
 	zone_unlock(z);

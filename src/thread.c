@@ -48,6 +48,11 @@ int lb_releaser_stop(struct lb_zone *z)
 	return 0;
 }
 #else
+#if defined(__has_include)
+#if __has_include(<unistd.h>)
+#include <unistd.h>
+#endif
+#endif
 enum { W_ACCEPTOR, W_RELEASER };
 
 #define MAX_NAP_NS UINT64_C(1000000000000000000) /* keeps the deadline in range */
@@ -194,6 +199,20 @@ static int stop(struct lb_zone *z, unsigned which)
 	return 0;
 }
 
+/* The CPUs the process may run on, 1 to LB_ACCEPTOR_MAX_THREADS. */
+static unsigned online_cpus(void)
+{
+#ifdef _SC_NPROCESSORS_ONLN
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+#else
+	long n = 1; /* a platform without sysconf: one thread unless configured */
+#endif
+
+	if (n < 1)
+		return 1;
+	return n > LB_ACCEPTOR_MAX_THREADS ? LB_ACCEPTOR_MAX_THREADS : (unsigned)n;
+}
+
 int lb_acceptor_start(struct lb_zone *z)
 {
 	unsigned n;
@@ -202,6 +221,9 @@ int lb_acceptor_start(struct lb_zone *z)
 		return LB_EINVAL;
 	zone_lock(z);
 	n = z->acc_cfg.threads ? z->acc_cfg.threads : 1;
+	if (!z->acc_cfg.threads && z->policy == LB_POLICY_ADAPTIVE)
+		n = online_cpus(); /* adaptive parks those demand does not need */
+	z->demand.started = n;
 	zone_unlock(z);
 	return start(z, W_ACCEPTOR, acceptor_main, n);
 }

@@ -324,7 +324,8 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 	if ((unsigned)p >= LB_POLICY_COUNT || c->nvcpus == 0 || c->nvcpus > LBS_MAX_VCPUS)
 		return LB_EINVAL;
 	d->nvcpus = c->nvcpus;
-	d->nacc = sc->acceptors ? sc->acceptors : 1u;
+	d->nacc = sc->acceptors ? sc->acceptors
+		  : p == LB_POLICY_ADAPTIVE ? LBS_ADAPTIVE_ACCEPTORS : 1u;
 	d->nactors = d->nvcpus + d->nacc + 1u;
 	out->policy = lb_policy_name(p);
 	snprintf(out->backend, sizeof out->backend, "%s", sc->backend);
@@ -538,6 +539,7 @@ void lbs_drive_run(struct lbs_drive *d, struct lbs_source *src)
 		acfg.reserve_bytes = sc->reserve_bytes;
 		acfg.batch_bytes = sc->batch_bytes;
 		acfg.horizon_ns = sc->horizon_ns;
+		acfg.adapt_off = sc->adapt_off;
 		acfg.period_ns = d->c->acceptor_period_ns;
 		acfg.threads = d->nacc;
 		memset(&rcfg, 0, sizeof rcfg); /* 2 s delay, order >= 9, 32 a pass */

@@ -33,6 +33,11 @@
 #include "source.h"
 #include "timed.h"
 
+/* adaptive's acceptor threads unless --acceptors says: the most that may
+ * work at once, on CPUs of their own (an assumption: the CPUs a guest's
+ * kernel would grant them); the policy parks those demand does not need. */
+#define LBS_ADAPTIVE_ACCEPTORS 8u
+
 struct lbs_drive_config {
 	const struct lbs_sim_config *sim; /* guest, unit, backend, seed, acceptor knobs */
 	unsigned nvcpus;

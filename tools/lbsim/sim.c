@@ -19,7 +19,7 @@ void lbs_sim_defaults(struct lbs_sim_config *c)
 	c->seed = 1;
 	c->vcpus = 1;
 	c->lock = LBS_LOCK_UNIT;
-	c->acceptors = 1;
+	c->acceptors = 0; /* each policy's own: background 1, adaptive LBS_ADAPTIVE_ACCEPTORS */
 }
 
 int lbs_backend_valid(const char *name)

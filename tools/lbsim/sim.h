@@ -51,11 +51,12 @@ struct lbs_sim_config {
 	/* The acceptor (background, adaptive); 0: the library's defaults. */
 	unsigned acceptors;          /* threads; 0: 1 */
 	uint64_t reserve_bytes, batch_bytes, horizon_ns;
+	unsigned adapt_off;          /* LB_ADAPT_* parts of adaptive left out */
 	int keep_extra;              /* fill lbs_result.extra (the latency histogram) */
 };
 
 /* 16 GiB guest, 4 GiB pre-accepted, 2 MiB unit, tdx-4k model, seed 1, one
- * vCPU, per-unit accept lock, one acceptor thread. */
+ * vCPU, per-unit accept lock, each policy's own count of acceptor threads. */
 void lbs_sim_defaults(struct lbs_sim_config *c);
 
 /* Is name a backend lbsim knows ("null" or a model preset)? */

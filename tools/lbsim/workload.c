@@ -101,6 +101,32 @@ uint64_t lbs_workload_default_rate(enum lbs_workload w)
 	return (unsigned)w < LBS_WL_COUNT ? rate[w] : 0;
 }
 
+static double mix_mean_pages(const uint16_t *mix)
+{
+	double sum = 0;
+	unsigned prev = 0;
+
+	for (unsigned o = 0; o <= LB_MAX_ORDER; o++) {
+		sum += (double)(mix[o] - prev) * (double)(UINT64_C(1) << o);
+		prev = mix[o];
+	}
+	return sum / 10000.0;
+}
+
+double lbs_workload_mean_pages(enum lbs_workload w)
+{
+	switch (w) {
+	case LBS_WL_BOOT:
+		return mix_mean_pages(boot_mix);
+	case LBS_WL_FILL:
+		return 1.0;
+	case LBS_WL_CHURN:
+		return mix_mean_pages(churn_mix);
+	default:
+		return 0;
+	}
+}
+
 /*
  * The next operation's time, floor(i * 1e9 / rate) ns for the i-th, kept
  * as a quotient and remainder: a division per operation costs more than

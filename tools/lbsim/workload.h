@@ -63,6 +63,10 @@ int lbs_workload_parse(const char *name);           /* workload, or -1 */
 #define LBS_RATE_MAX     UINT64_MAX
 uint64_t lbs_workload_default_rate(enum lbs_workload w);
 
+/* Pages per allocation while the workload allocates, on average (its order
+ * mix; churn's while it builds up), for the demand it puts on acceptance. */
+double lbs_workload_mean_pages(enum lbs_workload w);
+
 /* Boot's allocations before watermarks exist, on the boot CPU. Before SMP
  * bring-up: an assumption (no public count found; any count up to a few
  * hundred is within the rounding of the figure below). Per vCPU brought

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Demand: how much accepted memory the acceptor keeps ahead, and how many
+ * of its threads work at once. Every acceptor pass calls in here first,
+ * under the zone lock, with its clock.
+ *
+ * The allocation rate is sampled over windows of at least RATE_WINDOW_NS
+ * (passes closer together add to the current window; a clock that reads
+ * earlier than the last sample, threads reading it before the lock, is not
+ * a sample) and smoothed, 3/4 old to 1/4 new. The reserve is a fixed size
+ * (LB_POLICY_BACKGROUND, or reserve_bytes) or the estimated rate times a
+ * horizon (horizon_ns, default 100 ms), never below four units nor above
+ * 1/8 of memory. LB_POLICY_ADAPTIVE predicts rather than only reacts
+ * (each part can be left out, lb_acceptor_cfg.adapt_off, to measure it):
+ *
+ *   TREND  a rising rate is followed at once, not after the smoothing
+ *          catches up: the estimate is at least the last window's rate
+ *          plus its rise over the window before.
+ *   PEAK   a floor from the recent peak, decaying linearly to 0 over
+ *          PEAK_DECAY_NS: a burst that pauses and comes back finds its
+ *          reserve still there.
+ *   BOOT   while the watermarks are unset (the kernel is still
+ *          initialising, demand is known to come) the reserve is at least
+ *          BOOT_FLOOR_DIV-th of memory.
+ *   SCALE  the threads work as demand needs, measured not modelled: while
+ *          the acceptor stays behind its reserve for a whole window, one
+ *          more pass may run at once, as long as the last one added paid
+ *          (the acceptor's throughput rose by a tenth of one thread's);
+ *          one that did not pay is taken back and no more are tried
+ *          until demand falls. A window in which the acceptor caught up
+ *          parks one. Without SCALE every thread works whenever behind.
+ *
+ * Bounds: the reserve never exceeds 1/8 of memory, the peak floor decays
+ * to nothing in PEAK_DECAY_NS of quiet, the boot floor ends with boot, and
+ * the releaser gives back what then sits unused (releaser.c).
+ */
+#include "internal.h"
+
+#define HORIZON_NS UINT64_C(100000000)
+#define MIN_HORIZON_NS UINT64_C(5000000)
+#define PERIOD_NS UINT64_C(1000000) /* the threads' default nap (thread.c) */
+#define RESPONSE_MULT 4
+#define RELEASE_DELAY_NS UINT64_C(2000000000) /* the releaser's default (releaser.c) */
+#define RATE_WINDOW_NS UINT64_C(1000000)
+#define PRED_WINDOW_NS UINT64_C(10000000)
+#define PRED_MIN_PPS (UINT64_C(256) << (20 - LB_PAGE_SHIFT)) /* 256 MiB/s */
+#define PEAK_DECAY_NS UINT64_C(2000000000)
+#define BOOT_FLOOR_DIV 64
+#define SCALE_WINDOW_NS UINT64_C(10000000)
+#define SCALE_WINDOW_MAX_NS UINT64_C(200000000)
+#define SCALE_PASSES 2 /* per pass allowed: a window's throughput to 1/2 */
+#define SCALE_RETRY_NS UINT64_C(500000000)
+#define BACKGROUND_RESERVE_PAGES (UINT64_C(64) << (20 - LB_PAGE_SHIFT))
+
+static bool adapt(const struct lb_zone *z, unsigned part)
+{
+	return z->policy == LB_POLICY_ADAPTIVE && !(z->acc_cfg.adapt_off & part);
+}
+
+static bool auto_reserve(const struct lb_zone *z)
+{
+	return z->policy == LB_POLICY_ADAPTIVE ||
+	       (z->policy != LB_POLICY_BACKGROUND && !z->acc_cfg.reserve_bytes);
+}
+
+static uint64_t mul_div(uint64_t a, uint64_t b, uint64_t d)
+{
+	uint64_t r;
+
+	return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX / d : r / d;
+}
+
+/* Close a rate window when it is long enough, and a predictor window
+ * (TREND, PEAK: longer, so that one large allocation in a short window is
+ * not read as a burst) when that is. */
+static void sample_rate(struct lb_zone *z, uint64_t now_ns)
+{
+	struct lb_demand *d = &z->demand;
+	uint64_t dt, inst, decay, lim;
+
+	if (!d->last_ns) {
+		d->last_ns = d->pred_ns = now_ns;
+		d->last_pages = d->pred_pages = z->out_pages_total;
+		return;
+	}
+	if (now_ns <= d->last_ns || now_ns - d->last_ns < RATE_WINDOW_NS)
+		return;
+	dt = now_ns - d->last_ns;
+	inst = mul_div(z->out_pages_total - d->last_pages, UINT64_C(1000000000), dt);
+	d->rate_pps = (d->rate_pps / 4) * 3 + inst / 4;
+	d->last_ns = now_ns;
+	d->last_pages = z->out_pages_total;
+
+	if (now_ns - d->pred_ns < PRED_WINDOW_NS)
+		return;
+	dt = now_ns - d->pred_ns;
+	inst = mul_div(z->out_pages_total - d->pred_pages, UINT64_C(1000000000), dt);
+	/* At most double a window: a vCPU catching up with its backlog hands
+	 * out seconds of demand in a moment, which is no rate to predict by. */
+	lim = d->pred_pps > PRED_MIN_PPS / 2 ? 2 * d->pred_pps : PRED_MIN_PPS;
+	if (inst > lim)
+		inst = lim;
+	d->trend_pps = inst > d->pred_pps ? inst + (inst - d->pred_pps) : inst;
+	d->pred_pps = inst;
+	decay = dt >= PEAK_DECAY_NS ? d->peak_pps : mul_div(d->peak_pps, dt, PEAK_DECAY_NS);
+	d->peak_pps -= decay;
+	if (inst > d->peak_pps)
+		d->peak_pps = inst;
+	d->pred_ns = now_ns;
+	d->pred_pages = z->out_pages_total;
+}
+
+/* Update the estimate and return the reserve, in pages. */
+uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns)
+{
+	struct lb_demand *d = &z->demand;
+	uint64_t unit = UINT64_C(1) << z->unit_order, r, rate, horizon;
+
+	LB_ASSERT_LOCKED(z);
+	sample_rate(z, now_ns);
+	if (!auto_reserve(z)) {
+		r = z->acc_cfg.reserve_bytes >> LB_PAGE_SHIFT;
+		z->reserve_pages = r ? r : BACKGROUND_RESERVE_PAGES;
+		return z->reserve_pages;
+	}
+	rate = d->rate_pps;
+	if (adapt(z, LB_ADAPT_TREND) && d->trend_pps > rate)
+		rate = d->trend_pps;
+	if (adapt(z, LB_ADAPT_PEAK) && d->peak_pps > rate)
+		rate = d->peak_pps;
+	horizon = z->acc_cfg.horizon_ns ? z->acc_cfg.horizon_ns : HORIZON_NS;
+	if (!z->acc_cfg.horizon_ns && adapt(z, LB_ADAPT_HORIZON) && d->pass_ns) {
+		uint64_t period = z->acc_cfg.period_ns ? z->acc_cfg.period_ns : PERIOD_NS;
+
+		horizon = RESPONSE_MULT * (period + d->pass_ns);
+		horizon = horizon < MIN_HORIZON_NS ? MIN_HORIZON_NS
+			: horizon > HORIZON_NS	   ? HORIZON_NS
+						   : horizon;
+	}
+	r = mul_div(rate, horizon, UINT64_C(1000000000));
+	if (adapt(z, LB_ADAPT_BOOT) && !z->wmark.promo && r < z->managed_pages / BOOT_FLOOR_DIV)
+		r = z->managed_pages / BOOT_FLOOR_DIV;
+	if (r < 4 * unit)
+		r = 4 * unit;
+	if (r > z->managed_pages / 8)
+		r = z->managed_pages / 8;
+	z->reserve_pages = r;
+	return r;
+}
+
+/* The most passes at once: the threads configured, or started. */
+/* What the releaser leaves accepted: the reserve, and for adaptive what
+ * the recent rate would use before a block counts as idle (the releaser's
+ * delay): releasing memory that demand takes again soon only makes the
+ * host work twice. Bounded as the reserve is, by 1/8 of memory. */
+uint64_t lbi_demand_keep(const struct lb_zone *z)
+{
+	uint64_t delay = z->rel_cfg.delay_ns ? z->rel_cfg.delay_ns : RELEASE_DELAY_NS, keep;
+
+	if (z->policy != LB_POLICY_ADAPTIVE)
+		return z->reserve_pages;
+	keep = mul_div(z->demand.rate_pps, delay, UINT64_C(1000000000));
+	if (keep > z->managed_pages / 8)
+		keep = z->managed_pages / 8;
+	return keep > z->reserve_pages ? keep : z->reserve_pages;
+}
+
+static unsigned thread_cap(const struct lb_zone *z)
+{
+	if (z->acc_cfg.threads)
+		return z->acc_cfg.threads;
+	return z->demand.started ? z->demand.started : 1;
+}
+
+/* SCALE: end a window that is long enough and has seen every working
+ * thread finish a pass; decide from its throughput. */
+static void scale(struct lb_zone *z, uint64_t now_ns, bool behind)
+{
+	struct lb_demand *d = &z->demand;
+	unsigned k = d->win_k, cap = thread_cap(z);
+	uint64_t dt, tp, one;
+
+	if (!behind)
+		d->win_behind = false;
+	if (!d->win_t0 || now_ns <= d->win_t0)
+		goto restart;
+	dt = now_ns - d->win_t0;
+	if (dt < SCALE_WINDOW_NS ||
+	    (d->passes_done - d->win_done0 < SCALE_PASSES * k && dt < SCALE_WINDOW_MAX_NS))
+		return;
+	if (!d->win_behind) {
+		/* Caught up in this window: park the threads that demand does
+		 * not need, as measured (a quarter to spare), not one a window,
+		 * or a steady demand below the acceptor's best sees it park
+		 * down to one and ramp up again behind. */
+		unsigned j = 1;
+
+		while (j < k && d->tput[j] / 5 * 4 < d->rate_pps)
+			j++;
+		d->active = j;
+		d->ceiling = cap;
+		d->prev_k = 0;
+		goto restart;
+	}
+	/* Behind all window, k passes ran back to back: Little's law gives
+	 * the mean pass, what the acceptor takes to answer a shortfall. */
+	if (d->passes_done > d->win_done0)
+		d->pass_ns = mul_div(dt, k, d->passes_done - d->win_done0);
+	tp = mul_div(z->background_accepted - d->win_pages0, UINT64_C(1000000000), dt);
+	d->tput[k] = tp;
+	if (!adapt(z, LB_ADAPT_SCALE))
+		goto restart;
+	one = d->tput[1] ? d->tput[1] : tp / k;
+	if (d->prev_k && d->prev_k < k && d->tput[d->prev_k] &&
+	    tp < d->tput[d->prev_k] + (k - d->prev_k) * (one / 10)) {
+		/* the threads added last did not pay: back to where they were */
+		d->active = d->prev_k;
+		d->ceiling = d->prev_k;
+		d->ceiling_ns = now_ns; /* the host may change: try again later */
+	} else if (d->ceiling < cap && now_ns - d->ceiling_ns >= SCALE_RETRY_NS) {
+		d->ceiling = cap;
+	} else if (k < d->ceiling) {
+		d->active = 2 * k < d->ceiling ? 2 * k : d->ceiling; /* ramp fast */
+	}
+	d->prev_k = k;
+restart:
+	d->win_t0 = now_ns;
+	d->win_pages0 = z->background_accepted;
+	d->win_done0 = d->passes_done;
+	d->win_k = d->active;
+	d->win_behind = true;
+}
+
+/* How many acceptor passes may run at once now. */
+unsigned lbi_demand_passes(struct lb_zone *z, uint64_t now_ns, bool behind)
+{
+	struct lb_demand *d = &z->demand;
+	unsigned cap = thread_cap(z);
+
+	LB_ASSERT_LOCKED(z);
+	if (z->policy != LB_POLICY_ADAPTIVE)
+		return LB_ACCEPTOR_MAX_THREADS; /* every thread, whenever behind */
+	if (!d->active || d->active > cap || !adapt(z, LB_ADAPT_SCALE)) {
+		d->active = adapt(z, LB_ADAPT_SCALE) ? 1 : cap;
+		d->ceiling = cap;
+	}
+	scale(z, now_ns, behind);
+	if (d->active > d->active_peak)
+		d->active_peak = d->active;
+	return d->active;
+}

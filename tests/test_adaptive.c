@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The parts of the adaptive policy (src/demand.c, src/policy.c), each
+ * against the same run with that part left out (lb_acceptor_cfg.adapt_off):
+ * on-demand accepts of just the request, the trend, the peak floor, the
+ * boot floor, the horizon from the acceptor's measured response, passes
+ * that scale with demand and stop where the host gives no more, and the
+ * releaser keeping what the recent rate would use again.
+ */
+#include "fixture.h"
+#include "harness.h"
+
+#define MS UINT64_C(1000000)
+#define UNIT (2 * MiB)
+
+static const struct lb_range map1g[] = {
+	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
+	{ 4 * MiB, 1020 * MiB, LB_MEM_UNACCEPTED },
+};
+
+static int adaptive_zone(struct fx *f, unsigned off, uint64_t horizon_ns, unsigned threads)
+{
+	struct lb_acceptor_cfg ac = { .horizon_ns = horizon_ns, .adapt_off = off,
+				      .threads = threads };
+	int rc = fx_init(f, map1g, 2, LB_POLICY_ADAPTIVE);
+
+	return rc ? rc : lb_acceptor_config(f->z, &ac);
+}
+
+/* REQUIRE for the helpers that return a value. */
+#define REQUIRE_OR(expr, ret)                                 \
+	do {                                                  \
+		if (!(expr)) {                                \
+			lbt_fail(__FILE__, __LINE__, #expr);  \
+			return ret;                           \
+		}                                             \
+	} while (0)
+
+static struct lb_stats stats(struct lb_zone *z)
+{
+	struct lb_stats st = { 0 };
+
+	lb_zone_stats(z, &st);
+	return st;
+}
+
+/* Take the firmware-accepted 4 MiB, so that the next allocation accepts. */
+static void use_firmware_memory(struct lb_zone *z)
+{
+	uint64_t a;
+
+	CHECK_EQ(lb_alloc(z, 10, 0, &a), 0);
+}
+
+static uint64_t accepted_by_one_page(unsigned off)
+{
+	struct fx f;
+	uint64_t a, before;
+
+	REQUIRE_OR(adaptive_zone(&f, off, 0, 1) == 0, 0);
+	use_firmware_memory(f.z);
+	before = stats(f.z).accepted_pages;
+	CHECK_EQ(lb_alloc(f.z, 0, 0, &a), 0);
+	CHECK(sb_all_accepted(&f.sb, a, LB_PAGE_SIZE));
+	CHECK(fx_ok(&f));
+	before = stats(f.z).accepted_pages - before;
+	fx_fini(&f);
+	return before;
+}
+
+TEST(adaptive_on_demand_accepts_only_the_request)
+{
+	CHECK_EQ(accepted_by_one_page(0), 1);                              /* exact-style */
+	CHECK_EQ(accepted_by_one_page(LB_ADAPT_EXACT), UNIT / LB_PAGE_SIZE); /* a unit */
+}
+
+/* Allocate pages_per_ms every ms for ms milliseconds, an acceptor pass
+ * each ms; return the reserve then. */
+static uint64_t reserve_after(struct fx *f, uint64_t *t, const unsigned *orders, unsigned n,
+			      unsigned ms)
+{
+	uint64_t a;
+
+	for (unsigned i = 0; i < ms; i++) {
+		for (unsigned k = 0; k < n; k++)
+			CHECK_EQ(lb_alloc(f->z, orders[k], 0, &a), 0);
+		*t += MS;
+		lb_acceptor_step(f->z, *t);
+	}
+	return stats(f->z).reserve_pages;
+}
+
+/* A rate that doubles: the trend lifts the reserve at once. */
+static uint64_t reserve_on_a_rise(unsigned off)
+{
+	static const unsigned slow[] = { 4 }, fast[] = { 5 };
+	struct fx f;
+	uint64_t t = MS, r;
+
+	REQUIRE_OR(adaptive_zone(&f, off, 100 * MS, 1) == 0, 0);
+	lb_acceptor_step(f.z, t);
+	reserve_after(&f, &t, slow, 1, 40); /* 64 KiB/ms */
+	r = reserve_after(&f, &t, fast, 1, 11); /* then 128 KiB/ms */
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+	return r;
+}
+
+TEST(adaptive_trend_follows_a_rise_at_once)
+{
+	uint64_t with = reserve_on_a_rise(LB_ADAPT_ALL & ~LB_ADAPT_TREND);
+	uint64_t without = reserve_on_a_rise(LB_ADAPT_ALL);
+
+	/* 32 pages/ms rising from 16: the trend projects the rise once more,
+	 * 48 pages/ms x 100 ms; the smoothed rate alone is not yet at 32. */
+	CHECK(with >= 48 * 100 * 9 / 10);
+	CHECK(without < 32 * 100);
+}
+
+/* A burst, then a pause: the peak floor keeps the reserve. */
+static uint64_t reserve_after_a_pause(unsigned off, unsigned pause_ms)
+{
+	static const unsigned burst[] = { 6 };
+	struct fx f;
+	uint64_t t = MS, r;
+
+	REQUIRE_OR(adaptive_zone(&f, off, 100 * MS, 1) == 0, 0);
+	lb_acceptor_step(f.z, t);
+	reserve_after(&f, &t, burst, 1, 30); /* 256 KiB/ms */
+	r = reserve_after(&f, &t, NULL, 0, pause_ms);
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+	return r;
+}
+
+TEST(adaptive_peak_floor_outlasts_a_pause_then_decays)
+{
+	uint64_t with = reserve_after_a_pause(LB_ADAPT_ALL & ~LB_ADAPT_PEAK, 100);
+	uint64_t without = reserve_after_a_pause(LB_ADAPT_ALL, 100);
+	uint64_t later = reserve_after_a_pause(LB_ADAPT_ALL & ~LB_ADAPT_PEAK, 2500);
+
+	CHECK(with > 2 * without); /* the smoothed rate forgets in a few ms */
+	CHECK_EQ(later, 4 * UNIT / LB_PAGE_SIZE); /* decayed: back to the floor */
+}
+
+static uint64_t reserve_in_boot(unsigned off, bool watermarks_set)
+{
+	struct lb_watermarks none = { 0 }, w;
+	struct fx f;
+	uint64_t r;
+
+	REQUIRE_OR(adaptive_zone(&f, off, 0, 1) == 0, 0);
+	lb_zone_watermarks(f.z, &w);
+	CHECK_EQ(lb_zone_set_watermarks(f.z, watermarks_set ? &w : &none), 0);
+	lb_acceptor_step(f.z, MS);
+	r = stats(f.z).reserve_pages;
+	fx_fini(&f);
+	return r;
+}
+
+TEST(adaptive_boot_floor_until_the_watermarks)
+{
+	uint64_t managed = (1024 * MiB) / LB_PAGE_SIZE;
+
+	CHECK_EQ(reserve_in_boot(0, false), managed / 64);
+	CHECK_EQ(reserve_in_boot(LB_ADAPT_BOOT, false), 4 * UNIT / LB_PAGE_SIZE);
+	CHECK_EQ(reserve_in_boot(0, true), 4 * UNIT / LB_PAGE_SIZE);
+}
+
+/*
+ * Passes against an emulated host on a 1 ms clock, with 64 KiB units so
+ * that 400 ms fit in the zone: each ms the host completes host(k) units
+ * with k passes allowed, and the vCPU takes all of it and a unit more,
+ * so the acceptor stays behind. Returns the passes allowed at the end.
+ */
+#define SUNIT (64 * KiB)
+
+static unsigned passes_against(unsigned (*host)(unsigned), unsigned off, unsigned *peak)
+{
+	struct lb_acceptor_cfg ac = { .horizon_ns = 100 * MS, .adapt_off = off, .threads = 16 };
+	struct lb_backend none = { 0 };
+	struct fx f;
+	uint64_t t = MS, a;
+	struct lb_stats st;
+
+	REQUIRE_OR(fx_init_with(&f, map1g, 2, LB_POLICY_ADAPTIVE, SUNIT, 0, none) == 0, 0);
+	REQUIRE_OR(lb_acceptor_config(f.z, &ac) == 0, 0);
+	use_firmware_memory(f.z);
+	for (unsigned ms = 0; ms < 400; ms++) {
+		unsigned k = stats(f.z).acceptor_passes;
+		uint64_t want = (uint64_t)host(k ? k : 1) * SUNIT, got = 0;
+
+		while (got < want) {
+			int64_t n = lb_acceptor_step(f.z, t);
+			if (n <= 0)
+				break;
+			got += (uint64_t)n;
+		}
+		for (uint64_t i = 0; i < got / SUNIT + 1; i++)
+			CHECK_EQ(lb_alloc(f.z, 4, 0, &a), 0);
+		t += MS;
+	}
+	st = stats(f.z);
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+	*peak = st.acceptor_passes_peak;
+	return st.acceptor_passes;
+}
+
+static unsigned linear_host(unsigned k)
+{
+	return k;
+}
+
+static unsigned saturating_host(unsigned k)
+{
+	return k < 3 ? k : 3; /* the host gives no more beyond three at once */
+}
+
+TEST(adaptive_passes_scale_while_they_pay)
+{
+	unsigned peak, k;
+
+	k = passes_against(linear_host, 0, &peak);
+	CHECK_EQ(k, 16); /* every thread pays its way: all of them work */
+	k = passes_against(saturating_host, 0, &peak);
+	CHECK(k >= 3 && k <= 4); /* tried more, took back those that did not pay */
+	CHECK(peak > k);
+	k = passes_against(saturating_host, LB_ADAPT_SCALE, &peak);
+	CHECK_EQ(k, 16); /* without SCALE every thread works when behind */
+}
+
+/* The horizon follows how fast the acceptor answers: passes that take
+ * 1 ms (a unit each) make a reserve of about 4 x 2 ms of demand, far
+ * below 100 ms of it. */
+TEST(adaptive_horizon_from_the_acceptor_response)
+{
+	static const unsigned load[] = { 9 };
+	uint64_t t = MS, auto_r, fixed_r;
+	struct fx f;
+
+	REQUIRE(adaptive_zone(&f, LB_ADAPT_ALL & ~LB_ADAPT_HORIZON, 0, 1) == 0);
+	lb_acceptor_step(f.z, t);
+	auto_r = reserve_after(&f, &t, load, 1, 60);
+	fx_fini(&f);
+	REQUIRE(adaptive_zone(&f, LB_ADAPT_ALL, 0, 1) == 0);
+	t = MS;
+	lb_acceptor_step(f.z, t);
+	fixed_r = reserve_after(&f, &t, load, 1, 60);
+	fx_fini(&f);
+	CHECK(fixed_r > 4 * auto_r);
+	CHECK(auto_r >= 4 * UNIT / LB_PAGE_SIZE);
+}
