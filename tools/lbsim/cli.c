@@ -1,160 +1,137 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * lbsim's options, one table: each option's name, its value (if any), its
+ * help text, where it applies (the run it belongs to, the policies or
+ * workloads one of which must be chosen) and its parser. The help text is
+ * printed from the table, and an option given where it does not apply is
+ * refused from it.
+ */
 #include "cli.h"
 
 #include <string.h>
 
 #include "cost.h"
 
-static int is_digit(char c)
+/* The run an option belongs to (lbs_cli_parse's comment). */
+#define M_TRACE    0x1u
+#define M_WORKLOAD 0x2u
+#define M_FIDELITY 0x4u
+#define M_PBENCH   0x8u
+#define M_RUN      (M_TRACE | M_WORKLOAD)
+#define M_ANY      (M_RUN | M_FIDELITY | M_PBENCH)
+
+#define P(p) (1u << (p))
+#define W(w) (1u << (w))
+
+struct opt;
+
+/* What the parsers share while one command line is read. */
+struct pstate {
+	struct lbs_cli *cli;
+	FILE *err;
+	const char *memory_arg, *pre_arg; /* as given, for messages */
+};
+
+typedef int (*opt_parser)(struct pstate *s, const struct opt *o, const char *val);
+
+struct opt {
+	const char *name; /* without the "--" */
+	const char *arg;  /* the value's name in the help; NULL: a flag, no value */
+	const char *help; /* {policies}, {workloads}, {cost} are filled in */
+	unsigned modes;   /* M_*: the runs it applies to */
+	unsigned policies, workloads; /* 0, or one of these must be chosen */
+	int selects;      /* it chooses the run (no "applies to" note in the help) */
+	const char *why;  /* said when given where it does not apply */
+	opt_parser parse;
+};
+
+/* ------------------------------------------------------------- parsers */
+
+static int bad(struct pstate *s, const char *fmt, const char *name, const char *val)
 {
-	return c >= '0' && c <= '9';
+	fprintf(s->err, fmt, name, val);
+	return 2;
 }
 
-int lbs_parse_size(const char *s, uint64_t *out)
+static int size_value(struct pstate *s, const struct opt *o, const char *val, uint64_t *out)
 {
-	uint64_t v = 0;
-	unsigned shift = 0;
-
-	if (!s || !is_digit(*s))
-		return -1;
-	for (; is_digit(*s); s++) {
-		unsigned d = (unsigned)(*s - '0');
-		if (v > (UINT64_MAX - d) / 10u)
-			return -1;
-		v = v * 10u + d;
-	}
-	switch (*s) {
-	case '\0':
-		break;
-	case 'k': case 'K': shift = 10; break;
-	case 'm': case 'M': shift = 20; break;
-	case 'g': case 'G': shift = 30; break;
-	case 't': case 'T': shift = 40; break;
-	default:
-		return -1;
-	}
-	if (shift) {
-		s++;
-		if (strcmp(s, "iB") == 0 || strcmp(s, "B") == 0)
-			s += strlen(s);
-		if (*s)
-			return -1;
-		if (v > (UINT64_MAX >> shift))
-			return -1;
-		v <<= shift;
-	}
-	*out = v;
+	if (lbs_parse_size(val, out) != 0)
+		return bad(s, "lbsim: --%s: bad size '%s' (bytes, or a number with K, M, G or T)\n",
+			   o->name, val);
 	return 0;
 }
 
-int lbs_parse_u64(const char *s, uint64_t *out)
+static int p_memory(struct pstate *s, const struct opt *o, const char *val)
 {
-	uint64_t v = 0;
-	unsigned base = 10;
+	uint64_t *m = &s->cli->sim.memory_bytes;
 
-	if (!s || !*s)
-		return -1;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-		if (!*s)
-			return -1;
-	}
-	for (; *s; s++) {
-		unsigned d;
-		if (is_digit(*s))
-			d = (unsigned)(*s - '0');
-		else if (base == 16 && *s >= 'a' && *s <= 'f')
-			d = (unsigned)(*s - 'a' + 10);
-		else if (base == 16 && *s >= 'A' && *s <= 'F')
-			d = (unsigned)(*s - 'A' + 10);
-		else
-			return -1;
-		if (v > (UINT64_MAX - d) / base)
-			return -1;
-		v = v * base + d;
-	}
-	*out = v;
+	if (size_value(s, o, val, m))
+		return 2;
+	if (*m < LBS_MIN_MEMORY || *m % LB_PAGE_SIZE)
+		return bad(s, "lbsim: --%s %s: must be a multiple of 4K and at least 4M\n", o->name,
+			   val);
+	s->memory_arg = val;
 	return 0;
 }
 
-void lbs_cli_usage(FILE *f, const char *prog)
+static int p_pre_accepted(struct pstate *s, const struct opt *o, const char *val)
 {
-	struct lbs_sim_config def;
+	if (size_value(s, o, val, &s->cli->sim.pre_accepted_bytes))
+		return 2;
+	if (s->cli->sim.pre_accepted_bytes % LB_PAGE_SIZE)
+		return bad(s, "lbsim: --%s %s: must be a multiple of 4K\n", o->name, val);
+	s->pre_arg = val;
+	return 0;
+}
 
-	fprintf(f,
-		"usage: %s [options]\n"
-		"       %s record [-o FILE] -- COMMAND [ARG...]\n"
-		"Replay a Linux page-allocator trace (or run synthetic workloads) through\n"
-		"lazybuddy's acceptance policies on a modelled confidential guest and\n"
-		"compare them. With no options: the shipped trace, every policy, a 16 GiB\n"
-		"guest, the report written to build/report/index.html.\n"
-		"\n"
-		"  --trace FILE         replay FILE (ftrace, trace-cmd or perf script text,\n"
-		"                       plain, .gz, .xz or .zst); default: the shipped trace\n"
-		"  --workload LIST|all  run synthetic workloads instead, comma-separated:",
-		prog, prog);
-	for (int w = 0; w < LBS_WL_COUNT; w++)
-		fprintf(f, " %s", lbs_workload_name((enum lbs_workload)w));
-	fprintf(f,
-		"\n"
-		"  --memory SIZE        guest memory (default 16G); suffixes K M G T\n"
-		"  --pre-accepted SIZE  memory from address 0 accepted by firmware (default 4G)\n"
-		"  --unit SIZE          acceptance unit, a power of two in 4K..4M (default 2M)\n"
-		"  --policy LIST|all    policies, comma-separated (default all):");
-	for (int p = 0; p < LB_POLICY_COUNT; p++)
-		fprintf(f, " %s", lb_policy_name((enum lb_policy)p));
-	lbs_sim_defaults(&def);
-	fprintf(f,
-		"\n"
-		"  --cost PRESET|FILE   acceptance costs in virtual time: a model preset (tdx,\n"
-		"                       snp, free, ...) or a file of key = value lines\n"
-		"                       (docs/model.md) (default %s)\n"
-		"  --backend NAME       tdx or snp (cost models in virtual time), or null\n"
-		"                       (acceptance costs nothing); not with --cost\n"
-		"  --accept-lock KIND   unit (different blocks accept in parallel, the default)\n"
-		"                       or global (one lock held across every accept, as the\n"
-		"                       first Linux code did)\n"
-		"  --no-boot            trace replay: no boot allocations before the trace\n"
-		"  --seed N             PRNG seed; results are deterministic for a seed (default 1)\n"
-		"  --vcpus N            synthetic workloads: vCPUs, 1 to 256, each running its own\n"
-		"                       stream of the workload at the rate (default 1); a trace\n"
-		"                       has one vCPU per traced CPU\n"
-		"  --ops N              churn operations in all (default about 1M for 16G, scaled\n"
-		"                       down)\n"
-		"  --rate N|max         synthetic workloads: operations per virtual second per\n"
-		"                       vCPU, or max (back to back, no idle time); default per\n"
-		"                       workload: boot 200000, fill 262144 (1 GiB/s), churn 100000\n"
-		"  --acceptors N        background, adaptive: acceptor threads, 1 to 64 (default 1)\n"
-		"  --reserve SIZE       background: the acceptor's reserve (default 64M; adaptive\n"
-		"                       sizes it from the allocation rate)\n"
-		"  --batch SIZE         background: most one acceptor pass accepts (default: a\n"
-		"                       quarter of the reserve, 2M to 16M)\n"
-		"  --horizon MS         adaptive: the reserve covers this much demand (default 100)\n"
-		"  --fidelity           compare lbsim with published measurements (a table of\n"
-		"                       figures, sources, PASS or MISS; docs/fidelity.md)\n"
-		"  --policy-bench       adaptive against every policy on each workload and\n"
-		"                       preset: the targets of docs/adaptive.md, PASS or MISS\n"
-		"  --json               print a JSON array, one object per policy and workload\n"
-		"  --csv FILE           also write the results as CSV\n"
-		"  --report DIR         also write DIR/index.html, charts and the table\n"
-		"  --help               this text\n"
-		"  --version            lbsim's version (the library's) and exit\n",
-		def.backend);
+static int p_unit(struct pstate *s, const struct opt *o, const char *val)
+{
+	uint64_t u = 0;
+
+	if (size_value(s, o, val, &u))
+		return 2;
+	if (u < LB_PAGE_SIZE || u > (LB_PAGE_SIZE << LB_MAX_ORDER) || (u & (u - 1u)))
+		return bad(s, "lbsim: --%s %s: must be a power of two from 4K to 4M\n", o->name,
+			   val);
+	s->cli->sim.unit_bytes = u;
+	return 0;
+}
+
+static int p_reserve_batch(struct pstate *s, const struct opt *o, const char *val)
+{
+	uint64_t *dst = o->name[0] == 'r' ? &s->cli->sim.reserve_bytes : &s->cli->sim.batch_bytes;
+
+	if (size_value(s, o, val, dst))
+		return 2;
+	if (*dst < LB_PAGE_SIZE || *dst % LB_PAGE_SIZE)
+		return bad(s, "lbsim: --%s %s: must be a multiple of 4K, at least 4K\n", o->name,
+			   val);
+	return 0;
 }
 
 typedef int (*name_parser)(const char *);
+typedef const char *(*name_of)(int);
 
-_Static_assert(LB_POLICY_COUNT <= 16 && LBS_WL_COUNT <= 16, "parse_list's seen[] is too small");
-
-static int parse_policy_name(const char *s)
+static int policy_parse(const char *s)
 {
 	return lb_policy_parse(s);
 }
 
+static const char *policy_name(int p)
+{
+	return lb_policy_name((enum lb_policy)p);
+}
+
+static const char *workload_name(int w)
+{
+	return lbs_workload_name((enum lbs_workload)w);
+}
+
+_Static_assert(LB_POLICY_COUNT <= 16 && LBS_WL_COUNT <= 16, "parse_list's seen[] is too small");
+
 /* Comma list of names, or "all". Fills out[] in order without repeats. */
-static int parse_list(const char *arg, const char *what, name_parser parse, int count,
-		      int *out, size_t *n, FILE *err)
+static int parse_list(struct pstate *s, const char *arg, const char *what, name_parser parse,
+		      name_of name, int count, int *out, size_t *n)
 {
 	char buf[256];
 	int seen[16] = {0};
@@ -166,24 +143,22 @@ static int parse_list(const char *arg, const char *what, name_parser parse, int 
 		return 0;
 	}
 	if (strlen(arg) >= sizeof buf) {
-		fprintf(err, "lbsim: --%s list too long\n", what);
+		fprintf(s->err, "lbsim: --%s list too long\n", what);
 		return 2;
 	}
 	memcpy(buf, arg, strlen(arg) + 1);
-	char *s = buf;
+	char *p = buf;
 	for (;;) {
-		char *comma = strchr(s, ',');
+		char *comma = strchr(p, ',');
 		if (comma)
 			*comma = '\0';
-		int v = *s ? parse(s) : -1;
+		int v = *p ? parse(p) : -1;
 		if (v < 0 || v >= count) {
-			fprintf(err, "lbsim: unknown %s '%s' (expected all or a comma list of:", what,
-				s);
+			fprintf(s->err, "lbsim: unknown %s '%s' (expected all or a comma list of:",
+				what, p);
 			for (int i = 0; i < count; i++)
-				fprintf(err, " %s",
-					parse == parse_policy_name ? lb_policy_name((enum lb_policy)i)
-								   : lbs_workload_name((enum lbs_workload)i));
-			fprintf(err, ")\n");
+				fprintf(s->err, " %s", name(i));
+			fprintf(s->err, ")\n");
 			return 2;
 		}
 		if (!seen[v]) {
@@ -192,37 +167,65 @@ static int parse_list(const char *arg, const char *what, name_parser parse, int 
 		}
 		if (!comma)
 			break;
-		s = comma + 1;
+		p = comma + 1;
 	}
 	return 0;
 }
 
-static int parse_size_opt(const char *opt, const char *val, uint64_t *out, FILE *err)
+static int p_policy(struct pstate *s, const struct opt *o, const char *val)
 {
-	if (lbs_parse_size(val, out) != 0) {
-		fprintf(err,
-			"lbsim: --%s: bad size '%s' (bytes, or a number with K, M, G or T)\n",
-			opt, val);
+	int pol[LB_POLICY_COUNT];
+	size_t n;
+
+	if (parse_list(s, val, o->name, policy_parse, policy_name, LB_POLICY_COUNT, pol, &n))
+		return 2;
+	s->cli->npolicy = n;
+	for (size_t k = 0; k < n; k++)
+		s->cli->policy[k] = (enum lb_policy)pol[k];
+	return 0;
+}
+
+static int p_workload(struct pstate *s, const struct opt *o, const char *val)
+{
+	int wl[LBS_WL_COUNT];
+	size_t n;
+
+	if (parse_list(s, val, o->name, lbs_workload_parse, workload_name, LBS_WL_COUNT, wl, &n))
+		return 2;
+	s->cli->nworkload = n;
+	for (size_t k = 0; k < n; k++)
+		s->cli->workload[k] = (enum lbs_workload)wl[k];
+	return 0;
+}
+
+static int p_backend(struct pstate *s, const struct opt *o, const char *val)
+{
+	(void)o;
+	if (strlen(val) >= sizeof s->cli->sim.backend || !lbs_backend_valid(val)) {
+		fprintf(s->err, "lbsim: unknown backend '%s' (expected tdx, snp or null)\n", val);
 		return 2;
 	}
+	snprintf(s->cli->sim.backend, sizeof s->cli->sim.backend, "%s", val);
 	return 0;
 }
 
 /* --cost PRESET|FILE: a preset as --backend names it, a file's figures
  * carried in the config (lbs_sim_model). */
-static int cost_opt(const char *val, struct lbs_sim_config *c, FILE *err)
+static int p_cost(struct pstate *s, const struct opt *o, const char *val)
 {
+	struct lbs_sim_config *c = &s->cli->sim;
 	struct lb_model_params mp;
 	char name[LBS_NAME_MAX], msg[1024];
 	int kind;
 
+	(void)o;
 	if (!*val) {
-		fprintf(err, "lbsim: --cost needs a preset name or a file name\n");
+		fprintf(s->err, "lbsim: --cost needs a preset name or a file name\n");
 		return 2;
 	}
 	kind = lbs_cost_load(val, &mp, name, sizeof name, msg, sizeof msg);
 	if (kind < 0) {
-		fprintf(err, "lbsim: --cost: %s\n", msg);
+		fprintf(s->err, "lbsim: --cost: %s\n", msg);
 		return 2;
 	}
 	memcpy(c->backend, name, sizeof name);
@@ -235,68 +238,410 @@ static int cost_opt(const char *val, struct lbs_sim_config *c, FILE *err)
 	return 0;
 }
 
-/* Options that apply to one mode, some policies or some workloads only. */
-#define P(p) (1u << (p))
-#define W(w) (1u << (w))
-#define ALL_POLICIES 0xffffu
-#define ALL_WORKLOADS 0xffffu
-static const struct {
-	const char *name, *why;
-	int trace_ok, workload_ok;
-	unsigned policies, workloads; /* one of them must be chosen */
-} scope[] = {
-	{"rate", "applies to --workload runs (a trace has its own times)", 0, 1,
-	 ALL_POLICIES, ALL_WORKLOADS},
-	{"ops", "applies to the churn workload (a trace has its own operations)", 0, 1,
-	 ALL_POLICIES, W(LBS_WL_CHURN)},
-	{"vcpus", "applies to --workload runs (a trace has one vCPU per traced CPU)", 0, 1,
-	 ALL_POLICIES, ALL_WORKLOADS},
-	{"no-boot", "applies to trace replays (the boot workload is --workload boot)", 1, 0,
-	 ALL_POLICIES, ALL_WORKLOADS},
-	{"acceptors", "applies to the background and adaptive policies (choose one with "
-		      "--policy)", 1, 1, P(LB_POLICY_BACKGROUND) | P(LB_POLICY_ADAPTIVE),
-	 ALL_WORKLOADS},
-	{"reserve", "applies to the background policy (adaptive sizes its reserve from the "
-		    "allocation rate: see --horizon)", 1, 1, P(LB_POLICY_BACKGROUND), ALL_WORKLOADS},
-	{"batch", "applies to the background policy (adaptive sizes its batch from its "
-		  "reserve)", 1, 1, P(LB_POLICY_BACKGROUND), ALL_WORKLOADS},
-	{"horizon", "applies to the adaptive policy (background's reserve is fixed: see "
-		    "--reserve)", 1, 1, P(LB_POLICY_ADAPTIVE), ALL_WORKLOADS},
-};
-
-static unsigned given_bit(const char *name)
+static int p_seed(struct pstate *s, const struct opt *o, const char *val)
 {
-	for (size_t k = 0; k < sizeof scope / sizeof scope[0]; k++)
-		if (strcmp(name, scope[k].name) == 0)
-			return 1u << k;
+	if (lbs_parse_u64(val, &s->cli->sim.seed) != 0)
+		return bad(s, "lbsim: --%s '%s': expected a non-negative integer\n", o->name, val);
 	return 0;
 }
 
+/* --trace, --report, --csv: a name, kept as given. */
+static int p_path(struct pstate *s, const struct opt *o, const char *val)
+{
+	if (!*val) {
+		fprintf(s->err, "lbsim: --%s needs a file name\n", o->name);
+		return 2;
+	}
+	if (o->name[0] == 't')
+		s->cli->trace = val;
+	else if (o->name[0] == 'r')
+		s->cli->report_dir = val;
+	else
+		s->cli->csv_path = val;
+	return 0;
+}
+
+static int p_accept_lock(struct pstate *s, const struct opt *o, const char *val)
+{
+	if (strcmp(val, "unit") == 0)
+		s->cli->sim.lock = LBS_LOCK_UNIT;
+	else if (strcmp(val, "global") == 0)
+		s->cli->sim.lock = LBS_LOCK_GLOBAL;
+	else
+		return bad(s, "lbsim: --%s '%s': expected unit or global\n", o->name, val);
+	return 0;
+}
+
+static int p_rate(struct pstate *s, const struct opt *o, const char *val)
+{
+	/* At most one operation a nanosecond keeps the times exact. */
+	if (strcmp(val, "max") == 0) {
+		s->cli->sim.rate = LBS_RATE_MAX;
+	} else if (lbs_parse_u64(val, &s->cli->sim.rate) != 0 || s->cli->sim.rate == 0 ||
+		   s->cli->sim.rate > UINT64_C(1000000000)) {
+		return bad(s, "lbsim: --%s '%s': expected operations per second, 1 to 1000000000, "
+			      "or max\n", o->name, val);
+	}
+	return 0;
+}
+
+static int p_ops(struct pstate *s, const struct opt *o, const char *val)
+{
+	if (lbs_parse_u64(val, &s->cli->sim.churn_ops) != 0 || s->cli->sim.churn_ops == 0)
+		return bad(s, "lbsim: --%s '%s': expected a positive integer\n", o->name, val);
+	return 0;
+}
+
+/* --vcpus, --acceptors: 1 to their maximum. */
+static int p_count(struct pstate *s, const struct opt *o, const char *val)
+{
+	int vcpus = o->name[0] == 'v';
+	uint64_t v = 0, max = vcpus ? LBS_MAX_VCPUS : LB_ACCEPTOR_MAX_THREADS;
+
+	if (lbs_parse_u64(val, &v) != 0 || v == 0 || v > max) {
+		fprintf(s->err, "lbsim: --%s '%s': expected 1 to %llu\n", o->name, val,
+			(unsigned long long)max);
+		return 2;
+	}
+	if (vcpus)
+		s->cli->sim.vcpus = (unsigned)v;
+	else
+		s->cli->sim.acceptors = (unsigned)v;
+	return 0;
+}
+
+static int p_horizon(struct pstate *s, const struct opt *o, const char *val)
+{
+	uint64_t ms = 0;
+
+	if (lbs_parse_u64(val, &ms) != 0 || ms == 0 || ms > UINT64_C(3600000))
+		return bad(s, "lbsim: --%s '%s': expected milliseconds, 1 to 3600000\n", o->name,
+			   val);
+	s->cli->sim.horizon_ns = ms * UINT64_C(1000000);
+	return 0;
+}
+
+/* The flags: each sets its own field. */
+static int p_flag(struct pstate *s, const struct opt *o, const char *val)
+{
+	struct lbs_cli *c = s->cli;
+
+	(void)val;
+	if (strcmp(o->name, "no-boot") == 0)
+		c->boot = 0;
+	else if (strcmp(o->name, "allow-unknown") == 0)
+		c->allow_unknown = 1;
+	else if (strcmp(o->name, "json") == 0)
+		c->json = 1;
+	else if (strcmp(o->name, "fidelity") == 0)
+		c->fidelity = 1;
+	else if (strcmp(o->name, "policy-bench") == 0)
+		c->policy_bench = 1;
+	else if (strcmp(o->name, "help") == 0)
+		c->help = 1;
+	else
+		c->version = 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------ the table */
+
+#define ACCEPTOR_POLICIES (P(LB_POLICY_BACKGROUND) | P(LB_POLICY_ADAPTIVE))
+
+/* The help text's figures that the code defines. */
+_Static_assert(LBS_MAX_VCPUS == 256 && LB_ACCEPTOR_MAX_THREADS == 64,
+	       "--vcpus' and --acceptors' help texts give the maximum");
+
+static const struct opt opts[] = {
+	{"trace", "FILE", "replay FILE (ftrace, trace-cmd or perf script text, plain, .gz, .xz or "
+	 ".zst); default: the shipped trace", M_TRACE, 0, 0, 1, NULL, p_path},
+	{"workload", "LIST|all", "run synthetic workloads instead, comma-separated:{workloads}",
+	 M_WORKLOAD, 0, 0, 1, NULL, p_workload},
+	{"allow-unknown", NULL, "replay what was understood of a trace most of whose lines are "
+	 "not (refused otherwise)", M_TRACE, 0, 0, 0,
+	 "applies to trace replays (synthetic workloads have no lines to skip)", p_flag},
+	{"memory", "SIZE", "guest memory (default 16G); suffixes K M G T", M_RUN, 0, 0, 0, NULL,
+	 p_memory},
+	{"pre-accepted", "SIZE", "memory from address 0 accepted by firmware, at most --memory "
+	 "(default 4G, or all of a smaller guest)", M_RUN, 0, 0, 0, NULL, p_pre_accepted},
+	{"unit", "SIZE", "acceptance unit, a power of two in 4K..4M (default 2M)", M_RUN, 0, 0, 0,
+	 NULL, p_unit},
+	{"policy", "LIST|all", "policies, comma-separated (default all):{policies}", M_RUN, 0, 0,
+	 0, NULL, p_policy},
+	{"cost", "PRESET|FILE", "acceptance costs in virtual time: a model preset (tdx, snp, "
+	 "free, ...) or a file of key = value lines (docs/model.md) (default {cost})", M_RUN, 0, 0,
+	 0, NULL, p_cost},
+	{"backend", "NAME", "tdx or snp (cost models in virtual time), or null (acceptance costs "
+	 "nothing); not with --cost", M_RUN, 0, 0, 0, NULL, p_backend},
+	{"accept-lock", "KIND", "unit (different blocks accept in parallel, the default) or "
+	 "global (one lock held across every accept, as the first Linux code did)", M_RUN, 0, 0, 0,
+	 NULL, p_accept_lock},
+	{"no-boot", NULL, "no boot allocations before the trace", M_TRACE, 0, 0, 0,
+	 "applies to trace replays (the boot workload is --workload boot)", p_flag},
+	{"seed", "N", "PRNG seed; results are deterministic for a seed (default~1); a trace "
+	 "replay draws only its boot allocations from it", M_RUN, 0, 0, 0, NULL, p_seed},
+	{"vcpus", "N", "vCPUs, 1 to 256, each running its own stream of the workload at the rate "
+	 "(default~1); a trace has one vCPU per traced CPU", M_WORKLOAD, 0, 0, 0,
+	 "applies to --workload runs (a trace has one vCPU per traced CPU)", p_count},
+	{"ops", "N", "churn operations in all (default about 1M for 16G, scaled down)",
+	 M_WORKLOAD, 0, W(LBS_WL_CHURN), 0,
+	 "applies to the churn workload (a trace has its own operations)", p_ops},
+	{"rate", "N|max", "operations per virtual second per vCPU, 1 to 1000000000, or max (back "
+	 "to back, no idle time); default per workload: boot 200000, fill 262144 (1~GiB/s), churn "
+	 "100000", M_WORKLOAD, 0, 0, 0,
+	 "applies to --workload runs (a trace has its own times)", p_rate},
+	{"acceptors", "N", "acceptor threads, 1 to 64 (default~1)", M_RUN, ACCEPTOR_POLICIES, 0, 0,
+	 "applies to the background and adaptive policies (choose one with --policy)", p_count},
+	{"reserve", "SIZE", "the acceptor's reserve (default 64M; adaptive sizes it from the "
+	 "allocation rate)", M_RUN, P(LB_POLICY_BACKGROUND), 0, 0,
+	 "applies to the background policy (adaptive sizes its reserve from the allocation rate: "
+	 "see --horizon)", p_reserve_batch},
+	{"batch", "SIZE", "most one acceptor pass accepts (default: a quarter of the reserve, 2M "
+	 "to 16M)", M_RUN, P(LB_POLICY_BACKGROUND), 0, 0,
+	 "applies to the background policy (adaptive sizes its batch from its reserve)",
+	 p_reserve_batch},
+	{"horizon", "MS", "the reserve covers this much demand, in milliseconds (default~100)",
+	 M_RUN, P(LB_POLICY_ADAPTIVE), 0, 0,
+	 "applies to the adaptive policy (background's reserve is fixed: see --reserve)",
+	 p_horizon},
+	{"fidelity", NULL, "compare lbsim with published measurements (a table of figures, "
+	 "sources, PASS or MISS; docs/fidelity.md); no other option", M_FIDELITY, 0, 0, 1, NULL,
+	 p_flag},
+	{"policy-bench", NULL, "adaptive against every policy on each workload and preset: the "
+	 "targets of docs/adaptive.md, PASS or MISS; no other option", M_PBENCH, 0, 0, 1, NULL,
+	 p_flag},
+	{"json", NULL, "print a JSON array, one object per policy and workload", M_RUN, 0, 0, 0,
+	 NULL, p_flag},
+	{"csv", "FILE", "also write the results as CSV", M_RUN, 0, 0, 0, NULL, p_path},
+	{"report", "DIR", "also write DIR/index.html, charts and the table", M_RUN, 0, 0, 0, NULL,
+	 p_path},
+	{"help", NULL, "this text", M_ANY, 0, 0, 0, NULL, p_flag},
+	{"version", NULL, "lbsim's version (the library's) and exit", M_ANY, 0, 0, 0, NULL, p_flag},
+};
+
+#define NOPTS (sizeof opts / sizeof opts[0])
+_Static_assert(NOPTS <= 64, "lbs_cli.given has a bit per option");
+
+static const struct opt *find_opt(const char *name, size_t len)
+{
+	for (size_t k = 0; k < NOPTS; k++)
+		if (strlen(opts[k].name) == len && strncmp(opts[k].name, name, len) == 0)
+			return &opts[k];
+	return NULL;
+}
+
+static int given(const struct lbs_cli *c, const char *name)
+{
+	const struct opt *o = find_opt(name, strlen(name));
+	return o && (c->given >> (o - opts) & 1u);
+}
+
+/* ------------------------------------------------------------- the help */
+
+/* Help texts wrap at spaces; "~" is a space they do not wrap at. */
+#define HELP_COL 23
+#define HELP_WIDTH 79
+
+/* The help text with its {names} filled in. */
+static void expand(char *out, size_t len, const char *help)
+{
+	struct lbs_sim_config def;
+	size_t n = 0;
+
+	lbs_sim_defaults(&def);
+	out[0] = '\0';
+	while (*help && n + 1 < len) {
+		const char *end = help[0] == '{' ? strchr(help, '}') : NULL;
+		size_t klen = end ? (size_t)(end - help - 1) : 0;
+
+		if (end && klen == 8 && strncmp(help + 1, "policies", klen) == 0) {
+			for (int p = 0; p < LB_POLICY_COUNT; p++)
+				n += (size_t)snprintf(out + n, n < len ? len - n : 0, " %s",
+						      policy_name(p));
+		} else if (end && klen == 9 && strncmp(help + 1, "workloads", klen) == 0) {
+			for (int w = 0; w < LBS_WL_COUNT; w++)
+				n += (size_t)snprintf(out + n, n < len ? len - n : 0, " %s",
+						      workload_name(w));
+		} else if (end && klen == 4 && strncmp(help + 1, "cost", klen) == 0) {
+			n += (size_t)snprintf(out + n, n < len ? len - n : 0, "%s", def.backend);
+		} else {
+			out[n++] = *help++;
+			out[n] = '\0';
+			continue;
+		}
+		help = end + 1;
+	}
+	if (n >= len)
+		out[len - 1] = '\0';
+}
+
+/* Where an option applies, for the help ("background, adaptive: "). */
+static void scope_note(char *out, size_t len, const struct opt *o)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (o->selects || (o->modes & M_RUN) == 0)
+		return;
+	if (o->modes == M_TRACE)
+		n += (size_t)snprintf(out + n, len - n, "trace replay");
+	if (o->modes == M_WORKLOAD && !o->workloads)
+		n += (size_t)snprintf(out + n, len - n, "synthetic workloads");
+	for (int w = 0, first = 1; o->workloads && w < LBS_WL_COUNT && n < len; w++) {
+		if (!(o->workloads & W(w)))
+			continue;
+		n += (size_t)snprintf(out + n, len - n, "%s%s", first ? "" : ", ",
+				      workload_name(w));
+		first = 0;
+	}
+	if (o->workloads && n < len)
+		n += (size_t)snprintf(out + n, len - n, " workload");
+	for (int p = 0, first = 1; o->policies && p < LB_POLICY_COUNT && n < len; p++) {
+		if (!(o->policies & P(p)))
+			continue;
+		n += (size_t)snprintf(out + n, len - n, "%s%s", first ? "" : ", ", policy_name(p));
+		first = 0;
+	}
+	if (n && n < len)
+		snprintf(out + n, len - n, ": ");
+}
+
+/* "  --name ARG" and the text beside it, words wrapped at HELP_WIDTH. */
+static void print_opt(FILE *f, const struct opt *o)
+{
+	char text[1024], note[128];
+	int col;
+
+	scope_note(note, sizeof note, o);
+	expand(text + strlen(note), sizeof text - strlen(note), o->help);
+	memcpy(text, note, strlen(note));
+	col = fprintf(f, "  --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+	if (col >= HELP_COL - 1) {
+		fputc('\n', f);
+		col = 0;
+	}
+	for (const char *w = text; *w;) {
+		size_t wl = strcspn(w, " ");
+
+		if (col > HELP_COL && col + 1 + (int)wl > HELP_WIDTH) {
+			fputc('\n', f);
+			col = 0;
+		}
+		if (col < HELP_COL) {
+			fprintf(f, "%*s", HELP_COL - col, "");
+			col = HELP_COL;
+		} else {
+			fputc(' ', f);
+			col++;
+		}
+		for (size_t k = 0; k < wl; k++) /* '~': a space that does not break */
+			fputc(w[k] == '~' ? ' ' : w[k], f);
+		col += (int)wl;
+		w += wl;
+		while (*w == ' ')
+			w++;
+	}
+	fputc('\n', f);
+}
+
+void lbs_cli_usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s [options]\n"
+		"       %s record [-o FILE] -- COMMAND [ARG...]\n"
+		"Replay a Linux page-allocator trace (or run synthetic workloads) through\n"
+		"lazybuddy's acceptance policies on a modelled confidential guest and\n"
+		"compare them. With no options: the shipped trace, every policy, a 16 GiB\n"
+		"guest, the report written to build/report/index.html. An option that does\n"
+		"not apply to the run is refused.\n"
+		"\n",
+		prog, prog);
+	for (size_t k = 0; k < NOPTS; k++)
+		print_opt(f, &opts[k]);
+}
+
+/* ------------------------------------------------------------ the rules */
+
+static unsigned run_of(const struct lbs_cli *c)
+{
+	if (c->fidelity)
+		return M_FIDELITY;
+	if (c->policy_bench)
+		return M_PBENCH;
+	return c->nworkload ? M_WORKLOAD : M_TRACE;
+}
+
+/* Every option given applies to the run: 0, or 2 with the first that does not. */
 static int applicable(const struct lbs_cli *cli, FILE *err)
 {
-	unsigned pol = 0, wl = 0;
+	unsigned run = run_of(cli), pol = 0, wl = 0;
 
 	for (size_t i = 0; i < cli->npolicy; i++)
 		pol |= P(cli->policy[i]);
 	for (size_t i = 0; i < cli->nworkload; i++)
 		wl |= W(cli->workload[i]);
-	for (size_t k = 0; k < sizeof scope / sizeof scope[0]; k++) {
-		if (!(cli->given & (1u << k)))
+	for (size_t k = 0; k < NOPTS; k++) {
+		const struct opt *o = &opts[k];
+
+		if (!(cli->given >> k & 1u))
 			continue;
-		if ((cli->nworkload ? !scope[k].workload_ok : !scope[k].trace_ok) ||
-		    !(pol & scope[k].policies) || (cli->nworkload && !(wl & scope[k].workloads))) {
-			fprintf(err, "lbsim: --%s %s\n", scope[k].name, scope[k].why);
+		if (!(o->modes & run) && (run & (M_FIDELITY | M_PBENCH))) {
+			fprintf(err, "lbsim: --%s does not apply to %s\n", o->name,
+				run == M_FIDELITY
+					? "--fidelity (its runs are fixed: docs/fidelity.md)"
+					: "--policy-bench (its runs are fixed: docs/adaptive.md)");
 			return 2;
 		}
+		if (!(o->modes & run) || (o->policies && !(pol & o->policies)) ||
+		    (o->workloads && run == M_WORKLOAD && !(wl & o->workloads))) {
+			fprintf(err, "lbsim: --%s %s\n", o->name,
+				o->why ? o->why : "does not apply to this run");
+			return 2;
+		}
+	}
+	if (run == M_TRACE && !cli->boot && given(cli, "seed")) {
+		fprintf(err, "lbsim: --seed does nothing with --no-boot (a trace replay draws only "
+			     "its boot allocations from the seed)\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* Options that exclude each other, values that must agree. */
+static int consistent(const struct pstate *s)
+{
+	const struct lbs_cli *cli = s->cli;
+
+	if (given(cli, "backend") && given(cli, "cost")) {
+		fprintf(s->err, "lbsim: --backend and --cost exclude each other (--cost takes a "
+				"preset name too)\n");
+		return 2;
+	}
+	if (cli->trace && cli->nworkload) {
+		fprintf(s->err, "lbsim: --trace and --workload exclude each other (a run replays "
+				"a trace or runs synthetic workloads)\n");
+		return 2;
+	}
+	if (cli->fidelity && cli->policy_bench) {
+		fprintf(s->err, "lbsim: --fidelity and --policy-bench exclude each other (each is "
+				"a run of its own)\n");
+		return 2;
+	}
+	if (s->pre_arg && cli->sim.pre_accepted_bytes > cli->sim.memory_bytes) {
+		char mem[32];
+
+		lbs_size_short(mem, sizeof mem, cli->sim.memory_bytes);
+		fprintf(s->err, "lbsim: --pre-accepted %s is more than the guest's memory (%s%s)\n",
+			s->pre_arg, s->memory_arg ? s->memory_arg : mem,
+			s->memory_arg ? "" : ", the default; see --memory");
+		return 2;
 	}
 	return 0;
 }
 
 int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 {
-	int pol[LB_POLICY_COUNT], wl[LBS_WL_COUNT];
-	size_t n;
-	int rc = 0, backend_given = 0, cost_given = 0;
+	struct pstate s = {cli, err, NULL, NULL};
 
 	memset(cli, 0, sizeof *cli);
 	lbs_sim_defaults(&cli->sim);
@@ -306,9 +651,9 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 	cli->no_args = argc <= 1;
 
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL;
-		char name[32];
-		const char *eq;
+		const char *a = argv[i], *val = NULL, *eq;
+		const struct opt *o;
+		size_t len;
 
 		if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
 			fprintf(err, "lbsim: unexpected argument '%s' (try --help)\n", a);
@@ -316,199 +661,39 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 		}
 		a += 2;
 		eq = strchr(a, '=');
-		size_t len = eq ? (size_t)(eq - a) : strlen(a);
-		if (len >= sizeof name) {
-			fprintf(err, "lbsim: unknown option '%s' (try --help)\n", argv[i]);
+		len = eq ? (size_t)(eq - a) : strlen(a);
+		o = find_opt(a, len);
+		if (!o) {
+			fprintf(err, "lbsim: unknown option '--%.*s' (try --help)\n",
+				len > 64 ? 64 : (int)len, a);
 			return 2;
 		}
-		memcpy(name, a, len);
-		name[len] = '\0';
-
-		if (strcmp(name, "help") == 0 || strcmp(name, "json") == 0 ||
-		    strcmp(name, "no-boot") == 0 || strcmp(name, "version") == 0 ||
-		    strcmp(name, "fidelity") == 0 || strcmp(name, "policy-bench") == 0) {
+		if (!o->arg && eq) {
+			fprintf(err, "lbsim: --%s takes no value\n", o->name);
+			return 2;
+		}
+		if (o->arg) {
 			if (eq) {
-				fprintf(err, "lbsim: --%s takes no value\n", name);
+				val = eq + 1;
+			} else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) == 0 &&
+				   argv[i + 1][2] != '\0') {
+				/* "--report --json": the value was forgotten */
+				fprintf(err, "lbsim: --%s needs a value, not the option %s (write "
+					     "--%s=%s for a value that starts with --)\n",
+					o->name, argv[i + 1], o->name, argv[i + 1]);
+				return 2;
+			} else if (i + 1 < argc) {
+				val = argv[++i];
+			} else {
+				fprintf(err, "lbsim: --%s needs a value\n", o->name);
 				return 2;
 			}
-			if (name[0] == 'h')
-				cli->help = 1;
-			else if (name[0] == 'f')
-				cli->fidelity = 1;
-			else if (name[0] == 'p')
-				cli->policy_bench = 1;
-			else if (name[0] == 'v')
-				cli->version = 1;
-			else if (name[0] == 'j')
-				cli->json = 1;
-			else
-				cli->boot = 0;
-			cli->given |= given_bit(name);
-			continue;
 		}
-		static const char *const with_value[] = {
-			"memory", "pre-accepted", "unit", "policy", "workload", "backend", "cost", "seed",
-			"ops",
-			"trace", "accept-lock", "report", "csv", "rate", "vcpus", "acceptors",
-			"reserve", "batch", "horizon",
-		};
-		int known = 0;
-		for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
-			known |= strcmp(name, with_value[k]) == 0;
-		if (!known) {
-			fprintf(err, "lbsim: unknown option '--%s' (try --help)\n", name);
+		if (o->parse(&s, o, val))
 			return 2;
-		}
-		if (eq)
-			val = eq + 1;
-		else if (i + 1 < argc)
-			val = argv[++i];
-		else {
-			fprintf(err, "lbsim: --%s needs a value\n", name);
-			return 2;
-		}
-
-		if (strcmp(name, "memory") == 0) {
-			rc = parse_size_opt(name, val, &cli->sim.memory_bytes, err);
-			if (!rc && (cli->sim.memory_bytes < LBS_MIN_MEMORY ||
-				    cli->sim.memory_bytes % LB_PAGE_SIZE)) {
-				fprintf(err,
-					"lbsim: --memory %s: must be a multiple of 4K and at least 4M\n",
-					val);
-				rc = 2;
-			}
-		} else if (strcmp(name, "pre-accepted") == 0) {
-			rc = parse_size_opt(name, val, &cli->sim.pre_accepted_bytes, err);
-			if (!rc && cli->sim.pre_accepted_bytes % LB_PAGE_SIZE) {
-				fprintf(err, "lbsim: --pre-accepted %s: must be a multiple of 4K\n",
-					val);
-				rc = 2;
-			}
-		} else if (strcmp(name, "unit") == 0) {
-			uint64_t u = 0;
-			rc = parse_size_opt(name, val, &u, err);
-			if (!rc && (u < LB_PAGE_SIZE || u > (LB_PAGE_SIZE << LB_MAX_ORDER) ||
-				    (u & (u - 1u)))) {
-				fprintf(err, "lbsim: --unit %s: must be a power of two from 4K to 4M\n",
-					val);
-				rc = 2;
-			}
-			cli->sim.unit_bytes = u;
-		} else if (strcmp(name, "policy") == 0) {
-			rc = parse_list(val, "policy", parse_policy_name, LB_POLICY_COUNT, pol, &n,
-					err);
-			if (!rc) {
-				cli->npolicy = n;
-				for (size_t k = 0; k < n; k++)
-					cli->policy[k] = (enum lb_policy)pol[k];
-			}
-		} else if (strcmp(name, "workload") == 0) {
-			rc = parse_list(val, "workload", lbs_workload_parse, LBS_WL_COUNT, wl, &n,
-					err);
-			if (!rc) {
-				cli->nworkload = n;
-				for (size_t k = 0; k < n; k++)
-					cli->workload[k] = (enum lbs_workload)wl[k];
-			}
-		} else if (strcmp(name, "backend") == 0) {
-			if (strlen(val) >= sizeof cli->sim.backend || !lbs_backend_valid(val)) {
-				fprintf(err, "lbsim: unknown backend '%s' (expected tdx, snp or null)\n",
-					val);
-				rc = 2;
-			} else {
-				snprintf(cli->sim.backend, sizeof cli->sim.backend, "%s", val);
-				backend_given = 1;
-			}
-		} else if (strcmp(name, "cost") == 0) {
-			rc = cost_opt(val, &cli->sim, err);
-			cost_given |= rc == 0;
-		} else if (strcmp(name, "seed") == 0) {
-			if (lbs_parse_u64(val, &cli->sim.seed) != 0) {
-				fprintf(err, "lbsim: --seed '%s': expected a non-negative integer\n",
-					val);
-				rc = 2;
-			}
-		} else if (strcmp(name, "trace") == 0 || strcmp(name, "report") == 0 ||
-			   strcmp(name, "csv") == 0) {
-			if (!*val) {
-				fprintf(err, "lbsim: --%s needs a file name\n", name);
-				rc = 2;
-			} else if (name[0] == 't') {
-				cli->trace = val;
-			} else if (name[0] == 'r') {
-				cli->report_dir = val;
-			} else {
-				cli->csv_path = val;
-			}
-		} else if (strcmp(name, "accept-lock") == 0) {
-			if (strcmp(val, "unit") == 0) {
-				cli->sim.lock = LBS_LOCK_UNIT;
-			} else if (strcmp(val, "global") == 0) {
-				cli->sim.lock = LBS_LOCK_GLOBAL;
-			} else {
-				fprintf(err, "lbsim: --accept-lock '%s': expected unit or global\n", val);
-				rc = 2;
-			}
-		} else if (strcmp(name, "rate") == 0) {
-			/* At most one operation a nanosecond keeps the times exact. */
-			if (strcmp(val, "max") == 0) {
-				cli->sim.rate = LBS_RATE_MAX;
-			} else if (lbs_parse_u64(val, &cli->sim.rate) != 0 || cli->sim.rate == 0 ||
-				   cli->sim.rate > UINT64_C(1000000000)) {
-				fprintf(err, "lbsim: --rate '%s': expected operations per second, 1 to "
-					     "1000000000, or max\n", val);
-				rc = 2;
-			}
-		} else if (strcmp(name, "ops") == 0) {
-			if (lbs_parse_u64(val, &cli->sim.churn_ops) != 0 || cli->sim.churn_ops == 0) {
-				fprintf(err, "lbsim: --ops '%s': expected a positive integer\n", val);
-				rc = 2;
-			}
-		} else if (strcmp(name, "vcpus") == 0 || strcmp(name, "acceptors") == 0) {
-			uint64_t v = 0, max = name[0] == 'v' ? LBS_MAX_VCPUS : LB_ACCEPTOR_MAX_THREADS;
-
-			if (lbs_parse_u64(val, &v) != 0 || v == 0 || v > max) {
-				fprintf(err, "lbsim: --%s '%s': expected 1 to %llu\n", name, val,
-					(unsigned long long)max);
-				rc = 2;
-			} else if (name[0] == 'v') {
-				cli->sim.vcpus = (unsigned)v;
-			} else {
-				cli->sim.acceptors = (unsigned)v;
-			}
-		} else if (strcmp(name, "reserve") == 0 || strcmp(name, "batch") == 0) {
-			uint64_t *dst = name[0] == 'r' ? &cli->sim.reserve_bytes : &cli->sim.batch_bytes;
-
-			rc = parse_size_opt(name, val, dst, err);
-			if (!rc && (*dst < LB_PAGE_SIZE || *dst % LB_PAGE_SIZE)) {
-				fprintf(err, "lbsim: --%s %s: must be a multiple of 4K, at least 4K\n",
-					name, val);
-				rc = 2;
-			}
-		} else if (strcmp(name, "horizon") == 0) {
-			uint64_t ms = 0;
-
-			if (lbs_parse_u64(val, &ms) != 0 || ms == 0 || ms > UINT64_C(3600000)) {
-				fprintf(err, "lbsim: --horizon '%s': expected milliseconds, 1 to "
-					     "3600000\n", val);
-				rc = 2;
-			}
-			cli->sim.horizon_ns = ms * UINT64_C(1000000);
-		}
-		if (!rc)
-			cli->given |= given_bit(name);
-		if (rc)
-			return rc;
+		cli->given |= UINT64_C(1) << (o - opts);
 	}
-	if (backend_given && cost_given) {
-		fprintf(err, "lbsim: --backend and --cost exclude each other (--cost takes a preset "
-			     "name too)\n");
+	if (consistent(&s))
 		return 2;
-	}
-	if (cli->trace && cli->nworkload) {
-		fprintf(err, "lbsim: --trace and --workload exclude each other (a run replays a "
-			     "trace or runs synthetic workloads)\n");
-		return 2;
-	}
 	return applicable(cli, err);
 }
