@@ -185,7 +185,7 @@ void lbs_tracebuf_warn(const struct lbs_tracebuf *tb, const char *shown, FILE *f
 	fprintf(f, "lbsim: warning: %s line %llu: time goes backwards (an event before it has a "
 		"later timestamp)", shown, (unsigned long long)tb->sum.ts_backwards_line);
 	if (n > 1)
-		fprintf(f, ", and on %llu more lines", n - 1);
+		fprintf(f, ", and on %llu more line%s", n - 1, n == 2 ? "" : "s");
 	fprintf(f, "; each CPU's events replay in file order\n");
 }
 
