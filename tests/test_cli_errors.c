@@ -332,7 +332,7 @@ TEST(cli_errors_fixed_runs_take_no_option)
 				 runs[r]);
 			if (parse(args, n, &cli, err, sizeof err) != 2 ||
 			    strncmp(err, want, strlen(want)) != 0 || !one_line(err)) {
-				char m[256];
+				char m[400];
 				snprintf(m, sizeof m, "%s %s: '%s'", runs[r], with[i][0], err);
 				lbt_fail(__FILE__, __LINE__, m);
 			}
