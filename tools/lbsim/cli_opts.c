@@ -351,7 +351,8 @@ static const struct lbs_opt table[] = {
 	 "to back, no idle time); default per workload: boot 200000, fill 262144 (1~GiB/s), churn "
 	 "100000", M_WORKLOAD, 0, 0, 0,
 	 "applies to --workload runs (a trace has its own times)", p_rate},
-	{"acceptors", "N", "acceptor threads, 1 to 64 (default~1)", M_RUN, ACCEPTOR_POLICIES, 0, 0,
+	{"acceptors", "N", "acceptor threads, 1 to 64 (default: background~1; adaptive~8, the "
+	 "most that work at once: it parks those demand does not need)", M_RUN, ACCEPTOR_POLICIES, 0, 0,
 	 "applies to the background and adaptive policies (choose one with --policy)", p_count},
 	{"reserve", "SIZE", "the acceptor's reserve (default 64M; adaptive sizes it from the "
 	 "allocation rate)", M_RUN, POL(LB_POLICY_BACKGROUND), 0, 0,
@@ -361,7 +362,8 @@ static const struct lbs_opt table[] = {
 	 "to 16M)", M_RUN, POL(LB_POLICY_BACKGROUND), 0, 0,
 	 "applies to the background policy (adaptive sizes its batch from its reserve)",
 	 p_reserve_batch},
-	{"horizon", "MS", "the reserve covers this much demand, in milliseconds (default~100)",
+	{"horizon", "MS", "the reserve covers this much demand, in milliseconds (default: four "
+	 "times what the acceptor takes to answer, as measured, 5 to 100)",
 	 M_RUN, POL(LB_POLICY_ADAPTIVE), 0, 0,
 	 "applies to the adaptive policy (background's reserve is fixed: see --reserve)",
 	 p_horizon},
