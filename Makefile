@@ -66,7 +66,7 @@ FUZZ_OBJ  := $(FUZZ_SRC:%.c=$(B)/obj/%.o)
 FUZZ_DEFS ?=
 $(FUZZ_OBJ): CPPFLAGS += $(FUZZ_DEFS)
 
-.PHONY: all lib tools tests run test bench clean deps fuzz fuzzer fidelity freestanding freestanding-objs
+.PHONY: all lib tools tests run test bench clean deps fuzz fuzzer fidelity policy-bench freestanding freestanding-objs
 .DEFAULT_GOAL := all
 
 all: lib tools
@@ -112,6 +112,12 @@ run: deps
 fidelity: deps
 	$(MAKE) VARIANT=release all
 	./build/lbsim --fidelity
+
+# adaptive against every policy, PASS or MISS per target (docs/adaptive.md);
+# a benchmark of the policy in virtual time, a few minutes.
+policy-bench: deps
+	$(MAKE) VARIANT=release all
+	./build/lbsim --policy-bench
 
 # Wall-clock speed against glibc, jemalloc, mimalloc and mmap (a minute or two).
 bench: deps
