@@ -299,14 +299,14 @@ TEST(fields_table_columns)
 		for (size_t c = 0; c < n; c++) {
 			const struct lbs_column *col = &cols[c]->col[m];
 			CHECK_EQ(col->rank, c + 1);
-			CHECK(col->head && col->sub && col->unit != LBS_UNIT_NONE);
-			if (col->unit != LBS_UNIT_TEXT)
+			CHECK(col->head && col->sub && col->unit != LBS_COL_NONE);
+			if (col->unit != LBS_COL_TEXT)
 				names = 0;
 			else if (!names && c + 1 < n)
 				fail_field("a name column after numbers", cols[c]->name, m);
 		}
 		CHECK(strcmp(cols[n - 1]->name, "check") == 0);
-		CHECK(cols[0]->col[m].unit == LBS_UNIT_TEXT);
+		CHECK(cols[0]->col[m].unit == LBS_COL_TEXT);
 	}
 	/* a table asked for fewer columns than it has says how many it has */
 	const struct lbs_field *two[2];

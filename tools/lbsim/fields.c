@@ -20,8 +20,8 @@ static uint64_t calc_bg_cpu_ns(const struct lbs_result *r)
 	return r->acceptor_cpu_ns + r->releaser_cpu_ns;
 }
 
-#define TAB(rank, head, sub, unit, decimals) { rank, head, sub, LBS_UNIT_##unit, decimals }
-#define NOTAB { 0, NULL, NULL, LBS_UNIT_NONE, 0 }
+#define TAB(rank, head, sub, unit, decimals) { rank, head, sub, LBS_COL_##unit, decimals }
+#define NOTAB { 0, NULL, NULL, LBS_COL_NONE, 0 }
 
 #define STORED(name) offsetof(struct lbs_result, name), NULL
 #define WHERE_STR(name) STORED(name)
@@ -141,30 +141,30 @@ void lbs_field_cell(const struct lbs_field *f, enum lbs_mode m, const struct lbs
 	if (len)
 		buf[0] = '\0';
 	switch (c->unit) {
-	case LBS_UNIT_NONE:
+	case LBS_COL_NONE:
 		break;
-	case LBS_UNIT_TEXT:
+	case LBS_COL_TEXT:
 		if (text)
 			snprintf(buf, len, "%s", text);
 		else
 			snprintf(buf, len, "%" PRIu64, v);
 		break;
-	case LBS_UNIT_INT:
+	case LBS_COL_INT:
 		snprintf(buf, len, "%" PRIu64, v);
 		break;
-	case LBS_UNIT_TIME:
+	case LBS_COL_TIME:
 		lbs_duration_text(buf, len, v, c->decimals);
 		break;
-	case LBS_UNIT_MIB:
+	case LBS_COL_MIB:
 		lbs_scaled_text(buf, len, v, LBS_MIB, c->decimals);
 		break;
-	case LBS_UNIT_S:
+	case LBS_COL_S:
 		lbs_scaled_text(buf, len, v, 1e9, c->decimals);
 		break;
-	case LBS_UNIT_MS:
+	case LBS_COL_MS:
 		lbs_scaled_text(buf, len, v, 1e6, c->decimals);
 		break;
-	case LBS_UNIT_US:
+	case LBS_COL_US:
 		lbs_scaled_text(buf, len, v, 1e3, c->decimals);
 		break;
 	}

@@ -46,7 +46,7 @@
  *	for (size_t c = 0; c < n; c++)    headings: cols[c]->col[m].head, .sub
  *	for each result x, column c:      lbs_field_cell(cols[c], m, x, buf, len)
  *
- * (cols[c]->col[m].unit == LBS_UNIT_TEXT: a name, left-aligned; the last
+ * (cols[c]->col[m].unit == LBS_COL_TEXT: a name, left-aligned; the last
  * column, check, can be long.)
  */
 #ifndef LBS_FIELDS_H
@@ -222,16 +222,16 @@ enum lbs_scope { LBS_IN_ANY, LBS_IN_SYNTH, LBS_IN_TRACE };
 /* The two tables: synthetic workloads, trace replays. */
 enum lbs_mode { LBS_MODE_SYNTH, LBS_MODE_TRACE, LBS_NMODES };
 
-enum lbs_unit {
-	LBS_UNIT_NONE, LBS_UNIT_TEXT, LBS_UNIT_INT, LBS_UNIT_TIME, LBS_UNIT_MIB, LBS_UNIT_S,
-	LBS_UNIT_MS, LBS_UNIT_US
+enum lbs_col_unit {
+	LBS_COL_NONE, LBS_COL_TEXT, LBS_COL_INT, LBS_COL_TIME, LBS_COL_MIB, LBS_COL_S,
+	LBS_COL_MS, LBS_COL_US
 };
 
 /* A field's column in one table; rank 0: not in it. */
 struct lbs_column {
 	unsigned rank;
 	const char *head, *sub;      /* the two heading lines */
-	enum lbs_unit unit;
+	enum lbs_col_unit unit;
 	int decimals;
 };
 

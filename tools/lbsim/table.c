@@ -105,7 +105,7 @@ static void mode_table(FILE *f, enum lbs_mode m, const struct lbs_result *r, siz
 	for (size_t c = 0; c < nc; c++) {
 		head[0][c] = cols[c]->col[m].head;
 		head[1][c] = cols[c]->col[m].sub;
-		if ((size_t)t.nleft == c && cols[c]->col[m].unit == LBS_UNIT_TEXT)
+		if ((size_t)t.nleft == c && cols[c]->col[m].unit == LBS_COL_TEXT)
 			t.nleft++; /* the leading names, left-aligned */
 	}
 	t.ncol = (int)nc;
