@@ -29,7 +29,7 @@ static void usage(FILE *f)
 	      "  -o FILE   output (default lbsim-trace.txt.zst, lbsim-trace.txt with -z none);\n"
 	      "            checked before COMMAND runs, written only when the recording ends\n"
 	      "  -l LEVEL  zstd level, 1 to 19 (default 3); 19 makes the file about 40%\n"
-	      "            smaller but takes some 300 times longer (20 s for 34 MB of text)\n"
+	      "            smaller but takes a few hundred times longer (20 s for 34 MB)\n"
 	      "  -z        zstd (default) or none (plain text)\n"
 	      "  -b KB     ring buffer per CPU in KiB (default 256 MiB, at most 1/8 of the\n"
 	      "            available memory in all)\n"

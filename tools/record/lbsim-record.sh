@@ -16,8 +16,8 @@
 #   -m        how to record: a tracefs instance (default) or perf
 #   -z        compression of the output (default zstd when installed)
 #   -l LEVEL  compression level (default 3 for zstd, 6 for xz and gzip);
-#             zstd -l 19 makes the file about 40% smaller but takes some 300
-#             times longer (20 s for the shipped trace's 34 MB of text)
+#             zstd -l 19 makes the file about 40% smaller but takes a few
+#             hundred times longer (20 s for the shipped trace's 34 MB of text)
 #   -F FD     write the trace uncompressed to file descriptor FD (3 to 9),
 #             which the command does not get, instead of -o (lbsim record
 #             compresses it as it arrives)
