@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * lbbench's options, one table: name, value, help text and parser. The
+ * help is printed from it; a bad value is refused in one line that says
+ * which option, which value and what was expected.
+ */
 #include "cli.h"
 
 #include <stdlib.h>
@@ -7,134 +12,332 @@
 static const unsigned churn_threads[] = { 1, 2, 4, 8, 16 };
 static const unsigned one_thread[] = { 1 };
 
-void lbb_cli_usage(FILE *f)
+#define MAX_THREADS 1024
+#define MAX_REPEATS 1000
+#define MAX_OPS UINT64_C(1000000000) /* about 10 s a run for the fastest */
+#define LIST_MAX 256                 /* bytes of a comma list */
+
+struct opt;
+typedef int (*opt_parser)(struct lbb_cli *c, const struct opt *o, const char *v, FILE *err);
+
+struct opt {
+	const char *name; /* without the "--" */
+	const char *arg;  /* the value's name in the help; NULL: a flag */
+	const char *help; /* {benches}, {allocators} are filled in */
+	opt_parser parse;
+};
+
+/* "lbbench: --NAME VALUE: why (try --help)", always one line. */
+static int refuse(FILE *err, const struct opt *o, const char *v, const char *why)
 {
-	fprintf(f,
-		"usage: lbbench [options]\n"
-		"  --bench LIST       churn,mixed,fill_drain (default: all)\n"
-		"  --allocator LIST   lazybuddy-<policy>, lazybuddy (all policies), glibc,\n"
-		"                     jemalloc, mimalloc, mmap (default: all)\n"
-		"  --memory M         accepted or lazy-mmap (default: both)\n"
-		"  --threads LIST     thread counts (default: 1,2,4,8,16 for churn, 1 otherwise)\n"
-		"  --repeats N        timed runs per measurement, median reported (default 7)\n"
-		"  --ops N            operations per run, all threads together (default 1000000)\n"
-		"  --seed N           random sequence (default 1)\n"
-		"  --no-cache         lazybuddy through lb_alloc/lb_free, without lb_cache\n"
-		"  --json             a JSON array instead of the table\n"
-		"  --verbose          every run's ns/op on stderr (to see the noise)\n"
-		"  --quick            a tiny run (for tests; figures mean nothing)\n"
-		"  --help\n"
-		"  --version          lbbench's version (the library's)\n");
+	fprintf(err, "lbbench: --%s %s: %s (try --help)\n", o->name, v, why);
+	return -1;
 }
 
+/* Decimal digits only, no overflow. */
 static int parse_u64(const char *s, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
+	uint64_t v = 0;
 
-	if (!s || *s < '0' || *s > '9')
+	if (!s || !*s)
 		return -1;
-	v = strtoull(s, &end, 10);
-	if (*end)
-		return -1;
+	for (; *s; s++) {
+		unsigned d = (unsigned)(*s - '0');
+
+		if (*s < '0' || *s > '9' || v > (UINT64_MAX - d) / 10u)
+			return -1;
+		v = v * 10u + d;
+	}
 	*out = v;
 	return 0;
 }
 
-static int parse_threads(struct lbb_cli *c, const char *s)
+/* A number in [lo, hi], or a line saying the range. */
+static int ranged(FILE *err, const struct opt *o, const char *v, uint64_t lo, uint64_t hi,
+		  uint64_t *out)
 {
-	char buf[256], *tok, *save = NULL;
+	char why[96];
 
-	snprintf(buf, sizeof buf, "%s", s);
-	c->nthreads = 0;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		uint64_t v;
-
-		if (parse_u64(tok, &v) || v == 0 || v > 1024 ||
-		    c->nthreads == LBB_MAX_THREAD_COUNTS)
-			return -1;
-		c->threads[c->nthreads++] = (unsigned)v;
-	}
-	return c->nthreads ? 0 : -1;
+	if (parse_u64(v, out) == 0 && *out >= lo && *out <= hi)
+		return 0;
+	snprintf(why, sizeof why, "must be a whole number, %llu to %llu", (unsigned long long)lo,
+		 (unsigned long long)hi);
+	return refuse(err, o, v, why);
 }
 
-static int parse_benches(struct lbb_cli *c, const char *s)
+static int p_repeats(struct lbb_cli *c, const struct opt *o, const char *v, FILE *err)
 {
-	char buf[256], *tok, *save = NULL;
+	uint64_t n;
 
-	snprintf(buf, sizeof buf, "%s", s);
+	if (ranged(err, o, v, 1, MAX_REPEATS, &n))
+		return -1;
+	c->p.repeats = (unsigned)n;
+	return 0;
+}
+
+static int p_ops(struct lbb_cli *c, const struct opt *o, const char *v, FILE *err)
+{
+	return ranged(err, o, v, 1, MAX_OPS, &c->p.ops);
+}
+
+static int p_seed(struct lbb_cli *c, const struct opt *o, const char *v, FILE *err)
+{
+	return ranged(err, o, v, 0, UINT64_MAX, &c->p.seed);
+}
+
+static int p_threads(struct lbb_cli *c, const struct opt *o, const char *v, FILE *err)
+{
+	char buf[LIST_MAX], *tok, *save = NULL, why[96];
+
+	if (strlen(v) >= sizeof buf)
+		return refuse(err, o, "...", "list too long");
+	snprintf(buf, sizeof buf, "%s", v);
+	c->nthreads = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		uint64_t n;
+
+		if (c->nthreads == LBB_MAX_THREAD_COUNTS) {
+			snprintf(why, sizeof why, "at most %d thread counts", LBB_MAX_THREAD_COUNTS);
+			return refuse(err, o, v, why);
+		}
+		if (parse_u64(tok, &n) || n == 0 || n > MAX_THREADS) {
+			if (strcmp(tok, v))
+				snprintf(why, sizeof why, "'%s' is not a thread count, 1 to %d", tok,
+					 MAX_THREADS);
+			else
+				snprintf(why, sizeof why, "must be 1 to %d", MAX_THREADS);
+			return refuse(err, o, v, why);
+		}
+		c->threads[c->nthreads++] = (unsigned)n;
+	}
+	if (!c->nthreads) {
+		snprintf(why, sizeof why, "expected thread counts, 1 to %d, comma-separated",
+			 MAX_THREADS);
+		return refuse(err, o, v, why);
+	}
+	return 0;
+}
+
+static int p_bench(struct lbb_cli *c, const struct opt *o, const char *v, FILE *err)
+{
+	char buf[LIST_MAX], *tok, *save = NULL;
+	bool any = false;
+
+	if (strlen(v) >= sizeof buf)
+		return refuse(err, o, "...", "list too long");
+	snprintf(buf, sizeof buf, "%s", v);
 	memset(c->bench, 0, sizeof c->bench);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		int b = lbb_bench_parse(tok);
 
 		if (b < 0)
-			return -1;
-		c->bench[b] = true;
+			break;
+		c->bench[b] = any = true;
 	}
-	return 0;
-}
-
-/* "--name value" or "--name=value"; *i advances past what was used. */
-static const char *value(int argc, char **argv, int *i, const char *name)
-{
-	size_t len = strlen(name);
-	const char *a = argv[*i];
-
-	if (strncmp(a, name, len))
-		return NULL;
-	if (a[len] == '=')
-		return a + len + 1;
-	if (a[len] == '\0' && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
-static int parse_one(struct lbb_cli *c, int argc, char **argv, int *i)
-{
-	const char *a = argv[*i], *v;
-	uint64_t n;
-
-	if (!strcmp(a, "--json"))
-		c->json = true;
-	else if (!strcmp(a, "--help") || !strcmp(a, "-h"))
-		c->help = true;
-	else if (!strcmp(a, "--version"))
-		c->version = true;
-	else if (!strcmp(a, "--quick"))
-		; /* applied before the rest */
-	else if (!strcmp(a, "--no-cache"))
-		c->p.no_cache = true;
-	else if (!strcmp(a, "--verbose"))
-		c->p.verbose = true;
-	else if ((v = value(argc, argv, i, "--bench")))
-		return parse_benches(c, v);
-	else if ((v = value(argc, argv, i, "--allocator")))
-		c->allocators = v;
-	else if ((v = value(argc, argv, i, "--threads")))
-		return parse_threads(c, v);
-	else if ((v = value(argc, argv, i, "--memory"))) {
-		if (!strcmp(v, "accepted"))
-			c->memory = LBB_MEM_ACCEPTED;
-		else if (!strcmp(v, "lazy-mmap"))
-			c->memory = LBB_MEM_LAZY;
-		else
-			return -1;
-	} else if ((v = value(argc, argv, i, "--repeats"))) {
-		if (parse_u64(v, &n) || n == 0 || n > 1000)
-			return -1;
-		c->p.repeats = (unsigned)n;
-	} else if ((v = value(argc, argv, i, "--ops"))) {
-		if (parse_u64(v, &n) || n == 0)
-			return -1;
-		c->p.ops = n;
-	} else if ((v = value(argc, argv, i, "--seed"))) {
-		if (parse_u64(v, &n))
-			return -1;
-		c->p.seed = n;
-	} else {
+	if (tok || !any) {
+		fprintf(err, "lbbench: --%s %s: expected a comma list of:", o->name, v);
+		for (int b = 0; b < LBB_NBENCH; b++)
+			fprintf(err, " %s", lbb_bench_name((enum lbb_bench)b));
+		fprintf(err, " (try --help)\n");
 		return -1;
 	}
 	return 0;
+}
+
+/* Every name --allocator takes, once each: "lazybuddy", then the list's. */
+static size_t allocator_names(const char **names, size_t cap, struct lbb_allocator *al, size_t na)
+{
+	size_t n = 0;
+
+	names[n++] = "lazybuddy";
+	for (size_t i = 0; i < na && n < cap; i++) {
+		size_t k = 0;
+
+		while (k < n && strcmp(names[k], al[i].name))
+			k++;
+		if (k == n)
+			names[n++] = al[i].name;
+	}
+	return n;
+}
+
+static int p_allocator(struct lbb_cli *c, const struct opt *o, const char *v, FILE *err)
+{
+	struct lbb_allocator al[LBB_MAX_ALLOCATORS];
+	const char *names[LBB_MAX_ALLOCATORS + 1];
+	size_t na = lbb_allocator_list(al, LBB_MAX_ALLOCATORS);
+	size_t nn = allocator_names(names, LBB_MAX_ALLOCATORS + 1, al, na);
+	char buf[LIST_MAX], *tok, *save = NULL;
+	bool any = false;
+
+	if (strlen(v) >= sizeof buf)
+		return refuse(err, o, "...", "list too long");
+	snprintf(buf, sizeof buf, "%s", v);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t k = 0;
+
+		while (k < nn && strcmp(tok, names[k]))
+			k++;
+		if (k == nn)
+			break;
+		any = true;
+	}
+	if (tok || !any) {
+		fprintf(err, "lbbench: --%s %s: %s%s%sexpected a comma list of:", o->name, v,
+			tok ? "unknown allocator '" : "", tok ? tok : "", tok ? "'; " : "");
+		for (size_t k = 0; k < nn; k++)
+			fprintf(err, " %s", names[k]);
+		fprintf(err, " (try --help)\n");
+		return -1;
+	}
+	c->allocators = v;
+	return 0;
+}
+
+static int p_memory(struct lbb_cli *c, const struct opt *o, const char *v, FILE *err)
+{
+	if (!strcmp(v, lbb_memory_name(LBB_MEM_ACCEPTED)))
+		c->memory = LBB_MEM_ACCEPTED;
+	else if (!strcmp(v, lbb_memory_name(LBB_MEM_LAZY)))
+		c->memory = LBB_MEM_LAZY;
+	else
+		return refuse(err, o, v, "expected accepted or lazy-mmap");
+	return 0;
+}
+
+static int p_flag(struct lbb_cli *c, const struct opt *o, const char *v, FILE *err)
+{
+	(void)v;
+	(void)err;
+	if (!strcmp(o->name, "json"))
+		c->json = true;
+	else if (!strcmp(o->name, "help"))
+		c->help = true;
+	else if (!strcmp(o->name, "version"))
+		c->version = true;
+	else if (!strcmp(o->name, "no-cache"))
+		c->p.no_cache = true;
+	else if (!strcmp(o->name, "verbose"))
+		c->p.verbose = true;
+	/* --quick: applied before the rest (lbb_cli_parse) */
+	return 0;
+}
+
+_Static_assert(MAX_THREADS == 1024 && MAX_REPEATS == 1000 && MAX_OPS == 1000000000,
+	       "the help texts give the ranges");
+
+static const struct opt opts[] = {
+	{"bench", "LIST", "{benches} (default: all)", p_bench},
+	{"allocator", "LIST", "{allocators} (default: all; lazybuddy: every lazybuddy-<policy>)",
+	 p_allocator},
+	{"memory", "M", "accepted or lazy-mmap (default: both)", p_memory},
+	{"threads", "LIST", "thread counts, 1 to 1024 (default: 1,2,4,8,16 for churn, 1 "
+	 "otherwise)", p_threads},
+	{"repeats", "N", "timed runs per measurement, 1 to 1000, median reported (default 7)",
+	 p_repeats},
+	{"ops", "N", "operations per run, all threads together, 1 to 1000000000 (default "
+	 "1000000)", p_ops},
+	{"seed", "N", "random sequence (default 1)", p_seed},
+	{"no-cache", NULL, "lazybuddy through lb_alloc/lb_free, without lb_cache", p_flag},
+	{"json", NULL, "a JSON array instead of the table", p_flag},
+	{"verbose", NULL, "every run's ns/op on stderr (to see the noise)", p_flag},
+	{"quick", NULL, "a tiny run (for tests; figures mean nothing)", p_flag},
+	{"help", NULL, "this text (-h too)", p_flag},
+	{"version", NULL, "lbbench's version (the library's)", p_flag},
+};
+
+#define NOPTS (sizeof opts / sizeof opts[0])
+
+#define HELP_COL 21
+#define HELP_WIDTH 79
+
+/* o's help with {names} filled in. */
+static void help_text(char *out, size_t len, const struct opt *o)
+{
+	struct lbb_allocator al[LBB_MAX_ALLOCATORS];
+	const char *names[LBB_MAX_ALLOCATORS + 1];
+	const char *h = o->help, *rest = h;
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (!strncmp(h, "{benches}", 9)) {
+		for (int b = 0; b < LBB_NBENCH; b++)
+			n += (size_t)snprintf(out + n, len - n, "%s%s", b ? "," : "",
+					      lbb_bench_name((enum lbb_bench)b));
+		rest = h + 9;
+	} else if (!strncmp(h, "{allocators}", 12)) {
+		size_t nn = allocator_names(names, LBB_MAX_ALLOCATORS + 1, al,
+					    lbb_allocator_list(al, LBB_MAX_ALLOCATORS));
+		for (size_t k = 0; k < nn && n < len; k++) {
+			/* lazybuddy-<policy> for the policies */
+			if (!strncmp(names[k], "lazybuddy-", 10))
+				continue;
+			n += (size_t)snprintf(out + n, len - n, "%s%s", k ? ", " : "",
+					      k ? names[k] : "lazybuddy-<policy>, lazybuddy");
+		}
+		rest = h + 12;
+	}
+	if (n < len)
+		snprintf(out + n, len - n, "%s", rest);
+}
+
+void lbb_cli_usage(FILE *f)
+{
+	fprintf(f, "usage: lbbench [options]\n");
+	for (size_t k = 0; k < NOPTS; k++) {
+		char text[512];
+		int col = fprintf(f, "  --%s%s%s", opts[k].name, opts[k].arg ? " " : "",
+				  opts[k].arg ? opts[k].arg : "");
+
+		help_text(text, sizeof text, &opts[k]);
+		for (const char *w = text; *w;) {
+			size_t wl = strcspn(w, " ");
+
+			if (col > HELP_COL && col + 1 + (int)wl > HELP_WIDTH) {
+				fputc('\n', f);
+				col = 0;
+			}
+			if (col < HELP_COL) {
+				fprintf(f, "%*s", HELP_COL - col, "");
+				col = HELP_COL;
+			} else {
+				fputc(' ', f);
+				col++;
+			}
+			col += fprintf(f, "%.*s", (int)wl, w);
+			w += wl;
+			while (*w == ' ')
+				w++;
+		}
+		fputc('\n', f);
+	}
+}
+
+static const struct opt *find_opt(const char *name, size_t len)
+{
+	for (size_t k = 0; k < NOPTS; k++)
+		if (strlen(opts[k].name) == len && !strncmp(opts[k].name, name, len))
+			return &opts[k];
+	return NULL;
+}
+
+/* At least one allocator is chosen, or a line saying why none is. */
+static int chooses_some(const struct lbb_cli *c, FILE *err)
+{
+	struct lbb_allocator al[LBB_MAX_ALLOCATORS];
+	size_t na = lbb_allocator_list(al, LBB_MAX_ALLOCATORS);
+
+	for (size_t i = 0; i < na; i++)
+		if (lbb_cli_wants(c, &al[i]))
+			return 0;
+	fprintf(err, "lbbench: --allocator %s --memory %s: none of those runs on %s memory (those "
+		"that do:", c->allocators, lbb_memory_name((enum lbb_memory)c->memory),
+		lbb_memory_name((enum lbb_memory)c->memory));
+	for (size_t i = 0; i < na; i++)
+		if ((int)al[i].memory == c->memory)
+			fprintf(err, " %s", al[i].name);
+	fprintf(err, ")\n");
+	return -1;
 }
 
 int lbb_cli_parse(int argc, char **argv, struct lbb_cli *c, FILE *err)
@@ -149,20 +352,48 @@ int lbb_cli_parse(int argc, char **argv, struct lbb_cli *c, FILE *err)
 		c->bench[b] = true;
 	c->memory = -1;
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+		const char *a = argv[i], *eq, *v = NULL;
+		const struct opt *o;
+		size_t len;
 
-		if (parse_one(c, argc, argv, &i)) {
-			fprintf(err, "lbbench: bad option or value: %s\n", a);
-			lbb_cli_usage(err);
+		if (!strcmp(a, "-h"))
+			a = "--help";
+		if (strncmp(a, "--", 2) || !a[2]) {
+			fprintf(err, "lbbench: unexpected argument '%s' (try --help)\n", a);
 			return -1;
 		}
+		a += 2;
+		eq = strchr(a, '=');
+		len = eq ? (size_t)(eq - a) : strlen(a);
+		o = find_opt(a, len);
+		if (!o) {
+			fprintf(err, "lbbench: unknown option '--%.*s' (try --help)\n",
+				len > 64 ? 64 : (int)len, a);
+			return -1;
+		}
+		if (!o->arg && eq) {
+			fprintf(err, "lbbench: --%s takes no value\n", o->name);
+			return -1;
+		}
+		if (o->arg) {
+			if (eq)
+				v = eq + 1;
+			else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2))
+				v = argv[++i];
+			else {
+				fprintf(err, "lbbench: --%s needs a value (try --help)\n", o->name);
+				return -1;
+			}
+		}
+		if (o->parse(c, o, v, err))
+			return -1;
 	}
-	return 0;
+	return c->allocators && c->memory >= 0 ? chooses_some(c, err) : 0;
 }
 
 bool lbb_cli_wants(const struct lbb_cli *c, const struct lbb_allocator *a)
 {
-	char buf[256], *tok, *save = NULL;
+	char buf[LIST_MAX], *tok, *save = NULL;
 
 	if (c->memory >= 0 && (int)a->memory != c->memory)
 		return false;

@@ -121,6 +121,10 @@ int main(int argc, char **argv)
 		else
 			up[nup++] = &al[i];
 	}
+	if (nup == 0) { /* an empty table would read as a run */
+		fprintf(stderr, "lbbench: none of the allocators chosen could start\n");
+		return 1;
+	}
 	res = calloc(nup * LBB_NBENCH * LBB_MAX_THREAD_COUNTS + 1, sizeof *res);
 	if (!res) {
 		fprintf(stderr, "lbbench: out of memory\n");

@@ -8,7 +8,7 @@
 #define BASE "lazybuddy-eager" /* lazybuddy on accepted memory */
 
 struct tally {
-	unsigned pass, miss;
+	unsigned pass, miss, unmeasured;
 };
 
 static const struct lbb_result *find(const struct lbb_result *r, size_t n, enum lbb_bench b,
@@ -38,6 +38,7 @@ static void absolute(FILE *f, struct tally *t, const struct lbb_result *r, size_
 	fprintf(f, "%-10s accepted memory, 1 thread, %s: ", lbb_bench_name(b), BASE);
 	if (!x) {
 		fprintf(f, "not measured\n");
+		t->unmeasured++;
 		return;
 	}
 	fprintf(f, "%.1f ns/op (target <= %.0f)", x->ns_per_op, limit);
@@ -70,6 +71,7 @@ static void bookkeeping(FILE *f, struct tally *t, const struct lbb_result *r, si
 	}
 	if (!seen) {
 		fprintf(f, " not measured\n");
+		t->unmeasured++;
 		return;
 	}
 	fprintf(f, " (target <= %.2f)", LBB_TARGET_LAZY_RATIO);
@@ -102,6 +104,7 @@ static void scaling(FILE *f, struct tally *t, const struct lbb_result *r, size_t
 	}
 	if (!pairs) {
 		fprintf(f, " not measured (needs 2 thread counts up to %u CPUs)\n", ncpu);
+		t->unmeasured++;
 		return;
 	}
 	fprintf(f, " (target: grows up to %u CPUs)", ncpu);
@@ -112,7 +115,7 @@ static void scaling(FILE *f, struct tally *t, const struct lbb_result *r, size_t
 
 void lbb_print_targets(FILE *f, const struct lbb_result *r, size_t n, unsigned ncpu)
 {
-	struct tally t = { 0, 0 };
+	struct tally t = { 0, 0, 0 };
 
 	fprintf(f, "targets (medians of this run):\n");
 	absolute(f, &t, r, n, LBB_CHURN, LBB_TARGET_CHURN_NS);
@@ -120,5 +123,8 @@ void lbb_print_targets(FILE *f, const struct lbb_result *r, size_t n, unsigned n
 	for (int b = 0; b < LBB_NBENCH; b++)
 		bookkeeping(f, &t, r, n, (enum lbb_bench)b);
 	scaling(f, &t, r, n, ncpu);
-	fprintf(f, "%u PASS, %u MISS\n", t.pass, t.miss);
+	fprintf(f, "%u PASS, %u MISS", t.pass, t.miss);
+	if (t.unmeasured) /* a target this run did not measure is neither */
+		fprintf(f, ", %u not measured", t.unmeasured);
+	fputc('\n', f);
 }

@@ -21,6 +21,9 @@ int lbs_parse_size(const char *s, uint64_t *out);
 /* A plain decimal number (or 0x-prefixed hex). 0, or -1. */
 int lbs_parse_u64(const char *s, uint64_t *out);
 
+/* bytes as an option would write it: "16G", "640K", "4097". */
+void lbs_size_short(char *buf, size_t len, uint64_t bytes);
+
 struct lbs_cli {
 	struct lbs_sim_config sim;
 	enum lb_policy policy[LB_POLICY_COUNT];    /* in the order given, no repeats */
@@ -28,6 +31,8 @@ struct lbs_cli {
 	enum lbs_workload workload[LBS_WL_COUNT];
 	size_t nworkload;          /* 0: replay a trace (--trace, or the default) */
 	const char *trace;         /* --trace FILE; NULL: the shipped default */
+	int allow_unknown;         /* --allow-unknown: replay a trace of mostly
+				      unknown lines (lbs_tracebuf_check) */
 	int boot;                  /* 0 with --no-boot */
 	const char *report_dir;    /* --report DIR */
 	const char *csv_path;      /* --csv FILE */
@@ -37,21 +42,24 @@ struct lbs_cli {
 	int policy_bench;          /* --policy-bench: adaptive's targets, PASS/MISS */
 	int version;               /* --version */
 	int no_args;               /* nothing given: the default run of `make run` */
-	unsigned given;            /* options given that apply to some runs only */
+	uint64_t given;            /* the options given, by their place in the table */
 };
 
 /*
  * Parse argv (options as "--name value" or "--name=value"). Returns 0 with
  * *cli filled (defaults for what is not given), or 2 after writing a
- * one-line reason to err. Without --workload, lbsim replays a trace;
- * --trace and --workload together are refused, so are --backend and
- * --cost (which reads a cost file here, cost.h), and so is an option that
- * does not apply to the mode (--rate, --ops, --vcpus with a trace;
- * --no-boot with workloads; the acceptor's knobs when no policy chosen
- * has the acceptor).
+ * one-line reason to err. The run is one of: a trace replay (the default),
+ * synthetic workloads (--workload), --fidelity, --policy-bench; refused in
+ * one line: two of them at once, --backend with --cost (which reads a cost
+ * file here, cost.h), --pre-accepted beyond --memory, and any option that
+ * does not apply to the run (--rate, --ops, --vcpus with a trace;
+ * --no-boot, --allow-unknown with workloads; --seed with a trace and
+ * --no-boot; the acceptor's knobs when no policy chosen has the acceptor;
+ * all but --help and --version with --fidelity or --policy-bench).
  */
 int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err);
 
+/* The help text, made from the option table. */
 void lbs_cli_usage(FILE *f, const char *prog);
 
 #endif

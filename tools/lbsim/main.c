@@ -16,6 +16,7 @@
 #include "policybench.h"
 #include "output.h"
 #include "paths.h"
+#include "preflight.h"
 #include "progress.h"
 #include "record.h"
 #include "replay.h"
@@ -190,7 +191,7 @@ static int run_trace(const struct lbs_cli *cli)
 	struct lbs_tracebuf tb;
 	struct lbs_progress pg;
 	struct lbs_result *res;
-	char path[4096], shown[4096], err[512];
+	char path[4096], shown[4096], err[1024];
 	size_t n = 0;
 	int status = 0;
 
@@ -203,8 +204,14 @@ static int run_trace(const struct lbs_cli *cli)
 				"LBSIM_TRACE)\n");
 		return 1;
 	}
+	lbs_display_path(path, shown, sizeof shown);
 	if (lbs_tracebuf_load(&tb, path, err, sizeof err) != 0) {
 		fprintf(stderr, "lbsim: %s\n", err);
+		return 1;
+	}
+	if (lbs_tracebuf_check(&tb, shown, cli->allow_unknown, err, sizeof err) != 0) {
+		fprintf(stderr, "lbsim: %s\n", err);
+		lbs_tracebuf_free(&tb);
 		return 1;
 	}
 	if (tb.nvcpus > LBS_MAX_VCPUS) {
@@ -213,6 +220,7 @@ static int run_trace(const struct lbs_cli *cli)
 		lbs_tracebuf_free(&tb);
 		return 1;
 	}
+	lbs_tracebuf_warn(&tb, shown, stderr);
 	res = calloc(cli->npolicy, sizeof *res);
 	if (!res) {
 		fprintf(stderr, "lbsim: out of memory\n");
@@ -239,7 +247,6 @@ static int run_trace(const struct lbs_cli *cli)
 		n++;
 	}
 	lbs_progress_end(&pg);
-	lbs_display_path(path, shown, sizeof shown);
 	if (outputs(cli, res, n, shown))
 		status = 1;
 out:
@@ -264,18 +271,35 @@ static int run_fidelity(void)
 	return 0;
 }
 
+/* --csv and --report can be written: checked before a run, not after it.
+ * 0, or 2 after saying why. */
+static int check_outputs(const struct lbs_cli *cli, struct lbs_made_dirs *made)
+{
+	char msg[4400];
+
+	made->path[0] = '\0';
+	made->top = 0;
+	if (cli->csv_path && lbs_check_writable(cli->csv_path, msg, sizeof msg) != 0) {
+		fprintf(stderr, "lbsim: --csv: %s\n", msg);
+		return 1;
+	}
+	if (cli->report_dir && lbs_check_report_dir(cli->report_dir, made, msg, sizeof msg) != 0) {
+		fprintf(stderr, "lbsim: --report: %s\n", msg);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct lbs_cli cli;
+	struct lbs_made_dirs made;
+	int status;
 
 	if (argc > 1 && strcmp(argv[1], "record") == 0)
 		return lbs_record_main(argc - 1, argv + 1);
 	if (lbs_cli_parse(argc, argv, &cli, stderr) != 0)
 		return 2;
-	if (cli.fidelity)
-		return run_fidelity();
-	if (cli.policy_bench)
-		return lbs_policy_bench(stdout) ? 0 : 1;
 	if (cli.help) {
 		lbs_cli_usage(stdout, "lbsim");
 		return 0;
@@ -284,5 +308,14 @@ int main(int argc, char **argv)
 		printf("lbsim %s\n", lb_version());
 		return 0;
 	}
-	return cli.nworkload ? run_synthetic(&cli) : run_trace(&cli);
+	if (cli.fidelity)
+		return run_fidelity();
+	if (cli.policy_bench)
+		return lbs_policy_bench(stdout) ? 0 : 1;
+	if (check_outputs(&cli, &made))
+		return 1;
+	status = cli.nworkload ? run_synthetic(&cli) : run_trace(&cli);
+	if (status)
+		lbs_made_dirs_undo(&made); /* those still empty: the run wrote nothing there */
+	return status;
 }

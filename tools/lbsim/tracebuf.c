@@ -130,6 +130,65 @@ void lbs_tracebuf_free(struct lbs_tracebuf *tb)
 	tb->n = tb->cap = 0;
 }
 
+#define EXPECTED "expected ftrace, trace-cmd or perf script text with kmem:mm_page_alloc " \
+		 "and mm_page_free events"
+
+int lbs_tracebuf_check(const struct lbs_tracebuf *tb, const char *shown, int allow_unknown,
+		       char *msg, size_t len)
+{
+	const struct lb_trace_summary *s = &tb->sum;
+	unsigned long long lines = s->lines, unknown = s->unknown_lines;
+	char first[200] = "";
+
+	if (unknown)
+		snprintf(first, sizeof first, "%s on line %llu: \"%s\"",
+			 unknown == 1 ? "it is" : "the first",
+			 (unsigned long long)s->first_unknown_line, s->first_unknown);
+	if (lines == 0) {
+		snprintf(msg, len, "%s is empty; " EXPECTED, shown);
+		return -1;
+	}
+	if (lbs_tracebuf_events(tb) == 0) {
+		if (unknown)
+			snprintf(msg, len, "%s: not a page-allocator trace: %llu of %llu line%s "
+				 "unknown (%s); " EXPECTED, shown, unknown, lines,
+				 lines == 1 ? "" : "s", first);
+		else
+			snprintf(msg, len, "%s: no page-allocator event in %llu line%s (%llu of "
+				 "other events, %llu comments); " EXPECTED, shown, lines,
+				 lines == 1 ? "" : "s", (unsigned long long)s->other_lines,
+				 (unsigned long long)s->comment_lines);
+		return -1;
+	}
+	if (tb->n == 0) {
+		snprintf(msg, len, "%s: none of its %llu page-allocator events can be replayed "
+			 "(failed allocations, per-CPU list moves, frees of pages never allocated "
+			 "in it, blocks above order 10)", shown,
+			 (unsigned long long)lbs_tracebuf_events(tb));
+		return -1;
+	}
+	if (!allow_unknown && unknown > lines / 2) {
+		snprintf(msg, len, "%s: %llu of %llu lines unknown (%s); " EXPECTED " (--allow-unknown "
+			 "replays the %llu events understood)", shown, unknown, lines, first,
+			 (unsigned long long)lbs_tracebuf_events(tb));
+		return -1;
+	}
+	return 0;
+}
+
+void lbs_tracebuf_warn(const struct lbs_tracebuf *tb, const char *shown, FILE *f)
+{
+	unsigned long long n = tb->sum.ts_backwards;
+
+	if (!n)
+		return;
+	fprintf(f, "lbsim: warning: %s line %llu: time goes backwards (an event before it has a "
+		"later timestamp)", shown, (unsigned long long)tb->sum.ts_backwards_line);
+	if (n > 1)
+		fprintf(f, ", and on %llu more line%s", n - 1, n == 2 ? "" : "s");
+	fprintf(f, "; each CPU's events replay in file order\n");
+}
+
 uint64_t lbs_tracebuf_events(const struct lbs_tracebuf *tb)
 {
 	uint64_t n = 0;

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../trace/trace.h"
 
@@ -50,6 +51,21 @@ struct lbs_tracebuf {
 /* Read path ("-": stdin). 0, or -1 with a message in err. */
 int lbs_tracebuf_load(struct lbs_tracebuf *tb, const char *path, char *err, size_t errlen);
 void lbs_tracebuf_free(struct lbs_tracebuf *tb);
+
+/*
+ * Is what was read a trace to replay? 0, or -1 with one line in msg (no
+ * "lbsim: ", no newline) naming the file as shown and what was expected:
+ * an empty file; no page-allocator event (text of another kind, binary
+ * data); no event a replay can use; more than half of the lines unknown,
+ * unless allow_unknown (--allow-unknown: a partial trace). The first
+ * unknown line is quoted.
+ */
+int lbs_tracebuf_check(const struct lbs_tracebuf *tb, const char *shown, int allow_unknown,
+		       char *msg, size_t len);
+
+/* What a replay goes on after, said on f: timestamps that go backwards
+ * (the first line, and how many). */
+void lbs_tracebuf_warn(const struct lbs_tracebuf *tb, const char *shown, FILE *f);
 
 /* Trace events read (all five kinds, before the consistency rules). */
 uint64_t lbs_tracebuf_events(const struct lbs_tracebuf *tb);

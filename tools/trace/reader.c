@@ -85,19 +85,42 @@ const struct lb_trace_summary *lb_trace_get_summary(struct lb_trace_reader *r)
 	return &r->sum;
 }
 
+/* The first unknown line's start, ready to quote: '"' and '\\' escaped,
+ * bytes outside printable ASCII as \t, \r or \xNN, "..." when cut. */
 static void note_unknown(struct lb_trace_summary *s, const char *line, size_t len)
 {
+	const size_t cap = 80; /* characters of the line kept, escapes included */
+	size_t n = 0;
+
 	s->unknown_lines++;
 	if (s->first_unknown_line)
 		return;
 	s->first_unknown_line = s->lines;
-	if (len >= sizeof s->first_unknown)
-		len = sizeof s->first_unknown - 1;
-	memcpy(s->first_unknown, line, len);
-	s->first_unknown[len] = 0;
-	for (size_t i = 0; i < len; i++) /* keep it printable */
-		if ((unsigned char)s->first_unknown[i] < 0x20)
-			s->first_unknown[i] = ' ';
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+		char piece[8];
+		size_t plen;
+
+		if (c == '"' || c == '\\')
+			snprintf(piece, sizeof piece, "\\%c", c);
+		else if (c == '\t')
+			snprintf(piece, sizeof piece, "\\t");
+		else if (c == '\r')
+			snprintf(piece, sizeof piece, "\\r");
+		else if (c < 0x20 || c >= 0x7f)
+			snprintf(piece, sizeof piece, "\\x%02x", c);
+		else
+			snprintf(piece, sizeof piece, "%c", c);
+		plen = strlen(piece);
+		if (n + plen > cap) {
+			memcpy(s->first_unknown + n, "...", 3);
+			n += 3;
+			break;
+		}
+		memcpy(s->first_unknown + n, piece, plen);
+		n += plen;
+	}
+	s->first_unknown[n] = '\0';
 }
 
 /* The next line in *line, *len: 1; 0 at the end; -1 on an input error. */
@@ -138,7 +161,7 @@ static int next_line(struct lb_trace_reader *r, const char **line, size_t *len)
 			if (!r->skipping) {
 				r->sum.lines++;
 				r->sum.long_lines++;
-				note_unknown(&r->sum, r->buf, 80);
+				note_unknown(&r->sum, r->buf, LINE_BUF);
 			}
 			r->start = r->end = 0;
 			r->skipping = 1;

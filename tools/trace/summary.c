@@ -60,8 +60,8 @@ void lb_trace_summary_event(struct lb_trace_summary *s, const struct lb_trace_ev
 	if (events == 0) {
 		s->ts_first = s->ts_last = ev->ts_ns;
 	} else {
-		if (ev->ts_ns < s->ts_last)
-			s->ts_backwards++;
+		if (ev->ts_ns < s->ts_last && s->ts_backwards++ == 0)
+			s->ts_backwards_line = ev->line;
 		if (ev->ts_ns < s->ts_first)
 			s->ts_first = ev->ts_ns;
 		if (ev->ts_ns > s->ts_last)

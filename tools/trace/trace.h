@@ -293,7 +293,8 @@ struct lb_trace_summary {
 	uint64_t lost_events;    /* sum of their N */
 	uint64_t long_lines;     /* longer than the line buffer (also unknown) */
 	uint64_t first_unknown_line; /* its number, 0 if none */
-	char first_unknown[120]; /* its start */
+	char first_unknown[120]; /* its start, escaped for quoting between '"'
+				    (\\, \", \t, \r, \xNN), "..." when cut */
 
 	uint64_t events[LB_TRACE_NKINDS]; /* parsed, by kind */
 	uint64_t failed_allocs;
@@ -307,7 +308,8 @@ struct lb_trace_summary {
 	uint64_t pages_distinct;   /* distinct pfns (checked mode only) */
 	unsigned max_order;
 	uint64_t ts_first, ts_last; /* ns; first and last event */
-	uint64_t ts_backwards;      /* events older than the one before */
+	uint64_t ts_backwards;      /* events older than one before them */
+	uint64_t ts_backwards_line; /* the first such event's line, 0 if none */
 	uint32_t cpus_seen;         /* distinct CPU numbers */
 	uint32_t cpu_max;
 	uint8_t cpu_bits[LB_TRACE_MAX_CPUS / 8];

@@ -1,0 +1,131 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Bad input to the programs themselves: lbsim and lbbench refuse it with one
+# line on stderr naming what was wrong, a nonzero exit, and nothing on
+# stdout (never a table of nothing). Usage: bad_input.sh [LBSIM [LBBENCH]].
+# Prints "ok   NAME" or "FAIL NAME" per case, then "N passed, M failed".
+lbsim=${1:-build/lbsim}
+lbbench=${2:-build/lbbench}
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+
+# expect NAME RC PATTERN CMD...: CMD exits RC, its stderr is one line
+# matching the extended regex PATTERN, its stdout is empty.
+expect() {
+	name=$1 want=$2 pat=$3
+	shift 3
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	lines=$(wc -l <"$tmp/err")
+	if [ "$rc" -eq "$want" ] && [ "$lines" -eq 1 ] && grep -Eq -- "$pat" "$tmp/err" &&
+		[ ! -s "$tmp/out" ]; then
+		echo "ok   $name"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $name: exit $rc (want $want), $lines stderr lines, stdout $(wc -c <"$tmp/out") bytes:"
+		head -c 600 "$tmp/err"
+		failed=$((failed + 1))
+	fi
+}
+
+# runs NAME PATTERN CMD...: CMD exits 0 with a table on stdout, and its
+# stderr matches PATTERN (one line) or is empty when PATTERN is "".
+runs() {
+	name=$1 pat=$2
+	shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -eq 0 ] && grep -q '^policy ' "$tmp/out" &&
+		{ { [ -z "$pat" ] && [ ! -s "$tmp/err" ]; } ||
+			{ [ -n "$pat" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+				grep -Eq -- "$pat" "$tmp/err"; }; }; then
+		echo "ok   $name"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $name: exit $rc, stderr:"
+		head -c 600 "$tmp/err"
+		failed=$((failed + 1))
+	fi
+}
+
+small="--policy unit --no-boot --memory 64M --pre-accepted 0"
+expected='expected ftrace, trace-cmd or perf script text with kmem:mm_page_alloc and mm_page_free events'
+
+# ---- traces that are not traces
+: >"$tmp/empty.txt"
+expect "empty trace" 1 "^lbsim: .*empty\.txt is empty; $expected\$" \
+	"$lbsim" --trace "$tmp/empty.txt"
+expect "binary trace (an executable)" 1 \
+	"^lbsim: .*: not a page-allocator trace: [0-9]+ of [0-9]+ lines unknown \(the first on line 1: \"\\\\x7fELF.*\"\); $expected\$" \
+	"$lbsim" --trace "$lbsim"
+awk 'BEGIN { for (i = 1; i <= 983; i++) print "random line " i }' >"$tmp/random.txt"
+expect "random text" 1 \
+	"^lbsim: .*random\.txt: not a page-allocator trace: 983 of 983 lines unknown \(the first on line 1: \"random line 1\"\)" \
+	"$lbsim" --trace "$tmp/random.txt"
+
+# ---- a partial trace: refused, or replayed with --allow-unknown
+cp "$here/fixtures/replay-same-moment.txt" "$tmp/partial.txt"
+awk 'BEGIN { for (i = 1; i <= 25; i++) print "cut off " i }' >>"$tmp/partial.txt"
+expect "mostly unknown lines" 1 \
+	"^lbsim: .*partial\.txt: 25 of 45 lines unknown \(the first on line 21: \"cut off 1\"\); $expected \(--allow-unknown replays the 6 events understood\)\$" \
+	"$lbsim" --trace "$tmp/partial.txt" $small
+# shellcheck disable=SC2086 # $small splits on purpose
+runs "--allow-unknown replays a partial trace" "" \
+	"$lbsim" --trace "$tmp/partial.txt" --allow-unknown $small
+
+# ---- time going backwards: a warning, the run goes on
+sed -e 's/101\.000001:/99.000001:/' -e 's/101\.000100:/99.000100:/' \
+	"$here/fixtures/replay-same-moment.txt" >"$tmp/back.txt"
+# shellcheck disable=SC2086
+runs "timestamps going backwards" \
+	"^lbsim: warning: .*back\.txt line 19: time goes backwards \(an event before it has a later timestamp\), and on 1 more line; each CPU's events replay in file order\$" \
+	"$lbsim" --trace "$tmp/back.txt" $small
+
+# ---- options
+expect "--pre-accepted beyond the guest" 2 \
+	"^lbsim: --pre-accepted 32G is more than the guest's memory \(16G, the default; see --memory\)\$" \
+	"$lbsim" --pre-accepted 32G
+expect "--ops with a trace" 2 "^lbsim: --ops applies to the churn workload" "$lbsim" --ops 5
+expect "--rate with a trace" 2 "^lbsim: --rate applies to --workload runs" "$lbsim" --rate 5
+expect "--no-boot with workloads" 2 "^lbsim: --no-boot applies to trace replays" \
+	"$lbsim" --workload fill --no-boot
+expect "--fidelity with --json" 2 "^lbsim: --json does not apply to --fidelity" \
+	"$lbsim" --fidelity --json
+
+# ---- outputs that cannot be written: found before the run, nothing made
+expect "--csv in a missing directory" 1 \
+	"^lbsim: --csv: cannot write $tmp/none/x\.csv: No such file or directory\$" \
+	"$lbsim" --csv "$tmp/none/x.csv"
+expect "--report under a file" 1 \
+	"^lbsim: --report: cannot create $tmp/empty\.txt/r: Not a directory\$" \
+	"$lbsim" --report "$tmp/empty.txt/r"
+expect "--report with a bad trace" 1 "random\.txt: not a page-allocator trace" \
+	"$lbsim" --report "$tmp/new/report" --trace "$tmp/random.txt"
+if [ -e "$tmp/new" ]; then
+	echo "FAIL --report with a bad trace: $tmp/new left behind"
+	failed=$((failed + 1))
+fi
+
+# ---- lbbench
+names='lazybuddy lazybuddy-eager .* glibc jemalloc mimalloc mmap \(try --help\)$'
+expect "lbbench --allocator bogus" 2 \
+	"^lbbench: --allocator bogus: unknown allocator 'bogus'; expected a comma list of: $names" \
+	"$lbbench" --allocator bogus
+expect "lbbench --allocator lazybuddy-bogus" 2 \
+	"^lbbench: --allocator lazybuddy-bogus: unknown allocator 'lazybuddy-bogus'; expected a comma list of: $names" \
+	"$lbbench" --allocator lazybuddy-bogus
+expect "lbbench --ops out of range" 2 \
+	"^lbbench: --ops 99999999999999999999999: must be a whole number, 1 to 1000000000 \(try --help\)\$" \
+	"$lbbench" --ops 99999999999999999999999
+expect "lbbench --threads 0" 2 "^lbbench: --threads 0: must be 1 to 1024 \(try --help\)\$" \
+	"$lbbench" --threads 0
+expect "lbbench --repeats x" 2 "^lbbench: --repeats x: must be a whole number, 1 to 1000" \
+	"$lbbench" --repeats x
+expect "lbbench, no allocator on the memory" 2 \
+	"^lbbench: --allocator glibc --memory lazy-mmap: none of those runs on lazy-mmap memory" \
+	"$lbbench" --allocator glibc --memory lazy-mmap
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
