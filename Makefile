@@ -140,8 +140,9 @@ test: deps
 		"build/lbfuzz -n 5000 $(FUZZ_CORPUS)" "build/debug/lbfuzz -n 1000 $(FUZZ_CORPUS)" \
 		"build/asan/lbfuzz -n 3000 $(FUZZ_CORPUS)" "build/tsan/lbfuzz -n 500 $(FUZZ_CORPUS)" \
 		"sh tests/spin/run.sh" "sh tests/exports.sh build/liblazybuddy.so" \
-		"sh tests/fidelity.sh build/lbsim" "sh tests/record.sh build/lbsim" \
-		"sh tests/deps.sh" "sh tests/bad_input.sh build/lbsim build/lbbench" \
+		"sh tests/fidelity.sh build/lbsim" "sh tests/report_browser.sh build/lbsim" \
+		"sh tests/record.sh build/lbsim" "sh tests/deps.sh" \
+		"sh tests/bad_input.sh build/lbsim build/lbbench" \
 		"sh tests/install.sh" $(FS_CHECKS)
 
 # libFuzzer on the fuzz target for FUZZ_TIME seconds, from the seed corpus

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The report: DIR/index.html, one self-contained page (inline SVG, inline
- * CSS, no script, no external file) comparing the policies of a run:
- * host-committed memory over time, the allocation latency CDF, accept calls
- * over time, vCPU time lost waiting, and the table.
+ * CSS, no script, no external file) comparing the policies of a run. It
+ * opens with a summary (who wins each criterion, by how much, ties named
+ * as ties), then for each workload (a trace is one): host-committed memory
+ * over time (with a zoomed panel when the lines end close together), the
+ * allocation latency CDF, accept calls over time, every cost of acceptance
+ * (at boot, by vCPUs, waits, background threads) and the waits over time;
+ * then the results as an HTML table.
  */
 #ifndef LBS_REPORT_H
 #define LBS_REPORT_H
@@ -14,9 +18,10 @@
 
 /*
  * Write dir/index.html (dir is created if missing, parents included).
- * heading and table are the run's heading and table as printed on the
- * terminal; results with extra == NULL get no curves. 0 with the page's
- * path in path (len bytes), or -1 with a message in path.
+ * heading, table and legend are the run's as printed on the terminal (the
+ * table's "note: " lines become notes; the table itself is kept folded);
+ * results with extra == NULL get no curves (their legends say so). 0 with
+ * the page's path in path (len bytes), or -1 with a message in path.
  */
 int lbs_write_report(const char *dir, const char *heading, const char *table,
 		     const char *legend, const struct lbs_result *r, size_t n, char *path,

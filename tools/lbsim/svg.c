@@ -1,14 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+/* Units, scales, ticks, panels and the bar chart (line charts: svg_lines.c). */
 #include "svg.h"
 
 #include <math.h>
 #include <string.h>
 
-/* Plot area inside the picture. */
-#define LEFT 78
-#define RIGHT 130 /* the legend goes there */
-#define TOP 34
-#define BOTTOM 52
+#include "svg_axis.h"
 
 void lbs_xml_text(FILE *f, const char *s)
 {
@@ -23,7 +20,75 @@ void lbs_xml_text(FILE *f, const char *s)
 	}
 }
 
-/* Data value -> scale space (where the axis is linear). */
+/* ------------------------------------------------------------- units */
+
+struct unit_step {
+	double div;
+	const char *suffix;
+};
+
+static const struct unit_step ns_units[] = {
+	{1, " ns"}, {1e3, " µs"}, {1e6, " ms"}, {1e9, " s"}, {0, NULL}};
+static const struct unit_step byte_units[] = {
+	{1, " B"}, {1024.0, " KiB"}, {1048576.0, " MiB"}, {1073741824.0, " GiB"},
+	{1099511627776.0, " TiB"}, {0, NULL}};
+static const struct unit_step count_units[] = {
+	{1, ""}, {1e3, " k"}, {1e6, " M"}, {1e9, " G"}, {0, NULL}};
+static const struct unit_step plain_units[] = {{1, ""}, {0, NULL}};
+
+static const struct unit_step *units_of(enum lbs_unit u)
+{
+	switch (u) {
+	case LBS_UNIT_NS: return ns_units;
+	case LBS_UNIT_BYTES: return byte_units;
+	case LBS_UNIT_COUNT: return count_units;
+	default: return plain_units;
+	}
+}
+
+/* The largest unit not above magnitude m (the smallest when m is below it). */
+static const struct unit_step *unit_for(enum lbs_unit u, double m)
+{
+	const struct unit_step *s = units_of(u), *best = s;
+
+	for (; s->suffix; s++)
+		if (m >= s->div * (1 - 1e-12))
+			best = s;
+	return best;
+}
+
+void lbs_fmt_value(char *buf, size_t len, enum lbs_unit u, double v)
+{
+	const struct unit_step *s;
+	double x;
+
+	if (!isfinite(v)) {
+		snprintf(buf, len, "n/a");
+		return;
+	}
+	if (v == 0) {
+		snprintf(buf, len, "%s", u == LBS_UNIT_NS ? "0 ms" : u == LBS_UNIT_BYTES ? "0 B" : "0");
+		return;
+	}
+	s = unit_for(u, fabs(v));
+	x = v / s->div;
+	/* 999.7 ms reads 1.00 s, not 1000 ms */
+	if (fabs(x) >= 999.5 && s[1].suffix && s[1].div / s->div <= 1024.0) {
+		s++;
+		x = v / s->div;
+	}
+	if (u == LBS_UNIT_COUNT && s->div == 1 && x == floor(x))
+		snprintf(buf, len, "%.0f", x);
+	else if (fabs(x) >= 99.95)
+		snprintf(buf, len, "%.0f%s", x, s->suffix);
+	else if (fabs(x) >= 9.995)
+		snprintf(buf, len, "%.1f%s", x, s->suffix);
+	else
+		snprintf(buf, len, "%.2f%s", x, s->suffix);
+}
+
+/* ------------------------------------------------------------ scales */
+
 static double to_scale(const struct lbs_axis *a, double v)
 {
 	switch (a->scale) {
@@ -38,22 +103,39 @@ static double to_scale(const struct lbs_axis *a, double v)
 	}
 }
 
-static double frac(const struct lbs_axis *a, double v)
+/* Position of v along an axis len pixels long, 0 at lo. */
+static double along(const struct lbs_axis *a, double v, double len, int clamp)
 {
-	double lo = to_scale(a, a->lo), hi = to_scale(a, a->hi), s = to_scale(a, v);
-	double t = hi > lo ? (s - lo) / (hi - lo) : 0;
-	return t < 0 ? 0 : t > 1 ? 1 : t;
+	double lo = to_scale(a, a->lo), hi = to_scale(a, a->hi), t, g = 0;
+
+	if (a->scale == LBS_SCALE_LOG && a->zero) {
+		g = len > 3 * LBS_SVG_ZGAP ? LBS_SVG_ZGAP / len : 0;
+		if (v <= 0)
+			return 0;
+		if (v < a->lo)
+			v = a->lo;
+	}
+	t = hi > lo ? (to_scale(a, v) - lo) / (hi - lo) : 0;
+	if (clamp)
+		t = t < 0 ? 0 : t > 1 ? 1 : t;
+	else /* the zoomed panel clips; keep coordinates sane */
+		t = t < -2 ? -2 : t > 3 ? 3 : t;
+	return (g + t * (1 - g)) * len;
 }
 
-static double px_x(const struct lbs_chart *c, double v)
+double lbs_px_x(const struct lbs_panel *p, double v)
 {
-	return LEFT + frac(&c->x, v) * (c->width - LEFT - RIGHT);
+	double x0 = p->fx0 + LBS_SVG_PAD, x1 = p->fx1 - LBS_SVG_PAD;
+	return x0 + along(p->x, v, x1 - x0, p->clamp);
 }
 
-static double px_y(const struct lbs_chart *c, double v)
+double lbs_px_y(const struct lbs_panel *p, double v)
 {
-	return c->height - BOTTOM - frac(&c->y, v) * (c->height - TOP - BOTTOM);
+	double y0 = p->fy0 + LBS_SVG_PAD, y1 = p->fy1 - LBS_SVG_PAD;
+	return y1 - along(p->y, v, y1 - y0, p->clamp);
 }
+
+/* ------------------------------------------------------------- ticks */
 
 /* A round step giving about n ticks over span: 1, 2 or 5 times 10^k. */
 static double nice_step(double span, int n)
@@ -62,177 +144,264 @@ static double nice_step(double span, int n)
 	return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
 }
 
-static void tick_label(char *buf, size_t len, const struct lbs_axis *a, double v)
+struct ticks {
+	double v[40];
+	char label[40][24];
+	int n;
+};
+
+static void tick_add(struct ticks *t, double v, const char *label)
 {
-	if (a->scale == LBS_SCALE_NINES) {
-		int q = (int)(to_scale(a, v) + 0.5); /* 90% is 1 nine, 99.9% is 3 */
-		snprintf(buf, len, "%.*f%%", q > 2 ? q - 2 : 0, 100.0 * v);
-	} else if (fabs(v) >= 1e6 || (fabs(v) < 1e-3 && v != 0)) {
-		snprintf(buf, len, "%.0e", v);
-	} else {
-		snprintf(buf, len, "%g", v);
+	if (t->n == 40)
+		return;
+	t->v[t->n] = v;
+	snprintf(t->label[t->n], sizeof t->label[0], "%s", label);
+	t->n++;
+}
+
+static void linear_ticks(const struct lbs_axis *a, struct ticks *t, int want)
+{
+	double m = fmax(fabs(a->lo), fabs(a->hi));
+	const struct unit_step *s = unit_for(a->unit, m);
+	double lo = a->lo / s->div, hi = a->hi / s->div, step;
+	int dec;
+	char buf[24];
+
+	if (!(hi > lo))
+		hi = lo + 1;
+	step = nice_step(hi - lo, want);
+	dec = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
+	for (double v = ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-6; v += step) {
+		double r = fabs(v) < step * 1e-9 ? 0 : v;
+		if (r == 0)
+			snprintf(buf, sizeof buf, "0");
+		else
+			snprintf(buf, sizeof buf, "%.*f%s", dec, r, s->suffix);
+		tick_add(t, r * s->div, buf);
 	}
 }
 
-/* Tick values of an axis into t[] (at most max); returns the count. */
-static int ticks(const struct lbs_axis *a, double *t, int max)
+static void log_ticks(const struct lbs_axis *a, struct ticks *t)
+{
+	char buf[24];
+
+	if (a->zero)
+		tick_add(t, 0, "0");
+	for (double p = pow(10, ceil(log10(a->lo) - 1e-9)); p <= a->hi * 1.0001; p *= 10) {
+		const struct unit_step *s = unit_for(a->unit, p);
+		snprintf(buf, sizeof buf, "%g%s", p / s->div, s->suffix);
+		tick_add(t, p, buf);
+	}
+}
+
+static void nines_ticks(const struct lbs_axis *a, struct ticks *t)
+{
+	char buf[24];
+
+	for (int q = 0; q < 16; q++) {
+		double v = 1.0 - pow(10, -q);
+		if (to_scale(a, v) > to_scale(a, a->hi) + 1e-9)
+			break;
+		snprintf(buf, sizeof buf, "%.*f%%", q > 2 ? q - 2 : 0, 100.0 * v);
+		tick_add(t, v, buf);
+	}
+}
+
+static void axis_ticks(const struct lbs_axis *a, struct ticks *t, int want)
+{
+	t->n = 0;
+	if (a->scale == LBS_SCALE_LOG)
+		log_ticks(a, t);
+	else if (a->scale == LBS_SCALE_NINES)
+		nines_ticks(a, t);
+	else
+		linear_ticks(a, t, want);
+}
+
+/* ------------------------------------------------------------ panels */
+
+void lbs_svg_open(FILE *f, int width, int height, const char *title)
+{
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"%d\" "
+		"height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" font-family=\"sans-serif\" "
+		"font-size=\"12\">\n<title>", width, height, width, height);
+	lbs_xml_text(f, title);
+	fprintf(f, "</title>\n<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n"
+		"<text x=\"12\" y=\"20\" font-size=\"14\" font-weight=\"bold\">", width, height);
+	lbs_xml_text(f, title);
+	fputs("</text>\n", f);
+}
+
+void lbs_panel_axes(FILE *f, const struct lbs_panel *p, int xlabel)
+{
+	struct ticks t;
+	double cy = (p->fy0 + p->fy1) / 2;
+
+	axis_ticks(p->x, &t, 8);
+	for (int i = 0; i < t.n; i++) {
+		double x = lbs_px_x(p, t.v[i]);
+		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>\n"
+			"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
+			x, p->fy0, x, p->fy1, x, p->fy1 + 15, t.label[i]);
+	}
+	axis_ticks(p->y, &t, 5);
+	for (int i = 0; i < t.n; i++) {
+		double y = lbs_px_y(p, t.v[i]);
+		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>\n"
+			"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+			p->fx0, y, p->fx1, y, p->fx0 - 5, y + 4, t.label[i]);
+	}
+	fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+		"stroke=\"#888\"/>\n", p->fx0, p->fy0, p->fx1 - p->fx0, p->fy1 - p->fy0);
+	if (xlabel) {
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
+			(p->fx0 + p->fx1) / 2, p->fy1 + 33);
+		lbs_xml_text(f, p->x->label);
+		fputs("</text>\n", f);
+	}
+	fprintf(f, "<text x=\"14\" y=\"%.1f\" text-anchor=\"middle\" "
+		"transform=\"rotate(-90 14 %.1f)\">", cy, cy);
+	lbs_xml_text(f, p->y->label);
+	fputs("</text>\n", f);
+}
+
+/* Up to 8 lines of at most 76 characters, broken at spaces. */
+static int wrap(const char *s, char out[8][96])
 {
 	int n = 0;
+	size_t len = strlen(s);
 
-	if (a->scale == LBS_SCALE_LOG) {
-		for (double p = pow(10, ceil(log10(a->lo))); p <= a->hi * 1.0001 && n < max; p *= 10)
-			t[n++] = p;
-	} else if (a->scale == LBS_SCALE_NINES) {
-		for (double q = 0; n < max; q++) {
-			double v = 1.0 - pow(10, -q);
-			if (to_scale(a, v) > to_scale(a, a->hi) + 1e-9)
+	while (len && n < 8) {
+		size_t take = len, w = 0, i;
+		for (i = 0; i < len; i++) {
+			w += ((unsigned char)s[i] & 0xc0u) != 0x80u;
+			if (w > 76)
 				break;
-			t[n++] = v;
 		}
-	} else {
-		double step = nice_step(a->hi - a->lo, 5);
-		for (double v = ceil(a->lo / step) * step; v <= a->hi + step * 1e-6 && n < max;
-		     v += step)
-			t[n++] = fabs(v) < step * 1e-9 ? 0 : v;
+		if (i < len) { /* break at the last space that fits */
+			take = i;
+			while (take && s[take] != ' ')
+				take--;
+			if (!take)
+				take = i;
+		}
+		if (take > 95)
+			take = 95;
+		memcpy(out[n], s, take);
+		out[n++][take] = '\0';
+		s += take;
+		len -= take;
+		while (len && *s == ' ') {
+			s++;
+			len--;
+		}
 	}
 	return n;
 }
 
-void lbs_chart_begin(struct lbs_chart *c)
+void lbs_svg_note(FILE *f, double cx, double cy, const char *text)
 {
-	FILE *f = c->f;
-	double t[32];
-	char buf[32];
-	int n, x0 = LEFT, x1 = c->width - RIGHT, y0 = TOP, y1 = c->height - BOTTOM;
+	char lines[8][96];
+	int n = wrap(text, lines);
+	double h = n * 17 + 14, w = 0;
 
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-		"viewBox=\"0 0 %d %d\" role=\"img\" font-family=\"sans-serif\" font-size=\"12\">\n",
-		c->width, c->height, c->width, c->height);
-	fputs("<title>", f);
-	lbs_xml_text(f, c->title);
-	fputs("</title>\n", f);
-	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", c->width,
-		c->height);
-	fprintf(f, "<text x=\"%d\" y=\"20\" font-size=\"14\" font-weight=\"bold\">", x0);
-	lbs_xml_text(f, c->title);
-	fputs("</text>\n", f);
-
-	n = ticks(&c->x, t, 32);
 	for (int i = 0; i < n; i++) {
-		double x = px_x(c, t[i]);
-		tick_label(buf, sizeof buf, &c->x, t[i]);
-		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>\n", x,
-			y0, x, y1);
-		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x, y1 + 16,
-			buf);
+		double lw = 0;
+		for (const char *p = lines[i]; *p; p++)
+			lw += ((unsigned char)*p & 0xc0u) != 0x80u;
+		w = lw > w ? lw : w;
 	}
-	n = ticks(&c->y, t, 32);
+	w = w * 6.9 + 24;
+	fprintf(f, "<g class=\"empty-note\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+		"height=\"%.1f\" fill=\"#fffbe6\" fill-opacity=\"0.95\" stroke=\"#b59b2c\"/>\n",
+		cx - w / 2, cy - h / 2, w, h);
 	for (int i = 0; i < n; i++) {
-		double y = px_y(c, t[i]);
-		tick_label(buf, sizeof buf, &c->y, t[i]);
-		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", x0,
-			y, x1, y);
-		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", x0 - 6,
-			y + 4, buf);
-	}
-	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
-		"stroke=\"#444\"/>\n", x0, y0, x1 - x0, y1 - y0);
-	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", (x0 + x1) / 2,
-		c->height - 12);
-	lbs_xml_text(f, c->x.label);
-	fputs("</text>\n", f);
-	fprintf(f, "<text x=\"14\" y=\"%d\" text-anchor=\"middle\" "
-		"transform=\"rotate(-90 14 %d)\">", (y0 + y1) / 2, (y0 + y1) / 2);
-	lbs_xml_text(f, c->y.label);
-	fputs("</text>\n", f);
-}
-
-void lbs_chart_line(const struct lbs_chart *c, const double *x, const double *y, size_t n,
-		    const char *color, const char *dash, int step, const char *name)
-{
-	FILE *f = c->f;
-
-	if (!n)
-		return;
-	fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s%s%s points=\"",
-		color, dash ? " stroke-dasharray=\"" : "", dash ? dash : "", dash ? "\"" : "");
-	for (size_t i = 0; i < n; i++) {
-		if (step && i)
-			fprintf(f, "%.1f,%.1f ", px_x(c, x[i]), px_y(c, y[i - 1]));
-		fprintf(f, "%.1f,%.1f ", px_x(c, x[i]), px_y(c, y[i]));
-	}
-	fputs("\"><title>", f);
-	lbs_xml_text(f, name);
-	fputs("</title></polyline>\n", f);
-}
-
-void lbs_chart_end(const struct lbs_chart *c, const char *const *names,
-		   const char *const *colors, const char *const *dashes, size_t n)
-{
-	FILE *f = c->f;
-	int x = c->width - RIGHT + 12, y = TOP + 12;
-
-	for (size_t i = 0; i < n; i++, y += 16) {
-		fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
-			"stroke-width=\"2\"%s%s%s/>\n", x, y - 4, x + 22, y - 4, colors[i],
-			dashes[i] ? " stroke-dasharray=\"" : "", dashes[i] ? dashes[i] : "",
-			dashes[i] ? "\"" : "");
-		fprintf(f, "<text x=\"%d\" y=\"%d\">", x + 27, y);
-		lbs_xml_text(f, names[i]);
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"13\">",
+			cx, cy - h / 2 + 21 + 17 * i);
+		lbs_xml_text(f, lines[i]);
 		fputs("</text>\n", f);
 	}
-	fputs("</svg>\n", f);
+	fputs("</g>\n", f);
 }
 
-void lbs_bars(FILE *f, const char *title, const char *const *names, const double *a,
-	      const double *b, size_t n, const char *label_a, const char *label_b,
-	      const char *unit)
+/* -------------------------------------------------------------- bars */
+
+void lbs_bars(FILE *f, const char *title, const char *const *names, size_t n, const double *v,
+	      const struct lbs_bar_seg *segs, size_t nseg, enum lbs_unit unit, const char *note)
 {
-	const int width = 760, row = 22, x0 = 100, x1 = width - 150;
-	int height = TOP + (int)n * row + 40;
+	const int width = 900, row = 24, x0 = 110, x1 = width - 250, top = 40;
+	const struct lbs_axis ax = {"", 0, 1, LBS_SCALE_LINEAR, unit, 0};
+	int legend_rows = (int)(nseg + 1) / 2;
+	int y_axis = top + (int)n * row + 6;
+	int height = y_axis + 24 + legend_rows * 18 + 10;
 	double max = 0;
+	struct lbs_axis scale = ax;
+	struct lbs_panel p = {x0 - LBS_SVG_PAD, top - 4, x1 + LBS_SVG_PAD, y_axis, &scale, &ax, 1};
+	struct ticks t;
 	char buf[48];
 
-	for (size_t i = 0; i < n; i++)
-		if (a[i] + b[i] > max)
-			max = a[i] + b[i];
-	if (max <= 0)
-		max = 1;
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-		"viewBox=\"0 0 %d %d\" role=\"img\" font-family=\"sans-serif\" font-size=\"12\">\n",
-		width, height, width, height);
-	fputs("<title>", f);
-	lbs_xml_text(f, title);
-	fputs("</title>\n", f);
-	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", width,
-		height);
-	fprintf(f, "<text x=\"%d\" y=\"20\" font-size=\"14\" font-weight=\"bold\">", LEFT);
-	lbs_xml_text(f, title);
-	fputs("</text>\n", f);
 	for (size_t i = 0; i < n; i++) {
-		int y = TOP + (int)i * row;
-		double wa = a[i] / max * (x1 - x0), wb = b[i] / max * (x1 - x0);
-		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", x0 - 8, y + 14);
+		double sum = 0;
+		for (size_t s = 0; s < nseg; s++)
+			sum += v[i * nseg + s] > 0 ? v[i * nseg + s] : 0;
+		max = sum > max ? sum : max;
+	}
+	scale.hi = max > 0 ? max : 1;
+	lbs_svg_open(f, width, height, title);
+	axis_ticks(&scale, &t, 6);
+	for (int i = 0; i < t.n; i++) {
+		double x = lbs_px_x(&p, t.v[i]);
+		if (t.v[i] > scale.hi * 1.0001)
+			break;
+		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#e4e4e4\"/>\n"
+			"<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
+			x, top - 4, x, y_axis, x, y_axis + 15, t.label[i]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		int y = top + (int)i * row;
+		double x = x0, sum = 0;
+		int parts = 0;
+
+		fprintf(f, "<text class=\"run\" x=\"%d\" y=\"%d\" text-anchor=\"end\">", x0 - 8, y + 15);
 		lbs_xml_text(f, names[i]);
 		fputs("</text>\n", f);
-		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"16\" fill=\"#4878a8\"/>\n",
-			x0, y + 2, wa);
-		fprintf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"16\" fill=\"#d8604c\"/>\n",
-			x0 + wa, y + 2, wb);
-		snprintf(buf, sizeof buf, "%.1f + %.1f %s", a[i], b[i], unit);
-		fprintf(f, "<text x=\"%.1f\" y=\"%d\">", x0 + wa + wb + 6, y + 14);
-		lbs_xml_text(f, buf);
+		for (size_t s = 0; s < nseg; s++) {
+			double val = v[i * nseg + s], w = val > 0 ? val / scale.hi * (x1 - x0) : 0;
+			if (val <= 0)
+				continue;
+			lbs_fmt_value(buf, sizeof buf, unit, val);
+			fprintf(f, "<rect class=\"bar\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"17\" "
+				"fill=\"%s\"><title>", x, y + 3, w, segs[s].color);
+			lbs_xml_text(f, segs[s].label);
+			fprintf(f, ": %s</title></rect>\n", buf);
+			x += w;
+			sum += val;
+			parts++;
+		}
+		lbs_fmt_value(buf, sizeof buf, unit, sum);
+		fprintf(f, "<text x=\"%.1f\" y=\"%d\">%s", x + 6, y + 15, buf);
+		if (parts > 1) { /* the parts, in the segments' order */
+			int k = 0;
+			fputs(" =", f);
+			for (size_t s = 0; s < nseg; s++) {
+				if (v[i * nseg + s] <= 0)
+					continue;
+				lbs_fmt_value(buf, sizeof buf, unit, v[i * nseg + s]);
+				fprintf(f, "%s %s", k++ ? " +" : "", buf);
+			}
+		}
 		fputs("</text>\n", f);
 	}
-	int ly = TOP + (int)n * row + 18;
-	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"#4878a8\"/>\n", x0,
-		ly - 10);
-	fprintf(f, "<text x=\"%d\" y=\"%d\">", x0 + 18, ly);
-	lbs_xml_text(f, label_a);
-	fputs("</text>\n", f);
-	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"#d8604c\"/>\n",
-		x0 + 260, ly - 10);
-	fprintf(f, "<text x=\"%d\" y=\"%d\">", x0 + 278, ly);
-	lbs_xml_text(f, label_b);
-	fputs("</text>\n</svg>\n", f);
+	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n", x0,
+		top - 4, x0, y_axis);
+	for (size_t s = 0; s < nseg; s++) {
+		int lx = x0 + (int)(s % 2) * 390, ly = y_axis + 40 + (int)(s / 2) * 18;
+		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>\n"
+			"<text x=\"%d\" y=\"%d\">", lx, ly - 10, segs[s].color, lx + 17, ly);
+		lbs_xml_text(f, segs[s].label);
+		fputs("</text>\n", f);
+	}
+	if (max <= 0 && note)
+		lbs_svg_note(f, (x0 + x1) / 2.0, (top + y_axis) / 2.0, note);
+	fputs("</svg>\n", f);
 }

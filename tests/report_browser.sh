@@ -1,0 +1,228 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# lbsim's HTML report in a real browser. Headless Chromium renders the
+# reports of two short runs (the shipped trace; two synthetic workloads on a
+# small guest): a screenshot (a PNG, well above a blank page's size) and
+# the DOM as the browser built it, on which: every chart names every policy
+# run in its legend; no chart is empty (no line that moves, no bar) without
+# a note saying why; no NaN or Infinity anywhere; each summary names a
+# winner for each criterion; the results are an HTML <table>, a row a run.
+# Skipped (exit 0) when no Chromium is installed (CHROMIUM=path picks one).
+# Prints "N passed, M failed".
+lbsim=${1:-build/lbsim}
+
+browser=${CHROMIUM:-}
+if [ -z "$browser" ]; then
+	for b in chromium chromium-browser google-chrome google-chrome-stable; do
+		if command -v "$b" >/dev/null 2>&1; then
+			browser=$b
+			break
+		fi
+	done
+fi
+if [ -z "$browser" ] || ! command -v "$browser" >/dev/null 2>&1; then
+	echo "skip report_browser: no chromium found (apt-get install chromium, or set CHROMIUM)"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+
+ok() {
+	echo "ok   report_browser: $1"
+	passed=$((passed + 1))
+}
+fail() {
+	echo "FAIL report_browser: $1"
+	failed=$((failed + 1))
+}
+
+# One browser call: a fresh profile, nothing from the network.
+browse() {
+	timeout 90 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars \
+		--no-first-run --disable-extensions --user-data-dir="$tmp/profile" "$@" \
+		2>>"$tmp/browser.log"
+}
+
+# The checks on a dumped DOM; prints one line per problem.
+check_dom() {
+	tr '\n\r' '  ' <"$1" | awk '
+	function attr(s, name,    m) {
+		if (match(s, name "=\"[^\"]*\"") == 0)
+			return ""
+		m = substr(s, RSTART + length(name) + 2, RLENGTH - length(name) - 3)
+		return m
+	}
+	# Text of each <TAG class="CLS" ...>TEXT</TAG> in s, into out[1..n].
+	function texts(s, tag, cls, out,    n, t, i) {
+		n = 0
+		while (match(s, "<" tag " [^>]*class=\"" cls "\"[^>]*>[^<]*</" tag ">")) {
+			t = substr(s, RSTART, RLENGTH)
+			s = substr(s, RSTART + RLENGTH)
+			i = index(t, ">")
+			t = substr(t, i + 1)
+			out[++n] = substr(t, 1, index(t, "<") - 1)
+		}
+		return n
+	}
+	{
+		doc = $0
+		if (doc ~ /NaN|Infinity/ || tolower(doc) ~ /[^a-z](-?nan|-?inf)[^a-z]/)
+			print "NaN or Infinity in the page"
+		if (doc ~ /<script/ || doc ~ / src="/ || doc ~ / href="/)
+			print "the page is not self-contained (a script or an external file)"
+
+		# The runs: the first cell of each row of the results table.
+		if (!match(doc, /<table class="results">.*<\/table>/)) {
+			print "no <table class=\"results\">"
+			exit
+		}
+		tbl = substr(doc, RSTART, RLENGTH)
+		nruns = texts(tbl, "td", "run", runs)
+		if (nruns == 0)
+			print "the results table has no run rows"
+		for (i = 1; i <= nruns; i++)
+			policy[runs[i]] = 1
+		np = 0
+		for (p in policy)
+			np++
+		if (doc ~ /<pre>[^<]*policy +accept/ && doc !~ /<details>/)
+			print "the table is preformatted text"
+
+		# Each summary: every criterion, each naming a winner that ran.
+		rest = doc
+		nsum = 0
+		while (match(rest, /<ul class="summary">.*<\/ul>/)) {
+			s = substr(rest, RSTART, RLENGTH)
+			e = index(s, "</ul>")
+			s = substr(s, 1, e)
+			rest = substr(rest, RSTART + e)
+			nsum++
+			split("boot worst-allocation p99.9 lag memory acceptance-work", crit, " ")
+			for (c = 1; c <= 6; c++) {
+				if (!match(s, "<li data-criterion=\"" crit[c] "\">[^\n]*</li>")) {
+					print "summary " nsum ": no sentence on " crit[c]
+					continue
+				}
+				li = substr(s, RSTART, RLENGTH)
+				li = substr(li, 1, index(li, "</li>"))
+				nw = texts(li, "strong", "winner", w)
+				named = 0
+				for (k = 1; k <= nw; k++)
+					named += (w[k] in policy)
+				if (named == 0)
+					print "summary " nsum ", " crit[c] ": no winner among the runs"
+			}
+		}
+		if (nsum == 0)
+			print "no summary"
+
+		# Each chart: every policy in its legend, something drawn or a note.
+		rest = doc
+		ncharts = 0
+		while (match(rest, /<svg [^>]*class="chart"/)) {
+			rest = substr(rest, RSTART)
+			e = index(rest, "</svg>")
+			svg = substr(rest, 1, e)
+			rest = substr(rest, e + 6)
+			ncharts++
+			title = svg
+			sub(/^[^>]*>[ ]*<title>/, "", title)
+			title = substr(title, 1, index(title, "<") - 1)
+			delete seen
+			n = texts(svg, "text", "run", names)
+			for (k = 1; k <= n; k++)
+				seen[names[k]] = 1
+			for (p in policy)
+				if (!(p in seen))
+					print "chart \"" title "\": " p " is not in its legend"
+			drawn = 0
+			s = svg
+			while (match(s, /<polyline [^>]*class="line"[^>]*points="[^"]*"/)) {
+				pts = attr(substr(s, RSTART, RLENGTH), "points")
+				s = substr(s, RSTART + RLENGTH)
+				m = split(pts, xy, /[ ,]+/)
+				first = ""
+				for (k = 2; k <= m; k += 2) {
+					if (xy[k] == "")
+						continue
+					if (first == "")
+						first = xy[k]
+					else if (xy[k] != first)
+						drawn = 1
+				}
+			}
+			s = svg
+			while (match(s, /<rect [^>]*class="bar"[^>]*>/)) {
+				if (attr(substr(s, RSTART, RLENGTH), "width") + 0 > 0.5)
+					drawn = 1
+				s = substr(s, RSTART + RLENGTH)
+			}
+			if (!drawn && svg !~ /class="empty-note"/)
+				print "chart \"" title "\" shows nothing and has no note saying why"
+		}
+		if (ncharts < 5)
+			print "only " ncharts " charts"
+		print "info: " nruns " runs of " np " policies, " nsum " summaries, " ncharts " charts"
+	}'
+}
+
+# $1: name, then lbsim's arguments. Builds the report, dumps its DOM.
+report() {
+	name=$1
+	shift
+	if ! "$lbsim" "$@" --report "$tmp/$name" >"$tmp/$name.out" 2>&1; then
+		fail "$name: lbsim $* failed"
+		cat "$tmp/$name.out"
+		return 1
+	fi
+	if ! browse --dump-dom "file://$tmp/$name/index.html" >"$tmp/$name.dom" ||
+	   ! grep -q '</html>' "$tmp/$name.dom"; then
+		fail "$name: $browser could not load the report"
+		tail -n 20 "$tmp/browser.log"
+		return 1
+	fi
+	problems=$(check_dom "$tmp/$name.dom")
+	info=$(printf '%s\n' "$problems" | grep '^info: ')
+	problems=$(printf '%s\n' "$problems" | grep -v '^info: ')
+	if [ -n "$problems" ]; then
+		fail "$name: the page as the browser built it:"
+		printf '%s\n' "$problems" | sed 's/^/    /'
+	else
+		ok "$name: legends, notes, summary, table (${info#info: })"
+	fi
+}
+
+case $tmp in
+/*) ;;
+*) tmp=$PWD/$tmp ;;
+esac
+
+report trace --policy all
+report synthetic --workload boot,churn --memory 1G --pre-accepted 0 --ops 20000 --vcpus 2
+
+# The screenshot: a PNG of the requested size, far from a blank page's.
+png=$tmp/trace.png
+if browse --screenshot="$png" --window-size=1200,3000 "file://$tmp/trace/index.html" \
+	>/dev/null && [ -s "$png" ]; then
+	sig=$(od -An -tx1 -N8 "$png" | tr -d ' \n')
+	dims=$(od -An -tu1 -j16 -N8 "$png" | awk '{ print $3 * 256 + $4 "x" $7 * 256 + $8 }')
+	size=$(wc -c <"$png")
+	if [ "$sig" != 89504e470d0a1a0a ]; then
+		fail "screenshot: not a PNG"
+	elif [ "$dims" != 1200x3000 ]; then
+		fail "screenshot: $dims, asked for 1200x3000"
+	elif [ "$size" -lt 150000 ]; then
+		fail "screenshot: only $size bytes (a blank page is about 17 KB; the report ~900 KB)"
+	else
+		ok "screenshot: $dims, $size bytes"
+	fi
+else
+	fail "screenshot: $browser wrote none"
+	tail -n 20 "$tmp/browser.log"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
