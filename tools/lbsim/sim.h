@@ -101,4 +101,13 @@ void lbs_result_free(struct lbs_result *r);
 int lbs_sim_run(const struct lbs_sim_config *c, enum lb_policy p, enum lbs_workload w,
 		struct lbs_result *out);
 
+/* The same, calling progress(ctx, done) now and then with done, the share
+ * of the workload's operations drawn so far, in [0, LBS_SIM_PROGRESS]
+ * (an estimate: fill may end early, churn's build-up counts pages), and
+ * once with LBS_SIM_PROGRESS at the end. progress may be NULL. */
+#define LBS_SIM_PROGRESS (UINT64_C(1) << 20)
+int lbs_sim_run_progress(const struct lbs_sim_config *c, enum lb_policy p, enum lbs_workload w,
+			 struct lbs_result *out, void (*progress)(void *ctx, uint64_t done),
+			 void *ctx);
+
 #endif
