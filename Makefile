@@ -129,7 +129,9 @@ bench: deps
 # outside attack tests found (it is slow). The fuzz
 # target runs its seed corpus and N seeded random inputs in each variant;
 # tests/spin/run.sh model-checks the acceptance protocol (skipped without
-# spin); the freestanding core's objects are checked for what they need.
+# spin); the freestanding core's objects are checked for what they need;
+# tests/record.sh records a trace for real (as root, where the kernel can
+# trace), tests/deps.sh runs make deps as a user who is not root.
 TSAN_TESTS := thread stress cache_threads cache_double cache_init getters watermarks_above \
               releaser_floor mixed_run failing_backend bad_page cache_drain cache_slow
 FUZZ_CORPUS := tests/fuzz/corpus
@@ -145,6 +147,7 @@ test: deps
 		"build/asan/lbfuzz -n 3000 $(FUZZ_CORPUS)" "build/tsan/lbfuzz -n 500 $(FUZZ_CORPUS)" \
 		"sh tests/spin/run.sh" "sh tests/exports.sh build/liblazybuddy.so" \
 		"sh tests/fidelity.sh build/lbsim" "sh tests/report_browser.sh build/lbsim" \
+		"sh tests/record.sh build/lbsim" "sh tests/deps.sh" \
 		"sh tests/bad_input.sh build/lbsim build/lbbench" \
 		"sh tests/install.sh" $(FS_CHECKS)
 
@@ -277,18 +280,32 @@ uninstall:
 	for f in $(INST_SHARE); do rm -f "$(DESTDIR)$(SHAREDIR)/$$f"; done
 	if [ -d "$(DESTDIR)$(SHAREDIR)" ]; then rmdir "$(DESTDIR)$(SHAREDIR)"; fi
 
-# What a fresh Debian 12 lacks for the build (the compiler and make aside):
-# clang and its libFuzzer runtime for make fuzz, spin for the protocol model,
-# pkg-config for the test of the installed library.
-DEB_PKGS := zlib1g-dev liblzma-dev libzstd-dev libjemalloc-dev libmimalloc-dev \
-            clang libclang-rt-dev spin pkg-config
+# What a fresh Debian 12 lacks for the build and the tests (the compiler and
+# make aside): clang and its libFuzzer runtime for make fuzz, spin for the
+# protocol model, pkg-config for the test of the installed library,
+# jemalloc and mimalloc's shared libraries, which lbbench loads at run time
+# (dlopen: no headers needed), chromium for the browser test of the HTML
+# report. As root, or through sudo when it needs no password; otherwise it
+# says what to install.
+DEB_PKGS := zlib1g-dev liblzma-dev libzstd-dev libjemalloc2 libmimalloc2.0 \
+            clang libclang-rt-dev spin pkg-config chromium
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	fi
+	[ -n "$$missing" ] || exit 0; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "make deps: no apt-get here; install the equivalents of:$$missing" >&2; exit 1; \
+	elif [ "$$(id -u)" -eq 0 ]; then sudo=""; \
+	elif ! command -v sudo >/dev/null 2>&1; then \
+	  echo "make deps: not root and no sudo; install: apt-get install$$missing" >&2; exit 1; \
+	elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else \
+	  echo "make deps: not root and sudo wants a password; install: sudo apt-get install$$missing" >&2; \
+	  exit 1; \
+	fi; \
+	echo "installing:$$missing"; \
+	$$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing
 
 clean:
 	rm -rf build

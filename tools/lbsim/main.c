@@ -142,6 +142,8 @@ static int ok(const struct lbs_result *r)
 static int run_synthetic(struct lbs_cli *cli)
 {
 	struct lbs_result *res = calloc(cli->npolicy * cli->nworkload, sizeof *res);
+	struct lbs_progress pg;
+	char label[32];
 	size_t n = 0;
 	int status = 0;
 
@@ -150,10 +152,18 @@ static int run_synthetic(struct lbs_cli *cli)
 		return 1;
 	}
 	cli->sim.keep_extra = cli->report_dir != NULL;
+	/* Each run weighs the same in the bar. */
+	lbs_progress_init(&pg, stderr, isatty(fileno(stderr)),
+			  LBS_SIM_PROGRESS * cli->npolicy * cli->nworkload);
 	for (size_t i = 0; i < cli->npolicy; i++) {
 		for (size_t j = 0; j < cli->nworkload; j++) {
-			int rc = lbs_sim_run(&cli->sim, cli->policy[i], cli->workload[j], &res[n]);
+			snprintf(label, sizeof label, "%s %s", lb_policy_name(cli->policy[i]),
+				 lbs_workload_name(cli->workload[j]));
+			lbs_progress_stage(&pg, LBS_SIM_PROGRESS * n, label);
+			int rc = lbs_sim_run_progress(&cli->sim, cli->policy[i], cli->workload[j],
+						      &res[n], lbs_progress_update, &pg);
 			if (rc) {
+				lbs_progress_end(&pg);
 				fprintf(stderr, "lbsim: %s/%s: zone set-up failed: %s\n",
 					lb_policy_name(cli->policy[i]),
 					lbs_workload_name(cli->workload[j]), lb_strerror(rc));
@@ -165,6 +175,7 @@ static int run_synthetic(struct lbs_cli *cli)
 			n++;
 		}
 	}
+	lbs_progress_end(&pg);
 	if (outputs(cli, res, n, NULL))
 		status = 1;
 out:

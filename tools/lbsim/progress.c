@@ -30,27 +30,59 @@ void lbs_progress_stage(struct lbs_progress *p, uint64_t done, const char *label
 	snprintf(p->label, sizeof p->label, "%s", label);
 }
 
+/* Is it time to draw? Not in the first second, then ten times a second. */
+static int due(struct lbs_progress *p)
+{
+	uint64_t t;
+
+	if (!p->tty)
+		return 0;
+	t = now_ns();
+	if (t - p->start_ns < DELAY_NS || (p->shown && t - p->last_ns < EVERY_NS))
+		return 0;
+	p->last_ns = t;
+	return 1;
+}
+
+/* Replace the line on screen by line (padded over a longer one). */
+static void draw(struct lbs_progress *p, const char *line)
+{
+	size_t n = strlen(line);
+
+	if (n > LBS_PROGRESS_LINE)
+		n = LBS_PROGRESS_LINE;
+	fprintf(p->f, "\r%.*s", (int)n, line);
+	if (p->drawn > n)
+		fprintf(p->f, "%*s", (int)(p->drawn - n), "");
+	fflush(p->f);
+	p->drawn = n;
+	p->shown = 1;
+}
+
 void lbs_progress_update(void *ctx, uint64_t done)
 {
 	struct lbs_progress *p = ctx;
-	uint64_t t, all = p->base + done;
+	uint64_t all = p->base + done;
+	char line[LBS_PROGRESS_LINE + 1];
 	unsigned fill;
 
-	if (!p->tty)
+	if (!due(p))
 		return;
-	t = now_ns();
-	if (t - p->start_ns < DELAY_NS || (p->shown && t - p->last_ns < EVERY_NS))
-		return;
-	p->last_ns = t;
-	p->shown = 1;
 	if (all > p->total)
 		all = p->total;
-	fill = (unsigned)(all * WIDTH / p->total);
-	fputs("\r[", p->f);
+	fill = (unsigned)((double)all / (double)p->total * WIDTH);
+	line[0] = '[';
 	for (unsigned i = 0; i < WIDTH; i++)
-		fputc(i < fill ? '#' : '.', p->f);
-	fprintf(p->f, "] %3u%% %-12s", (unsigned)(all * 100u / p->total), p->label);
-	fflush(p->f);
+		line[1 + i] = i < fill ? '#' : '.';
+	snprintf(line + 1 + WIDTH, sizeof line - 1 - WIDTH, "] %3u%% %s",
+		 (unsigned)((double)all / (double)p->total * 100.0), p->label);
+	draw(p, line);
+}
+
+void lbs_progress_text(struct lbs_progress *p, const char *text)
+{
+	if (due(p))
+		draw(p, text);
 }
 
 void lbs_progress_end(struct lbs_progress *p)
@@ -58,7 +90,8 @@ void lbs_progress_end(struct lbs_progress *p)
 	if (!p->shown)
 		return;
 	/* Erase the line so that the results start clean. */
-	fprintf(p->f, "\r%*s\r", WIDTH + 20, "");
+	fprintf(p->f, "\r%*s\r", (int)p->drawn, "");
 	fflush(p->f);
 	p->shown = 0;
+	p->drawn = 0;
 }

@@ -85,8 +85,75 @@ int lbs_sim_build_map(const struct lbs_sim_config *c, struct lb_range *ranges, s
 	return overflow ? LB_EINVAL : 0;
 }
 
+/* The workload's source, seen through a counter for the progress bar. */
+struct counted_src {
+	struct lbs_wls *g;
+	const struct lbs_op *(*peek)(void *ctx, unsigned v);
+	void (*ran)(void *ctx, unsigned v, const struct lbs_op *op, int rc, uint64_t addr,
+		    uint64_t end);
+	void (*progress)(void *ctx, uint64_t done);
+	void *pctx;
+	uint64_t ran_ops;
+};
+
+/* How far g is, in LBS_SIM_PROGRESS units: pages asked for (boot, churn's
+ * build-up), held (fill), and churn's operations, against their targets. */
+static uint64_t wls_progress(const struct lbs_wls *g)
+{
+	uint64_t done = 0, total = 0;
+
+	if (g->w == LBS_WL_BOOT) {
+		/* early.target is boot's whole budget; the streams share what
+		 * the early part left of it. */
+		done = g->early.asked;
+		total = g->early.target;
+	}
+	for (unsigned v = 0; v < g->n; v++) {
+		const struct lbs_wl *s = &g->s[v];
+		switch (g->w) {
+		case LBS_WL_BOOT:
+			done += s->asked;
+			break;
+		case LBS_WL_FILL:
+			done += s->live_pages < s->target ? s->live_pages : s->target;
+			total += s->target;
+			break;
+		default:
+			done += (s->asked < s->target ? s->asked : s->target) + s->ops;
+			total += s->target + s->churn_ops;
+			break;
+		}
+	}
+	if (total == 0 || done >= total)
+		return LBS_SIM_PROGRESS;
+	return (uint64_t)((double)done / (double)total * (double)LBS_SIM_PROGRESS);
+}
+
+static const struct lbs_op *counted_peek(void *ctx, unsigned v)
+{
+	struct counted_src *s = ctx;
+	return s->peek(s->g, v);
+}
+
+static void counted_ran(void *ctx, unsigned v, const struct lbs_op *op, int rc, uint64_t addr,
+			uint64_t end)
+{
+	struct counted_src *s = ctx;
+
+	s->ran(s->g, v, op, rc, addr, end);
+	if ((++s->ran_ops & 4095u) == 0)
+		s->progress(s->pctx, wls_progress(s->g));
+}
+
 int lbs_sim_run(const struct lbs_sim_config *c, enum lb_policy p, enum lbs_workload w,
 		struct lbs_result *out)
+{
+	return lbs_sim_run_progress(c, p, w, out, NULL, NULL);
+}
+
+int lbs_sim_run_progress(const struct lbs_sim_config *c, enum lb_policy p, enum lbs_workload w,
+			 struct lbs_result *out, void (*progress)(void *ctx, uint64_t done),
+			 void *ctx)
 {
 	/* Background threads as in a trace replay (replay.h's periods),
 	 * stopping with the workload's last operation. */
@@ -96,6 +163,7 @@ int lbs_sim_run(const struct lbs_sim_config *c, enum lb_policy p, enum lbs_workl
 	struct lbs_wl_params wp;
 	struct lbs_wls g;
 	struct lbs_source src;
+	struct counted_src cs;
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -114,7 +182,16 @@ int lbs_sim_run(const struct lbs_sim_config *c, enum lb_policy p, enum lbs_workl
 	}
 	if (!rc) {
 		lbs_wls_source(&g, &src);
+		if (progress) {
+			/* In place: the workload wakes vCPUs through this source. */
+			cs = (struct counted_src){&g, src.peek, src.ran, progress, ctx, 0};
+			src.peek = counted_peek;
+			src.ran = counted_ran;
+			src.ctx = &cs;
+		}
 		lbs_drive_run(&d, &src);
+		if (progress)
+			progress(ctx, LBS_SIM_PROGRESS);
 		out->ops = lbs_wls_ops(&g);
 		out->rate = g.s[0].rate == LBS_RATE_MAX ? 0 : g.s[0].rate;
 	}

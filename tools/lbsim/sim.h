@@ -19,6 +19,7 @@
 
 #include "lazybuddy.h"
 #include "lazybuddy_backends.h"
+#include "fields.h"
 #include "hist.h"
 #include "series.h"
 #include "timed.h"
@@ -71,72 +72,12 @@ int lbs_sim_model(const struct lbs_sim_config *c, struct lb_model_params *out);
 int lbs_sim_build_map(const struct lbs_sim_config *c, struct lb_range *ranges, size_t max,
 		      size_t *n);
 
+/* A run's results: the members LBS_RESULT_FIELDS lists (fields.h, which
+ * says what each is and where it shows), then the run's kind and what the
+ * report draws. */
 struct lbs_result {
-	const char *policy;          /* lb_policy_name() */
-	const char *workload;        /* lbs_workload_name() */
-	char backend[LBS_NAME_MAX];
-	uint64_t seed;
-	uint64_t memory_bytes, managed_bytes, unit_bytes, pre_accepted_bytes, meta_bytes;
-	uint64_t accept_calls;       /* backend accept calls of the zone */
-	uint64_t arch_calls;         /* architectural calls the model split them into */
-	uint64_t refused_calls;      /* tries the platform refused (1 GiB on TDX, 2 MiB
-					on a host that maps 4 KiB) */
-	uint64_t accepted_bytes;     /* accepted by the zone (set-up included) */
-	uint64_t setup_accepted_bytes;
-	uint64_t over_accepted_bytes;  /* accepted, not handed out since */
-	uint64_t unaccepted_bytes_end; /* free unaccepted memory after the workload */
-	uint64_t allocated_bytes_end;
-	uint64_t init_ns;            /* wall clock of lb_zone_init() (not deterministic) */
-	uint64_t setup_virtual_ns;   /* virtual time when set-up ended (eager's shared
-					by the vCPUs) */
-	uint64_t virtual_time_ns;    /* when the vCPUs' last operation ended, set-up
-					included (the background threads' tail apart) */
-	uint64_t bg_tail_ns;         /* how long the acceptor and releaser ran after it */
-	uint64_t lat_p50, lat_p99, lat_p999, lat_max; /* ns charged per allocation */
-	uint64_t lag_p50, lag_p99, lag_p999; /* allocations: completion - arrival;
-						the max is max_lag_ns */
-	uint64_t allocations;        /* lb_alloc() calls, failures included */
-	uint64_t alloc_failures;
-	uint64_t frees;
-	uint64_t ops;                /* churn operations */
-	uint64_t rate;               /* operations per second; 0: back to back */
-	char check[LBS_CHECK_MAX];   /* "ok" or the first broken invariant */
-
-	/* Both modes (drive.h). */
-	char lock[8];                /* "unit" or "global" */
-	uint64_t boot_ns;            /* virtual time when the measured run starts */
-	uint64_t boot_other_ns;      /* of it, the boot's time that is not acceptance
-					(lb_model_params.boot_ns, boot_gib_ns), in runs
-					that include a boot */
-	uint64_t vcpu_accept_ns;     /* vCPU time spent accepting (and releasing) */
-	uint64_t wait_ns;            /* vCPU time lost waiting for others' acceptance */
-	uint64_t max_lag_ns;         /* furthest a vCPU fell behind its operations' times */
-	uint64_t max_call_ns;        /* longest backend call from its start (after any
-					lock wait) to its end, contention included */
-	uint64_t max_alloc_accept_ns; /* most one allocation spent accepting itself */
-	uint64_t busy_failures;      /* atomic allocations that found only memory in flight */
-	uint64_t peak_held_bytes;    /* most the run's callers held at once (boot included) */
-	int fits_pre_accepted;       /* that fits in the memory firmware accepted */
-	unsigned vcpus, acceptors;   /* acceptors: 0 for policies without the acceptor */
-	uint64_t sched_switches;     /* coroutine switches the scheduler made */
-	uint64_t acceptor_cpu_ns, releaser_cpu_ns;
-	uint64_t release_calls, released_bytes;
-	uint64_t committed_bytes_end;  /* accepted memory the host backs at the end */
-	uint64_t committed_bytes_peak;
-	uint64_t nowait_failures;    /* allocations that may not sleep, refused */
-
-	/* Trace replays only (is_trace); see replay.h. */
-	int is_trace;
-	uint64_t trace_events;       /* events read from the trace */
-	uint64_t replayed_events;    /* allocations and frees replayed */
-	uint64_t unknown_lines;
-	uint64_t incons[LB_TRACE_NINCONS], incons_total; /* total: batched_repeat excluded */
-	uint64_t footprint_bytes;    /* distinct pages the trace touched */
-	uint64_t peak_live_bytes;    /* most the trace held at once */
-	uint64_t trace_span_ns;      /* from its first event to its last */
-	uint64_t trace_allocs_too_large; /* above order 10, left out */
-	uint64_t replay_wall_ns;     /* wall clock of the replay (not deterministic) */
-	uint64_t events_per_sec;     /* trace_events / replay wall time (idem) */
+	LBS_RESULT_FIELDS(LBS_RESULT_MEMBER)
+	int is_trace;                /* a trace replay (replay.h), else a synthetic run */
 	struct lbs_extra *extra;     /* series for the report; lbs_result_free() */
 };
 
@@ -160,5 +101,14 @@ void lbs_result_free(struct lbs_result *r);
  */
 int lbs_sim_run(const struct lbs_sim_config *c, enum lb_policy p, enum lbs_workload w,
 		struct lbs_result *out);
+
+/* The same, calling progress(ctx, done) now and then with done, the share
+ * of the workload's operations drawn so far, in [0, LBS_SIM_PROGRESS]
+ * (an estimate: fill may end early, churn's build-up counts pages), and
+ * once with LBS_SIM_PROGRESS at the end. progress may be NULL. */
+#define LBS_SIM_PROGRESS (UINT64_C(1) << 20)
+int lbs_sim_run_progress(const struct lbs_sim_config *c, enum lb_policy p, enum lbs_workload w,
+			 struct lbs_result *out, void (*progress)(void *ctx, uint64_t done),
+			 void *ctx);
 
 #endif

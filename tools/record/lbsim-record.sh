@@ -7,13 +7,20 @@
 # lists and RCU would otherwise be missing.
 #
 #   lbsim-record.sh [-o FILE] [-b KB] [-m tracefs|perf] [-z zstd|xz|gzip|none]
-#                   -- COMMAND [ARG...]
+#                   [-l LEVEL] -- COMMAND [ARG...]
 #
-#   -o FILE   output (default lbsim-trace.txt plus the compressor's suffix)
+#   -o FILE   output (default lbsim-trace.txt plus the compressor's suffix);
+#             checked before the command runs
 #   -b KB     ring buffer per CPU in KiB (default 256 MiB, or less so that
 #             all CPUs' buffers take at most 1/8 of the available memory)
 #   -m        how to record: a tracefs instance (default) or perf
 #   -z        compression of the output (default zstd when installed)
+#   -l LEVEL  compression level (default 3 for zstd, 6 for xz and gzip);
+#             zstd -l 19 makes the file about 40% smaller but takes a few
+#             hundred times longer (20 s for the shipped trace's 34 MB of text)
+#   -F FD     write the trace uncompressed to file descriptor FD (3 to 9),
+#             which the command does not get, instead of -o (lbsim record
+#             compresses it as it arrives)
 #
 # Events: kmem:mm_page_alloc, mm_page_free, mm_page_free_batched,
 # mm_page_pcpu_drain, mm_page_alloc_zone_locked (mm_page_free_direct and
@@ -24,6 +31,8 @@
 # read after the command ends, so reading it is not itself traced.
 #
 # The command runs as the user running this script (root, in practice).
+# When tracefs (or debugfs) is not mounted, the script mounts it, says so,
+# and unmounts it at the end.
 
 set -u
 
@@ -31,11 +40,13 @@ out=""
 buf_kb=""
 method=tracefs
 comp=""
+level=""
+fd=""
 events="mm_page_alloc mm_page_free mm_page_free_batched mm_page_pcpu_drain
 mm_page_alloc_zone_locked mm_page_free_direct mm_pagevec_free"
 
 usage() {
-	sed -n '4,26p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '4,35p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -50,12 +61,18 @@ while [ $# -gt 0 ]; do
 	-b) [ $# -ge 2 ] || usage; buf_kb=$2; shift 2 ;;
 	-m) [ $# -ge 2 ] || usage; method=$2; shift 2 ;;
 	-z) [ $# -ge 2 ] || usage; comp=$2; shift 2 ;;
+	-l) [ $# -ge 2 ] || usage; level=$2; shift 2 ;;
+	-F) [ $# -ge 2 ] || usage; fd=$2; shift 2 ;;
 	--) shift; break ;;
 	-h|--help) usage ;;
 	*) break ;;
 	esac
 done
 [ $# -gt 0 ] || usage
+case "$method" in
+tracefs | perf) ;;
+*) die "-m wants tracefs or perf, not '$method'" ;;
+esac
 if [ -z "$buf_kb" ]; then
 	ncpu=$(getconf _NPROCESSORS_CONF 2>/dev/null || echo 1)
 	avail=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo 2>/dev/null)
@@ -67,44 +84,123 @@ if [ -z "$buf_kb" ]; then
 fi
 case "$buf_kb" in *[!0-9]*|"") die "-b wants a size in KiB, not '$buf_kb'" ;; esac
 
+case "$fd" in
+"") ;;
+[3-9]) [ -z "$out$comp$level" ] || die "-F writes the trace itself: no -o, -z or -l with it"
+	comp=none ;;
+*) die "-F wants a file descriptor from 3 to 9, not '$fd'" ;;
+esac
 if [ -z "$comp" ]; then
 	if command -v zstd >/dev/null 2>&1; then comp=zstd
 	elif command -v xz >/dev/null 2>&1; then comp=xz
 	else comp=gzip; fi
 fi
 case "$comp" in
-zstd) suffix=.zst; zcmd="zstd -q -19 -T0 -c" ;;
-xz) suffix=.xz; zcmd="xz -9 -c" ;;
-gzip) suffix=.gz; zcmd="gzip -9 -c" ;;
-none) suffix=""; zcmd="cat" ;;
+zstd) suffix=.zst; max=19; : "${level:=3}" ;;
+xz) suffix=.xz; max=9; : "${level:=6}" ;;
+gzip) suffix=.gz; max=9; : "${level:=6}" ;;
+none) suffix=""; max=0; [ -z "$level" ] || die "-l needs a compression (-z)" ;;
 *) die "-z wants zstd, xz, gzip or none, not '$comp'" ;;
+esac
+if [ "$max" -gt 0 ]; then
+	case "$level" in
+	*[!0-9]* | "") die "-l wants a $comp level from 1 to $max, not '$level'" ;;
+	esac
+	if [ "$level" -lt 1 ] || [ "$level" -gt "$max" ]; then
+		die "-l wants a $comp level from 1 to $max, not '$level'"
+	fi
+fi
+case "$comp" in
+zstd) zcmd="zstd -q -$level -T0 -c" ;;
+xz) zcmd="xz -$level -c" ;;
+gzip) zcmd="gzip -$level -c" ;;
+*) zcmd="cat" ;;
 esac
 if [ "$comp" != none ] && ! command -v "$comp" >/dev/null 2>&1; then
 	die "$comp is not installed; pick another with -z (zstd, xz, gzip, none)"
 fi
-[ -n "$out" ] || out=lbsim-trace.txt$suffix
+[ -n "$out$fd" ] || out=lbsim-trace.txt$suffix
+
+# The output, checked before the command runs: nothing is recorded for a
+# file that cannot be written. A file made here is removed on failure.
+made_out=""
+if [ -n "$out" ]; then
+	if [ -d "$out" ]; then
+		die "cannot write $out: Is a directory"
+	elif [ ! -e "$out" ]; then
+		err=$( { : >"$out"; } 2>&1) || die "cannot write $out: ${err##*: }"
+		made_out=$out
+	else
+		err=$( { : >>"$out"; } 2>&1) || die "cannot write $out: ${err##*: }"
+	fi
+fi
+
+# --- Cleaning up, on every way out ------------------------------------------
+
+inst=""
+top=""
+have=""
+mounted_here="" # what this script mounted, to unmount at the end
+out_done=""
+cleanup() {
+	if [ -n "$top" ]; then
+		[ -w "$top/tracing_on" ] && echo 0 >"$top/tracing_on" 2>/dev/null
+		for e in $have; do
+			echo 0 >"$top/events/kmem/$e/enable" 2>/dev/null
+		done
+		if [ -n "$inst" ]; then
+			rmdir "$inst" 2>/dev/null
+		else
+			echo "$saved_kb" >"$top/buffer_size_kb" 2>/dev/null
+			echo >"$top/trace" 2>/dev/null
+		fi
+		top=""
+	fi
+	for m in $mounted_here; do
+		if umount "$m" 2>/dev/null; then
+			echo "lbsim-record: unmounted $m" >&2
+		else
+			echo "lbsim-record: could not unmount $m (in use?); umount $m when done" >&2
+		fi
+	done
+	mounted_here=""
+	if [ -n "$made_out" ] && [ -z "$out_done" ]; then
+		rm -f "$made_out"
+		made_out=""
+	fi
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+trap 'cleanup; exit 129' HUP
 
 # --- Can we trace at all? Say plainly what is missing. ----------------------
 
-find_tracefs() {
+mount_fs() { # mount_fs TYPE DIR: mounts it, says so, and notes it for cleanup
+	mount -t "$1" nodev "$2" 2>/dev/null || return 1
+	echo "lbsim-record: mounted $1 at $2 (unmounted at the end)" >&2
+	mounted_here="$2 $mounted_here" # the last mounted, first unmounted
+}
+
+find_tracefs() { # sets tfs
 	for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
 		if [ -e "$d/events" ]; then
-			echo "$d"
+			tfs=$d
 			return 0
 		fi
 	done
 	# Not mounted: try to mount it (works as root on kernels >= 4.1).
-	if [ "$(id -u)" -eq 0 ] && [ -d /sys/kernel/tracing ]; then
-		if mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null &&
-		    [ -e /sys/kernel/tracing/events ]; then
-			echo /sys/kernel/tracing
+	if [ "$(id -u)" -eq 0 ] && [ -d /sys/kernel/tracing ] &&
+	    mount_fs tracefs /sys/kernel/tracing; then
+		if [ -e /sys/kernel/tracing/events ]; then
+			tfs=/sys/kernel/tracing
 			return 0
 		fi
 	fi
-	if [ "$(id -u)" -eq 0 ] && [ -d /sys/kernel/debug ]; then
-		mount -t debugfs nodev /sys/kernel/debug 2>/dev/null
+	if [ "$(id -u)" -eq 0 ] && [ -d /sys/kernel/debug ] &&
+	    mount_fs debugfs /sys/kernel/debug; then
 		if [ -e /sys/kernel/debug/tracing/events ]; then
-			echo /sys/kernel/debug/tracing
+			tfs=/sys/kernel/debug/tracing
 			return 0
 		fi
 	fi
@@ -113,6 +209,8 @@ find_tracefs() {
 
 explain_tracefs() {
 	mounted=$(awk '$3 == "tracefs" { print $2; exit }' /proc/mounts 2>/dev/null)
+	how=$0
+	[ -z "$fd" ] || how="lbsim record"
 	{
 		echo "lbsim-record: cannot record with tracefs:"
 		if [ "$(id -u)" -ne 0 ]; then
@@ -132,7 +230,7 @@ explain_tracefs() {
 			echo "    the host's /sys/kernel/tracing; under kernel lockdown"
 			echo "    (Secure Boot, lockdown=confidentiality) tracing is refused."
 		fi
-		echo "  Record where you are root: sudo $0 -- COMMAND"
+		echo "  Record where you are root: sudo $how -- COMMAND"
 		echo "  (or with -m perf, if perf is installed and allowed to record tracepoints)."
 	} >&2
 }
@@ -141,6 +239,25 @@ present_events() { # $1: events dir; prints the kmem events this kernel has
 	for e in $events; do
 		[ -e "$1/kmem/$e/enable" ] && printf '%s ' "$e"
 	done
+}
+
+# The command, without the descriptor of -F (it holds the trace's reader
+# open: a daemon the command leaves behind would keep it waiting).
+run_command() {
+	if [ -n "$fd" ]; then
+		eval '"$@"' "$fd>&-"
+	else
+		"$@"
+	fi
+}
+
+# stdin to the output: -o through the compressor, or -F as it is.
+write_out() {
+	if [ -n "$fd" ]; then
+		eval 'cat >&'"$fd"
+	else
+		$zcmd >"$out"
+	fi
 }
 
 # --- perf ------------------------------------------------------------------
@@ -155,7 +272,7 @@ record_perf() {
 	done
 	tmp=$(mktemp -d) || die "mktemp failed"
 	echo "lbsim-record: recording with perf: $evs" >&2
-	if ! perf record -q -a -e "$evs" -o "$tmp/perf.data" -- "$@"; then
+	if ! run_command perf record -q -a -e "$evs" -o "$tmp/perf.data" -- "$@"; then
 		rm -rf "$tmp"
 		{
 			echo "lbsim-record: perf record failed. System-wide tracepoints need"
@@ -165,34 +282,18 @@ record_perf() {
 		} >&2
 		exit 1
 	fi
-	perf script -i "$tmp/perf.data" 2>/dev/null | $zcmd >"$out"
+	perf script -i "$tmp/perf.data" 2>/dev/null | write_out
 	rc=$?
 	rm -rf "$tmp"
-	[ $rc -eq 0 ] || die "writing $out failed"
-	echo "lbsim-record: wrote $out" >&2
+	[ $rc -eq 0 ] || die "writing ${out:-the trace} failed"
+	out_done=1
+	[ -n "$fd" ] || echo "lbsim-record: wrote $out" >&2
 }
 
 # --- tracefs instance --------------------------------------------------------
 
-inst=""
-top=""
-cleanup() {
-	[ -n "$top" ] || return 0
-	[ -w "$top/tracing_on" ] && echo 0 >"$top/tracing_on" 2>/dev/null
-	for e in $have; do
-		echo 0 >"$top/events/kmem/$e/enable" 2>/dev/null
-	done
-	if [ -n "$inst" ]; then
-		rmdir "$inst" 2>/dev/null
-	else
-		echo "$saved_kb" >"$top/buffer_size_kb" 2>/dev/null
-		echo >"$top/trace" 2>/dev/null
-	fi
-	top=""
-}
-
 record_tracefs() {
-	tfs=$(find_tracefs) || { explain_tracefs; exit 1; }
+	find_tracefs || { explain_tracefs; exit 1; }
 	if [ ! -w "$tfs/tracing_on" ] && [ ! -w "$tfs/instances" ]; then
 		explain_tracefs
 		exit 1
@@ -207,11 +308,9 @@ record_tracefs() {
 	else
 		echo "lbsim-record: no tracefs instances here (kernel < 3.10?): using the" >&2
 		echo "  main tracing buffer; it is cleared before and after." >&2
-		top=$tfs
 		saved_kb=$(sed 's/ .*//' "$tfs/buffer_size_kb")
+		top=$tfs
 	fi
-	trap cleanup EXIT
-	trap 'cleanup; exit 130' INT TERM
 
 	echo 0 >"$top/tracing_on"
 	echo "$buf_kb" >"$top/buffer_size_kb" ||
@@ -224,23 +323,26 @@ record_tracefs() {
 	done
 	echo "lbsim-record: tracing $have in ${inst:-the main buffer}" >&2
 	echo 1 >"$top/tracing_on"
-	"$@"
+	run_command "$@"
 	status=$?
 	echo 0 >"$top/tracing_on"
 	[ $status -eq 0 ] || echo "lbsim-record: the command exited with $status" >&2
 
-	dropped=0
+	# The buffer's counts: events held (one line each), and lost.
+	dropped=0 lines=0
 	for s in "$top"/per_cpu/cpu*/stats; do
 		[ -e "$s" ] || continue
+		e=$(sed -n 's/^entries: *//p' "$s")
 		n=$(sed -n 's/^dropped events: *//p' "$s")
 		o=$(sed -n 's/^overrun: *//p' "$s")
+		lines=$((lines + ${e:-0}))
 		dropped=$((dropped + ${n:-0} + ${o:-0}))
 	done
 	# Through cat: tracefs says the file is empty, and gzip warns when it is not.
 	# shellcheck disable=SC2002
-	cat "$top/trace" | $zcmd >"$out" || die "writing $out failed"
-	lines=$(grep -c -v '^#' "$top/trace")
-	echo "lbsim-record: wrote $out: $lines event lines" >&2
+	cat "$top/trace" | write_out || die "writing ${out:-the trace} failed"
+	out_done=1
+	[ -n "$fd" ] || echo "lbsim-record: wrote $out: $lines event lines" >&2
 	if [ "$dropped" -gt 0 ]; then
 		echo "lbsim-record: $dropped events did not fit the buffer and are missing;" >&2
 		echo "  rerun with a larger -b (now $buf_kb KiB per CPU) or a shorter command." >&2
@@ -249,8 +351,8 @@ record_tracefs() {
 	return $status
 }
 
-case "$method" in
-tracefs) record_tracefs "$@" ;;
-perf) record_perf "$@" ;;
-*) die "-m wants tracefs or perf, not '$method'" ;;
-esac
+if [ "$method" = perf ]; then
+	record_perf "$@"
+else
+	record_tracefs "$@"
+fi
