@@ -10,6 +10,11 @@
 #include "fixture.h"
 #include "harness.h"
 
+#include <string.h>
+
+#include "../tools/lbsim/sim.h"
+#include "../tools/lbsim/workload.h"
+
 #define MS UINT64_C(1000000)
 #define UNIT (2 * MiB)
 
@@ -250,4 +255,35 @@ TEST(adaptive_horizon_from_the_acceptor_response)
 	fx_fini(&f);
 	CHECK(fixed_r > 4 * auto_r);
 	CHECK(auto_r >= 4 * UNIT / LB_PAGE_SIZE);
+}
+
+/* In lbsim, on the tdx-4k preset (one thread accepts about 0.48 GiB/s):
+ * filling at 0.19 GiB/s needs few of the eight acceptor threads, at
+ * 1 GiB/s most of them, and then no allocation stalls for long. */
+static struct lbs_result fill_at(uint64_t rate)
+{
+	struct lbs_sim_config c;
+	struct lbs_result r;
+
+	lbs_sim_defaults(&c);
+	c.memory_bytes = 2 * GiB;
+	c.pre_accepted_bytes = 0;
+	c.rate = rate;
+	memset(&r, 0, sizeof r);
+	CHECK_EQ(lbs_sim_run(&c, LB_POLICY_ADAPTIVE, LBS_WL_FILL, &r), 0);
+	return r;
+}
+
+TEST(adaptive_lbsim_threads_follow_the_fill_rate)
+{
+	struct lbs_result slow = fill_at(50000), fast = fill_at(262144);
+
+	CHECK_EQ(slow.acceptors, 8);
+	CHECK(slow.acceptors_peak <= 2);
+	CHECK(fast.acceptors_peak >= 4);
+	CHECK(fast.lat_p999 <= 100000);    /* ns */
+	CHECK(fast.max_lag_ns <= 50000000);
+	CHECK_EQ(strcmp(fast.check, "ok"), 0);
+	lbs_result_free(&slow);
+	lbs_result_free(&fast);
 }

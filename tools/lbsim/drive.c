@@ -465,6 +465,7 @@ static void finish(struct lbs_drive *d)
 	int crc = lb_zone_check(d->z, msg, sizeof msg);
 
 	lb_zone_stats(d->z, &st);
+	out->acceptors_peak = st.acceptor_passes_peak;
 	if (crc)
 		snprintf(out->check, sizeof out->check, "%s", msg[0] ? msg : lb_strerror(crc));
 	else if (d->api_errors)

@@ -103,6 +103,8 @@
 	X(UINT, vcpus, "vcpus", ANY, "vcpus", NOTAB, NOTAB)                                        \
 	/* acceptor threads; 0 for policies without the acceptor */                                \
 	X(UINT, acceptors, "acceptors", ANY, "acceptors", NOTAB, NOTAB)                            \
+	/* adaptive: the most acceptor passes it allowed at once */                                \
+	X(UINT, acceptors_peak, "acceptors_peak", ANY, "acceptors_peak", NOTAB, NOTAB)             \
 	/* coroutine switches the scheduler made */                                                \
 	X(U64, sched_switches, "sched_switches", ANY, "sched_switches", NOTAB, NOTAB)              \
 	/* "unit" or "global" */                                                                   \

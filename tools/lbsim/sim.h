@@ -50,7 +50,8 @@ struct lbs_sim_config {
 	unsigned vcpus;              /* synthetic workloads: vCPUs, a stream each; 0: 1 */
 	enum lbs_lock lock;          /* per-unit (parallel) or one global accept lock */
 	/* The acceptor (background, adaptive); 0: the library's defaults. */
-	unsigned acceptors;          /* threads; 0: 1 */
+	unsigned acceptors;          /* threads; 0: the policy's (background 1,
+					adaptive LBS_ADAPTIVE_ACCEPTORS) */
 	uint64_t reserve_bytes, batch_bytes, horizon_ns;
 	unsigned adapt_off;          /* LB_ADAPT_* parts of adaptive left out */
 	int keep_extra;              /* fill lbs_result.extra (the latency histogram) */
