@@ -409,13 +409,12 @@ struct lb_acceptor_cfg {
 };
 
 /* The parts of LB_POLICY_ADAPTIVE (src/demand.c, src/policy.c). */
-#define LB_ADAPT_TREND 1u /* follow a rising rate at once, projected */
-#define LB_ADAPT_PEAK  2u /* a reserve floor from the recent peak rate */
-#define LB_ADAPT_BOOT  4u /* accept ahead while the watermarks are unset */
-#define LB_ADAPT_SCALE 8u /* threads work as demand needs, while they pay */
-#define LB_ADAPT_EXACT 16u /* an allocation accepts only what it asked for */
-#define LB_ADAPT_HORIZON 32u /* horizon_ns 0: what the acceptor takes to answer */
-#define LB_ADAPT_ALL   63u
+#define LB_ADAPT_TREND   1u  /* follow a rising rate at once, projected */
+#define LB_ADAPT_PEAK    2u  /* a reserve floor from the recent peak rate */
+#define LB_ADAPT_HORIZON 4u  /* horizon_ns 0: what the acceptor takes to answer */
+#define LB_ADAPT_SCALE   8u  /* threads work as demand needs, while they pay */
+#define LB_ADAPT_EXACT   16u /* an allocation accepts only what it asked for */
+#define LB_ADAPT_ALL     31u
 
 /*
  * The releaser (the reverse path, like free page reporting): free accepted

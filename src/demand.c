@@ -9,30 +9,36 @@
  * earlier than the last sample, threads reading it before the lock, is not
  * a sample) and smoothed, 3/4 old to 1/4 new. The reserve is a fixed size
  * (LB_POLICY_BACKGROUND, or reserve_bytes) or the estimated rate times a
- * horizon (horizon_ns, default 100 ms), never below four units nor above
- * 1/8 of memory. LB_POLICY_ADAPTIVE predicts rather than only reacts
- * (each part can be left out, lb_acceptor_cfg.adapt_off, to measure it):
+ * horizon, never below four units nor above 1/8 of memory. For
+ * LB_POLICY_ADAPTIVE each part below can be left out
+ * (lb_acceptor_cfg.adapt_off), which is how docs/adaptive.md measures it:
  *
- *   TREND  a rising rate is followed at once, not after the smoothing
- *          catches up: the estimate is at least the last window's rate
- *          plus its rise over the window before.
- *   PEAK   a floor from the recent peak, decaying linearly to 0 over
- *          PEAK_DECAY_NS: a burst that pauses and comes back finds its
- *          reserve still there.
- *   BOOT   while the watermarks are unset (the kernel is still
- *          initialising, demand is known to come) the reserve is at least
- *          BOOT_FLOOR_DIV-th of memory.
- *   SCALE  the threads work as demand needs, measured not modelled: while
- *          the acceptor stays behind its reserve for a whole window, one
- *          more pass may run at once, as long as the last one added paid
- *          (the acceptor's throughput rose by a tenth of one thread's);
- *          one that did not pay is taken back and no more are tried
- *          until demand falls. A window in which the acceptor caught up
- *          parks one. Without SCALE every thread works whenever behind.
+ *   TREND    a rising rate is followed at once, not after the smoothing
+ *            catches up: the estimate is at least the last predictor
+ *            window's rate plus its rise over the window before.
+ *   PEAK     a floor from the recent peak, decaying linearly to 0 over
+ *            PEAK_DECAY_NS: a burst that pauses and comes back finds its
+ *            reserve still there.
+ *            Predictor windows (PRED_WINDOW_NS) may at most double the
+ *            last one's rate: a vCPU catching up with its backlog hands
+ *            out seconds of demand in a moment, which is no rate.
+ *   HORIZON  with horizon_ns 0, the reserve covers RESPONSE_MULT times
+ *            what the acceptor takes to answer (a period plus one pass,
+ *            measured), MIN_HORIZON_NS to HORIZON_NS: a host that accepts
+ *            fast needs little ahead. Else a fixed HORIZON_NS.
+ *   SCALE    the threads work as demand needs, measured, not modelled:
+ *            while the acceptor stays behind for a whole window, the
+ *            passes allowed at once double, as long as the last ones added
+ *            raised its throughput by a tenth of one thread's; those that
+ *            did not are taken back, and more are tried again after
+ *            SCALE_RETRY_NS (the host may change). A window in which it
+ *            caught up parks the threads that the measured demand does
+ *            not need. Without SCALE every thread works whenever behind.
  *
- * Bounds: the reserve never exceeds 1/8 of memory, the peak floor decays
- * to nothing in PEAK_DECAY_NS of quiet, the boot floor ends with boot, and
- * the releaser gives back what then sits unused (releaser.c).
+ * The releaser keeps, for adaptive, what the recent rate would use within
+ * its delay (lbi_demand_keep): releasing memory that demand takes again
+ * soon only makes the host work twice. Every figure here is bounded by
+ * 1/8 of memory, and the peak floor decays to nothing in PEAK_DECAY_NS.
  */
 #include "internal.h"
 
@@ -45,7 +51,6 @@
 #define PRED_WINDOW_NS UINT64_C(10000000)
 #define PRED_MIN_PPS (UINT64_C(256) << (20 - LB_PAGE_SHIFT)) /* 256 MiB/s */
 #define PEAK_DECAY_NS UINT64_C(2000000000)
-#define BOOT_FLOOR_DIV 64
 #define SCALE_WINDOW_NS UINT64_C(10000000)
 #define SCALE_WINDOW_MAX_NS UINT64_C(200000000)
 #define SCALE_PASSES 2 /* per pass allowed: a window's throughput to 1/2 */
@@ -138,8 +143,6 @@ uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns)
 						   : horizon;
 	}
 	r = mul_div(rate, horizon, UINT64_C(1000000000));
-	if (adapt(z, LB_ADAPT_BOOT) && !z->wmark.promo && r < z->managed_pages / BOOT_FLOOR_DIV)
-		r = z->managed_pages / BOOT_FLOOR_DIV;
 	if (r < 4 * unit)
 		r = 4 * unit;
 	if (r > z->managed_pages / 8)

@@ -3,7 +3,7 @@
  * The parts of the adaptive policy (src/demand.c, src/policy.c), each
  * against the same run with that part left out (lb_acceptor_cfg.adapt_off):
  * on-demand accepts of just the request, the trend, the peak floor, the
- * boot floor, the horizon from the acceptor's measured response, passes
+ * horizon from the acceptor's measured response, passes
  * that scale with demand and stop where the host gives no more, and the
  * releaser keeping what the recent rate would use again.
  */
@@ -146,30 +146,6 @@ TEST(adaptive_peak_floor_outlasts_a_pause_then_decays)
 
 	CHECK(with > 2 * without); /* the smoothed rate forgets in a few ms */
 	CHECK_EQ(later, 4 * UNIT / LB_PAGE_SIZE); /* decayed: back to the floor */
-}
-
-static uint64_t reserve_in_boot(unsigned off, bool watermarks_set)
-{
-	struct lb_watermarks none = { 0 }, w;
-	struct fx f;
-	uint64_t r;
-
-	REQUIRE_OR(adaptive_zone(&f, off, 0, 1) == 0, 0);
-	lb_zone_watermarks(f.z, &w);
-	CHECK_EQ(lb_zone_set_watermarks(f.z, watermarks_set ? &w : &none), 0);
-	lb_acceptor_step(f.z, MS);
-	r = stats(f.z).reserve_pages;
-	fx_fini(&f);
-	return r;
-}
-
-TEST(adaptive_boot_floor_until_the_watermarks)
-{
-	uint64_t managed = (1024 * MiB) / LB_PAGE_SIZE;
-
-	CHECK_EQ(reserve_in_boot(0, false), managed / 64);
-	CHECK_EQ(reserve_in_boot(LB_ADAPT_BOOT, false), 4 * UNIT / LB_PAGE_SIZE);
-	CHECK_EQ(reserve_in_boot(0, true), 4 * UNIT / LB_PAGE_SIZE);
 }
 
 /*
