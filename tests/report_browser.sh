@@ -6,7 +6,11 @@
 # the DOM as the browser built it, on which: every chart names every policy
 # run in its legend; no chart is empty (no line that moves, no bar) without
 # a note saying why; no NaN or Infinity anywhere; each summary names a
-# winner for each criterion; the results are an HTML <table>, a row a run.
+# winner for each criterion; the results are an HTML <table>, a row a run,
+# its columns named by the field list (data-field), its "boot acc" cells
+# the runs' boot_accept_vcpu_ns as --json prints it (eager's not 0), and
+# the acceptance charts have an "at boot" bar for each run whose figure is
+# not 0.
 # Skipped (exit 0) when no Chromium is installed (CHROMIUM=path picks one).
 # Prints "N passed, M failed".
 lbsim=${1:-build/lbsim}
@@ -90,6 +94,47 @@ check_dom() {
 			np++
 		if (doc ~ /<pre>[^<]*policy +accept/ && doc !~ /<details>/)
 			print "the table is preformatted text"
+
+		# The columns: named as in the field list; the boot acc cells, for
+		# the shell to compare with the JSON.
+		nh = 0
+		s = tbl
+		while (match(s, /<th [^>]*data-field="[^"]*"/)) {
+			# the match kept before attr() moves RSTART
+			t = substr(s, RSTART, RLENGTH)
+			s = substr(s, RSTART + RLENGTH)
+			field[++nh] = attr(t, "data-field")
+		}
+		if (nh == 0)
+			print "the results table has no columns named by the field list"
+		s = tbl
+		while (match(s, /<tr[^>]*><td class="run">/)) {
+			s = substr(s, RSTART)
+			e = index(s, "</tr>")
+			row = substr(s, 1, e)
+			s = substr(s, e + 5)
+			nc = 0
+			while (match(row, /<td[^>]*>[^<]*<\/td>/)) {
+				t = substr(row, RSTART, RLENGTH)
+				row = substr(row, RSTART + RLENGTH)
+				t = substr(t, index(t, ">") + 1)
+				cellv[++nc] = substr(t, 1, index(t, "<") - 1)
+			}
+			if (nc != nh)
+				print "a row of " nc " cells under " nh " headings"
+			for (k = 1; k <= nh; k++)
+				if (field[k] == "boot_accept_vcpu_ns")
+					print "bootacc: " cellv[1] " " cellv[k]
+		}
+		n = 0
+		s = doc
+		while (match(s, /<rect [^>]*class="bar"[^>]*><title>at boot[^<]*<\/title>/)) {
+			t = substr(s, RSTART, RLENGTH)
+			s = substr(s, RSTART + RLENGTH)
+			if (attr(t, "width") + 0 > 0)
+				n++
+		}
+		print "bootbars: " n
 
 		# Each summary: every criterion, each naming a winner that ran.
 		rest = doc
@@ -186,7 +231,31 @@ report() {
 	fi
 	problems=$(check_dom "$tmp/$name.dom")
 	info=$(printf '%s\n' "$problems" | grep '^info: ')
-	problems=$(printf '%s\n' "$problems" | grep -v '^info: ')
+	# boot acc as --json has it, in the table's ms with one decimal
+	if "$lbsim" "$@" --json >"$tmp/$name.json" 2>/dev/null; then
+		awk -F'[:," ]+' '/"policy":/ { p = $3 }
+			/"boot_accept_vcpu_ns":/ { printf "bootacc: %s %.1f\n", p, $3 / 1e6 }' \
+			"$tmp/$name.json" | sort >"$tmp/$name.want"
+		printf '%s\n' "$problems" | grep '^bootacc: ' | sort >"$tmp/$name.got"
+		if ! [ -s "$tmp/$name.want" ] || ! cmp -s "$tmp/$name.want" "$tmp/$name.got"; then
+			problems="$problems
+the table's boot acc cells are not the runs' boot_accept_vcpu_ns"
+		fi
+		if ! grep -q '^bootacc: eager [1-9]' "$tmp/$name.got"; then
+			problems="$problems
+eager accepted nothing at boot"
+		fi
+		bars=$(printf '%s\n' "$problems" | sed -n 's/^bootbars: //p')
+		want=$(grep -c '"boot_accept_vcpu_ns": [1-9]' "$tmp/$name.json")
+		if [ "$bars" != "$want" ]; then
+			problems="$problems
+$bars \"at boot\" bars for $want runs that accepted at boot"
+		fi
+	else
+		problems="$problems
+lbsim $* --json failed"
+	fi
+	problems=$(printf '%s\n' "$problems" | grep -v '^info: \|^bootacc: \|^bootbars: ')
 	if [ -n "$problems" ]; then
 		fail "$name: the page as the browser built it:"
 		printf '%s\n' "$problems" | sed 's/^/    /'

@@ -4,6 +4,7 @@
  * and the formatters. */
 #include "harness.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -283,22 +284,25 @@ TEST(fields_cover_the_struct)
 	CHECK(offsetof(struct lbs_result, is_trace) - end < sizeof(uint64_t));
 }
 
-/* Each table: ranks 1..n once each, headings for all, at most LBS_MAXCOL,
- * names (TEXT) first and the check text last. */
+/* Each table: ranks 1..n once each (the report's RTAB columns counted),
+ * headings for all, at most LBS_MAXCOL in the terminal's, names (TEXT)
+ * first and the check text last. */
 TEST(fields_table_columns)
 {
 	for (int m = 0; m < LBS_NMODES; m++) {
 		const struct lbs_field *cols[LBS_MAXCOL + 8];
 		size_t ranked = 0, n = lbs_table_columns((enum lbs_mode)m, cols, LBS_MAXCOL + 8);
 		int names = 1;
+		unsigned last = 0;
 
 		for (size_t i = 0; i < lbs_nfields; i++)
-			ranked += lbs_fields[i].col[m].rank != 0;
+			ranked += lbs_fields[i].col[m].rank != 0 && !lbs_fields[i].col[m].report_only;
 		CHECK_EQ(n, ranked);
 		REQUIRE(n >= 2 && n <= LBS_MAXCOL);
 		for (size_t c = 0; c < n; c++) {
 			const struct lbs_column *col = &cols[c]->col[m];
-			CHECK_EQ(col->rank, c + 1);
+			CHECK(col->rank > last && !col->report_only); /* in order, the report's apart */
+			last = col->rank;
 			CHECK(col->head && col->sub && col->unit != LBS_COL_NONE);
 			if (col->unit != LBS_COL_TEXT)
 				names = 0;
@@ -312,6 +316,59 @@ TEST(fields_table_columns)
 	const struct lbs_field *two[2];
 	CHECK(lbs_table_columns(LBS_MODE_SYNTH, two, 2) > 2);
 	CHECK(strcmp(two[0]->name, "policy") == 0);
+	CHECK(lbs_report_columns(LBS_MODE_TRACE, two, 2) > 2);
+	CHECK(strcmp(two[0]->name, "policy") == 0);
+}
+
+/* The report's table: every rank 1..n, the terminal's columns among its
+ * own in the same order, names first, the check text last; the acceptance
+ * at boot and in all in both modes. */
+TEST(fields_report_columns)
+{
+	for (int m = 0; m < LBS_NMODES; m++) {
+		const struct lbs_field *cols[64], *term[64];
+		size_t ranked = 0, n = lbs_report_columns((enum lbs_mode)m, cols, 64);
+		size_t nt = lbs_table_columns((enum lbs_mode)m, term, 64), t = 0;
+		int boot_acc = 0, total = 0;
+
+		for (size_t i = 0; i < lbs_nfields; i++)
+			ranked += lbs_fields[i].col[m].rank != 0;
+		CHECK_EQ(n, ranked);
+		REQUIRE(n > nt && n <= 64);
+		for (size_t c = 0; c < n; c++) {
+			const struct lbs_column *col = &cols[c]->col[m];
+			CHECK_EQ(col->rank, c + 1);
+			CHECK(col->head && col->sub && col->unit != LBS_COL_NONE);
+			if (t < nt && cols[c] == term[t])
+				t++;
+			else
+				CHECK(col->report_only);
+			boot_acc |= strcmp(cols[c]->name, "boot_accept_vcpu_ns") == 0;
+			total |= strcmp(cols[c]->name, "accept_work_ns") == 0;
+		}
+		CHECK_EQ(t, nt);
+		CHECK(boot_acc && total);
+		CHECK(cols[0]->col[m].unit == LBS_COL_TEXT);
+		CHECK(strcmp(cols[n - 1]->name, "check") == 0);
+	}
+}
+
+TEST(fields_named_and_accept_work)
+{
+	struct lbs_result r;
+	const struct lbs_field *f = lbs_field_named("accept_work_ns");
+
+	CHECK(lbs_field_named("no_such_field") == NULL);
+	REQUIRE(f && f->type == LBS_FT_CALC && !f->json && !f->csv);
+	CHECK(lbs_field_named("boot_accept_vcpu_ns") &&
+	      strcmp(lbs_field_named("boot_accept_vcpu_ns")->json, "boot_accept_vcpu_ns") == 0);
+	memset(&r, 0, sizeof r);
+	r.boot_accept_vcpu_ns = 1;
+	r.vcpu_accept_ns = 20;
+	r.wait_ns = 300;
+	r.acceptor_cpu_ns = 4000;
+	r.releaser_cpu_ns = 50000;
+	CHECK_EQ(lbs_field_u64(f, &r, 0), 54321);
 }
 
 /* Cells come from the list's units: the table shows the filled values. */
@@ -385,4 +442,42 @@ TEST(fields_formatters)
 	CHECK(strcmp(b, "1.5") == 0);
 	lbs_scaled_text(b, sizeof b, 12345, 1e3, 2);
 	CHECK(strcmp(b, "12.35") == 0);
+	lbs_bytes_text(b, sizeof b, UINT64_C(1) << 40);
+	CHECK(strcmp(b, "1.0 TiB") == 0);
+	lbs_duration_text(b, sizeof b, 850, 2);
+	CHECK(strcmp(b, "0.85 µs") == 0); /* tables: µs at least */
+}
+
+static int value_is(enum lbs_unit u, double v, const char *want)
+{
+	char buf[32];
+	lbs_value_text(buf, sizeof buf, u, v);
+	if (strcmp(buf, want) == 0)
+		return 1;
+	fprintf(stderr, "    lbs_value_text(%g) = \"%s\", want \"%s\"\n", v, buf, want);
+	return 0;
+}
+
+/* The report's figures: three significant digits in the unit that fits. */
+TEST(fields_value_text)
+{
+	const double gib = 1024.0 * 1024.0 * 1024.0;
+
+	CHECK(value_is(LBS_UNIT_NS, 0, "0 ms"));
+	CHECK(value_is(LBS_UNIT_NS, 850, "850 ns"));
+	CHECK(value_is(LBS_UNIT_NS, 5363250, "5.36 ms"));
+	CHECK(value_is(LBS_UNIT_NS, 22562039040.0, "22.6 s"));
+	CHECK(value_is(LBS_UNIT_NS, 999.7e6, "1.00 s"));
+	CHECK(value_is(LBS_UNIT_BYTES, 1.23 * gib, "1.23 GiB"));
+	CHECK(value_is(LBS_UNIT_BYTES, 384.0 * 1024 * 1024, "384 MiB"));
+	CHECK(value_is(LBS_UNIT_BYTES, 1023.9 * 1024 * 1024, "1.00 GiB"));
+	CHECK(value_is(LBS_UNIT_BYTES, 0, "0 B"));
+	CHECK(value_is(LBS_UNIT_COUNT, 2578, "2.58 k"));
+	CHECK(value_is(LBS_UNIT_COUNT, 16, "16"));
+	CHECK(value_is(LBS_UNIT_NS, NAN, "n/a"));
+	/* the units axis labels share */
+	CHECK(strcmp(lbs_unit_for(LBS_UNIT_NS, 2e9)->suffix, " s") == 0);
+	CHECK(strcmp(lbs_unit_for(LBS_UNIT_BYTES, 512)->suffix, " B") == 0);
+	CHECK(strcmp(lbs_unit_for(LBS_UNIT_COUNT, 5e6)->suffix, " M") == 0);
+	CHECK(lbs_unit_for(LBS_UNIT_NS, 0.5)->div == 1); /* below every unit: the smallest */
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Tests of lbsim's report that need no browser (tests/report_browser.sh
- * renders it in one): values in their units, axes without "1e+06", lines
- * that coincide named as such, notes in empty charts, the summary's
- * winners, ties and margins, eager's acceptance at boot in the bars, the
- * zoomed memory panel.
+ * renders it in one): axes without "1e+06", lines that coincide named as
+ * such, notes in empty charts, the summary's winners, ties and margins, the
+ * results table from the field list, acceptance at boot as the runs
+ * measure it and in the bars, the zoomed memory panel. (The value formats
+ * are format.c's: tests/test_fields.c.)
  */
 #include "harness.h"
 
@@ -15,34 +16,16 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "../tools/lbsim/fields.h"
+#include "../tools/lbsim/replay.h"
 #include "../tools/lbsim/report.h"
 #include "../tools/lbsim/report_parts.h"
 #include "../tools/lbsim/svg.h"
+#include "../tools/lbsim/tracebuf.h"
+#include "test_lbsim_json.h"
+#include "test_model.h"
 
 #define GIB (1024.0 * 1024.0 * 1024.0)
-
-static int fmt_is(enum lbs_unit u, double v, const char *want)
-{
-	char buf[32];
-	lbs_fmt_value(buf, sizeof buf, u, v);
-	if (strcmp(buf, want) == 0)
-		return 1;
-	fprintf(stderr, "    lbs_fmt_value(%g) = \"%s\", want \"%s\"\n", v, buf, want);
-	return 0;
-}
-
-TEST(report_units)
-{
-	CHECK(fmt_is(LBS_UNIT_NS, 0, "0 ms"));
-	CHECK(fmt_is(LBS_UNIT_NS, 850, "850 ns"));
-	CHECK(fmt_is(LBS_UNIT_NS, 5363250, "5.36 ms"));
-	CHECK(fmt_is(LBS_UNIT_NS, 22562039040.0, "22.6 s"));
-	CHECK(fmt_is(LBS_UNIT_NS, 999.7e6, "1.00 s"));
-	CHECK(fmt_is(LBS_UNIT_BYTES, 1.23 * GIB, "1.23 GiB"));
-	CHECK(fmt_is(LBS_UNIT_BYTES, 384.0 * 1024 * 1024, "384 MiB"));
-	CHECK(fmt_is(LBS_UNIT_COUNT, 2578, "2.58 k"));
-	CHECK(fmt_is(LBS_UNIT_COUNT, 16, "16"));
-}
 
 static char *capture_chart(const struct lbs_chart *c)
 {
@@ -115,6 +98,7 @@ static void three_runs(struct lbs_result r[3])
 		r[i].virtual_time_ns = r[i].boot_ns + 16411431000u;
 	}
 	r[0].setup_virtual_ns = r[0].boot_ns = 22562039040u; /* 16.49 s on each vCPU */
+	r[0].boot_accept_vcpu_ns = 2 * (r[0].boot_ns - r[0].boot_other_ns);
 	r[0].virtual_time_ns = r[0].boot_ns + 16411431000u;
 }
 
@@ -160,10 +144,19 @@ TEST(report_summary_winners)
 	char *s;
 
 	three_runs(r);
-	CHECK_EQ((long long)lbs_boot_accept_ns(&r[0]), 2LL * (22562039040LL - 6074400000LL));
-	CHECK_EQ((long long)lbs_boot_accept_ns(&r[1]), 0);
 	s = capture_summary(r, 3);
 	REQUIRE(s);
+	/* a sentence per criterion, each naming its winner */
+	static const char *const keys[] = {"boot", "worst-allocation", "p99.9", "lag", "memory",
+					   "acceptance-work"};
+	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+		char li[64];
+		const char *at;
+		snprintf(li, sizeof li, "<li data-criterion=\"%s\">", keys[k]);
+		at = strstr(s, li);
+		CHECK(at && strstr(at, "class=\"winner\"") < strstr(at, "</li>"));
+	}
+	CHECK(strstr(s, "data-criterion=\"failures\"") == NULL); /* none failed */
 	/* memory: exact wins, 5.4% below unit; eager is the worst */
 	CHECK(strstr(s, "<li data-criterion=\"memory\"><b>Lowest host memory committed (peak)</b>: "
 		       "<strong class=\"winner\">exact</strong>, 1.23 GiB, 5.4% below "
@@ -179,7 +172,6 @@ TEST(report_summary_winners)
 	/* worst allocation: eager at 0, against the others */
 	CHECK(strstr(s, "<strong class=\"winner\">eager</strong>, 0 ms, against") != NULL);
 	CHECK(strstr(s, "<table class=\"results\">") != NULL);
-	CHECK(strstr(s, "<td class=\"num best\">1.23 GiB</td>") != NULL);
 	free(s);
 }
 
@@ -234,4 +226,222 @@ TEST(report_memory_zoom_and_boot_bars)
 	CHECK(strstr(html, "No vCPU waited under any policy") != NULL);
 	CHECK(!has_word(html, "nan") && !has_word(html, "inf") && !has_word(html, "infinity"));
 	free(html);
+}
+
+/* ---------------------------------------------- the table, from the list */
+
+static char *capture_table(const struct lbs_result *r, size_t n)
+{
+	struct lbs_rgroup g[4];
+	size_t ng = lbs_rgroups(r, n, g, 4);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f) {
+		lbs_rgroups_free(g, ng);
+		return NULL;
+	}
+	lbs_report_table(f, r, g, ng);
+	fclose(f);
+	lbs_rgroups_free(g, ng);
+	return buf;
+}
+
+/* s with & < > escaped as HTML, in place (len bytes at most). */
+static void html_escape(char *s, size_t len)
+{
+	char out[256] = "";
+	size_t o = 0;
+
+	for (const char *p = s; *p && o + 6 < sizeof out; p++) {
+		const char *e = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;" : NULL;
+		if (e) {
+			memcpy(out + o, e, strlen(e));
+			o += strlen(e);
+		} else {
+			out[o++] = *p;
+		}
+	}
+	out[o] = '\0';
+	snprintf(s, len, "%s", out);
+}
+
+static void fail_at(const char *field, const char *what)
+{
+	char m[160];
+	snprintf(m, sizeof m, "%s: %s", what, field);
+	lbt_fail(__FILE__, __LINE__, m);
+}
+
+/* The text of the next <tag ...>TEXT</tag> from *s on (no markup inside
+ * but <br/>, kept), its opening tag in open; 0 when there is none. */
+static int next_cell(const char **s, const char *tag, char *open, size_t olen, char *text,
+		     size_t tlen)
+{
+	char start[16], end[16];
+	const char *a, *gt, *e;
+
+	snprintf(start, sizeof start, "<%s", tag);
+	snprintf(end, sizeof end, "</%s>", tag);
+	for (a = strstr(*s, start); a && a[strlen(start)] != ' ' && a[strlen(start)] != '>';)
+		a = strstr(a + 1, start); /* <th, not <thead */
+	if (!a || !(gt = strchr(a, '>')) || !(e = strstr(gt, end)))
+		return 0;
+	snprintf(open, olen, "%.*s", (int)(gt + 1 - a), a);
+	snprintf(text, tlen, "%.*s", (int)(e - gt - 1), gt + 1);
+	*s = e + strlen(end);
+	return 1;
+}
+
+/* The table's headings are lbs_report_columns()'s, in order (the terminal
+ * table's among them, in its order); each row's cells are
+ * lbs_field_cell()'s texts. Returns the table for more checks. */
+static char *check_table_is_the_list(const struct lbs_result *r, size_t n)
+{
+	enum lbs_mode m = lbs_result_mode(&r[0]);
+	const struct lbs_field *cols[48], *term[48];
+	size_t nc = lbs_report_columns(m, cols, 48), nt = lbs_table_columns(m, term, 48), t = 0;
+	char *html = capture_table(r, n), open[96], text[96], want[96];
+	const char *p, *body;
+
+	if (!html)
+		return NULL;
+	CHECK(nc > nt && nc <= 48);
+	p = html;
+	body = strstr(html, "<tbody>");
+	for (size_t c = 0; c < nc; c++) {
+		char attr[64];
+		if (!next_cell(&p, "th", open, sizeof open, text, sizeof text) || (body && p > body)) {
+			fail_at(cols[c]->name, "no heading");
+			break;
+		}
+		snprintf(attr, sizeof attr, "data-field=\"%s\"", cols[c]->name);
+		snprintf(want, sizeof want, "%s%s%s", cols[c]->col[m].head,
+			 cols[c]->col[m].sub[0] ? "<br/>" : "", cols[c]->col[m].sub);
+		if (!strstr(open, attr) || strcmp(text, want) != 0)
+			fail_at(cols[c]->name, "heading not the list's");
+		if (t < nt && cols[c] == term[t])
+			t++;
+	}
+	CHECK_EQ(t, nt); /* every terminal column, in the terminal's order */
+	CHECK(next_cell(&p, "th", open, sizeof open, text, sizeof text) == 0 || (body && p > body));
+	p = body ? body : html;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t c = 0; c < nc; c++) {
+			if (!next_cell(&p, "td", open, sizeof open, text, sizeof text)) {
+				fail_at(cols[c]->name, "no cell");
+				break;
+			}
+			lbs_field_cell(cols[c], m, &r[i], want, sizeof want);
+			html_escape(want, sizeof want);
+			if (strcmp(text, want) != 0)
+				fail_at(cols[c]->name, "cell not lbs_field_cell()'s");
+		}
+	}
+	CHECK(next_cell(&p, "td", open, sizeof open, text, sizeof text) == 0);
+	return html;
+}
+
+TEST(report_table_from_the_list)
+{
+	struct lbs_result r[3];
+	char *html;
+
+	/* a trace: the trace table's columns and the report's own */
+	three_runs(r);
+	r[1].alloc_failures = 3;
+	snprintf(r[2].check, sizeof r[2].check, "I3 broken <here>");
+	html = check_table_is_the_list(r, 3);
+	REQUIRE(html);
+	CHECK(strstr(html, "data-field=\"workload\"") == NULL);
+	CHECK(strstr(html, "data-field=\"boot_accept_vcpu_ns\"") != NULL);
+	/* the best of a criterion in bold: exact's peak (1.23 GiB), unit and
+	 * exact's boot; not eager's 16 GiB, nor a column that does not differ */
+	CHECK(strstr(html, "<td class=\"num best\">1259.5</td>") != NULL);
+	CHECK(count_str(html, "<td class=\"num best\">6.07</td>") == 2);
+	CHECK(strstr(html, "<td class=\"num best\">16384.0</td>") == NULL);
+	CHECK(count_str(html, "<td class=\"num best\">0</td>") == 2); /* alloc fails */
+	CHECK(strstr(html, "<td class=\"num\">3</td>") != NULL);
+	/* acceptance in all: eager's boot, 2 x 16.49 s */
+	CHECK(count_str(html, "<td class=\"num\">32975.3</td>") == 2);
+	CHECK(strstr(html, "<td class=\"bad\">I3 broken &lt;here&gt;</td>") != NULL);
+	CHECK(strstr(html, "<td class=\"run\">eager</td>") != NULL);
+	free(html);
+
+	/* synthetic workloads: their table, grouped by workload */
+	three_runs(r);
+	for (int i = 0; i < 3; i++) {
+		r[i].is_trace = 0;
+		r[i].workload = i < 2 ? "fill" : "churn";
+	}
+	html = check_table_is_the_list(r, 3);
+	REQUIRE(html);
+	CHECK(strstr(html, "data-field=\"workload\"") != NULL);
+	CHECK(strstr(html, "data-field=\"boot_ns\"") != NULL); /* the report's own here */
+	CHECK(strstr(html, "<tr class=\"group\">") != NULL);
+	CHECK(strstr(html, "best\">0</td>") == NULL); /* no failures: nothing to mark */
+	free(html);
+}
+
+/* ------------------------------------------- acceptance at boot, measured */
+
+/* Eager's set-up with no memory accepted by firmware: each vCPU accepts its
+ * shares, so the vCPUs' acceptance at boot is about vCPUs x the boot; a
+ * lazy policy accepts at set-up only what lb_zone_init() does, on the boot
+ * CPU: all of its (synthetic) boot. The bars show the runs' figure. */
+TEST(report_boot_acceptance_measured)
+{
+	struct lbs_sim_config c;
+	struct lbs_result e, u;
+
+	lbs_sim_defaults(&c);
+	lbt_use_test_model(&c);
+	c.memory_bytes = UINT64_C(512) << 20;
+	c.pre_accepted_bytes = 0;
+	c.vcpus = 2;
+	c.churn_ops = 2000;
+	REQUIRE(lbs_sim_run(&c, LB_POLICY_EAGER, LBS_WL_CHURN, &e) == 0);
+	REQUIRE(lbs_sim_run(&c, LB_POLICY_UNIT, LBS_WL_CHURN, &u) == 0);
+	CHECK(strcmp(e.check, "ok") == 0 && strcmp(u.check, "ok") == 0);
+	CHECK(e.boot_accept_vcpu_ns > 0);
+	CHECK(e.boot_accept_vcpu_ns <= 2 * e.boot_ns);
+	CHECK(e.boot_accept_vcpu_ns >= 2 * e.boot_ns * 9 / 10);
+	CHECK_EQ(e.vcpu_accept_ns, 0); /* nothing left to accept in the run */
+	CHECK(u.boot_accept_vcpu_ns > 0); /* the pieces around the hole */
+	CHECK_EQ(u.boot_accept_vcpu_ns, u.boot_ns);
+	CHECK(u.boot_accept_vcpu_ns * 100 < e.boot_accept_vcpu_ns);
+	lbs_result_free(&e);
+	lbs_result_free(&u);
+}
+
+/* A trace's boot allocations run on its vCPUs: their acceptance counts,
+ * summed over them, within vCPUs x the boot's acceptance time. */
+TEST(report_boot_acceptance_trace)
+{
+	struct lbs_replay_config c;
+	struct lbs_tracebuf tb;
+	struct lbs_result r;
+	char err[256], path[4096];
+	const char *slash = strrchr(__FILE__, '/');
+
+	snprintf(path, sizeof path, "%.*sfixtures/replay-same-moment.txt",
+		 slash ? (int)(slash + 1 - __FILE__) : 0, __FILE__);
+	REQUIRE(lbs_tracebuf_load(&tb, path, err, sizeof err) == 0);
+	lbs_replay_defaults(&c);
+	lbt_use_test_model(&c.sim);
+	c.sim.memory_bytes = UINT64_C(64) << 20;
+	c.sim.pre_accepted_bytes = 0;
+	for (int p = 0; p < LB_POLICY_COUNT; p++) {
+		uint64_t boot;
+		REQUIRE(lbs_replay_run(&c, &tb, (enum lb_policy)p, &r, NULL, NULL) == 0);
+		boot = r.boot_ns - r.boot_other_ns;
+		CHECK(strcmp(r.check, "ok") == 0);
+		CHECK(r.boot_accept_vcpu_ns > 0);
+		CHECK(r.boot_accept_vcpu_ns <= (uint64_t)tb.nvcpus * boot);
+		if (p == LB_POLICY_UNIT) /* both vCPUs allocate at boot */
+			CHECK(r.boot_accept_vcpu_ns > boot);
+		lbs_result_free(&r);
+	}
+	lbs_tracebuf_free(&tb);
 }

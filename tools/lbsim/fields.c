@@ -20,8 +20,14 @@ static uint64_t calc_bg_cpu_ns(const struct lbs_result *r)
 	return r->acceptor_cpu_ns + r->releaser_cpu_ns;
 }
 
-#define TAB(rank, head, sub, unit, decimals) { rank, head, sub, LBS_COL_##unit, decimals }
-#define NOTAB { 0, NULL, NULL, LBS_COL_NONE, 0 }
+static uint64_t calc_accept_work_ns(const struct lbs_result *r)
+{
+	return r->boot_accept_vcpu_ns + r->vcpu_accept_ns + r->wait_ns + calc_bg_cpu_ns(r);
+}
+
+#define TAB(rank, head, sub, unit, decimals) { rank, head, sub, LBS_COL_##unit, decimals, 0 }
+#define RTAB(rank, head, sub, unit, decimals) { rank, head, sub, LBS_COL_##unit, decimals, 1 }
+#define NOTAB { 0, NULL, NULL, LBS_COL_NONE, 0, 0 }
 
 #define STORED(name) offsetof(struct lbs_result, name), NULL
 #define WHERE_STR(name) STORED(name)
@@ -115,7 +121,8 @@ const char *lbs_field_text(const struct lbs_field *f, const struct lbs_result *r
 	}
 }
 
-size_t lbs_table_columns(enum lbs_mode m, const struct lbs_field **cols, size_t max)
+/* The columns in rank order, the report's own too when report is set. */
+static size_t columns(enum lbs_mode m, int report, const struct lbs_field **cols, size_t max)
 {
 	size_t n = 0;
 
@@ -125,10 +132,30 @@ size_t lbs_table_columns(enum lbs_mode m, const struct lbs_field **cols, size_t 
 			;
 		if (i == lbs_nfields)
 			return n;
+		if (lbs_fields[i].col[m].report_only && !report)
+			continue;
 		if (n < max)
 			cols[n] = &lbs_fields[i];
 		n++;
 	}
+}
+
+size_t lbs_table_columns(enum lbs_mode m, const struct lbs_field **cols, size_t max)
+{
+	return columns(m, 0, cols, max);
+}
+
+size_t lbs_report_columns(enum lbs_mode m, const struct lbs_field **cols, size_t max)
+{
+	return columns(m, 1, cols, max);
+}
+
+const struct lbs_field *lbs_field_named(const char *name)
+{
+	for (size_t i = 0; i < lbs_nfields; i++)
+		if (strcmp(lbs_fields[i].name, name) == 0)
+			return &lbs_fields[i];
+	return NULL;
 }
 
 void lbs_field_cell(const struct lbs_field *f, enum lbs_mode m, const struct lbs_result *r,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * lbsim's result fields, listed once: LBS_RESULT_FIELDS declares the
- * members of struct lbs_result (sim.h) and drives the JSON, the CSV and
- * both text tables (synthetic workloads, trace replays).
+ * members of struct lbs_result (sim.h) and drives the JSON, the CSV, both
+ * text tables (synthetic workloads, trace replays) and the HTML report's
+ * table (report_table.c).
  *
  * Each entry is X(type, name, json, scope, csv, synth, trace):
  *
@@ -20,11 +21,14 @@
  *          only) or TRACE (trace replays only). CSV rows have every column.
  *   csv    its CSV column, or NULL for none (INCONS: "<csv>_<kind>" each).
  *   synth, trace  its column in each table: TAB(rank, heading, second
- *          heading line, unit, decimals), or NOTAB. Ranks order the columns,
- *          1, 2, 3... without gaps; the last is the check text, printed in
- *          full. Units: TEXT (left-aligned), INT, TIME (in s, ms or µs,
- *          whichever it reaches, the unit shown), MIB, S, MS, US (bytes or ns
- *          as a number of that unit); decimals for all but TEXT and INT.
+ *          heading line, unit, decimals); RTAB(the same) for a column only
+ *          the HTML report's table has (a superset of the terminal's: the
+ *          boot's and acceptance's totals, say); or NOTAB. Ranks order the
+ *          columns, 1, 2, 3... without gaps, RTAB's counted (the terminal
+ *          skips them); the last is the check text, printed in full.
+ *          Units: TEXT (left-aligned), INT, TIME (in s, ms or µs, whichever
+ *          it reaches, the unit shown), MIB, S, MS, US (bytes or ns as a
+ *          number of that unit); decimals for all but TEXT and INT.
  *
  * JSON members, CSV columns and struct members follow the list's order.
  * Every stored field must have a JSON key and a CSV column (a test checks
@@ -33,11 +37,12 @@
  * Adding a result: one line here, then set it where the runs fill the
  * struct (drive.c, replay.c); a CALC one needs calc_<name>() in fields.c.
  *
- * Using the list elsewhere (the HTML report's table, say): either walk
- * lbs_fields[] (lbs_table_columns() gives a mode's table columns in order,
- * lbs_field_cell() a cell's text, lbs_field_u64()/lbs_field_text() the raw
- * values), or expand LBS_RESULT_FIELDS with an X macro of your own; one
- * that uses the synth or trace argument must define TAB and NOTAB first.
+ * Using the list elsewhere: either walk lbs_fields[] (lbs_table_columns()
+ * gives a mode's terminal table columns in order, lbs_report_columns() the
+ * report's, lbs_field_cell() a cell's text, lbs_field_u64()/lbs_field_text()
+ * the raw values, lbs_field_named() a field by name), or expand
+ * LBS_RESULT_FIELDS with an X macro of your own; one that uses the synth or
+ * trace argument must define TAB, RTAB and NOTAB first.
  * A table as the terminal's:
  *
  *	enum lbs_mode m = lbs_result_mode(&r[0]);
@@ -84,7 +89,7 @@
 	  NOTAB, NOTAB)                                                                            \
 	/* accepted, not handed out since */                                                       \
 	X(U64, over_accepted_bytes, "over_accepted_bytes", ANY, "over_accepted_bytes",             \
-	  TAB(5, "over-acc", "MiB", MIB, 1), TAB(7, "over-acc", "MiB", MIB, 1))                    \
+	  TAB(6, "over-acc", "MiB", MIB, 1), TAB(7, "over-acc", "MiB", MIB, 1))                    \
 	/* free unaccepted memory after the workload */                                            \
 	X(U64, unaccepted_bytes_end, "unaccepted_bytes_end", ANY, "unaccepted_bytes_end",          \
 	  NOTAB, NOTAB)                                                                            \
@@ -97,7 +102,7 @@
 	/* when the vCPUs' last operation ended, set-up included (the background                   \
 	 * threads' tail apart) */                                                                 \
 	X(U64, virtual_time_ns, "virtual_time_ns", ANY, "virtual_time_ns",                         \
-	  TAB(7, "virtual", "time", TIME, 2), NOTAB)                                               \
+	  TAB(9, "virtual", "time", TIME, 2), NOTAB)                                               \
 	/* how long the acceptor and releaser ran after it */                                      \
 	X(U64, bg_tail_ns, "bg_tail_ns", ANY, "bg_tail_ns", NOTAB, NOTAB)                          \
 	X(UINT, vcpus, "vcpus", ANY, "vcpus", NOTAB, NOTAB)                                        \
@@ -111,17 +116,17 @@
 	X(NAME, lock, "accept_lock", ANY, "accept_lock", NOTAB, NOTAB)                             \
 	/* ns charged per allocation */                                                            \
 	X(U64, lat_p50, "alloc_latency_ns.p50", ANY, "lat_p50",                                    \
-	  TAB(8, "p50", "µs", US, 2), NOTAB)                                                       \
+	  TAB(11, "p50", "µs", US, 2), NOTAB)                                                      \
 	X(U64, lat_p99, "alloc_latency_ns.p99", ANY, "lat_p99",                                    \
-	  TAB(9, "p99", "µs", US, 2), TAB(11, "p99", "µs", US, 2))                                 \
+	  TAB(12, "p99", "µs", US, 2), TAB(12, "p99", "µs", US, 2))                                \
 	X(U64, lat_p999, "alloc_latency_ns.p999", ANY, "lat_p999",                                 \
-	  TAB(10, "p99.9", "µs", US, 1), TAB(12, "p99.9", "µs", US, 1))                            \
+	  TAB(13, "p99.9", "µs", US, 1), TAB(13, "p99.9", "µs", US, 1))                            \
 	X(U64, lat_max, "alloc_latency_ns.max", ANY, "lat_max",                                    \
-	  TAB(11, "max", "µs", US, 1), TAB(13, "max", "µs", US, 1))                                \
+	  TAB(14, "max", "µs", US, 1), TAB(14, "max", "µs", US, 1))                                \
 	/* allocations: completion - arrival; the max is max_lag_ns */                             \
 	X(U64, lag_p50, "lag_ns.p50", ANY, "lag_p50", NOTAB, NOTAB)                                \
 	X(U64, lag_p99, "lag_ns.p99", ANY, "lag_p99",                                              \
-	  TAB(12, "lag p99", "s", S, 2), TAB(14, "lag p99", "ms", MS, 2))                          \
+	  TAB(15, "lag p99", "s", S, 2), TAB(15, "lag p99", "ms", MS, 2))                          \
 	X(U64, lag_p999, "lag_ns.p999", ANY, "lag_p999", NOTAB, NOTAB)                             \
 	X(CALC, lag_max, "lag_ns.max", ANY, NULL, NOTAB, NOTAB)                                    \
 	/* longest backend call from its start (after any lock wait) to its end,                   \
@@ -137,38 +142,43 @@
 	/* lb_alloc() calls, failures included */                                                  \
 	X(U64, allocations, "allocations", ANY, "allocations", NOTAB, NOTAB)                       \
 	X(U64, alloc_failures, "alloc_failures", ANY, "alloc_failures",                            \
-	  TAB(17, "alloc", "fails", INT, 0), TAB(17, "alloc", "fails", INT, 0))                    \
+	  TAB(22, "alloc", "fails", INT, 0), TAB(19, "alloc", "fails", INT, 0))                    \
 	/* allocations that may not sleep, refused */                                              \
 	X(U64, nowait_failures, "nowait_failures", ANY, "nowait_failures", NOTAB, NOTAB)           \
 	/* atomic allocations that found only memory in flight */                                  \
 	X(U64, busy_failures, "busy_failures", ANY, "busy_failures", NOTAB, NOTAB)                 \
 	/* virtual time when the measured run starts */                                            \
-	X(U64, boot_ns, "boot_ns", ANY, "boot_ns", NOTAB, TAB(8, "boot", "s", S, 2))               \
+	X(U64, boot_ns, "boot_ns", ANY, "boot_ns",                                                 \
+	  RTAB(10, "boot", "time", TIME, 2), TAB(8, "boot", "s", S, 2))                            \
 	/* of it, the boot's time that is not acceptance (lb_model_params.boot_ns,                 \
 	 * boot_gib_ns), in runs that include a boot */                                            \
 	X(U64, boot_other_ns, "boot_other_ns", ANY, "boot_other_ns", NOTAB, NOTAB)                 \
+	/* vCPU time spent accepting before the measured run (set-up, eager's shares               \
+	 * on the vCPUs that accepted them, and a trace's boot allocations), summed */             \
+	X(U64, boot_accept_vcpu_ns, "boot_accept_vcpu_ns", ANY, "boot_accept_vcpu_ns",             \
+	  RTAB(17, "boot acc", "ms", MS, 1), RTAB(9, "boot acc", "ms", MS, 1))                     \
 	X(U64, frees, "frees", ANY, "frees", NOTAB, NOTAB)                                         \
 	/* churn operations */                                                                     \
 	X(U64, ops, "ops", ANY, "ops", NOTAB, NOTAB)                                               \
 	/* vCPU time spent accepting (and releasing) */                                            \
 	X(U64, vcpu_accept_ns, "vcpu_accept_ns", ANY, "vcpu_accept_ns",                            \
-	  TAB(14, "vCPU acc", "ms", MS, 1), TAB(9, "vCPU acc", "ms", MS, 1))                       \
+	  TAB(18, "vCPU acc", "ms", MS, 1), TAB(10, "vCPU acc", "ms", MS, 1))                      \
 	/* vCPU time lost waiting for others' acceptance */                                        \
 	X(U64, wait_ns, "wait_ns", ANY, "wait_ns",                                                 \
-	  TAB(15, "wait", "ms", MS, 1), TAB(10, "wait", "ms", MS, 1))                              \
+	  TAB(19, "wait", "ms", MS, 1), TAB(11, "wait", "ms", MS, 1))                              \
 	/* furthest a vCPU fell behind its operations' times */                                    \
 	X(U64, max_lag_ns, "max_lag_ns", ANY, "max_lag_ns",                                        \
-	  TAB(13, "max lag", "s", S, 2), TAB(15, "max lag", "ms", MS, 2))                          \
+	  TAB(16, "max lag", "s", S, 2), TAB(16, "max lag", "ms", MS, 2))                          \
 	X(U64, acceptor_cpu_ns, "acceptor_cpu_ns", ANY, "acceptor_cpu_ns", NOTAB, NOTAB)           \
 	X(U64, releaser_cpu_ns, "releaser_cpu_ns", ANY, "releaser_cpu_ns", NOTAB, NOTAB)           \
 	X(U64, release_calls, "release_calls", ANY, "release_calls", NOTAB, NOTAB)                 \
 	X(U64, released_bytes, "released_bytes", ANY, "released_bytes",                            \
-	  NOTAB, TAB(4, "released", "MiB", MIB, 1))                                                \
+	  RTAB(5, "released", "MiB", MIB, 1), TAB(4, "released", "MiB", MIB, 1))                   \
 	/* accepted memory the host backs: the most at once, at the end */                         \
 	X(U64, committed_bytes_peak, "committed_bytes_peak", ANY, "committed_bytes_peak",          \
-	  TAB(6, "committed", "peak MiB", MIB, 1), TAB(5, "committed", "peak MiB", MIB, 1))        \
+	  TAB(7, "committed", "peak MiB", MIB, 1), TAB(5, "committed", "peak MiB", MIB, 1))        \
 	X(U64, committed_bytes_end, "committed_bytes_end", ANY, "committed_bytes_end",             \
-	  NOTAB, TAB(6, "committed", "end MiB", MIB, 1))                                           \
+	  RTAB(8, "committed", "end MiB", MIB, 1), TAB(6, "committed", "end MiB", MIB, 1))         \
 	/* operations per second; 0: back to back */                                               \
 	X(U64, rate, "rate_ops_per_sec", SYNTH, "rate", NOTAB, NOTAB)                              \
 	/* events read from the trace */                                                           \
@@ -194,10 +204,14 @@
 	X(U64, events_per_sec, "events_per_sec", TRACE, "events_per_sec", NOTAB, NOTAB)            \
 	/* the acceptor's and releaser's time */                                                   \
 	X(CALC, bg_cpu_ns, NULL, ANY, NULL,                                                        \
-	  TAB(16, "bg cpu", "ms", MS, 1), TAB(16, "bg cpu", "ms", MS, 1))                          \
+	  TAB(20, "bg cpu", "ms", MS, 1), TAB(17, "bg cpu", "ms", MS, 1))                          \
+	/* every cost of acceptance: boot_accept_vcpu_ns, vcpu_accept_ns, wait_ns,                 \
+	 * bg_cpu_ns (the report's "Time spent on acceptance") */                                  \
+	X(CALC, accept_work_ns, NULL, ANY, NULL,                                                   \
+	  RTAB(21, "acc total", "ms", MS, 1), RTAB(18, "acc total", "ms", MS, 1))                  \
 	/* "ok" or the first broken invariant */                                                   \
 	X(MSG, check, "check", ANY, "check",                                                       \
-	  TAB(18, "check", "", TEXT, 0), TAB(18, "check", "", TEXT, 0))
+	  TAB(23, "check", "", TEXT, 0), TAB(20, "check", "", TEXT, 0))
 /* clang-format on */
 
 /* The members the list declares, for struct lbs_result. */
@@ -235,6 +249,7 @@ struct lbs_column {
 	const char *head, *sub;      /* the two heading lines */
 	enum lbs_col_unit unit;
 	int decimals;
+	int report_only;             /* RTAB: the report's table only */
 };
 
 struct lbs_field {
@@ -270,8 +285,14 @@ uint64_t lbs_field_u64(const struct lbs_field *f, const struct lbs_result *r, si
 const char *lbs_field_text(const struct lbs_field *f, const struct lbs_result *r);
 
 /* Mode m's table columns in order: fills cols with at most max fields and
- * returns how many the table has (more than max: cols holds the first). */
+ * returns how many the table has (more than max: cols holds the first).
+ * lbs_table_columns: the terminal's; lbs_report_columns: the HTML report's,
+ * the same with the RTAB columns among them. */
 size_t lbs_table_columns(enum lbs_mode m, const struct lbs_field **cols, size_t max);
+size_t lbs_report_columns(enum lbs_mode m, const struct lbs_field **cols, size_t max);
+
+/* The field whose member (or CALC) is called name; NULL if none. */
+const struct lbs_field *lbs_field_named(const char *name);
 
 /* f's cell in mode m's table for r, as its column's unit says ("12.5",
  * "3.69 ms", "eager"); empty when f has no column there. */

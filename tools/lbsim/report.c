@@ -134,15 +134,15 @@ static void memory_zoom(struct lbs_chart *c, char *title, size_t len)
 		c->lines[i].in_zoom = c->lines[i].n && peak[i] <= cut;
 		if (c->lines[i].n && peak[i] > cut) {
 			size_t o = strlen(out);
-			lbs_fmt_value(a, sizeof a, LBS_UNIT_BYTES, peak[i]);
+			lbs_value_text(a, sizeof a, LBS_UNIT_BYTES, peak[i]);
 			snprintf(out + o, sizeof out - o, "%s%s at %s", o ? ", " : "", c->lines[i].name,
 				 a);
 		}
 	}
 	c->zoom.lo = lo - 0.12 * (hi - lo);
 	c->zoom.hi = hi + 0.12 * (hi - lo);
-	lbs_fmt_value(a, sizeof a, LBS_UNIT_BYTES, c->zoom.lo);
-	lbs_fmt_value(b, sizeof b, LBS_UNIT_BYTES, c->zoom.hi);
+	lbs_value_text(a, sizeof a, LBS_UNIT_BYTES, c->zoom.lo);
+	lbs_value_text(b, sizeof b, LBS_UNIT_BYTES, c->zoom.hi);
 	snprintf(title, len, "Zoomed in on %s to %s, where the lines end%s%s%s", a, b,
 		 out[0] ? " (above it: " : "", out, out[0] ? ")" : "");
 	c->zoom_title = title;
@@ -281,7 +281,7 @@ static void chart_cdf(FILE *f, const struct lbs_result *r, const struct lbs_rgro
 static void chart_accept_time(FILE *f, const struct lbs_result *r, const struct lbs_rgroup *g)
 {
 	static const struct lbs_bar_seg segs[] = {
-		{"at boot, before the run: eager's set-up, the boot's allocations", "#8c6bb1"},
+		{"at boot, before the run: set-up, the boot's allocations", "#8c6bb1"},
 		{"in the run: vCPUs accepting", "#4878a8"},
 		{"in the run: vCPUs waiting for others' acceptance", "#d8604c"},
 		{"in the run: acceptor and releaser threads", "#7fb77e"},
@@ -293,7 +293,7 @@ static void chart_accept_time(FILE *f, const struct lbs_result *r, const struct 
 		for (size_t j = 0; j < g->n; j++) {
 			const struct lbs_result *x = &r[g->idx[j]];
 			names[j] = x->policy;
-			v[4 * j] = lbs_boot_accept_ns(x);
+			v[4 * j] = (double)x->boot_accept_vcpu_ns;
 			v[4 * j + 1] = (double)x->vcpu_accept_ns;
 			v[4 * j + 2] = (double)x->wait_ns;
 			v[4 * j + 3] = (double)(x->acceptor_cpu_ns + x->releaser_cpu_ns);
@@ -400,13 +400,14 @@ static void group_charts(FILE *f, const struct lbs_result *r, const struct lbs_r
 	chart_accept_time(f, r, g);
 	fputs("</figure>\n<figure>\n", f);
 	chart_series(f, r, g, &wait_chart, xlabel);
-	fputs("<figcaption>The bars: every cost of acceptance, as vCPU and thread time. At boot, "
-	      "eager's set-up accepts all memory on every vCPU at once (counted once per vCPU); "
-	      "the boot's own allocations count as the time their acceptance delayed the boot. "
-	      "In the run: vCPUs accepting memory themselves, vCPUs waiting (for a unit another "
-	      "vCPU was still accepting, for the global lock with --accept-lock global, or for "
-	      "the acceptor's batch when nothing else was left), and the acceptor's and "
-	      "releaser's threads. The line chart: the waits over time.</figcaption>\n"
+	fputs("<figcaption>The bars: every cost of acceptance, as vCPU and thread time. At boot: "
+	      "the time each vCPU spent accepting before the run, summed (eager's set-up, "
+	      "which every vCPU shares, the boot's own allocations, what zone set-up accepted "
+	      "on the boot CPU). In the run: vCPUs accepting memory themselves, vCPUs waiting "
+	      "(for a unit another vCPU was still accepting, for the global lock with "
+	      "--accept-lock global, or for the acceptor's batch when nothing else was left), "
+	      "and the acceptor's and releaser's threads. The line chart: the waits over "
+	      "time.</figcaption>\n"
 	      "</figure>\n", f);
 }
 
@@ -448,10 +449,10 @@ static void page(FILE *f, const char *heading, const char *table, const char *le
 	}
 	fputs("<h2>The table</h2>\n", f);
 	lbs_report_table(f, r, g, ng);
-	fputs("<p>Bold: the lowest of its column among the runs of a workload (on the "
-	      "criteria of the summary). \"boot acc\" and \"acceptance total\" are the bars "
-	      "above; \"boot\" is virtual time, set-up's costs that are not acceptance "
-	      "included.</p>\n<p>", f);
+	fputs("<p>Bold: the lowest of its column among the runs of a workload, on the criteria "
+	      "of the summary. \"boot acc\" is the vCPU time spent accepting before the run, "
+	      "\"acc total\" every cost of acceptance: the bars above. \"boot\" is virtual "
+	      "time, set-up's costs that are not acceptance included.</p>\n<p>", f);
 	lbs_html_text(f, legend);
 	fputs("</p>\n<details><summary>The table as lbsim prints it</summary>\n<pre>", f);
 	lbs_html_text(f, table);

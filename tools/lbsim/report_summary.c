@@ -12,22 +12,6 @@ void lbs_html_text(FILE *f, const char *s)
 	lbs_xml_text(f, s);
 }
 
-double lbs_boot_accept_ns(const struct lbs_result *r)
-{
-	uint64_t setup = r->setup_virtual_ns > r->boot_other_ns
-				 ? r->setup_virtual_ns - r->boot_other_ns : 0;
-	uint64_t allocs = r->boot_ns > r->setup_virtual_ns ? r->boot_ns - r->setup_virtual_ns : 0;
-	unsigned share = strcmp(r->policy, "eager") == 0 && r->vcpus ? r->vcpus : 1u;
-
-	return (double)setup * share + (double)allocs;
-}
-
-double lbs_accept_work_ns(const struct lbs_result *r)
-{
-	return lbs_boot_accept_ns(r) + (double)r->vcpu_accept_ns + (double)r->wait_ns +
-	       (double)r->acceptor_cpu_ns + (double)r->releaser_cpu_ns;
-}
-
 size_t lbs_rgroups(const struct lbs_result *r, size_t n, struct lbs_rgroup *g, size_t max)
 {
 	size_t ng = 0;
@@ -67,28 +51,35 @@ struct criterion {
 	const char *key, *label;
 	const char *longer;   /* the comparative, for the loser: "as long", "as much" */
 	enum lbs_unit unit;
-	double (*get)(const struct lbs_result *);
+	const char *field;    /* its value: a field of the list (fields.h) */
 };
-
-static double get_boot(const struct lbs_result *r) { return (double)r->boot_ns; }
-static double get_max(const struct lbs_result *r) { return (double)r->lat_max; }
-static double get_p999(const struct lbs_result *r) { return (double)r->lat_p999; }
-static double get_lag(const struct lbs_result *r) { return (double)r->max_lag_ns; }
-static double get_mem(const struct lbs_result *r) { return (double)r->committed_bytes_peak; }
-static double get_fails(const struct lbs_result *r) { return (double)r->alloc_failures; }
 
 static const struct criterion crits[] = {
-	{"boot", "Fastest boot (until the run starts)", "as long", LBS_UNIT_NS, get_boot},
-	{"worst-allocation", "Best worst-case allocation", "as slow", LBS_UNIT_NS, get_max},
-	{"p99.9", "Lowest p99.9 allocation latency", "as slow", LBS_UNIT_NS, get_p999},
+	{"boot", "Fastest boot (until the run starts)", "as long", LBS_UNIT_NS, "boot_ns"},
+	{"worst-allocation", "Best worst-case allocation", "as slow", LBS_UNIT_NS, "lat_max"},
+	{"p99.9", "Lowest p99.9 allocation latency", "as slow", LBS_UNIT_NS, "lat_p999"},
 	{"lag", "Least lag (furthest a vCPU fell behind its work)", "as much", LBS_UNIT_NS,
-	 get_lag},
-	{"memory", "Lowest host memory committed (peak)", "as much", LBS_UNIT_BYTES, get_mem},
+	 "max_lag_ns"},
+	{"memory", "Lowest host memory committed (peak)", "as much", LBS_UNIT_BYTES,
+	 "committed_bytes_peak"},
 	{"acceptance-work", "Least time spent on acceptance (boot, vCPUs, background threads)",
-	 "as much", LBS_UNIT_NS, lbs_accept_work_ns},
+	 "as much", LBS_UNIT_NS, "accept_work_ns"},
 };
 static const struct criterion fails_crit = {"failures", "Fewest failed allocations", "as many",
-					    LBS_UNIT_COUNT, get_fails};
+					    LBS_UNIT_COUNT, "alloc_failures"};
+
+int lbs_report_criterion(const struct lbs_field *f)
+{
+	for (size_t c = 0; c < sizeof crits / sizeof crits[0]; c++)
+		if (strcmp(f->name, crits[c].field) == 0)
+			return 1;
+	return strcmp(f->name, fails_crit.field) == 0;
+}
+
+static double value(const struct lbs_field *f, const struct lbs_result *r)
+{
+	return (double)lbs_field_u64(f, r, 0);
+}
 
 struct ranked {
 	size_t i;      /* index into the results */
@@ -152,8 +143,8 @@ static void extra_text(FILE *f, const struct criterion *c, const struct lbs_resu
 			const struct lbs_result *x = &r[g->idx[j]];
 			if (!x->released_bytes)
 				continue;
-			lbs_fmt_value(a, sizeof a, LBS_UNIT_BYTES, (double)x->committed_bytes_end);
-			lbs_fmt_value(b, sizeof b, LBS_UNIT_BYTES, (double)x->released_bytes);
+			lbs_value_text(a, sizeof a, LBS_UNIT_BYTES, (double)x->committed_bytes_end);
+			lbs_value_text(b, sizeof b, LBS_UNIT_BYTES, (double)x->released_bytes);
 			fputs(" <span class=\"run\">", f);
 			lbs_html_text(f, x->policy);
 			fprintf(f, "</span> ends at %s, having released %s.", a, b);
@@ -161,10 +152,11 @@ static void extra_text(FILE *f, const struct criterion *c, const struct lbs_resu
 	} else if (strcmp(c->key, "acceptance-work") == 0) {
 		for (size_t j = 0; j < g->n; j++) {
 			const struct lbs_result *x = &r[g->idx[j]];
-			double boot = lbs_boot_accept_ns(x), all = lbs_accept_work_ns(x);
+			double boot = (double)x->boot_accept_vcpu_ns;
+			double all = value(lbs_field_named(c->field), x); /* sentence() found it */
 			if (boot <= 0 || boot * 2 < all)
 				continue;
-			lbs_fmt_value(a, sizeof a, LBS_UNIT_NS, boot);
+			lbs_value_text(a, sizeof a, LBS_UNIT_NS, boot);
 			fputs(" <span class=\"run\">", f);
 			lbs_html_text(f, x->policy);
 			fprintf(f, "</span> spends %s of it at boot%s.", a,
@@ -177,16 +169,19 @@ static void extra_text(FILE *f, const struct criterion *c, const struct lbs_resu
 static void sentence(FILE *f, const struct criterion *c, const struct lbs_result *r,
 		     const struct lbs_rgroup *g, struct ranked *k)
 {
+	const struct lbs_field *fld = lbs_field_named(c->field);
 	size_t n = g->n, w, nx, last;
 	char buf[32];
 
+	if (!fld)
+		return; /* a test names every criterion's field */
 	for (size_t j = 0; j < n; j++) {
 		k[j].i = g->idx[j];
-		k[j].v = c->get(&r[g->idx[j]]);
+		k[j].v = value(fld, &r[g->idx[j]]);
 	}
 	qsort(k, n, sizeof *k, by_value);
 	for (size_t j = 0; j < n; j++)
-		lbs_fmt_value(k[j].text, sizeof k[j].text, c->unit, k[j].v);
+		lbs_value_text(k[j].text, sizeof k[j].text, c->unit, k[j].v);
 	for (size_t j = 0; j < n; j = tie_end(k, n, j)) /* a tie names its runs in run order */
 		qsort(k + j, tie_end(k, n, j) - j, sizeof *k, by_index);
 	w = tie_end(k, n, 0);

@@ -1,109 +1,68 @@
 /* SPDX-License-Identifier: MIT */
-/* The report's results table: HTML, every figure in its unit, the best in bold. */
+/*
+ * The report's results table, in HTML: the columns of the field list
+ * (fields.h: the terminal table's, with the report's own RTAB columns among
+ * them), each cell as the terminal prints it, and the lowest of each of the
+ * summary's criteria in a workload's runs in bold.
+ */
 #include "report_parts.h"
 
 #include <string.h>
 
-#include "svg.h"
+#include "fields.h"
 
-enum col_kind { COL_NAME, COL_WORKLOAD, COL_VALUE, COL_CHECK };
+#define MAXCOL 40
+#define CELL 64
 
-struct column {
-	const char *head, *sub;  /* header and what it is */
-	enum col_kind kind;
-	enum lbs_unit unit;
-	int best;                /* lower is better: mark each group's lowest */
-	double (*get)(const struct lbs_result *);
-};
-
-#define GET(name, expr) \
-	static double name(const struct lbs_result *r) { return (double)(expr); }
-GET(g_boot, r->boot_ns)
-GET(g_calls, r->accept_calls)
-GET(g_accepted, r->accepted_bytes)
-GET(g_released, r->released_bytes)
-GET(g_peak, r->committed_bytes_peak)
-GET(g_end, r->committed_bytes_end)
-GET(g_over, r->over_accepted_bytes)
-GET(g_vacc, r->vcpu_accept_ns)
-GET(g_wait, r->wait_ns)
-GET(g_bg, r->acceptor_cpu_ns + r->releaser_cpu_ns)
-GET(g_p50, r->lat_p50)
-GET(g_p99, r->lat_p99)
-GET(g_p999, r->lat_p999)
-GET(g_max, r->lat_max)
-GET(g_lag99, r->lag_p99)
-GET(g_lag, r->max_lag_ns)
-GET(g_fails, r->alloc_failures)
-#undef GET
-
-static const struct column cols[] = {
-	{"policy", "", COL_NAME, LBS_UNIT_PLAIN, 0, NULL},
-	{"workload", "", COL_WORKLOAD, LBS_UNIT_PLAIN, 0, NULL},
-	{"boot", "virtual time until the run starts", COL_VALUE, LBS_UNIT_NS, 1, g_boot},
-	{"boot acc", "vCPU time accepting at boot", COL_VALUE, LBS_UNIT_NS, 0, lbs_boot_accept_ns},
-	{"accept calls", "", COL_VALUE, LBS_UNIT_COUNT, 0, g_calls},
-	{"accepted", "by the zone, set-up included", COL_VALUE, LBS_UNIT_BYTES, 0, g_accepted},
-	{"released", "", COL_VALUE, LBS_UNIT_BYTES, 0, g_released},
-	{"committed peak", "what the host backed at most", COL_VALUE, LBS_UNIT_BYTES, 1, g_peak},
-	{"committed end", "", COL_VALUE, LBS_UNIT_BYTES, 0, g_end},
-	{"over-acc", "accepted, not handed out", COL_VALUE, LBS_UNIT_BYTES, 0, g_over},
-	{"vCPU acc", "after boot", COL_VALUE, LBS_UNIT_NS, 0, g_vacc},
-	{"wait", "", COL_VALUE, LBS_UNIT_NS, 0, g_wait},
-	{"bg cpu", "acceptor and releaser", COL_VALUE, LBS_UNIT_NS, 0, g_bg},
-	{"acceptance total", "boot acc + vCPU acc + wait + bg cpu", COL_VALUE, LBS_UNIT_NS, 1,
-	 lbs_accept_work_ns},
-	{"p50", "allocation latency", COL_VALUE, LBS_UNIT_NS, 0, g_p50},
-	{"p99", "", COL_VALUE, LBS_UNIT_NS, 0, g_p99},
-	{"p99.9", "", COL_VALUE, LBS_UNIT_NS, 1, g_p999},
-	{"max", "", COL_VALUE, LBS_UNIT_NS, 1, g_max},
-	{"lag p99", "", COL_VALUE, LBS_UNIT_NS, 0, g_lag99},
-	{"max lag", "", COL_VALUE, LBS_UNIT_NS, 1, g_lag},
-	{"alloc fails", "", COL_VALUE, LBS_UNIT_COUNT, 1, g_fails},
-	{"check", "", COL_CHECK, LBS_UNIT_PLAIN, 0, NULL},
-};
-#define NCOLS (sizeof cols / sizeof cols[0])
-
-/* The text the group's lowest value of column c shows; 0 when every run
- * shows the same (nothing to point out). */
-static int best_text(char *buf, size_t len, const struct column *c, const struct lbs_result *r,
-		     const struct lbs_rgroup *g)
+/* The text f's lowest value in g's runs shows; 0 when its highest shows
+ * the same (nothing to point out). */
+static int best_text(char *buf, size_t len, const struct lbs_field *f, enum lbs_mode m,
+		     const struct lbs_result *r, const struct lbs_rgroup *g)
 {
-	double best = 0, worst = 0;
-	char other[32];
+	size_t lo = 0, hi = 0;
+	char other[CELL];
 
-	for (size_t j = 0; j < g->n; j++) {
-		double v = c->get(&r[g->idx[j]]);
-		best = j == 0 || v < best ? v : best;
-		worst = j == 0 || v > worst ? v : worst;
+	for (size_t j = 1; j < g->n; j++) {
+		uint64_t v = lbs_field_u64(f, &r[g->idx[j]], 0);
+		lo = v < lbs_field_u64(f, &r[g->idx[lo]], 0) ? j : lo;
+		hi = v > lbs_field_u64(f, &r[g->idx[hi]], 0) ? j : hi;
 	}
-	lbs_fmt_value(buf, len, c->unit, best);
-	lbs_fmt_value(other, sizeof other, c->unit, worst);
+	lbs_field_cell(f, m, &r[g->idx[lo]], buf, len);
+	lbs_field_cell(f, m, &r[g->idx[hi]], other, sizeof other);
 	return strcmp(buf, other) != 0;
 }
 
-static void cell(FILE *f, const struct column *c, const struct lbs_result *x,
-		 const char *best)
+static void heading(FILE *f, const struct lbs_field *col, enum lbs_mode m)
 {
-	char buf[32];
+	fprintf(f, "<th data-field=\"%s\">", col->name);
+	lbs_html_text(f, col->col[m].head);
+	if (col->col[m].sub[0]) {
+		fputs("<br/>", f);
+		lbs_html_text(f, col->col[m].sub);
+	}
+	fputs("</th>", f);
+}
 
-	switch (c->kind) {
-	case COL_NAME:
+/* Cell c of n for x: the first names the run, the last is the check. */
+static void cell(FILE *f, const struct lbs_field *col, enum lbs_mode m, size_t c, size_t n,
+		 const struct lbs_result *x, const char *best)
+{
+	char buf[CELL];
+
+	lbs_field_cell(col, m, x, buf, sizeof buf);
+	if (c + 1 == n) {
+		const char *check = lbs_field_text(col, x);
+		fputs(check && strcmp(check, "ok") == 0 ? "<td>" : "<td class=\"bad\">", f);
+		lbs_html_text(f, check ? check : buf); /* in full, as the terminal prints it */
+	} else if (c == 0) {
 		fputs("<td class=\"run\">", f);
-		lbs_html_text(f, x->policy);
-		break;
-	case COL_WORKLOAD:
+		lbs_html_text(f, buf);
+	} else if (col->col[m].unit == LBS_COL_TEXT) {
 		fputs("<td>", f);
-		lbs_html_text(f, x->workload);
-		break;
-	case COL_CHECK:
-		fputs(strcmp(x->check, "ok") == 0 ? "<td>" : "<td class=\"bad\">", f);
-		lbs_html_text(f, x->check);
-		break;
-	default:
-		lbs_fmt_value(buf, sizeof buf, c->unit, c->get(x));
-		fputs(c->best && best && strcmp(buf, best) == 0 ? "<td class=\"num best\">"
-								 : "<td class=\"num\">", f);
+		lbs_html_text(f, buf);
+	} else {
+		fputs(best && strcmp(buf, best) == 0 ? "<td class=\"num best\">" : "<td class=\"num\">",
+		      f);
 		lbs_html_text(f, buf);
 	}
 	fputs("</td>", f);
@@ -112,40 +71,46 @@ static void cell(FILE *f, const struct column *c, const struct lbs_result *x,
 void lbs_report_table(FILE *f, const struct lbs_result *r, const struct lbs_rgroup *g,
 		      size_t ng)
 {
-	char best[NCOLS][32];
-	int differ[NCOLS];
-	int trace = ng == 1 && r[g[0].idx[0]].is_trace;
+	const struct lbs_field *cols[MAXCOL];
+	char best[MAXCOL][CELL];
+	int differ[MAXCOL];
+	enum lbs_mode m;
+	size_t n;
 
+	if (!ng || !g[0].n)
+		return;
+	m = lbs_result_mode(&r[g[0].idx[0]]);
+	n = lbs_report_columns(m, cols, MAXCOL);
+	if (n > MAXCOL)
+		n = MAXCOL; /* a test of the list catches this */
 	fputs("<div class=\"scroll\"><table class=\"results\">\n<thead><tr>", f);
-	for (size_t c = 0; c < NCOLS; c++) {
-		if (trace && cols[c].kind == COL_WORKLOAD)
-			continue;
-		fputs(cols[c].sub[0] ? "<th title=\"" : "<th>", f);
-		if (cols[c].sub[0]) {
-			lbs_html_text(f, cols[c].sub);
-			fputs("\">", f);
-		}
-		for (const char *h = cols[c].head; *h; h++) { /* narrow columns: a word a line */
-			if (*h == ' ' && strcmp(cols[c].head, "max lag") != 0)
-				fputs("<br/>", f);
-			else
-				fputc(*h, f);
-		}
-		fputs("</th>", f);
-	}
+	for (size_t c = 0; c < n; c++)
+		heading(f, cols[c], m);
 	fputs("</tr></thead>\n<tbody>\n", f);
 	for (size_t k = 0; k < ng; k++) {
-		for (size_t c = 0; c < NCOLS; c++)
-			differ[c] = cols[c].best &&
-				    best_text(best[c], sizeof best[c], &cols[c], r, &g[k]);
+		for (size_t c = 0; c < n; c++)
+			differ[c] = lbs_report_criterion(cols[c]) &&
+				    best_text(best[c], sizeof best[c], cols[c], m, r, &g[k]);
 		for (size_t j = 0; j < g[k].n; j++) {
 			fputs(k && !j ? "<tr class=\"group\">" : "<tr>", f);
-			for (size_t c = 0; c < NCOLS; c++)
-				if (!(trace && cols[c].kind == COL_WORKLOAD))
-					cell(f, &cols[c], &r[g[k].idx[j]],
-					     differ[c] ? best[c] : NULL);
+			for (size_t c = 0; c < n; c++)
+				cell(f, cols[c], m, c, n, &r[g[k].idx[j]], differ[c] ? best[c] : NULL);
 			fputs("</tr>\n", f);
 		}
 	}
-	fputs("</tbody>\n</table></div>\n", f);
+	fputs("</tbody>\n</table></div>\n<p>The columns of the table lbsim prints, in its units, "
+	      "and the report's own:", f);
+	for (size_t c = 0, k = 0; c < n; c++) {
+		const struct lbs_column *col = &cols[c]->col[m];
+		if (!col->report_only)
+			continue;
+		fputs(k++ ? ", " : " ", f);
+		lbs_html_text(f, col->head);
+		if (col->sub[0]) {
+			fputs(" (", f);
+			lbs_html_text(f, col->sub);
+			fputc(')', f);
+		}
+	}
+	fputs(".</p>\n", f);
 }

@@ -20,73 +20,6 @@ void lbs_xml_text(FILE *f, const char *s)
 	}
 }
 
-/* ------------------------------------------------------------- units */
-
-struct unit_step {
-	double div;
-	const char *suffix;
-};
-
-static const struct unit_step ns_units[] = {
-	{1, " ns"}, {1e3, " µs"}, {1e6, " ms"}, {1e9, " s"}, {0, NULL}};
-static const struct unit_step byte_units[] = {
-	{1, " B"}, {1024.0, " KiB"}, {1048576.0, " MiB"}, {1073741824.0, " GiB"},
-	{1099511627776.0, " TiB"}, {0, NULL}};
-static const struct unit_step count_units[] = {
-	{1, ""}, {1e3, " k"}, {1e6, " M"}, {1e9, " G"}, {0, NULL}};
-static const struct unit_step plain_units[] = {{1, ""}, {0, NULL}};
-
-static const struct unit_step *units_of(enum lbs_unit u)
-{
-	switch (u) {
-	case LBS_UNIT_NS: return ns_units;
-	case LBS_UNIT_BYTES: return byte_units;
-	case LBS_UNIT_COUNT: return count_units;
-	default: return plain_units;
-	}
-}
-
-/* The largest unit not above magnitude m (the smallest when m is below it). */
-static const struct unit_step *unit_for(enum lbs_unit u, double m)
-{
-	const struct unit_step *s = units_of(u), *best = s;
-
-	for (; s->suffix; s++)
-		if (m >= s->div * (1 - 1e-12))
-			best = s;
-	return best;
-}
-
-void lbs_fmt_value(char *buf, size_t len, enum lbs_unit u, double v)
-{
-	const struct unit_step *s;
-	double x;
-
-	if (!isfinite(v)) {
-		snprintf(buf, len, "n/a");
-		return;
-	}
-	if (v == 0) {
-		snprintf(buf, len, "%s", u == LBS_UNIT_NS ? "0 ms" : u == LBS_UNIT_BYTES ? "0 B" : "0");
-		return;
-	}
-	s = unit_for(u, fabs(v));
-	x = v / s->div;
-	/* 999.7 ms reads 1.00 s, not 1000 ms */
-	if (fabs(x) >= 999.5 && s[1].suffix && s[1].div / s->div <= 1024.0) {
-		s++;
-		x = v / s->div;
-	}
-	if (u == LBS_UNIT_COUNT && s->div == 1 && x == floor(x))
-		snprintf(buf, len, "%.0f", x);
-	else if (fabs(x) >= 99.95)
-		snprintf(buf, len, "%.0f%s", x, s->suffix);
-	else if (fabs(x) >= 9.995)
-		snprintf(buf, len, "%.1f%s", x, s->suffix);
-	else
-		snprintf(buf, len, "%.2f%s", x, s->suffix);
-}
-
 /* ------------------------------------------------------------ scales */
 
 static double to_scale(const struct lbs_axis *a, double v)
@@ -137,6 +70,14 @@ double lbs_px_y(const struct lbs_panel *p, double v)
 
 /* ------------------------------------------------------------- ticks */
 
+/*
+ * Tick labels take their units from format.h but not its number formats:
+ * an axis's labels share one unit (the one its largest value reaches) and
+ * as many decimals as the step needs ("0.5 s", "1.0 s", "1.5 s"), and log
+ * ticks are powers of ten ("100 µs", "1 ms"), where lbs_value_text() would
+ * give each its own unit and three digits ("500 ms", "1.00 s").
+ */
+
 /* A round step giving about n ticks over span: 1, 2 or 5 times 10^k. */
 static double nice_step(double span, int n)
 {
@@ -162,7 +103,7 @@ static void tick_add(struct ticks *t, double v, const char *label)
 static void linear_ticks(const struct lbs_axis *a, struct ticks *t, int want)
 {
 	double m = fmax(fabs(a->lo), fabs(a->hi));
-	const struct unit_step *s = unit_for(a->unit, m);
+	const struct lbs_unit_step *s = lbs_unit_for(a->unit, m);
 	double lo = a->lo / s->div, hi = a->hi / s->div, step;
 	int dec;
 	char buf[24];
@@ -188,7 +129,7 @@ static void log_ticks(const struct lbs_axis *a, struct ticks *t)
 	if (a->zero)
 		tick_add(t, 0, "0");
 	for (double p = pow(10, ceil(log10(a->lo) - 1e-9)); p <= a->hi * 1.0001; p *= 10) {
-		const struct unit_step *s = unit_for(a->unit, p);
+		const struct lbs_unit_step *s = lbs_unit_for(a->unit, p);
 		snprintf(buf, sizeof buf, "%g%s", p / s->div, s->suffix);
 		tick_add(t, p, buf);
 	}
@@ -369,7 +310,7 @@ void lbs_bars(FILE *f, const char *title, const char *const *names, size_t n, co
 			double val = v[i * nseg + s], w = val > 0 ? val / scale.hi * (x1 - x0) : 0;
 			if (val <= 0)
 				continue;
-			lbs_fmt_value(buf, sizeof buf, unit, val);
+			lbs_value_text(buf, sizeof buf, unit, val);
 			fprintf(f, "<rect class=\"bar\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"17\" "
 				"fill=\"%s\"><title>", x, y + 3, w, segs[s].color);
 			lbs_xml_text(f, segs[s].label);
@@ -378,7 +319,7 @@ void lbs_bars(FILE *f, const char *title, const char *const *names, size_t n, co
 			sum += val;
 			parts++;
 		}
-		lbs_fmt_value(buf, sizeof buf, unit, sum);
+		lbs_value_text(buf, sizeof buf, unit, sum);
 		fprintf(f, "<text x=\"%.1f\" y=\"%d\">%s", x + 6, y + 15, buf);
 		if (parts > 1) { /* the parts, in the segments' order */
 			int k = 0;
@@ -386,7 +327,7 @@ void lbs_bars(FILE *f, const char *title, const char *const *names, size_t n, co
 			for (size_t s = 0; s < nseg; s++) {
 				if (v[i * nseg + s] <= 0)
 					continue;
-				lbs_fmt_value(buf, sizeof buf, unit, v[i * nseg + s]);
+				lbs_value_text(buf, sizeof buf, unit, v[i * nseg + s]);
 				fprintf(f, "%s %s", k++ ? " +" : "", buf);
 			}
 		}

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Inline SVG charts for the report: line charts with round ticks labelled
- * in the axis's unit (µs/ms/s, MiB/GiB, k/M), linear, logarithmic or
- * "nines" scales (for CDFs: 0, 90%, 99%, 99.9% ... equally spaced), an
- * optional zoomed panel under the main one, and stacked horizontal bars.
+ * in the axis's unit (format.h's units: µs/ms/s, MiB/GiB, k/M), linear,
+ * logarithmic or "nines" scales (for CDFs: 0, 90%, 99%, 99.9% ... equally
+ * spaced), an optional zoomed panel under the main one, and stacked
+ * horizontal bars.
  * Lines that coincide stay visible: each run has its colour, dash pattern
  * and marker shape, markers are staggered along the lines, lines that lie
  * on top of each other are drawn as halos (the first widest) and the
@@ -19,18 +20,12 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "format.h" /* enum lbs_unit: what axis values are */
+
 enum lbs_scale {
 	LBS_SCALE_LINEAR,
 	LBS_SCALE_LOG,   /* powers of ten; with lbs_axis.zero, 0 has a place of its own */
 	LBS_SCALE_NINES  /* fraction in [0, 1]: -log10(1 - y) */
-};
-
-/* What axis values are: labels and text say it in the unit that fits. */
-enum lbs_unit {
-	LBS_UNIT_PLAIN,
-	LBS_UNIT_NS,     /* nanoseconds: ns, µs, ms, s */
-	LBS_UNIT_BYTES,  /* bytes: B, KiB, MiB, GiB, TiB */
-	LBS_UNIT_COUNT   /* a count: 12, 1.2 k, 3.4 M */
 };
 
 struct lbs_axis {
@@ -61,10 +56,6 @@ struct lbs_chart {
 	size_t n, cap;
 	int oom;             /* a line could not be stored: written without it */
 };
-
-/* Sizes and times as people read them, three significant digits: "9.03 GiB",
- * "5.36 ms", "0 µs", "2.58 k". */
-void lbs_fmt_value(char *buf, size_t len, enum lbs_unit u, double v);
 
 /* An empty chart: title, axes (the caller fills lo/hi later if it likes). */
 void lbs_chart_init(struct lbs_chart *c, const char *title, struct lbs_axis x,
