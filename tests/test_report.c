@@ -263,8 +263,11 @@ static void html_escape(char *s, size_t len)
 			out[o++] = *p;
 		}
 	}
-	out[o] = '\0';
-	snprintf(s, len, "%s", out);
+	if (len) {
+		o = o < len - 1 ? o : len - 1;
+		memcpy(s, out, o);
+		s[o] = '\0';
+	}
 }
 
 static void fail_at(const char *field, const char *what)
