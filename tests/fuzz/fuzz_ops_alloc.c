@@ -41,11 +41,13 @@ static bool alloc_one(unsigned order, unsigned flags, bool bad_flags, struct lb_
 		for (unsigned o = order; o <= LB_MAX_ORDER && S.policy != LB_POLICY_LINUX; o++)
 			REQUIRE(!st0.free_blocks[0][o] || !dacc, "alloc order %u accepted %llu pages "
 				"with a free accepted block of order %u", order, ULL(dacc), o);
-		/* exact: never more than the block (less on a run that is part
-		 * accepted); unit: never more than the block or its unit. */
-		if (S.policy == LB_POLICY_EXACT)
+		/* exact, and adaptive on demand: never more than the block (less
+		 * on a run that is part accepted); unit: never more than the
+		 * block or its unit. */
+		if (S.policy == LB_POLICY_EXACT || S.policy == LB_POLICY_ADAPTIVE)
 			REQUIRE(dacc <= UINT64_C(1) << order,
-				"exact: alloc of order %u accepted %llu pages", order, ULL(dacc));
+				"%s: alloc of order %u accepted %llu pages",
+				lb_policy_name((enum lb_policy)S.policy), order, ULL(dacc));
 		if (S.policy == LB_POLICY_UNIT)
 			REQUIRE(dacc <= (S.unit_pages > UINT64_C(1) << order ? S.unit_pages
 									: UINT64_C(1) << order),

@@ -220,7 +220,7 @@ void op_acceptor(struct in *in)
 	{
 		struct lb_stats st0, st1;
 		struct rec_count r0 = S.rec.c;
-		uint64_t now = advance(a), pages, dq, unit = S.unit_pages;
+		uint64_t now = advance(a), pages, dq, unit = S.unit_pages, have;
 		int64_t got;
 
 		TRACE("acceptor step at %llu\n", ULL(now));
@@ -247,13 +247,21 @@ void op_acceptor(struct in *in)
 			"acceptor pass: %llu pages, unaccepted %llu -> %llu, background %llu",
 			ULL(pages), ULL(st0.free_unaccepted_pages), ULL(st1.free_unaccepted_pages),
 			ULL(st1.background_accepted_pages - st0.background_accepted_pages));
-		/* Only below the reserve, at most the shortfall in whole units. */
+		/* Only below the reserve, at most the shortfall in whole units;
+		 * adaptive counts only free blocks of a unit or more. */
+		have = st0.free_accepted_pages;
+		if (S.policy == LB_POLICY_ADAPTIVE) {
+			have = 0;
+			for (unsigned o = 0; o <= LB_MAX_ORDER; o++)
+				if ((UINT64_C(1) << o) >= unit)
+					have += st0.free_blocks[0][o] << o;
+		}
 		if (pages || dq)
-			REQUIRE(st0.free_accepted_pages < st1.reserve_pages &&
-					pages <= (st1.reserve_pages - st0.free_accepted_pages + unit -
-						  1) / unit * unit,
-				"acceptor pass took %llu pages with %llu free accepted, reserve %llu",
-				ULL(pages + dq), ULL(st0.free_accepted_pages),
+			REQUIRE(have < st1.reserve_pages &&
+					pages <= (st1.reserve_pages - have + unit - 1) / unit * unit,
+				"acceptor pass took %llu pages with %llu free accepted (%llu "
+				"counted), reserve %llu",
+				ULL(pages + dq), ULL(st0.free_accepted_pages), ULL(have),
 				ULL(st1.reserve_pages));
 	}
 }

@@ -280,7 +280,7 @@ static bool print_parts(FILE *f, const struct lbs_tracebuf *tb)
 		   "on demand, every thread working when behind, a 100 ms horizon); tdx-4k's boot\n"
 		   "and churn at 1/2 and 1/3 of their default rate, which the host can follow:\n\n"
 		   "preset  firm work   vCPUs    rate  adaptive   p99.9 µs max lag ms commit/exact "
-		   "accepted/exact boot s  result\n");
+		   "accepted/exact boot s acceptor s  result\n");
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		uint64_t rate = rows[i].c.workload < 0 ? 0
 				: lbs_workload_default_rate((enum lbs_workload)rows[i].c.workload) /
@@ -296,14 +296,21 @@ static bool print_parts(FILE *f, const struct lbs_tracebuf *tb)
 				return false;
 			a = &o.r[LB_POLICY_ADAPTIVE];
 			e = &o.r[LB_POLICY_EXACT];
-			fprintf(f, "%-7s %4lluG %-6s %5u %7llu  %-9s %9.1f %10.1f %12.2f %14.2f %6.2f  "
-				"%s\n", c.cost, (unsigned long long)(c.pre >> 30), workload_label(&c),
-				c.vcpus, (unsigned long long)rate, parts[k].name, a->lat_p999 / 1e3, a->max_lag_ns / 1e6,
+			char r[24];
+
+			if (rate)
+				snprintf(r, sizeof r, "%llu", (unsigned long long)rate);
+			else
+				snprintf(r, sizeof r, "trace");
+			fprintf(f, "%-7s %4lluG %-6s %5u %7s  %-9s %9.1f %10.1f %12.2f %14.2f %6.2f "
+				"%10.2f  %s\n", c.cost, (unsigned long long)(c.pre >> 30),
+				workload_label(&c), c.vcpus, r, parts[k].name, a->lat_p999 / 1e3, a->max_lag_ns / 1e6,
 				e->committed_bytes_peak
 					? (double)a->committed_bytes_peak / e->committed_bytes_peak
 					: 0.0,
 				e->accepted_bytes ? (double)a->accepted_bytes / e->accepted_bytes : 0.0,
-				boot_time(&c, a) / 1e9, o.all ? "PASS" : "MISS");
+				boot_time(&c, a) / 1e9, a->acceptor_cpu_ns / 1e9,
+				o.all ? "PASS" : "MISS");
 			release(&o);
 		}
 	}
