@@ -5,6 +5,7 @@
  * which option, which value and what was expected.
  */
 #include "cli.h"
+#include "../common/wrap.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -290,26 +291,7 @@ void lbb_cli_usage(FILE *f)
 				  opts[k].arg ? opts[k].arg : "");
 
 		help_text(text, sizeof text, &opts[k]);
-		for (const char *w = text; *w;) {
-			size_t wl = strcspn(w, " ");
-
-			if (col > HELP_COL && col + 1 + (int)wl > HELP_WIDTH) {
-				fputc('\n', f);
-				col = 0;
-			}
-			if (col < HELP_COL) {
-				fprintf(f, "%*s", HELP_COL - col, "");
-				col = HELP_COL;
-			} else {
-				fputc(' ', f);
-				col++;
-			}
-			col += fprintf(f, "%.*s", (int)wl, w);
-			w += wl;
-			while (*w == ' ')
-				w++;
-		}
-		fputc('\n', f);
+		lbtools_wrap(f, col, text, HELP_COL, HELP_WIDTH);
 	}
 }
 

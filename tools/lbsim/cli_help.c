@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* lbsim's help, printed from the option table (cli_opts.h). */
 #include "cli_opts.h"
+#include "../common/wrap.h"
 
 #include <string.h>
 
@@ -88,28 +89,7 @@ static void print_opt(FILE *f, const struct lbs_opt *o)
 		fputc('\n', f);
 		col = 0;
 	}
-	for (const char *w = text; *w;) {
-		size_t wl = strcspn(w, " ");
-
-		if (col > HELP_COL && col + 1 + (int)wl > HELP_WIDTH) {
-			fputc('\n', f);
-			col = 0;
-		}
-		if (col < HELP_COL) {
-			fprintf(f, "%*s", HELP_COL - col, "");
-			col = HELP_COL;
-		} else {
-			fputc(' ', f);
-			col++;
-		}
-		for (size_t k = 0; k < wl; k++) /* '~': a space that does not break */
-			fputc(w[k] == '~' ? ' ' : w[k], f);
-		col += (int)wl;
-		w += wl;
-		while (*w == ' ')
-			w++;
-	}
-	fputc('\n', f);
+	lbtools_wrap(f, col, text, HELP_COL, HELP_WIDTH);
 }
 
 void lbs_cli_usage(FILE *f, const char *prog)
