@@ -391,7 +391,9 @@ void lb_cache_drain(struct lb_cache *c);
  * the reserve; then it stops, so the host does not commit memory the guest
  * never uses.
  * Fixed reserve and batch for LB_POLICY_BACKGROUND; sized from the recent
- * allocation rate for LB_POLICY_ADAPTIVE (or when reserve_bytes is 0).
+ * allocation rate for LB_POLICY_ADAPTIVE (or when reserve_bytes is 0),
+ * which also runs only as many of its threads as demand needs and accepts
+ * just what an allocation asks for on demand (docs/adaptive.md).
  */
 #define LB_ACCEPTOR_MAX_THREADS 64
 
@@ -399,7 +401,9 @@ struct lb_acceptor_cfg {
 	uint64_t reserve_bytes; /* 0: from the allocation rate */
 	uint64_t batch_bytes;   /* per pass, one backend call; 0: automatic */
 	uint64_t period_ns;     /* each thread: pause when at the reserve; 0: 1 ms */
-	uint64_t horizon_ns;    /* rate-sized reserve: this much demand; 0: 100 ms */
+	uint64_t horizon_ns;    /* rate-sized reserve: this much demand; 0: 100 ms
+				   (adaptive: four times the acceptor's measured
+				   response, 5 to 100 ms) */
 	unsigned threads;       /* lb_acceptor_start() starts this many (for
 				   adaptive, the most that work at once); 0: 1
 				   (adaptive: the CPUs online); at most
