@@ -275,3 +275,15 @@ void gate_open(struct gate_backend *g)
 	pthread_cond_broadcast(&g->cv);
 	pthread_mutex_unlock(&g->mu);
 }
+
+const char *fx_fixture(const char *name)
+{
+	static char path[4096];
+	const char *f = __FILE__, *slash = strrchr(f, '/');
+
+	if (slash)
+		snprintf(path, sizeof path, "%.*s/fixtures/%s", (int)(slash - f), f, name);
+	else
+		snprintf(path, sizeof path, "fixtures/%s", name);
+	return path;
+}

@@ -53,6 +53,10 @@ bool fx_ok(struct fx *f);
 bool fx_claim(uint8_t *owned, const uint8_t *managed, uint64_t base, uint64_t npages,
 	      uint64_t addr, unsigned order);
 
+/* tests/fixtures/NAME, from this file's path as compiled (the tests run
+ * from the top of the tree); a static buffer, valid until the next call. */
+const char *fx_fixture(const char *name);
+
 /* Does the strict backend's record say every page of [addr, +size) is accepted? */
 bool sb_all_accepted(const struct strict_backend *sb, uint64_t addr, uint64_t size);
 

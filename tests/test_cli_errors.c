@@ -6,6 +6,7 @@
  * (lbs_cli_parse, lbb_cli_parse), the output checks (preflight.h).
  * tests/bad_input.sh runs the programs themselves.
  */
+#include "fixture.h"
 #include "harness.h"
 #include "test_model.h"
 
@@ -65,20 +66,6 @@ static int exists(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0;
-}
-
-/* tests/fixtures/NAME, from this file's path as compiled (the tests run
- * from the top of the tree). */
-static const char *fixture(const char *name)
-{
-	static char path[4096];
-	const char *f = __FILE__, *slash = strrchr(f, '/');
-
-	if (slash)
-		snprintf(path, sizeof path, "%.*s/fixtures/%s", (int)(slash - f), f, name);
-	else
-		snprintf(path, sizeof path, "fixtures/%s", name);
-	return path;
 }
 
 /* One line: ends in the only newline. */
@@ -266,7 +253,7 @@ TEST(cli_errors_trace_backwards)
 
 	/* In order: no warning at all. */
 	out = NULL;
-	REQUIRE(lbs_tracebuf_load(&tb, fixture("replay-same-moment.txt"), msg, sizeof msg) == 0);
+	REQUIRE(lbs_tracebuf_load(&tb, fx_fixture("replay-same-moment.txt"), msg, sizeof msg) == 0);
 	f = open_memstream(&out, &outlen);
 	REQUIRE(f);
 	lbs_tracebuf_warn(&tb, "x", f);

@@ -4,6 +4,7 @@
  * for the good ones, temporary files for each error), the option, and the
  * figures reaching lbs_sim_model.
  */
+#include "fixture.h"
 #include "harness.h"
 
 #include <stdint.h>
@@ -17,20 +18,6 @@
 #include "../tools/lbsim/output.h"
 #include "../tools/lbsim/sim.h"
 #include "test_model.h"
-
-/* tests/fixtures/NAME, from this file's path as compiled (tests run from
- * the top of the tree). */
-static const char *fixture(const char *name)
-{
-	static char path[4096];
-	const char *f = __FILE__, *slash = strrchr(f, '/');
-
-	if (slash)
-		snprintf(path, sizeof path, "%.*s/fixtures/%s", (int)(slash - f), f, name);
-	else
-		snprintf(path, sizeof path, "fixtures/%s", name);
-	return path;
-}
 
 static char tmpdir[256];
 
@@ -105,7 +92,7 @@ TEST(lbsim_cost_file_every_key)
 	struct lb_model_params p;
 	char name[LBS_NAME_MAX], err[512] = "";
 
-	REQUIRE(lbs_cost_load(fixture("cost-every-key.txt"), &p, name, sizeof name, err,
+	REQUIRE(lbs_cost_load(fx_fixture("cost-every-key.txt"), &p, name, sizeof name, err,
 			      sizeof err) == LBS_COST_FILE);
 	CHECK(strcmp(name, "cost-every-key") == 0); /* the file's name, no extension */
 	CHECK(p.name == name);
@@ -144,15 +131,15 @@ TEST(lbsim_cost_file_tdx_example)
 {
 	struct lb_model_params p, tdx;
 	char name[LBS_NAME_MAX], err[512] = "", doc_path[4200];
-	char *text = slurp(fixture("cost-tdx.txt")), *doc;
+	char *text = slurp(fx_fixture("cost-tdx.txt")), *doc;
 
-	snprintf(doc_path, sizeof doc_path, "%s/../../docs/model.md", fixture(""));
+	snprintf(doc_path, sizeof doc_path, "%s/../../docs/model.md", fx_fixture(""));
 	doc = slurp(doc_path);
 	CHECK(text && doc && strstr(doc, text) != NULL);
 	free(text);
 	free(doc);
 
-	REQUIRE(lbs_cost_load(fixture("cost-tdx.txt"), &p, name, sizeof name, err, sizeof err) ==
+	REQUIRE(lbs_cost_load(fx_fixture("cost-tdx.txt"), &p, name, sizeof name, err, sizeof err) ==
 		LBS_COST_FILE);
 	CHECK(strcmp(name, "my-tdx") == 0);
 	REQUIRE(lb_model_preset("tdx", &tdx) == LB_OK);
@@ -167,7 +154,7 @@ TEST(lbsim_cost_file_preset)
 	struct lb_model_params p, snp;
 	char name[LBS_NAME_MAX], err[512] = "";
 
-	REQUIRE(lbs_cost_load(fixture("cost-preset.txt"), &p, name, sizeof name, err,
+	REQUIRE(lbs_cost_load(fx_fixture("cost-preset.txt"), &p, name, sizeof name, err,
 			      sizeof err) == LBS_COST_FILE);
 	REQUIRE(lb_model_preset("snp", &snp) == LB_OK);
 	CHECK(strcmp(name, "cost-preset") == 0);
@@ -411,7 +398,7 @@ TEST(lbsim_cost_cli)
 	struct lbs_cli cli;
 	struct lb_model_params p, want, file;
 	char err[1024] = "", name[LBS_NAME_MAX];
-	const char *every = fixture("cost-every-key.txt");
+	const char *every = fx_fixture("cost-every-key.txt");
 
 	/* A preset: as --backend names it. */
 	static const char *const a[] = {"--cost", "snp"};
@@ -491,7 +478,7 @@ TEST(lbsim_cost_heading)
 	struct lbs_cli cli;
 	char err[512] = "", *buf = NULL;
 	size_t len = 0;
-	const char *a[] = {"--workload", "fill", "--cost", fixture("cost-tdx.txt")};
+	const char *a[] = {"--workload", "fill", "--cost", fx_fixture("cost-tdx.txt")};
 
 	REQUIRE(lbt_parse_cli(a, 4, &cli, err, sizeof err) == 0);
 	FILE *f = open_memstream(&buf, &len);
