@@ -58,21 +58,6 @@ static uint64_t batch_pages(const struct lb_zone *z, unsigned passes)
 	return b < MAX_BATCH_PAGES ? b : MAX_BATCH_PAGES;
 }
 
-/* Free accepted memory that counts toward the reserve: all of it, or for
- * adaptive only whole units and larger. Fragments freed here and there
- * serve small requests but not a unit-sized one, which would then stall
- * accepting for itself while the acceptor, counting the fragments, idles. */
-static uint64_t free_for_demand(const struct lb_zone *z)
-{
-	uint64_t n = 0;
-
-	if (z->policy != LB_POLICY_ADAPTIVE)
-		return z->nr_free[S_ACCEPTED];
-	for (unsigned o = z->unit_order; o <= LB_MAX_ORDER; o++)
-		n += z->area[S_ACCEPTED][o].nr << o;
-	return n;
-}
-
 int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns)
 {
 	struct acc_op op = { .fails = PASS_FAILS, .why = ACC_ACCEPTOR };
@@ -86,7 +71,7 @@ int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns)
 	reserve = lbi_acceptor_reserve(z, now_ns);
 	unit = UINT64_C(1) << z->unit_order;
 	/* Batches of other passes still in flight will be free memory soon. */
-	have = free_for_demand(z) + z->acc_inflight;
+	have = lbi_demand_free(z) + z->acc_inflight;
 	passes = lbi_demand_passes(z, now_ns, have < reserve);
 	if (have < reserve && z->demand.passes < passes) {
 		want = reserve - have;

@@ -137,7 +137,9 @@ uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns)
 	if (!z->acc_cfg.horizon_ns && adapt(z, LB_ADAPT_HORIZON) && d->pass_ns) {
 		uint64_t period = z->acc_cfg.period_ns ? z->acc_cfg.period_ns : PERIOD_NS;
 
-		horizon = RESPONSE_MULT * (period + d->pass_ns);
+		if (__builtin_add_overflow(period, d->pass_ns, &horizon) ||
+		    __builtin_mul_overflow(horizon, RESPONSE_MULT, &horizon))
+			horizon = HORIZON_NS; /* a period of years: as slow as it gets */
 		horizon = horizon < MIN_HORIZON_NS ? MIN_HORIZON_NS
 			: horizon > HORIZON_NS	   ? HORIZON_NS
 						   : horizon;
@@ -152,6 +154,23 @@ uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns)
 }
 
 /* The most passes at once: the threads configured, or started. */
+/* Free accepted memory that counts toward the reserve: all of it, or for
+ * adaptive only whole units and larger. Fragments freed here and there
+ * serve small requests but not a unit-sized one, which would then stall
+ * accepting for itself while the acceptor, counting the fragments, idles.
+ * The releaser counts the same way, or it would release the units the
+ * acceptor then accepts again, for ever. */
+uint64_t lbi_demand_free(const struct lb_zone *z)
+{
+	uint64_t n = 0;
+
+	if (z->policy != LB_POLICY_ADAPTIVE)
+		return z->nr_free[S_ACCEPTED];
+	for (unsigned o = z->unit_order; o <= LB_MAX_ORDER; o++)
+		n += z->area[S_ACCEPTED][o].nr << o;
+	return n;
+}
+
 /* What the releaser leaves accepted: the reserve, and for adaptive what
  * the recent rate would use before a block counts as idle (the releaser's
  * delay): releasing memory that demand takes again soon only makes the

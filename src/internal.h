@@ -514,6 +514,7 @@ void lbi_cache_request_drain(struct lb_zone *z);
 uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns);
 unsigned lbi_demand_passes(struct lb_zone *z, uint64_t now_ns, bool behind);
 uint64_t lbi_demand_keep(const struct lb_zone *z);
+uint64_t lbi_demand_free(const struct lb_zone *z);
 
 /* thread.c: the workers' synchronisation, set up and torn down with the
  * zone (no lock needed: nothing else runs on the zone then) */

@@ -96,8 +96,8 @@ static unsigned take_idle(struct lb_zone *z, unsigned min_order, unsigned batch,
 			z->rel_next = prev == LB_NIL ? REL_DONE : prev;
 			continue;
 		}
-		if (z->nr_free[S_ACCEPTED] < sat_add(floor, UINT64_C(1) << o))
-			break;
+		if (lbi_demand_free(z) < sat_add(floor, UINT64_C(1) << o))
+			break; /* as the acceptor counts: no accepting it back */
 		lbi_release_claim(z, i); /* moves the cursor on */
 		picked[np++] = (uint32_t)i;
 	}

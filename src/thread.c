@@ -216,6 +216,7 @@ static unsigned online_cpus(void)
 int lb_acceptor_start(struct lb_zone *z)
 {
 	unsigned n;
+	int rc;
 
 	if (!z || z->magic != LB_ZONE_MAGIC)
 		return LB_EINVAL;
@@ -223,9 +224,14 @@ int lb_acceptor_start(struct lb_zone *z)
 	n = z->acc_cfg.threads ? z->acc_cfg.threads : 1;
 	if (!z->acc_cfg.threads && z->policy == LB_POLICY_ADAPTIVE)
 		n = online_cpus(); /* adaptive parks those demand does not need */
-	z->demand.started = n;
 	zone_unlock(z);
-	return start(z, W_ACCEPTOR, acceptor_main, n);
+	rc = start(z, W_ACCEPTOR, acceptor_main, n);
+	if (!rc) { /* a refused start changes nothing */
+		zone_lock(z);
+		z->demand.started = n;
+		zone_unlock(z);
+	}
+	return rc;
 }
 
 int lb_releaser_start(struct lb_zone *z)

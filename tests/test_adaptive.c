@@ -263,3 +263,63 @@ TEST(adaptive_lbsim_threads_follow_the_fill_rate)
 	lbs_result_free(&slow);
 	lbs_result_free(&fast);
 }
+
+/* Fragments of free accepted memory (half of 64 MiB of pages freed) and
+ * then no demand at all: the releaser must count free memory as the
+ * acceptor does (whole units), or it releases units the acceptor then
+ * accepts again, for ever (found by an outside test). */
+TEST(adaptive_idle_zone_settles_no_release_accept_cycle)
+{
+	static uint64_t pg[16384];
+	struct fx f;
+	struct lb_stats st;
+	uint64_t t = 1000 * MS, calls = 0, released = 0;
+
+	REQUIRE(adaptive_zone(&f, 0, 0, 1) == 0);
+	for (unsigned i = 0; i < 16384; i++)
+		REQUIRE(lb_alloc(f.z, 0, 0, &pg[i]) == 0);
+	for (unsigned i = 0; i < 16384; i += 2)
+		REQUIRE(lb_free(f.z, pg[i], 0) == 0);
+	for (unsigned ms = 0; ms < 20000; ms++, t += MS) {
+		if (ms == 5000) {
+			st = stats(f.z);
+			calls = st.accept_calls;
+			released = st.released_pages;
+		}
+		lb_acceptor_step(f.z, t);
+		lb_releaser_step(f.z, t);
+	}
+	st = stats(f.z);
+	CHECK_EQ(st.accept_calls, calls);      /* settled after 5 s: nothing accepted */
+	CHECK_EQ(st.released_pages, released); /* and nothing released */
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+}
+
+/* A period of years must not wrap the measured horizon below its floor. */
+static uint64_t reserve_with_period(uint64_t period_ns)
+{
+	struct lb_acceptor_cfg ac = { .period_ns = period_ns, .threads = 1 };
+	struct fx f;
+	uint64_t t = MS, a, r;
+
+	REQUIRE_OR(fx_init(&f, map1g, 2, LB_POLICY_ADAPTIVE) == 0, 0);
+	REQUIRE_OR(lb_acceptor_config(f.z, &ac) == 0, 0);
+	for (unsigned ms = 0; ms < 100; ms++, t += MS) {
+		for (unsigned k = 0; k < 64; k++)
+			if (lb_alloc(f.z, 0, 0, &a) != 0)
+				break;
+		lb_acceptor_step(f.z, t);
+	}
+	r = stats(f.z).reserve_pages;
+	fx_fini(&f);
+	return r;
+}
+
+TEST(adaptive_horizon_saturates_for_huge_periods)
+{
+	uint64_t second = reserve_with_period(1000 * MS);
+
+	CHECK_EQ(reserve_with_period(UINT64_MAX), second);
+	CHECK_EQ(reserve_with_period(UINT64_C(1) << 62), second);
+}
