@@ -305,8 +305,8 @@ static uint64_t reserve_with_period(uint64_t period_ns)
 
 	REQUIRE_OR(fx_init(&f, map1g, 2, LB_POLICY_ADAPTIVE) == 0, 0);
 	REQUIRE_OR(lb_acceptor_config(f.z, &ac) == 0, 0);
-	for (unsigned ms = 0; ms < 100; ms++, t += MS) {
-		for (unsigned k = 0; k < 64; k++)
+	for (unsigned ms = 0; ms < 300; ms++, t += MS) { /* 2.5 GB/s: always behind */
+		for (unsigned k = 0; k < 640; k++)
 			if (lb_alloc(f.z, 0, 0, &a) != 0)
 				break;
 		lb_acceptor_step(f.z, t);
