@@ -10,7 +10,11 @@
 # its columns named by the field list (data-field), its "boot acc" cells
 # the runs' boot_accept_vcpu_ns as --json prints it (eager's not 0), and
 # the acceptance charts have an "at boot" bar for each run whose figure is
-# not 0.
+# not 0. Reports where nothing happened (a small guest firmware accepted
+# whole; one policy; flat lines at two heights) get a probe script in a
+# copy of the page that measures, as the browser laid them out, what each
+# chart's note box covers: no text, bar, marker or line may be under it,
+# and a bar chart with nothing to show has no scale of made-up values.
 # Skipped (exit 0) when no Chromium is installed (CHROMIUM=path picks one).
 # Prints "N passed, M failed".
 lbsim=${1:-build/lbsim}
@@ -271,6 +275,101 @@ esac
 
 report trace --policy all
 report synthetic --workload boot,churn --memory 1G --pre-accepted 0 --ops 20000 --vcpus 2
+
+# The probe: appended to a copy of a report; writes its findings into
+# <pre id="probe"> for --dump-dom.
+cat >"$tmp/probe.js" <<'EOF_PROBE'
+<script>
+(function () {
+	var out = [], charts = document.querySelectorAll('svg.chart');
+	function hit(a, b) {
+		return a.left < b.right - 0.5 && b.left < a.right - 0.5 &&
+		       a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+	}
+	function covers_line(svg, e, nb) {
+		var pts = e.points, m = svg.getScreenCTM();
+		for (var j = 1; j < pts.numberOfItems; j++) {
+			var a = pts.getItem(j - 1), b = pts.getItem(j);
+			for (var s = 0; s <= 50; s++) {
+				var x = a.x + (b.x - a.x) * s / 50, y = a.y + (b.y - a.y) * s / 50;
+				var px = m.a * x + m.c * y + m.e, py = m.b * x + m.d * y + m.f;
+				if (px > nb.left && px < nb.right && py > nb.top && py < nb.bottom)
+					return 1;
+			}
+		}
+		return 0;
+	}
+	for (var i = 0; i < charts.length; i++) {
+		var svg = charts[i], note = svg.querySelector('.empty-note rect');
+		var title = svg.querySelector('title').textContent;
+		var bars = !svg.querySelector('polyline.line');
+		if (!note)
+			continue;
+		var nb = note.getBoundingClientRect();
+		var els = svg.querySelectorAll('text, rect, circle, path.marker, polyline.line');
+		for (var k = 0; k < els.length; k++) {
+			var e = els[k], what = (e.textContent || '').slice(0, 40);
+			if (e.closest('.empty-note') || e.closest('clipPath'))
+				continue;
+			if (bars && e.tagName === 'text' && /^[0-9.]+ ?[^ ]*$/.test(what) &&
+			    !/^0( ms)?$/.test(what))
+				out.push('scale: "' + title + '": nothing to show, yet a tick ' + what);
+			if (e.tagName === 'rect' && (e.getAttribute('fill') === 'none' ||
+			    e.getAttribute('fill') === '#fff'))
+				continue;
+			if (e.tagName === 'polyline' ? covers_line(svg, e, nb) :
+			    hit(nb, e.getBoundingClientRect()))
+				out.push('overlap: "' + title + '": the note covers <' + e.tagName + '> ' +
+					 what);
+		}
+	}
+	var pre = document.createElement('pre');
+	pre.id = 'probe';
+	pre.textContent = 'probed ' + charts.length + ' charts\n' + out.join('\n');
+	document.body.appendChild(pre);
+})();
+</script>
+EOF_PROBE
+
+# $1: name, then lbsim's arguments: a run where nothing happens. Its notes
+# cover nothing and it has no made-up scale.
+notes_clear() {
+	name=$1
+	shift
+	if ! "$lbsim" "$@" --report "$tmp/$name" >"$tmp/$name.out" 2>&1; then
+		fail "$name: lbsim $* failed"
+		cat "$tmp/$name.out"
+		return 1
+	fi
+	{
+		sed '/<\/body>/,$d' "$tmp/$name/index.html"
+		cat "$tmp/probe.js"
+		echo '</body></html>'
+	} >"$tmp/$name/probed.html"
+	browse --dump-dom "file://$tmp/$name/probed.html" >"$tmp/$name.dom"
+	found=$(sed -n '/<pre id="probe">/,/<\/pre>/p' "$tmp/$name.dom" | sed 's/<[^>]*>//g')
+	notes=$(grep -c 'class="empty-note"' "$tmp/$name/index.html")
+	case $(printf '%s\n' "$found" | head -n 1) in
+	"probed "[5-9]*" charts") ;;
+	*)
+		fail "$name: the probe did not run"
+		return 1
+		;;
+	esac
+	problems=$(printf '%s\n' "$found" | grep '^overlap: \|^scale: ')
+	if [ "$notes" -lt 3 ]; then
+		fail "$name: only $notes notes in a run where nothing happened"
+	elif [ -n "$problems" ]; then
+		fail "$name: as the browser laid it out:"
+		printf '%s\n' "$problems" | sed 's/&lt;/</g; s/&gt;/>/g; s/^/    /'
+	else
+		ok "$name: $notes notes, none covers a label, bar, marker or line; no made-up scale"
+	fi
+}
+
+notes_clear nothing-happens --workload boot --memory 64M
+notes_clear nothing-one-policy --workload boot --memory 64M --policy unit
+notes_clear nothing-two-heights --workload boot --memory 64M --pre-accepted 34M --policy eager,unit
 
 # The screenshot: a PNG of the requested size, far from a blank page's.
 png=$tmp/trace.png

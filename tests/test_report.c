@@ -10,6 +10,8 @@
 #include "harness.h"
 
 #include <ctype.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +74,210 @@ TEST(report_chart_ticks_legend_note)
 	CHECK(strstr(svg, "nothing &lt;happened&gt;") != NULL);
 	free(svg);
 	lbs_chart_free(&c);
+}
+
+/* ------------------------------------------ notes that hide nothing */
+
+struct box {
+	double x0, y0, x1, y1;
+};
+
+static double num_attr(const char *tag, const char *name)
+{
+	char key[32];
+	const char *p;
+
+	snprintf(key, sizeof key, " %s=\"", name);
+	p = strstr(tag, key);
+	return p ? atof(p + strlen(key)) : NAN;
+}
+
+/* The note's box in svg (x0 < 0 when there is none). */
+static struct box note_box(const char *svg)
+{
+	struct box b = {-1, -1, -1, -1};
+	const char *n = strstr(svg, "class=\"empty-note\"><rect ");
+
+	if (n) {
+		b.x0 = num_attr(n, "x");
+		b.y0 = num_attr(n, "y");
+		b.x1 = b.x0 + num_attr(n, "width");
+		b.y1 = b.y0 + num_attr(n, "height");
+	}
+	return b;
+}
+
+static int overlap(struct box a, struct box b)
+{
+	return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+}
+
+/* Every <text> and <rect> outside the note, as boxes (text: about 7 px a
+ * character, 12 px above its baseline); returns how many, -1 if one
+ * overlaps note; what it overlaps goes to what. */
+static int others_clear_of(const char *svg, struct box note, char *what, size_t len)
+{
+	const char *s = svg, *skip = strstr(svg, "class=\"empty-note\"");
+	const char *skip_end = skip ? strstr(skip, "</g>") : NULL;
+	int n = 0;
+
+	while ((s = strpbrk(s, "<")) != NULL) {
+		const char *end = strchr(s, '>');
+		struct box b;
+		if (!end)
+			break;
+		if (skip && s > skip && s < skip_end) {
+			s = skip_end;
+			continue;
+		}
+		if (strncmp(s, "<text ", 6) == 0 && !strstr(s, "rotate(")) {
+			const char *t = end + 1, *te = strstr(t, "</text>");
+			double chars = 0, x = num_attr(s, "x"), y = num_attr(s, "y"), w;
+			for (const char *c = t; te && c < te; c++)
+				chars += ((unsigned char)*c & 0xc0u) != 0x80u;
+			w = 7 * chars;
+			b.x0 = strstr(s, "text-anchor=\"end\"") && strstr(s, "text-anchor=\"end\"") < end
+				       ? x - w
+				       : strstr(s, "text-anchor=\"middle\"") &&
+						 strstr(s, "text-anchor=\"middle\"") < end
+					 ? x - w / 2
+					 : x;
+			b.x1 = b.x0 + w;
+			b.y0 = y - 12;
+			b.y1 = y + 3;
+		} else if (strncmp(s, "<rect ", 6) == 0 && num_attr(s, "y") > 0) {
+			b.x0 = num_attr(s, "x");
+			b.y0 = num_attr(s, "y");
+			b.x1 = b.x0 + num_attr(s, "width");
+			b.y1 = b.y0 + num_attr(s, "height");
+			if (strstr(s, "fill=\"none\"") && strstr(s, "fill=\"none\"") < end) {
+				s = end; /* a panel's frame: the note sits inside it */
+				continue;
+			}
+		} else {
+			s = end;
+			continue;
+		}
+		n++;
+		if (overlap(b, note)) {
+			snprintf(what, len, "%.*s", (int)(end - s + 1 < 120 ? end - s + 1 : 120), s);
+			return -1;
+		}
+		s = end;
+	}
+	return n;
+}
+
+/* Does any segment of a class="line" polyline cross the box? */
+static int lines_cross(const char *svg, struct box b)
+{
+	const char *s = svg;
+
+	while ((s = strstr(s, "class=\"line\"")) != NULL) {
+		const char *p = strstr(s, "points=\"");
+		double px = NAN, py = NAN, x, y;
+		int used;
+		if (!p)
+			break;
+		p += 8;
+		while (*p != '"' && sscanf(p, "%lf,%lf %n", &x, &y, &used) == 2) {
+			if (!isnan(px)) { /* sample the segment finely */
+				for (int k = 0; k <= 200; k++) {
+					double sx = px + (x - px) * k / 200.0, sy = py + (y - py) * k / 200.0;
+					if (sx > b.x0 && sx < b.x1 && sy > b.y0 && sy < b.y1)
+						return 1;
+				}
+			}
+			px = x;
+			py = y;
+			p += used;
+		}
+		s = p;
+	}
+	return 0;
+}
+
+static char *capture_bars(const char *const *names, size_t n, const double *v)
+{
+	static const struct lbs_bar_seg segs[] = {{"at boot", "#8c6bb1"}, {"in the run", "#4878a8"}};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	lbs_bars(f, "Time spent", names, n, v, segs, 2, LBS_UNIT_NS,
+		 "No policy spent any time on acceptance: everything the run used was accepted "
+		 "by firmware.");
+	fclose(f);
+	return buf;
+}
+
+/* Nothing spent: no made-up scale ("0.2 ns" beside bars of "0 ms"), and
+ * the note clear of the names, the totals and the legend, one row or six. */
+TEST(report_bars_all_zero_note_hides_nothing)
+{
+	static const char *const names[] = {"eager", "unit", "exact", "linux", "background",
+					    "adaptive"};
+	const double zero[12] = {0}, some[12] = {1e6, 2e6};
+	char what[160] = "";
+
+	for (size_t n = 1; n <= 6; n += 5) {
+		char *svg = capture_bars(names, n, zero);
+		struct box nb;
+		REQUIRE(svg);
+		nb = note_box(svg);
+		CHECK(nb.x0 >= 0);
+		CHECK(strstr(svg, " ns</text>") == NULL);
+		CHECK(strstr(svg, "text-anchor=\"middle\">0.") == NULL);
+		what[0] = '\0';
+		CHECK(others_clear_of(svg, nb, what, sizeof what) >= (int)n + 2);
+		if (what[0])
+			printf("    the note covers %s\n", what);
+		free(svg);
+	}
+	{ /* something spent: a scale, no note */
+		char *svg = capture_bars(names, 6, some);
+		REQUIRE(svg);
+		CHECK(strstr(svg, "class=\"empty-note\"") == NULL);
+		CHECK(strstr(svg, ">1 ms</text>") || strstr(svg, ">1.0 ms</text>"));
+		free(svg);
+	}
+}
+
+/* Lines flat at different heights (nothing happened, eager's set-up
+ * above the rest): the note goes where no line runs, clear of the ticks. */
+TEST(report_chart_note_clear_of_lines)
+{
+	const double x[] = {0, 1e7, 1.5e7}, hi[] = {66.7e6, 66.7e6, 66.7e6};
+	const double mid[] = {35.2e6, 35.2e6, 35.2e6}, lo[] = {0, 0, 0};
+	const double *ys[3] = {hi, mid, lo};
+	struct lbs_axis xa = {"time", 0, 1.5e7, LBS_SCALE_LINEAR, LBS_UNIT_NS, 0};
+	struct lbs_axis ya = {"memory", 0, 69.4e6, LBS_SCALE_LINEAR, LBS_UNIT_BYTES, 0};
+	char what[160] = "";
+
+	for (int lines = 1; lines <= 3; lines++) {
+		struct lbs_chart c;
+		struct box nb;
+		char *svg;
+
+		lbs_chart_init(&c, "t", xa, ya);
+		for (int i = 0; i < lines; i++)
+			lbs_chart_add(&c, i ? "unit" : "eager", x, ys[i], 3, 1);
+		c.note = "Committed memory did not change during the run under any policy: nothing "
+			 "was accepted or released after it started.";
+		svg = capture_chart(&c);
+		REQUIRE(svg);
+		nb = note_box(svg);
+		CHECK(nb.x0 >= 0);
+		CHECK(!lines_cross(svg, nb));
+		what[0] = '\0';
+		CHECK(others_clear_of(svg, nb, what, sizeof what) > 0);
+		if (what[0])
+			printf("    the note covers %s\n", what);
+		free(svg);
+		lbs_chart_free(&c);
+	}
 }
 
 /* Three trace runs: eager (everything at set-up on 2 vCPUs), unit, exact. */
@@ -225,6 +431,59 @@ TEST(report_memory_zoom_and_boot_bars)
 	/* nobody waited: that chart says so */
 	CHECK(strstr(html, "No vCPU waited under any policy") != NULL);
 	CHECK(!has_word(html, "nan") && !has_word(html, "inf") && !has_word(html, "infinity"));
+	free(html);
+}
+
+/* The report of r[0..n) as a string (NULL on failure). */
+static char *report_html(const struct lbs_result *r, size_t n)
+{
+	char dir[256], path[512];
+	const char *t = getenv("TMPDIR");
+	char *html = NULL;
+	FILE *f;
+	long len;
+
+	snprintf(dir, sizeof dir, "%s/lbreport-XXXXXX", t && *t ? t : "/tmp");
+	if (!mkdtemp(dir))
+		return NULL;
+	if (lbs_write_report(dir, "heading\n", "table\n", "legend\n", r, n, path, sizeof path) ==
+	    0 && (f = fopen(path, "rb")) != NULL) {
+		fseek(f, 0, SEEK_END);
+		len = ftell(f);
+		fseek(f, 0, SEEK_SET);
+		html = len > 0 ? calloc(1, (size_t)len + 1) : NULL;
+		if (html && fread(html, 1, (size_t)len, f) != (size_t)len)
+			html[0] = '\0';
+		fclose(f);
+		unlink(path);
+	}
+	rmdir(dir);
+	return html;
+}
+
+/* Nothing spent on acceptance: the note says why, firmware or a free cost
+ * model (memory was accepted, at no cost). */
+TEST(report_accept_time_note_says_why)
+{
+	struct lbs_result r[3];
+	char *html;
+
+	three_runs(r);
+	for (int i = 0; i < 3; i++) {
+		r[i].boot_accept_vcpu_ns = r[i].vcpu_accept_ns = r[i].wait_ns = 0;
+		r[i].acceptor_cpu_ns = r[i].releaser_cpu_ns = 0;
+	}
+	html = report_html(r, 3);
+	REQUIRE(html);
+	/* (the note is wrapped: a line of text each) */
+	CHECK(strstr(html, "by firmware") != NULL);
+	CHECK(strstr(html, "charges nothing") == NULL);
+	free(html);
+	r[1].accept_calls = 12;
+	html = report_html(r, 3);
+	REQUIRE(html);
+	CHECK(strstr(html, "charges nothing") != NULL);
+	CHECK(strstr(html, "by firmware") == NULL);
 	free(html);
 }
 

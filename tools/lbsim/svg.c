@@ -240,19 +240,29 @@ static int wrap(const char *s, char out[8][96])
 	return n;
 }
 
-void lbs_svg_note(FILE *f, double cx, double cy, const char *text)
+void lbs_svg_note_size(const char *text, double *w, double *h)
 {
 	char lines[8][96];
 	int n = wrap(text, lines);
-	double h = n * 17 + 14, w = 0;
+	double chars = 0;
 
 	for (int i = 0; i < n; i++) {
 		double lw = 0;
 		for (const char *p = lines[i]; *p; p++)
 			lw += ((unsigned char)*p & 0xc0u) != 0x80u;
-		w = lw > w ? lw : w;
+		chars = lw > chars ? lw : chars;
 	}
-	w = w * 6.9 + 24;
+	*w = chars * 6.9 + 24;
+	*h = n * 17 + 14;
+}
+
+void lbs_svg_note(FILE *f, double cx, double cy, const char *text)
+{
+	char lines[8][96];
+	int n = wrap(text, lines);
+	double w, h;
+
+	lbs_svg_note_size(text, &w, &h);
 	fprintf(f, "<g class=\"empty-note\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
 		"height=\"%.1f\" fill=\"#fffbe6\" fill-opacity=\"0.95\" stroke=\"#b59b2c\"/>\n",
 		cx - w / 2, cy - h / 2, w, h);
@@ -274,8 +284,9 @@ void lbs_bars(FILE *f, const char *title, const char *const *names, size_t n, co
 	const struct lbs_axis ax = {"", 0, 1, LBS_SCALE_LINEAR, unit, 0};
 	int legend_rows = (int)(nseg + 1) / 2;
 	int y_axis = top + (int)n * row + 6;
-	int height = y_axis + 24 + legend_rows * 18 + 10;
-	double max = 0;
+	int below = 24; /* the tick labels, or the note when nothing was spent */
+	int height;
+	double max = 0, note_w = 0, note_h = 0;
 	struct lbs_axis scale = ax;
 	struct lbs_panel p = {x0 - LBS_SVG_PAD, top - 4, x1 + LBS_SVG_PAD, y_axis, &scale, &ax, 1};
 	struct ticks t;
@@ -288,8 +299,17 @@ void lbs_bars(FILE *f, const char *title, const char *const *names, size_t n, co
 		max = sum > max ? sum : max;
 	}
 	scale.hi = max > 0 ? max : 1;
+	/* Every value 0: no scale (its ticks would be made up), and the note
+	 * gets a band of its own under the rows, where it hides nothing. */
+	if (max <= 0 && note) {
+		lbs_svg_note_size(note, &note_w, &note_h);
+		below = (int)ceil(note_h) + 16;
+	}
+	height = y_axis + below + legend_rows * 18 + 10;
 	lbs_svg_open(f, width, height, title);
-	axis_ticks(&scale, &t, 6);
+	t.n = 0;
+	if (max > 0)
+		axis_ticks(&scale, &t, 6);
 	for (int i = 0; i < t.n; i++) {
 		double x = lbs_px_x(&p, t.v[i]);
 		if (t.v[i] > scale.hi * 1.0001)
@@ -336,13 +356,13 @@ void lbs_bars(FILE *f, const char *title, const char *const *names, size_t n, co
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n", x0,
 		top - 4, x0, y_axis);
 	for (size_t s = 0; s < nseg; s++) {
-		int lx = x0 + (int)(s % 2) * 390, ly = y_axis + 40 + (int)(s / 2) * 18;
+		int lx = x0 + (int)(s % 2) * 390, ly = y_axis + below + 16 + (int)(s / 2) * 18;
 		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>\n"
 			"<text x=\"%d\" y=\"%d\">", lx, ly - 10, segs[s].color, lx + 17, ly);
 		lbs_xml_text(f, segs[s].label);
 		fputs("</text>\n", f);
 	}
-	if (max <= 0 && note)
-		lbs_svg_note(f, (x0 + x1) / 2.0, (top + y_axis) / 2.0, note);
+	if (max <= 0 && note) /* left-aligned with the bars, clear of the names */
+		lbs_svg_note(f, x0 + note_w / 2, y_axis + 8 + note_h / 2, note);
 	fputs("</svg>\n", f);
 }

@@ -26,8 +26,9 @@ double lbs_px_y(const struct lbs_panel *p, double v);
 /* Frame, grid, tick labels, axis labels (x label when xlabel is set). */
 void lbs_panel_axes(FILE *f, const struct lbs_panel *p, int xlabel);
 
-/* A boxed note centred in the panel's frame, wrapped to lines. */
+/* A boxed note centred on (cx, cy), wrapped to lines; its box's size. */
 void lbs_svg_note(FILE *f, double cx, double cy, const char *text);
+void lbs_svg_note_size(const char *text, double *w, double *h);
 
 /* <svg ...>, <title>, white background, the title in bold. */
 void lbs_svg_open(FILE *f, int width, int height, const char *title);

@@ -315,6 +315,92 @@ static void legend(FILE *f, const struct lbs_chart *c, const int *rel, double y0
 	}
 }
 
+/* ------------------------------------------------------------- note */
+
+#define NOTE_CLEAR 8.0 /* room between the note and a line (markers, halos) */
+
+struct span {
+	double lo, hi;
+};
+
+static int span_cmp(const void *a, const void *b)
+{
+	double x = ((const struct span *)a)->lo, y = ((const struct span *)b)->lo;
+	return (x > y) - (x < y);
+}
+
+/* Where the note's centre goes in the main panel: in the band of height
+ * free of lines (across the note's width) nearest the middle that holds
+ * it, else the widest band. Lines are often flat at different heights
+ * when nothing happened; the middle is where one of them may be. */
+static double note_y(const struct lbs_chart *c, const struct lbs_panel *p, double w, double h)
+{
+	double nx0 = (p->fx0 + p->fx1 - w) / 2 - NOTE_CLEAR, nx1 = nx0 + w + 2 * NOTE_CLEAR;
+	double mid = (p->fy0 + p->fy1) / 2, best = mid, best_gap = -1, best_dist = INFINITY;
+	double top = p->fy0 + 2, bottom = p->fy1 - 2, y;
+	struct span *sp = NULL;
+	size_t ns = 0, cap = 0;
+
+	for (size_t i = 0; i < c->n; i++) {
+		struct pix px;
+		if (to_pixels(p, &c->lines[i], &px) != 0) {
+			pix_free(&px);
+			continue;
+		}
+		for (size_t k = 0; k < px.n; k++) {
+			/* the segment from point k-1 (or the point alone) clipped to the note's columns */
+			double xa = px.x[k ? k - 1 : 0], ya = px.y[k ? k - 1 : 0];
+			double xb = px.x[k], yb = px.y[k], lo, hi;
+			if (xa > xb) {
+				double tx = xa, ty = ya;
+				xa = xb, ya = yb, xb = tx, yb = ty;
+			}
+			if (xb < nx0 || xa > nx1)
+				continue;
+			if (xb - xa > 1e-9) {
+				double ta = xa < nx0 ? (nx0 - xa) / (xb - xa) : 0;
+				double tb = xb > nx1 ? (nx1 - xa) / (xb - xa) : 1;
+				double y0 = ya + ta * (yb - ya), y1 = ya + tb * (yb - ya);
+				lo = fmin(y0, y1), hi = fmax(y0, y1);
+			} else {
+				lo = fmin(ya, yb), hi = fmax(ya, yb);
+			}
+			if (ns == cap) {
+				size_t ncap = cap ? 2 * cap : 64;
+				struct span *q = realloc(sp, ncap * sizeof *q);
+				if (!q)
+					break;
+				sp = q;
+				cap = ncap;
+			}
+			sp[ns].lo = lo - NOTE_CLEAR;
+			sp[ns++].hi = hi + NOTE_CLEAR;
+		}
+		pix_free(&px);
+	}
+	if (ns)
+		qsort(sp, ns, sizeof *sp, span_cmp);
+	y = top;
+	for (size_t k = 0; k <= ns; k++) { /* the free bands between the spans */
+		double end = k < ns ? fmin(sp[k].lo, bottom) : bottom, gap = end - y;
+		if (gap > 0) {
+			double c_at = fmin(fmax(mid, y + h / 2), end - h / 2); /* nearest the middle */
+			if (gap >= h && fabs(c_at - mid) < best_dist) {
+				best_dist = fabs(c_at - mid);
+				best = c_at;
+				best_gap = INFINITY; /* a band that holds it beats any that does not */
+			} else if (gap < h && best_gap < gap) {
+				best_gap = gap;
+				best = y + gap / 2;
+			}
+		}
+		if (k < ns)
+			y = fmax(y, sp[k].hi);
+	}
+	free(sp);
+	return best;
+}
+
 static int has_zoom(const struct lbs_chart *c)
 {
 	return c->zoom.hi > c->zoom.lo;
@@ -333,8 +419,11 @@ void lbs_chart_write(FILE *f, const struct lbs_chart *c)
 	lbs_svg_open(f, WIDTH, height, c->title);
 	lbs_panel_axes(f, &main, 1);
 	draw_lines(f, c, &main, 0, rel);
-	if (c->note)
-		lbs_svg_note(f, (main.fx0 + main.fx1) / 2, (main.fy0 + main.fy1) / 2, c->note);
+	if (c->note) {
+		double w, h;
+		lbs_svg_note_size(c->note, &w, &h);
+		lbs_svg_note(f, (main.fx0 + main.fx1) / 2, note_y(c, &main, w, h), c->note);
+	}
 	if (has_zoom(c)) {
 		static unsigned clip_id; /* ids are the page's: one per zoomed panel */
 		struct lbs_axis zy = c->zoom;
