@@ -126,6 +126,43 @@ expect "lbbench --repeats x" 2 "^lbbench: --repeats x: must be a whole number, 1
 expect "lbbench, no allocator on the memory" 2 \
 	"^lbbench: --allocator glibc --memory lazy-mmap: none of those runs on lazy-mmap memory" \
 	"$lbbench" --allocator glibc --memory lazy-mmap
+for list in "--bench churn," "--bench ,churn" "--allocator glibc," "--threads 1," \
+	"--threads 1,,2"; do
+	# shellcheck disable=SC2086 # the option and its value, split
+	expect "lbbench $list" 2 "^lbbench: ${list% *} ${list#* }: an empty item in the comma list \(try --help\)\$" \
+		"$lbbench" --quick $list
+done
+expect "lbbench --ops with fill_drain alone" 2 "^lbbench: --ops applies to churn and mixed" \
+	"$lbbench" --quick --bench fill_drain --ops 5
+expect "lbbench --no-cache without lazybuddy" 2 \
+	"^lbbench: --no-cache applies to lazybuddy allocators \(--allocator glibc,mmap chooses none\)\$" \
+	"$lbbench" --quick --no-cache --allocator glibc,mmap
+
+# lbbench says what ran: a thread count given twice is one row; the header,
+# the table's ops column and the JSON agree on the operations.
+bench_rows() {
+	"$lbbench" --quick --bench churn --allocator glibc,glibc "$@" 2>"$tmp/err"
+}
+rows=$(bench_rows --threads 2,2,1 | grep -c '^churn  *glibc ')
+if [ "$rows" = 2 ]; then
+	echo "ok   lbbench --threads 2,2,1: 2 rows"
+	passed=$((passed + 1))
+else
+	echo "FAIL lbbench --threads 2,2,1: $rows rows, want 2"
+	failed=$((failed + 1))
+fi
+table=$(bench_rows --threads 1 --ops 4001)
+json=$(bench_rows --threads 3 --ops 4001 --json)
+if printf '%s\n' "$table" | grep -q -- '--ops 4001' &&
+	printf '%s\n' "$table" | grep -Eq '^churn +glibc .* 4001$' &&
+	printf '%s\n' "$json" | grep -q '"ops": 4001,'; then
+	echo "ok   lbbench --ops 4001: the header, the ops column and the JSON say 4001"
+	passed=$((passed + 1))
+else
+	echo "FAIL lbbench --ops 4001: the header, the table or the JSON says otherwise:"
+	printf '%s\n%s\n' "$table" "$json" | head -20
+	failed=$((failed + 1))
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -282,3 +282,91 @@ TEST(bench_cli_version)
 	CHECK(!c.version);
 	fclose(devnull);
 }
+
+/* --ops is what a churn or mixed run does, all threads together, exactly
+ * (odd counts, counts that do not divide among the threads), down to the
+ * fill of the live sets; fill_drain is one fill and its drain whatever it
+ * says. The table's ops column is the count that ran. */
+TEST(bench_ops_honoured)
+{
+	struct lbb_allocator al[LBB_MAX_ALLOCATORS], *glibc = NULL;
+	struct lbb_params p;
+	size_t n = lbb_allocator_list(al, LBB_MAX_ALLOCATORS);
+	uint64_t overhead = lbb_clock_overhead_ns();
+	static const struct {
+		enum lbb_bench b;
+		unsigned threads;
+		uint64_t ops, want; /* want 0: the live sets' fill */
+	} cases[] = {
+		{LBB_CHURN, 1, 4001, 4001}, {LBB_CHURN, 3, 4001, 4001},
+		{LBB_CHURN, 2, 1, 0},       {LBB_MIXED, 3, 1000, 1000},
+		{LBB_MIXED, 1, 5, 0},       {LBB_FILL_DRAIN, 2, 7, 0},
+	};
+
+	lbb_params_default(&p, true);
+	p.repeats = 1;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(al[i].name, "glibc"))
+			glibc = &al[i];
+	REQUIRE(glibc && glibc->ops->init(glibc, &p) == 0);
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct lbb_result r;
+		uint64_t want = cases[k].want;
+		char *buf = NULL, line[64];
+		size_t len = 0;
+		FILE *f;
+
+		if (!want) /* churn: its live pages a thread; the others split theirs */
+			want = cases[k].b == LBB_CHURN ? cases[k].threads * p.churn_live
+			       : cases[k].b == LBB_MIXED ? p.mixed_live
+							 : 2 * p.fill_pages;
+		p.ops = cases[k].ops;
+		REQUIRE(lbb_measure(glibc, cases[k].b, cases[k].threads, &p, overhead, &r) == 0);
+		if (r.ops != want) {
+			snprintf(line, sizeof line, "case %zu: %llu operations, want %llu", k,
+				 (unsigned long long)r.ops, (unsigned long long)want);
+			lbt_fail(__FILE__, __LINE__, line);
+		}
+		f = open_memstream(&buf, &len);
+		REQUIRE(f);
+		lbb_print_table(f, &r, 1);
+		fclose(f);
+		REQUIRE(buf);
+		snprintf(line, sizeof line, " %llu\n", (unsigned long long)r.ops);
+		CHECK(strstr(buf, " ops\n") != NULL);
+		CHECK(len > strlen(line) && !strcmp(buf + len - strlen(line), line));
+		free(buf);
+	}
+	glibc->ops->fini(glibc);
+}
+
+/* --help gives the live sets and the fill as the full run has them. */
+TEST(bench_help_gives_the_minimums)
+{
+	struct lbb_params p;
+	char *buf = NULL, want[64], flat[4096];
+	size_t len = 0, k = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	REQUIRE(f);
+	lbb_cli_usage(f);
+	fclose(f);
+	REQUIRE(buf);
+	for (size_t i = 0; buf[i] && k + 1 < sizeof flat; i++) { /* unwrapped */
+		if (buf[i] == '\n' || buf[i] == ' ') {
+			if (k && flat[k - 1] != ' ')
+				flat[k++] = ' ';
+		} else {
+			flat[k++] = buf[i];
+		}
+	}
+	flat[k] = '\0';
+	lbb_params_default(&p, false);
+	snprintf(want, sizeof want, "churn: %zu pages a thread", p.churn_live);
+	CHECK(strstr(flat, want) != NULL);
+	snprintf(want, sizeof want, "mixed: %zu blocks split", p.mixed_live);
+	CHECK(strstr(flat, want) != NULL);
+	snprintf(want, sizeof want, "one fill of %zu pages", p.fill_pages);
+	CHECK(strstr(flat, want) != NULL);
+	free(buf);
+}

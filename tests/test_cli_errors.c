@@ -499,7 +499,14 @@ TEST(cli_errors_lbbench_values)
 		 "lazybuddy lazybuddy-eager "},
 		{"--allocator", "glibc,lazybuddy-bogus",
 		 "lbbench: --allocator glibc,lazybuddy-bogus: unknown allocator 'lazybuddy-bogus';"},
-		{"--allocator", ",", "lbbench: --allocator ,: expected a comma list of: lazybuddy "},
+		{"--allocator", ",", "lbbench: --allocator ,: an empty item in the comma list"},
+		{"--allocator", "glibc,", "lbbench: --allocator glibc,: an empty item in the comma "
+					  "list (try --help)\n"},
+		{"--bench", "churn,", "lbbench: --bench churn,: an empty item in the comma list"},
+		{"--bench", ",churn", "lbbench: --bench ,churn: an empty item in the comma list"},
+		{"--bench", "", "lbbench: --bench : an empty list"},
+		{"--threads", "1,", "lbbench: --threads 1,: an empty item in the comma list"},
+		{"--threads", "1,,2", "lbbench: --threads 1,,2: an empty item in the comma list"},
 		{"--ops", "99999999999999999999999",
 		 "lbbench: --ops 99999999999999999999999: must be a whole number, 1 to 1000000000 "
 		 "(try --help)\n"},
@@ -536,6 +543,33 @@ TEST(cli_errors_lbbench_values)
 	REQUIRE(bench_parse(edge, 6, &c, err, sizeof err) == 0);
 	CHECK(c.p.ops == UINT64_C(1000000000) && c.p.seed == UINT64_MAX);
 	CHECK(c.nthreads == 2 && c.threads[0] == 1024);
+}
+
+/* A thread count given twice runs once, as a bench or an allocator given
+ * twice does; --ops and --no-cache where they change nothing: refused. */
+TEST(cli_errors_lbbench_duplicates_and_inapplicable)
+{
+	static const char *const dup[] = {"--threads", "2,2,1,2", "--bench", "churn,churn"};
+	static const char *const ops[] = {"--bench", "fill_drain", "--ops", "5"};
+	static const char *const ops_ok[] = {"--bench", "fill_drain,mixed", "--ops", "5"};
+	static const char *const nc[] = {"--no-cache", "--allocator", "glibc,mmap"};
+	static const char *const nc_ok[] = {"--no-cache", "--allocator", "glibc,lazybuddy-unit"};
+	struct lbb_cli c;
+	char err[1024];
+	const unsigned *t;
+
+	REQUIRE(bench_parse(dup, 4, &c, err, sizeof err) == 0);
+	CHECK_EQ(lbb_cli_threads(&c, LBB_CHURN, &t), 2);
+	CHECK(t[0] == 2 && t[1] == 1);
+	CHECK_EQ(bench_parse(ops, 4, &c, err, sizeof err), -1);
+	CHECK(strstr(err, "lbbench: --ops applies to churn and mixed (fill_drain runs one fill "
+			  "of 131072 pages") == err && one_line(err));
+	CHECK_EQ(bench_parse(ops_ok, 4, &c, err, sizeof err), 0);
+	CHECK_EQ(bench_parse(nc, 3, &c, err, sizeof err), -1);
+	CHECK(!strcmp(err, "lbbench: --no-cache applies to lazybuddy allocators (--allocator "
+			   "glibc,mmap chooses none)\n"));
+	CHECK_EQ(bench_parse(nc_ok, 3, &c, err, sizeof err), 0);
+	CHECK(c.p.no_cache);
 }
 
 /* Allocators that run on none of the memory chosen: refused, not an empty

@@ -35,6 +35,17 @@ static int refuse(FILE *err, const struct opt *o, const char *v, const char *why
 	return -1;
 }
 
+/* A comma list with an empty item ("a,", ",a", "a,,b", ","): refused, as
+ * lbsim refuses them, rather than read as the items that are there. */
+static int empty_item(FILE *err, const struct opt *o, const char *v)
+{
+	size_t len = strlen(v);
+
+	if (len && v[0] != ',' && v[len - 1] != ',' && !strstr(v, ",,"))
+		return 0;
+	return refuse(err, o, v, len ? "an empty item in the comma list" : "an empty list");
+}
+
 /* Decimal digits only, no overflow. */
 static int parse_u64(const char *s, uint64_t *out)
 {
@@ -78,6 +89,7 @@ static int p_repeats(struct lbb_cli *c, const struct opt *o, const char *v, FILE
 
 static int p_ops(struct lbb_cli *c, const struct opt *o, const char *v, FILE *err)
 {
+	c->ops_given = true;
 	return ranged(err, o, v, 1, MAX_OPS, &c->p.ops);
 }
 
@@ -92,11 +104,20 @@ static int p_threads(struct lbb_cli *c, const struct opt *o, const char *v, FILE
 
 	if (strlen(v) >= sizeof buf)
 		return refuse(err, o, "...", "list too long");
+	if (empty_item(err, o, v))
+		return -1;
 	snprintf(buf, sizeof buf, "%s", v);
 	c->nthreads = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		uint64_t n;
+		size_t k = 0;
 
+		if (parse_u64(tok, &n) == 0) { /* a count given twice runs once */
+			while (k < c->nthreads && c->threads[k] != n)
+				k++;
+			if (k < c->nthreads)
+				continue;
+		}
 		if (c->nthreads == LBB_MAX_THREAD_COUNTS) {
 			snprintf(why, sizeof why, "at most %d thread counts", LBB_MAX_THREAD_COUNTS);
 			return refuse(err, o, v, why);
@@ -126,6 +147,8 @@ static int p_bench(struct lbb_cli *c, const struct opt *o, const char *v, FILE *
 
 	if (strlen(v) >= sizeof buf)
 		return refuse(err, o, "...", "list too long");
+	if (empty_item(err, o, v))
+		return -1;
 	snprintf(buf, sizeof buf, "%s", v);
 	memset(c->bench, 0, sizeof c->bench);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -173,6 +196,8 @@ static int p_allocator(struct lbb_cli *c, const struct opt *o, const char *v, FI
 
 	if (strlen(v) >= sizeof buf)
 		return refuse(err, o, "...", "list too long");
+	if (empty_item(err, o, v))
+		return -1;
 	snprintf(buf, sizeof buf, "%s", v);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		size_t k = 0;
@@ -236,10 +261,14 @@ static const struct opt opts[] = {
 	 "otherwise)", p_threads},
 	{"repeats", "N", "timed runs per measurement, 1 to 1000, median reported (default 7)",
 	 p_repeats},
-	{"ops", "N", "operations per run, all threads together, 1 to 1000000000 (default "
-	 "1000000)", p_ops},
+	{"ops", "N", "churn and mixed: operations per run, all threads together, 1 to "
+	 "1000000000 (default 1000000); at least what fills each thread's live set (churn: "
+	 "4096 pages a thread; mixed: 1024 blocks split among the threads, one at least); "
+	 "mmap runs 1/16 of it; fill_drain ignores it (one fill of 131072 pages and its "
+	 "drain); each row's count is its ops column", p_ops},
 	{"seed", "N", "random sequence (default 1)", p_seed},
-	{"no-cache", NULL, "lazybuddy through lb_alloc/lb_free, without lb_cache", p_flag},
+	{"no-cache", NULL, "lazybuddy through lb_alloc/lb_free, without lb_cache (lazybuddy "
+	 "allocators only)", p_flag},
 	{"json", NULL, "a JSON array instead of the table", p_flag},
 	{"verbose", NULL, "every run's ns/op on stderr (to see the noise)", p_flag},
 	{"quick", NULL, "a tiny run (for tests; figures mean nothing)", p_flag},
@@ -322,6 +351,28 @@ static int chooses_some(const struct lbb_cli *c, FILE *err)
 	return -1;
 }
 
+/* --ops and --no-cache apply to the run chosen, or a line saying why not. */
+static int applies(const struct lbb_cli *c, FILE *err)
+{
+	struct lbb_allocator al[LBB_MAX_ALLOCATORS];
+	size_t na = lbb_allocator_list(al, LBB_MAX_ALLOCATORS);
+	bool lazy = false;
+
+	if (c->ops_given && !c->bench[LBB_CHURN] && !c->bench[LBB_MIXED]) {
+		fprintf(err, "lbbench: --ops applies to churn and mixed (fill_drain runs one fill "
+			"of %zu pages and its drain, whatever --ops says)\n", c->p.fill_pages);
+		return -1;
+	}
+	for (size_t i = 0; i < na; i++)
+		lazy = lazy || (lbb_cli_wants(c, &al[i]) && !strncmp(al[i].name, "lazybuddy-", 10));
+	if (c->p.no_cache && !lazy) {
+		fprintf(err, "lbbench: --no-cache applies to lazybuddy allocators (--allocator %s "
+			"chooses none)\n", c->allocators ? c->allocators : "");
+		return -1;
+	}
+	return 0;
+}
+
 int lbb_cli_parse(int argc, char **argv, struct lbb_cli *c, FILE *err)
 {
 	bool quick = false;
@@ -370,7 +421,9 @@ int lbb_cli_parse(int argc, char **argv, struct lbb_cli *c, FILE *err)
 		if (o->parse(c, o, v, err))
 			return -1;
 	}
-	return c->allocators && c->memory >= 0 ? chooses_some(c, err) : 0;
+	if (c->allocators && c->memory >= 0 && chooses_some(c, err))
+		return -1;
+	return applies(c, err);
 }
 
 bool lbb_cli_wants(const struct lbb_cli *c, const struct lbb_allocator *a)

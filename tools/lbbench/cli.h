@@ -19,6 +19,7 @@ struct lbb_cli {
 	const char *allocators;      /* comma list, or NULL for all */
 	int memory;                  /* an enum lbb_memory, or -1 for both */
 	bool json, help, version;
+	bool ops_given;              /* --ops was on the command line */
 };
 
 /* 0, or -1 after printing why to err. */

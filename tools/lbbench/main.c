@@ -45,6 +45,25 @@ static void reexec_with_static_tls(char **argv)
 	execv(self, argv);
 }
 
+/* text's words in lines of at most width columns. */
+static void print_wrapped(FILE *f, const char *text, int width)
+{
+	int col = 0;
+
+	for (const char *w = text; *w;) {
+		int wl = (int)strcspn(w, " ");
+
+		if (col && col + 1 + wl > width) {
+			fputc('\n', f);
+			col = 0;
+		}
+		col += fprintf(f, "%s%.*s", col ? " " : "", wl, w);
+		w += wl;
+		w += strspn(w, " ");
+	}
+	fputc('\n', f);
+}
+
 /* Measure bench with the given threads on every allocator that is up,
  * interleaving their runs; results go to res[*n...]. */
 static int measure_all(struct lbb_allocator **up, size_t nup, enum lbb_bench b, unsigned threads,
@@ -96,7 +115,7 @@ int main(int argc, char **argv)
 	size_t na, nup = 0, n = 0;
 	uint64_t overhead;
 	double load;
-	char model[128];
+	char model[128], divided[64] = "", head[640];
 	bool progress = isatty(STDERR_FILENO);
 	int status = 0;
 
@@ -147,17 +166,27 @@ int main(int argc, char **argv)
 	}
 	if (progress)
 		fprintf(stderr, "\r%40s\r", "");
+	for (size_t i = 0; i < nup; i++) /* an allocator that runs a share of --ops */
+		if (up[i]->ops_divisor > 1 && !divided[0])
+			snprintf(divided, sizeof divided, ", %s 1/%u of it", up[i]->name,
+				 up[i]->ops_divisor);
 	for (size_t i = 0; i < nup; i++)
 		up[i]->ops->fini(up[i]);
 	if (cli.json) {
 		lbb_print_json(stdout, res, n);
 	} else {
 		lbb_cpu_model(model, sizeof model);
-		printf("lbbench: %u CPUs (%s), load average %.2f before the run;\n"
-		       "%llu operations a run, median of %u runs; one operation in %u timed,\n"
-		       "clock cost %llu ns subtracted; latencies in ns; cpus: CPUs the threads had\n\n",
-		       lbb_ncpu(), model, load, (unsigned long long)cli.p.ops, cli.p.repeats,
-		       cli.p.sample_every, (unsigned long long)overhead);
+		snprintf(head, sizeof head,
+			 "lbbench: %u CPUs (%s), load average %.2f before the run; median of %u "
+			 "runs; one operation in %u timed, clock cost %llu ns subtracted; latencies "
+			 "in ns; cpus: CPUs the threads had; ops: operations a timed run did, all "
+			 "threads together (churn, mixed: --ops %llu%s, but each thread at least "
+			 "fills its live set; fill_drain: one fill of %zu pages and its drain)",
+			 lbb_ncpu(), model, load, cli.p.repeats, cli.p.sample_every,
+			 (unsigned long long)overhead, (unsigned long long)cli.p.ops, divided,
+			 cli.p.fill_pages);
+		print_wrapped(stdout, head, 79);
+		putchar('\n');
 		lbb_print_table(stdout, res, n);
 		putchar('\n');
 		lbb_print_targets(stdout, res, n, lbb_ncpu());

@@ -52,13 +52,17 @@ static size_t live_of(enum lbb_bench b, const struct lbb_params *p, unsigned thr
 	return n ? n : 1;
 }
 
-static uint64_t ops_of(enum lbb_bench b, size_t live, uint64_t total, unsigned threads)
+/* Thread t's share of a run's operations: churn and mixed split total
+ * exactly (the first total % threads threads one more), but no thread
+ * does less than fill its live set; fill_drain is one fill and one drain. */
+static uint64_t ops_of(enum lbb_bench b, size_t live, uint64_t total, unsigned threads,
+		       unsigned t)
 {
-	uint64_t o = total / threads;
+	uint64_t o = total / threads + (t < total % threads);
 
 	if (b == LBB_FILL_DRAIN)
-		return 2 * (uint64_t)live; /* one fill and one drain */
-	return o < live + 2 ? live + 2 : o;
+		return 2 * (uint64_t)live;
+	return o < live ? live : o;
 }
 
 static uint64_t splitmix(uint64_t x)
@@ -101,7 +105,7 @@ static int setup_workers(struct lbb_worker *w, struct lbb_allocator *a, enum lbb
 		x->a = a;
 		x->bench = b;
 		x->live = live_of(b, p, threads);
-		x->ops = ops_of(b, x->live, ops, threads);
+		x->ops = ops_of(b, x->live, ops, threads, t);
 		/* The same sequence for every allocator, so they do the same work. */
 		x->rng = splitmix(p->seed * 1000 + t);
 		/* Other operations sampled in every run. */

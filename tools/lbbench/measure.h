@@ -12,10 +12,12 @@
  * median of the runs. The latency percentiles pool the sampled operations
  * of every timed run and thread.
  *
- * Threads split the operations of a run (the same total work at every
- * thread count, so ns_per_op falls as throughput grows). churn gives each
- * thread its own 4096 live pages; mixed and fill_drain split theirs.
- * fill_drain is one fill and one drain per run whatever --ops says.
+ * Threads split the operations of a run exactly (the same total work at
+ * every thread count, so ns_per_op falls as throughput grows), but each
+ * thread at least fills its live set: churn gives each thread its own 4096
+ * live pages; mixed and fill_drain split theirs (one block a thread at
+ * least). fill_drain is one fill and one drain per run whatever --ops
+ * says. lbb_result.ops is what a timed run really did.
  */
 #ifndef LBB_MEASURE_H
 #define LBB_MEASURE_H

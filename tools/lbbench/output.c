@@ -47,9 +47,9 @@ void lbb_print_json(FILE *f, const struct lbb_result *r, size_t n)
 
 void lbb_print_table(FILE *f, const struct lbb_result *r, size_t n)
 {
-	fprintf(f, "%-10s %-20s %-9s %3s %8s %8s %5s %7s %7s %8s %10s\n", "bench", "allocator",
-		"memory", "thr", "ns/op", "Mops/s", "cpus", "p50 ns", "p99 ns", "p99.9 ns",
-		"max ns");
+	fprintf(f, "%-10s %-20s %-9s %3s %8s %8s %5s %7s %7s %8s %10s %10s\n", "bench",
+		"allocator", "memory", "thr", "ns/op", "Mops/s", "cpus", "p50 ns", "p99 ns",
+		"p99.9 ns", "max ns", "ops");
 	for (size_t i = 0; i < n; i++) {
 		const struct lbb_result *x = &r[i];
 
@@ -61,8 +61,9 @@ void lbb_print_table(FILE *f, const struct lbb_result *r, size_t n)
 			fprintf(f, "error: %s\n", x->error);
 			continue;
 		}
-		fprintf(f, "%8.1f %8.1f %5.2f %7llu %7llu %8llu %10llu\n", x->ns_per_op, x->mops,
-			x->cpus, (unsigned long long)x->p50, (unsigned long long)x->p99,
-			(unsigned long long)x->p999, (unsigned long long)x->max);
+		fprintf(f, "%8.1f %8.1f %5.2f %7llu %7llu %8llu %10llu %10llu\n", x->ns_per_op,
+			x->mops, x->cpus, (unsigned long long)x->p50, (unsigned long long)x->p99,
+			(unsigned long long)x->p999, (unsigned long long)x->max,
+			(unsigned long long)x->ops);
 	}
 }

@@ -89,6 +89,12 @@ static int run_churn(struct lbb_worker *w, bool mixed)
 			return failed(w, "alloc", rc);
 		w->done += 2;
 	}
+	if (w->done < w->ops) { /* an odd count: the last operation is a free */
+		rc = op_free(w, lbb_rand_below(&w->rng, (uint32_t)w->live));
+		if (rc)
+			return failed(w, "free", rc);
+		w->done++;
+	}
 	return 0;
 }
 

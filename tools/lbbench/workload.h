@@ -6,7 +6,8 @@
  * allocator alike, so that lazy acceptance is really paid and the baselines
  * do the same work) or one free.
  *   churn       fill `live` order-0 slots, then free a random slot and
- *               allocate it again;
+ *               allocate it again, to `ops` operations (an odd count ends
+ *               with a free; never fewer than the fill);
  *   mixed       the same with orders drawn at every allocation: 70% order 0,
  *               the rest uniform over orders 1..10;
  *   fill_drain  allocate `live` order-0 pages, then free them all in the
