@@ -39,6 +39,62 @@ else
 	fail "an unwritable -o: status $rc"
 fi
 
+# -b out of range: a usage error before anything runs (tracefs untouched).
+mounts() { awk '$3 == "tracefs" || $3 == "debugfs" { print $2 }' /proc/mounts | sort; }
+before=$(mounts)
+"$lbsim" record -b 0 -- touch "$tmp/ran" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+    grep -q "^lbsim record: -b wants a size in KiB from 4 to 4194304, not '0'" "$tmp/err" &&
+    [ ! -e "$tmp/ran" ] && [ "$(mounts)" = "$before" ]; then
+	ok "-b 0 is a usage error, before tracefs is touched"
+else
+	fail "-b 0: status $rc"
+fi
+# The script alone checks it too.
+sh "$(dirname "$0")/../tools/record/lbsim-record.sh" -b 0 -o "$tmp/s.txt" -z none -- \
+	touch "$tmp/ran" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "from 4 to 4194304" "$tmp/err" &&
+    [ ! -e "$tmp/ran" ] && [ ! -e "$tmp/s.txt" ] && [ "$(mounts)" = "$before" ]; then
+	ok "lbsim-record.sh -b 0 is a usage error"
+else
+	fail "lbsim-record.sh -b 0: status $rc"
+fi
+
+# A command that cannot be run: said in one line, before tracefs is
+# touched, the shell's status, no output file.
+for cmd in "$tmp/nonexistent-cmd" nonexistent-cmd-lbsim "$tmp"; do
+	"$lbsim" record -o "$tmp/nc.zst" -- "$cmd" 2>"$tmp/err"
+	rc=$?
+	if [ $rc -ge 126 ] && [ $rc -le 127 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+	    grep -q "^lbsim-record: cannot run $cmd: " "$tmp/err" && [ ! -e "$tmp/nc.zst" ] &&
+	    [ "$(mounts)" = "$before" ]; then
+		ok "record -- ${cmd#"$tmp"/}: status $rc, no output"
+	else
+		fail "record -- $cmd: status $rc"
+	fi
+done
+
+# lbsim's own guard, with a stand-in for the script (no root needed): a
+# trace without events, or from a command that could not be run, is not
+# written.
+printf '%s\n' '# tracer: nop' '#' 'printf "# tracer: nop\n#\n" >&3' 'exit "${LBT_STATUS:-0}"' \
+	>"$tmp/fake.sh"
+for st in 0 127; do
+	LBSIM_RECORD=$tmp/fake.sh LBT_STATUS=$st "$lbsim" record -o "$tmp/f.zst" -- true 2>"$tmp/err"
+	rc=$?
+	want=$st
+	[ "$st" -ne 0 ] || want=1
+	if [ $rc -eq "$want" ] && [ ! -e "$tmp/f.zst" ] && [ -z "$(find "$tmp" -name 'f.zst*')" ] &&
+	    [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "f.zst not written" "$tmp/err"; then
+		ok "a recording $( [ "$st" = 0 ] && echo without events || echo of a command not run) leaves no file: $(cat "$tmp/err")"
+	else
+		fail "a stand-in recording, status $st: lbsim exited $rc"
+	fi
+done
+rm -f "$tmp/fake.sh"
+
 # The rest records for real.
 if [ "$(id -u)" -ne 0 ]; then
 	echo "skipped: not root (recording a kernel trace needs root); a real recording is not tested"
@@ -46,8 +102,6 @@ if [ "$(id -u)" -ne 0 ]; then
 	[ $failed -eq 0 ]
 	exit
 fi
-
-mounts() { awk '$3 == "tracefs" || $3 == "debugfs" { print $2 }' /proc/mounts | sort; }
 
 # One recording at a time on this machine: another one's unmount would
 # pull tracefs from under this one.

@@ -31,10 +31,12 @@ static void usage(FILE *f)
 	      "  -l LEVEL  zstd level, 1 to 19 (default 3); 19 makes the file about 40%\n"
 	      "            smaller but takes a few hundred times longer (20 s for 34 MB)\n"
 	      "  -z        zstd (default) or none (plain text)\n"
-	      "  -b KB     ring buffer per CPU in KiB (default 256 MiB, at most 1/8 of the\n"
-	      "            available memory in all)\n"
+	      "  -b KB     ring buffer per CPU in KiB, " LBS_STR(LBS_RECORD_MIN_KB) " to "
+	      LBS_STR(LBS_RECORD_MAX_KB) " (default 256 MiB, at\n"
+	      "            most 1/8 of the available memory in all)\n"
 	      "  -m        tracefs (a tracefs instance, the default) or perf\n"
-	      "The exit status is COMMAND's, or 1 when nothing could be recorded.\n",
+	      "The exit status is COMMAND's, or 1 when nothing could be recorded. No file\n"
+	      "is written when COMMAND could not be run or no event was recorded.\n",
 	      f);
 }
 
@@ -104,8 +106,11 @@ int lbs_record_parse(int argc, char **argv, struct lbs_record_opts *o, FILE *err
 				return bad(err, "-z wants zstd or none, not '%s' "
 						"(tools/record/lbsim-record.sh also writes xz, gzip)", v);
 		} else if (strcmp(a, "-b") == 0) {
-			if (!*v || strspn(v, "0123456789") != strlen(v))
-				return bad(err, "-b wants a size in KiB, not '%s'", v);
+			/* checked here, before the script mounts tracefs for it */
+			if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 9 ||
+			    atol(v) < LBS_RECORD_MIN_KB || atol(v) > LBS_RECORD_MAX_KB)
+				return bad(err, "-b wants a size in KiB from " LBS_STR(LBS_RECORD_MIN_KB)
+					   " to " LBS_STR(LBS_RECORD_MAX_KB) ", not '%s'", v);
 			o->buf_kb = v;
 		} else {
 			if (strcmp(v, "tracefs") && strcmp(v, "perf"))
@@ -402,6 +407,20 @@ int lbs_record_main(int argc, char **argv)
 			fprintf(stderr, "lbsim record: the recorder wrote no trace\n");
 			status = 1;
 		}
+		goto fail;
+	}
+	/* The shell's statuses for a command it could not run: a trace of the
+	 * system while nothing ran is no trace of it. */
+	if (status == 126 || status == 127) {
+		fprintf(stderr, "lbsim record: %s could not be run (status %d: %s); %s not "
+			"written\n", o.cmd[0], status, status == 127 ? "not found" : "not executable",
+			o.out);
+		goto fail;
+	}
+	if (z.events == 0) { /* lbsim --trace would refuse it */
+		fprintf(stderr, "lbsim record: no page-allocator event was recorded; %s not "
+			"written\n", o.out);
+		status = status ? status : 1;
 		goto fail;
 	}
 	if (close(out_fd) != 0 || (tmp[0] && rename(tmp, o.out) != 0)) {

@@ -9,7 +9,8 @@
  * (libzstd, level 3 unless -l says otherwise), with a progress line on a
  * terminal and a summary line at the end. The output is checked before the
  * command runs and written under a temporary name, renamed at the end: a
- * failed or interrupted recording leaves nothing.
+ * failed or interrupted recording leaves nothing, nor does one of a command
+ * that could not be run (status 126 or 127) or one without any event.
  */
 #ifndef LBS_RECORD_H
 #define LBS_RECORD_H
@@ -17,6 +18,12 @@
 #include <stdio.h>
 
 #define LBS_RECORD_LEVEL 3 /* zstd's own default: fast, 1/14 of the text */
+/* -b: one page per CPU at least, 4 GiB at most (tools/record/lbsim-record.sh
+ * checks the same range) */
+#define LBS_RECORD_MIN_KB 4
+#define LBS_RECORD_MAX_KB 4194304
+#define LBS_STR_(x) #x
+#define LBS_STR(x) LBS_STR_(x)
 
 struct lbs_record_opts {
 	const char *out;    /* -o; default lbsim-trace.txt.zst (.txt with -z none) */

@@ -11,8 +11,9 @@
 #
 #   -o FILE   output (default lbsim-trace.txt plus the compressor's suffix);
 #             checked before the command runs
-#   -b KB     ring buffer per CPU in KiB (default 256 MiB, or less so that
-#             all CPUs' buffers take at most 1/8 of the available memory)
+#   -b KB     ring buffer per CPU in KiB, 4 to 4194304 (default 256 MiB, or
+#             less so that all CPUs' buffers take at most 1/8 of the
+#             available memory)
 #   -m        how to record: a tracefs instance (default) or perf
 #   -z        compression of the output (default zstd when installed)
 #   -l LEVEL  compression level (default 3 for zstd, 6 for xz and gzip);
@@ -21,6 +22,9 @@
 #   -F FD     write the trace uncompressed to file descriptor FD (3 to 9),
 #             which the command does not get, instead of -o (lbsim record
 #             compresses it as it arrives)
+#
+# Nothing is written when the command cannot be run (status 127 or 126, as
+# the shell's) or no event was recorded. Usage errors exit with 2.
 #
 # Events: kmem:mm_page_alloc, mm_page_free, mm_page_free_batched,
 # mm_page_pcpu_drain, mm_page_alloc_zone_locked (mm_page_free_direct and
@@ -46,13 +50,23 @@ events="mm_page_alloc mm_page_free mm_page_free_batched mm_page_pcpu_drain
 mm_page_alloc_zone_locked mm_page_free_direct mm_pagevec_free"
 
 usage() {
-	sed -n '4,35p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '4,40p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
 die() {
 	printf 'lbsim-record: %s\n' "$*" >&2
 	exit 1
+}
+
+die_with() { # die_with STATUS MESSAGE
+	printf 'lbsim-record: %s\n' "$2" >&2
+	exit "$1"
+}
+
+bad() { # a usage error, before anything runs
+	printf 'lbsim-record: %s\n' "$*" >&2
+	exit 2
 }
 
 while [ $# -gt 0 ]; do
@@ -82,7 +96,26 @@ if [ -z "$buf_kb" ]; then
 	fi
 	[ "$buf_kb" -ge 4096 ] || buf_kb=4096
 fi
-case "$buf_kb" in *[!0-9]*|"") die "-b wants a size in KiB, not '$buf_kb'" ;; esac
+case "$buf_kb" in
+*[!0-9]* | "" | ??????????*) bad "-b wants a size in KiB from 4 to 4194304, not '$buf_kb'" ;;
+esac
+if [ "$buf_kb" -lt 4 ] || [ "$buf_kb" -gt 4194304 ]; then
+	bad "-b wants a size in KiB from 4 to 4194304, not '$buf_kb'"
+fi
+
+# The command, looked up as the shell will run it: one that cannot be run
+# is said now, before tracefs is touched (127 and 126, as the shell's).
+case "$1" in
+*/*)
+	[ -e "$1" ] || { printf 'lbsim-record: cannot run %s: No such file or directory\n' "$1" >&2; exit 127; }
+	[ ! -d "$1" ] || { printf 'lbsim-record: cannot run %s: Is a directory\n' "$1" >&2; exit 126; }
+	[ -x "$1" ] || { printf 'lbsim-record: cannot run %s: Permission denied\n' "$1" >&2; exit 126; }
+	;;
+*)
+	command -v -- "$1" >/dev/null 2>&1 ||
+		{ printf 'lbsim-record: cannot run %s: command not found\n' "$1" >&2; exit 127; }
+	;;
+esac
 
 case "$fd" in
 "") ;;
@@ -272,7 +305,14 @@ record_perf() {
 	done
 	tmp=$(mktemp -d) || die "mktemp failed"
 	echo "lbsim-record: recording with perf: $evs" >&2
-	if ! run_command perf record -q -a -e "$evs" -o "$tmp/perf.data" -- "$@"; then
+	run_command perf record -q -a -e "$evs" -o "$tmp/perf.data" -- "$@"
+	status=$?
+	case $status in
+	126 | 127)
+		rm -rf "$tmp"
+		die_with $status "the command could not be run (status $status); no trace written" ;;
+	esac
+	if [ $status -ne 0 ]; then
 		rm -rf "$tmp"
 		{
 			echo "lbsim-record: perf record failed. System-wide tracepoints need"
@@ -313,7 +353,7 @@ record_tracefs() {
 	fi
 
 	echo 0 >"$top/tracing_on"
-	echo "$buf_kb" >"$top/buffer_size_kb" ||
+	echo "$buf_kb" 2>/dev/null >"$top/buffer_size_kb" ||
 		die "cannot set a $buf_kb KiB buffer per CPU; try a smaller -b"
 	[ -e "$top/options/overwrite" ] && echo 0 >"$top/options/overwrite"
 	[ -e "$top/options/record-tgid" ] && echo 0 >"$top/options/record-tgid"
@@ -326,23 +366,32 @@ record_tracefs() {
 	run_command "$@"
 	status=$?
 	echo 0 >"$top/tracing_on"
-	[ $status -eq 0 ] || echo "lbsim-record: the command exited with $status" >&2
+	case $status in
+	0) ;;
+	126 | 127) die_with $status "the command could not be run (status $status); no trace written" ;;
+	*) echo "lbsim-record: the command exited with $status" >&2 ;;
+	esac
 
 	# The buffer's counts: events held (one line each), and lost.
-	dropped=0 lines=0
+	dropped=0 lines=""
 	for s in "$top"/per_cpu/cpu*/stats; do
 		[ -e "$s" ] || continue
 		e=$(sed -n 's/^entries: *//p' "$s")
 		n=$(sed -n 's/^dropped events: *//p' "$s")
 		o=$(sed -n 's/^overrun: *//p' "$s")
-		lines=$((lines + ${e:-0}))
+		lines=$((${lines:-0} + ${e:-0}))
 		dropped=$((dropped + ${n:-0} + ${o:-0}))
 	done
+	# (no stats files, on old kernels: the count is unknown, not 0)
+	if [ "${lines:-1}" -eq 0 ]; then
+		[ $status -ne 0 ] || status=1
+		die_with $status "no page-allocator event was recorded; no trace written"
+	fi
 	# Through cat: tracefs says the file is empty, and gzip warns when it is not.
 	# shellcheck disable=SC2002
 	cat "$top/trace" | write_out || die "writing ${out:-the trace} failed"
 	out_done=1
-	[ -n "$fd" ] || echo "lbsim-record: wrote $out: $lines event lines" >&2
+	[ -n "$fd" ] || echo "lbsim-record: wrote $out: ${lines:-an unknown number of} event lines" >&2
 	if [ "$dropped" -gt 0 ]; then
 		echo "lbsim-record: $dropped events did not fit the buffer and are missing;" >&2
 		echo "  rerun with a larger -b (now $buf_kb KiB per CPU) or a shorter command." >&2
