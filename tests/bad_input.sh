@@ -83,6 +83,57 @@ runs "timestamps going backwards" \
 	"^lbsim: warning: .*back\.txt line 19: time goes backwards \(an event before it has a later timestamp\), and on 1 more line; each CPU's events replay in file order\$" \
 	"$lbsim" --trace "$tmp/back.txt" $small
 
+# ---- CPU numbers: sparse ones are distinct vCPUs, too large ones refused
+line() { # CPU PFN: an allocation on CPU
+	printf '  x-1 [%s] .... 100.%06d: mm_page_alloc: pfn=%d order=0 migratetype=0 gfp_flags=GFP_KERNEL\n' "$1" "$2" "$2"
+}
+{ line 0 4096; line 4096 4097; } >"$tmp/sparse.txt"
+# shellcheck disable=SC2086
+runs "CPUs 0 and 4096: two vCPUs" "" "$lbsim" --trace "$tmp/sparse.txt" $small
+grep -q ' on 2 CPUs;' "$tmp/out" || { echo "FAIL CPUs 0 and 4096: $(head -1 "$tmp/out")"; failed=$((failed + 1)); }
+for cpu in 4294967296 18446744073709551615; do
+	{ line 0 4096; line $cpu 4097; } >"$tmp/cpu.txt"
+	# shellcheck disable=SC2086
+	expect "CPU $cpu" 1 \
+		"^lbsim: .*cpu\.txt: line 2: CPU number $cpu is out of range \(at most 4294967294\)\$" \
+		"$lbsim" --trace "$tmp/cpu.txt" $small
+done
+awk 'BEGIN { for (i = 0; i <= 256; i++) printf "  x-1 [%d] .... 100.%06d: mm_page_alloc: pfn=%d order=0 migratetype=0 gfp_flags=GFP_KERNEL\n", i * 4096, i + 1, 4096 + i }' >"$tmp/cpus.txt"
+# shellcheck disable=SC2086
+expect "257 sparse CPUs" 1 "^lbsim: .*cpus\.txt: the trace shows 257 CPUs; lbsim simulates at most 256 vCPUs\$" \
+	"$lbsim" --trace "$tmp/cpus.txt" $small
+
+# ---- inputs that are no file of text
+mkdir "$tmp/dir"
+expect "a directory as the trace" 1 "^lbsim: $tmp/dir: read error: Is a directory\$" \
+	"$lbsim" --trace "$tmp/dir"
+expect "/dev/zero as the trace (no newline ever)" 1 \
+	"^lbsim: /dev/zero: not a page-allocator trace: line 1 is longer than 64 KiB \(it starts \"(\\\\x00)+\.\.\.\"\); $expected\$" \
+	timeout 60 "$lbsim" --trace /dev/zero
+# shellcheck disable=SC2086
+runs "the trace on stdin" "" sh -c "\"\$0\" --trace - $small <\"\$1\"" "$lbsim" "$tmp/sparse.txt"
+mkfifo "$tmp/fifo"
+cat "$tmp/sparse.txt" >"$tmp/fifo" &
+# shellcheck disable=SC2086
+runs "the trace from a FIFO" "" "$lbsim" --trace "$tmp/fifo" $small
+wait
+
+# ---- a guest too small for the trace: no note that it fits
+awk 'BEGIN { for (i = 0; i < 1500; i++) printf "  x-1 [000] .... 100.%06d: mm_page_alloc: pfn=%d order=0 migratetype=0 gfp_flags=GFP_KERNEL\n", i + 1, 4096 + i }' >"$tmp/big.txt"
+for boot in "" --no-boot; do
+	# shellcheck disable=SC2086
+	runs "4M guest, 5.9M trace $boot" "" "$lbsim" --trace "$tmp/big.txt" --memory 4M --policy unit $boot
+	want="^note: the 4\.0 MiB guest is too small for the trace$([ -z "$boot" ] && echo ' \(with boot\)'): allocations failed for lack of memory \([0-9]+ under unit\); try a larger --memory\$"
+	if grep -q 'never need to accept' "$tmp/out" || ! grep -Eq -- "$want" "$tmp/out"; then
+		echo "FAIL 4M guest note $boot: $(grep note "$tmp/out")"
+		failed=$((failed + 1))
+	fi
+done
+# shellcheck disable=SC2086
+runs "the note without boot" "" "$lbsim" --trace "$tmp/big.txt" --memory 64M --policy unit --no-boot
+grep -q '^note: the trace never holds more than 5\.9 MiB' "$tmp/out" ||
+	{ echo "FAIL the note without boot: $(grep note "$tmp/out")"; failed=$((failed + 1)); }
+
 # ---- options
 expect "--pre-accepted beyond the guest" 2 \
 	"^lbsim: --pre-accepted 32G is more than the guest's memory \(16G, the default; see --memory\)\$" \
@@ -93,6 +144,21 @@ expect "--no-boot with workloads" 2 "^lbsim: --no-boot applies to trace replays"
 	"$lbsim" --workload fill --no-boot
 expect "--fidelity with --json" 2 "^lbsim: --json does not apply to --fidelity" \
 	"$lbsim" --fidelity --json
+expect "--ops without churn" 2 \
+	"^lbsim: --ops applies to the churn workload, which --workload boot does not run \(add it to the list\)\$" \
+	"$lbsim" --workload boot --memory 64M --ops 100
+for m in 17T 1000T; do
+	expect "--memory $m" 2 "^lbsim: --memory $m: must be a multiple of 4K, 4M to 16T \(the most one lazybuddy zone spans\)\$" \
+		"$lbsim" --memory $m --policy unit
+done
+# --cost: 1 for a file that cannot be used, 2 for a name that is no preset
+expect "--cost a directory" 1 "^lbsim: --cost: $tmp/dir: Is a directory\$" "$lbsim" --cost "$tmp/dir"
+printf 'preset = tdx\nfrob = 1\n' >"$tmp/cost.txt"
+expect "--cost a bad file" 1 "^lbsim: --cost: $tmp/cost\.txt:2: " "$lbsim" --cost "$tmp/cost.txt"
+expect "--cost a missing file" 1 "^lbsim: --cost: $tmp/none\.txt: not a preset, and cannot be read" \
+	"$lbsim" --cost "$tmp/none.txt"
+expect "--cost a misspelt preset" 2 "^lbsim: --cost: tdx4k: not a preset \(tdx, tdx-4k, snp, snp-4k, free\) nor a file\$" \
+	"$lbsim" --cost tdx4k
 
 # ---- outputs that cannot be written: found before the run, nothing made
 expect "--csv in a missing directory" 1 \
@@ -105,6 +171,34 @@ expect "--report with a bad trace" 1 "random\.txt: not a page-allocator trace" \
 	"$lbsim" --report "$tmp/new/report" --trace "$tmp/random.txt"
 if [ -e "$tmp/new" ]; then
 	echo "FAIL --report with a bad trace: $tmp/new left behind"
+	failed=$((failed + 1))
+fi
+
+# ---- outputs onto inputs or onto each other: refused before the run,
+# nothing written
+cp "$tmp/sparse.txt" "$tmp/same.txt"
+# shellcheck disable=SC2086
+expect "--csv onto the trace" 2 \
+	"^lbsim: --csv $tmp/same\.txt and --trace $tmp/same\.txt are the same file \(an output may not overwrite an input\)\$" \
+	"$lbsim" --trace "$tmp/same.txt" $small --csv "$tmp/same.txt"
+cmp -s "$tmp/same.txt" "$tmp/sparse.txt" || { echo "FAIL --csv onto the trace: the trace changed"; failed=$((failed + 1)); }
+ln -s same.txt "$tmp/link.txt"
+# shellcheck disable=SC2086
+expect "--csv onto the trace through a link" 2 "are the same file \(an output may not overwrite an input\)\$" \
+	"$lbsim" --trace "$tmp/link.txt" $small --csv "$tmp/./same.txt"
+mkdir "$tmp/r"
+cp "$here/fixtures/cost-tdx.txt" "$tmp/r/index.html"
+expect "--report onto the --cost file" 2 \
+	"^lbsim: --report $tmp/r/\./ \(its $tmp/r/\./index\.html\) and --cost $tmp/r/index\.html are the same file \(an output may not overwrite an input\)\$" \
+	"$lbsim" --cost "$tmp/r/index.html" --report "$tmp/r/./" --workload boot --memory 64M
+cmp -s "$here/fixtures/cost-tdx.txt" "$tmp/r/index.html" ||
+	{ echo "FAIL --report onto the --cost file: the file changed"; failed=$((failed + 1)); }
+# shellcheck disable=SC2086
+expect "--report and --csv onto one file" 2 \
+	"^lbsim: --csv $tmp/d/index\.html and --report $tmp/d \(its $tmp/d/index\.html\) are the same file \(two outputs may not share one\)\$" \
+	"$lbsim" --trace "$tmp/same.txt" $small --report "$tmp/d" --csv "$tmp/d/index.html"
+if [ -e "$tmp/d" ]; then
+	echo "FAIL --report and --csv onto one file: $tmp/d made"
 	failed=$((failed + 1))
 fi
 

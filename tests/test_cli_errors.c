@@ -18,7 +18,11 @@
 #include <unistd.h>
 
 #include "../tools/lbbench/cli.h"
+#include "../tools/lbsim/clash.h"
+#include "../tools/lbsim/cost.h"
+#include "../tools/lbsim/output.h"
 #include "../tools/lbsim/preflight.h"
+#include "../tools/lbsim/sim.h"
 #include "../tools/lbsim/tracebuf.h"
 
 /* ------------------------------------------------------------- helpers */
@@ -265,6 +269,113 @@ TEST(cli_errors_trace_backwards)
 	tmp_done();
 }
 
+/* CPU numbers however sparse: each distinct one a vCPU of its own, ranked
+ * by number (4096 did fold onto 0: one vCPU, false lag). */
+TEST(cli_errors_trace_sparse_cpus)
+{
+	static const unsigned cpus[] = {4096, 0, 4096, 70000, 0};
+	char msg[1024], line[160];
+	struct lbs_tracebuf tb;
+	FILE *f = fopen(tmp("sparse.txt"), "w");
+
+	REQUIRE(f);
+	for (unsigned i = 0; i < 5; i++) {
+		snprintf(line, sizeof line,
+			 "  x-1 [%u] .... 100.%06u: mm_page_alloc: pfn=%u order=0 "
+			 "migratetype=0 gfp_flags=GFP_KERNEL\n", cpus[i], i + 1, 0x1000 + i);
+		fputs(line, f);
+	}
+	fclose(f);
+	REQUIRE(lbs_tracebuf_load(&tb, tmp("sparse.txt"), msg, sizeof msg) == 0);
+	CHECK_EQ(tb.nvcpus, 3);
+	REQUIRE(tb.n == 5);
+	CHECK_EQ(tb.ev[0].vcpu, 1); /* 4096: second of 0, 4096, 70000 */
+	CHECK_EQ(tb.ev[1].vcpu, 0);
+	CHECK_EQ(tb.ev[2].vcpu, 1);
+	CHECK_EQ(tb.ev[3].vcpu, 2);
+	CHECK_EQ(tb.ev[4].vcpu, 0);
+	lbs_tracebuf_free(&tb);
+
+	/* One more distinct CPU than lbsim simulates: counted, for the refusal. */
+	f = fopen(tmp("sparse.txt"), "w");
+	REQUIRE(f);
+	for (unsigned i = 0; i <= LBS_MAX_VCPUS; i++) {
+		snprintf(line, sizeof line,
+			 "  x-1 [%u] .... 100.%06u: mm_page_alloc: pfn=%u order=0 "
+			 "migratetype=0 gfp_flags=GFP_KERNEL\n", i * 4096, i + 1, 0x1000 + i);
+		fputs(line, f);
+	}
+	fclose(f);
+	REQUIRE(lbs_tracebuf_load(&tb, tmp("sparse.txt"), msg, sizeof msg) == 0);
+	CHECK_EQ(tb.nvcpus, LBS_MAX_VCPUS + 1);
+	lbs_tracebuf_free(&tb);
+	unlink(tmp("sparse.txt"));
+	tmp_done();
+}
+
+/* A CPU number that does not fit: refused, naming file, line and number
+ * (it was read as "no CPU column", on CPU 0). */
+TEST(cli_errors_trace_cpu_out_of_range)
+{
+	static const char *const cpus[] = {"4294967296", "18446744073709551615",
+					   "123456789012345678901234567890"};
+	char msg[1024], text[400], want[300];
+	struct lbs_tracebuf tb;
+
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(text, sizeof text,
+			 "  x-1 [000] .... 100.000001: mm_page_alloc: pfn=4096 order=0 "
+			 "migratetype=0 gfp_flags=GFP_KERNEL\n"
+			 "  x-1 [%s] .... 100.000002: mm_page_alloc: pfn=4097 order=0 "
+			 "migratetype=0 gfp_flags=GFP_KERNEL\n", cpus[i]);
+		REQUIRE(spit(tmp("cpu.txt"), text, strlen(text)) == 0);
+		msg[0] = '\0';
+		CHECK_EQ(lbs_tracebuf_load(&tb, tmp("cpu.txt"), msg, sizeof msg), -1);
+		snprintf(want, sizeof want, "%s: line 2: CPU number %s is out of range (at most "
+			 "4294967294)", tmp("cpu.txt"), cpus[i]);
+		if (strcmp(msg, want) != 0)
+			lbt_fail(__FILE__, __LINE__, msg);
+	}
+	unlink(tmp("cpu.txt"));
+	tmp_done();
+}
+
+/* A directory: the message names it, as for any other trace. */
+TEST(cli_errors_trace_directory)
+{
+	char msg[1024], want[600];
+	struct lbs_tracebuf tb;
+
+	REQUIRE(mkdir(tmp("dir"), 0700) == 0);
+	CHECK_EQ(lbs_tracebuf_load(&tb, tmp("dir"), msg, sizeof msg), -1);
+	snprintf(want, sizeof want, "%s: read error: Is a directory", tmp("dir"));
+	CHECK(strcmp(msg, want) == 0);
+	rmdir(tmp("dir"));
+	tmp_done();
+}
+
+/* A "line" longer than 64 KiB is no text: refused at once, its start
+ * quoted (a file of no newline, /dev/zero, read for ever before). */
+TEST(cli_errors_trace_endless_line)
+{
+	size_t n = (64u << 10) + 1;
+	char *bin = malloc(n + 1), msg[1024];
+	struct lbs_tracebuf tb;
+
+	REQUIRE(bin);
+	memset(bin, 0, n);
+	bin[n] = '\n';
+	REQUIRE(spit(tmp("zero.bin"), bin, n + 1) == 0);
+	free(bin);
+	CHECK_EQ(lbs_tracebuf_load(&tb, tmp("zero.bin"), msg, sizeof msg), -1);
+	CHECK(strstr(msg, ": not a page-allocator trace: line 1 is longer than 64 KiB (it "
+			  "starts \"\\x00\\x00") != NULL);
+	CHECK(strstr(msg, "...\"); expected ftrace, trace-cmd or perf script text") != NULL);
+	CHECK(strncmp(msg, tmp("zero.bin"), strlen(tmp("zero.bin"))) == 0);
+	unlink(tmp("zero.bin"));
+	tmp_done();
+}
+
 /* ---------------------------------------------------------- lbsim's options */
 
 static int parse(const char *const *args, size_t n, struct lbs_cli *cli, char *err, size_t len)
@@ -357,6 +468,97 @@ TEST(cli_errors_mode_options)
 	REQUIRE(parse(fine, 3, &cli, err, sizeof err) == 0);
 	CHECK_EQ(cli.allow_unknown, 1);
 	CHECK_EQ(cli.sim.seed, 3);
+}
+
+/* --ops with workloads but not churn: the message speaks of the workloads
+ * chosen, not of a trace. */
+TEST(cli_errors_ops_without_churn)
+{
+	static const char *const a[] = {"--workload", "boot", "--ops", "100"};
+	static const char *const b[] = {"--workload", "fill,boot", "--ops", "100"};
+	static const char *const c[] = {"--ops", "100"};
+	static const char *const d[] = {"--workload", "fill,churn", "--ops", "100"};
+	struct lbs_cli cli;
+	char err[256];
+
+	CHECK_EQ(parse(a, 4, &cli, err, sizeof err), 2);
+	CHECK(strcmp(err, "lbsim: --ops applies to the churn workload, which --workload boot "
+			  "does not run (add it to the list)\n") == 0);
+	CHECK_EQ(parse(b, 4, &cli, err, sizeof err), 2);
+	CHECK(strstr(err, "which --workload fill,boot does not run") != NULL && one_line(err));
+	CHECK_EQ(parse(c, 2, &cli, err, sizeof err), 2);
+	CHECK(strcmp(err, "lbsim: --ops applies to the churn workload (a trace has its own "
+			  "operations)\n") == 0);
+	CHECK_EQ(parse(d, 4, &cli, err, sizeof err), 0);
+}
+
+/* --memory beyond what one zone spans (16 TiB): refused as a usage error,
+ * not after the set-up failed. */
+TEST(cli_errors_memory_maximum)
+{
+	static const char *const big[] = {"17T", "1000T", "16777217M", "17592186048512"};
+	static const char *const fine[] = {"--memory", "16T"};
+	struct lbs_cli cli;
+	char err[256], want[200];
+
+	for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
+		const char *a[] = {"--memory", big[i]};
+		snprintf(want, sizeof want, "lbsim: --memory %s: must be a multiple of 4K, 4M to "
+			 "16T (the most one lazybuddy zone spans)\n", big[i]);
+		CHECK_EQ(parse(a, 2, &cli, err, sizeof err), 2);
+		if (strcmp(err, want) != 0)
+			lbt_fail(__FILE__, __LINE__, err);
+	}
+	REQUIRE(parse(fine, 2, &cli, err, sizeof err) == 0);
+	CHECK(cli.sim.memory_bytes == LB_ZONE_MAX_SPAN);
+
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	REQUIRE(f);
+	lbs_cli_usage(f, "lbsim");
+	fclose(f);
+	CHECK(buf && strstr(buf, "guest memory, 4M to 16T (default 16G)") != NULL);
+	free(buf);
+}
+
+/* --cost: a file that cannot be read or used exits 1 (files), a name that
+ * is no preset and no file 2 (usage). */
+TEST(cli_errors_cost_exit_codes)
+{
+	static const char bad_content[] = "preset = tdx\nfrob = 1\n";
+	struct lbs_cli cli;
+	char err[1024], want[600];
+
+	/* a directory */
+	REQUIRE(mkdir(tmp("costdir"), 0700) == 0);
+	const char *a[] = {"--cost", tmp("costdir")};
+	CHECK_EQ(parse(a, 2, &cli, err, sizeof err), 1);
+	CHECK(strstr(err, ": Is a directory\n") != NULL && one_line(err));
+	rmdir(tmp("costdir"));
+	/* bad content */
+	REQUIRE(spit(tmp("cost.txt"), bad_content, sizeof bad_content - 1) == 0);
+	const char *b[] = {"--cost", tmp("cost.txt")};
+	CHECK_EQ(parse(b, 2, &cli, err, sizeof err), 1);
+	snprintf(want, sizeof want, "lbsim: --cost: %s:2: ", tmp("cost.txt"));
+	CHECK(strncmp(err, want, strlen(want)) == 0 && one_line(err));
+	/* unreadable (root reads it anyway) */
+	REQUIRE(chmod(tmp("cost.txt"), 0) == 0);
+	if (access(tmp("cost.txt"), R_OK) != 0) {
+		CHECK_EQ(parse(b, 2, &cli, err, sizeof err), 1);
+		CHECK(strstr(err, ": Permission denied\n") != NULL);
+	}
+	unlink(tmp("cost.txt"));
+	/* a file name, no such file */
+	const char *c[] = {"--cost", tmp("none.txt")};
+	CHECK_EQ(parse(c, 2, &cli, err, sizeof err), 1);
+	CHECK(strstr(err, ": not a preset, and cannot be read: No such file or directory\n"));
+	/* a misspelt preset: usage */
+	static const char *const d[] = {"--cost", "tdx4k"};
+	CHECK_EQ(parse(d, 2, &cli, err, sizeof err), 2);
+	CHECK(strcmp(err, "lbsim: --cost: tdx4k: not a preset (" LBS_COST_PRESETS ") nor a "
+			  "file\n") == 0);
+	tmp_done();
 }
 
 /* A value forgotten before the next option is not taken as the value. */
@@ -465,6 +667,120 @@ TEST(cli_errors_outputs_checked_first)
 	rmdir(tmp("a/b"));
 	rmdir(top);
 	tmp_done();
+}
+
+/* An output onto an input or onto another output: refused before the run
+ * (--csv onto the trace replaced it; --report d --csv d/index.html kept
+ * only the report). */
+TEST(cli_errors_outputs_clash)
+{
+	char msg[9000], trace[600], csv[600], link_[600], hard[600], index[600], other[600];
+	struct lbs_named_file f[3];
+
+	snprintf(trace, sizeof trace, "%s", tmp("t.txt"));
+	REQUIRE(spit(trace, "x\n", 2) == 0);
+	snprintf(link_, sizeof link_, "%s", tmp("link.txt"));
+	snprintf(hard, sizeof hard, "%s", tmp("hard.txt"));
+	REQUIRE(symlink("t.txt", link_) == 0);
+	REQUIRE(link(trace, hard) == 0);
+
+	/* the same name, a symbolic link, a hard link, a detour */
+	snprintf(other, sizeof other, "%s/./../%s/t.txt", tmp(""), strrchr(tmpdir, '/') + 1);
+	const char *const same[] = {trace, link_, hard, other};
+	for (size_t i = 0; i < 4; i++) {
+		f[0] = (struct lbs_named_file){"--csv C", same[i], 1};
+		f[1] = (struct lbs_named_file){"--trace T", trace, 0};
+		msg[0] = '\0';
+		CHECK_EQ(lbs_check_clashes(f, 2, msg, sizeof msg), -1);
+		if (strcmp(msg, "--csv C and --trace T are the same file (an output may not "
+				"overwrite an input)") != 0)
+			lbt_fail(__FILE__, __LINE__, same[i]);
+	}
+	/* another file: fine, and nothing touched */
+	snprintf(csv, sizeof csv, "%s", tmp("out.csv"));
+	f[0] = (struct lbs_named_file){"--csv C", csv, 1};
+	CHECK_EQ(lbs_check_clashes(f, 2, msg, sizeof msg), 0);
+	CHECK(!exists(csv));
+
+	/* two outputs, neither there yet: by the name they will have */
+	snprintf(index, sizeof index, "%s", tmp("d/index.html"));
+	snprintf(other, sizeof other, "%s", tmp("d//./index.html"));
+	f[0] = (struct lbs_named_file){"--report D", index, 1};
+	f[1] = (struct lbs_named_file){"--csv C", other, 1};
+	f[2] = (struct lbs_named_file){"--trace T", trace, 0};
+	CHECK_EQ(lbs_check_clashes(f, 3, msg, sizeof msg), -1);
+	CHECK(strcmp(msg, "--report D and --csv C are the same file (two outputs may not share "
+			  "one)") == 0);
+	CHECK(!exists(tmp("d")));
+	f[1].path = tmp("d/index.htm");
+	CHECK_EQ(lbs_check_clashes(f, 3, msg, sizeof msg), 0);
+
+	/* an input alone is no clash (two inputs may be one file) */
+	f[0] = (struct lbs_named_file){"--trace T", trace, 0};
+	f[1] = (struct lbs_named_file){"--cost K", hard, 0};
+	CHECK_EQ(lbs_check_clashes(f, 2, msg, sizeof msg), 0);
+
+	/* the normalised form */
+	char cwd[600], got[4096], want[700];
+	REQUIRE(getcwd(cwd, sizeof cwd));
+	REQUIRE(lbs_normalise_path("no/such/../dir//./x.csv", got, sizeof got) == 0);
+	snprintf(want, sizeof want, "%s/no/dir/x.csv", cwd);
+	CHECK(strcmp(got, want) == 0);
+	REQUIRE(lbs_normalise_path(link_, got, sizeof got) == 0);
+	REQUIRE(lbs_normalise_path(trace, want, sizeof want) == 0);
+	CHECK(strcmp(got, want) == 0);
+	REQUIRE(lbs_normalise_path("/../..", got, sizeof got) == 0);
+	CHECK(strcmp(got, "/") == 0);
+	unlink(link_);
+	unlink(hard);
+	unlink(trace);
+	tmp_done();
+}
+
+/* The note under a table: a run whose allocations failed for lack of
+ * memory does not "fit" (it held little because the rest failed), and
+ * "(with boot)" only when the boot allocations ran. */
+TEST(cli_errors_fits_note)
+{
+	struct lbs_result r[2];
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	memset(r, 0, sizeof r);
+	for (int i = 0; i < 2; i++) {
+		r[i].policy = i ? "eager" : "unit";
+		r[i].workload = "trace";
+		r[i].is_trace = 1;
+		r[i].with_boot = 1;
+		r[i].memory_bytes = UINT64_C(4) << 20;
+		r[i].pre_accepted_bytes = UINT64_C(3) << 20;
+		r[i].peak_held_bytes = UINT64_C(3) << 20;
+		r[i].fits_pre_accepted = 1;
+	}
+	r[1].alloc_failures = 546;
+	f = open_memstream(&out, &len);
+	REQUIRE(f);
+	lbs_print_fits(f, r, 2);
+	fclose(f);
+	CHECK(out && strcmp(out, "note: the 4.0 MiB guest is too small for the trace (with "
+				 "boot): allocations failed for lack of memory (546 under "
+				 "eager); try a larger --memory\n") == 0);
+	free(out);
+
+	/* atomic allocations that found memory only in flight: not a lack of
+	 * memory; and without boot, no "(with boot)" */
+	r[1].nowait_failures = 500;
+	r[1].busy_failures = 46;
+	r[0].with_boot = r[1].with_boot = 0;
+	out = NULL;
+	f = open_memstream(&out, &len);
+	REQUIRE(f);
+	lbs_print_fits(f, r, 2);
+	fclose(f);
+	CHECK(out && strncmp(out, "note: the trace never holds more than 3.0 MiB, within the "
+				  "3.0 MiB firmware accepted", 83) == 0);
+	free(out);
 }
 
 /* ------------------------------------------------------ lbbench's options */

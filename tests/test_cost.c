@@ -437,7 +437,7 @@ TEST(lbsim_cost_cli)
 				  "preset name too)\n") == 0);
 	}
 
-	/* A bad file or name: one line, the loader's. */
+	/* A bad name: one line, a usage error (2). */
 	static const char *const bad[][2] = {
 		{"--cost", "kvm"}, {"--cost", ""}, {"--cost", NULL},
 	};
@@ -449,8 +449,27 @@ TEST(lbsim_cost_cli)
 	}
 	err[0] = '\0';
 	CHECK_EQ(lbt_parse_cli(bad[0], 2, &cli, err, sizeof err), 2);
-	CHECK(strcmp(err, "lbsim: --cost: kvm: not a preset, and cannot be read: No such file "
-			  "or directory\n") == 0);
+	CHECK(strcmp(err, "lbsim: --cost: kvm: not a preset (tdx, tdx-4k, snp, snp-4k, free) nor "
+			  "a file\n") == 0);
+	/* A file that cannot be read: the exit status for files (1). */
+	static const char *const missing[] = {"--cost", "tests/fixtures/no-such-cost.txt"};
+	err[0] = '\0';
+	CHECK_EQ(lbt_parse_cli(missing, 2, &cli, err, sizeof err), 1);
+	CHECK(strcmp(err, "lbsim: --cost: tests/fixtures/no-such-cost.txt: not a preset, and "
+			  "cannot be read: No such file or directory\n") == 0);
+}
+
+/* LBS_COST_PRESETS, named in messages, lists what lb_model_preset() knows. */
+TEST(lbsim_cost_preset_list)
+{
+	char list[] = LBS_COST_PRESETS;
+	struct lb_model_params p;
+	size_t n = 0;
+
+	for (char *name = strtok(list, ", "); name; name = strtok(NULL, ", "), n++)
+		if (lb_model_preset(name, &p) != LB_OK)
+			lbt_fail(__FILE__, __LINE__, name);
+	CHECK_EQ(n, 5); /* src/backend/model.c's presets[] */
 }
 
 /* lbs_sim_model without a file: the preset backend names, free for null. */

@@ -436,6 +436,68 @@ TEST(trace_parse_prefixes)
 	CHECK_EQ(ev.may_sleep, 0);
 }
 
+/* CPU numbers of any length: up to LB_TRACE_CPU_MAX taken, beyond it
+ * flagged (never "no CPU column", which would put the event on CPU 0), and
+ * the reader stops there naming the line and the number. */
+TEST(trace_parse_cpu_numbers)
+{
+	static const struct {
+		const char *line;
+		uint32_t cpu;
+		const char *digits; /* the out-of-range number, else NULL */
+	} cases[] = {
+		{"x-1 [4096] 1.0: mm_page_free: pfn=1 order=0", 4096, NULL},
+		{"x-1 [4294967294] 1.0: mm_page_free: pfn=1 order=0", 4294967294u, NULL},
+		{"x-1 [0000000000007] 1.0: mm_page_free: pfn=1 order=0", 7, NULL},
+		{"x-1 [4294967295] 1.0: mm_page_free: pfn=1 order=0", LB_TRACE_CPU_NONE,
+		 "4294967295"},
+		{"x-1 [4294967296] d..1 1.0: mm_page_free: pfn=1 order=0", LB_TRACE_CPU_NONE,
+		 "4294967296"},
+		{"x-1 [18446744073709551615] 1.0: mm_page_free: pfn=1 order=0", LB_TRACE_CPU_NONE,
+		 "18446744073709551615"},
+		{"x-1 [99999999999999999999999] 1.0: mm_page_free: pfn=1 order=0",
+		 LB_TRACE_CPU_NONE, "99999999999999999999999"},
+		{"bash-2 12345678901d..1  5.000001: mm_page_free:        pfn=0x40 order=0",
+		 LB_TRACE_CPU_NONE, "12345678901"},
+	};
+	struct lb_trace_event ev;
+	char err[256], path[512];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *at = NULL;
+		size_t n;
+
+		if (parse(cases[i].line, &ev) != LB_TRACE_LINE_EVENT || ev.cpu != cases[i].cpu ||
+		    !!(ev.flags & LB_TRACE_EV_CPU_RANGE) != !!cases[i].digits) {
+			lbt_fail(__FILE__, __LINE__, cases[i].line);
+			continue;
+		}
+		n = lb_trace_cpu_text(cases[i].line, strlen(cases[i].line), &at);
+		if (cases[i].digits &&
+		    (n != strlen(cases[i].digits) || memcmp(at, cases[i].digits, n) != 0))
+			lbt_fail(__FILE__, __LINE__, cases[i].line);
+	}
+	CHECK_EQ(lb_trace_cpu_text("# comment", 9, &(const char *){NULL}), 0);
+
+	/* The reader: the event before is delivered, then the error. */
+	snprintf(path, sizeof path, "%s", tmp_path("cpu.txt"));
+	static const char text[] =
+		"x-1 [001] 1.0: mm_page_alloc: pfn=8 order=0 gfp_flags=none\n"
+		"x-1 [4294967296] 1.1: mm_page_alloc: pfn=9 order=0 gfp_flags=none\n";
+	REQUIRE(spit(path, text, sizeof text - 1) == 0);
+	struct lb_trace_reader *r = lb_trace_open(path, 0, err, sizeof err);
+	REQUIRE(r);
+	CHECK_EQ(lb_trace_next(r, &ev), 1);
+	CHECK_EQ(ev.cpu, 1);
+	CHECK_EQ(lb_trace_next(r, &ev), -1);
+	CHECK(lb_trace_error(r) && strcmp(lb_trace_error(r), "line 2: CPU number 4294967296 is "
+				    "out of range (at most 4294967294)") == 0);
+	lb_trace_close(r);
+	unlink(path);
+	rmdir(tmpdir);
+	tmpdir[0] = 0;
+}
+
 TEST(trace_parse_fields)
 {
 	struct lb_trace_event ev;
@@ -913,11 +975,12 @@ TEST(trace_long_and_odd_input)
 	size_t len;
 
 	REQUIRE(buf);
-	/* an over-long line between two good ones, no final newline */
+	/* a line of LB_TRACE_MAX_LINE between two good ones, no final
+	 * newline: unknown, and the reading goes on */
 	strcpy(buf, ok);
 	len = strlen(ok);
-	memset(buf + len, 'a', big);
-	len += big;
+	memset(buf + len, 'a', LB_TRACE_MAX_LINE);
+	len += LB_TRACE_MAX_LINE;
 	buf[len++] = '\n';
 	memcpy(buf + len, ok, strlen(ok) - 1); /* no newline at the end */
 	buf[len + 10] = '2';                     /* 1.0 -> 2.0 */
@@ -925,13 +988,41 @@ TEST(trace_long_and_odd_input)
 	REQUIRE(spit(tmp_path("long.txt"), buf, len) == 0);
 	REQUIRE(read_all(tmp_path("long.txt"), 0, &s, &k) == 0);
 	CHECK_EQ(s.lines, 3);
-	CHECK_EQ(s.long_lines, 1);
+	CHECK_EQ(s.long_lines, 0);
 	CHECK_EQ(s.unknown_lines, 1);
 	CHECK_EQ(s.first_unknown_line, 2);
 	CHECK_EQ(s.first_unknown[0], 'a');
 	CHECK_EQ(s.events[LB_TRACE_ALLOC], 2);
 	CHECK_EQ(s.check.incons[LB_TRACE_INC_ALLOC_ALLOCATED], 1);
 	CHECK_EQ(s.ts_last, 2000000000ull);
+
+	/* one byte longer (here 2 MiB): not text; the reading stops there,
+	 * after the events before it, with an error naming the line */
+	len = strlen(ok);
+	memset(buf + len, 'a', big);
+	len += big;
+	buf[len++] = '\n';
+	memcpy(buf + len, ok, strlen(ok));
+	len += strlen(ok);
+	REQUIRE(spit(tmp_path("long.txt"), buf, len) == 0);
+	CHECK_EQ(read_all(tmp_path("long.txt"), 0, &s, &k), -1);
+	CHECK_EQ(k, 1);
+	CHECK_EQ(s.lines, 2);
+	CHECK_EQ(s.long_lines, 1);
+	CHECK_EQ(s.unknown_lines, 1);
+	CHECK_EQ(s.first_unknown_line, 2);
+	CHECK_EQ(s.first_unknown[0], 'a');
+	{
+		struct lb_trace_reader *r = lb_trace_open(tmp_path("long.txt"), 0, err,
+							  sizeof err);
+		struct lb_trace_event ev;
+		REQUIRE(r);
+		while (lb_trace_next(r, &ev) > 0)
+			;
+		CHECK(lb_trace_error(r) &&
+		      strcmp(lb_trace_error(r), "line 2 is longer than 64 KiB") == 0);
+		lb_trace_close(r);
+	}
 	free(buf);
 
 	/* an empty file */

@@ -35,6 +35,22 @@ static unsigned run_of(const struct lbs_cli *c)
 	return c->nworkload ? M_WORKLOAD : M_TRACE;
 }
 
+/* "--ops applies to the churn workload, which --workload boot,fill does not
+ * run (add it to the list)". */
+static void workloads_missing(const struct lbs_cli *cli, const struct lbs_opt *o, FILE *err)
+{
+	int n = 0;
+
+	fprintf(err, "lbsim: --%s applies to the", o->name);
+	for (int w = 0; w < LBS_WL_COUNT; w++)
+		if (o->workloads & WL(w))
+			fprintf(err, "%s %s", n++ ? " or" : "", lbs_workload_name((enum lbs_workload)w));
+	fprintf(err, " workload%s, which --workload ", n > 1 ? "s" : "");
+	for (size_t i = 0; i < cli->nworkload; i++)
+		fprintf(err, "%s%s", i ? "," : "", lbs_workload_name(cli->workload[i]));
+	fprintf(err, " does not run (add %s to the list)\n", n > 1 ? "one" : "it");
+}
+
 /* Every option given applies to the run: 0, or 2 with the first that does not. */
 static int applicable(const struct lbs_cli *cli, FILE *err)
 {
@@ -56,8 +72,13 @@ static int applicable(const struct lbs_cli *cli, FILE *err)
 					: "--policy-bench (its runs are fixed: docs/adaptive.md)");
 			return 2;
 		}
-		if (!(o->modes & run) || (o->policies && !(pol & o->policies)) ||
-		    (o->workloads && run == M_WORKLOAD && !(wl & o->workloads))) {
+		if ((o->modes & run) && o->workloads && run == M_WORKLOAD && !(wl & o->workloads) &&
+		    !(o->policies && !(pol & o->policies))) {
+			/* o->why speaks of a trace: say which workloads were chosen */
+			workloads_missing(cli, o, err);
+			return 2;
+		}
+		if (!(o->modes & run) || (o->policies && !(pol & o->policies))) {
 			fprintf(err, "lbsim: --%s %s\n", o->name,
 				o->why ? o->why : "does not apply to this run");
 			return 2;
@@ -161,8 +182,9 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 				return 2;
 			}
 		}
-		if (o->parse(&s, o, val))
-			return 2;
+		int rc = o->parse(&s, o, val);
+		if (rc)
+			return rc;
 		cli->given |= UINT64_C(1) << (o - lbs_opts);
 	}
 	if (consistent(&s) || applicable(cli, err))

@@ -36,6 +36,7 @@ struct lbs_cli {
 	int boot;                  /* 0 with --no-boot */
 	const char *report_dir;    /* --report DIR */
 	const char *csv_path;      /* --csv FILE */
+	const char *cost_file;     /* --cost FILE; NULL for a preset */
 	int json;
 	int help;
 	int fidelity;              /* --fidelity: the table against measurements */
@@ -48,7 +49,8 @@ struct lbs_cli {
 /*
  * Parse argv (options as "--name value" or "--name=value"). Returns 0 with
  * *cli filled (defaults for what is not given), or 2 after writing a
- * one-line reason to err. The run is one of: a trace replay (the default),
+ * one-line reason to err (1 for a --cost file that cannot be read or used:
+ * the exit status for files). The run is one of: a trace replay (the default),
  * synthetic workloads (--workload), --fidelity, --policy-bench; refused in
  * one line: two of them at once, --backend with --cost (which reads a cost
  * file here, cost.h), --pre-accepted beyond --memory, and any option that

@@ -28,9 +28,9 @@ static int p_memory(struct lbs_opt_state *s, const struct lbs_opt *o, const char
 
 	if (size_value(s, o, val, m))
 		return 2;
-	if (*m < LBS_MIN_MEMORY || *m % LB_PAGE_SIZE)
-		return bad(s, "lbsim: --%s %s: must be a multiple of 4K and at least 4M\n", o->name,
-			   val);
+	if (*m < LBS_MIN_MEMORY || *m % LB_PAGE_SIZE || *m > LB_ZONE_MAX_SPAN)
+		return bad(s, "lbsim: --%s %s: must be a multiple of 4K, 4M to 16T (the most one "
+			      "lazybuddy zone spans)\n", o->name, val);
 	s->memory_arg = val;
 	return 0;
 }
@@ -187,10 +187,11 @@ static int p_cost(struct lbs_opt_state *s, const struct lbs_opt *o, const char *
 	kind = lbs_cost_load(val, &mp, name, sizeof name, msg, sizeof msg);
 	if (kind < 0) {
 		fprintf(s->err, "lbsim: --cost: %s\n", msg);
-		return 2;
+		return kind == LBS_COST_BAD_NAME ? 2 : 1; /* 1: the file is the problem */
 	}
 	memcpy(c->backend, name, sizeof name);
 	c->have_model = kind == LBS_COST_FILE;
+	s->cli->cost_file = c->have_model ? val : NULL;
 	memset(&c->model, 0, sizeof c->model);
 	if (c->have_model) {
 		c->model = mp;
@@ -312,6 +313,8 @@ static int p_flag(struct lbs_opt_state *s, const struct lbs_opt *o, const char *
 /* The help text's figures that the code defines. */
 _Static_assert(LBS_MAX_VCPUS == 256 && LB_ACCEPTOR_MAX_THREADS == 64,
 	       "--vcpus' and --acceptors' help texts give the maximum");
+_Static_assert(LBS_MIN_MEMORY == UINT64_C(4) << 20 && LB_ZONE_MAX_SPAN == UINT64_C(16) << 40,
+	       "--memory's help text and message give its range");
 
 static const struct lbs_opt table[] = {
 	{"trace", "FILE", "replay FILE (ftrace, trace-cmd or perf script text, plain, .gz, .xz or "
@@ -321,7 +324,7 @@ static const struct lbs_opt table[] = {
 	{"allow-unknown", NULL, "replay what was understood of a trace most of whose lines are "
 	 "not (refused otherwise)", M_TRACE, 0, 0, 0,
 	 "applies to trace replays (synthetic workloads have no lines to skip)", p_flag},
-	{"memory", "SIZE", "guest memory (default 16G); suffixes K M G T", M_RUN, 0, 0, 0, NULL,
+	{"memory", "SIZE", "guest memory, 4M to 16T (default 16G); suffixes K M G T", M_RUN, 0, 0, 0, NULL,
 	 p_memory},
 	{"pre-accepted", "SIZE", "memory from address 0 accepted by firmware, at most --memory "
 	 "(default 4G, or all of a smaller guest)", M_RUN, 0, 0, 0, NULL, p_pre_accepted},

@@ -33,7 +33,8 @@ struct lbs_opt_state {
 	const char *memory_arg, *pre_arg; /* as given, for messages */
 };
 
-/* 0, or 2 after a line on s->err saying why val is refused. */
+/* 0, or 2 after a line on s->err saying why val is refused (1 when val
+ * names a file that cannot be read or used: --cost's). */
 typedef int (*lbs_opt_parser)(struct lbs_opt_state *s, const struct lbs_opt *o,
 			      const char *val);
 

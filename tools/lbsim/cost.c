@@ -362,13 +362,19 @@ int lbs_cost_load(const char *arg, struct lb_model_params *out, char *name, size
 		if (strlen(arg) > ld.name_max) {
 			snprintf(err, errlen, "preset name '%s' longer than %zu characters", arg,
 				 ld.name_max);
-			return -1;
+			return LBS_COST_BAD_NAME;
 		}
 		*out = ld.p;
 		memcpy(name, arg, strlen(arg) + 1);
 		return LBS_COST_PRESET;
 	}
 	f = fopen(arg, "r");
+	if (!f && errno == ENOENT && !strpbrk(arg, "/.")) {
+		/* Nothing of that name, and no sign of a file name: a preset
+		 * misspelt, a usage error. */
+		snprintf(err, errlen, "%s: not a preset (%s) nor a file", arg, LBS_COST_PRESETS);
+		return LBS_COST_BAD_NAME;
+	}
 	if (!f) {
 		snprintf(err, errlen, "%s: not a preset, and cannot be read: %s", arg,
 			 strerror(errno));

@@ -10,15 +10,20 @@
 
 #include "lazybuddy_backends.h"
 
-enum { LBS_COST_PRESET = 0, LBS_COST_FILE = 1 };
+enum { LBS_COST_PRESET = 0, LBS_COST_FILE = 1, LBS_COST_BAD_NAME = -2 };
+
+/* The presets lb_model_preset() knows, for messages (a test keeps it so). */
+#define LBS_COST_PRESETS "tdx, tdx-4k, snp, snp-4k, free"
 
 /*
  * arg names a preset (lb_model_preset knows it) or, failing that, a cost
  * file. Fills *out and name (namelen bytes; a label for tables, at most
  * LBS_NAME_MAX - 1 characters) and returns LBS_COST_PRESET or
  * LBS_COST_FILE; for a file, out->name points to name. On error returns
- * -1 with one line in err (no newline) naming the file and the line, and
- * leaves out and name as they were.
+ * -1 (a file that cannot be read or used) or LBS_COST_BAD_NAME (no preset
+ * and no file of that name, and arg, without '/' or '.', looks like no file
+ * name: a usage error) with one line in err (no newline) naming the file
+ * and the line, and leaves out and name as they were.
  */
 int lbs_cost_load(const char *arg, struct lb_model_params *out, char *name, size_t namelen,
 		  char *err, size_t errlen);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clash.h"
 #include "cli.h"
 #include "csv.h"
 #include "fidelity.h"
@@ -271,8 +272,48 @@ static int run_fidelity(void)
 	return 0;
 }
 
+/* No output overwrites an input or another output: 0, or 2 after saying
+ * which. */
+static int check_clashes(const struct lbs_cli *cli)
+{
+	struct lbs_named_file f[4];
+	char trace[4096], csv[4200], index[4200], report[4400], tr[4200], cost[4200], msg[9000];
+	size_t n = 0;
+
+	if (cli->csv_path) {
+		snprintf(csv, sizeof csv, "--csv %s", cli->csv_path);
+		f[n++] = (struct lbs_named_file){csv, cli->csv_path, 1};
+	}
+	if (cli->report_dir) {
+		int k = (int)strlen(cli->report_dir);
+
+		while (k > 1 && cli->report_dir[k - 1] == '/')
+			k--; /* "d/" writes d/index.html */
+		snprintf(index, sizeof index, "%.*s/index.html", k, cli->report_dir);
+		snprintf(report, sizeof report, "--report %s (its %s)", cli->report_dir, index);
+		f[n++] = (struct lbs_named_file){report, index, 1};
+	}
+	if (n == 0)
+		return 0; /* nothing written but the default report, with no option */
+	if (!cli->nworkload && cli->trace && strcmp(cli->trace, "-") != 0) {
+		snprintf(tr, sizeof tr, "--trace %s", cli->trace);
+		f[n++] = (struct lbs_named_file){tr, cli->trace, 0};
+	} else if (!cli->nworkload && !cli->trace && lbs_default_trace(trace, sizeof trace) == 0) {
+		snprintf(tr, sizeof tr, "the shipped trace %s", trace);
+		f[n++] = (struct lbs_named_file){tr, trace, 0};
+	}
+	if (cli->cost_file) {
+		snprintf(cost, sizeof cost, "--cost %s", cli->cost_file);
+		f[n++] = (struct lbs_named_file){cost, cli->cost_file, 0};
+	}
+	if (lbs_check_clashes(f, n, msg, sizeof msg) == 0)
+		return 0;
+	fprintf(stderr, "lbsim: %s\n", msg);
+	return 2;
+}
+
 /* --csv and --report can be written: checked before a run, not after it.
- * 0, or 2 after saying why. */
+ * 0, or 1 after saying why. */
 static int check_outputs(const struct lbs_cli *cli, struct lbs_made_dirs *made)
 {
 	char msg[4400];
@@ -298,8 +339,9 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "record") == 0)
 		return lbs_record_main(argc - 1, argv + 1);
-	if (lbs_cli_parse(argc, argv, &cli, stderr) != 0)
-		return 2;
+	status = lbs_cli_parse(argc, argv, &cli, stderr);
+	if (status)
+		return status; /* 2 for usage, 1 for a --cost file */
 	if (cli.help) {
 		lbs_cli_usage(stdout, "lbsim");
 		return 0;
@@ -312,6 +354,8 @@ int main(int argc, char **argv)
 		return run_fidelity();
 	if (cli.policy_bench)
 		return lbs_policy_bench(stdout) ? 0 : 1;
+	if (check_clashes(&cli))
+		return 2;
 	if (check_outputs(&cli, &made))
 		return 1;
 	status = cli.nworkload ? run_synthetic(&cli) : run_trace(&cli);

@@ -51,7 +51,9 @@ void lbs_print_table(FILE *f, const struct lbs_result *r, size_t n);
 void lbs_print_trace_table(FILE *f, const struct lbs_result *r, size_t n);
 
 /* A line for each run whose callers never held more than firmware
- * accepted (nothing to compare), suggesting --pre-accepted. */
+ * accepted (nothing to compare), suggesting --pre-accepted; or, when
+ * allocations failed for lack of memory, one saying the guest is too
+ * small for the run. */
 void lbs_print_fits(FILE *f, const struct lbs_result *r, size_t n);
 
 /* A table of results: two header lines, then one row per result whose

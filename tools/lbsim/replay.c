@@ -182,6 +182,7 @@ int lbs_replay_run(const struct lbs_replay_config *c, const struct lbs_tracebuf 
 	if (tb->n > UINT32_MAX - 1u || tb->nvcpus > LBS_MAX_VCPUS)
 		return LB_EINVAL;
 	out->workload = "trace";
+	out->with_boot = c->boot;
 	trace_fields(tb, out);
 
 	w0 = wall_ns();

@@ -79,6 +79,7 @@ int lbs_sim_build_map(const struct lbs_sim_config *c, struct lb_range *ranges, s
 struct lbs_result {
 	LBS_RESULT_FIELDS(LBS_RESULT_MEMBER)
 	int is_trace;                /* a trace replay (replay.h), else a synthetic run */
+	int with_boot;               /* a trace replay after the boot allocations */
 	struct lbs_extra *extra;     /* series for the report; lbs_result_free() */
 };
 

@@ -124,32 +124,59 @@ void lbs_print_trace_table(FILE *f, const struct lbs_result *r, size_t n)
 	mode_table(f, LBS_MODE_TRACE, r, n);
 }
 
+/* "the trace (with boot)", "the trace", "fill". */
+static const char *run_name(const struct lbs_result *r)
+{
+	if (!r->is_trace)
+		return r->workload;
+	return r->with_boot ? "the trace (with boot)" : "the trace";
+}
+
+/* Allocations refused for lack of memory (not atomic ones that found only
+ * memory in flight). */
+static uint64_t enomem_failures(const struct lbs_result *r)
+{
+	return r->alloc_failures - r->nowait_failures - r->busy_failures;
+}
+
 void lbs_print_fits(FILE *f, const struct lbs_result *r, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		char held[32], pre[32];
-		uint64_t most = 0;
+		char held[32], pre[32], mem[32];
+		uint64_t most = 0, failed = 0;
+		const char *worst = NULL;
 		int fits = 1;
 		size_t j;
 
-		/* Once per workload, when every policy's run fits. */
+		/* Once per workload. */
 		for (j = 0; j < i && strcmp(r[j].workload, r[i].workload) != 0; j++)
 			;
-		if (j < i || !r[i].pre_accepted_bytes)
+		if (j < i)
 			continue;
 		for (j = i; j < n; j++) {
 			if (strcmp(r[j].workload, r[i].workload) != 0)
 				continue;
 			fits &= r[j].fits_pre_accepted;
 			most = r[j].peak_held_bytes > most ? r[j].peak_held_bytes : most;
+			if (enomem_failures(&r[j]) > failed) {
+				failed = enomem_failures(&r[j]);
+				worst = r[j].policy;
+			}
 		}
-		if (!fits)
+		if (failed) { /* what was held fits, but only because the rest failed */
+			lbs_bytes_text(mem, sizeof mem, r[i].memory_bytes);
+			fprintf(f, "note: the %s guest is too small for %s: allocations failed for "
+				"lack of memory (%llu under %s); try a larger --memory\n", mem,
+				run_name(&r[i]), (unsigned long long)failed, worst);
+			continue;
+		}
+		if (!fits || !r[i].pre_accepted_bytes)
 			continue;
 		lbs_bytes_text(held, sizeof held, most);
 		lbs_bytes_text(pre, sizeof pre, r[i].pre_accepted_bytes);
 		fprintf(f, "note: %s never holds more than %s, within the %s firmware accepted, "
 			"so lazy policies never need to accept here; try --pre-accepted 0 to "
 			"compare them\n",
-			r[i].is_trace ? "the trace (with boot)" : r[i].workload, held, pre);
+			run_name(&r[i]), held, pre);
 	}
 }

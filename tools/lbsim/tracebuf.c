@@ -6,8 +6,10 @@
 #include <time.h>
 
 #include "lazybuddy.h"
+#include "sim.h"
 
-#define CPU_SLOTS LB_TRACE_MAX_CPUS /* CPU numbers fold into this many */
+#define EXPECTED "expected ftrace, trace-cmd or perf script text with kmem:mm_page_alloc " \
+		 "and mm_page_free events"
 
 static uint64_t wall_ns(void)
 {
@@ -30,37 +32,93 @@ static int push(struct lbs_tracebuf *tb, const struct lbs_tev *e)
 	return 0;
 }
 
-/* CPU numbers become dense vCPU numbers, in order of CPU number. */
-static void remap_cpus(struct lbs_tracebuf *tb, const uint8_t *seen)
-{
-	static uint16_t rank[CPU_SLOTS];
-	unsigned n = 0;
+/* The distinct CPU numbers of a trace, however sparse (0 and 4096 are two
+ * vCPUs), each with the order it was first seen in. */
+struct cpu_ids {
+	struct lb_trace_map map; /* CPU number -> a: first seen as the a-th */
+	uint32_t last_cpu;       /* the last looked up: events come in runs */
+	uint16_t last_index;
+	int have_last;
+};
 
-	for (unsigned c = 0; c < CPU_SLOTS; c++)
-		rank[c] = seen[c] ? (uint16_t)n++ : 0;
+/* cpu's index, saturated at UINT16_MAX (so many CPUs are refused anyway:
+ * LBS_MAX_VCPUS); -1 when memory runs out. */
+static int cpu_index(struct cpu_ids *c, uint32_t cpu, uint16_t *index)
+{
+	struct lb_trace_map_slot *s;
+	int is_new;
+
+	if (c->have_last && c->last_cpu == cpu) {
+		*index = c->last_index;
+		return 0;
+	}
+	s = lb_trace_map_get(&c->map, cpu, &is_new);
+	if (!s)
+		return -1;
+	if (is_new)
+		s->a = c->map.count - 1u < UINT16_MAX ? (uint32_t)(c->map.count - 1u) : UINT16_MAX;
+	c->last_cpu = cpu;
+	c->last_index = *index = (uint16_t)s->a;
+	c->have_last = 1;
+	return 0;
+}
+
+static int by_cpu(const void *a, const void *b)
+{
+	uint64_t x = ((const struct lb_trace_map_slot *)a)->key;
+	uint64_t y = ((const struct lb_trace_map_slot *)b)->key;
+	return (x > y) - (x < y);
+}
+
+/* First-seen indices become dense vCPU numbers, in order of CPU number. 0,
+ * or -1 when memory runs out. More CPUs than lbsim simulates are only
+ * counted: lbsim refuses the trace. */
+static int remap_cpus(struct lbs_tracebuf *tb, struct cpu_ids *c)
+{
+	size_t n = c->map.count, k = 0;
+	struct lb_trace_map_slot *ids;
+	uint16_t rank[LBS_MAX_VCPUS];
+
+	tb->nvcpus = n ? (unsigned)n : 1u;
+	if (n == 0 || n > LBS_MAX_VCPUS)
+		return 0;
+	ids = malloc(n * sizeof *ids);
+	if (!ids)
+		return -1;
+	for (size_t i = 0; i < c->map.cap; i++)
+		if (c->map.slots[i].key != UINT64_MAX)
+			ids[k++] = c->map.slots[i];
+	qsort(ids, n, sizeof *ids, by_cpu);
+	for (size_t i = 0; i < n; i++)
+		rank[ids[i].a] = (uint16_t)i;
+	free(ids);
 	for (size_t i = 0; i < tb->n; i++)
 		tb->ev[i].vcpu = rank[tb->ev[i].vcpu];
-	tb->nvcpus = n ? n : 1u;
+	return 0;
 }
 
 int lbs_tracebuf_load(struct lbs_tracebuf *tb, const char *path, char *err, size_t errlen)
 {
-	static uint8_t seen[CPU_SLOTS];
+	struct cpu_ids cpus = {0};
 	struct lb_trace_reader *r;
 	struct lb_trace_event ev;
 	uint64_t t0 = wall_ns(), live = 0;
 	int rc;
 
 	memset(tb, 0, sizeof *tb);
-	memset(seen, 0, sizeof seen);
 	snprintf(tb->path, sizeof tb->path, "%s", path);
 	tb->ts_first = UINT64_MAX;
-	r = lb_trace_open(path, 0, err, errlen);
-	if (!r)
+	if (lb_trace_map_init(&cpus.map, 16) != 0) {
+		snprintf(err, errlen, "out of memory reading %s", path);
 		return -1;
+	}
+	r = lb_trace_open(path, 0, err, errlen);
+	if (!r) {
+		lb_trace_map_destroy(&cpus.map);
+		return -1;
+	}
 	while ((rc = lb_trace_next(r, &ev)) > 0) {
 		struct lbs_tev e;
-		unsigned cpu = ev.cpu == LB_TRACE_CPU_NONE ? 0u : ev.cpu % CPU_SLOTS;
 
 		if (ev.failed || (ev.kind != LB_TRACE_ALLOC && ev.kind != LB_TRACE_FREE &&
 				  ev.kind != LB_TRACE_FREE_BATCHED))
@@ -74,14 +132,17 @@ int lbs_tracebuf_load(struct lbs_tracebuf *tb, const char *path, char *err, size
 		if (ev.id > UINT32_MAX) {
 			snprintf(err, errlen, "%s line %llu: more than 2^32 allocations", path,
 				 (unsigned long long)ev.line);
-			lb_trace_close(r);
-			lbs_tracebuf_free(tb);
-			return -1;
+			rc = -2;
+			break;
 		}
 		memset(&e, 0, sizeof e);
+		if (cpu_index(&cpus, ev.cpu == LB_TRACE_CPU_NONE ? 0u : ev.cpu, &e.vcpu) != 0) {
+			snprintf(err, errlen, "out of memory reading %s", path);
+			rc = -2;
+			break;
+		}
 		e.ts = ev.ts_ns;
 		e.id = (uint32_t)ev.id;
-		e.vcpu = (uint16_t)cpu;
 		e.order = ev.order & 31u;
 		if (ev.kind == LB_TRACE_ALLOC) {
 			e.kind = LBS_EV_ALLOC;
@@ -97,7 +158,6 @@ int lbs_tracebuf_load(struct lbs_tracebuf *tb, const char *path, char *err, size
 			e.kind = LBS_EV_FREE;
 			live -= UINT64_C(1) << ev.order;
 		}
-		seen[cpu] = 1;
 		if (e.ts < tb->ts_first)
 			tb->ts_first = e.ts;
 		if (e.ts > tb->ts_last)
@@ -108,17 +168,26 @@ int lbs_tracebuf_load(struct lbs_tracebuf *tb, const char *path, char *err, size
 			break;
 		}
 	}
-	if (rc == -1)
-		snprintf(err, errlen, "%s: %s", path, lb_trace_error(r));
 	tb->sum = *lb_trace_get_summary(r);
+	if (rc == -1 && tb->sum.long_lines)
+		snprintf(err, errlen, "%s: not a page-allocator trace: line %llu is longer than %u "
+			 "KiB (it starts \"%s\"); " EXPECTED, path,
+			 (unsigned long long)tb->sum.first_unknown_line, LB_TRACE_MAX_LINE >> 10,
+			 tb->sum.first_unknown);
+	else if (rc == -1)
+		snprintf(err, errlen, "%s: %s", path, lb_trace_error(r));
 	lb_trace_close(r);
+	if (rc == 0 && remap_cpus(tb, &cpus) != 0) {
+		snprintf(err, errlen, "out of memory reading %s", path);
+		rc = -2;
+	}
+	lb_trace_map_destroy(&cpus.map);
 	if (rc < 0) {
 		lbs_tracebuf_free(tb);
 		return -1;
 	}
 	if (tb->ts_first == UINT64_MAX)
 		tb->ts_first = 0;
-	remap_cpus(tb, seen);
 	tb->load_wall_ns = wall_ns() - t0;
 	return 0;
 }
@@ -129,9 +198,6 @@ void lbs_tracebuf_free(struct lbs_tracebuf *tb)
 	tb->ev = NULL;
 	tb->n = tb->cap = 0;
 }
-
-#define EXPECTED "expected ftrace, trace-cmd or perf script text with kmem:mm_page_alloc " \
-		 "and mm_page_free events"
 
 int lbs_tracebuf_check(const struct lbs_tracebuf *tb, const char *shown, int allow_unknown,
 		       char *msg, size_t len)

@@ -154,16 +154,20 @@ struct lb_trace_input *lb_trace_input_open_file(FILE *f, int owned, char *err,
 struct lb_trace_input *lb_trace_input_open(const char *path, char *err,
 					   size_t errlen)
 {
+	struct lb_trace_input *in;
+	char why[200];
 	FILE *f;
 
-	if (!strcmp(path, "-"))
-		return lb_trace_input_open_file(stdin, 0, err, errlen);
-	f = fopen(path, "rb");
-	if (!f) {
+	if (!strcmp(path, "-")) {
+		f = stdin;
+	} else if (!(f = fopen(path, "rb"))) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	return lb_trace_input_open_file(f, 1, err, errlen);
+	in = lb_trace_input_open_file(f, f != stdin, why, sizeof why);
+	if (!in) /* the message names the file, as fopen's does */
+		snprintf(err, errlen, "%s: %s", f == stdin ? "stdin" : path, why);
+	return in;
 }
 
 static long read_plain(struct lb_trace_input *in, unsigned char *out, size_t n)

@@ -109,15 +109,46 @@ static int all_digits(const char *p, const char *e, uint32_t *v)
 	return 1;
 }
 
+/* Where a line's CPU number is written, for quoting one out of range. */
+struct cpu_text {
+	const char *at;
+	size_t len; /* 0: no CPU column */
+};
+
+/* The CPU column's digits [p, e), as many as written: ev->cpu, or
+ * LB_TRACE_CPU_NONE when the number is above LB_TRACE_CPU_MAX (the caller
+ * flags the event). 0 when [p, e) is not all digits. */
+static int cpu_number(const char *p, const char *e, struct lb_trace_event *ev,
+		      struct cpu_text *ct)
+{
+	uint64_t x = 0;
+
+	if (p == e)
+		return 0;
+	for (const char *q = p; q < e; q++) {
+		if (!is_digit(*q))
+			return 0;
+		if (x <= LB_TRACE_CPU_MAX)
+			x = x * 10 + (uint64_t)(*q - '0');
+	}
+	ev->cpu = x <= LB_TRACE_CPU_MAX ? (uint32_t)x : LB_TRACE_CPU_NONE;
+	ct->at = p;
+	ct->len = (size_t)(e - p);
+	return 1;
+}
+
 /* Read the part before the timestamp, from the right: [p, e). Returns 1 for
  * trace-cmd's latency form (CPU and flags in one token), else 0. */
-static int parse_prefix(const char *p, const char *e, struct lb_trace_event *ev)
+static int parse_prefix(const char *p, const char *e, struct lb_trace_event *ev,
+			struct cpu_text *ct)
 {
 	int latency = 0;
 	const char *t, *d;
 	uint32_t v;
 
 	ev->cpu = LB_TRACE_CPU_NONE;
+	ct->at = NULL;
+	ct->len = 0;
 	ev->pid = -1;
 	ev->flag_cols = 0;
 	while (e > p && e[-1] == ' ')
@@ -143,9 +174,7 @@ static int parse_prefix(const char *p, const char *e, struct lb_trace_event *ev)
 			}
 		}
 	}
-	if (e - t >= 3 && t[0] == '[' && e[-1] == ']' &&
-	    all_digits(t + 1, e - 1, &v)) {
-		ev->cpu = v;
+	if (e - t >= 3 && t[0] == '[' && e[-1] == ']' && cpu_number(t + 1, e - 1, ev, ct)) {
 		e = t;
 	} else {
 		/* trace-cmd latency form: "1d..1" (CPU then flags) */
@@ -156,8 +185,7 @@ static int parse_prefix(const char *p, const char *e, struct lb_trace_event *ev)
 			const char *q = d;
 			while (q < e && is_flag(*q))
 				q++;
-			if (q == e && all_digits(t, d, &v)) {
-				ev->cpu = v;
+			if (q == e && cpu_number(t, d, ev, ct)) {
 				ev->flag_cols = (uint8_t)(e - d);
 				e = t;
 				latency = 1;
@@ -250,8 +278,8 @@ static int is_header(const char *p, const char *e)
 	return 0;
 }
 
-enum lb_trace_line lb_trace_parse_line(const char *line, size_t len,
-				       struct lb_trace_event *ev, uint64_t *lost)
+static enum lb_trace_line parse_line(const char *line, size_t len, struct lb_trace_event *ev,
+				     uint64_t *lost, struct cpu_text *ct)
 {
 	const char *p = line, *e = line + len;
 	const char *c;
@@ -329,11 +357,11 @@ enum lb_trace_line lb_trace_parse_line(const char *line, size_t len,
 			ev->format = LB_TRACE_FMT_TRACE_CMD;
 		else
 			ev->format = LB_TRACE_FMT_FTRACE;
-		if (parse_prefix(p, ts, ev) && !sys0)
+		if (parse_prefix(p, ts, ev, ct) && !sys0)
 			ev->format = LB_TRACE_FMT_TRACE_CMD;
 		ev->line = 0;
 		ev->id = 0;
-		ev->flags = 0;
+		ev->flags = ct->len && ev->cpu == LB_TRACE_CPU_NONE ? LB_TRACE_EV_CPU_RANGE : 0;
 		if (lb_trace_parse_fields(q, e, ev))
 			return LB_TRACE_LINE_UNKNOWN;
 		return LB_TRACE_LINE_EVENT;
@@ -343,4 +371,24 @@ enum lb_trace_line lb_trace_parse_line(const char *line, size_t len,
 	if (is_header(p, e))
 		return LB_TRACE_LINE_COMMENT;
 	return LB_TRACE_LINE_UNKNOWN;
+}
+
+enum lb_trace_line lb_trace_parse_line(const char *line, size_t len,
+				       struct lb_trace_event *ev, uint64_t *lost)
+{
+	struct cpu_text ct;
+
+	return parse_line(line, len, ev, lost, &ct);
+}
+
+size_t lb_trace_cpu_text(const char *line, size_t len, const char **at)
+{
+	struct lb_trace_event ev;
+	struct cpu_text ct;
+	uint64_t lost = 0;
+
+	if (parse_line(line, len, &ev, &lost, &ct) != LB_TRACE_LINE_EVENT)
+		ct.len = 0;
+	*at = ct.len ? ct.at : line;
+	return ct.len;
 }

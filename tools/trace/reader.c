@@ -8,14 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LINE_BUF (1u << 20) /* longer lines are skipped as unknown */
+#define LINE_BUF (LB_TRACE_MAX_LINE + 1u) /* a line and its newline */
 
 struct lb_trace_reader {
 	struct lb_trace_input *in;
 	struct lb_trace_check *check; /* NULL in raw mode */
 	char *buf;
 	size_t start, end;
-	int eof, skipping;
+	int eof;
 	char err[200];
 	struct lb_trace_summary sum;
 };
@@ -123,6 +123,17 @@ static void note_unknown(struct lb_trace_summary *s, const char *line, size_t le
 	s->first_unknown[n] = '\0';
 }
 
+/* A CPU number above LB_TRACE_CPU_MAX: the error, the number quoted. */
+static void cpu_out_of_range(struct lb_trace_reader *r, const char *line, size_t len)
+{
+	const char *at;
+	size_t n = lb_trace_cpu_text(line, len, &at);
+
+	snprintf(r->err, sizeof r->err, "line %llu: CPU number %.*s%s is out of range (at most "
+		 "%u)", (unsigned long long)r->sum.lines, n > 30 ? 30 : (int)n, at,
+		 n > 30 ? "..." : "", LB_TRACE_CPU_MAX);
+}
+
 /* The next line in *line, *len: 1; 0 at the end; -1 on an input error. */
 static int next_line(struct lb_trace_reader *r, const char **line, size_t *len)
 {
@@ -135,16 +146,12 @@ static int next_line(struct lb_trace_reader *r, const char **line, size_t *len)
 		if (nl) {
 			size_t s = r->start;
 			r->start = (size_t)(nl - r->buf) + 1;
-			if (r->skipping) { /* the tail of an over-long line */
-				r->skipping = 0;
-				continue;
-			}
 			*line = r->buf + s;
 			*len = (size_t)(nl - r->buf) - s;
 			return 1;
 		}
 		if (r->eof) {
-			if (r->end > r->start && !r->skipping) {
+			if (r->end > r->start) {
 				*line = r->buf + r->start;
 				*len = r->end - r->start;
 				r->start = r->end;
@@ -157,14 +164,15 @@ static int next_line(struct lb_trace_reader *r, const char **line, size_t *len)
 			r->end -= r->start;
 			r->start = 0;
 		}
-		if (r->end == LINE_BUF) { /* no newline in a full buffer */
-			if (!r->skipping) {
-				r->sum.lines++;
-				r->sum.long_lines++;
-				note_unknown(&r->sum, r->buf, LINE_BUF);
-			}
-			r->start = r->end = 0;
-			r->skipping = 1;
+		if (r->end == LINE_BUF) {
+			/* No newline in a full buffer: not text, and waiting
+			 * for one could last for ever (/dev/zero). */
+			r->sum.lines++;
+			r->sum.long_lines++;
+			note_unknown(&r->sum, r->buf, LINE_BUF);
+			snprintf(r->err, sizeof r->err, "line %llu is longer than %u KiB",
+				 (unsigned long long)r->sum.lines, LB_TRACE_MAX_LINE >> 10);
+			return -1;
 		}
 		n = lb_trace_input_read(r->in, r->buf + r->end, LINE_BUF - r->end);
 		if (n < 0) {
@@ -197,6 +205,10 @@ int lb_trace_next(struct lb_trace_reader *r, struct lb_trace_event *ev)
 		r->sum.lines++;
 		switch (lb_trace_parse_line(line, len, ev, &lost)) {
 		case LB_TRACE_LINE_EVENT:
+			if (ev->flags & LB_TRACE_EV_CPU_RANGE) {
+				cpu_out_of_range(r, line, len);
+				break; /* deliver what is pending, then fail */
+			}
 			ev->line = r->sum.lines;
 			lb_trace_summary_event(&r->sum, ev);
 			if (!r->check)

@@ -59,6 +59,10 @@ enum lb_trace_format {
 
 #define LB_TRACE_MAX_ORDER 20 /* larger orders make the line unknown */
 #define LB_TRACE_CPU_NONE UINT32_MAX /* line without a CPU column */
+#define LB_TRACE_CPU_MAX (UINT32_MAX - 1u) /* larger: LB_TRACE_EV_CPU_RANGE */
+/* The longest line read, newline not counted: a longer one is not text (binary
+ * data, /dev/zero) and ends the reading with an error. */
+#define LB_TRACE_MAX_LINE (64u << 10)
 
 /* lb_trace_event.gfp_form */
 enum lb_trace_gfp_form {
@@ -77,6 +81,10 @@ enum lb_trace_gfp_form {
 				      that may not even take a lock
 				      (alloc_pages_nolock, on kernels whose
 				      gfp names show it) */
+#define LB_TRACE_EV_CPU_RANGE 0x10 /* the CPU column's number is above
+				      LB_TRACE_CPU_MAX (cpu is then
+				      LB_TRACE_CPU_NONE): the reader stops
+				      with an error naming it */
 
 struct lb_trace_event {
 	uint64_t ts_ns;     /* timestamp; "S.FRAC" in ns, a plain count as is */
@@ -147,6 +155,11 @@ enum lb_trace_line {
  * LB_TRACE_LINE_LOST, *lost gets M (0 when not given). */
 enum lb_trace_line lb_trace_parse_line(const char *line, size_t len,
 				       struct lb_trace_event *ev, uint64_t *lost);
+
+/* Where the CPU number of line[0..len) is written: its length (0 when the
+ * line has no CPU column or is no event), *at its first digit. For quoting
+ * a number lb_trace_parse_line() found out of range. */
+size_t lb_trace_cpu_text(const char *line, size_t len, const char **at);
 
 /* The key=value part after "EVENT: " (used by lb_trace_parse_line). Returns 0
  * when pfn and order were found and well formed, -1 otherwise. */
@@ -291,7 +304,8 @@ struct lb_trace_summary {
 	uint64_t unknown_lines;  /* not understood, skipped */
 	uint64_t lost_markers;   /* "[LOST N EVENTS]" lines */
 	uint64_t lost_events;    /* sum of their N */
-	uint64_t long_lines;     /* longer than the line buffer (also unknown) */
+	uint64_t long_lines;     /* longer than LB_TRACE_MAX_LINE: 1, the line that
+				    ended the reading (also unknown) */
 	uint64_t first_unknown_line; /* its number, 0 if none */
 	char first_unknown[120]; /* its start, escaped for quoting between '"'
 				    (\\, \", \t, \r, \xNN), "..." when cut */
@@ -339,8 +353,9 @@ struct lb_trace_reader *lb_trace_open(const char *path, unsigned flags, char *er
 struct lb_trace_reader *lb_trace_open_file(FILE *f, int owned, unsigned flags,
 					   char *err, size_t errlen);
 /* The next event: 1; 0 at the end; -1 on an input error (decompression,
- * I/O, memory) with lb_trace_error() saying which. Unknown lines are counted
- * and skipped, never an error. */
+ * I/O, memory, a line longer than LB_TRACE_MAX_LINE, a CPU number above
+ * LB_TRACE_CPU_MAX) with lb_trace_error() saying which ("line N: ..." for
+ * the last two). Unknown lines are counted and skipped, never an error. */
 int lb_trace_next(struct lb_trace_reader *r, struct lb_trace_event *ev);
 const char *lb_trace_error(const struct lb_trace_reader *r);
 /* Up to date after each lb_trace_next(). */
