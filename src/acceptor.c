@@ -48,8 +48,8 @@ static uint64_t batch_pages(const struct lb_zone *z, unsigned passes)
 
 	if (z->acc_cfg.batch_bytes >= LB_PAGE_SIZE && z->policy != LB_POLICY_ADAPTIVE)
 		return z->acc_cfg.batch_bytes >> LB_PAGE_SHIFT;
-	if (z->policy == LB_POLICY_ADAPTIVE && z->nr_free[S_ACCEPTED] < z->reserve_pages / 4)
-		return unit;
+	if (z->policy == LB_POLICY_ADAPTIVE && lbi_demand_free(z) < z->reserve_pages / 4)
+		return unit; /* counted as the reserve is: whole free units */
 	b = z->reserve_pages / 4;
 	if (z->policy == LB_POLICY_ADAPTIVE)
 		b /= passes; /* the passes at once share the reserve */

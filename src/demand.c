@@ -217,6 +217,8 @@ static void scale(struct lb_zone *z, uint64_t now_ns, bool behind)
 		 * down to one and ramp up again behind. */
 		unsigned j = 1;
 
+		if (!adapt(z, LB_ADAPT_SCALE))
+			goto restart; /* every thread works: nothing to park */
 		while (j < k && d->tput[j] / 5 * 4 < d->rate_pps)
 			j++;
 		d->active = j;
