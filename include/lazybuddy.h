@@ -397,17 +397,37 @@ void lb_cache_drain(struct lb_cache *c);
  */
 #define LB_ACCEPTOR_MAX_THREADS 64
 
+/* The defaults the 0s below stand for, each defined once: the library's
+ * threads and lbsim's simulated ones use these. */
+#define LB_ACCEPTOR_PERIOD_NS UINT64_C(1000000)       /* a thread's pause at the reserve */
+#define LB_BACKGROUND_RESERVE_BYTES (UINT64_C(64) << 20) /* background's fixed reserve */
+#define LB_RELEASER_DELAY_NS  UINT64_C(2000000000)    /* free this long before released */
+#define LB_RELEASER_NAP_MAX_NS UINT64_C(100000000)    /* the releaser's longest pause */
+
+/* The acceptor threads lb_acceptor_start() starts when lb_acceptor_cfg.threads
+ * is 0, on a machine of ncpus CPUs: the same for background and adaptive
+ * (adaptive parks those demand does not need): half the CPUs, 1 to
+ * LB_ACCEPTOR_MAX_THREADS. A simulator gives its guest's CPUs. */
+unsigned lb_acceptor_default_threads(unsigned ncpus);
+
+/* The releaser thread's pause between passes for a delay (0: the default):
+ * a quarter of the delay, at most LB_RELEASER_NAP_MAX_NS, so no block
+ * waits more than that past its delay. */
+uint64_t lb_releaser_nap_ns(uint64_t delay_ns);
+
 struct lb_acceptor_cfg {
-	uint64_t reserve_bytes; /* 0: from the allocation rate */
+	uint64_t reserve_bytes; /* 0: from the allocation rate (background:
+				   LB_BACKGROUND_RESERVE_BYTES, 64 MiB) */
 	uint64_t batch_bytes;   /* per pass, one backend call; 0: automatic */
-	uint64_t period_ns;     /* each thread: pause when at the reserve; 0: 1 ms */
+	uint64_t period_ns;     /* each thread: pause when at the reserve; 0:
+				   LB_ACCEPTOR_PERIOD_NS (1 ms) */
 	uint64_t horizon_ns;    /* rate-sized reserve: this much demand; 0: 100 ms
 				   (adaptive: four times the acceptor's measured
 				   response, 5 to 100 ms) */
 	unsigned threads;       /* lb_acceptor_start() starts this many (for
-				   adaptive, the most that work at once); 0: 1
-				   (adaptive: the CPUs online); at most
-				   LB_ACCEPTOR_MAX_THREADS */
+				   adaptive, the most that work at once); 0:
+				   lb_acceptor_default_threads(the CPUs
+				   online); at most LB_ACCEPTOR_MAX_THREADS */
 	unsigned adapt_off;     /* LB_ADAPT_* parts of adaptive left out, to
 				   measure each; 0: all in */
 };
@@ -430,7 +450,7 @@ struct lb_acceptor_cfg {
  * bounded time; the next pass goes on where it stopped.
  */
 struct lb_releaser_cfg {
-	uint64_t delay_ns;  /* 0: 2 s */
+	uint64_t delay_ns;  /* 0: LB_RELEASER_DELAY_NS (2 s) */
 	unsigned min_order; /* 0: 9 */
 	unsigned batch;     /* 0: 32 */
 };

@@ -98,3 +98,16 @@ int lb_acceptor_config(struct lb_zone *z, const struct lb_acceptor_cfg *cfg)
 	zone_unlock(z);
 	return 0;
 }
+
+unsigned lb_acceptor_default_threads(unsigned ncpus)
+{
+	/* Half the CPUs, at least one: background acceptance is free only
+	 * on a CPU that would idle, and every thread beyond the idle CPUs
+	 * takes time from the guest's own work; half is our assumption of
+	 * what a guest can spare (docs/model.md). */
+	unsigned n = ncpus / 2;
+
+	if (n < 1)
+		return 1;
+	return n > LB_ACCEPTOR_MAX_THREADS ? LB_ACCEPTOR_MAX_THREADS : n;
+}

@@ -44,9 +44,7 @@
 
 #define HORIZON_NS UINT64_C(100000000)
 #define MIN_HORIZON_NS UINT64_C(5000000)
-#define PERIOD_NS UINT64_C(1000000) /* the threads' default nap (thread.c) */
 #define RESPONSE_MULT 4
-#define RELEASE_DELAY_NS UINT64_C(2000000000) /* the releaser's default (releaser.c) */
 #define RATE_WINDOW_NS UINT64_C(1000000)
 #define PRED_WINDOW_NS UINT64_C(10000000)
 #define PRED_MIN_PPS (UINT64_C(256) << (20 - LB_PAGE_SHIFT)) /* 256 MiB/s */
@@ -55,7 +53,6 @@
 #define SCALE_WINDOW_MAX_NS UINT64_C(200000000)
 #define SCALE_PASSES 2 /* per pass allowed: a window's throughput to 1/2 */
 #define SCALE_RETRY_NS UINT64_C(500000000)
-#define BACKGROUND_RESERVE_PAGES (UINT64_C(64) << (20 - LB_PAGE_SHIFT))
 
 static bool adapt(const struct lb_zone *z, unsigned part)
 {
@@ -125,7 +122,7 @@ uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns)
 	sample_rate(z, now_ns);
 	if (!auto_reserve(z)) {
 		r = z->acc_cfg.reserve_bytes >> LB_PAGE_SHIFT;
-		z->reserve_pages = r ? r : BACKGROUND_RESERVE_PAGES;
+		z->reserve_pages = r ? r : LB_BACKGROUND_RESERVE_BYTES >> LB_PAGE_SHIFT;
 		return z->reserve_pages;
 	}
 	rate = d->rate_pps;
@@ -135,7 +132,7 @@ uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns)
 		rate = d->peak_pps;
 	horizon = z->acc_cfg.horizon_ns ? z->acc_cfg.horizon_ns : HORIZON_NS;
 	if (!z->acc_cfg.horizon_ns && adapt(z, LB_ADAPT_HORIZON) && d->pass_ns) {
-		uint64_t period = z->acc_cfg.period_ns ? z->acc_cfg.period_ns : PERIOD_NS;
+		uint64_t period = z->acc_cfg.period_ns ? z->acc_cfg.period_ns : LB_ACCEPTOR_PERIOD_NS;
 
 		if (__builtin_add_overflow(period, d->pass_ns, &horizon) ||
 		    __builtin_mul_overflow(horizon, RESPONSE_MULT, &horizon))
@@ -177,7 +174,7 @@ uint64_t lbi_demand_free(const struct lb_zone *z)
  * host work twice. Bounded as the reserve is, by 1/8 of memory. */
 uint64_t lbi_demand_keep(const struct lb_zone *z)
 {
-	uint64_t delay = z->rel_cfg.delay_ns ? z->rel_cfg.delay_ns : RELEASE_DELAY_NS, keep;
+	uint64_t delay = z->rel_cfg.delay_ns ? z->rel_cfg.delay_ns : LB_RELEASER_DELAY_NS, keep;
 
 	if (z->policy != LB_POLICY_ADAPTIVE)
 		return z->reserve_pages;

@@ -26,8 +26,6 @@
  */
 #include "internal.h"
 
-#define DEFAULT_DELAY_NS UINT64_C(2000000000)
-
 /* a + b, or UINT64_MAX: a floor that wrapped around would release all. */
 static uint64_t sat_add(uint64_t a, uint64_t b)
 {
@@ -119,7 +117,7 @@ int64_t lb_releaser_step(struct lb_zone *z, uint64_t now_ns)
 	if (!z->backend.ops->release)
 		return LB_ENOTSUP;
 	zone_lock(z);
-	delay = z->rel_cfg.delay_ns ? z->rel_cfg.delay_ns : DEFAULT_DELAY_NS;
+	delay = z->rel_cfg.delay_ns ? z->rel_cfg.delay_ns : LB_RELEASER_DELAY_NS;
 	if (z->rel_last_pass_ns && now_ns - z->rel_last_pass_ns < delay) {
 		zone_unlock(z);
 		return 0;
@@ -142,4 +140,11 @@ int lb_releaser_config(struct lb_zone *z, const struct lb_releaser_cfg *cfg)
 	z->rel_cfg = *cfg;
 	zone_unlock(z);
 	return 0;
+}
+
+uint64_t lb_releaser_nap_ns(uint64_t delay_ns)
+{
+	uint64_t quarter = (delay_ns ? delay_ns : LB_RELEASER_DELAY_NS) / 4;
+
+	return quarter < LB_RELEASER_NAP_MAX_NS ? quarter : LB_RELEASER_NAP_MAX_NS;
 }

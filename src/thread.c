@@ -126,7 +126,7 @@ static void *acceptor_main(void *arg)
 		if (lb_acceptor_step(z, lb_clock_ns()) > 0)
 			continue; /* behind the reserve: go on at once */
 		zone_lock(z);
-		period = z->acc_cfg.period_ns ? z->acc_cfg.period_ns : 1000000;
+		period = z->acc_cfg.period_ns ? z->acc_cfg.period_ns : LB_ACCEPTOR_PERIOD_NS;
 		zone_unlock(z);
 		nap(w, period);
 	}
@@ -143,11 +143,9 @@ static void *releaser_main(void *arg)
 
 		lb_releaser_step(z, lb_clock_ns());
 		zone_lock(z);
-		delay = z->rel_cfg.delay_ns ? z->rel_cfg.delay_ns : 2000000000;
+		delay = z->rel_cfg.delay_ns;
 		zone_unlock(z);
-		/* A quarter of the delay, at most 0.1 s: a pass is never late
-		 * by more than that. */
-		nap(w, delay / 4 < 100000000 ? delay / 4 : 100000000);
+		nap(w, lb_releaser_nap_ns(delay));
 	}
 	return NULL;
 }
@@ -199,7 +197,7 @@ static int stop(struct lb_zone *z, unsigned which)
 	return 0;
 }
 
-/* The CPUs the process may run on, 1 to LB_ACCEPTOR_MAX_THREADS. */
+/* The CPUs online; 1 where the platform cannot tell. */
 static unsigned online_cpus(void)
 {
 #ifdef _SC_NPROCESSORS_ONLN
@@ -208,9 +206,7 @@ static unsigned online_cpus(void)
 	long n = 1; /* a platform without sysconf: one thread unless configured */
 #endif
 
-	if (n < 1)
-		return 1;
-	return n > LB_ACCEPTOR_MAX_THREADS ? LB_ACCEPTOR_MAX_THREADS : (unsigned)n;
+	return n < 1 ? 1u : n > (long)UINT32_MAX ? UINT32_MAX : (unsigned)n;
 }
 
 int lb_acceptor_start(struct lb_zone *z)
@@ -221,9 +217,7 @@ int lb_acceptor_start(struct lb_zone *z)
 	if (!z || z->magic != LB_ZONE_MAGIC)
 		return LB_EINVAL;
 	zone_lock(z);
-	n = z->acc_cfg.threads ? z->acc_cfg.threads : 1;
-	if (!z->acc_cfg.threads && z->policy == LB_POLICY_ADAPTIVE)
-		n = online_cpus(); /* adaptive parks those demand does not need */
+	n = z->acc_cfg.threads ? z->acc_cfg.threads : lb_acceptor_default_threads(online_cpus());
 	zone_unlock(z);
 	rc = start(z, W_ACCEPTOR, acceptor_main, n);
 	if (!rc) { /* a refused start changes nothing */

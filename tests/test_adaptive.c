@@ -235,7 +235,8 @@ TEST(adaptive_horizon_from_the_acceptor_response)
 
 /* In lbsim, on the tdx-4k preset (one thread accepts about 0.48 GiB/s):
  * filling at 0.19 GiB/s needs few of the eight acceptor threads, at
- * 1 GiB/s most of them, and then no allocation stalls for long. */
+ * 1 GiB/s most of them, and then no allocation stalls for long. The
+ * guest has 17 CPUs, so that each thread has an idle one (cpus.h). */
 static struct lbs_result fill_at(uint64_t rate)
 {
 	struct lbs_sim_config c;
@@ -244,6 +245,7 @@ static struct lbs_result fill_at(uint64_t rate)
 	lbs_sim_defaults(&c);
 	c.memory_bytes = 2 * GiB;
 	c.pre_accepted_bytes = 0;
+	c.cpus = 17;
 	c.rate = rate;
 	memset(&r, 0, sizeof r);
 	CHECK_EQ(lbs_sim_run(&c, LB_POLICY_ADAPTIVE, LBS_WL_FILL, &r), 0);

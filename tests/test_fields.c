@@ -61,6 +61,7 @@ static void fill(struct lbs_result *r, int is_trace)
 
 		switch (f->type) {
 		case LBS_FT_U64: memcpy(p, &v, sizeof v); break;
+		case LBS_FT_SHARE: memcpy(p, &v, sizeof v); break;
 		case LBS_FT_UINT: memcpy(p, &u, sizeof u); break;
 		case LBS_FT_BOOL: memcpy(p, &one, sizeof one); break;
 		case LBS_FT_STR: memcpy(p, &s, sizeof s); break;
@@ -90,6 +91,9 @@ static void expect_text(const struct lbs_field *f, const struct lbs_result *r, s
 		snprintf(buf, len, json ? "\"%s\"" : "%s", s);
 	else if (f->type == LBS_FT_BOOL && json)
 		snprintf(buf, len, "%s", lbs_field_u64(f, r, k) ? "true" : "false");
+	else if (f->type == LBS_FT_SHARE) /* millionths, as a fraction */
+		snprintf(buf, len, "%llu.%06llu", (unsigned long long)lbs_field_u64(f, r, k) / 1000000u,
+			 (unsigned long long)lbs_field_u64(f, r, k) % 1000000u);
 	else
 		snprintf(buf, len, "%llu", (unsigned long long)lbs_field_u64(f, r, k));
 }
@@ -252,6 +256,7 @@ static size_t stored_size(const struct lbs_field *f)
 	case LBS_FT_NAME: return LBS_NAME_MAX;
 	case LBS_FT_MSG: return LBS_CHECK_MAX;
 	case LBS_FT_U64: return sizeof(uint64_t);
+	case LBS_FT_SHARE: return sizeof(uint64_t);
 	case LBS_FT_UINT: return sizeof(unsigned);
 	case LBS_FT_BOOL: return sizeof(int);
 	case LBS_FT_INCONS: return LB_TRACE_NINCONS * sizeof(uint64_t);
@@ -384,8 +389,9 @@ TEST(fields_table_cells)
 	r[0].accepted_bytes = UINT64_C(3) << 19;    /* 1.5 MiB */
 	r[0].lat_p99 = 12345;                        /* 12.35 µs: two decimals */
 	r[0].lag_p99 = 2500000;                      /* 2.50 ms in the trace table */
-	r[0].acceptor_cpu_ns = 1500000;
-	r[0].releaser_cpu_ns = 1000000;              /* bg cpu 2.5 ms */
+	r[0].accept_cpu_ns = 2500000;                /* acc cpu 2.5 ms */
+	r[0].bg_cpu_share = 253000;                  /* 25.3 % */
+	r[0].stolen_ns = 7500000;                    /* 7.5 ms */
 	snprintf(r[0].check, sizeof r[0].check, "ok");
 	f = open_memstream(&buf, &len);
 	REQUIRE(f);
@@ -396,6 +402,8 @@ TEST(fields_table_cells)
 	CHECK(strstr(buf, " 12.35 ") != NULL);
 	CHECK(strstr(buf, " 2.50 ") != NULL);
 	CHECK(strstr(buf, " 2.5 ") != NULL);
+	CHECK(strstr(buf, " 25.3 ") != NULL);
+	CHECK(strstr(buf, " 7.5 ") != NULL);
 	CHECK(strstr(buf, "  ok\n") != NULL);
 	CHECK(strstr(buf, "workload") == NULL); /* a synthetic-only column */
 	free(buf);

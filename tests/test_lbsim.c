@@ -674,6 +674,7 @@ TEST(lbsim_acceptor_lowers_fill_latency)
 	struct lbs_sim_config c;
 	struct lbs_result u, b;
 	small_config(&c);
+	c.cpus = 2; /* one idle CPU, for the acceptor thread */
 	REQUIRE(lbs_sim_run(&c, LB_POLICY_UNIT, LBS_WL_FILL, &u) == 0);
 	REQUIRE(lbs_sim_run(&c, LB_POLICY_BACKGROUND, LBS_WL_FILL, &b) == 0);
 	REQUIRE(is_ok(&u) && is_ok(&b));
@@ -839,6 +840,7 @@ TEST(lbsim_vcpus_and_acceptors)
 	c.memory_bytes = UINT64_C(1) << 30;
 	c.pre_accepted_bytes = 0;
 	c.vcpus = 8;
+	c.cpus = 16; /* 2 vCPUs below, 4 acceptors and the releaser: idle CPUs for all */
 	REQUIRE(lbs_sim_run(&c, LB_POLICY_UNIT, LBS_WL_CHURN, &one) == 0);
 	CHECK(strcmp(one.check, "ok") == 0);
 	CHECK_EQ(one.vcpus, 8);

@@ -129,6 +129,12 @@ static int agree(const struct lbs_opt_state *s)
 			s->memory_arg ? "" : ", the default; see --memory");
 		return 2;
 	}
+	if (cli->nworkload && cli->sim.cpus && cli->sim.cpus < (cli->sim.vcpus ? cli->sim.vcpus : 1u)) {
+		fprintf(s->err, "lbsim: --cpus %u is fewer than the vCPUs (%u): each vCPU's stream "
+				"runs on a CPU of its own\n", cli->sim.cpus,
+			cli->sim.vcpus ? cli->sim.vcpus : 1u);
+		return 2;
+	}
 	return 0;
 }
 

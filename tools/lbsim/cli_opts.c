@@ -272,6 +272,27 @@ static int p_count(struct lbs_opt_state *s, const struct lbs_opt *o, const char 
 	return 0;
 }
 
+static int p_cpus(struct lbs_opt_state *s, const struct lbs_opt *o, const char *val)
+{
+	uint64_t v = 0;
+
+	if (lbs_parse_u64(val, &v) != 0 || v == 0 || v > LBS_MAX_CPUS)
+		return bad(s, "lbsim: --%s '%s': expected 1 to 256\n", o->name, val);
+	s->cli->sim.cpus = (unsigned)v;
+	return 0;
+}
+
+static int p_load(struct lbs_opt_state *s, const struct lbs_opt *o, const char *val)
+{
+	uint64_t v = 0;
+
+	if (lbs_parse_u64(val, &v) != 0 || v > 100u)
+		return bad(s, "lbsim: --%s '%s': expected a whole percentage, 0 to 100\n", o->name,
+			   val);
+	s->cli->sim.load_pct = (unsigned)v;
+	return 0;
+}
+
 static int p_horizon(struct lbs_opt_state *s, const struct lbs_opt *o, const char *val)
 {
 	uint64_t ms = 0;
@@ -311,8 +332,9 @@ static int p_flag(struct lbs_opt_state *s, const struct lbs_opt *o, const char *
 #define ACCEPTOR_POLICIES (POL(LB_POLICY_BACKGROUND) | POL(LB_POLICY_ADAPTIVE))
 
 /* The help text's figures that the code defines. */
-_Static_assert(LBS_MAX_VCPUS == 256 && LB_ACCEPTOR_MAX_THREADS == 64,
-	       "--vcpus' and --acceptors' help texts give the maximum");
+_Static_assert(LBS_MAX_VCPUS == 256 && LBS_MAX_CPUS == 256 && LB_ACCEPTOR_MAX_THREADS == 64,
+	       "--vcpus', --cpus' and --acceptors' help texts give the maximum");
+_Static_assert(LBS_LOAD_DEFAULT == 50, "--load's help text gives its default");
 _Static_assert(LBS_MIN_MEMORY == UINT64_C(4) << 20 && LB_ZONE_MAX_SPAN == UINT64_C(16) << 40,
 	       "--memory's help text and message give its range");
 
@@ -347,6 +369,12 @@ static const struct lbs_opt table[] = {
 	{"vcpus", "N", "vCPUs, 1 to 256, each running its own stream of the workload at the rate "
 	 "(default~1); a trace has one vCPU per traced CPU", M_WORKLOAD, 0, 0, 0,
 	 "applies to --workload runs (a trace has one vCPU per traced CPU)", p_count},
+	{"cpus", "N", "the guest's CPUs, 1 to 256, at least one per vCPU (default: one per vCPU); "
+	 "its acceptor threads and releaser run on them, on idle ones when there are any, else "
+	 "taking time from the vCPUs", M_RUN, 0, 0, 0, NULL, p_cpus},
+	{"load", "PCT", "how busy a vCPU's CPU is between its operations, 0 to 100 percent "
+	 "(default~50); a trace that recorded when its CPUs were idle replays that instead",
+	 M_RUN, 0, 0, 0, NULL, p_load},
 	{"ops", "N", "churn operations in all (default about 1M for 16G, scaled down)",
 	 M_WORKLOAD, 0, WL(LBS_WL_CHURN), 0,
 	 "applies to the churn workload (a trace has its own operations)", p_ops},
@@ -354,8 +382,9 @@ static const struct lbs_opt table[] = {
 	 "to back, no idle time); default per workload: boot 200000, fill 262144 (1~GiB/s), churn "
 	 "100000", M_WORKLOAD, 0, 0, 0,
 	 "applies to --workload runs (a trace has its own times)", p_rate},
-	{"acceptors", "N", "acceptor threads, 1 to 64 (default: background~1; adaptive~8, the "
-	 "most that work at once: it parks those demand does not need)", M_RUN, ACCEPTOR_POLICIES, 0, 0,
+	{"acceptors", "N", "acceptor threads, 1 to 64 (default: half the CPUs, at least one, "
+	 "as the library starts them, for background and adaptive alike; adaptive parks those "
+	 "demand does not need)", M_RUN, ACCEPTOR_POLICIES, 0, 0,
 	 "applies to the background and adaptive policies (choose one with --policy)", p_count},
 	{"reserve", "SIZE", "the acceptor's reserve (default 64M; adaptive sizes it from the "
 	 "allocation rate)", M_RUN, POL(LB_POLICY_BACKGROUND), 0, 0,

@@ -46,14 +46,18 @@ static void row(FILE *f, const struct lbs_result *x)
 	for (size_t i = 0; i < lbs_nfields; i++) {
 		const struct lbs_field *fd = &lbs_fields[i];
 		const char *text = lbs_field_text(fd, x);
+		char num[32];
+
 		if (!fd->csv)
 			continue;
 		for (size_t k = 0; k < lbs_field_len(fd); k++, sep = ",") {
 			fputs(sep, f);
-			if (text)
+			if (text) {
 				field(f, text);
-			else
-				fprintf(f, "%" PRIu64, lbs_field_u64(fd, x, k));
+			} else {
+				lbs_field_number(num, sizeof num, fd, x, k);
+				fputs(num, f);
+			}
 		}
 	}
 	fputc('\n', f);

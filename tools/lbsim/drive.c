@@ -41,6 +41,7 @@ static int is_acceptor(const struct lbs_drive *d, unsigned a)
 	return a >= d->nvcpus && a < d->nvcpus + d->nacc;
 }
 
+
 /* ------------------------------------------------------------- vCPUs */
 
 static void end_phase(struct lbs_drive *d);
@@ -51,16 +52,19 @@ static void schedule_vcpu(struct lbs_drive *d, unsigned v)
 	const struct lbs_op *op = d->src->peek(d->src->ctx, v);
 
 	if (!op) {
+		lbs_cpus_idle(&d->cpus, v);
 		if (--d->vcpus_left == 0)
 			end_phase(d);
 		return;
 	}
 	if (op->kind == LBS_OP_BLOCKED) {
+		lbs_cpus_idle(&d->cpus, v);
 		d->blocked[v] = 1;
 		d->nblocked++;
 		return;
 	}
-	lbs_sched_set(&d->sched, v, max_u64(d->free_at[v], d->t1 + op->when));
+	lbs_cpus_schedule(&d->cpus, v, d->free_at[v], d->t1 + op->when, op->busy,
+			  d->woken_at[v]);
 }
 
 /* source.h's wake(): what blocked v has happened (at the present time). */
@@ -72,7 +76,8 @@ static void wake(void *ctx, unsigned v)
 		return;
 	d->blocked[v] = 0;
 	d->nblocked--;
-	d->free_at[v] = max_u64(d->free_at[v], lbs_sched_now(&d->sched));
+	/* Its work before the operation went on while it waited. */
+	d->woken_at[v] = lbs_sched_now(&d->sched);
 	schedule_vcpu(d, v);
 }
 
@@ -138,6 +143,8 @@ static void vcpu_event(struct lbs_drive *d, unsigned v)
 	int64_t got;
 	int rc = 0;
 
+	lbs_cpus_begin(&d->cpus, v);
+	d->woken_at[v] = 0;
 	switch (op->kind) {
 	case LBS_OP_ALLOC:
 		rc = do_alloc(d, v, op, d->t1 + op->when, &addr);
@@ -239,6 +246,7 @@ static void phase(struct lbs_drive *d, struct lbs_source *src, int bg)
 		t1 = max_u64(t1, d->free_at[a]);
 	for (unsigned a = 0; a < d->nactors; a++)
 		d->free_at[a] = t1;
+	memset(d->woken_at, 0, d->nvcpus * sizeof *d->woken_at);
 	d->t1 = d->last_end = t1;
 	d->src = src;
 	src->wake = wake;
@@ -321,11 +329,13 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 	memset(d, 0, sizeof *d);
 	d->c = c;
 	d->out = out;
-	if ((unsigned)p >= LB_POLICY_COUNT || c->nvcpus == 0 || c->nvcpus > LBS_MAX_VCPUS)
+	if ((unsigned)p >= LB_POLICY_COUNT || c->nvcpus == 0 || c->nvcpus > LBS_MAX_VCPUS ||
+	    sc->load_pct > 100u || (sc->cpus && sc->cpus < c->nvcpus) || sc->cpus > LBS_MAX_CPUS)
 		return LB_EINVAL;
 	d->nvcpus = c->nvcpus;
-	d->nacc = sc->acceptors ? sc->acceptors
-		  : p == LB_POLICY_ADAPTIVE ? LBS_ADAPTIVE_ACCEPTORS : 1u;
+	d->ncpus = sc->cpus ? sc->cpus : c->nvcpus;
+	/* What the library would start on a guest of these CPUs. */
+	d->nacc = sc->acceptors ? sc->acceptors : lb_acceptor_default_threads(d->ncpus);
 	d->nactors = d->nvcpus + d->nacc + 1u;
 	out->policy = lb_policy_name(p);
 	snprintf(out->backend, sizeof out->backend, "%s", sc->backend);
@@ -334,6 +344,8 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 	out->memory_bytes = sc->memory_bytes;
 	out->unit_bytes = unit;
 	out->vcpus = d->nvcpus;
+	out->cpus = d->ncpus;
+	out->load_pct = sc->load_pct;
 	out->acceptors = p == LB_POLICY_BACKGROUND || p == LB_POLICY_ADAPTIVE ? d->nacc : 0;
 
 	rc = lbs_sim_build_map(sc, ranges, LBS_MAX_RANGES, &nranges);
@@ -343,8 +355,9 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 		return rc;
 	d->x = calloc(1, sizeof *d->x);
 	d->free_at = calloc(d->nactors, sizeof *d->free_at);
+	d->woken_at = calloc(d->nvcpus, sizeof *d->woken_at);
 	d->blocked = calloc(d->nvcpus, 1);
-	if (!d->x || !d->free_at || !d->blocked)
+	if (!d->x || !d->free_at || !d->woken_at || !d->blocked)
 		return LB_ENOMEM;
 	lbs_series_init(&d->x->series);
 	lbs_hist_init(&d->x->lat);
@@ -352,6 +365,8 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 	rc = lbs_timed_init(&d->t, &mp, d->nvcpus, d->nactors, sc->lock, &cfg.backend);
 	if (!rc)
 		rc = lbs_sched_init(&d->sched, d->nactors, event, d);
+	if (!rc)
+		rc = lbs_cpus_init(&d->cpus, &d->sched, d->ncpus, d->nvcpus, d->nactors);
 	if (rc)
 		return rc;
 	d->t.series = &d->x->series;
@@ -393,7 +408,7 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 							      (double)sc->memory_bytes /
 							      (double)(UINT64_C(1) << 30));
 	d->free_at[0] = out->boot_other_ns + d->t.setup_ns;
-	lbs_timed_attach(&d->t, &d->sched);
+	lbs_timed_attach(&d->t, &d->sched, &d->cpus);
 	if (p == LB_POLICY_EAGER) {
 		/* About eight shares per vCPU, so that they finish together. */
 		unaccepted = sc->memory_bytes > sc->pre_accepted_bytes
@@ -437,13 +452,16 @@ void lbs_drive_fini(struct lbs_drive *d)
 		out->extra = d->x;
 		d->x = NULL;
 	}
+	lbs_cpus_fini(&d->cpus);
 	lbs_sched_fini(&d->sched);
 	lbs_timed_fini(&d->t);
 	free(d->x);
 	free(d->free_at);
+	free(d->woken_at);
 	free(d->blocked);
 	d->x = NULL;
 	d->free_at = NULL;
+	d->woken_at = NULL;
 	d->blocked = NULL;
 	d->z = NULL;
 	d->meta = NULL;
@@ -461,7 +479,7 @@ static void finish(struct lbs_drive *d)
 	struct lbs_result *out = d->out;
 	struct lb_stats st;
 	char msg[LBS_CHECK_MAX] = "";
-	uint64_t end = d->last_end, committed = (uint64_t)d->x->series.base, peak;
+	uint64_t end = d->last_end, committed = (uint64_t)d->x->series.base, peak, span;
 	int crc = lb_zone_check(d->z, msg, sizeof msg);
 
 	lb_zone_stats(d->z, &st);
@@ -487,6 +505,13 @@ static void finish(struct lbs_drive *d)
 	for (unsigned a = d->nvcpus; a < d->nvcpus + d->nacc; a++)
 		out->acceptor_cpu_ns += t->busy[a];
 	out->releaser_cpu_ns = t->busy[d->nactors - 1u];
+	out->accept_cpu_ns = out->vcpu_accept_ns + out->acceptor_cpu_ns + out->releaser_cpu_ns;
+	out->stolen_ns = d->cpus.stolen_ns;
+	out->bg_preemptions = d->cpus.preemptions;
+	span = end + out->bg_tail_ns - d->t1;
+	if (span)
+		out->bg_cpu_share = (uint64_t)((unsigned __int128)d->cpus.held_ns * LBS_PPM /
+					       ((unsigned __int128)span * d->ncpus));
 	out->max_call_ns = t->max_call_ns;
 	lbs_series_extend(&d->x->series, end + out->bg_tail_ns);
 	peak = committed;
@@ -536,6 +561,7 @@ void lbs_drive_run(struct lbs_drive *d, struct lbs_source *src)
 	for (unsigned v = 0; v < d->nvcpus; v++)
 		d->out->boot_accept_vcpu_ns += d->t.busy[v];
 	lbs_timed_reset_times(&d->t); /* what set-up and the prelude cost is boot_ns */
+	lbs_cpus_reset(&d->cpus);
 	d->out->boot_ns = t1;
 	d->measuring = 1;
 	if (d->out->acceptors) {

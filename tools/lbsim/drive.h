@@ -20,6 +20,11 @@
  * acceptor makes passes back to back while it finds work, else one a
  * period after the last; the releaser one a period. They stop tail_ns
  * after the vCPUs' last operation.
+ *
+ * Everything runs on the guest's CPUs (cpus.h): vCPU v's stream on CPU v,
+ * busy before each operation for its busy time; each call a background
+ * thread makes takes a CPU, an idle one when there is one, else time from
+ * a stream, which its operations' lag shows.
  */
 #ifndef LBS_DRIVE_H
 #define LBS_DRIVE_H
@@ -27,16 +32,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpus.h"
 #include "hist.h"
 #include "sched.h"
 #include "sim.h"
 #include "source.h"
 #include "timed.h"
-
-/* adaptive's acceptor threads unless --acceptors says: the most that may
- * work at once, on CPUs of their own (an assumption: the CPUs a guest's
- * kernel would grant them); the policy parks those demand does not need. */
-#define LBS_ADAPTIVE_ACCEPTORS 8u
 
 struct lbs_drive_config {
 	const struct lbs_sim_config *sim; /* guest, unit, backend, seed, acceptor knobs */
@@ -53,6 +54,7 @@ struct lbs_drive {
 	struct lbs_result *out;
 	struct lbs_timed t;
 	struct lbs_sched sched;
+	struct lbs_cpus cpus;
 	struct lb_zone *z;
 	void *meta;
 	size_t meta_size;
@@ -60,7 +62,10 @@ struct lbs_drive {
 	struct lbs_hist lag;
 	struct lb_watermarks wmarks; /* the zone's own, for LBS_OP_WMARKS */
 	unsigned nvcpus, nacc, nactors; /* vCPUs, then acceptors, then the releaser */
+	unsigned ncpus;           /* the guest's CPUs, nvcpus or more */
 	uint64_t *free_at;        /* per actor: when its last event ended */
+	uint64_t *woken_at;       /* per vCPU: when what blocked its next operation
+				     happened (0: it was not blocked) */
 	uint8_t *blocked;         /* per vCPU: its next operation waits for another's */
 	struct lbs_source *src;   /* the phase's */
 	uint64_t t1;              /* the phase's start */

@@ -36,6 +36,7 @@ static uint64_t calc_accept_work_ns(const struct lbs_result *r)
 #define WHERE_U64(name) STORED(name)
 #define WHERE_UINT(name) STORED(name)
 #define WHERE_BOOL(name) STORED(name)
+#define WHERE_SHARE(name) STORED(name)
 #define WHERE_INCONS(name) STORED(name)
 #define WHERE_CALC(name) 0, calc_##name
 
@@ -80,6 +81,7 @@ uint64_t lbs_field_u64(const struct lbs_field *f, const struct lbs_result *r, si
 
 	switch (f->type) {
 	case LBS_FT_U64:
+	case LBS_FT_SHARE:
 		memcpy(&v, p, sizeof v);
 		break;
 	case LBS_FT_INCONS:
@@ -103,6 +105,17 @@ uint64_t lbs_field_u64(const struct lbs_field *f, const struct lbs_result *r, si
 		break;
 	}
 	return v;
+}
+
+void lbs_field_number(char *buf, size_t len, const struct lbs_field *f,
+		      const struct lbs_result *r, size_t k)
+{
+	uint64_t v = lbs_field_u64(f, r, k);
+
+	if (f->type == LBS_FT_SHARE)
+		snprintf(buf, len, "%" PRIu64 ".%06" PRIu64, v / LBS_PPM, v % LBS_PPM);
+	else
+		snprintf(buf, len, "%" PRIu64, v);
 }
 
 const char *lbs_field_text(const struct lbs_field *f, const struct lbs_result *r)
@@ -193,6 +206,9 @@ void lbs_field_cell(const struct lbs_field *f, enum lbs_mode m, const struct lbs
 		break;
 	case LBS_COL_US:
 		lbs_scaled_text(buf, len, v, 1e3, c->decimals);
+		break;
+	case LBS_COL_PCT:
+		lbs_scaled_text(buf, len, v, (double)LBS_PPM / 100.0, c->decimals);
 		break;
 	}
 }

@@ -9,7 +9,8 @@
  *
  *   type   how the member is stored: STR (const char *), NAME (a short
  *          string, char[LBS_NAME_MAX]), MSG (char[LBS_CHECK_MAX]), U64, UINT
- *          (unsigned), BOOL (int, JSON true/false), INCONS (uint64_t per
+ *          (unsigned), BOOL (int, JSON true/false), SHARE (uint64_t
+ *          millionths of one, JSON and CSV "0.250000"), INCONS (uint64_t per
  *          inconsistency kind of the trace reader, named by
  *          lb_trace_incons_name()), or CALC: not stored, computed from the
  *          other members by calc_<name>() in fields.c.
@@ -28,7 +29,8 @@
  *          skips them); the last is the check text, printed in full.
  *          Units: TEXT (left-aligned), INT, TIME (in s, ms or µs, whichever
  *          it reaches, the unit shown), MIB, S, MS, US (bytes or ns as a
- *          number of that unit); decimals for all but TEXT and INT.
+ *          number of that unit), PCT (a SHARE in percent); decimals for
+ *          all but TEXT and INT.
  *
  * JSON members, CSV columns and struct members follow the list's order.
  * Every stored field must have a JSON key and a CSV column (a test checks
@@ -106,6 +108,13 @@
 	/* how long the acceptor and releaser ran after it */                                      \
 	X(U64, bg_tail_ns, "bg_tail_ns", ANY, "bg_tail_ns", NOTAB, NOTAB)                          \
 	X(UINT, vcpus, "vcpus", ANY, "vcpus", NOTAB, NOTAB)                                        \
+	/* the guest's CPUs (cpus.h): one per vCPU stream, or more (--cpus) */                     \
+	X(UINT, cpus, "cpus", ANY, "cpus", NOTAB, NOTAB)                                           \
+	/* --load: the share of a stream's time between operations its CPU is busy,               \
+	 * in percent (a trace with its idle periods: not used) */                                 \
+	X(UINT, load_pct, "load_pct", ANY, "load_pct", NOTAB, NOTAB)                               \
+	/* the trace's recorded idle periods were replayed (sched_switch) */                       \
+	X(BOOL, trace_idle, "trace_idle", TRACE, "trace_idle", NOTAB, NOTAB)                       \
 	/* acceptor threads; 0 for policies without the acceptor */                                \
 	X(UINT, acceptors, "acceptors", ANY, "acceptors", NOTAB, NOTAB)                            \
 	/* adaptive: the most acceptor passes it allowed at once */                                \
@@ -142,7 +151,7 @@
 	/* lb_alloc() calls, failures included */                                                  \
 	X(U64, allocations, "allocations", ANY, "allocations", NOTAB, NOTAB)                       \
 	X(U64, alloc_failures, "alloc_failures", ANY, "alloc_failures",                            \
-	  TAB(22, "alloc", "fails", INT, 0), TAB(19, "alloc", "fails", INT, 0))                    \
+	  TAB(25, "alloc", "fails", INT, 0), TAB(22, "alloc", "fails", INT, 0))                    \
 	/* allocations that may not sleep, refused */                                              \
 	X(U64, nowait_failures, "nowait_failures", ANY, "nowait_failures", NOTAB, NOTAB)           \
 	/* atomic allocations that found only memory in flight */                                  \
@@ -162,7 +171,7 @@
 	X(U64, ops, "ops", ANY, "ops", NOTAB, NOTAB)                                               \
 	/* vCPU time spent accepting (and releasing) */                                            \
 	X(U64, vcpu_accept_ns, "vcpu_accept_ns", ANY, "vcpu_accept_ns",                            \
-	  TAB(18, "vCPU acc", "ms", MS, 1), TAB(10, "vCPU acc", "ms", MS, 1))                      \
+	  RTAB(18, "vCPU acc", "ms", MS, 1), RTAB(10, "vCPU acc", "ms", MS, 1))                    \
 	/* vCPU time lost waiting for others' acceptance */                                        \
 	X(U64, wait_ns, "wait_ns", ANY, "wait_ns",                                                 \
 	  TAB(19, "wait", "ms", MS, 1), TAB(11, "wait", "ms", MS, 1))                              \
@@ -171,6 +180,20 @@
 	  TAB(16, "max lag", "s", S, 2), TAB(16, "max lag", "ms", MS, 2))                          \
 	X(U64, acceptor_cpu_ns, "acceptor_cpu_ns", ANY, "acceptor_cpu_ns", NOTAB, NOTAB)           \
 	X(U64, releaser_cpu_ns, "releaser_cpu_ns", ANY, "releaser_cpu_ns", NOTAB, NOTAB)           \
+	/* CPU time in accept and release calls in the measured run: the vCPUs'                    \
+	 * and the background threads' (vcpu_accept_ns + acceptor + releaser) */                  \
+	X(U64, accept_cpu_ns, "accept_cpu_ns", ANY, "accept_cpu_ns",                               \
+	  TAB(21, "acc cpu", "ms", MS, 1), TAB(18, "acc cpu", "ms", MS, 1))                        \
+	/* the CPU the background threads held (their calls, and spinning for the                  \
+	 * global accept lock) over cpus x the measured run's time, tail included */               \
+	X(SHARE, bg_cpu_share, "bg_cpu_share", ANY, "bg_cpu_share",                                \
+	  TAB(22, "bg cpu", "%", PCT, 1), TAB(19, "bg cpu", "%", PCT, 1))                          \
+	/* stream time the background threads' calls took (cpus.h): how much later                 \
+	 * the vCPUs' operations ran for it */                                                     \
+	X(U64, stolen_ns, "stolen_ns", ANY, "stolen_ns",                                           \
+	  TAB(23, "stolen", "ms", MS, 1), TAB(20, "stolen", "ms", MS, 1))                          \
+	/* background calls that preempted a stream (no CPU was idle) */                           \
+	X(U64, bg_preemptions, "bg_preemptions", ANY, "bg_preemptions", NOTAB, NOTAB)              \
 	X(U64, release_calls, "release_calls", ANY, "release_calls", NOTAB, NOTAB)                 \
 	X(U64, released_bytes, "released_bytes", ANY, "released_bytes",                            \
 	  RTAB(5, "released", "MiB", MIB, 1), TAB(4, "released", "MiB", MIB, 1))                   \
@@ -204,14 +227,14 @@
 	X(U64, events_per_sec, "events_per_sec", TRACE, "events_per_sec", NOTAB, NOTAB)            \
 	/* the acceptor's and releaser's time */                                                   \
 	X(CALC, bg_cpu_ns, NULL, ANY, NULL,                                                        \
-	  TAB(20, "bg cpu", "ms", MS, 1), TAB(17, "bg cpu", "ms", MS, 1))                          \
+	  RTAB(20, "bg cpu", "ms", MS, 1), RTAB(17, "bg cpu", "ms", MS, 1))                        \
 	/* every cost of acceptance: boot_accept_vcpu_ns, vcpu_accept_ns, wait_ns,                 \
 	 * bg_cpu_ns (the report's "Time spent on acceptance") */                                  \
 	X(CALC, accept_work_ns, NULL, ANY, NULL,                                                   \
-	  RTAB(21, "acc total", "ms", MS, 1), RTAB(18, "acc total", "ms", MS, 1))                  \
+	  RTAB(24, "acc total", "ms", MS, 1), RTAB(21, "acc total", "ms", MS, 1))                  \
 	/* "ok" or the first broken invariant */                                                   \
 	X(MSG, check, "check", ANY, "check",                                                       \
-	  TAB(23, "check", "", TEXT, 0), TAB(20, "check", "", TEXT, 0))
+	  TAB(26, "check", "", TEXT, 0), TAB(23, "check", "", TEXT, 0))
 /* clang-format on */
 
 /* The members the list declares, for struct lbs_result. */
@@ -221,6 +244,7 @@
 #define LBS_DECL_U64(name)    uint64_t name;
 #define LBS_DECL_UINT(name)   unsigned name;
 #define LBS_DECL_BOOL(name)   int name;
+#define LBS_DECL_SHARE(name)  uint64_t name;
 #define LBS_DECL_INCONS(name) uint64_t name[LB_TRACE_NINCONS];
 #define LBS_DECL_CALC(name)
 #define LBS_RESULT_MEMBER(type, name, json, scope, csv, synth, trace) LBS_DECL_##type(name)
@@ -229,7 +253,7 @@ struct lbs_result;
 
 enum lbs_ftype {
 	LBS_FT_STR, LBS_FT_NAME, LBS_FT_MSG, LBS_FT_U64, LBS_FT_UINT, LBS_FT_BOOL,
-	LBS_FT_INCONS, LBS_FT_CALC
+	LBS_FT_SHARE, LBS_FT_INCONS, LBS_FT_CALC
 };
 
 /* Which results' JSON objects have a field. */
@@ -240,8 +264,11 @@ enum lbs_mode { LBS_MODE_SYNTH, LBS_MODE_TRACE, LBS_NMODES };
 
 enum lbs_col_unit {
 	LBS_COL_NONE, LBS_COL_TEXT, LBS_COL_INT, LBS_COL_TIME, LBS_COL_MIB, LBS_COL_S,
-	LBS_COL_MS, LBS_COL_US
+	LBS_COL_MS, LBS_COL_US, LBS_COL_PCT
 };
+
+/* A SHARE's unit: millionths. */
+#define LBS_PPM UINT64_C(1000000)
 
 /* A field's column in one table; rank 0: not in it. */
 struct lbs_column {
@@ -277,9 +304,14 @@ int lbs_field_in_json(const struct lbs_field *f, const struct lbs_result *r);
 size_t lbs_field_len(const struct lbs_field *f);
 const char *lbs_field_part(const struct lbs_field *f, size_t k);
 
-/* Value k of a numeric field (U64, UINT, BOOL as 0 or 1, INCONS, CALC);
- * 0 for a text field. */
+/* Value k of a numeric field (U64, UINT, BOOL as 0 or 1, SHARE in
+ * millionths, INCONS, CALC); 0 for a text field. */
 uint64_t lbs_field_u64(const struct lbs_field *f, const struct lbs_result *r, size_t k);
+
+/* A numeric field's value k as JSON and CSV write it: an integer, a SHARE
+ * as a decimal fraction ("0.250000"). */
+void lbs_field_number(char *buf, size_t len, const struct lbs_field *f,
+		      const struct lbs_result *r, size_t k);
 
 /* A text field's value ("" for a NULL STR); NULL for a numeric field. */
 const char *lbs_field_text(const struct lbs_field *f, const struct lbs_result *r);

@@ -30,13 +30,16 @@ void lbs_json_string(FILE *f, const char *s)
 static void value(FILE *f, const struct lbs_field *fd, const struct lbs_result *x, size_t k)
 {
 	const char *s = lbs_field_text(fd, x);
+	char num[32];
 
-	if (s)
+	if (s) {
 		lbs_json_string(f, s);
-	else if (fd->type == LBS_FT_BOOL)
+	} else if (fd->type == LBS_FT_BOOL) {
 		fputs(lbs_field_u64(fd, x, k) ? "true" : "false", f);
-	else
-		fprintf(f, "%" PRIu64, lbs_field_u64(fd, x, k));
+	} else {
+		lbs_field_number(num, sizeof num, fd, x, k);
+		fputs(num, f);
+	}
 }
 
 /* One result's object: a member a line, but a group's members ("group.key"

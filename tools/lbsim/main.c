@@ -221,6 +221,12 @@ static int run_trace(const struct lbs_cli *cli)
 		lbs_tracebuf_free(&tb);
 		return 1;
 	}
+	if (cli->sim.cpus && cli->sim.cpus < tb.nvcpus) {
+		fprintf(stderr, "lbsim: --cpus %u is fewer than the trace's CPUs (%u): each traced "
+			"CPU's events run on a CPU of their own\n", cli->sim.cpus, tb.nvcpus);
+		lbs_tracebuf_free(&tb);
+		return 2;
+	}
 	lbs_tracebuf_warn(&tb, shown, stderr);
 	res = calloc(cli->npolicy, sizeof *res);
 	if (!res) {

@@ -356,7 +356,7 @@ bool lbs_policy_bench(FILE *f)
 		   "acceptor's threads and the vCPUs all\naccepting at once under contention. "
 		   "\"*\": out of reach at the default rate; the\nrow below it is the highest "
 		   "rate (bisection) at which adaptive meets every target.\n\n",
-		LBS_ADAPTIVE_ACCEPTORS);
+		lb_acceptor_default_threads(1));
 	fprintf(f, "preset  firm work   vCPUs    rate   demand host max   p99.9 µs      max lag "
 		   "ms  commit/exact boot s/linux s    accepted/exact\n");
 	for (size_t i = 0; i < n; i++) {
@@ -368,7 +368,7 @@ bool lbs_policy_bench(FILE *f)
 		double demand = 0, host;
 
 		configure(c, rate, &sc);
-		host = host_bytes_per_s(&sc, LBS_ADAPTIVE_ACCEPTORS + c->vcpus);
+		host = host_bytes_per_s(&sc, 2 * c->vcpus);
 		if (run_case(c, &tb, rate, 1, &every[i])) {
 			ok = false;
 			break;

@@ -21,8 +21,8 @@ void lbs_replay_defaults(struct lbs_replay_config *c)
 	memset(c, 0, sizeof *c);
 	lbs_sim_defaults(&c->sim);
 	c->boot = 1;
-	c->acceptor_period_ns = UINT64_C(1000000);
-	c->releaser_period_ns = UINT64_C(100000000);
+	c->acceptor_period_ns = LB_ACCEPTOR_PERIOD_NS; /* the library's threads' */
+	c->releaser_period_ns = lb_releaser_nap_ns(0);
 	c->tail_ns = UINT64_C(3000000000);
 }
 
@@ -46,6 +46,8 @@ struct trace_src {
 	uint8_t *has_alloc;    /* per id: the trace holds its allocation */
 	uint32_t *next;        /* per event: its vCPU's next event, or UINT32_MAX */
 	uint32_t *cur;         /* per vCPU: its next event */
+	uint64_t *prev_ts;     /* per vCPU: its previous event's timestamp */
+	unsigned load_pct;     /* --load, for a trace without idle periods */
 	struct lbs_op *op;     /* per vCPU: it, as an operation */
 	uint64_t ran;          /* events run */
 	lbs_progress_fn progress;
@@ -64,6 +66,7 @@ static const struct lbs_op *trace_peek(void *ctx, unsigned v)
 	e = &s->tb->ev[s->cur[v]];
 	slot = s->slot[e->id];
 	op->when = e->ts - s->tb->ts_first;
+	op->busy = lbs_load_share(e->ts > s->prev_ts[v] ? e->ts - s->prev_ts[v] : 0, s->load_pct);
 	op->flags = 0;
 	if (e->flags & LBS_EV_TRYLOCK)
 		op->flags = LB_ALLOC_NOWAIT;
@@ -93,6 +96,7 @@ static void trace_ran(void *ctx, unsigned v, const struct lbs_op *op, int rc, ui
 	uint64_t prev = s->slot[e->id];
 
 	(void)end;
+	s->prev_ts[v] = e->ts;
 	s->cur[v] = s->next[s->cur[v]];
 	if (op->kind == LBS_OP_ALLOC) {
 		s->slot[e->id] = RAN | (rc == 0 ? addr | LIVE | op->order : 0);
@@ -115,14 +119,17 @@ static int trace_src_init(struct trace_src *s, const struct lbs_tracebuf *tb)
 	s->has_alloc = calloc((size_t)tb->max_id + 1u, 1);
 	s->next = malloc((tb->n ? tb->n : 1u) * sizeof *s->next);
 	s->cur = malloc(tb->nvcpus * sizeof *s->cur);
+	s->prev_ts = malloc(tb->nvcpus * sizeof *s->prev_ts);
 	s->op = calloc(tb->nvcpus, sizeof *s->op);
 	last = malloc(tb->nvcpus * sizeof *last);
-	if (!s->slot || !s->has_alloc || !s->next || !s->cur || !s->op || !last) {
+	if (!s->slot || !s->has_alloc || !s->next || !s->cur || !s->prev_ts || !s->op || !last) {
 		free(last);
 		return LB_ENOMEM;
 	}
-	for (unsigned v = 0; v < tb->nvcpus; v++)
+	for (unsigned v = 0; v < tb->nvcpus; v++) {
 		s->cur[v] = last[v] = UINT32_MAX;
+		s->prev_ts[v] = tb->ts_first; /* the replay starts for all at once */
+	}
 	for (size_t i = 0; i < tb->n; i++) {
 		const struct lbs_tev *e = &tb->ev[i];
 
@@ -145,6 +152,7 @@ static void trace_src_fini(struct trace_src *s)
 	free(s->has_alloc);
 	free(s->next);
 	free(s->cur);
+	free(s->prev_ts);
 	free(s->op);
 }
 
@@ -191,7 +199,7 @@ int lbs_replay_run(const struct lbs_replay_config *c, const struct lbs_tracebuf 
 		/* The kernel's boot allocations, back to back, kept: before
 		 * watermarks on vCPU 0, then on every vCPU. */
 		struct lbs_wl_params wp = {c->sim.seed, lbs_drive_managed_pages(&d), 0,
-					   LBS_RATE_MAX, tb->nvcpus};
+					   LBS_RATE_MAX, tb->nvcpus, c->sim.load_pct};
 		struct lbs_source bs;
 
 		rc = lbs_wls_init(&boot, LBS_WL_BOOT, &wp);
@@ -203,6 +211,7 @@ int lbs_replay_run(const struct lbs_replay_config *c, const struct lbs_tracebuf 
 	if (!rc)
 		rc = trace_src_init(&ts, tb);
 	if (!rc) {
+		ts.load_pct = c->sim.load_pct;
 		ts.progress = progress;
 		ts.pctx = progress_ctx;
 		ts.src = &src;

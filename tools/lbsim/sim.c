@@ -18,8 +18,10 @@ void lbs_sim_defaults(struct lbs_sim_config *c)
 	snprintf(c->backend, sizeof c->backend, "%s", "tdx-4k");
 	c->seed = 1;
 	c->vcpus = 1;
+	c->cpus = 0; /* one per vCPU */
+	c->load_pct = LBS_LOAD_DEFAULT;
 	c->lock = LBS_LOCK_UNIT;
-	c->acceptors = 0; /* each policy's own: background 1, adaptive LBS_ADAPTIVE_ACCEPTORS */
+	c->acceptors = 0; /* lb_acceptor_default_threads() of the guest's CPUs */
 }
 
 int lbs_backend_valid(const char *name)
@@ -157,8 +159,8 @@ int lbs_sim_run_progress(const struct lbs_sim_config *c, enum lb_policy p, enum 
 {
 	/* Background threads as in a trace replay (replay.h's periods),
 	 * stopping with the workload's last operation. */
-	struct lbs_drive_config dc = {c, c->vcpus ? c->vcpus : 1u, UINT64_C(1000000),
-				      UINT64_C(100000000), 0, c->keep_extra, w == LBS_WL_BOOT};
+	struct lbs_drive_config dc = {c, c->vcpus ? c->vcpus : 1u, LB_ACCEPTOR_PERIOD_NS,
+				      lb_releaser_nap_ns(0), 0, c->keep_extra, w == LBS_WL_BOOT};
 	struct lbs_drive d;
 	struct lbs_wl_params wp;
 	struct lbs_wls g;
@@ -178,6 +180,7 @@ int lbs_sim_run_progress(const struct lbs_sim_config *c, enum lb_policy p, enum 
 		wp.churn_ops = c->churn_ops;
 		wp.rate = c->rate;
 		wp.nvcpus = dc.nvcpus;
+		wp.load_pct = c->load_pct;
 		rc = lbs_wls_init(&g, w, &wp);
 	}
 	if (!rc) {

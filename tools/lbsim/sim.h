@@ -33,6 +33,10 @@
 #define LBS_NAME_MAX     16
 #define LBS_CHECK_MAX    256
 #define LBS_MAX_VCPUS    256
+#define LBS_MAX_CPUS     LBS_MAX_VCPUS
+/* --load's default: a stream's CPU is busy half of the time between its
+ * operations (an assumption: cpus.h, docs/model.md). */
+#define LBS_LOAD_DEFAULT 50u
 
 struct lbs_sim_config {
 	uint64_t memory_bytes;       /* guest size, page multiple, >= LBS_MIN_MEMORY */
@@ -48,17 +52,21 @@ struct lbs_sim_config {
 	uint64_t rate;               /* operations per second (workload.h); 0: each
 					workload's default, LBS_RATE_MAX: back to back */
 	unsigned vcpus;              /* synthetic workloads: vCPUs, a stream each; 0: 1 */
+	unsigned cpus;               /* the guest's CPUs (cpus.h); 0: one per stream */
+	unsigned load_pct;           /* a stream's CPU is busy this share of the time
+					between its operations (cpus.h), 0 to 100 */
 	enum lbs_lock lock;          /* per-unit (parallel) or one global accept lock */
 	/* The acceptor (background, adaptive); 0: the library's defaults. */
-	unsigned acceptors;          /* threads; 0: the policy's (background 1,
-					adaptive LBS_ADAPTIVE_ACCEPTORS) */
+	unsigned acceptors;          /* threads; 0: what the library starts on the
+					guest's CPUs (lb_acceptor_default_threads) */
 	uint64_t reserve_bytes, batch_bytes, horizon_ns;
 	unsigned adapt_off;          /* LB_ADAPT_* parts of adaptive left out */
 	int keep_extra;              /* fill lbs_result.extra (the latency histogram) */
 };
 
 /* 16 GiB guest, 4 GiB pre-accepted, 2 MiB unit, tdx-4k model, seed 1, one
- * vCPU, per-unit accept lock, each policy's own count of acceptor threads. */
+ * vCPU, a CPU per vCPU, busy LBS_LOAD_DEFAULT percent of the time, per-unit
+ * accept lock, the library's count of acceptor threads. */
 void lbs_sim_defaults(struct lbs_sim_config *c);
 
 /* Is name a backend lbsim knows ("null" or a model preset)? */

@@ -13,6 +13,13 @@
  * cannot happen before another vCPU's (a trace's free of a block another
  * vCPU has not allocated yet, in virtual time) is LBS_OP_BLOCKED: the
  * vCPU waits, and the source calls wake() for it when that has happened.
+ *
+ * Between its operations a vCPU's CPU is busy for part of the time (cpus.h):
+ * each operation says for how long before it (op->busy), since its vCPU's
+ * previous one: the run's --load share of the gap between their times, or
+ * what a trace recorded out of the idle task. The source knows its clock:
+ * a stream that starts late (boot's after the watermarks) owes nothing for
+ * the time before it started.
  */
 #ifndef LBS_SOURCE_H
 #define LBS_SOURCE_H
@@ -39,6 +46,8 @@ struct lbs_op {
 	unsigned order;
 	unsigned flags; /* LBS_OP_ALLOC: lb_alloc()'s flags (LB_ALLOC_ATOMIC,
 			   LB_ALLOC_NOWAIT) */
+	uint64_t busy;  /* ns its CPU is busy right before it, since its vCPU's
+			   previous operation (the stream's own work) */
 	enum lbs_op_kind kind;
 };
 

@@ -214,12 +214,24 @@ static int draw(struct lbs_wl *g)
 	}
 }
 
+uint64_t lbs_load_share(uint64_t gap, unsigned pct)
+{
+	return gap / 100u * pct + gap % 100u * pct / 100u;
+}
+
 static const struct lbs_op *stream_peek(struct lbs_wl *g)
 {
 	if (!g->have) {
 		if (!draw(g))
 			return NULL;
 		g->next.when = g->base_ns + next_time(g);
+		/* The stream's work since its previous operation; nothing
+		 * before its first (it starts at base_ns). */
+		g->next.busy = g->have_prev && g->next.when > g->prev_ns
+				       ? lbs_load_share(g->next.when - g->prev_ns, g->load_pct)
+				       : 0;
+		g->prev_ns = g->next.when;
+		g->have_prev = 1;
 		g->have = 1;
 	}
 	return &g->next;
@@ -256,6 +268,7 @@ static int stream_init(struct lbs_wl *g, enum lbs_workload w, const struct lbs_w
 		return LB_EINVAL;
 	g->w = w;
 	g->draws_left = UINT64_MAX;
+	g->load_pct = p->load_pct;
 	g->rate = p->rate == LBS_RATE_DEFAULT ? lbs_workload_default_rate(w) : p->rate;
 	if (g->rate != LBS_RATE_MAX) { /* else every operation is due at once */
 		g->step_ns = UINT64_C(1000000000) / g->rate;

@@ -7,6 +7,8 @@
  * from its own seed (vCPU 0's stream is the one-vCPU workload). The i-th
  * operation of a stream is meant for i / rate seconds after it starts, so
  * a vCPU that keeps up has idle time, in which the acceptor can work ahead.
+ * Between two operations the stream keeps its CPU busy load_pct percent of
+ * the gap (source.h's busy time), idle for the rest.
  *
  *   boot   first the kernel's allocations before watermarks exist, all on
  *          vCPU 0 (the boot CPU): LBS_BOOT_EARLY_ALLOCS before SMP, then
@@ -82,7 +84,11 @@ struct lbs_wl_params {
 	uint64_t churn_ops;     /* churn operations in all; 0: the default for the size */
 	uint64_t rate;          /* operations per second, LBS_RATE_DEFAULT or LBS_RATE_MAX */
 	unsigned nvcpus;        /* streams, one per vCPU; 0 means 1 */
+	unsigned load_pct;      /* a stream's CPU is busy this share of each gap */
 };
+
+/* pct percent of gap, exactly. */
+uint64_t lbs_load_share(uint64_t gap, unsigned pct);
 
 /* Default number of churn operations for a zone of that many pages. */
 uint64_t lbs_churn_default_ops(uint64_t managed_pages);
@@ -96,6 +102,9 @@ struct lbs_wl {
 	uint64_t lo, hi;         /* churn keeps its pages within [lo, hi] */
 	uint64_t churn_ops;
 	uint64_t t_ns, t_rem;    /* the next operation's time: ns, and remainder / rate */
+	uint64_t prev_ns;        /* the previous operation's time, once there is one */
+	int have_prev;
+	unsigned load_pct;
 	uint64_t step_ns, step_rem; /* 1 s / rate: quotient and remainder */
 	uint64_t asked;          /* pages asked for (boot, churn's build-up) */
 	uint64_t live_pages;     /* pages it holds */
