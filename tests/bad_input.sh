@@ -142,8 +142,13 @@ expect "--ops with a trace" 2 "^lbsim: --ops applies to the churn workload" "$lb
 expect "--rate with a trace" 2 "^lbsim: --rate applies to --workload runs" "$lbsim" --rate 5
 expect "--no-boot with workloads" 2 "^lbsim: --no-boot applies to trace replays" \
 	"$lbsim" --workload fill --no-boot
-expect "--fidelity with --json" 2 "^lbsim: --json does not apply to --fidelity" \
-	"$lbsim" --fidelity --json
+# --json goes with --fidelity and --policy-bench (tests/fidelity.sh runs
+# it); the run options still do not.
+expect "--fidelity --json with --csv" 2 "^lbsim: --csv does not apply to --fidelity" \
+	"$lbsim" --fidelity --json --csv "$tmp/f.csv"
+expect "--policy-bench --json with --report" 2 \
+	"^lbsim: --report does not apply to --policy-bench" \
+	"$lbsim" --policy-bench --json --report "$tmp/pb"
 expect "--ops without churn" 2 \
 	"^lbsim: --ops applies to the churn workload, which --workload boot does not run \(add it to the list\)\$" \
 	"$lbsim" --workload boot --memory 64M --ops 100

@@ -1,7 +1,8 @@
 #!/bin/sh
 # lbsim --fidelity produces its table and computes every row: a number in
-# each, PASS or MISS, the summary line. It does not require PASS: a MISS
-# is a finding (docs/fidelity.md). Prints "N passed, M failed".
+# each, PASS or MISS, the summary line; --fidelity --json the same rows
+# with the same results. It does not require PASS: a MISS is a finding
+# (docs/fidelity.md). Prints "N passed, M failed".
 lbsim=${1:-build/lbsim}
 out=$(mktemp)
 fail=0
@@ -27,9 +28,36 @@ if ! grep -qE '^[0-9]+ of [0-9]+ predicted figures pass' "$out"; then
 	echo "FAIL fidelity: no summary line"
 	fail=1
 fi
-rm -f "$out"
+
+# --fidelity --json: exit 0, nothing on stderr, on stdout nothing but the
+# array, an object a line (test_fidelity_json.c checks that it is JSON),
+# one per row of the table with the row's number and its PASS or MISS.
+json=$(mktemp) err=$(mktemp)
+if ! "$lbsim" --fidelity --json >"$json" 2>"$err" || [ -s "$err" ]; then
+	echo "FAIL fidelity: $lbsim --fidelity --json failed or wrote to stderr"
+	cat "$err"
+	fail=1
+fi
+objs=$(grep -cE '^  \{"row": [0-9]+, .*, "result": "(PASS|MISS)"\},?$' "$json")
+lines=$(wc -l <"$json")
+if [ "$(head -n 1 "$json")" != "[" ] || [ "$(tail -n 1 "$json")" != "]" ] ||
+	[ "$objs" -ne "$rows" ] || [ "$lines" -ne $((rows + 2)) ]; then
+	echo "FAIL fidelity: --json gave $objs row objects in $lines lines for $rows rows:"
+	head -c 600 "$json"
+	fail=1
+fi
+# Row by row: "N RESULT" from the table, then from the JSON.
+awk '/^ *[0-9]+  / { for (i = 1; i <= NF; i++) if ($i == "PASS" || $i == "MISS") {
+	print $1, $i; break } }' "$out" >"$err.text"
+sed -nE 's/^  \{"row": ([0-9]+), .*, "result": "(PASS|MISS)"\},?$/\1 \2/p' "$json" >"$err.json"
+if ! cmp -s "$err.text" "$err.json"; then
+	echo "FAIL fidelity: --json's results differ from the table's (row result):"
+	diff "$err.text" "$err.json"
+	fail=1
+fi
+rm -f "$out" "$json" "$err" "$err.text" "$err.json"
 if [ $fail -eq 0 ]; then
-	echo "ok   fidelity: $rows rows computed"
+	echo "ok   fidelity: $rows rows computed, the same in JSON"
 	echo "1 passed, 0 failed"
 else
 	echo "0 passed, 1 failed"

@@ -404,8 +404,8 @@ TEST(cli_errors_pre_accepted_beyond_memory)
 	CHECK_EQ(parse(d, 2, &cli, err, sizeof err), 0);
 }
 
-/* Every option of the table but --help and --version, with --fidelity and
- * with --policy-bench: refused, naming the option. */
+/* Every option of the table but --help, --version and --json, with
+ * --fidelity and with --policy-bench: refused, naming the option. */
 TEST(cli_errors_fixed_runs_take_no_option)
 {
 	static const char *const with[][2] = {
@@ -414,8 +414,8 @@ TEST(cli_errors_fixed_runs_take_no_option)
 		{"--policy", "unit"}, {"--cost", "snp"}, {"--backend", "null"},
 		{"--accept-lock", "global"}, {"--no-boot", NULL}, {"--seed", "2"},
 		{"--vcpus", "2"}, {"--ops", "5"}, {"--rate", "max"}, {"--acceptors", "2"},
-		{"--reserve", "8M"}, {"--batch", "4M"}, {"--horizon", "5"}, {"--json", NULL},
-		{"--csv", "x.csv"}, {"--report", "r"},
+		{"--reserve", "8M"}, {"--batch", "4M"}, {"--horizon", "5"}, {"--csv", "x.csv"},
+		{"--report", "r"},
 	};
 	static const char *const runs[] = {"--fidelity", "--policy-bench"};
 	struct lbs_cli cli;
@@ -437,6 +437,12 @@ TEST(cli_errors_fixed_runs_take_no_option)
 		}
 		const char *help[] = {runs[r], "--help"};
 		CHECK_EQ(parse(help, 2, &cli, err, sizeof err), 0);
+		const char *json[] = {"--json", runs[r]};
+		CHECK_EQ(parse(json, 2, &cli, err, sizeof err), 0);
+		CHECK(cli.json == 1 && cli.fidelity == (r == 0) && cli.policy_bench == (r == 1));
+		const char *more[] = {runs[r], "--json", "--seed", "3"};
+		CHECK_EQ(parse(more, 4, &cli, err, sizeof err), 2);
+		CHECK(strncmp(err, "lbsim: --seed does not apply to ", 32) == 0);
 	}
 	CHECK_EQ(parse(runs, 2, &cli, err, sizeof err), 2);
 	CHECK(strstr(err, "--fidelity and --policy-bench exclude each other") != NULL);

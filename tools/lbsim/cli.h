@@ -57,7 +57,7 @@ struct lbs_cli {
  * does not apply to the run (--rate, --ops, --vcpus with a trace;
  * --no-boot, --allow-unknown with workloads; --seed with a trace and
  * --no-boot; the acceptor's knobs when no policy chosen has the acceptor;
- * all but --help and --version with --fidelity or --policy-bench).
+ * all but --help, --version and --json with --fidelity or --policy-bench).
  */
 int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err);
 

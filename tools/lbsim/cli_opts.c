@@ -400,13 +400,13 @@ static const struct lbs_opt table[] = {
 	 "applies to the adaptive policy (background's reserve is fixed: see --reserve)",
 	 p_horizon},
 	{"fidelity", NULL, "compare lbsim with published measurements (a table of figures, "
-	 "sources, PASS or MISS; docs/fidelity.md); no other option", M_FIDELITY, 0, 0, 1, NULL,
-	 p_flag},
+	 "sources, PASS or MISS; docs/fidelity.md); no other option but --json", M_FIDELITY, 0,
+	 0, 1, NULL, p_flag},
 	{"policy-bench", NULL, "adaptive against every policy on each workload and preset: the "
-	 "targets of docs/adaptive.md, PASS or MISS; no other option", M_PBENCH, 0, 0, 1, NULL,
-	 p_flag},
-	{"json", NULL, "print a JSON array, one object per policy and workload", M_RUN, 0, 0, 0,
-	 NULL, p_flag},
+	 "targets of docs/adaptive.md, PASS or MISS; no other option but --json (taken, but the "
+	 "table is printed for now)", M_PBENCH, 0, 0, 1, NULL, p_flag},
+	{"json", NULL, "print a JSON array instead of the table: one object per policy and "
+	 "workload, or with --fidelity one per row", M_ANY, 0, 0, 0, NULL, p_flag},
 	{"csv", "FILE", "also write the results as CSV", M_RUN, 0, 0, 0, NULL, p_path},
 	{"report", "DIR", "also write DIR/index.html, charts and the table", M_RUN, 0, 0, 0, NULL,
 	 p_path},

@@ -144,7 +144,7 @@ struct lbs_fid_row *lbs_fidelity_rows(size_t *n)
 	return rows;
 }
 
-static const char *kind_name(enum lbs_fid_kind k)
+const char *lbs_fid_kind_name(enum lbs_fid_kind k)
 {
 	return k == LBS_FID_FITTED ? "fitted" : k == LBS_FID_PARTLY ? "partly fitted" : "predicted";
 }
@@ -166,7 +166,7 @@ void lbs_fidelity_print(FILE *f, const struct lbs_fid_row *rows, size_t n)
 		else
 			snprintf(tol, sizeof tol, "+-%d%%", r->tol_pct);
 		fprintf(f, "%2zu  %-8s %-10.3g %-10.3g %-9s %-6s %-13s %s; %s\n", i + 1, r->unit,
-			r->published, r->lbsim, tol, r->pass ? "PASS" : "MISS", kind_name(r->kind),
+			r->published, r->lbsim, tol, r->pass ? "PASS" : "MISS", lbs_fid_kind_name(r->kind),
 			r->figure, r->source);
 		if (r->kind == LBS_FID_PREDICTED) {
 			predicted++;

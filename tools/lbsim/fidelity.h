@@ -28,7 +28,21 @@ struct lbs_fid_row {
 /* Compute every row (a few seconds). n gets the count; NULL when out of memory. */
 struct lbs_fid_row *lbs_fidelity_rows(size_t *n);
 
+/* "predicted", "fitted" or "partly fitted", as the table writes it. */
+const char *lbs_fid_kind_name(enum lbs_fid_kind k);
+
 /* The table, then how many predicted rows pass. */
 void lbs_fidelity_print(FILE *f, const struct lbs_fid_row *rows, size_t n);
+
+/*
+ * The same rows as a JSON array for programs (fidelity_json.c), one object
+ * a line, ending with a newline: row (its number in the table), figure,
+ * source, published, unit, lbsim, tolerance_pct (null for a bound), bound
+ * ("at_least", "at_most" or null), kind (lbs_fid_kind_name), result
+ * ("PASS" or "MISS"). Numbers are written exactly (the shortest form that
+ * reads back as the same double); a NaN or an infinity, which JSON cannot
+ * hold, as null.
+ */
+void lbs_fidelity_print_json(FILE *f, const struct lbs_fid_row *rows, size_t n);
 
 #endif

@@ -264,7 +264,7 @@ out:
 	return status;
 }
 
-static int run_fidelity(void)
+static int run_fidelity(int json)
 {
 	size_t n;
 	struct lbs_fid_row *rows = lbs_fidelity_rows(&n);
@@ -273,7 +273,10 @@ static int run_fidelity(void)
 		fprintf(stderr, "lbsim: out of memory\n");
 		return 1;
 	}
-	lbs_fidelity_print(stdout, rows, n);
+	if (json)
+		lbs_fidelity_print_json(stdout, rows, n);
+	else
+		lbs_fidelity_print(stdout, rows, n);
 	free(rows);
 	return 0;
 }
@@ -357,9 +360,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (cli.fidelity)
-		return run_fidelity();
+		return run_fidelity(cli.json);
 	if (cli.policy_bench)
-		return lbs_policy_bench(stdout) ? 0 : 1;
+		return lbs_policy_bench(stdout, cli.json) ? 0 : 1;
 	if (check_clashes(&cli))
 		return 2;
 	if (check_outputs(&cli, &made))

@@ -12,7 +12,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* Run every row and print the table; true when every target passed. */
-bool lbs_policy_bench(FILE *f);
+/* Run every row and print the table; true when every target passed.
+ * json: nonzero for --json (not used yet: the table is printed). */
+bool lbs_policy_bench(FILE *f, int json);
 
 #endif
