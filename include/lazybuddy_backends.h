@@ -51,11 +51,12 @@ struct lb_model_params {
 	uint64_t release_call_ns;  /* fixed cost of one release call */
 	uint64_t release_page_ns;  /* per 4 KiB page released */
 	unsigned levels;           /* bit k: one call can cover an aligned 2^k-page chunk */
-	unsigned contention_pct;   /* host contention: each other accept in flight
-				      when a call starts adds this % to its cost
-				      (applied by callers that know what overlaps
-				      in time, such as lbsim; the backend itself
-				      charges every call alone) */
+	unsigned host_capacity_pct; /* the host's acceptance at most, in percent of
+				      one accept alone: k accepts in flight each
+				      progress at min(1, host_capacity_pct / 100k)
+				      of full speed; 0: no limit (applied by callers
+				      that know what overlaps in time, such as
+				      lbsim; the backend charges every call alone) */
 	unsigned tries;            /* bit k: the guest tries 2^k pages first and the
 				      platform refuses; it then tries smaller */
 	uint64_t refused_ns;       /* one refused try */

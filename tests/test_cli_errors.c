@@ -415,7 +415,7 @@ TEST(cli_errors_fixed_runs_take_no_option)
 		{"--accept-lock", "global"}, {"--no-boot", NULL}, {"--seed", "2"},
 		{"--vcpus", "2"}, {"--ops", "5"}, {"--rate", "max"}, {"--acceptors", "2"},
 		{"--reserve", "8M"}, {"--batch", "4M"}, {"--horizon", "5"}, {"--csv", "x.csv"},
-		{"--report", "r"},
+		{"--report", "r"}, {"--cpus", "4"}, {"--load", "10"},
 	};
 	static const char *const runs[] = {"--fidelity", "--policy-bench"};
 	struct lbs_cli cli;
@@ -474,6 +474,54 @@ TEST(cli_errors_mode_options)
 	REQUIRE(parse(fine, 3, &cli, err, sizeof err) == 0);
 	CHECK_EQ(cli.allow_unknown, 1);
 	CHECK_EQ(cli.sim.seed, 3);
+}
+
+/* --cpus: 1 to 256, never fewer than the vCPUs (a trace's are checked
+ * once it is read: main.c); --load: a whole percentage. */
+TEST(cli_errors_cpus_and_load)
+{
+	static const char *const refused[][4] = {
+		{"--cpus", "0", NULL},
+		{"--cpus", "257", NULL},
+		{"--workload", "fill", "--cpus", "1"}, /* fine: one vCPU */
+		{"--load", "101", NULL},
+		{"--load", "-1", NULL},
+		{"--load", "50%", NULL},
+	};
+	static const char *const say[] = {
+		"lbsim: --cpus '0': expected 1 to 256\n",
+		"lbsim: --cpus '257': expected 1 to 256\n",
+		NULL,
+		"lbsim: --load '101': expected a whole percentage, 0 to 100\n",
+		"lbsim: --load '-1': expected a whole percentage, 0 to 100\n",
+		"lbsim: --load '50%': expected a whole percentage, 0 to 100\n",
+	};
+	static const char *const fewer[] = {"--workload", "fill", "--vcpus", "4", "--cpus", "3"};
+	static const char *const more[] = {"--workload", "fill", "--vcpus", "4", "--cpus", "6",
+					   "--load", "0"};
+	struct lbs_cli cli;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		size_t n = refused[i][2] ? 4 : 2;
+		int rc = parse(refused[i], n, &cli, err, sizeof err);
+
+		if (!say[i]) {
+			CHECK_EQ(rc, 0);
+			continue;
+		}
+		CHECK_EQ(rc, 2);
+		CHECK(strcmp(err, say[i]) == 0);
+	}
+	CHECK_EQ(parse(fewer, 6, &cli, err, sizeof err), 2);
+	CHECK(strcmp(err, "lbsim: --cpus 3 is fewer than the vCPUs (4): each vCPU's stream runs "
+			  "on a CPU of its own\n") == 0);
+	REQUIRE(parse(more, 8, &cli, err, sizeof err) == 0);
+	CHECK_EQ(cli.sim.cpus, 6);
+	CHECK_EQ(cli.sim.load_pct, 0);
+	REQUIRE(parse(more, 4, &cli, err, sizeof err) == 0); /* the defaults */
+	CHECK_EQ(cli.sim.cpus, 0);
+	CHECK_EQ(cli.sim.load_pct, LBS_LOAD_DEFAULT);
 }
 
 /* --ops with workloads but not churn: the message speaks of the workloads

@@ -56,7 +56,7 @@ static int same_params(const struct lb_model_params *a, const struct lb_model_pa
 {
 #define SAME(f) (a->f == b->f)
 	return SAME(call_ns) && SAME(page_ns) && SAME(release_call_ns) && SAME(release_page_ns) &&
-	       SAME(levels) && SAME(contention_pct) && SAME(tries) && SAME(refused_ns) &&
+	       SAME(levels) && SAME(host_capacity_pct) && SAME(tries) && SAME(refused_ns) &&
 	       SAME(host_order) && SAME(fault_ns) && SAME(fault_vcpu_ns) && SAME(boot_ns) &&
 	       SAME(boot_gib_ns);
 #undef SAME
@@ -105,7 +105,7 @@ TEST(lbsim_cost_file_every_key)
 	CHECK_EQ(p.fault_vcpu_ns, 17);
 	CHECK(p.boot_ns == UINT64_C(3600000000000)); /* the largest: an hour */
 	CHECK_EQ(p.boot_gib_ns, 19);
-	CHECK_EQ(p.contention_pct, 1000);
+	CHECK_EQ(p.host_capacity_pct, 100000);
 	CHECK_EQ(p.levels, 1u | 1u << 1 | 1u << 9 | 1u << 31); /* 4K implied */
 	CHECK_EQ(p.tries, 1u << 10 | 1u << 18);
 	CHECK_EQ(p.host_order, 18);
@@ -215,7 +215,7 @@ TEST(lbsim_cost_file_names)
 #define ALL_FIGURES                                                                        \
 	"accept_call_ns = 1\naccept_page_ns = 2\nrelease_call_ns = 3\nrelease_page_ns = 4\n" \
 	"refused_call_ns = 5\nhost_fault_ns = 6\nhost_fault_per_vcpu_ns = 7\n"               \
-	"boot_fixed_ns = 8\nboot_per_gib_ns = 9\ncontention_pct = 10\n"
+	"boot_fixed_ns = 8\nboot_per_gib_ns = 9\nhost_capacity_pct = 110\n"
 #define ALL_KEYS ALL_FIGURES "accept_sizes = 4K,2M\nrefused_sizes = 1G\nhost_granule = 2M\n"
 
 /* Each error: one line, "FILE:LINE: " (line 0: "FILE: ") then what is
@@ -253,9 +253,11 @@ TEST(lbsim_cost_errors)
 		{"preset = tdx\nhost_fault_per_vcpu_ns = 1 2\n", 2, "host_fault_per_vcpu_ns = '1 2'"},
 		{"preset = tdx\nboot_fixed_ns = 6e9\n", 2, "boot_fixed_ns = '6e9'"},
 		{"preset = tdx\nboot_per_gib_ns = 1us\n", 2, "boot_per_gib_ns = '1us'"},
-		{"preset = tdx\ncontention_pct = 1001\n", 2,
-		 "contention_pct = '1001': expected a whole percentage from 0 to 1000"},
-		{"preset = tdx\ncontention_pct = -5\n", 2, "contention_pct = '-5'"},
+		{"preset = tdx\nhost_capacity_pct = 100001\n", 2,
+		 "host_capacity_pct = '100001': expected 0 (no limit) or a whole percentage of one "
+		 "accept alone from 100 to 100000"},
+		{"preset = tdx\nhost_capacity_pct = 99\n", 2, "host_capacity_pct = '99'"},
+		{"preset = tdx\nhost_capacity_pct = -5\n", 2, "host_capacity_pct = '-5'"},
 		{"preset = tdx\naccept_sizes = 4K,3M\n", 2,
 		 "accept_sizes: bad size '3M' (expected a comma list of powers of two from 4K to "
 		 "8T, e.g. 4K,2M)"},

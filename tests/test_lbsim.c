@@ -684,8 +684,9 @@ TEST(lbsim_acceptor_lowers_fill_latency)
 	/* One vCPU: vcpu_accept_ns + wait_ns is the sum of its latencies. */
 	CHECK(b.vcpu_accept_ns + b.wait_ns < u.vcpu_accept_ns / 2u);
 	CHECK(b.lat_p999 < u.lat_p999);
-	/* The worst allocation may accept beside the acceptor: host contention. */
-	CHECK(b.lat_max <= u.lat_max + u.lat_max * 31u / 100u + 2u);
+	/* The worst allocation may accept beside the acceptor: two accepts
+	 * on the test model's host of 1.5 each take 4/3 of their time. */
+	CHECK(b.lat_max <= u.lat_max * 4u / 3u + 2u);
 	CHECK(b.max_lag_ns < u.max_lag_ns);
 	CHECK(b.virtual_time_ns < u.virtual_time_ns);
 	CHECK(b.committed_bytes_peak <= u.committed_bytes_peak + (UINT64_C(64) << 20));
@@ -828,9 +829,9 @@ TEST(lbsim_table_output)
 /* -------------------------------------------------- parallel guests */
 
 /* churn on 8 vCPUs, each its stream: every stream runs and the zone checks
- * out. On 2 vCPUs, 4 acceptor threads keep the vCPUs less far behind than
- * 1 (one cannot keep up); on 8 saturated vCPUs, that accept in parallel
- * themselves, more acceptors mostly add host contention (README). */
+ * out. On 2 vCPUs, on a host that can take them all (and an idle CPU
+ * each), 4 acceptor threads keep the vCPUs less far behind than 1 (one
+ * cannot keep up). */
 TEST(lbsim_vcpus_and_acceptors)
 {
 	struct lbs_sim_config c;
@@ -841,6 +842,7 @@ TEST(lbsim_vcpus_and_acceptors)
 	c.pre_accepted_bytes = 0;
 	c.vcpus = 8;
 	c.cpus = 16; /* 2 vCPUs below, 4 acceptors and the releaser: idle CPUs for all */
+	c.model.host_capacity_pct = 800; /* and a host that can take them all */
 	REQUIRE(lbs_sim_run(&c, LB_POLICY_UNIT, LBS_WL_CHURN, &one) == 0);
 	CHECK(strcmp(one.check, "ok") == 0);
 	CHECK_EQ(one.vcpus, 8);

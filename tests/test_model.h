@@ -3,7 +3,8 @@
  * What lbsim's tests share. The cost model they were written against: fixed here, so that
  * revising the shipped presets (src/backend/model.c) moves what lbsim
  * prints, not what its tests mean. One 2 MiB accept costs 5000 + 512 * 7200
- * ns; a 1 GiB range is one call; 31% host contention; no boot costs.
+ * ns; a 1 GiB range is one call; the host does 1.5 accepts' worth at once
+ * (two at once each at 3/4 of full speed); no boot costs.
  */
 #ifndef LB_TEST_MODEL_H
 #define LB_TEST_MODEL_H
@@ -14,7 +15,7 @@
 
 static const struct lb_model_params lbt_model = {
 	.name = "test", .call_ns = 5000, .page_ns = 7200, .release_call_ns = 5000,
-	.release_page_ns = 500, .levels = 1u | (1u << 9) | (1u << 18), .contention_pct = 31,
+	.release_page_ns = 500, .levels = 1u | (1u << 9) | (1u << 18), .host_capacity_pct = 150,
 };
 
 /* Run c on lbt_model, as a cost file named "test" would. */

@@ -69,14 +69,15 @@ static void add(struct world *w, unsigned a, uint64_t when, int what, uint64_t a
 	st->arg = arg;
 }
 
-/* A world of n actors, the timed backend on tdx (contention as given). */
-static int world_init(struct world *w, unsigned n, enum lbs_lock lock, unsigned contention)
+/* A world of n actors, the timed backend on the test model with the host's
+ * capacity as given (percent of one accept; 0: no limit). */
+static int world_init(struct world *w, unsigned n, enum lbs_lock lock, unsigned capacity)
 {
 	struct lb_model_params mp;
 
 	memset(w, 0, sizeof *w);
 	mp = lbt_model;
-	mp.contention_pct = contention;
+	mp.host_capacity_pct = capacity;
 	if (lbs_timed_init(&w->t, &mp, n, n, lock, &w->be) ||
 	    lbs_sched_init(&w->s, n, event, w))
 		return -1;
@@ -164,18 +165,20 @@ TEST(sched_many_sleepers)
 	world_fini(&w);
 }
 
-/* Two accepts of different units overlap in time. Without contention each
- * costs the model's figure; with it they share the host while both run
- * (each at 1/1.31 of full speed), so the first, alone for 500 ns, ends
- * later than alone and the second 500 ns after it, each 31% slower on
- * what they shared. */
+/* Two accepts of different units overlap in time. With no limit, or a
+ * host that does two accepts' worth at once, each costs the model's figure;
+ * on a host of 1.5 they share it while both run (each at 3/4 of full
+ * speed), so the first, alone for 500 ns, ends later than alone and the
+ * second 500 ns after it, each a third slower on what they shared. */
 TEST(timed_parallel_and_contention)
 {
-	for (unsigned pct = 0; pct <= 31; pct += 31) {
-		uint64_t shared = (UNIT_COST - 500) * (100 + pct) / 100;
+	static const unsigned cap[] = {0, 200, 150};
+
+	for (unsigned i = 0; i < 3; i++) {
+		uint64_t shared = (UNIT_COST - 500) * (cap[i] == 150 ? 4 : 3) / 3;
 		struct world w;
 
-		REQUIRE(world_init(&w, 2, LBS_LOCK_UNIT, pct) == 0);
+		REQUIRE(world_init(&w, 2, LBS_LOCK_UNIT, cap[i]) == 0);
 		add(&w, 0, 1000, DO_ACCEPT, 2 * MIB);
 		add(&w, 1, 1500, DO_ACCEPT, 4 * MIB);
 		REQUIRE(world_run(&w, 2) == 0);
@@ -192,18 +195,19 @@ TEST(timed_parallel_and_contention)
 }
 
 /* k accepts that start together end together, whatever their actor
- * numbers: each costs 1 + 0.31 (k - 1) times its own (the fitted form). */
+ * numbers: on the presets' host (2.08 accepts at once) four each take
+ * 4 / 2.08 times their own. */
 TEST(timed_contention_symmetric)
 {
 	struct world w;
 
-	REQUIRE(world_init(&w, 4, LBS_LOCK_UNIT, 31) == 0);
+	REQUIRE(world_init(&w, 4, LBS_LOCK_UNIT, 208) == 0);
 	for (unsigned a = 0; a < 4; a++)
 		add(&w, a, 1000, DO_ACCEPT, (2 + 2 * (uint64_t)a) * MIB);
 	REQUIRE(world_run(&w, 4) == 0);
 	CHECK_EQ(w.nlog, 4);
 	for (unsigned i = 0; i < w.nlog; i++)
-		CHECK_NEAR(w.log_end[i], 1000 + UNIT_COST * 193 / 100, 1);
+		CHECK_NEAR(w.log_end[i], 1000 + UNIT_COST * 400 / 208, 1);
 	world_fini(&w);
 }
 
@@ -240,7 +244,7 @@ TEST(timed_global_lock)
 {
 	struct world w;
 
-	REQUIRE(world_init(&w, 2, LBS_LOCK_GLOBAL, 31) == 0);
+	REQUIRE(world_init(&w, 2, LBS_LOCK_GLOBAL, 150) == 0);
 	add(&w, 0, 1000, DO_ACCEPT, 2 * MIB);
 	add(&w, 1, 1500, DO_ACCEPT, 4 * MIB);
 	REQUIRE(world_run(&w, 2) == 0);

@@ -43,7 +43,7 @@ static const struct key {
 	NS("host_fault_per_vcpu_ns", fault_vcpu_ns),
 	NS("boot_fixed_ns", boot_ns),
 	NS("boot_per_gib_ns", boot_gib_ns),
-	{ "contention_pct", K_PCT, 0 },
+	{ "host_capacity_pct", K_PCT, 0 },
 	{ "accept_sizes", K_SIZES, 0 },
 	{ "refused_sizes", K_REFUSED, 0 },
 	{ "host_granule", K_GRANULE, 0 },
@@ -196,10 +196,12 @@ static int set_key(struct load *ld, const struct key *k, char *v)
 		memcpy((char *)&ld->p + k->off, &x, sizeof x);
 		return 0;
 	case K_PCT:
-		if (parse_dec(v, &x) != 0 || x > 1000)
-			return fail(ld, "contention_pct = '%s': expected a whole percentage from 0 to "
-				    "1000", v);
-		ld->p.contention_pct = (unsigned)x;
+		/* Below 100, one accept alone would not get the figures above. */
+		if (parse_dec(v, &x) != 0 || (x && x < 100u) || x > LBS_CAPACITY_MAX_PCT)
+			return fail(ld, "host_capacity_pct = '%s': expected 0 (no limit) or a whole "
+				    "percentage of one accept alone from 100 to %u", v,
+				    LBS_CAPACITY_MAX_PCT);
+		ld->p.host_capacity_pct = (unsigned)x;
 		return 0;
 	case K_SIZES:
 	case K_REFUSED:

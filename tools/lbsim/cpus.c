@@ -126,8 +126,10 @@ static uint32_t pick(const struct lbs_cpus *c, unsigned a, uint64_t t)
 	for (unsigned u = 0; u < c->nstreams; u++) {
 		const struct lbs_stream *st = &c->st[u];
 
+		/* busy from cs, its operation due at ready: a stream running
+		 * operations back to back (ready == t) can be preempted too */
 		if (c->cpu[u].holder == LBS_CPU_NONE && st->state == ST_WAIT && st->cs <= t &&
-		    t < st->ready && c->cpu[u].owed_until <= t &&
+		    t <= st->ready && c->cpu[u].owed_until <= t &&
 		    (best == LBS_CPU_NONE || u == prev))
 			best = u;
 	}

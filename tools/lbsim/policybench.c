@@ -73,7 +73,9 @@ static double host_bytes_per_s(const struct lbs_sim_config *sc, unsigned k)
 
 	if (lbs_sim_model(sc, &mp))
 		return 0;
-	return thread_bytes_per_s(sc) * k / (1.0 + mp.contention_pct / 100.0 * (k - 1));
+	return thread_bytes_per_s(sc) *
+	       (mp.host_capacity_pct && mp.host_capacity_pct < 100u * k ? mp.host_capacity_pct / 100.0
+									: (double)k);
 }
 
 /* The workload's demand for memory while it allocates, bytes/s, all

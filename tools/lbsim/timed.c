@@ -5,7 +5,7 @@
 #include <string.h>
 
 /* Work is kept in hundredths of a ns at full speed, so that sharing the
- * host between k accepts loses no time to rounding. */
+ * host between k accepts loses (almost) no time to rounding. */
 #define WORK_SCALE UINT64_C(100)
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
@@ -13,10 +13,19 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
-/* Percent of full time an accept takes while k accepts are in flight. */
-static uint64_t pace(const struct lbs_timed *t, unsigned k)
+/* The speed of each of k accepts in flight, num / den of full speed:
+ * min(1, H / k), H the host's capacity in accepts. */
+struct pace {
+	uint64_t num, den;
+};
+
+static struct pace pace(const struct lbs_timed *t, unsigned k)
 {
-	return 100u + (uint64_t)t->model.p.contention_pct * (k ? k - 1u : 0u);
+	uint64_t cap = t->model.p.host_capacity_pct, want = UINT64_C(100) * (k ? k : 1u);
+
+	if (!cap || cap >= want)
+		return (struct pace){1, 1};
+	return (struct pace){cap, want};
 }
 
 static unsigned accepts_in_flight(const struct lbs_timed *t)
@@ -31,11 +40,12 @@ static unsigned accepts_in_flight(const struct lbs_timed *t)
 /* Account the work the accepts in flight did since the last change. */
 static void progress(struct lbs_timed *t, uint64_t now)
 {
-	uint64_t p = pace(t, accepts_in_flight(t)), dt = now - t->paced_at;
+	struct pace p = pace(t, accepts_in_flight(t));
+	uint64_t dt = now - t->paced_at;
 
 	for (unsigned i = 0; i < t->nflight; i++) {
 		struct lbs_flight *f = &t->flight[i];
-		uint64_t done = (uint64_t)((unsigned __int128)dt * WORK_SCALE * 100u / p);
+		uint64_t done = (uint64_t)((unsigned __int128)dt * WORK_SCALE * p.num / p.den);
 
 		if (f->accept)
 			f->work = f->work > done ? f->work - done : 0;
@@ -46,14 +56,15 @@ static void progress(struct lbs_timed *t, uint64_t now)
 /* The calls' ends at the present pace; sleepers and waiters follow. */
 static void repace(struct lbs_timed *t, uint64_t now, unsigned self)
 {
-	uint64_t p = pace(t, accepts_in_flight(t)), first = LBS_NEVER;
+	struct pace p = pace(t, accepts_in_flight(t));
+	uint64_t first = LBS_NEVER;
 
 	for (unsigned i = 0; i < t->nflight; i++) {
 		struct lbs_flight *f = &t->flight[i];
 
 		if (f->accept) {
-			unsigned __int128 left = ((unsigned __int128)f->work * p +
-						  WORK_SCALE * 100u - 1u) / (WORK_SCALE * 100u);
+			unsigned __int128 left = ((unsigned __int128)f->work * p.den +
+						  WORK_SCALE * p.num - 1u) / (WORK_SCALE * p.num);
 
 			f->end = left > LBS_NEVER - 1u - now ? LBS_NEVER - 1u : now + (uint64_t)left;
 			if (f->actor != self)
@@ -97,7 +108,7 @@ static uint64_t place(struct lbs_timed *t, uint64_t cost, int accept, uint64_t *
 
 	if (accept && t->lock == LBS_LOCK_GLOBAL && t->lock_free > now) {
 		start = t->lock_free;
-		t->lock_free = start + cost; /* accepts never overlap: no contention */
+		t->lock_free = start + cost; /* accepts never overlap: the host is never shared */
 		t->wait[a] += start - now;
 		if (t->series && a < t->nvcpus)
 			lbs_series_add(t->series, LBS_S_WAIT, start, (int64_t)(start - now));

@@ -18,13 +18,15 @@
  *   - the global accept lock (LBS_LOCK_GLOBAL, the first Linux code): an
  *     accept starts when the previous one anywhere has ended; the time
  *     before is the actor's wait;
- *   - host contention: accepts in flight at once share the host (EPT
- *     updates, page zeroing), each progressing at 1 / (1 + c (k - 1)) of
- *     full speed while k run (c = lb_model_params.contention_pct / 100;
- *     docs/model.md). When an accept starts or ends, the others' ends move
+ *   - host capacity: the host accepts H accepts' worth at once (EPT
+ *     updates, page zeroing; H = lb_model_params.host_capacity_pct / 100,
+ *     docs/model.md); while k > H accepts are in flight they share it, each
+ *     progressing at H / k of full speed (processor sharing); up to H, none
+ *     slows another. When an accept starts or ends, the others' ends move
  *     and their actors' wake-ups with them: k accepts started together end
- *     together, whatever their actor numbers.
- * Releases take neither the lock nor part in contention.
+ *     together, whatever their actor numbers. So the host's throughput
+ *     never falls as more calls overlap.
+ * Releases take neither the lock nor a share of the host's capacity.
  *
  * A background actor (not a vCPU) first takes one of the guest's CPUs
  * (cpus.h) and holds it for the call, the global lock's wait included
@@ -48,6 +50,10 @@
 #include "series.h"
 
 enum lbs_lock { LBS_LOCK_UNIT, LBS_LOCK_GLOBAL };
+
+/* lb_model_params.host_capacity_pct at most: a host serving a thousand
+ * accepts at once serves every guest lbsim simulates without limit. */
+#define LBS_CAPACITY_MAX_PCT 100000u
 
 struct lbs_flight {
 	unsigned actor;
