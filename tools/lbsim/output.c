@@ -40,12 +40,13 @@ void lbs_print_heading(FILE *f, const struct lbs_sim_config *c)
 	lbs_size_text(pre, sizeof pre, p);
 	lbs_size_text(unit, sizeof unit, c->unit_bytes ? c->unit_bytes : LB_UNIT_DEFAULT);
 	rate_text(rate, sizeof rate, c);
-	unsigned n = c->vcpus ? c->vcpus : 1u;
+	unsigned n = c->vcpus ? c->vcpus : 1u, cpus = c->cpus ? c->cpus : n;
 
 	fprintf(f, "lbsim: %s guest, %s accepted by firmware, unit %s, backend %s%s, seed %" PRIu64
-		"\n       %u vCPU%s, accept lock %s; operations arrive at %s%s\n\n",
-		mem, pre, unit, c->backend, lbs_model_kind(c),
-		c->seed, n, n == 1 ? "" : "s", c->lock == LBS_LOCK_GLOBAL ? "global" : "per block",
+		"\n       %u vCPU%s on %u CPU%s, each busy %u%% between its operations (--load),"
+		" accept lock %s;\n       operations arrive at %s%s\n\n",
+		mem, pre, unit, c->backend, lbs_model_kind(c), c->seed, n, n == 1 ? "" : "s", cpus,
+		cpus == 1 ? "" : "s", c->load_pct, c->lock == LBS_LOCK_GLOBAL ? "global" : "per block",
 		rate, n == 1 ? "" : " on each");
 }
 
@@ -55,17 +56,20 @@ void lbs_print_legend(FILE *f)
 	      "Each row is one workload run under one policy on a fresh zone. Each vCPU runs\n"
 	      "its stream of the workload at the rate, on its own virtual clock; a vCPU\n"
 	      "delayed by acceptance runs them late (\"max lag\" is the furthest it fell behind)\n"
-	      "and catches up when it has idle time. background and adaptive also run the\n"
-	      "library's acceptor and releaser as threads on their own clocks, as in a trace\n"
-	      "replay. \"accept calls\" and \"accepted\" are the zone's, set-up included\n"
+	      "and catches up only in the idle share of its CPU (--load). background and\n"
+	      "adaptive also run the library's acceptor threads and releaser on the guest's\n"
+	      "CPUs: on an idle one, or taking time from a vCPU, which then runs later.\n"
+	      "\"accept calls\" and \"accepted\" are the zone's, set-up included\n"
 	      "(firmware's part not); \"over-acc\" is memory accepted but not handed out since;\n"
 	      "\"committed peak\" the most the host backed at once, firmware's part included.\n"
 	      "\"virtual time\" is when the vCPUs' last operation ended, set-up included. p50\n"
 	      "to max are allocation latencies: the vCPU's time across lb_alloc(), failed\n"
 	      "calls included; \"lag\" is how late an allocation completes against its\n"
-	      "arrival. \"vCPU acc\" is vCPU time spent accepting, \"wait\" vCPU time lost\n"
-	      "waiting for memory another actor was accepting (or for the global lock),\n"
-	      "\"bg cpu\" the acceptor's and releaser's time. \"check\" is \"ok\" when\n"
+	      "arrival. \"wait\" is vCPU time lost waiting for memory another actor was\n"
+	      "accepting (or for the global lock); \"acc cpu\" the CPU time of every accept\n"
+	      "and release call, the vCPUs' and the background threads'; \"bg cpu\" the share\n"
+	      "of the guest's CPUs the background threads held; \"stolen\" the vCPUs' time\n"
+	      "they took (no CPU was idle). \"check\" is \"ok\" when\n"
 	      "lb_zone_check() found the invariants I1-I6 intact\n"
 	      "and the zone's count of allocated pages matches the workload's, else the first\n"
 	      "thing found broken (lbsim then exits with status 1).\n",

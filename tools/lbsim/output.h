@@ -46,7 +46,8 @@ void lbs_print_trace_legend(FILE *f);
 
 /* The table of synthetic runs, one row per policy and workload, or of
  * trace replays, one row per policy: a header and aligned rows, the
- * columns the field list gives the mode, then lbs_print_fits(). */
+ * columns the field list gives the mode, then lbs_print_fits() and
+ * lbs_print_idle_note(). */
 void lbs_print_table(FILE *f, const struct lbs_result *r, size_t n);
 void lbs_print_trace_table(FILE *f, const struct lbs_result *r, size_t n);
 
@@ -55,6 +56,10 @@ void lbs_print_trace_table(FILE *f, const struct lbs_result *r, size_t n);
  * allocations failed for lack of memory, one saying the guest is too
  * small for the run. */
 void lbs_print_fits(FILE *f, const struct lbs_result *r, size_t n);
+
+/* For a trace replay that recorded no idle periods, a line saying that
+ * --load's assumption stood in for them. */
+void lbs_print_idle_note(FILE *f, const struct lbs_result *r, size_t n);
 
 /* A table of results: two header lines, then one row per result whose
  * cells row() fills; the last column is the result's check text, printed

@@ -36,9 +36,16 @@ void lbs_print_trace_heading(FILE *f, const struct lbs_result *r, const char *pa
 	fprintf(f, "%s; batched repeats %" PRIu64 ", normal on kernels >= 3.3)\n",
 		r->incons_total ? "" : "none", r->incons[LB_TRACE_INC_BATCHED_REPEAT]);
 	fprintf(f, "guest: %s, %s accepted by firmware, unit %s, backend %s%s, accept lock %s,"
-		" %s\n\n", mem, pre, unit, c->backend, c->have_model ? " (cost file)" : "",
+		" %s\n", mem, pre, unit, c->backend, c->have_model ? " (cost file)" : "",
 		strcmp(r->lock, "global") == 0 ? "global" : "per block",
 		boot ? "boot allocations first" : "no boot allocations");
+	if (r->trace_idle)
+		fprintf(f, "       %u CPU%s, busy when the trace recorded them busy (its idle"
+			" periods replayed)\n\n", r->cpus, r->cpus == 1 ? "" : "s");
+	else
+		fprintf(f, "       %u CPU%s, each busy %u%% between its events (--load: the trace"
+			" recorded no idle periods)\n\n", r->cpus, r->cpus == 1 ? "" : "s",
+			r->load_pct);
 }
 
 void lbs_print_trace_legend(FILE *f)
@@ -49,15 +56,17 @@ void lbs_print_trace_legend(FILE *f)
 	      "included, firmware's part not), \"released\" what the releaser gave back;\n"
 	      "\"committed\" is the memory the host backs (firmware's part included), at its\n"
 	      "peak and at the end. \"boot\" is the virtual time set-up and the boot\n"
-	      "allocations took before the trace starts. \"vCPU acc\" is vCPU time spent\n"
-	      "accepting, \"wait\" vCPU time lost waiting for memory another vCPU or the\n"
-	      "acceptor was accepting (or for the lock, with --accept-lock global). p99 to max\n"
-	      "are allocation latencies: the vCPU's time across lb_alloc(), acceptance and\n"
-	      "waits included; \"lag\" is how late an allocation completes against its time in\n"
-	      "the trace (a vCPU that acceptance delayed runs late until the trace leaves it\n"
-	      "idle). \"bg cpu\" is the acceptor's and releaser's time. \"alloc fails\" are\n"
-	      "allocations refused: no memory, or atomic ones that found only memory in flight.\n"
-	      "\"check\" is \"ok\" when the invariants I1-I6 hold and the zone's count of\n"
-	      "allocated pages matches the replay's.\n",
+	      "allocations took before the trace starts. \"wait\" is vCPU time lost waiting\n"
+	      "for memory another vCPU or the acceptor was accepting (or for the lock, with\n"
+	      "--accept-lock global). p99 to max are allocation latencies: the vCPU's time\n"
+	      "across lb_alloc(), acceptance and waits included; \"lag\" is how late an\n"
+	      "allocation completes against its time in the trace (a vCPU that acceptance\n"
+	      "delayed runs late until its CPU's idle time lets it catch up). \"acc cpu\" is\n"
+	      "the CPU time of every accept and release call, the vCPUs' and the background\n"
+	      "threads'. The acceptor threads and the releaser run on the guest's CPUs: \"bg\n"
+	      "cpu\" is the share of them they held, \"stolen\" the vCPUs' time they took when\n"
+	      "no CPU was idle. \"alloc fails\" are allocations refused: no memory, or atomic\n"
+	      "ones that found only memory in flight. \"check\" is \"ok\" when the invariants\n"
+	      "I1-I6 hold and the zone's count of allocated pages matches the replay's.\n",
 	      f);
 }

@@ -111,6 +111,7 @@ static void mode_table(FILE *f, enum lbs_mode m, const struct lbs_result *r, siz
 	t.ncol = (int)nc;
 	lbs_print_cells(f, &t, r, n);
 	lbs_print_fits(f, r, n);
+	lbs_print_idle_note(f, r, n);
 }
 
 /* The tables have no wall-clock column, so that they are the same on any machine. */
@@ -137,6 +138,14 @@ static const char *run_name(const struct lbs_result *r)
 static uint64_t enomem_failures(const struct lbs_result *r)
 {
 	return r->alloc_failures - r->nowait_failures - r->busy_failures;
+}
+
+void lbs_print_idle_note(FILE *f, const struct lbs_result *r, size_t n)
+{
+	if (n && r[0].is_trace && !r[0].trace_idle)
+		fprintf(f, "note: the trace recorded no idle periods (sched_switch events), so each "
+			"CPU was taken as busy %u%% of the time between its events (--load); "
+			"lbsim record records them\n", r[0].load_pct);
 }
 
 void lbs_print_fits(FILE *f, const struct lbs_result *r, size_t n)
