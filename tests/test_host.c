@@ -47,7 +47,7 @@ static uint64_t burst_end(const struct lb_model_params *mp, unsigned k)
 	if (lbs_timed_init(&b.t, mp, k, k, LBS_LOCK_UNIT, &b.be) ||
 	    lbs_sched_init(&b.s, k, accept_event, &b))
 		return 0;
-	lbs_timed_attach(&b.t, &b.s, NULL);
+	lbs_timed_attach(&b.t, &b.s);
 	for (unsigned a = 0; a < k; a++)
 		lbs_sched_set(&b.s, a, 0);
 	lbs_sched_run(&b.s);

@@ -81,7 +81,7 @@ static int world_init(struct world *w, unsigned n, enum lbs_lock lock, unsigned 
 	if (lbs_timed_init(&w->t, &mp, n, n, lock, &w->be) ||
 	    lbs_sched_init(&w->s, n, event, w))
 		return -1;
-	lbs_timed_attach(&w->t, &w->s, NULL);
+	lbs_timed_attach(&w->t, &w->s);
 	return 0;
 }
 

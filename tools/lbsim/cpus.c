@@ -178,7 +178,6 @@ void lbs_cpus_take(struct lbs_cpus *c)
 		/* Its operation waits for the call: lbs_cpus_give() sets it. */
 		lbs_sched_set(c->sched, u, LBS_NEVER);
 		c->st[u].deferred = 1;
-		c->preemptions += c->st[u].cs <= t;
 	}
 }
 
@@ -196,9 +195,12 @@ void lbs_cpus_give(struct lbs_cpus *c)
 	cpu->holder = LBS_CPU_NONE;
 	c->held_ns += e - cpu->since;
 	if (u < c->nstreams && c->st[u].deferred) {
+		int preempted;
+
 		st = &c->st[u];
 		st->deferred = 0;
-		if (st->cs <= cpu->since) {
+		preempted = st->cs <= cpu->since;
+		if (preempted) {
 			/* preempted while busy: the rest of its work after the call */
 			uint64_t done = cpu->since - st->cs;
 
@@ -210,6 +212,7 @@ void lbs_cpus_give(struct lbs_cpus *c)
 		ready = ready_at(st, st->cs);
 		if (ready > st->ready) {
 			c->stolen_ns += ready - st->ready;
+			c->preemptions += preempted;
 			cpu->owed_until = e + (ready - st->ready);
 		}
 		st->ready = ready;

@@ -13,9 +13,10 @@
  * the rate its idle share allows.
  *
  * A background thread (an acceptor thread, the releaser) has no CPU of its
- * own: each backend call it makes takes one (lbs_cpus_take) and holds it
- * for the whole call, since an accept (TDG.MEM.PAGE.ACCEPT, PVALIDATE) or
- * release cannot be preempted. The rule, in order:
+ * own: each pass takes one (lbs_cpus_take) before it looks at the zone and
+ * holds it to the pass's end, its accept or release calls included, since
+ * those (TDG.MEM.PAGE.ACCEPT, PVALIDATE) cannot be preempted; a pass with
+ * nothing to do holds it for no time. The rule, in order:
  *   1. an idle CPU without a stream (its previous CPU if that is one);
  *   2. an idle stream CPU: the one whose stream needs it latest (a stand-in
  *      for the scheduler moving a woken task to another idle CPU);
@@ -66,7 +67,7 @@ struct lbs_cpus {
 	unsigned nwaiting;
 	uint64_t stolen_ns;   /* stream time lost to background calls */
 	uint64_t held_ns;     /* CPU time background actors held */
-	uint64_t preemptions; /* background calls that preempted a stream */
+	uint64_t preemptions; /* passes that preempted a busy stream and delayed it */
 };
 
 /* ncpus >= nstreams >= 1; actors 0..nstreams-1 are the streams. 0, or
@@ -94,7 +95,7 @@ void lbs_cpus_idle(struct lbs_cpus *c, unsigned v);
 void lbs_cpus_begin(struct lbs_cpus *c, unsigned v);
 
 /* The running background actor takes a CPU now, sleeping until one is
- * free, and gives it back. */
+ * free, and gives it back (a hold of no time changes nothing). */
 void lbs_cpus_take(struct lbs_cpus *c);
 void lbs_cpus_give(struct lbs_cpus *c);
 

@@ -203,9 +203,15 @@ static void bg_event(struct lbs_drive *d, unsigned a)
 		d->bg_deadline = now;
 		return;
 	}
-	rc = acceptor ? lb_acceptor_step(d->z, now) : lb_releaser_step(d->z, now);
+	/* A pass runs on one of the guest's CPUs from its start, before it
+	 * claims any memory: a thread that has no CPU yet holds nothing in
+	 * flight that a vCPU could be left waiting for. */
+	lbs_cpus_take(&d->cpus);
+	rc = acceptor ? lb_acceptor_step(d->z, lbs_sched_now(&d->sched))
+		      : lb_releaser_step(d->z, lbs_sched_now(&d->sched));
 	if (rc < 0)
 		api_error(d, (int)rc);
+	lbs_cpus_give(&d->cpus);
 	now = lbs_sched_now(&d->sched);
 	d->free_at[a] = now;
 	if (acceptor) /* as the library's threads: at once while behind */
@@ -408,7 +414,7 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 							      (double)sc->memory_bytes /
 							      (double)(UINT64_C(1) << 30));
 	d->free_at[0] = out->boot_other_ns + d->t.setup_ns;
-	lbs_timed_attach(&d->t, &d->sched, &d->cpus);
+	lbs_timed_attach(&d->t, &d->sched);
 	if (p == LB_POLICY_EAGER) {
 		/* About eight shares per vCPU, so that they finish together. */
 		unaccepted = sc->memory_bytes > sc->pre_accepted_bytes

@@ -192,7 +192,7 @@
 	 * the vCPUs' operations ran for it */                                                     \
 	X(U64, stolen_ns, "stolen_ns", ANY, "stolen_ns",                                           \
 	  TAB(23, "stolen", "ms", MS, 1), TAB(20, "stolen", "ms", MS, 1))                          \
-	/* background calls that preempted a stream (no CPU was idle) */                           \
+	/* background passes that preempted a busy vCPU and delayed it */                          \
 	X(U64, bg_preemptions, "bg_preemptions", ANY, "bg_preemptions", NOTAB, NOTAB)              \
 	X(U64, release_calls, "release_calls", ANY, "release_calls", NOTAB, NOTAB)                 \
 	X(U64, released_bytes, "released_bytes", ANY, "released_bytes",                            \

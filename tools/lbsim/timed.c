@@ -98,13 +98,8 @@ static uint64_t place(struct lbs_timed *t, uint64_t cost, int accept, uint64_t *
 {
 	struct lbs_sched *s = t->sched;
 	unsigned a = lbs_sched_actor(s);
-	int on_cpu = a >= t->nvcpus; /* a background actor: it takes a CPU */
-	uint64_t now, start;
+	uint64_t now = lbs_sched_now(s), start = now;
 	struct lbs_flight *f;
-
-	if (on_cpu)
-		lbs_cpus_take(t->cpus);
-	now = start = lbs_sched_now(s);
 
 	if (accept && t->lock == LBS_LOCK_GLOBAL && t->lock_free > now) {
 		start = t->lock_free;
@@ -130,8 +125,6 @@ static uint64_t place(struct lbs_timed *t, uint64_t cost, int accept, uint64_t *
 	repace(t, *end, a);
 	t->busy[a] += *end - start;
 	t->max_call_ns = max_u64(t->max_call_ns, *end - start);
-	if (on_cpu)
-		lbs_cpus_give(t->cpus);
 	return start;
 }
 
@@ -225,10 +218,9 @@ void lbs_timed_fini(struct lbs_timed *t)
 	t->waiting = NULL;
 }
 
-void lbs_timed_attach(struct lbs_timed *t, struct lbs_sched *s, struct lbs_cpus *cpus)
+void lbs_timed_attach(struct lbs_timed *t, struct lbs_sched *s)
 {
 	t->sched = s;
-	t->cpus = cpus;
 }
 
 void lbs_timed_reset_times(struct lbs_timed *t)

@@ -28,10 +28,6 @@
  *     never falls as more calls overlap.
  * Releases take neither the lock nor a share of the host's capacity.
  *
- * A background actor (not a vCPU) first takes one of the guest's CPUs
- * (cpus.h) and holds it for the call, the global lock's wait included
- * (a spinlock spins on its CPU); a vCPU's call runs on its own CPU.
- *
  * A waiter (lbs_timed_wait_in_flight) wakes when the first call in flight
  * ends, or earlier when lbs_timed_wake_waiters() says memory came back.
  *
@@ -45,7 +41,6 @@
 
 #include "lazybuddy.h"
 #include "lazybuddy_backends.h"
-#include "cpus.h"
 #include "sched.h"
 #include "series.h"
 
@@ -66,7 +61,6 @@ struct lbs_timed {
 	struct lb_model_backend model; /* the costs ("free" preset for null) */
 	struct lb_backend inner;
 	struct lbs_sched *sched;   /* NULL until the scheduler runs */
-	struct lbs_cpus *cpus;     /* the guest's CPUs, once the scheduler runs */
 	unsigned nvcpus, nactors;
 	uint64_t *busy;            /* per actor: ns spent in accept and release */
 	uint64_t *wait;            /* per actor: ns waited (lock, memory in flight) */
@@ -94,8 +88,8 @@ int lbs_timed_init(struct lbs_timed *t, const struct lb_model_params *params,
 		   struct lb_backend *out);
 void lbs_timed_fini(struct lbs_timed *t);
 
-/* From now on calls sleep on s's clock, background actors' on cpus. */
-void lbs_timed_attach(struct lbs_timed *t, struct lbs_sched *s, struct lbs_cpus *cpus);
+/* From now on calls sleep on s's clock. */
+void lbs_timed_attach(struct lbs_timed *t, struct lbs_sched *s);
 
 /* Zero every actor's busy and wait time (the measured run starts). */
 void lbs_timed_reset_times(struct lbs_timed *t);
