@@ -106,6 +106,9 @@ TEST(lbsim_cpus_share_at_most_the_guest)
 			REQUIRE(run(&c, LB_POLICY_BACKGROUND, (enum lbs_workload)w, &r) == 0);
 			CHECK(r.bg_cpu_share > 0 && r.bg_cpu_share <= LBS_PPM);
 			CHECK(r.stolen_ns > 0);
+			/* a thread waiting for a CPU holds no memory in flight that
+			 * a vCPU could be refused for (LB_EBUSY) */
+			CHECK_EQ(r.alloc_failures, 0);
 			lbs_result_free(&r);
 		}
 	}
@@ -165,4 +168,27 @@ TEST(lbsim_cpus_same_thread_budget)
 	}
 	CHECK_EQ(lb_acceptor_default_threads(0), 1);
 	CHECK_EQ(lb_acceptor_default_threads(1000), LB_ACCEPTOR_MAX_THREADS);
+}
+
+/* Four acceptor threads, one CPU, a vCPU allocating back to back: a thread
+ * that has to wait for the CPU must not hold memory in flight meanwhile,
+ * or the vCPU that needs it is refused (LB_EBUSY: nothing the simulator
+ * knew to be in flight) and fill stops early. Found when the CPU was taken
+ * inside the backend call, after the library had claimed the batch. */
+TEST(lbsim_cpus_no_memory_held_while_waiting_for_a_cpu)
+{
+	struct lbs_sim_config c;
+	struct lbs_result r;
+
+	guest(&c, 1, 1);
+	c.memory_bytes = UINT64_C(256) << 20;
+	c.acceptors = 4;
+	c.rate = LBS_RATE_MAX;
+	for (int p = LB_POLICY_BACKGROUND; p <= LB_POLICY_ADAPTIVE; p++) {
+		REQUIRE(run(&c, (enum lb_policy)p, LBS_WL_FILL, &r) == 0);
+		CHECK_EQ(r.alloc_failures, 0);
+		CHECK_EQ(r.busy_failures, 0);
+		CHECK(r.allocations >= (UINT64_C(256) << 20) / LB_PAGE_SIZE * 9 / 10 - 1024);
+		lbs_result_free(&r);
+	}
 }
