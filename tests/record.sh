@@ -126,11 +126,35 @@ if [ $rc -ne 0 ] && grep -q "cannot record with tracefs\|no kmem page-allocator 
 	[ $failed -eq 0 ]
 	exit
 fi
-events=$(sed -n 's/^lbsim record: wrote .*: \([0-9]*\) events, .*/\1/p' "$tmp/err")
+events=$(sed -n 's/^lbsim record: wrote .*: \([0-9]*\) events[ ,].*/\1/p' "$tmp/err")
+sched=$(sed -n 's/^lbsim record: wrote .*: [0-9]* events and \([0-9]*\) sched_switch, .*/\1/p' \
+	"$tmp/err")
 if [ $rc -eq 0 ] && [ -n "$events" ] && [ -s "$tmp/t.txt.zst" ] && [ "$secs" -le 10 ]; then
-	ok "recorded sleep 0.2 in ${secs} s: $events events"
+	ok "recorded sleep 0.2 in ${secs} s: $events events, ${sched:-no} sched_switch"
 else
 	fail "recording sleep 0.2: status $rc, ${secs} s"
+fi
+# sched_switch beside them, where the kernel has it (sleep itself switches
+# out); where it does not, one line says so.
+if grep -q "no sched:sched_switch event" "$tmp/err"; then
+	if [ "$(grep -c "sched_switch" "$tmp/err")" -eq 1 ] && [ -z "$sched" ]; then
+		ok "this kernel has no sched_switch: recorded without it, said in one line"
+	else
+		fail "a kernel without sched_switch: not said in one line, or counted"
+	fi
+elif [ -n "$sched" ] && [ "$sched" -gt 0 ]; then
+	if command -v zstd >/dev/null 2>&1; then
+		lines=$(zstd -dc "$tmp/t.txt.zst" | grep -c ' sched_switch: ')
+		if [ "$lines" = "$sched" ]; then
+			ok "the trace holds the $sched sched_switch lines counted"
+		else
+			fail "$sched sched_switch counted, $lines in the trace"
+		fi
+	else
+		ok "$sched sched_switch lines recorded (zstd not installed: not read back)"
+	fi
+else
+	fail "no sched_switch line in the recording of sleep 0.2"
 fi
 if [ "$before" = "$after" ]; then
 	ok "tracefs mounts as they were ($(echo "$before" | wc -w) before and after)"

@@ -152,6 +152,7 @@ TEST(cli_errors_trace_binary)
 TEST(cli_errors_trace_random_text)
 {
 	char msg[1024], line[64];
+	const char *text;
 	FILE *f = fopen(tmp("random.txt"), "w");
 
 	REQUIRE(f);
@@ -168,12 +169,21 @@ TEST(cli_errors_trace_random_text)
 	unlink(tmp("random.txt"));
 
 	/* Comments and other events only: no unknown line, still no trace. */
-	REQUIRE(spit(tmp("other.txt"), "# tracer: nop\n#\n  x-1 [000] .... 1.000001: "
-		     "sched_switch: prev_comm=x\n", 64) == 0);
+	text = "# tracer: nop\n#\n  x-1 [000] .... 1.000001: sched_wakeup: comm=x\n";
+	REQUIRE(spit(tmp("other.txt"), text, strlen(text)) == 0);
 	CHECK_EQ(check_trace(tmp("other.txt"), 0, msg, sizeof msg), -1);
 	CHECK(strstr(msg, "no page-allocator event in 3 lines (1 of other events, 2 comments)")
 	      != NULL);
 	unlink(tmp("other.txt"));
+
+	/* sched_switch alone is no page-allocator trace either. */
+	text = "# tracer: nop\n  x-1 [000] .... 1.000001: sched_switch: x:1 [120] S ==> "
+	       "swapper/0:0 [120]\n";
+	REQUIRE(spit(tmp("sched.txt"), text, strlen(text)) == 0);
+	CHECK_EQ(check_trace(tmp("sched.txt"), 0, msg, sizeof msg), -1);
+	CHECK(strstr(msg, "no page-allocator event in 2 lines (1 sched_switch, 0 of other "
+			  "events, 1 comment)") != NULL);
+	unlink(tmp("sched.txt"));
 	tmp_done();
 }
 

@@ -240,6 +240,49 @@ TEST(record_zsink_compresses_and_counts)
 	free(f);
 }
 
+/* sched_switch lines are counted apart, however the writes cut them. */
+TEST(record_zsink_counts_sched_switch)
+{
+	static const char text[] =
+		"# sched_switch: a header line is no event\n"
+		"   dd-1 [000] d..2. 1.0: sched_switch: prev_comm=dd prev_pid=1 ==> next_pid=0\n"
+		"   dd-1 [000] ..... 1.1: mm_page_free: pfn=0x1 order=0\n"
+		"   dd 1 [000] 1.2: sched:sched_switch: dd:1 [120] S ==> sched_switch:0 [120]\n"
+		"   dd-1 [001] ..... 1.3: mm_page_alloc: pfn=0x2 order=0\n"
+		"s\n"
+		"   dd-1 [001] d..2. 1.4: sched_switch: dd:1 [120] S ==> x:2 [120]";
+	size_t n = sizeof text - 1, len;
+	struct lbs_zsink z;
+	unsigned char *f;
+
+	/* In two writes, cut at every place; then a byte at a time. */
+	for (size_t cut = 0; cut <= n; cut++) {
+		size_t chunks[] = {cut, n - cut};
+
+		f = through_sink(0, text, chunks, 2, &z, &len);
+		REQUIRE(f != NULL);
+		CHECK_EQ(z.events, 6);
+		CHECK_EQ(z.sched, 3);
+		free(f);
+		if (lbt_failed()) {
+			printf("    cut at %zu\n", cut);
+			return;
+		}
+	}
+	{
+		size_t ones[sizeof text - 1];
+
+		for (size_t i = 0; i < n; i++)
+			ones[i] = 1;
+		f = through_sink(0, text, ones, n, &z, &len);
+		REQUIRE(f != NULL);
+		CHECK_EQ(z.events, 6);
+		CHECK_EQ(z.sched, 3);
+		CHECK_EQ(len, n);
+		free(f);
+	}
+}
+
 TEST(record_zsink_write_error)
 {
 	struct lbs_zsink z;

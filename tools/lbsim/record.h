@@ -4,13 +4,15 @@
  * -- COMMAND [ARG...]`: record a page-allocator trace of COMMAND.
  *
  * tools/record/lbsim-record.sh (found beside the executable, or at
- * $LBSIM_RECORD) does the tracing: it hands the trace's text to lbsim on a
+ * $LBSIM_RECORD) does the tracing (the kmem:mm_page_* events and, where the
+ * kernel has it, sched:sched_switch): it hands the trace's text to lbsim on a
  * pipe once the command has ended, and lbsim compresses it as it arrives
  * (libzstd, level 3 unless -l says otherwise), with a progress line on a
  * terminal and a summary line at the end. The output is checked before the
  * command runs and written under a temporary name, renamed at the end: a
  * failed or interrupted recording leaves nothing, nor does one of a command
- * that could not be run (status 126 or 127) or one without any event.
+ * that could not be run (status 126 or 127) or one without any
+ * page-allocator event (sched_switch lines alone are no trace).
  */
 #ifndef LBS_RECORD_H
 #define LBS_RECORD_H

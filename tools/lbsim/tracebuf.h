@@ -11,6 +11,12 @@
  * ALLOC_ZONE_LOCKED (they move free pages between the buddy and per-CPU
  * lists and do not change what callers hold), and blocks above order 10
  * (hugetlb gigantic pages: no buddy allocator hands those out).
+ *
+ * When the trace recorded sched:sched_switch, also when each CPU was idle
+ * (in the idle task, pid 0): an IDLE event where a busy CPU enters it, and
+ * busy[], each kept event's busy time since its CPU's previous one. Without
+ * sched_switch lines the load is as it was before they were read (have_idle
+ * 0, busy NULL), and the page events are the same with them as without.
  */
 #ifndef LBS_TRACEBUF_H
 #define LBS_TRACEBUF_H
@@ -21,7 +27,12 @@
 
 #include "../trace/trace.h"
 
-enum { LBS_EV_ALLOC, LBS_EV_FREE };
+enum {
+	LBS_EV_ALLOC,
+	LBS_EV_FREE,
+	LBS_EV_IDLE, /* this CPU enters the idle task at ts, from a task (it
+			was busy); id, order and flags 0 */
+};
 
 #define LBS_EV_ATOMIC  0x1 /* the allocation may not sleep (GFP_ATOMIC...) */
 #define LBS_EV_TRYLOCK 0x2 /* nor take a lock (__GFP_TRYLOCK shown) */
@@ -37,10 +48,21 @@ struct lbs_tev {
 struct lbs_tracebuf {
 	struct lbs_tev *ev;
 	size_t n, cap;
-	uint32_t max_id;
-	unsigned nvcpus;        /* at least 1 */
-	uint64_t ts_first;      /* earliest timestamp of a kept event */
+	uint32_t max_id;        /* of ALLOC and FREE events */
+	unsigned nvcpus;        /* at least 1; a CPU with only IDLE events is one */
+	uint64_t ts_first;      /* earliest timestamp of a kept event (IDLE too) */
 	uint64_t ts_last;       /* latest */
+	int have_idle;          /* the trace recorded sched_switch (at least one) */
+	/* NULL unless have_idle; else per event i (ALLOC, FREE and IDLE alike):
+	 * the ns its CPU spent busy (out of the idle task) since that CPU's
+	 * previous event, or since ts_first for its first. A CPU is, before
+	 * its first sched_switch, as that switch says (idle when it leaves
+	 * pid 0); one with none, as its first event's task is (pid 0: idle).
+	 * For an IDLE event: the busy stretch that just ended; for a page
+	 * event in the idle task (an interrupt): the busy time since the
+	 * previous event, 0 if none. Switches the trace lacks: busy.h. */
+	uint64_t *busy;
+	uint64_t sched_events;  /* sched_switch lines read */
 	uint64_t peak_live_bytes; /* most memory the trace held at once */
 	uint64_t too_large;     /* allocations above order 10, left out */
 	uint64_t load_wall_ns;  /* reading and checking (not deterministic) */
@@ -56,7 +78,8 @@ void lbs_tracebuf_free(struct lbs_tracebuf *tb);
  * Is what was read a trace to replay? 0, or -1 with one line in msg (no
  * "lbsim: ", no newline) naming the file as shown and what was expected:
  * an empty file; no page-allocator event (text of another kind, binary
- * data); no event a replay can use; more than half of the lines unknown,
+ * data, sched_switch alone); no page event a replay can use (IDLE events
+ * do not count); more than half of the lines unknown,
  * unless allow_unknown (--allow-unknown: a partial trace). The first
  * unknown line is quoted.
  */

@@ -57,16 +57,58 @@ int lbs_zsink_init(struct lbs_zsink *s, int fd, int level)
 	return 0;
 }
 
-/* Count the lines of data that are events, across calls. */
+#define SCHED_NAME "sched_switch:"
+#define SCHED_LEN (sizeof SCHED_NAME - 1u)
+
+/* [p, e) continues the current event line: is it a sched_switch? The name
+ * may start in the tail kept from the previous write. */
+static void find_sched(struct lbs_zsink *s, const unsigned char *p, const unsigned char *e)
+{
+	size_t n = (size_t)(e - p), k = n < SCHED_LEN ? n : SCHED_LEN;
+	unsigned char join[2 * SCHED_LEN];
+
+	if (!s->line_sched && s->tail_len) {
+		memcpy(join, s->tail, s->tail_len);
+		memcpy(join + s->tail_len, p, k);
+		if (memmem(join, s->tail_len + k, SCHED_NAME, SCHED_LEN))
+			s->line_sched = 1;
+	}
+	if (!s->line_sched && memmem(p, n, SCHED_NAME, SCHED_LEN))
+		s->line_sched = 1;
+	if (s->line_sched) {
+		s->sched++;
+		s->line_event = 0; /* counted: no need to look further */
+		return;
+	}
+	/* keep the last SCHED_LEN - 1 bytes of the line */
+	if (n >= sizeof s->tail) {
+		memcpy(s->tail, e - sizeof s->tail, sizeof s->tail);
+		s->tail_len = sizeof s->tail;
+	} else {
+		size_t keep = s->tail_len + n > sizeof s->tail ? sizeof s->tail - n : s->tail_len;
+		memmove(s->tail, s->tail + s->tail_len - keep, keep);
+		memcpy(s->tail + keep, p, n);
+		s->tail_len = (unsigned)(keep + n);
+	}
+}
+
+/* Count the lines of data that are events, and sched_switch ones, across
+ * calls. */
 static void count_events(struct lbs_zsink *s, const unsigned char *p, size_t n)
 {
 	const unsigned char *end = p + n;
 
 	while (p < end) {
 		const unsigned char *nl;
-		if (s->bol && *p != '#')
-			s->events++;
+		if (s->bol) {
+			s->line_event = *p != '#';
+			s->line_sched = 0;
+			s->tail_len = 0;
+			s->events += (uint64_t)s->line_event;
+		}
 		nl = memchr(p, '\n', (size_t)(end - p));
+		if (s->line_event)
+			find_sched(s, p, nl ? nl : end);
 		if (!nl) {
 			s->bol = 0;
 			return;

@@ -2,7 +2,8 @@
 /*
  * A stream of trace text written to a file descriptor, through libzstd or
  * as it is, counting what went in (bytes, event lines: those not starting
- * with '#') and what came out: lbsim record's output.
+ * with '#', and of those the sched_switch ones) and what came out: lbsim
+ * record's output.
  */
 #ifndef LBS_ZSINK_H
 #define LBS_ZSINK_H
@@ -17,8 +18,13 @@ struct lbs_zsink {
 	unsigned char *buf;      /* compressed output, before it is written */
 	size_t cap;
 	int bol;                 /* the next byte starts a line */
+	int line_event;          /* the line now taken is an event line */
+	int line_sched;          /* ... and was found to be a sched_switch */
+	unsigned char tail[12];  /* its last bytes: a name split across writes */
+	unsigned tail_len;
 	uint64_t in, out;        /* bytes taken, bytes written */
 	uint64_t events;         /* lines not starting with '#' */
+	uint64_t sched;          /* of those, lines holding "sched_switch:" */
 	char err[160];           /* what failed (write's strerror, libzstd's words) */
 };
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * One text line -> one event. All three formats share a shape:
+ * One text line -> one event (a page event or a sched_switch). All three
+ * formats share a shape:
  *
  *   PREFIX TIMESTAMP: [EXTRA] [SYSTEM:]EVENT: FIELDS
  *
@@ -59,6 +60,33 @@ static int event_kind(const char *p, size_t n)
 		if (events[i].len == n && !memcmp(events[i].name, p, n))
 			return events[i].kind;
 	return -1;
+}
+
+static int is_sched_switch(const char *p, const char *e)
+{
+	return e - p == 12 && !memcmp(p, "sched_switch", 12);
+}
+
+/* "SYSTEM" of perf's "SYSTEM:EVENT" is [p, e). */
+static int is_system(const char *p, const char *e, const char *name)
+{
+	size_t n = strlen(name);
+	return (size_t)(e - p) == n && !memcmp(p, name, n);
+}
+
+/* A sched_switch's fields; its page fields set as lb_trace_parse_fields()
+ * sets those a line does not give. */
+static int sched_fields(const char *p, const char *e, struct lb_trace_event *ev)
+{
+	ev->pfn = 0;
+	ev->order = 0;
+	ev->gfp = 0;
+	ev->gfp_form = LB_TRACE_GFP_ABSENT;
+	ev->may_sleep = -1;
+	ev->migratetype = -1;
+	ev->percpu_refill = -1;
+	ev->failed = 0;
+	return lb_trace_parse_sched(p, e, ev);
 }
 
 /* "DIGITS" or "DIGITS.DIGITS" exactly filling [p, e). */
@@ -342,7 +370,10 @@ static enum lb_trace_line parse_line(const char *line, size_t len, struct lb_tra
 			continue;
 		/* It is an event line. */
 		kind = event_kind(n0, (size_t)(n1 - n0));
-		if (kind < 0 || (sys0 && (sys1 - sys0 != 4 || memcmp(sys0, "kmem", 4))))
+		if (kind < 0 && is_sched_switch(n0, n1))
+			kind = LB_TRACE_SCHED_SWITCH;
+		if (kind < 0 || (sys0 && !is_system(sys0, sys1, kind == LB_TRACE_SCHED_SWITCH
+								 ? "sched" : "kmem")))
 			return LB_TRACE_LINE_OTHER;
 		ev->kind = (uint8_t)kind;
 		q++;
@@ -362,6 +393,8 @@ static enum lb_trace_line parse_line(const char *line, size_t len, struct lb_tra
 		ev->line = 0;
 		ev->id = 0;
 		ev->flags = ct->len && ev->cpu == LB_TRACE_CPU_NONE ? LB_TRACE_EV_CPU_RANGE : 0;
+		if (kind == LB_TRACE_SCHED_SWITCH)
+			return sched_fields(q, e, ev) ? LB_TRACE_LINE_UNKNOWN : LB_TRACE_LINE_SCHED;
 		if (lb_trace_parse_fields(q, e, ev))
 			return LB_TRACE_LINE_UNKNOWN;
 		return LB_TRACE_LINE_EVENT;
@@ -386,8 +419,9 @@ size_t lb_trace_cpu_text(const char *line, size_t len, const char **at)
 	struct lb_trace_event ev;
 	struct cpu_text ct;
 	uint64_t lost = 0;
+	enum lb_trace_line kind = parse_line(line, len, &ev, &lost, &ct);
 
-	if (parse_line(line, len, &ev, &lost, &ct) != LB_TRACE_LINE_EVENT)
+	if (kind != LB_TRACE_LINE_EVENT && kind != LB_TRACE_LINE_SCHED)
 		ct.len = 0;
 	*at = ct.len ? ct.at : line;
 	return ct.len;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The trace reader: input -> lines -> parsed events -> (consistency layer)
- * -> events, keeping the summary up to date.
+ * -> events, keeping the summary up to date. sched_switch events bypass the
+ * consistency layer.
  */
 #include "trace.h"
 
@@ -13,6 +14,7 @@
 struct lb_trace_reader {
 	struct lb_trace_input *in;
 	struct lb_trace_check *check; /* NULL in raw mode */
+	int sched;                    /* deliver sched_switch events */
 	char *buf;
 	size_t start, end;
 	int eof;
@@ -41,6 +43,7 @@ static struct lb_trace_reader *setup(struct lb_trace_input *in, unsigned flags,
 		return NULL;
 	}
 	r->in = in;
+	r->sched = (flags & LB_TRACE_SCHED) != 0;
 	lb_trace_summary_init(&r->sum);
 	r->sum.compression = lb_trace_input_compression(in);
 	r->sum.checked = r->check != NULL;
@@ -218,6 +221,18 @@ int lb_trace_next(struct lb_trace_reader *r, struct lb_trace_event *ev)
 					 "out of memory tracking pages");
 				/* deliver what is pending, then fail */
 			}
+			break;
+		case LB_TRACE_LINE_SCHED:
+			/* Apart from the page events: what is pending was
+			 * delivered before this line was read. */
+			if (ev->flags & LB_TRACE_EV_CPU_RANGE) {
+				cpu_out_of_range(r, line, len);
+				break;
+			}
+			r->sum.sched_lines++;
+			ev->line = r->sum.lines;
+			if (r->sched)
+				return 1;
 			break;
 		case LB_TRACE_LINE_COMMENT:
 			r->sum.comment_lines++;

@@ -16,6 +16,8 @@ static const char *const format_names[LB_TRACE_NFORMATS] = {
 
 const char *lb_trace_kind_name(enum lb_trace_kind kind)
 {
+	if (kind == LB_TRACE_SCHED_SWITCH)
+		return "sched_switch";
 	return (unsigned)kind < LB_TRACE_NKINDS ? kind_names[kind] : "?";
 }
 
@@ -115,14 +117,17 @@ void lb_trace_summary_print(const struct lb_trace_summary *s, FILE *out)
 		lb_trace_format_name(fmt), s->flag_cols_lines[0],
 		s->flag_cols_lines[1], s->flag_cols_lines[2], s->pfn_hex_events,
 		s->pfn_dec_events);
-	fprintf(out, "lines: %" PRIu64 " (events %" PRIu64 ", comments %" PRIu64
-		", other events %" PRIu64 ", unknown %" PRIu64 ", lost-event markers %"
-		PRIu64 " for %" PRIu64 " events)\n",
-		s->lines, ev, s->comment_lines, s->other_lines, s->unknown_lines,
-		s->lost_markers, s->lost_events);
+	fprintf(out, "lines: %" PRIu64 " (events %" PRIu64 ", ", s->lines, ev);
+	if (s->sched_lines) /* not page events: counted apart */
+		fprintf(out, "sched_switch %" PRIu64 ", ", s->sched_lines);
+	fprintf(out, "comments %" PRIu64 ", other events %" PRIu64 ", unknown %" PRIu64
+		", lost-event markers %" PRIu64 " for %" PRIu64 " events)\n",
+		s->comment_lines, s->other_lines, s->unknown_lines, s->lost_markers,
+		s->lost_events);
 	if (s->first_unknown_line)
 		fprintf(out, "  first unknown line %" PRIu64 ": %s\n",
 			s->first_unknown_line, s->first_unknown);
+
 	fprintf(out, "events:");
 	for (int k = 0; k < LB_TRACE_NKINDS; k++)
 		fprintf(out, " %s %" PRIu64 "%s", kind_names[k], s->events[k],

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reading Linux page-allocator traces (kmem:mm_page_* events).
+ * Reading Linux page-allocator traces (kmem:mm_page_* events), and the
+ * scheduler's sched:sched_switch events beside them (when each CPU is idle).
  *
  * Layers, one file each:
  *   input.c        bytes of a file, plain or gzip/xz/zstd (by magic bytes)
  *   reader.c       lines out of the input; the reader tying it all together
  *   parse.c        one text line -> one event (ftrace, trace-cmd, perf script)
  *   fields.c       the key=value part of a line (pfn, order, gfp flags...)
+ *   sched.c        the fields of a sched_switch line (who leaves, who runs)
  *   pfnmap.c       an open-addressing hash map keyed by pfn
  *   pagebits.c     per-page state bits, in chunks of 512 pages
  *   consistency.c  the rules that turn a raw event stream into a clean one
@@ -21,6 +23,13 @@
  *                   instance-name prefix, latency form "TASK-PID CPUFLAGS",
  *                   " (+N)" time diffs, "cpus=N" header, "[N EVENTS DROPPED]"
  *   perf script     "COMM PID [CPU] TIMESTAMP: [PERIOD] kmem:EVENT: FIELDS"
+ *
+ * sched_switch fields, in any of the three: the kernel's key=value form
+ * "prev_comm=bash prev_pid=1234 prev_prio=120 prev_state=S ==> next_comm=
+ * swapper/1 next_pid=0 next_prio=120" (ftrace; perf and trace-cmd without
+ * libtraceevent's sched_switch plugin), the plugin's "bash:1234 [120] S ==>
+ * swapper/1:0 [120]" (trace-cmd report, older perf), and 2.6.3x kernels'
+ * "task bash:1234 [120] (S) ==> swapper:0 [140]". pid 0 is the idle task.
  *
  * pfn rule: a pfn is hex when written "pfn=0x..." (kernels >= 5.14 print
  * "pfn=0x%lx") and decimal when written with digits only (older kernels print
@@ -46,7 +55,11 @@ enum lb_trace_kind {
 	LB_TRACE_FREE_BATCHED,      /* mm_page_free_batched (2.6.3x: mm_pagevec_free) */
 	LB_TRACE_PCPU_DRAIN,        /* mm_page_pcpu_drain: per-CPU list -> buddy */
 	LB_TRACE_ALLOC_ZONE_LOCKED, /* mm_page_alloc_zone_locked: buddy -> caller/pcp */
-	LB_TRACE_NKINDS
+	LB_TRACE_NKINDS,            /* the page kinds: per-kind counts have this many */
+	/* sched_switch: not a page event. It never reaches the consistency
+	 * layer nor a per-kind count, and lb_trace_next() delivers it only
+	 * when asked (LB_TRACE_SCHED). */
+	LB_TRACE_SCHED_SWITCH = LB_TRACE_NKINDS
 };
 
 enum lb_trace_format {
@@ -85,7 +98,15 @@ enum lb_trace_gfp_form {
 				      LB_TRACE_CPU_MAX (cpu is then
 				      LB_TRACE_CPU_NONE): the reader stops
 				      with an error naming it */
+#define LB_TRACE_EV_IDLE_PREV 0x20 /* sched_switch: prev_pid 0, the CPU leaves
+				      the idle task */
+#define LB_TRACE_EV_IDLE_NEXT 0x40 /* sched_switch: next_pid 0, the CPU enters
+				      it (neither: one task to another) */
 
+/* A sched_switch event has kind LB_TRACE_SCHED_SWITCH, its ts_ns, line, cpu,
+ * pid (the line's task), format, flag_cols and LB_TRACE_EV_IDLE_* flags; the
+ * page fields are 0 (gfp_form absent, may_sleep, migratetype and
+ * percpu_refill -1). */
 struct lb_trace_event {
 	uint64_t ts_ns;     /* timestamp; "S.FRAC" in ns, a plain count as is */
 	uint64_t pfn;       /* first page; 0 for a failed allocation */
@@ -144,11 +165,13 @@ void lb_trace_input_close(struct lb_trace_input *in);
 
 enum lb_trace_line {
 	LB_TRACE_LINE_EVENT,   /* one of the five kinds; *ev filled */
+	LB_TRACE_LINE_SCHED,   /* a sched_switch; *ev filled (LB_TRACE_SCHED_SWITCH) */
 	LB_TRACE_LINE_COMMENT, /* blank, "# ...", "cpus=N", "version = N" */
 	LB_TRACE_LINE_LOST,    /* "CPU:N [LOST M EVENTS]", "[M EVENTS DROPPED]" */
 	LB_TRACE_LINE_OTHER,   /* a well-formed line of another event */
-	LB_TRACE_LINE_UNKNOWN  /* anything else, or a kmem:mm_page_* line with
-				  missing or malformed fields */
+	LB_TRACE_LINE_UNKNOWN  /* anything else, or a kmem:mm_page_* or
+				  sched_switch line with missing or malformed
+				  fields */
 };
 
 /* Parse line[0..len) (no newline needed, not NUL-terminated). On
@@ -157,14 +180,19 @@ enum lb_trace_line lb_trace_parse_line(const char *line, size_t len,
 				       struct lb_trace_event *ev, uint64_t *lost);
 
 /* Where the CPU number of line[0..len) is written: its length (0 when the
- * line has no CPU column or is no event), *at its first digit. For quoting
- * a number lb_trace_parse_line() found out of range. */
+ * line has no CPU column or is no event, page or sched_switch), *at its
+ * first digit. For quoting a number lb_trace_parse_line() found out of
+ * range. */
 size_t lb_trace_cpu_text(const char *line, size_t len, const char **at);
 
 /* The key=value part after "EVENT: " (used by lb_trace_parse_line). Returns 0
  * when pfn and order were found and well formed, -1 otherwise. */
 int lb_trace_parse_fields(const char *p, const char *end,
 			  struct lb_trace_event *ev);
+/* The part after "sched_switch: ", in either form (see the top): sets
+ * LB_TRACE_EV_IDLE_PREV / _NEXT in ev->flags. 0 when both pids were found
+ * and well formed, -1 otherwise. */
+int lb_trace_parse_sched(const char *p, const char *end, struct lb_trace_event *ev);
 /* Classify symbolic gfp flags "A|B|C": 1 if any flag lets the allocation
  * reclaim/sleep (__GFP_DIRECT_RECLAIM, old __GFP_WAIT, GFP_KERNEL...), else 0. */
 int lb_trace_gfp_may_sleep(const char *p, const char *end);
@@ -301,6 +329,8 @@ struct lb_trace_summary {
 	uint64_t lines;          /* lines read */
 	uint64_t comment_lines;  /* headers, blank lines */
 	uint64_t other_lines;    /* other events */
+	uint64_t sched_lines;    /* sched_switch events: counted here only, not
+				    in other_lines nor in events[] */
 	uint64_t unknown_lines;  /* not understood, skipped */
 	uint64_t lost_markers;   /* "[LOST N EVENTS]" lines */
 	uint64_t lost_events;    /* sum of their N */
@@ -343,7 +373,10 @@ void lb_trace_summary_print(const struct lb_trace_summary *s, FILE *out);
 
 /* ---- the reader ------------------------------------------------------------ */
 
-#define LB_TRACE_RAW 0x1 /* deliver parsed events as they are, no checks */
+#define LB_TRACE_RAW 0x1   /* deliver parsed events as they are, no checks */
+#define LB_TRACE_SCHED 0x2 /* deliver sched_switch events too (kind
+			      LB_TRACE_SCHED_SWITCH, in file order among the
+			      page events); without it they are only counted */
 
 struct lb_trace_reader;
 
