@@ -135,6 +135,17 @@ grep -q '^note: the trace never holds more than 5\.9 MiB' "$tmp/out" ||
 	{ echo "FAIL the note without boot: $(grep note "$tmp/out")"; failed=$((failed + 1)); }
 
 # ---- options
+# shellcheck disable=SC2086
+expect "--load with a trace that recorded its idle periods" 2 \
+	"^lbsim: --load applies to traces without idle periods; .*idle-cpus\\.txt recorded when its CPUs were idle \\(sched_switch\\), and the replay uses that\$" \
+	"$lbsim" --trace "$here/fixtures/idle-cpus.txt" --load 20 $small
+# shellcheck disable=SC2086
+expect "--cpus fewer than the trace's CPUs" 2 \
+	"^lbsim: --cpus 1 is fewer than the trace's CPUs \\(2\\): each traced CPU's events run on a CPU of their own\$" \
+	"$lbsim" --trace "$here/fixtures/replay-same-moment.txt" --cpus 1 $small
+expect "--cpus fewer than --vcpus" 2 \
+	"^lbsim: --cpus 2 is fewer than the vCPUs \\(4\\): each vCPU's stream runs on a CPU of its own\$" \
+	"$lbsim" --workload fill --vcpus 4 --cpus 2
 expect "--pre-accepted beyond the guest" 2 \
 	"^lbsim: --pre-accepted 32G is more than the guest's memory \(16G, the default; see --memory\)\$" \
 	"$lbsim" --pre-accepted 32G

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../tools/lbsim/csv.h"
+#include "../tools/lbsim/fields.h"
 #include "../tools/lbsim/output.h"
 #include "../tools/lbsim/replay.h"
 #include "../tools/lbsim/report.h"
@@ -199,6 +200,78 @@ TEST(replay_fixture_in_flight_wait)
 	CHECK_NEAR(r.lat_max, CONTENDED(UNIT_COST) + UNIT_COST - 1000000, 2);
 	lbs_result_free(&r);
 	lbs_tracebuf_free(&tb);
+}
+
+/* Every result field of a and b agrees, but what says how the CPUs' busy
+ * time was known, and the wall clock and the coroutine switches (more
+ * events, more switches). */
+static void same_but_idle(const struct lbs_result *a, const struct lbs_result *b)
+{
+	static const char *const apart[] = {"trace_idle", "load_pct", "init_ns", "replay_wall_ns",
+					    "events_per_sec", "sched_switches"};
+
+	for (size_t i = 0; i < lbs_nfields; i++) {
+		const struct lbs_field *f = &lbs_fields[i];
+		int skip = 0;
+
+		for (size_t k = 0; k < sizeof apart / sizeof apart[0]; k++)
+			skip |= strcmp(f->name, apart[k]) == 0;
+		if (skip || lbs_field_text(f, a))
+			continue;
+		for (size_t k = 0; k < lbs_field_len(f); k++) {
+			if (lbs_field_u64(f, a, k) != lbs_field_u64(f, b, k)) {
+				char m[200];
+				snprintf(m, sizeof m, "%s: %llu vs %llu", f->name,
+					 (unsigned long long)lbs_field_u64(f, a, k),
+					 (unsigned long long)lbs_field_u64(f, b, k));
+				lbt_fail(__FILE__, __LINE__, m);
+			}
+		}
+	}
+}
+
+/* A trace that recorded its idle periods is replayed with them: one CPU
+ * that never leaves taskA is busy between its faults as --load 100 makes
+ * it, one that sleeps between them as --load 0 does, down to every field;
+ * and the background acceptor, with no other CPU, steals less from the
+ * CPU that sleeps. */
+TEST(replay_recorded_idle_periods)
+{
+	struct lbs_tracebuf busy, idle, none;
+	struct lbs_replay_config c;
+	struct lbs_result rb, ri, rn;
+
+	REQUIRE(load(&busy, "fixtures/replay-idle-busy.txt") == 0);
+	REQUIRE(load(&idle, "fixtures/replay-idle-idle.txt") == 0);
+	REQUIRE(load(&none, "fixtures/replay-idle-none.txt") == 0);
+	CHECK(busy.have_idle && idle.have_idle && !none.have_idle);
+	fixture_config(&c, LBS_LOCK_UNIT);
+	c.sim.cpus = 0; /* the trace's one CPU */
+	for (int p = LB_POLICY_UNIT; p <= LB_POLICY_BACKGROUND; p += LB_POLICY_BACKGROUND - LB_POLICY_UNIT) {
+		c.sim.load_pct = 0; /* not used: the trace says */
+		REQUIRE(lbs_replay_run(&c, &busy, (enum lb_policy)p, &rb, NULL, NULL) == 0);
+		REQUIRE(lbs_replay_run(&c, &idle, (enum lb_policy)p, &ri, NULL, NULL) == 0);
+		c.sim.load_pct = 100;
+		REQUIRE(lbs_replay_run(&c, &none, (enum lb_policy)p, &rn, NULL, NULL) == 0);
+		CHECK(rb.trace_idle && ri.trace_idle && !rn.trace_idle);
+		CHECK_EQ(rb.cpus, 1);
+		same_but_idle(&rb, &rn);
+		lbs_result_free(&rn);
+		c.sim.load_pct = 0;
+		REQUIRE(lbs_replay_run(&c, &none, (enum lb_policy)p, &rn, NULL, NULL) == 0);
+		same_but_idle(&ri, &rn);
+		if (p == LB_POLICY_BACKGROUND) {
+			CHECK(rb.stolen_ns > ri.stolen_ns);
+			CHECK(rb.max_lag_ns > ri.max_lag_ns);
+		}
+		CHECK(strcmp(rb.check, "ok") == 0 && strcmp(ri.check, "ok") == 0);
+		lbs_result_free(&rb);
+		lbs_result_free(&ri);
+		lbs_result_free(&rn);
+	}
+	lbs_tracebuf_free(&busy);
+	lbs_tracebuf_free(&idle);
+	lbs_tracebuf_free(&none);
 }
 
 /*

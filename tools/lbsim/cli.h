@@ -44,6 +44,7 @@ struct lbs_cli {
 	int version;               /* --version */
 	int no_args;               /* nothing given: the default run of `make run` */
 	uint64_t given;            /* the options given, by their place in the table */
+	int load_given;            /* --load: refused for a trace with idle periods */
 };
 
 /*

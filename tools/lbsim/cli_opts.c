@@ -290,6 +290,7 @@ static int p_load(struct lbs_opt_state *s, const struct lbs_opt *o, const char *
 		return bad(s, "lbsim: --%s '%s': expected a whole percentage, 0 to 100\n", o->name,
 			   val);
 	s->cli->sim.load_pct = (unsigned)v;
+	s->cli->load_given = 1;
 	return 0;
 }
 

@@ -51,6 +51,13 @@ static void schedule_vcpu(struct lbs_drive *d, unsigned v)
 {
 	const struct lbs_op *op = d->src->peek(d->src->ctx, v);
 
+	/* A vCPU that goes idle when it is due, with nothing to do before,
+	 * is idle now: no event, nothing for a background thread to delay. */
+	while (op && op->kind == LBS_OP_IDLE && op->busy == 0 &&
+	       d->t1 + op->when <= d->free_at[v] && !d->woken_at[v]) {
+		d->src->ran(d->src->ctx, v, op, 0, 0, d->free_at[v] - d->t1);
+		op = d->src->peek(d->src->ctx, v);
+	}
 	if (!op) {
 		lbs_cpus_idle(&d->cpus, v);
 		if (--d->vcpus_left == 0)
@@ -173,7 +180,7 @@ static void vcpu_event(struct lbs_drive *d, unsigned v)
 		d->t.model.vcpus = (unsigned)op->addr;
 		break;
 	default:
-		break; /* LBS_OP_NOP: only time passes */
+		break; /* LBS_OP_NOP, LBS_OP_IDLE: only time passes */
 	}
 	now = lbs_sched_now(&d->sched);
 	d->free_at[v] = now;

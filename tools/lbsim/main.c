@@ -221,6 +221,12 @@ static int run_trace(const struct lbs_cli *cli)
 		lbs_tracebuf_free(&tb);
 		return 1;
 	}
+	if (cli->load_given && tb.have_idle) {
+		fprintf(stderr, "lbsim: --load applies to traces without idle periods; %s recorded "
+			"when its CPUs were idle (sched_switch), and the replay uses that\n", shown);
+		lbs_tracebuf_free(&tb);
+		return 2;
+	}
 	if (cli->sim.cpus && cli->sim.cpus < tb.nvcpus) {
 		fprintf(stderr, "lbsim: --cpus %u is fewer than the trace's CPUs (%u): each traced "
 			"CPU's events run on a CPU of their own\n", cli->sim.cpus, tb.nvcpus);

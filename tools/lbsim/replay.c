@@ -50,6 +50,7 @@ struct trace_src {
 	unsigned load_pct;     /* --load, for a trace without idle periods */
 	struct lbs_op *op;     /* per vCPU: it, as an operation */
 	uint64_t ran;          /* events run */
+	uint64_t page_events;  /* of them allocations and frees (not IDLE) */
 	lbs_progress_fn progress;
 	void *pctx;
 };
@@ -66,8 +67,15 @@ static const struct lbs_op *trace_peek(void *ctx, unsigned v)
 	e = &s->tb->ev[s->cur[v]];
 	slot = s->slot[e->id];
 	op->when = e->ts - s->tb->ts_first;
-	op->busy = lbs_load_share(e->ts > s->prev_ts[v] ? e->ts - s->prev_ts[v] : 0, s->load_pct);
+	/* Its CPU's work before it: what the trace recorded out of the idle
+	 * task, else --load's share of the gap since its previous event. */
+	op->busy = s->tb->busy ? s->tb->busy[s->cur[v]]
+		 : lbs_load_share(e->ts > s->prev_ts[v] ? e->ts - s->prev_ts[v] : 0, s->load_pct);
 	op->flags = 0;
+	if (e->kind == LBS_EV_IDLE) {
+		op->kind = LBS_OP_IDLE;
+		return op;
+	}
 	if (e->flags & LBS_EV_TRYLOCK)
 		op->flags = LB_ALLOC_NOWAIT;
 	else if (e->flags & LBS_EV_ATOMIC)
@@ -95,6 +103,7 @@ static void trace_ran(void *ctx, unsigned v, const struct lbs_op *op, int rc, ui
 	const struct lbs_tev *e = &s->tb->ev[s->cur[v]];
 	uint64_t prev = s->slot[e->id];
 
+	s->page_events += e->kind != LBS_EV_IDLE;
 	(void)end;
 	s->prev_ts[v] = e->ts;
 	s->cur[v] = s->next[s->cur[v]];
@@ -167,6 +176,7 @@ static void trace_fields(const struct lbs_tracebuf *tb, struct lbs_result *out)
 	out->footprint_bytes = lbs_tracebuf_footprint(tb);
 	out->peak_live_bytes = tb->peak_live_bytes;
 	out->trace_span_ns = tb->ts_last - tb->ts_first;
+	out->trace_idle = tb->have_idle;
 	out->trace_allocs_too_large = tb->too_large;
 	out->vcpus = tb->nvcpus;
 }
@@ -222,7 +232,7 @@ int lbs_replay_run(const struct lbs_replay_config *c, const struct lbs_tracebuf 
 		lbs_drive_run(&d, &src);
 		if (progress)
 			progress(progress_ctx, tb->n);
-		out->replayed_events = tb->n;
+		out->replayed_events = ts.page_events;
 	}
 	out->replay_wall_ns = wall_ns() - w0;
 	if (out->replay_wall_ns)

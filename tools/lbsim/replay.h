@@ -14,6 +14,10 @@
  * order, not in the trace's: a vCPU delayed by acceptance runs late, and
  * the others are not handed what it frees (or accepts) in their future. A
  * free waits for its block's allocation on another vCPU if that runs late.
+ * Each vCPU's CPU is busy before each event for the time its CPU was out
+ * of the idle task since its previous one (a trace that recorded
+ * sched_switch: tracebuf.h), else for --load's share of the gap; an IDLE
+ * event ends a busy stretch and changes nothing else (cpus.h).
  * Each ALLOC becomes lb_alloc() of its order (lazybuddy picks the address)
  * with Linux's semantics: allocations that may sleep accept and wait for
  * memory in flight; those that may not (GFP_ATOMIC, GFP_NOWAIT) accept but

@@ -31,6 +31,8 @@ enum lbs_op_kind {
 	LBS_OP_FREE,
 	LBS_OP_NOP,     /* changes nothing a caller holds; only time passes (a
 			   trace's free of a block whose allocation failed here) */
+	LBS_OP_IDLE,    /* the vCPU's CPU goes idle: its busy time before this
+			   ends here (a trace's switch into the idle task) */
 	LBS_OP_BLOCKED, /* not yet: another vCPU must go first (see above) */
 	LBS_OP_SETUP,   /* a share of eager's set-up: lb_zone_setup_accept() */
 	LBS_OP_WMARKS,  /* watermarks: none yet (addr 0), or the zone's own (1) */
