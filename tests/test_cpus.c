@@ -258,3 +258,22 @@ TEST(cpus_one_call_per_cpu)
 	CHECK_EQ(w.c.held_ns, 300);
 	world_fini(&w);
 }
+
+/* Two CPUs freed at the same moment: two waiting threads get them then,
+ * each woken once (a CPU freed wakes the longest waiter not yet woken). */
+TEST(cpus_two_freed_at_once_wake_two)
+{
+	struct world w;
+
+	REQUIRE(world_init(&w, 2, 2, 4) == 0);
+	add(&w, 0, 0, 0, 100);
+	add(&w, 1, 0, 0, 100);
+	add(&w, 2, 10, 0, 50);
+	add(&w, 3, 20, 0, 50);
+	REQUIRE(world_run(&w) == 0);
+	CHECK_EQ(w.start[2][0], 100);
+	CHECK_EQ(w.start[3][0], 100);
+	CHECK(w.cpu[2][0] != w.cpu[3][0]);
+	CHECK_EQ(w.c.held_ns, 100);
+	world_fini(&w);
+}

@@ -61,13 +61,20 @@ static uint64_t ready_at(const struct lbs_stream *st, uint64_t from)
 	return r > st->not_before ? r : st->not_before;
 }
 
-/* A CPU may have become free: the actors waiting for one look again. */
+/* A CPU may have become free: the actor that has waited longest for one,
+ * and is not already woken for another, looks again (a CPU freed serves
+ * one; waking them all made a vCPU running back to back wake every
+ * waiting thread at every operation). */
 static void wake_waiters(struct lbs_cpus *c)
 {
 	uint64_t now = lbs_sched_now(c->sched);
 
-	for (unsigned i = 0; i < c->nwaiting; i++)
-		lbs_sched_resleep(c->sched, c->waiting[i], now);
+	for (unsigned i = 0; i < c->nwaiting; i++) {
+		if (c->sched->when[c->waiting[i]] != now) {
+			lbs_sched_resleep(c->sched, c->waiting[i], now);
+			return;
+		}
+	}
 }
 
 void lbs_cpus_schedule(struct lbs_cpus *c, unsigned v, uint64_t free_at, uint64_t when,
@@ -149,11 +156,14 @@ static uint64_t next_owed(const struct lbs_cpus *c, uint64_t t)
 	return first;
 }
 
+/* In the order they began to wait. */
 static void waiting_del(struct lbs_cpus *c, unsigned a)
 {
 	for (unsigned i = 0; i < c->nwaiting; i++) {
 		if (c->waiting[i] == a) {
-			c->waiting[i] = c->waiting[--c->nwaiting];
+			memmove(&c->waiting[i], &c->waiting[i + 1],
+				(c->nwaiting - i - 1) * sizeof c->waiting[0]);
+			c->nwaiting--;
 			return;
 		}
 	}
