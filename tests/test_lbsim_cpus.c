@@ -16,11 +16,11 @@
 
 #define GiB (UINT64_C(1) << 30)
 
-/* A guest of 1 GiB with nothing accepted by firmware, the tdx-4k preset. */
+/* A guest of 256 MiB with nothing accepted by firmware, the tdx-4k preset. */
 static void guest(struct lbs_sim_config *c, unsigned vcpus, unsigned cpus)
 {
 	lbs_sim_defaults(c);
-	c->memory_bytes = GiB;
+	c->memory_bytes = GiB / 4;
 	c->pre_accepted_bytes = 0;
 	c->vcpus = vcpus;
 	c->cpus = cpus;
