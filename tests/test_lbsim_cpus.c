@@ -192,3 +192,23 @@ TEST(lbsim_cpus_no_memory_held_while_waiting_for_a_cpu)
 		lbs_result_free(&r);
 	}
 }
+
+/* With nothing to accept, nothing makes a vCPU late, whatever --load: the
+ * boot CPU's work before bringing a vCPU online is before that step, not
+ * before the allocation that follows it at the same time (it was: 107 us
+ * of lag on 16 vCPUs at 4682 allocations/s, half a gap). */
+TEST(lbsim_cpus_nothing_to_accept_no_lag)
+{
+	struct lbs_sim_config c;
+	struct lbs_result r;
+
+	guest(&c, 16, 0);
+	c.pre_accepted_bytes = c.memory_bytes;
+	c.rate = 4682;
+	for (int p = 0; p < LB_POLICY_COUNT; p++) {
+		REQUIRE(run(&c, (enum lb_policy)p, LBS_WL_BOOT, &r) == 0);
+		CHECK_EQ(r.accepted_bytes, 0);
+		CHECK_EQ(r.max_lag_ns, 0);
+		lbs_result_free(&r);
+	}
+}

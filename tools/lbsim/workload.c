@@ -219,19 +219,26 @@ uint64_t lbs_load_share(uint64_t gap, unsigned pct)
 	return gap / 100u * pct + gap % 100u * pct / 100u;
 }
 
+/* The stream's work before an operation at `when`, since its previous
+ * one; nothing before its first (it starts at base_ns). */
+static uint64_t stream_busy(struct lbs_wl *g, uint64_t when)
+{
+	uint64_t busy = g->have_prev && when > g->prev_ns
+				? lbs_load_share(when - g->prev_ns, g->load_pct)
+				: 0;
+
+	g->prev_ns = when;
+	g->have_prev = 1;
+	return busy;
+}
+
 static const struct lbs_op *stream_peek(struct lbs_wl *g)
 {
 	if (!g->have) {
 		if (!draw(g))
 			return NULL;
 		g->next.when = g->base_ns + next_time(g);
-		/* The stream's work since its previous operation; nothing
-		 * before its first (it starts at base_ns). */
-		g->next.busy = g->have_prev && g->next.when > g->prev_ns
-				       ? lbs_load_share(g->next.when - g->prev_ns, g->load_pct)
-				       : 0;
-		g->prev_ns = g->next.when;
-		g->have_prev = 1;
+		g->next.busy = stream_busy(g, g->next.when);
 		g->have = 1;
 	}
 	return &g->next;
@@ -331,8 +338,13 @@ static const struct lbs_op *wls_peek(void *ctx, unsigned v)
 		/* Each vCPU comes online after the boot CPU's allocations for it. */
 		if (g->online < g->n &&
 		    g->early_ran >= LBS_BOOT_EARLY_ALLOCS + (uint64_t)g->online * LBS_BOOT_AP_ALLOCS) {
+			if (g->op0.kind == LBS_OP_ONLINE && g->op0.addr == g->online + 1u)
+				return &g->op0; /* peeked before: the same, busy time included */
 			stage_op(&g->op0, g->early.base_ns + g->early.t_ns, g->online + 1u);
 			g->op0.kind = LBS_OP_ONLINE;
+			/* the boot CPU's work before it is before it, not
+			 * before the allocation that follows at the same time */
+			g->op0.busy = stream_busy(&g->early, g->op0.when);
 			return &g->op0;
 		}
 		op = stream_peek(&g->early);
@@ -340,6 +352,7 @@ static const struct lbs_op *wls_peek(void *ctx, unsigned v)
 			return op;
 		g->stage = 2;
 		stage_op(&g->op0, g->early.base_ns + next_time(&g->early), 1);
+		g->op0.busy = stream_busy(&g->early, g->op0.when);
 		return &g->op0;
 	default:
 		return &g->op0;
