@@ -113,8 +113,9 @@ fidelity: deps
 	$(MAKE) VARIANT=release all
 	./build/lbsim --fidelity
 
-# adaptive against every policy, PASS or MISS per target (docs/adaptive.md);
-# a benchmark of the policy in virtual time, a few minutes.
+# Every policy on the same terms, each row's winner set and adaptive's
+# targets (docs/adaptive.md); in virtual time, a worker per CPU, about 30
+# minutes on 2 CPUs.
 policy-bench: deps
 	$(MAKE) VARIANT=release all
 	./build/lbsim --policy-bench

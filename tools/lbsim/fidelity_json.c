@@ -2,29 +2,7 @@
 /* The fidelity table as JSON (`lbsim --fidelity --json`, fidelity.h). */
 #include "fidelity.h"
 
-#include <math.h>
-#include <stdlib.h>
-
 #include "output.h"
-
-/* v exactly: the fewest digits that read back as v (the table's three
- * would make a program's own PASS/MISS disagree with ours near the edge);
- * null for what JSON has no number for. */
-static void number(FILE *f, double v)
-{
-	char buf[32];
-
-	if (!isfinite(v)) {
-		fputs("null", f);
-		return;
-	}
-	for (int digits = 15; digits <= 17; digits++) {
-		snprintf(buf, sizeof buf, "%.*g", digits, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	fputs(buf, f);
-}
 
 static void member(FILE *f, const char *key, const char *s)
 {
@@ -45,10 +23,10 @@ void lbs_fidelity_print_json(FILE *f, const struct lbs_fid_row *rows, size_t n)
 		member(f, "figure", r->figure);
 		member(f, "source", r->source);
 		fputs(", \"published\": ", f);
-		number(f, r->published);
+		lbs_json_number(f, r->published);
 		member(f, "unit", r->unit);
 		fputs(", \"lbsim\": ", f);
-		number(f, r->lbsim);
+		lbs_json_number(f, r->lbsim);
 		if (r->bound)
 			fputs(", \"tolerance_pct\": null", f);
 		else

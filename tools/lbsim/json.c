@@ -3,6 +3,8 @@
 #include "output.h"
 
 #include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 void lbs_json_string(FILE *f, const char *s)
@@ -25,6 +27,24 @@ void lbs_json_string(FILE *f, const char *s)
 		}
 	}
 	fputc('"', f);
+}
+
+/* The fewest digits that read back as v: a table's three would make a
+ * program's own PASS/MISS disagree with ours near the edge. */
+void lbs_json_number(FILE *f, double v)
+{
+	char buf[32];
+
+	if (!isfinite(v)) {
+		fputs("null", f);
+		return;
+	}
+	for (int digits = 15; digits <= 17; digits++) {
+		snprintf(buf, sizeof buf, "%.*g", digits, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	fputs(buf, f);
 }
 
 static void value(FILE *f, const struct lbs_field *fd, const struct lbs_result *x, size_t k)

@@ -19,6 +19,10 @@
 /* s as a JSON string literal, quotes included (control characters as \u00XX). */
 void lbs_json_string(FILE *f, const char *s);
 
+/* v exactly, in the fewest digits that read back as v; null where JSON has
+ * no number (infinities, NaN). */
+void lbs_json_number(FILE *f, double v);
+
 /* One JSON object per result, in a JSON array, ending with a newline: the
  * fields with a JSON key, those of the result's scope. */
 void lbs_print_json(FILE *f, const struct lbs_result *r, size_t n);

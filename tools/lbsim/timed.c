@@ -13,19 +13,27 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
-/* The speed of each of k accepts in flight, num / den of full speed:
- * min(1, H / k), H the host's capacity in accepts. */
+void lbs_host_pace(const struct lb_model_params *mp, unsigned k, uint64_t *num, uint64_t *den)
+{
+	uint64_t cap = mp->host_capacity_pct, want = UINT64_C(100) * (k ? k : 1u);
+
+	*num = *den = 1;
+	if (cap && cap < want) {
+		*num = cap;
+		*den = want;
+	}
+}
+
 struct pace {
 	uint64_t num, den;
 };
 
 static struct pace pace(const struct lbs_timed *t, unsigned k)
 {
-	uint64_t cap = t->model.p.host_capacity_pct, want = UINT64_C(100) * (k ? k : 1u);
+	struct pace p;
 
-	if (!cap || cap >= want)
-		return (struct pace){1, 1};
-	return (struct pace){cap, want};
+	lbs_host_pace(&t->model.p, k, &p.num, &p.den);
+	return p;
 }
 
 static unsigned accepts_in_flight(const struct lbs_timed *t)

@@ -50,6 +50,10 @@ enum lbs_lock { LBS_LOCK_UNIT, LBS_LOCK_GLOBAL };
  * accepts at once serves every guest lbsim simulates without limit. */
 #define LBS_CAPACITY_MAX_PCT 100000u
 
+/* The host's capacity, the one rule: each of k accepts in flight at once
+ * progresses at *num / *den of full speed, min(1, H / k). */
+void lbs_host_pace(const struct lb_model_params *mp, unsigned k, uint64_t *num, uint64_t *den);
+
 struct lbs_flight {
 	unsigned actor;
 	uint8_t accept;            /* else a release */
