@@ -426,7 +426,7 @@ TEST(pbench_json_rows)
 			   "4294967296, \"reach_bytes_per_s\": ") != NULL);
 	CHECK(strstr(json, "\"policy\": \"eager\", \"acceptors\": 0, \"lat_p999_ns\": 0, "
 			   "\"max_lag_ns\": 0, \"committed_peak_bytes\": 17179869184, "
-			   "\"accepted_bytes\": 12884901888, \"accept_cpu_ns\": 0, "
+			   "\"accepted_bytes\": 12884901888, \"total_accept_cpu_ns\": 0, "
 			   "\"boot_ns\": 40000000000, \"check\": \"ok\", \"winner\": true}") != NULL);
 	/* Not judged beyond reach; judged on the re-run. */
 	CHECK(strstr(json, "\"targets\": {\"p999\": null, \"max_lag\": null, \"accepted\": null, "

@@ -66,9 +66,9 @@ struct lbs_pb_spec {
 void lbs_pb_default_spec(struct lbs_pb_spec *s);
 
 /* What k CPUs accepting at once get through, bytes/s, by the preset's
- * figures for a unit accepted whole, under the contention model
- * (docs/model.md: each of k calls in flight pays 1 + c (k - 1)). 0 for an
- * unknown preset. */
+ * figures for a unit accepted whole, on the host's capacity
+ * (lbs_host_pace(): min(k, H) accepts' worth at once). 0 for an unknown
+ * preset. */
 double lbs_pb_reach(const char *preset, uint64_t unit, unsigned k);
 
 /* A workload's demand on acceptance: rate x mean pages x vCPUs x 4 KiB. */
@@ -106,7 +106,8 @@ enum lbs_pb_metric {
 	LBS_PB_LAG,             /* max lag, ns */
 	LBS_PB_COMMITTED,       /* committed peak, bytes */
 	LBS_PB_ACCEPTED,        /* accepted, bytes */
-	LBS_PB_CPU,             /* accept_cpu_ns */
+	LBS_PB_CPU,             /* all acceptance CPU: boot_accept_vcpu_ns (set-up
+				   and boot) + accept_cpu_ns (the run) */
 	LBS_PB_BOOT,            /* the boot workload's whole time, else boot_ns */
 	LBS_PB_NMETRICS
 };

@@ -58,7 +58,7 @@ static void object(FILE *f, size_t i, const struct lbs_pb_row *r,
 	u64(f, "max_lag_ns", x->m[LBS_PB_LAG]);
 	u64(f, "committed_peak_bytes", x->m[LBS_PB_COMMITTED]);
 	u64(f, "accepted_bytes", x->m[LBS_PB_ACCEPTED]);
-	u64(f, "accept_cpu_ns", x->m[LBS_PB_CPU]);
+	u64(f, "total_accept_cpu_ns", x->m[LBS_PB_CPU]);
 	u64(f, "boot_ns", x->m[LBS_PB_BOOT]);
 	text(f, "check", x->check);
 	fprintf(f, ", \"winner\": %s", o->win[p] ? "true" : "false");
