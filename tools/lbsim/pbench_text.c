@@ -21,14 +21,15 @@ void lbs_pb_print_intro(FILE *f)
 	      "guest's CPUs, background and adaptive alike). fw: what firmware accepted; rate:\n"
 	      "per vCPU. demand: what a workload asks of acceptance while it allocates (the\n"
 	      "trace: the most it holds over its span); reach: what the host accepts with all\n"
-	      "the guest's CPUs accepting at once, under contention. A row beyond reach is run\n"
-	      "as asked, then re-run for every policy at the rate where demand is half of\n"
-	      "reach. Adaptive's targets are judged on the re-run rows and the rows within half\n"
-	      "of reach: p99.9 <= 100 us, max lag <= 50 ms, accepted and committed peak <= 1.1x\n"
-	      "exact's, boot <= the fastest lazy policy's + 1%. W: in the row's winner set (no\n"
-	      "other policy is as good on all six counts and better on one). boot: the boot\n"
-	      "workload's whole time, else the set-up's; acc cpu: all CPU time in accept and\n"
-	      "release calls, the vCPUs' and the background threads'.\n\n"
+	      "the guest's CPUs accepting at once, on the host's capacity. A row beyond reach\n"
+	      "is run as asked, then re-run for every policy at the rate where demand is half\n"
+	      "of reach. Adaptive's targets are judged on the re-run rows and the rows within\n"
+	      "half of reach: p99.9 <= 100 us, max lag <= 50 ms, accepted and committed peak\n"
+	      "<= 1.1x exact's, boot <= the fastest lazy policy's + 1%. W: in the row's winner\n"
+	      "set (no other policy is as good on all six counts and better on one). boot: the\n"
+	      "boot workload's whole time, else the set-up's; acc cpu: all CPU time in accept\n"
+	      "and release calls, set-up's and boot's included, the vCPUs' and the background\n"
+	      "threads'.\n\n"
 	      "  policy     thr   p99.9 us  max lag ms  commit MiB  accept MiB  acc cpu s  boot s\n",
 	      f);
 }
