@@ -51,6 +51,8 @@ void lbs_cpus_reset(struct lbs_cpus *c)
 	c->stolen_ns = c->held_ns = c->preemptions = 0;
 }
 
+static void wake_waiters(struct lbs_cpus *c);
+
 /* When the operation starts if its busy time runs from `from`. Between
  * its end and not_before the stream counts as busy (an approximation: it
  * only waits, and a call that preempts it then delays nothing). */
@@ -61,21 +63,6 @@ static uint64_t ready_at(const struct lbs_stream *st, uint64_t from)
 	return r > st->not_before ? r : st->not_before;
 }
 
-/* A CPU may have become free: the actor that has waited longest for one,
- * and is not already woken for another, looks again (a CPU freed serves
- * one; waking them all made a vCPU running back to back wake every
- * waiting thread at every operation). */
-static void wake_waiters(struct lbs_cpus *c)
-{
-	uint64_t now = lbs_sched_now(c->sched);
-
-	for (unsigned i = 0; i < c->nwaiting; i++) {
-		if (c->sched->when[c->waiting[i]] != now) {
-			lbs_sched_resleep(c->sched, c->waiting[i], now);
-			return;
-		}
-	}
-}
 
 void lbs_cpus_schedule(struct lbs_cpus *c, unsigned v, uint64_t free_at, uint64_t when,
 		       uint64_t busy, uint64_t not_before)
@@ -154,6 +141,33 @@ static uint64_t next_owed(const struct lbs_cpus *c, uint64_t t)
 		    c->cpu[u].owed_until < first)
 			first = c->cpu[u].owed_until;
 	return first;
+}
+
+/* A CPU may have become free. If one can be taken now, the actor that has
+ * waited longest for one, and is not already woken for another, looks
+ * again (a CPU freed serves one: waking them all made a vCPU running back
+ * to back wake every waiting thread at every operation); if none can, the
+ * waiters sleep no later than the next owed time runs out (a give may
+ * have set an earlier one than they slept for). */
+static void wake_waiters(struct lbs_cpus *c)
+{
+	uint64_t now = lbs_sched_now(c->sched), owed;
+
+	if (!c->nwaiting)
+		return;
+	if (pick(c, c->waiting[0], now) != LBS_CPU_NONE) {
+		for (unsigned i = 0; i < c->nwaiting; i++) {
+			if (c->sched->when[c->waiting[i]] != now) {
+				lbs_sched_resleep(c->sched, c->waiting[i], now);
+				return;
+			}
+		}
+		return;
+	}
+	owed = next_owed(c, now);
+	for (unsigned i = 0; i < c->nwaiting; i++)
+		if (owed < c->sched->when[c->waiting[i]])
+			lbs_sched_resleep(c->sched, c->waiting[i], owed);
 }
 
 /* In the order they began to wait. */
