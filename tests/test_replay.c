@@ -274,6 +274,37 @@ TEST(replay_recorded_idle_periods)
 	lbs_tracebuf_free(&none);
 }
 
+/* The table says when a trace recorded no idle periods and --load stood in
+ * for them, and only then. */
+TEST(replay_idle_note)
+{
+	static const char *const file[] = {"fixtures/replay-idle-none.txt",
+					   "fixtures/replay-idle-idle.txt"};
+	struct lbs_replay_config c;
+
+	for (int k = 0; k < 2; k++) {
+		struct lbs_tracebuf tb;
+		struct lbs_result r;
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f;
+
+		REQUIRE(load(&tb, file[k]) == 0);
+		fixture_config(&c, LBS_LOCK_UNIT);
+		c.sim.load_pct = 30;
+		REQUIRE(lbs_replay_run(&c, &tb, LB_POLICY_UNIT, &r, NULL, NULL) == 0);
+		f = open_memstream(&buf, &len);
+		REQUIRE(f);
+		lbs_print_trace_table(f, &r, 1);
+		fclose(f);
+		CHECK((strstr(buf, "note: the trace recorded no idle periods (sched_switch events), "
+				   "so each CPU was taken as busy 30% of the time") != NULL) == (k == 0));
+		free(buf);
+		lbs_result_free(&r);
+		lbs_tracebuf_free(&tb);
+	}
+}
+
 /*
  * Causality: the zone sees operations in virtual-time order, whatever the
  * trace's order. CPU 1 runs 14.8 ms late after four huge-page faults, so
