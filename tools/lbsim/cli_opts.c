@@ -371,8 +371,9 @@ static const struct lbs_opt table[] = {
 	 "(default~1); a trace has one vCPU per traced CPU", M_WORKLOAD, 0, 0, 0,
 	 "applies to --workload runs (a trace has one vCPU per traced CPU)", p_count},
 	{"cpus", "N", "the guest's CPUs, 1 to 256, at least one per vCPU (default: one per vCPU); "
-	 "its acceptor threads and releaser run on them, on idle ones when there are any, else "
-	 "taking time from the vCPUs", M_RUN, 0, 0, 0, NULL, p_cpus},
+	 "its acceptor threads and releaser run on them: on an idle one when there is one, "
+	 "delaying a vCPU that needs its CPU back before the pass ends, else preempting a "
+	 "vCPU", M_RUN, 0, 0, 0, NULL, p_cpus},
 	{"load", "PCT", "how busy a vCPU's CPU is between its operations, 0 to 100 percent "
 	 "(default~50); a trace that recorded when its CPUs were idle replays that instead",
 	 M_RUN, 0, 0, 0, NULL, p_load},

@@ -197,6 +197,7 @@ void lbs_cpus_take(struct lbs_cpus *c)
 	}
 	c->cpu[u].holder = a;
 	c->cpu[u].since = t;
+	c->cpu[u].preempting = u < c->nstreams && c->st[u].state == ST_WAIT && c->st[u].cs <= t;
 	c->prev[a] = u;
 	if (u < c->nstreams && c->st[u].state == ST_WAIT) {
 		/* Its operation waits for the call: lbs_cpus_give() sets it. */
@@ -236,7 +237,7 @@ void lbs_cpus_give(struct lbs_cpus *c)
 		ready = ready_at(st, st->cs);
 		if (ready > st->ready) {
 			c->stolen_ns += ready - st->ready;
-			c->preemptions += preempted;
+			c->preemptions += cpu->preempting;
 			cpu->owed_until = e + (ready - st->ready);
 		}
 		st->ready = ready;

@@ -45,6 +45,7 @@ struct lbs_cpu {
 	uint32_t holder;      /* the background actor holding it, or LBS_CPU_NONE */
 	uint64_t since;       /* when it took it */
 	uint64_t owed_until;  /* its stream may not be preempted before then */
+	uint8_t preempting;   /* taken from its stream while it was busy */
 };
 
 struct lbs_stream {

@@ -68,8 +68,8 @@ void lbs_print_legend(FILE *f)
 	      "arrival. \"wait\" is vCPU time lost waiting for memory another actor was\n"
 	      "accepting (or for the global lock); \"acc cpu\" the CPU time of every accept\n"
 	      "and release call, the vCPUs' and the background threads'; \"bg cpu\" the share\n"
-	      "of the guest's CPUs the background threads held; \"stolen\" the vCPUs' time\n"
-	      "they took (no CPU was idle). \"check\" is \"ok\" when\n"
+	      "of the guest's CPUs the background threads held; \"stolen\" how much later the\n"
+	      "vCPUs ran because a pass held their CPU. \"check\" is \"ok\" when\n"
 	      "lb_zone_check() found the invariants I1-I6 intact\n"
 	      "and the zone's count of allocated pages matches the workload's, else the first\n"
 	      "thing found broken (lbsim then exits with status 1).\n",

@@ -64,9 +64,10 @@ void lbs_print_trace_legend(FILE *f)
 	      "delayed runs late until its CPU's idle time lets it catch up). \"acc cpu\" is\n"
 	      "the CPU time of every accept and release call, the vCPUs' and the background\n"
 	      "threads'. The acceptor threads and the releaser run on the guest's CPUs: \"bg\n"
-	      "cpu\" is the share of them they held, \"stolen\" the vCPUs' time they took when\n"
-	      "no CPU was idle. \"alloc fails\" are allocations refused: no memory, or atomic\n"
-	      "ones that found only memory in flight. \"check\" is \"ok\" when the invariants\n"
-	      "I1-I6 hold and the zone's count of allocated pages matches the replay's.\n",
+	      "cpu\" is the share of them they held, \"stolen\" how much later the vCPUs ran\n"
+	      "because a pass held their CPU. \"alloc fails\" are allocations refused: no\n"
+	      "memory, or atomic ones that found only memory in flight. \"check\" is \"ok\"\n"
+	      "when the invariants I1-I6 hold and the zone's count of allocated pages matches\n"
+	      "the replay's.\n",
 	      f);
 }
