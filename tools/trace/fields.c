@@ -133,18 +133,23 @@ static void parse_gfp(const char *p, const char *e, struct lb_trace_event *ev)
 	}
 }
 
-int lb_trace_parse_fields(const char *p, const char *end, struct lb_trace_event *ev)
+void lb_trace_clear_fields(struct lb_trace_event *ev)
 {
-	int have_pfn = 0, have_order = 0;
-	uint64_t pfn = 0;
-	long v;
-
 	ev->gfp = 0;
 	ev->gfp_form = LB_TRACE_GFP_ABSENT;
 	ev->may_sleep = -1;
 	ev->migratetype = -1;
 	ev->percpu_refill = -1;
 	ev->failed = 0;
+}
+
+int lb_trace_parse_fields(const char *p, const char *end, struct lb_trace_event *ev)
+{
+	int have_pfn = 0, have_order = 0;
+	uint64_t pfn = 0;
+	long v;
+
+	lb_trace_clear_fields(ev);
 	while (p < end) {
 		const char *t, *eq;
 		size_t kl;

@@ -74,18 +74,12 @@ static int is_system(const char *p, const char *e, const char *name)
 	return (size_t)(e - p) == n && !memcmp(p, name, n);
 }
 
-/* A sched_switch's fields; its page fields set as lb_trace_parse_fields()
- * sets those a line does not give. */
+/* A sched_switch's fields; its page fields as a line that gives none. */
 static int sched_fields(const char *p, const char *e, struct lb_trace_event *ev)
 {
 	ev->pfn = 0;
 	ev->order = 0;
-	ev->gfp = 0;
-	ev->gfp_form = LB_TRACE_GFP_ABSENT;
-	ev->may_sleep = -1;
-	ev->migratetype = -1;
-	ev->percpu_refill = -1;
-	ev->failed = 0;
+	lb_trace_clear_fields(ev);
 	return lb_trace_parse_sched(p, e, ev);
 }
 

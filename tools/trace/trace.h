@@ -189,6 +189,9 @@ size_t lb_trace_cpu_text(const char *line, size_t len, const char **at);
  * when pfn and order were found and well formed, -1 otherwise. */
 int lb_trace_parse_fields(const char *p, const char *end,
 			  struct lb_trace_event *ev);
+/* The fields a line may leave out, as none given: no gfp flags, may_sleep,
+ * migratetype and percpu_refill unknown (-1), not failed. */
+void lb_trace_clear_fields(struct lb_trace_event *ev);
 /* The part after "sched_switch: ", in either form (see the top): sets
  * LB_TRACE_EV_IDLE_PREV / _NEXT in ev->flags. 0 when both pids were found
  * and well formed, -1 otherwise. */
