@@ -188,8 +188,8 @@
 	 * global accept lock) over cpus x the measured run's time, tail included */               \
 	X(SHARE, bg_cpu_share, "bg_cpu_share", ANY, "bg_cpu_share",                                \
 	  TAB(22, "bg cpu", "%", PCT, 1), TAB(19, "bg cpu", "%", PCT, 1))                          \
-	/* stream time the background threads' calls took (cpus.h): how much later                 \
-	 * the vCPUs' operations ran for it */                                                     \
+	/* how much later the vCPUs' operations ran because a background pass held                 \
+	 * their CPU (cpus.h) */                                                                   \
 	X(U64, stolen_ns, "stolen_ns", ANY, "stolen_ns",                                           \
 	  TAB(23, "stolen", "ms", MS, 1), TAB(20, "stolen", "ms", MS, 1))                          \
 	/* background passes that preempted a busy vCPU and delayed it */                          \

@@ -77,7 +77,7 @@ struct lbs_timed {
 	uint64_t lock_free;        /* LBS_LOCK_GLOBAL: when the lock is next free */
 	uint64_t setup_ns;         /* cost of calls made before the scheduler ran */
 	uint64_t max_call_ns;      /* the longest call, from its start (after any
-				      lock wait) to its end, contention included */
+				      lock wait) to its end, the host's sharing included */
 	uint64_t accept_calls, accepted_bytes, release_calls, released_bytes;
 	struct lbs_series *series; /* may be NULL */
 };
