@@ -99,11 +99,19 @@ const char *lb_strerror(int err);
  *     the end, only its unit; a host that fails every call costs each
  *     operation a few units, not the zone.
  * A failed release leaves the block's state unknown: it is quarantined.
+ *
+ * accept_cost (may be NULL, or answer 0: unknown) says what one accept of
+ * an aligned range of size bytes would take, in ns, without accepting
+ * anything. The
+ * adaptive policy compares its answers for different sizes (per page) to
+ * choose what an allocation accepts; it is called with the zone's lock
+ * held, so it must be cheap and must not call into the zone.
  */
 struct lb_backend_ops {
 	const char *name;
 	int (*accept)(void *ctx, uint64_t addr, uint64_t size);
 	int (*release)(void *ctx, uint64_t addr, uint64_t size); /* may be NULL */
+	uint64_t (*accept_cost)(void *ctx, uint64_t size);       /* may be NULL */
 };
 
 struct lb_backend {
@@ -336,6 +344,11 @@ struct lb_stats {
 	uint64_t reserve_pages;     /* the acceptor's current target */
 	unsigned acceptor_passes;   /* adaptive: acceptor passes allowed at once now */
 	unsigned acceptor_passes_peak; /* and the most they have been */
+	uint64_t reserve_peak_pages; /* the most the reserve has been */
+	unsigned reserve_order;     /* adaptive: the order the reserve is kept in */
+	/* allocations that found no accepted memory and accepted a whole unit
+	 * (more than they asked for), or just their own pages */
+	uint64_t demand_unit_accepts, demand_own_accepts;
 };
 
 /* 0, or LB_EINVAL (bad zone, NULL st; *st untouched). */
@@ -437,8 +450,10 @@ struct lb_acceptor_cfg {
 #define LB_ADAPT_PEAK    2u  /* a reserve floor from the recent peak rate */
 #define LB_ADAPT_HORIZON 4u  /* horizon_ns 0: what the acceptor takes to answer */
 #define LB_ADAPT_SCALE   8u  /* threads work as demand needs, while they pay */
-#define LB_ADAPT_EXACT   16u /* an allocation accepts only what it asked for */
-#define LB_ADAPT_ALL     31u
+#define LB_ADAPT_SIZE    16u /* an allocation accepts what costs least per page */
+#define LB_ADAPT_ORDER   32u /* the reserve in the largest blocks demand takes */
+#define LB_ADAPT_IDLE    64u /* threads only on CPUs the guest leaves idle */
+#define LB_ADAPT_ALL    127u
 
 /*
  * The releaser (the reverse path, like free page reporting): free accepted

@@ -44,7 +44,7 @@
  * in the lists sooner. */
 static uint64_t batch_pages(const struct lb_zone *z, unsigned passes)
 {
-	uint64_t unit = UINT64_C(1) << z->unit_order, b;
+	uint64_t unit = UINT64_C(1) << lbi_demand_order(z), b;
 
 	if (z->acc_cfg.batch_bytes >= LB_PAGE_SIZE && z->policy != LB_POLICY_ADAPTIVE)
 		return z->acc_cfg.batch_bytes >> LB_PAGE_SHIFT;
@@ -69,7 +69,7 @@ int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns)
 		return LB_EINVAL;
 	zone_lock(z);
 	reserve = lbi_acceptor_reserve(z, now_ns);
-	unit = UINT64_C(1) << z->unit_order;
+	unit = UINT64_C(1) << lbi_demand_order(z); /* the unit, or adaptive's larger */
 	/* Batches of other passes still in flight will be free memory soon. */
 	have = lbi_demand_free(z) + z->acc_inflight;
 	passes = lbi_demand_passes(z, now_ns, have < reserve);

@@ -24,21 +24,24 @@
  *            out seconds of demand in a moment, which is no rate.
  *   HORIZON  with horizon_ns 0, the reserve covers RESPONSE_MULT times
  *            what the acceptor takes to answer (a period plus one pass,
- *            measured), MIN_HORIZON_NS to HORIZON_NS: a host that accepts
+ *            measured; until then the backend's cost of a unit, or
+ *            nothing), MIN_HORIZON_NS to HORIZON_NS: a host that accepts
  *            fast needs little ahead. Else a fixed HORIZON_NS.
  *   SCALE    the threads work as demand needs, measured, not modelled:
  *            while the acceptor stays behind for a whole window, the
  *            passes allowed at once double, as long as the last ones added
- *            raised its throughput by a tenth of one thread's; those that
+ *            raised its throughput by half of one thread's each; those that
  *            did not are taken back, and more are tried again after
  *            SCALE_RETRY_NS (the host may change). A window in which it
  *            caught up parks the threads that the measured demand does
  *            not need. Without SCALE every thread works whenever behind.
  *
- * The releaser keeps, for adaptive, what the recent rate would use within
- * its delay (lbi_demand_keep): releasing memory that demand takes again
- * soon only makes the host work twice. Every figure here is bounded by
- * 1/8 of memory, and the peak floor decays to nothing in PEAK_DECAY_NS.
+ * The releaser keeps, for adaptive, everything unless the zone was quiet
+ * (use did not grow, nothing was accepted) since its last pass, and then
+ * what use reached over its last two passes (lbi_demand_keep): releasing
+ * memory that demand takes again soon only makes the host work twice. Every
+ * figure of the acceptor's is bounded by 1/8 of memory, and the peak floor
+ * decays to nothing in PEAK_DECAY_NS.
  */
 #include "internal.h"
 
@@ -53,6 +56,13 @@
 #define SCALE_WINDOW_MAX_NS UINT64_C(200000000)
 #define SCALE_PASSES 2 /* per pass allowed: a window's throughput to 1/2 */
 #define SCALE_RETRY_NS UINT64_C(500000000)
+/* A pass added must bring half of one pass's throughput: below that the
+ * host is shared out (its capacity, docs/model.md), and every pass added
+ * slows every call in flight, the vCPUs' own among them, by more than it
+ * adds (two passes on a host of 2.5 accepts' worth add 0.25 each). */
+#define SCALE_GAIN_DIV 2
+#define BIG_ORDER_MAX (21 - LB_PAGE_SHIFT) /* 2 MiB */
+#define QUIET_MAX 64 /* releaser passes: two minutes at the default delay */
 
 static bool adapt(const struct lb_zone *z, unsigned part)
 {
@@ -81,7 +91,7 @@ static void sample_rate(struct lb_zone *z, uint64_t now_ns)
 	uint64_t dt, inst, decay, lim;
 
 	if (!d->last_ns) {
-		d->last_ns = d->pred_ns = now_ns;
+		d->last_ns = d->pred_ns = d->big_t0 = now_ns;
 		d->last_pages = d->pred_pages = z->out_pages_total;
 		return;
 	}
@@ -93,6 +103,11 @@ static void sample_rate(struct lb_zone *z, uint64_t now_ns)
 	d->last_ns = now_ns;
 	d->last_pages = z->out_pages_total;
 
+	if (now_ns - d->big_t0 >= PEAK_DECAY_NS) {
+		d->big_order_last = d->big_order;
+		d->big_order = 0;
+		d->big_t0 = now_ns;
+	}
 	if (now_ns - d->pred_ns < PRED_WINDOW_NS)
 		return;
 	dt = now_ns - d->pred_ns;
@@ -110,6 +125,25 @@ static void sample_rate(struct lb_zone *z, uint64_t now_ns)
 		d->peak_pps = inst;
 	d->pred_ns = now_ns;
 	d->pred_pages = z->out_pages_total;
+}
+
+/* HORIZON: RESPONSE_MULT times what the acceptor takes to answer, a
+ * period plus one pass. Until a pass is measured, the pass is what the
+ * backend says one unit costs, and with no word from it the horizon stays
+ * at its least: a reserve sized for a slow host before one is seen would
+ * commit memory the guest may never use. */
+static uint64_t response_horizon(const struct lb_zone *z)
+{
+	uint64_t period = z->acc_cfg.period_ns ? z->acc_cfg.period_ns : LB_ACCEPTOR_PERIOD_NS;
+	uint64_t pass = z->demand.pass_ns, h;
+
+	if (!pass && z->backend.ops->accept_cost)
+		pass = z->backend.ops->accept_cost(z->backend.ctx, LB_PAGE_SIZE << lbi_demand_order(z));
+	if (!pass)
+		return MIN_HORIZON_NS;
+	if (__builtin_add_overflow(period, pass, &h) || __builtin_mul_overflow(h, RESPONSE_MULT, &h))
+		return HORIZON_NS; /* a period of years: as slow as it gets */
+	return h < MIN_HORIZON_NS ? MIN_HORIZON_NS : h > HORIZON_NS ? HORIZON_NS : h;
 }
 
 /* Update the estimate and return the reserve, in pages. */
@@ -131,59 +165,128 @@ uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns)
 	if (adapt(z, LB_ADAPT_PEAK) && d->peak_pps > rate)
 		rate = d->peak_pps;
 	horizon = z->acc_cfg.horizon_ns ? z->acc_cfg.horizon_ns : HORIZON_NS;
-	if (!z->acc_cfg.horizon_ns && adapt(z, LB_ADAPT_HORIZON) && d->pass_ns) {
-		uint64_t period = z->acc_cfg.period_ns ? z->acc_cfg.period_ns : LB_ACCEPTOR_PERIOD_NS;
-
-		if (__builtin_add_overflow(period, d->pass_ns, &horizon) ||
-		    __builtin_mul_overflow(horizon, RESPONSE_MULT, &horizon))
-			horizon = HORIZON_NS; /* a period of years: as slow as it gets */
-		horizon = horizon < MIN_HORIZON_NS ? MIN_HORIZON_NS
-			: horizon > HORIZON_NS	   ? HORIZON_NS
-						   : horizon;
-	}
+	if (!z->acc_cfg.horizon_ns && adapt(z, LB_ADAPT_HORIZON))
+		horizon = response_horizon(z);
 	r = mul_div(rate, horizon, UINT64_C(1000000000));
+	if (z->policy == LB_POLICY_ADAPTIVE)
+		unit = UINT64_C(1) << lbi_demand_order(z);
 	if (r < 4 * unit)
 		r = 4 * unit;
 	if (r > z->managed_pages / 8)
 		r = z->managed_pages / 8;
 	z->reserve_pages = r;
+	if (r > d->reserve_peak)
+		d->reserve_peak = r;
+	if (r > d->reserve_max)
+		d->reserve_max = r;
 	return r;
 }
 
-/* The most passes at once: the threads configured, or started. */
+/* The order the reserve is counted and accepted in: the unit, or for
+ * adaptive the largest order handed out over the last two PEAK_DECAY_NS
+ * windows where that is larger, up to 2 MiB (BIG_ORDER_MAX): 4 KiB pages
+ * accepted here and there (a 4 KiB unit) serve no 2 MiB allocation, and
+ * a larger block is two 2 MiB accepts on any host anyway. */
+unsigned lbi_demand_order(const struct lb_zone *z)
+{
+	unsigned o = z->unit_order, big = z->demand.big_order;
+
+	if (!adapt(z, LB_ADAPT_ORDER))
+		return o;
+	if (z->demand.big_order_last > big)
+		big = z->demand.big_order_last;
+	if (big > BIG_ORDER_MAX)
+		big = BIG_ORDER_MAX;
+	return big > o ? big : o;
+}
+
 /* Free accepted memory that counts toward the reserve: all of it, or for
- * adaptive only whole units and larger. Fragments freed here and there
- * serve small requests but not a unit-sized one, which would then stall
- * accepting for itself while the acceptor, counting the fragments, idles.
- * The releaser counts the same way, or it would release the units the
- * acceptor then accepts again, for ever. */
+ * adaptive only blocks of lbi_demand_order() and larger. Fragments freed
+ * here and there serve small requests but not a unit-sized one, which
+ * would then stall accepting for itself while the acceptor, counting the
+ * fragments, idles. The releaser counts the same way, or it would release
+ * the units the acceptor then accepts again, for ever. */
 uint64_t lbi_demand_free(const struct lb_zone *z)
 {
 	uint64_t n = 0;
 
 	if (z->policy != LB_POLICY_ADAPTIVE)
 		return z->nr_free[S_ACCEPTED];
-	for (unsigned o = z->unit_order; o <= LB_MAX_ORDER; o++)
+	for (unsigned o = lbi_demand_order(z); o <= LB_MAX_ORDER; o++)
 		n += z->area[S_ACCEPTED][o].nr << o;
 	return n;
 }
 
-/* What the releaser leaves accepted: the reserve, and for adaptive what
- * the recent rate would use before a block counts as idle (the releaser's
- * delay): releasing memory that demand takes again soon only makes the
- * host work twice. Bounded as the reserve is, by 1/8 of memory. */
+/* The releaser's view of demand, for adaptive: use (pages out of the
+ * zone) sampled at every releaser step, its peak since the last releaser
+ * pass, over the one before and held, and how many passes in a row found the
+ * zone quiet since the one before: use did not grow and nothing was
+ * accepted. Windows as long as the releaser's delay: a rate over a
+ * millisecond swings tenfold in steady churn, a peak over seconds does
+ * not. A pass that released and was followed by accepting doubles the
+ * quiet passes needed before the next release (up to QUIET_MAX); one
+ * followed by quiet halves them: the releaser learns how long this
+ * guest's demand rests, rather than guessing. */
+void lbi_demand_use_sample(struct lb_zone *z, bool pass)
+{
+	struct lb_demand *d = &z->demand;
+	bool quiet;
+
+	LB_ASSERT_LOCKED(z);
+	if (z->nr_alloc > d->use_peak)
+		d->use_peak = z->nr_alloc;
+	if (!pass)
+		return;
+	quiet = d->use_passes && d->use_peak <= d->use_peak_last &&
+		z->accepted_pages == d->accepted_last;
+	/* what use may come back to: its peak, forgotten slowly (a 1/QUIET_MAX
+	 * of the way down a pass); churn wanders, and a peak over the last
+	 * seconds is no bound on the next */
+	if (d->use_peak >= d->use_hold)
+		d->use_hold = d->use_peak;
+	else
+		d->use_hold -= (d->use_hold - d->use_peak) / QUIET_MAX;
+	d->quiet_run = quiet ? d->quiet_run + 1 : 0;
+	if (!d->quiet_need)
+		d->quiet_need = 1;
+	if (d->released_last && !quiet && d->quiet_need < QUIET_MAX)
+		d->quiet_need *= 2;
+	else if (d->released_last && quiet && d->quiet_need > 1)
+		d->quiet_need /= 2;
+	d->released_last = false;
+	d->reserve_peak_last = d->reserve_peak;
+	d->reserve_peak = z->reserve_pages;
+	d->use_peak_last = d->use_peak;
+	d->use_peak = z->nr_alloc;
+	d->accepted_last = z->accepted_pages;
+	d->use_passes++;
+}
+
+/* What the releaser leaves accepted: the reserve, and for adaptive
+ * everything until the zone has been quiet long enough (use that grows,
+ * or memory being accepted, takes memory again: released now, it would be
+ * accepted twice), then what use may come back to (its peak, slowly
+ * forgotten) beyond what it holds now, and the reserve at its highest. */
 uint64_t lbi_demand_keep(const struct lb_zone *z)
 {
-	uint64_t delay = z->rel_cfg.delay_ns ? z->rel_cfg.delay_ns : LB_RELEASER_DELAY_NS, keep;
+	const struct lb_demand *d = &z->demand;
+	uint64_t peak = d->use_peak > d->use_hold ? d->use_peak : d->use_hold, keep;
+	uint64_t reserve = d->reserve_peak > d->reserve_peak_last ? d->reserve_peak
+								   : d->reserve_peak_last;
 
 	if (z->policy != LB_POLICY_ADAPTIVE)
 		return z->reserve_pages;
-	keep = mul_div(z->demand.rate_pps, delay, UINT64_C(1000000000));
-	if (keep > z->managed_pages / 8)
-		keep = z->managed_pages / 8;
-	return keep > z->reserve_pages ? keep : z->reserve_pages;
+	if (!d->quiet_run || d->quiet_run < d->quiet_need)
+		return UINT64_MAX;
+	keep = peak > z->nr_alloc ? peak - z->nr_alloc : 0;
+	/* the reserve at its highest over the two passes: the acceptor's
+	 * target moves with the rate, and what it would take back is not idle */
+	if (reserve < z->reserve_pages)
+		reserve = z->reserve_pages;
+	return keep > reserve ? keep : reserve;
 }
 
+/* The most passes at once: the threads configured, or started. */
 static unsigned thread_cap(const struct lb_zone *z)
 {
 	if (z->acc_cfg.threads)
@@ -233,7 +336,7 @@ static void scale(struct lb_zone *z, uint64_t now_ns, bool behind)
 		goto restart;
 	one = d->tput[1] ? d->tput[1] : tp / k;
 	if (d->prev_k && d->prev_k < k && d->tput[d->prev_k] &&
-	    tp < d->tput[d->prev_k] + (k - d->prev_k) * (one / 10)) {
+	    tp < d->tput[d->prev_k] + (k - d->prev_k) * (one / SCALE_GAIN_DIV)) {
 		/* the threads added last did not pay: back to where they were */
 		d->active = d->prev_k;
 		d->ceiling = d->prev_k;

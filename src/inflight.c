@@ -637,6 +637,8 @@ int lbi_give_out(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind)
 	mark(z, idx, order, kind);
 	z->nr_alloc += n;
 	z->out_pages_total += n;
+	if (order > z->demand.big_order)
+		z->demand.big_order = (unsigned char)order;
 	z->over_accepted -= bits_assign(z->fresh, idx, n, 0);
 	return 0;
 }

@@ -264,6 +264,18 @@ struct lb_demand {
 	unsigned win_k, prev_k;        /* passes allowed in this window, the last */
 	bool win_behind;
 	uint64_t tput[LB_ACCEPTOR_MAX_THREADS + 1]; /* acceptor pages/s with k allowed */
+	/* the largest order handed out, this PEAK_DECAY_NS window and the last */
+	unsigned char big_order, big_order_last;
+	uint64_t big_t0;
+	/* the releaser's (lbi_demand_use_sample) */
+	uint64_t use_peak, use_peak_last; /* most pages out since the last pass, before */
+	uint64_t use_hold;                /* the peak, forgotten slowly */
+	uint64_t accepted_last;           /* accepted_pages at the last pass */
+	uint64_t reserve_peak, reserve_peak_last; /* the reserve at its highest, likewise */
+	uint64_t reserve_max;             /* and ever (lb_stats) */
+	uint64_t use_passes;
+	unsigned quiet_run, quiet_need;   /* quiet passes in a row; needed to release */
+	bool released_last;               /* the last pass released */
 };
 
 struct free_area {
@@ -334,6 +346,7 @@ struct lb_zone {
 	uint64_t background_accepted, release_calls, released_pages;
 	uint64_t over_accepted, accept_failures;
 	uint64_t allocs, frees, alloc_failures, accept_waits;
+	uint64_t demand_unit_accepts, demand_own_accepts; /* policy.c */
 	bool in_setup;
 
 	/* first broken invariant seen on the fly (shadow record): FIND_NOTE_* */
@@ -514,7 +527,9 @@ void lbi_cache_request_drain(struct lb_zone *z);
 uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns);
 unsigned lbi_demand_passes(struct lb_zone *z, uint64_t now_ns, bool behind);
 uint64_t lbi_demand_keep(const struct lb_zone *z);
+void lbi_demand_use_sample(struct lb_zone *z, bool pass);
 uint64_t lbi_demand_free(const struct lb_zone *z);
+unsigned lbi_demand_order(const struct lb_zone *z);
 
 /* thread.c: the workers' synchronisation, set up and torn down with the
  * zone (no lock needed: nothing else runs on the zone then) */

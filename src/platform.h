@@ -55,6 +55,10 @@
  *   int  lb_task_start(lb_task_t *t, void *(*fn)(void *), void *arg)
  *                 run fn(arg) on a new thread: 0, or nonzero
  *   void lb_task_join(lb_task_t *t)    wait for it to return
+ *   void lb_task_idle_class(void)
+ *                 the calling thread runs only on a CPU that would
+ *                 otherwise idle (Linux: SCHED_IDLE), where the platform
+ *                 has such a class; else nothing
  *   uint64_t lb_clock_ns(void)         a monotonic clock, nanoseconds
  *   int  lb_wait_until(lb_wait_t *w, lb_lock_t *l, uint64_t deadline_ns)
  *                 lb_wait() that also returns at deadline_ns (on

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -90,6 +91,14 @@ static inline int lb_task_start(lb_task_t *t, void *(*fn)(void *), void *arg)
 static inline void lb_task_join(lb_task_t *t)
 {
 	pthread_join(*t, NULL);
+}
+static inline void lb_task_idle_class(void)
+{
+#ifdef SCHED_IDLE
+	struct sched_param sp = { 0 };
+
+	(void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp); /* best effort */
+#endif
 }
 static inline uint64_t lb_clock_ns(void)
 {

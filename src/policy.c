@@ -22,8 +22,9 @@
  *          unit on demand, plus the acceptor (acceptor.c) keeping a fixed
  *          reserve of accepted memory ahead of demand.
  *   adaptive
- *          exact on demand, plus the acceptor keeping a reserve predicted
- *          from demand, on as many threads as demand needs (demand.c).
+ *          on demand what costs least per page (adaptive_want), plus the
+ *          acceptor keeping a reserve predicted from demand, on as many
+ *          threads as pay (demand.c).
  *
  * Allocations always take accepted memory first; only the allocator's slow
  * path calls in here, with the lock held (it is dropped around accepts).
@@ -141,12 +142,33 @@ void lbi_policy_top_up(struct lb_zone *z, unsigned order, struct acc_op *op)
 		;
 }
 
-/* adaptive: an allocation that finds no accepted memory accepts only what
- * it asked for (as exact) while the acceptor's threads take whole units
- * around it: a vCPU never pays for a unit it did not ask for. */
-static bool adaptive_exact(const struct lb_zone *z)
+/*
+ * adaptive: what an allocation that finds no accepted memory accepts. Its
+ * own pages, unless the backend says a whole unit costs less per page (a
+ * host that maps 2 MiB accepts a unit in one call): then the unit, whose
+ * rest stays free and accepted for the next allocations, since the same
+ * memory accepted piecewise would cost the vCPUs more. Where a unit costs
+ * no less per page (a host that maps 4 KiB: 512 calls), or the backend
+ * does not say, a vCPU never waits for memory it did not ask for; the
+ * acceptor's threads take whole units around it. Without LB_ADAPT_SIZE,
+ * always the unit, as background.
+ */
+static unsigned adaptive_want(const struct lb_zone *z, unsigned order)
 {
-	return z->policy == LB_POLICY_ADAPTIVE && !(z->acc_cfg.adapt_off & LB_ADAPT_EXACT);
+	const struct lb_backend *be = &z->backend;
+	unsigned u = z->unit_order;
+	uint64_t unit_ns, own_ns;
+
+	if (u <= order || (z->acc_cfg.adapt_off & LB_ADAPT_SIZE))
+		return u > order ? u : order;
+	if (!be->ops->accept_cost)
+		return order;
+	unit_ns = be->ops->accept_cost(be->ctx, LB_PAGE_SIZE << u);
+	own_ns = be->ops->accept_cost(be->ctx, LB_PAGE_SIZE << order);
+	if (!unit_ns || !own_ns)
+		return order;
+	/* per page: unit_ns / 2^u < own_ns / 2^order */
+	return (unit_ns >> (u - order)) < own_ns ? u : order;
 }
 
 /*
@@ -174,7 +196,9 @@ int lbi_policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct a
 	if (z->policy == LB_POLICY_LINUX || z->policy == LB_POLICY_EAGER)
 		return accept_one(z, op) ? LB_EAGAIN : LB_ENOMEM;
 
-	if (z->policy != LB_POLICY_EXACT && !adaptive_exact(z) && z->unit_order > order)
+	if (z->policy == LB_POLICY_ADAPTIVE)
+		want = adaptive_want(z, order);
+	else if (z->policy != LB_POLICY_EXACT && z->unit_order > order)
 		want = z->unit_order; /* unit, and the on-demand path of background */
 	if (!lbi_take_free(z, S_UNACCEPTED, want, &b, &got)) {
 		/* Only fragments smaller than a unit are left: accept one whole. */
@@ -186,6 +210,10 @@ int lbi_policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct a
 	rc = lbi_accept_blocks(z, b, want, 1, op, true);
 	if (rc)
 		return rc;
+	if (want > order)
+		z->demand_unit_accepts++;
+	else
+		z->demand_own_accepts++;
 	lbi_split(z, b, want, order, S_ACCEPTED);
 	*idx = b;
 	return 0;

@@ -119,14 +119,17 @@ int64_t lb_releaser_step(struct lb_zone *z, uint64_t now_ns)
 	zone_lock(z);
 	delay = z->rel_cfg.delay_ns ? z->rel_cfg.delay_ns : LB_RELEASER_DELAY_NS;
 	if (z->rel_last_pass_ns && now_ns - z->rel_last_pass_ns < delay) {
+		lbi_demand_use_sample(z, false);
 		zone_unlock(z);
 		return 0;
 	}
+	lbi_demand_use_sample(z, true);
 	z->rel_last_pass_ns = now_ns ? now_ns : 1;
 	min_order = z->rel_cfg.min_order ? z->rel_cfg.min_order : 9;
 	batch = z->rel_cfg.batch ? z->rel_cfg.batch : 32;
 	np = take_idle(z, min_order, batch, picked);
 	done = np ? lbi_release_blocks(z, picked, np) : 0;
+	z->demand.released_last = done != 0;
 	zone_unlock(z);
 	return (int64_t)(done << LB_PAGE_SHIFT);
 }

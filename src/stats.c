@@ -38,6 +38,10 @@ int lb_zone_stats(struct lb_zone *z, struct lb_stats *st)
 	st->reserve_pages = z->reserve_pages;
 	st->acceptor_passes = z->demand.active;
 	st->acceptor_passes_peak = z->demand.active_peak;
+	st->reserve_peak_pages = z->demand.reserve_max;
+	st->reserve_order = lbi_demand_order(z);
+	st->demand_unit_accepts = z->demand_unit_accepts;
+	st->demand_own_accepts = z->demand_own_accepts;
 	st->alloc_failures = z->alloc_failures;
 	st->accept_waits = z->accept_waits;
 	zone_unlock(z);

@@ -115,11 +115,26 @@ static void nap(struct lb_worker *w, uint64_t ns)
 	lb_unlock(&w->mu);
 }
 
+/* adaptive's threads run only on CPUs the guest leaves idle: a pass on a
+ * busy CPU would take from a vCPU what it gives it back (docs/adaptive.md).
+ * Decided when the thread starts, from the policy then. */
+static void idle_class_for(struct lb_zone *z)
+{
+	bool idle;
+
+	zone_lock(z);
+	idle = z->policy == LB_POLICY_ADAPTIVE && !(z->acc_cfg.adapt_off & LB_ADAPT_IDLE);
+	zone_unlock(z);
+	if (idle)
+		lb_task_idle_class();
+}
+
 static void *acceptor_main(void *arg)
 {
 	struct lb_zone *z = arg;
 	struct lb_worker *w = &z->workers[W_ACCEPTOR];
 
+	idle_class_for(z);
 	while (!stopping(w)) {
 		uint64_t period;
 
@@ -138,6 +153,7 @@ static void *releaser_main(void *arg)
 	struct lb_zone *z = arg;
 	struct lb_worker *w = &z->workers[W_RELEASER];
 
+	idle_class_for(z);
 	while (!stopping(w)) {
 		uint64_t delay;
 

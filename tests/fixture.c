@@ -82,10 +82,22 @@ static int strict_release(void *ctx, uint64_t addr, uint64_t size)
 	return 0;
 }
 
+/* The inner backend's cost, if it says one (the zone's lock may be held:
+ * asking is not a call that accepts). */
+static uint64_t strict_accept_cost(void *ctx, uint64_t size)
+{
+	struct strict_backend *sb = ctx;
+
+	if (!sb->inner.ops || !sb->inner.ops->accept_cost)
+		return 0;
+	return sb->inner.ops->accept_cost(sb->inner.ctx, size);
+}
+
 static const struct lb_backend_ops strict_ops = {
 	.name = "strict",
 	.accept = strict_accept,
 	.release = strict_release,
+	.accept_cost = strict_accept_cost,
 };
 
 bool sb_all_accepted(const struct strict_backend *sb, uint64_t addr, uint64_t size)

@@ -37,6 +37,15 @@ int lbt_failed(void); /* has the current test failed so far? */
 		}                                                         \
 	} while (0)
 
+/* REQUIRE for the helpers that return a value. */
+#define REQUIRE_OR(expr, ret)                                 \
+	do {                                                  \
+		if (!(expr)) {                                \
+			lbt_fail(__FILE__, __LINE__, #expr);  \
+			return ret;                           \
+		}                                             \
+	} while (0)
+
 #define CHECK_EQ(a, b)                                                        \
 	do {                                                                  \
 		long long lbt_a_ = (long long)(a), lbt_b_ = (long long)(b);   \

@@ -372,7 +372,7 @@ static int probe_release(void *ctx, uint64_t addr, uint64_t size)
 	return 0;
 }
 
-static const struct lb_backend_ops probe_ops = { "probe", probe_accept, probe_release };
+static const struct lb_backend_ops probe_ops = { "probe", probe_accept, probe_release, NULL };
 
 static const struct lb_range map24u[] = {
 	{ 0, 2 * MiB, LB_MEM_ACCEPTED },

@@ -5,7 +5,8 @@
  * on-demand accepts of just the request, the trend, the peak floor, the
  * horizon from the acceptor's measured response, passes
  * that scale with demand and stop where the host gives no more, and the
- * releaser keeping what the recent rate would use again.
+ * releaser keeping everything while use grows and what use reached
+ * recently once it does not.
  */
 #include "fixture.h"
 #include "harness.h"
@@ -31,15 +32,6 @@ static int adaptive_zone(struct fx *f, unsigned off, uint64_t horizon_ns, unsign
 
 	return rc ? rc : lb_acceptor_config(f->z, &ac);
 }
-
-/* REQUIRE for the helpers that return a value. */
-#define REQUIRE_OR(expr, ret)                                 \
-	do {                                                  \
-		if (!(expr)) {                                \
-			lbt_fail(__FILE__, __LINE__, #expr);  \
-			return ret;                           \
-		}                                             \
-	} while (0)
 
 static struct lb_stats stats(struct lb_zone *z)
 {
@@ -73,10 +65,50 @@ static uint64_t accepted_by_one_page(unsigned off)
 	return before;
 }
 
-TEST(adaptive_on_demand_accepts_only_the_request)
+TEST(adaptive_on_demand_accepts_only_the_request_when_costs_are_unknown)
 {
 	CHECK_EQ(accepted_by_one_page(0), 1);                              /* exact-style */
-	CHECK_EQ(accepted_by_one_page(LB_ADAPT_EXACT), UNIT / LB_PAGE_SIZE); /* a unit */
+	CHECK_EQ(accepted_by_one_page(LB_ADAPT_SIZE), UNIT / LB_PAGE_SIZE); /* a unit */
+}
+
+/* Pages accepted by one allocation of 2^order pages that finds no accepted
+ * memory, over the model backend with preset's costs. */
+static uint64_t accepted_on(const char *preset, unsigned order, unsigned off)
+{
+	struct lb_acceptor_cfg ac = { .adapt_off = off, .threads = 1 };
+	struct lb_model_params mp;
+	struct lb_model_backend m;
+	struct lb_backend inner;
+	struct fx f;
+	uint64_t a, before;
+
+	REQUIRE_OR(lb_model_preset(preset, &mp) == 0, 0);
+	lb_model_backend_init(&m, &mp, &inner);
+	REQUIRE_OR(fx_init_with(&f, map1g, 2, LB_POLICY_ADAPTIVE, 0, 0, inner) == 0, 0);
+	REQUIRE_OR(lb_acceptor_config(f.z, &ac) == 0, 0);
+	use_firmware_memory(f.z);
+	before = stats(f.z).accepted_pages;
+	CHECK_EQ(lb_alloc(f.z, order, 0, &a), 0);
+	CHECK(sb_all_accepted(&f.sb, a, LB_PAGE_SIZE << order));
+	CHECK(fx_ok(&f));
+	before = stats(f.z).accepted_pages - before;
+	fx_fini(&f);
+	return before;
+}
+
+/* A host that maps 2 MiB accepts a unit in one call, about a third of the
+ * per-page cost of 4 KiB calls: the allocation takes the unit. A host that
+ * maps 4 KiB charges a unit as 512 pages and more: only the request. */
+TEST(adaptive_on_demand_accepts_what_costs_least_per_page)
+{
+	CHECK_EQ(accepted_on("tdx", 0, 0), UNIT / LB_PAGE_SIZE);
+	CHECK_EQ(accepted_on("tdx", 3, 0), UNIT / LB_PAGE_SIZE);
+	CHECK_EQ(accepted_on("snp", 0, 0), UNIT / LB_PAGE_SIZE);
+	CHECK_EQ(accepted_on("tdx-4k", 0, 0), 1);
+	CHECK_EQ(accepted_on("tdx-4k", 3, 0), 8);
+	CHECK_EQ(accepted_on("snp-4k", 0, 0), 1);
+	CHECK_EQ(accepted_on("free", 0, 0), 1); /* nothing costs: no reason to take more */
+	CHECK_EQ(accepted_on("tdx-4k", 0, LB_ADAPT_SIZE), UNIT / LB_PAGE_SIZE); /* left out */
 }
 
 /* Allocate pages_per_ms every ms for ms milliseconds, an acceptor pass
@@ -158,7 +190,10 @@ TEST(adaptive_peak_floor_outlasts_a_pause_then_decays)
 
 static unsigned passes_against(unsigned (*host)(unsigned), unsigned off, unsigned *peak)
 {
-	struct lb_acceptor_cfg ac = { .horizon_ns = 100 * MS, .adapt_off = off, .threads = 16 };
+	/* ORDER left out: the order-10 allocation that takes the firmware's
+	 * memory is set-up, not the demand this measures */
+	struct lb_acceptor_cfg ac = { .horizon_ns = 100 * MS, .adapt_off = off | LB_ADAPT_ORDER,
+				      .threads = 16 };
 	struct lb_backend none = { 0 };
 	struct fx f;
 	uint64_t t = MS, a;
@@ -195,7 +230,14 @@ static unsigned linear_host(unsigned k)
 
 static unsigned saturating_host(unsigned k)
 {
-	return k < 3 ? k : 3; /* the host gives no more beyond three at once */
+	return k < 2 ? k : 2; /* the host gives no more beyond two at once */
+}
+
+/* In quarters of a pass: beyond two at once each pass adds a quarter of
+ * one (a host of 2.5 passes' worth at four). */
+static unsigned crowded_host(unsigned k)
+{
+	return k < 2 ? 4 * k : 8 + (k - 2);
 }
 
 TEST(adaptive_passes_scale_while_they_pay)
@@ -205,7 +247,10 @@ TEST(adaptive_passes_scale_while_they_pay)
 	k = passes_against(linear_host, 0, &peak);
 	CHECK_EQ(k, 16); /* every thread pays its way: all of them work */
 	k = passes_against(saturating_host, 0, &peak);
-	CHECK(k >= 3 && k <= 4); /* tried more, took back those that did not pay */
+	CHECK_EQ(k, 2); /* tried more, took back those that did not pay */
+	CHECK(peak > k);
+	k = passes_against(crowded_host, 0, &peak);
+	CHECK_EQ(k, 2); /* a quarter of a pass each is not worth the host's sharing */
 	CHECK(peak > k);
 	k = passes_against(saturating_host, LB_ADAPT_SCALE, &peak);
 	CHECK_EQ(k, 16); /* without SCALE every thread works when behind */
@@ -233,10 +278,12 @@ TEST(adaptive_horizon_from_the_acceptor_response)
 	CHECK(auto_r >= 4 * UNIT / LB_PAGE_SIZE);
 }
 
-/* In lbsim, on the tdx-4k preset (one thread accepts about 0.48 GiB/s):
- * filling at 0.19 GiB/s needs few of the eight acceptor threads, at
- * 1 GiB/s most of them, and then no allocation stalls for long. The
- * guest has 17 CPUs, so that each thread has an idle one (cpus.h). */
+/* In lbsim, on the tdx-4k preset (one thread accepts about 0.48 GiB/s,
+ * the host about 1 GiB/s, 2.08 accepts' worth at once): filling at
+ * 0.19 GiB/s needs few of the eight acceptor threads, at 0.5 GiB/s (half
+ * of what the host accepts, where the bench judges targets) more, and
+ * then no allocation stalls for long. The guest has 17 CPUs, so that each
+ * thread has an idle one (cpus.h). */
 static struct lbs_result fill_at(uint64_t rate)
 {
 	struct lbs_sim_config c;
@@ -254,7 +301,7 @@ static struct lbs_result fill_at(uint64_t rate)
 
 TEST(adaptive_lbsim_threads_follow_the_fill_rate)
 {
-	struct lbs_result slow = fill_at(50000), fast = fill_at(262144);
+	struct lbs_result slow = fill_at(50000), fast = fill_at(131072);
 
 	CHECK_EQ(slow.acceptors, 8);
 	CHECK(slow.acceptors_peak <= 2);
@@ -296,6 +343,102 @@ TEST(adaptive_idle_zone_settles_no_release_accept_cycle)
 	CHECK_EQ(st.released_pages, released); /* and nothing released */
 	CHECK(fx_ok(&f));
 	fx_fini(&f);
+}
+
+/* Firmware accepted half of 1 GiB. Use grows 1 MiB a millisecond for
+ * 300 ms, then holds (a page freed and another taken each millisecond)
+ * for two seconds, the acceptor and a releaser with a 100 ms delay
+ * stepping every millisecond. Returns the pages released while use grew,
+ * after it stopped, and the pages accepted after the first release. */
+struct grow_then_hold {
+	uint64_t released_growing, released_holding, accepted_after;
+};
+
+static struct grow_then_hold grow_then_hold(void)
+{
+	static const struct lb_range map[] = {
+		{ 0, 512 * MiB, LB_MEM_ACCEPTED },
+		{ 512 * MiB, 512 * MiB, LB_MEM_UNACCEPTED },
+	};
+	static uint64_t pg[300 * 256];
+	struct lb_releaser_cfg rc = { .delay_ns = 100 * MS, .min_order = 9, .batch = 32 };
+	struct grow_then_hold out = { 0, 0, 0 };
+	struct fx f;
+	uint64_t t = MS, accepted = 0;
+	unsigned n = 0;
+
+	REQUIRE_OR(fx_init(&f, map, 2, LB_POLICY_ADAPTIVE) == 0, out);
+	REQUIRE_OR(lb_releaser_config(f.z, &rc) == 0, out);
+	for (unsigned ms = 0; ms < 2300; ms++, t += MS) {
+		if (ms < 300) {
+			for (unsigned k = 0; k < 256; k++)
+				REQUIRE_OR(lb_alloc(f.z, 0, 0, &pg[n++]) == 0, out);
+		} else {
+			REQUIRE_OR(lb_free(f.z, pg[ms % n], 0) == 0, out);
+			REQUIRE_OR(lb_alloc(f.z, 0, 0, &pg[ms % n]) == 0, out);
+		}
+		lb_acceptor_step(f.z, t);
+		lb_releaser_step(f.z, t);
+		if (ms == 299)
+			out.released_growing = stats(f.z).released_pages;
+		if (!accepted && stats(f.z).released_pages > out.released_growing)
+			accepted = stats(f.z).accepted_pages;
+	}
+	out.released_holding = stats(f.z).released_pages - out.released_growing;
+	out.accepted_after = accepted ? stats(f.z).accepted_pages - accepted : 0;
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+	return out;
+}
+
+/* Growing use takes memory again: none is released while use grows; once
+ * it holds, what is beyond its recent peak goes back to the host, and
+ * nothing released is accepted again. */
+TEST(adaptive_releaser_waits_for_use_to_stop_growing)
+{
+	struct grow_then_hold r = grow_then_hold();
+
+	CHECK_EQ(r.released_growing, 0);
+	CHECK(r.released_holding >= 64 * MiB / LB_PAGE_SIZE);
+	CHECK_EQ(r.accepted_after, 0);
+}
+
+/* A 4 KiB unit and an order-9 (2 MiB) allocation every 10 ms, the
+ * acceptor stepping every millisecond, for a second: the pages the
+ * allocations accepted themselves. */
+static uint64_t order9_accepted_on_demand(unsigned off)
+{
+	struct lb_acceptor_cfg ac = { .adapt_off = off, .threads = 1 };
+	struct fx f;
+	struct lb_stats st;
+	uint64_t t = MS, a;
+
+	REQUIRE_OR(fx_init_with(&f, map1g, 2, LB_POLICY_ADAPTIVE, LB_PAGE_SIZE, 0,
+				(struct lb_backend){ 0 }) == 0, 0);
+	REQUIRE_OR(lb_acceptor_config(f.z, &ac) == 0, 0);
+	use_firmware_memory(f.z);
+	for (unsigned ms = 0; ms < 1000; ms++, t += MS) {
+		if (ms % 10 == 0)
+			CHECK_EQ(lb_alloc(f.z, 9, 0, &a), 0);
+		lb_acceptor_step(f.z, t);
+	}
+	st = stats(f.z);
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+	return st.accepted_pages - st.background_accepted_pages;
+}
+
+/* The reserve kept in 4 KiB fragments serves no 2 MiB allocation: kept in
+ * blocks of the largest order demand takes, it serves nearly all. */
+TEST(adaptive_reserve_in_the_blocks_demand_takes)
+{
+	uint64_t with = order9_accepted_on_demand(0);
+	uint64_t without = order9_accepted_on_demand(LB_ADAPT_ORDER);
+
+	printf("    pages accepted by the allocations: %llu with ORDER, %llu without\n",
+	       (unsigned long long)with, (unsigned long long)without);
+	CHECK(with <= 2 * 512);     /* the first, before an order-9 is seen */
+	CHECK(without >= 50 * 512); /* half of the hundred, or more */
 }
 
 /* A period of years must not wrap the measured horizon below its floor. */

@@ -8,12 +8,19 @@
  * ones, must do the accepting: the backend counts its calls by thread.
  * A call from an allocating thread accepts only what that allocation
  * asked for (exact-style). The pace (about 32 MiB/s each) is far below
- * what four threads accept, so this holds on a loaded machine too.
+ * what four threads accept, so this holds on a loaded machine too, with
+ * the threads at normal priority (LB_ADAPT_IDLE left out: at SCHED_IDLE,
+ * on a machine busy with other tests, they rightly give way and the
+ * allocating threads accept for themselves). The last test checks that
+ * adaptive's threads do run at SCHED_IDLE, and background's do not.
  */
 #include "fixture.h"
 #include "harness.h"
 
+#include <dirent.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -47,7 +54,7 @@ static int counting_accept(void *ctx, uint64_t addr, uint64_t size)
 	return c->inner.ops->accept(c->inner.ctx, addr, size);
 }
 
-static const struct lb_backend_ops counting_ops = { "counting", counting_accept, NULL };
+static const struct lb_backend_ops counting_ops = { "counting", counting_accept, NULL, NULL };
 
 struct worker {
 	struct lb_zone *z;
@@ -89,7 +96,7 @@ static void *allocate(void *p)
 
 TEST(adaptive_threads_allocations_do_not_wait_for_the_acceptor)
 {
-	struct lb_acceptor_cfg ac = { .threads = 4 };
+	struct lb_acceptor_cfg ac = { .threads = 4, .adapt_off = LB_ADAPT_IDLE };
 	struct lb_mmap_backend mb;
 	struct counting cb = { 0 };
 	struct worker w[ALLOCATORS];
@@ -131,4 +138,57 @@ TEST(adaptive_threads_allocations_do_not_wait_for_the_acceptor)
 	CHECK(fx_ok(&f));
 	fx_fini(&f);
 	lb_mmap_backend_fini(&mb);
+}
+
+/* Threads of this process whose scheduling class is SCHED_IDLE, or -1
+ * where the platform has no such class or no /proc. */
+static int idle_class_threads(void)
+{
+#ifdef SCHED_IDLE
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && sched_getscheduler(atoi(e->d_name)) == SCHED_IDLE)
+			n++;
+	closedir(d);
+	return n;
+#else
+	return -1;
+#endif
+}
+
+/* adaptive's threads take only CPUs the guest leaves idle (SCHED_IDLE);
+ * background's, and adaptive's with LB_ADAPT_IDLE left out, run as any
+ * other thread. */
+static int idle_threads_of(enum lb_policy p, unsigned off)
+{
+	struct lb_acceptor_cfg ac = { .threads = 2, .adapt_off = off };
+	struct fx f;
+	int n;
+
+	REQUIRE_OR(fx_init(&f, map, 2, p) == 0, -2);
+	f.sb.check_lock = false;
+	REQUIRE_OR(lb_acceptor_config(f.z, &ac) == 0, -2);
+	REQUIRE_OR(lb_acceptor_start(f.z) == 0, -2);
+	sleep_ms(20);
+	n = idle_class_threads();
+	CHECK_EQ(lb_acceptor_stop(f.z), 0);
+	fx_fini(&f);
+	return n;
+}
+
+TEST(adaptive_threads_run_in_the_idle_class)
+{
+	if (idle_class_threads() < 0) {
+		printf("    (no SCHED_IDLE or no /proc/self/task here: skipped)\n");
+		return;
+	}
+	CHECK_EQ(idle_class_threads(), 0);
+	CHECK_EQ(idle_threads_of(LB_POLICY_ADAPTIVE, 0), 2);
+	CHECK_EQ(idle_threads_of(LB_POLICY_ADAPTIVE, LB_ADAPT_IDLE), 0);
+	CHECK_EQ(idle_threads_of(LB_POLICY_BACKGROUND, 0), 0);
 }

@@ -776,7 +776,7 @@ static int no_accept(void *ctx, uint64_t addr, uint64_t size)
 
 TEST(backend_fault_no_release)
 {
-	static const struct lb_backend_ops norel = { "norel", no_accept, NULL };
+	static const struct lb_backend_ops norel = { "norel", no_accept, NULL, NULL };
 	struct lb_backend inner = { &norel, NULL }, b;
 	struct lb_fault_backend fb;
 

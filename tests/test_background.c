@@ -77,9 +77,11 @@ TEST(acceptor_adaptive_follows_demand)
 	lb_zone_stats(f.z, &idle);
 	CHECK_EQ(idle.reserve_pages, 4 * 512); /* the floor: four units */
 	for (int i = 0; i < 5; i++) {
-		for (int k = 0; k < 2; k++)
+		for (int k = 0; k < 8; k++)
 			REQUIRE(lb_alloc(f.z, 10, 0, &addr) == 0);
-		lb_acceptor_step(f.z, t += 10 * MS); /* 8 MiB per 10 ms */
+		/* 32 MiB per 10 ms: beyond the floor even over the least
+		 * horizon, which holds until a pass is measured */
+		lb_acceptor_step(f.z, t += 10 * MS);
 	}
 	lb_zone_stats(f.z, &busy);
 	CHECK(busy.reserve_pages > 2 * idle.reserve_pages);

@@ -38,16 +38,25 @@ static int fault_release(void *ctx, uint64_t addr, uint64_t size)
 	return fb->inner.ops->release(fb->inner.ctx, addr, size);
 }
 
+static uint64_t fault_accept_cost(void *ctx, uint64_t size)
+{
+	struct lb_fault_backend *fb = ctx;
+
+	return fb->inner.ops->accept_cost ? fb->inner.ops->accept_cost(fb->inner.ctx, size) : 0;
+}
+
 static const struct lb_backend_ops fault_ops = {
 	.name = "fault",
 	.accept = fault_accept,
 	.release = fault_release,
+	.accept_cost = fault_accept_cost,
 };
 
 static const struct lb_backend_ops fault_ops_norelease = {
 	.name = "fault",
 	.accept = fault_accept,
 	.release = NULL,
+	.accept_cost = fault_accept_cost,
 };
 
 void lb_fault_backend_init(struct lb_fault_backend *fb, struct lb_backend inner,

@@ -189,25 +189,42 @@ static uint64_t fault_cost(const struct lb_model_backend *m, uint64_t pages)
 		       sat_mul(pages & ((UINT64_C(1) << shift) - 1u), f) >> shift);
 }
 
+/* What one accept call of [addr, addr + size) charges: the same sum for
+ * the call itself and for a caller asking what it would cost. */
+static uint64_t accept_charge(const struct lb_model_backend *m, uint64_t addr, uint64_t size,
+			      struct split *sp)
+{
+	uint64_t pages = size >> LB_PAGE_SHIFT;
+
+	*sp = split_range(addr, size, m->p.levels, m->p.tries);
+	return sat_add(sat_add(sat_mul(sp->calls, m->p.call_ns), sat_mul(sp->refused, m->p.refused_ns)),
+		       sat_add(sat_mul(pages, m->p.page_ns), fault_cost(m, pages)));
+}
+
 static int model_accept(void *ctx, uint64_t addr, uint64_t size)
 {
 	struct lb_model_backend *m = ctx;
-	uint64_t pages = size >> LB_PAGE_SHIFT;
 	struct split sp;
+	uint64_t ns;
 
 	if (!range_ok(addr, size))
 		return LB_EINVAL;
-	sp = split_range(addr, size, m->p.levels, m->p.tries);
-	__atomic_fetch_add(&m->clock_ns,
-			   sat_add(sat_add(sat_mul(sp.calls, m->p.call_ns),
-					   sat_mul(sp.refused, m->p.refused_ns)),
-				   sat_add(sat_mul(pages, m->p.page_ns), fault_cost(m, pages))),
-			   __ATOMIC_RELAXED);
+	ns = accept_charge(m, addr, size, &sp);
+	__atomic_fetch_add(&m->clock_ns, ns, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->accept_calls, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->arch_calls, sp.calls, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->refused_calls, sp.refused, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&m->accepted_pages, pages, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&m->accepted_pages, size >> LB_PAGE_SHIFT, __ATOMIC_RELAXED);
 	return LB_OK;
+}
+
+/* The cost of accepting an aligned range of size bytes, charged to no
+ * clock (address 0 is aligned to every size). */
+static uint64_t model_accept_cost(void *ctx, uint64_t size)
+{
+	struct split sp;
+
+	return range_ok(0, size) ? accept_charge(ctx, 0, size, &sp) : 0;
 }
 
 static int model_release(void *ctx, uint64_t addr, uint64_t size)
@@ -232,6 +249,7 @@ static const struct lb_backend_ops model_ops = {
 	.name = "model",
 	.accept = model_accept,
 	.release = model_release,
+	.accept_cost = model_accept_cost,
 };
 
 /* p NULL: the "free" preset. */

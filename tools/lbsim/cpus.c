@@ -26,7 +26,8 @@ int lbs_cpus_init(struct lbs_cpus *c, struct lbs_sched *s, unsigned ncpus, unsig
 	c->st = calloc(nstreams, sizeof *c->st);
 	c->prev = malloc(nactors * sizeof *c->prev);
 	c->waiting = malloc(nactors * sizeof *c->waiting);
-	if (!c->cpu || !c->st || !c->prev || !c->waiting) {
+	c->idle_class = calloc(nactors, 1);
+	if (!c->cpu || !c->st || !c->prev || !c->waiting || !c->idle_class) {
 		lbs_cpus_fini(c);
 		return LB_ENOMEM;
 	}
@@ -43,7 +44,14 @@ void lbs_cpus_fini(struct lbs_cpus *c)
 	free(c->st);
 	free(c->prev);
 	free(c->waiting);
+	free(c->idle_class);
 	memset(c, 0, sizeof *c);
+}
+
+void lbs_cpus_idle_class(struct lbs_cpus *c, unsigned a)
+{
+	if (a >= c->nstreams && a < c->nactors)
+		c->idle_class[a] = 1;
 }
 
 void lbs_cpus_reset(struct lbs_cpus *c)
@@ -115,7 +123,7 @@ static uint32_t pick(const struct lbs_cpus *c, unsigned a, uint64_t t)
 			latest = needs;
 		}
 	}
-	if (best != LBS_CPU_NONE)
+	if (best != LBS_CPU_NONE || c->idle_class[a])
 		return best;
 	for (unsigned u = 0; u < c->nstreams; u++) {
 		const struct lbs_stream *st = &c->st[u];
@@ -155,10 +163,14 @@ static void wake_waiters(struct lbs_cpus *c)
 
 	if (!c->nwaiting)
 		return;
-	if (pick(c, c->waiting[0], now) != LBS_CPU_NONE) {
-		for (unsigned i = 0; i < c->nwaiting; i++) {
-			if (c->sched->when[c->waiting[i]] != now) {
-				lbs_sched_resleep(c->sched, c->waiting[i], now);
+	for (unsigned i = 0; i < c->nwaiting; i++) {
+		if (pick(c, c->waiting[i], now) == LBS_CPU_NONE)
+			continue; /* an idle-class actor, where only preempting would do */
+		for (; i < c->nwaiting; i++) {
+			unsigned a = c->waiting[i];
+
+			if (c->sched->when[a] != now && pick(c, a, now) != LBS_CPU_NONE) {
+				lbs_sched_resleep(c->sched, a, now);
 				return;
 			}
 		}

@@ -28,6 +28,9 @@
  *      before it may be preempted again (fair shares: both at nice 0);
  *   4. none of these: it waits for a CPU (for a stream's operation or a
  *      call to end, or owed time to run out).
+ * An actor of the idle class (adaptive's threads: SCHED_IDLE, which Linux
+ * runs only where no other task wants the CPU) skips rule 3: it never
+ * preempts a stream, and waits for an idle CPU instead.
  * A stream that needs its CPU while a call holds it waits for the call's
  * end: its operations move later by what it lost. That is the stream's
  * stolen time, and it shows in its operations' lag.
@@ -65,6 +68,7 @@ struct lbs_cpus {
 	struct lbs_stream *st;
 	uint32_t *prev;       /* per actor: the CPU it last took, or LBS_CPU_NONE */
 	uint32_t *waiting;    /* background actors waiting for a CPU */
+	uint8_t *idle_class;  /* per actor: never preempts a stream */
 	unsigned nwaiting;
 	uint64_t stolen_ns;   /* stream time lost to background calls */
 	uint64_t held_ns;     /* CPU time background actors held */
@@ -76,6 +80,9 @@ struct lbs_cpus {
 int lbs_cpus_init(struct lbs_cpus *c, struct lbs_sched *s, unsigned ncpus, unsigned nstreams,
 		  unsigned nactors);
 void lbs_cpus_fini(struct lbs_cpus *c);
+
+/* Actor a (a background one) runs only on idle CPUs from now on. */
+void lbs_cpus_idle_class(struct lbs_cpus *c, unsigned a);
 
 /* Zero the counters (the measured run starts). */
 void lbs_cpus_reset(struct lbs_cpus *c);

@@ -382,6 +382,11 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 		rc = lbs_cpus_init(&d->cpus, &d->sched, d->ncpus, d->nvcpus, d->nactors);
 	if (rc)
 		return rc;
+	/* adaptive's threads take only idle CPUs, as the library starts them
+	 * (SCHED_IDLE, src/thread.c) */
+	if (p == LB_POLICY_ADAPTIVE && !(sc->adapt_off & LB_ADAPT_IDLE))
+		for (unsigned a = d->nvcpus; a < d->nactors; a++)
+			lbs_cpus_idle_class(&d->cpus, a);
 	d->t.series = &d->x->series;
 	d->x->series.base = (int64_t)firmware_bytes(ranges, nranges);
 	out->pre_accepted_bytes = firmware_bytes(ranges, nranges);
@@ -497,6 +502,10 @@ static void finish(struct lbs_drive *d)
 
 	lb_zone_stats(d->z, &st);
 	out->acceptors_peak = st.acceptor_passes_peak;
+	out->reserve_peak_bytes = st.reserve_peak_pages * LB_PAGE_SIZE;
+	out->reserve_order = st.reserve_order;
+	out->demand_unit_accepts = st.demand_unit_accepts;
+	out->demand_own_accepts = st.demand_own_accepts;
 	if (crc)
 		snprintf(out->check, sizeof out->check, "%s", msg[0] ? msg : lb_strerror(crc));
 	else if (d->api_errors)
@@ -546,6 +555,7 @@ static void finish(struct lbs_drive *d)
 	out->managed_bytes = st.managed_pages * LB_PAGE_SIZE;
 	out->release_calls = st.release_calls;
 	out->released_bytes = st.released_pages * LB_PAGE_SIZE;
+	out->reaccepted_bytes = d->t.reaccepted_bytes;
 	out->peak_held_bytes = d->peak_live_pages * LB_PAGE_SIZE;
 	out->fits_pre_accepted = out->peak_held_bytes <= out->pre_accepted_bytes;
 	out->lat_p50 = lbs_hist_percentile(&d->x->lat, 500000u);

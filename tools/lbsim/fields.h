@@ -119,6 +119,15 @@
 	X(UINT, acceptors, "acceptors", ANY, "acceptors", NOTAB, NOTAB)                            \
 	/* adaptive: the most acceptor passes it allowed at once */                                \
 	X(UINT, acceptors_peak, "acceptors_peak", ANY, "acceptors_peak", NOTAB, NOTAB)             \
+	/* the acceptor's reserve at its highest, and the order adaptive keeps    \
+	 * it in (the unit, or the largest order allocated recently) */                           \
+	X(U64, reserve_peak_bytes, "reserve_peak_bytes", ANY, "reserve_peak_bytes", NOTAB, NOTAB)  \
+	X(UINT, reserve_order, "reserve_order", ANY, "reserve_order", NOTAB, NOTAB)                \
+	/* allocations that accepted for themselves: a whole unit, or their own    \
+	 * pages (adaptive chooses by what the backend says each costs per page) */                \
+	X(U64, demand_unit_accepts, "demand_unit_accepts", ANY, "demand_unit_accepts", NOTAB,     \
+	  NOTAB)                                                                                   \
+	X(U64, demand_own_accepts, "demand_own_accepts", ANY, "demand_own_accepts", NOTAB, NOTAB) \
 	/* coroutine switches the scheduler made */                                                \
 	X(U64, sched_switches, "sched_switches", ANY, "sched_switches", NOTAB, NOTAB)              \
 	/* "unit" or "global" */                                                                   \
@@ -197,6 +206,9 @@
 	X(U64, release_calls, "release_calls", ANY, "release_calls", NOTAB, NOTAB)                 \
 	X(U64, released_bytes, "released_bytes", ANY, "released_bytes",                            \
 	  RTAB(5, "released", "MiB", MIB, 1), TAB(4, "released", "MiB", MIB, 1))                   \
+	/* of the memory accepted, what had been released earlier in the run:      \
+	 * the host's work done twice */                                                           \
+	X(U64, reaccepted_bytes, "reaccepted_bytes", ANY, "reaccepted_bytes", NOTAB, NOTAB)        \
 	/* accepted memory the host backs: the most at once, at the end */                         \
 	X(U64, committed_bytes_peak, "committed_bytes_peak", ANY, "committed_bytes_peak",          \
 	  TAB(7, "committed", "peak MiB", MIB, 1), TAB(5, "committed", "peak MiB", MIB, 1))        \

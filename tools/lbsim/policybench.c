@@ -20,8 +20,9 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } parts[] = {
-	{"-exact", LB_ADAPT_EXACT},   {"-scale", LB_ADAPT_SCALE}, {"-trend", LB_ADAPT_TREND},
-	{"-peak", LB_ADAPT_PEAK},     {"-horizon", LB_ADAPT_HORIZON}, {"none", LB_ADAPT_ALL},
+	{"-size", LB_ADAPT_SIZE},   {"-order", LB_ADAPT_ORDER},     {"-idle", LB_ADAPT_IDLE},
+	{"-scale", LB_ADAPT_SCALE}, {"-trend", LB_ADAPT_TREND},
+	{"-peak", LB_ADAPT_PEAK},   {"-horizon", LB_ADAPT_HORIZON}, {"none", LB_ADAPT_ALL},
 };
 #define NPARTS (sizeof parts / sizeof parts[0])
 

@@ -136,6 +136,36 @@ static uint64_t place(struct lbs_timed *t, uint64_t cost, int accept, uint64_t *
 	return start;
 }
 
+/* Mark pages [addr, addr + size) released (set) and return 0, or count
+ * and clear the marks in it (set 0). Pages beyond the map were never
+ * released; growing it fails only when memory does (then nothing is
+ * counted: the figure is a measurement, not a rule). */
+static uint64_t released_marks(struct lbs_timed *t, uint64_t addr, uint64_t size, int set)
+{
+	uint64_t first = addr >> LB_PAGE_SHIFT, n = size >> LB_PAGE_SHIFT, last = first + n, hit = 0;
+
+	if (set && (last + 63) / 64 > t->released_words) {
+		uint64_t words = (last + 63) / 64 * 2, *m = realloc(t->released, words * 8);
+
+		if (!m)
+			return 0;
+		memset(m + t->released_words, 0, (words - t->released_words) * 8);
+		t->released = m;
+		t->released_words = words;
+	}
+	for (uint64_t p = first; p < last && p / 64 < t->released_words; p++) {
+		uint64_t bit = UINT64_C(1) << (p % 64);
+
+		if (set)
+			t->released[p / 64] |= bit;
+		else if (t->released[p / 64] & bit) {
+			t->released[p / 64] &= ~bit;
+			hit++;
+		}
+	}
+	return hit;
+}
+
 static int timed_accept(void *ctx, uint64_t addr, uint64_t size)
 {
 	struct lbs_timed *t = ctx;
@@ -147,6 +177,8 @@ static int timed_accept(void *ctx, uint64_t addr, uint64_t size)
 	cost = lb_model_clock(&t->model) - c0;
 	t->accept_calls++;
 	t->accepted_bytes += size;
+	if (t->released)
+		t->reaccepted_bytes += released_marks(t, addr, size, 0) << LB_PAGE_SHIFT;
 	if (!t->sched) {
 		t->setup_ns += cost;
 		if (t->series)
@@ -172,6 +204,7 @@ static int timed_release(void *ctx, uint64_t addr, uint64_t size)
 	cost = lb_model_clock(&t->model) - c0;
 	t->release_calls++;
 	t->released_bytes += size;
+	released_marks(t, addr, size, 1);
 	if (!t->sched) {
 		t->setup_ns += cost;
 		if (t->series)
@@ -184,10 +217,19 @@ static int timed_release(void *ctx, uint64_t addr, uint64_t size)
 	return 0;
 }
 
+/* The model's own figure: the host's sharing is lbsim's to apply. */
+static uint64_t timed_accept_cost(void *ctx, uint64_t size)
+{
+	struct lbs_timed *t = ctx;
+
+	return t->inner.ops->accept_cost(t->inner.ctx, size);
+}
+
 static const struct lb_backend_ops timed_ops = {
 	.name = "timed",
 	.accept = timed_accept,
 	.release = timed_release,
+	.accept_cost = timed_accept_cost,
 };
 
 int lbs_timed_init(struct lbs_timed *t, const struct lb_model_params *params,
@@ -221,9 +263,12 @@ void lbs_timed_fini(struct lbs_timed *t)
 	free(t->wait);
 	free(t->flight);
 	free(t->waiting);
+	free(t->released);
 	t->busy = t->wait = NULL;
 	t->flight = NULL;
 	t->waiting = NULL;
+	t->released = NULL;
+	t->released_words = 0;
 }
 
 void lbs_timed_attach(struct lbs_timed *t, struct lbs_sched *s)

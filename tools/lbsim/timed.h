@@ -79,6 +79,9 @@ struct lbs_timed {
 	uint64_t max_call_ns;      /* the longest call, from its start (after any
 				      lock wait) to its end, the host's sharing included */
 	uint64_t accept_calls, accepted_bytes, release_calls, released_bytes;
+	uint64_t reaccepted_bytes; /* accepted after a release of the same pages */
+	uint64_t *released;        /* a bit per page released and not accepted since */
+	uint64_t released_words;   /* of *released */
 	struct lbs_series *series; /* may be NULL */
 };
 
