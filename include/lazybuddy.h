@@ -452,7 +452,7 @@ struct lb_acceptor_cfg {
 #define LB_ADAPT_SCALE   8u  /* threads work as demand needs, while they pay */
 #define LB_ADAPT_SIZE    16u /* an allocation accepts what costs least per page */
 #define LB_ADAPT_ORDER   32u /* the reserve in the largest blocks demand takes */
-#define LB_ADAPT_IDLE    64u /* threads only on CPUs the guest leaves idle */
+#define LB_ADAPT_IDLE    64u /* on one CPU, threads only when it would idle */
 #define LB_ADAPT_ALL    127u
 
 /*

@@ -115,9 +115,33 @@ static void nap(struct lb_worker *w, uint64_t ns)
 	lb_unlock(&w->mu);
 }
 
-/* adaptive's threads run only on CPUs the guest leaves idle: a pass on a
- * busy CPU would take from a vCPU what it gives it back (docs/adaptive.md).
- * Decided when the thread starts, from the policy then. */
+/* The CPUs the calling thread may run on (its affinity, else the CPUs
+ * online); 1 where the platform cannot tell. */
+static unsigned online_cpus(void)
+{
+	long n = 1; /* a platform without either: one thread unless configured */
+#if defined(CPU_COUNT)
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof set, &set) == 0)
+		n = CPU_COUNT(&set);
+	else
+#endif
+#ifdef _SC_NPROCESSORS_ONLN
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+#endif
+	return n < 1 ? 1u : n > (long)UINT32_MAX ? UINT32_MAX : (unsigned)n;
+}
+
+/*
+ * adaptive on a guest of one CPU: its threads run only when that CPU would
+ * otherwise idle (the idle class). There a pass can only move acceptance
+ * between the one vCPU's own operations: preempting it buys nothing the
+ * vCPU would not get by accepting for itself at the same price. With more
+ * CPUs a pass taken from one vCPU serves every vCPU's allocations, and
+ * measured on the policy bench that pays (docs/adaptive.md). Decided when
+ * the thread starts, from the policy and its CPUs then.
+ */
 static void idle_class_for(struct lb_zone *z)
 {
 	bool idle;
@@ -125,7 +149,7 @@ static void idle_class_for(struct lb_zone *z)
 	zone_lock(z);
 	idle = z->policy == LB_POLICY_ADAPTIVE && !(z->acc_cfg.adapt_off & LB_ADAPT_IDLE);
 	zone_unlock(z);
-	if (idle)
+	if (idle && online_cpus() == 1)
 		lb_task_idle_class();
 }
 
@@ -211,18 +235,6 @@ static int stop(struct lb_zone *z, unsigned which)
 		halt(w);
 	lb_unlock(&w->ctl);
 	return 0;
-}
-
-/* The CPUs online; 1 where the platform cannot tell. */
-static unsigned online_cpus(void)
-{
-#ifdef _SC_NPROCESSORS_ONLN
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-#else
-	long n = 1; /* a platform without sysconf: one thread unless configured */
-#endif
-
-	return n < 1 ? 1u : n > (long)UINT32_MAX ? UINT32_MAX : (unsigned)n;
 }
 
 int lb_acceptor_start(struct lb_zone *z)

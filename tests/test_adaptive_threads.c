@@ -12,7 +12,8 @@
  * the threads at normal priority (LB_ADAPT_IDLE left out: at SCHED_IDLE,
  * on a machine busy with other tests, they rightly give way and the
  * allocating threads accept for themselves). The last test checks that
- * adaptive's threads do run at SCHED_IDLE, and background's do not.
+ * adaptive's threads run at SCHED_IDLE on a guest of one CPU, and
+ * background's do not.
  */
 #include "fixture.h"
 #include "harness.h"
@@ -20,6 +21,7 @@
 #include <dirent.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -161,19 +163,29 @@ static int idle_class_threads(void)
 #endif
 }
 
-/* adaptive's threads take only CPUs the guest leaves idle (SCHED_IDLE);
- * background's, and adaptive's with LB_ADAPT_IDLE left out, run as any
- * other thread. */
-static int idle_threads_of(enum lb_policy p, unsigned off)
+/* The threads an acceptor of policy p starts (two) that run in the idle
+ * class, started from a thread allowed one CPU when one_cpu. */
+static int idle_threads_of(enum lb_policy p, unsigned off, bool one_cpu)
 {
 	struct lb_acceptor_cfg ac = { .threads = 2, .adapt_off = off };
+	cpu_set_t saved, one;
 	struct fx f;
 	int n;
 
+	REQUIRE_OR(sched_getaffinity(0, sizeof saved, &saved) == 0, -2);
+	CPU_ZERO(&one);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &saved)) {
+			CPU_SET(c, &one);
+			break;
+		}
 	REQUIRE_OR(fx_init(&f, map, 2, p) == 0, -2);
 	f.sb.check_lock = false;
 	REQUIRE_OR(lb_acceptor_config(f.z, &ac) == 0, -2);
+	if (one_cpu)
+		REQUIRE_OR(sched_setaffinity(0, sizeof one, &one) == 0, -2);
 	REQUIRE_OR(lb_acceptor_start(f.z) == 0, -2);
+	sched_setaffinity(0, sizeof saved, &saved);
 	sleep_ms(20);
 	n = idle_class_threads();
 	CHECK_EQ(lb_acceptor_stop(f.z), 0);
@@ -181,14 +193,21 @@ static int idle_threads_of(enum lb_policy p, unsigned off)
 	return n;
 }
 
-TEST(adaptive_threads_run_in_the_idle_class)
+/* adaptive on a guest of one CPU runs its threads in the idle class
+ * (SCHED_IDLE); with more CPUs, background's, and adaptive's with
+ * LB_ADAPT_IDLE left out, run as any other thread. */
+TEST(adaptive_threads_idle_class_on_one_cpu)
 {
-	if (idle_class_threads() < 0) {
-		printf("    (no SCHED_IDLE or no /proc/self/task here: skipped)\n");
+	cpu_set_t set;
+
+	if (idle_class_threads() < 0 || sched_getaffinity(0, sizeof set, &set) != 0) {
+		printf("    (no SCHED_IDLE, affinity or /proc/self/task here: skipped)\n");
 		return;
 	}
 	CHECK_EQ(idle_class_threads(), 0);
-	CHECK_EQ(idle_threads_of(LB_POLICY_ADAPTIVE, 0), 2);
-	CHECK_EQ(idle_threads_of(LB_POLICY_ADAPTIVE, LB_ADAPT_IDLE), 0);
-	CHECK_EQ(idle_threads_of(LB_POLICY_BACKGROUND, 0), 0);
+	CHECK_EQ(idle_threads_of(LB_POLICY_ADAPTIVE, 0, true), 2);
+	CHECK_EQ(idle_threads_of(LB_POLICY_ADAPTIVE, LB_ADAPT_IDLE, true), 0);
+	CHECK_EQ(idle_threads_of(LB_POLICY_BACKGROUND, 0, true), 0);
+	if (CPU_COUNT(&set) > 1)
+		CHECK_EQ(idle_threads_of(LB_POLICY_ADAPTIVE, 0, false), 0);
 }

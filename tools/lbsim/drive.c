@@ -382,9 +382,9 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 		rc = lbs_cpus_init(&d->cpus, &d->sched, d->ncpus, d->nvcpus, d->nactors);
 	if (rc)
 		return rc;
-	/* adaptive's threads take only idle CPUs, as the library starts them
-	 * (SCHED_IDLE, src/thread.c) */
-	if (p == LB_POLICY_ADAPTIVE && !(sc->adapt_off & LB_ADAPT_IDLE))
+	/* adaptive's threads on a guest of one CPU take it only when idle, as
+	 * the library starts them (SCHED_IDLE, src/thread.c) */
+	if (p == LB_POLICY_ADAPTIVE && !(sc->adapt_off & LB_ADAPT_IDLE) && d->ncpus == 1)
 		for (unsigned a = d->nvcpus; a < d->nactors; a++)
 			lbs_cpus_idle_class(&d->cpus, a);
 	d->t.series = &d->x->series;
