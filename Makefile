@@ -189,7 +189,8 @@ FS_ALLOW_spin := memset memcpy memmove
 FS_ALLOW_example := $(FS_ALLOW_spin) lb_lock_init lb_lock_fini lb_lock lb_unlock \
                     lb_wait_init lb_wait_fini lb_wait lb_wake_all
 FS_ALLOW_example-threads := $(FS_ALLOW_example) lb_thread_self lb_thread_same \
-                    lb_task_start lb_task_join lb_clock_ns lb_wait_until
+                    lb_task_start lb_task_join lb_task_idle_class lb_clock_ns \
+                    lb_wait_until
 FS_OBJ    := $(FS_CONFIGS:%=build/freestanding/%/lazybuddy.o)
 FS_CHECKS := $(foreach c,$(FS_CONFIGS),\
                "sh tests/freestanding/check.sh $(c) build/freestanding/$(c)/lazybuddy.o $(FS_ALLOW_$(c))") \

@@ -119,15 +119,15 @@ static void nap(struct lb_worker *w, uint64_t ns)
  * online); 1 where the platform cannot tell. */
 static unsigned online_cpus(void)
 {
-	long n = 1; /* a platform without either: one thread unless configured */
+	long n = 0; /* a platform with neither: one thread unless configured */
 #if defined(CPU_COUNT)
 	cpu_set_t set;
 
 	if (sched_getaffinity(0, sizeof set, &set) == 0)
 		n = CPU_COUNT(&set);
-	else
 #endif
 #ifdef _SC_NPROCESSORS_ONLN
+	if (n < 1)
 		n = sysconf(_SC_NPROCESSORS_ONLN);
 #endif
 	return n < 1 ? 1u : n > (long)UINT32_MAX ? UINT32_MAX : (unsigned)n;

@@ -50,6 +50,7 @@ typedef struct {
 
 int lb_task_start(lb_task_t *t, void *(*fn)(void *), void *arg);
 void lb_task_join(lb_task_t *t);
+void lb_task_idle_class(void);
 uint64_t lb_clock_ns(void);
 int lb_wait_until(lb_wait_t *w, lb_lock_t *l, uint64_t deadline_ns);
 #endif

@@ -220,7 +220,7 @@ void op_acceptor(struct in *in)
 	{
 		struct lb_stats st0, st1;
 		struct rec_count r0 = S.rec.c;
-		uint64_t now = advance(a), pages, dq, unit = S.unit_pages, have;
+		uint64_t now = advance(a), pages, dq, unit = S.unit_pages, have, blk;
 		int64_t got;
 
 		TRACE("acceptor step at %llu\n", ULL(now));
@@ -247,18 +247,21 @@ void op_acceptor(struct in *in)
 			"acceptor pass: %llu pages, unaccepted %llu -> %llu, background %llu",
 			ULL(pages), ULL(st0.free_unaccepted_pages), ULL(st1.free_unaccepted_pages),
 			ULL(st1.background_accepted_pages - st0.background_accepted_pages));
-		/* Only below the reserve, at most the shortfall in whole units;
-		 * adaptive counts only free blocks of a unit or more. */
+		/* Only below the reserve, at most the shortfall in whole blocks
+		 * (units; for adaptive, blocks of the reserve's order), and
+		 * adaptive counts only free blocks of that order or more. */
 		have = st0.free_accepted_pages;
+		blk = unit;
 		if (S.policy == LB_POLICY_ADAPTIVE) {
+			blk = UINT64_C(1) << st1.reserve_order;
 			have = 0;
 			for (unsigned o = 0; o <= LB_MAX_ORDER; o++)
-				if ((UINT64_C(1) << o) >= unit)
+				if ((UINT64_C(1) << o) >= blk)
 					have += st0.free_blocks[0][o] << o;
 		}
 		if (pages || dq)
 			REQUIRE(have < st1.reserve_pages &&
-					pages <= (st1.reserve_pages - have + unit - 1) / unit * unit,
+					pages <= (st1.reserve_pages - have + blk - 1) / blk * blk,
 				"acceptor pass took %llu pages with %llu free accepted (%llu "
 				"counted), reserve %llu",
 				ULL(pages + dq), ULL(st0.free_accepted_pages), ULL(have),
