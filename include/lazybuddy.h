@@ -439,8 +439,9 @@ struct lb_acceptor_cfg {
 				   response, 5 to 100 ms) */
 	unsigned threads;       /* lb_acceptor_start() starts this many (for
 				   adaptive, the most that work at once); 0:
-				   lb_acceptor_default_threads(the CPUs
-				   online); at most LB_ACCEPTOR_MAX_THREADS */
+				   lb_acceptor_default_threads(the CPUs the
+				   calling thread may run on); at most
+				   LB_ACCEPTOR_MAX_THREADS */
 	unsigned adapt_off;     /* LB_ADAPT_* parts of adaptive left out, to
 				   measure each; 0: all in */
 };

@@ -15,17 +15,19 @@
  * is demand.c's: a fixed reserve for background, predicted from the
  * allocation rate for adaptive, whose threads also scale with demand. The
  * batch (pages per pass and call) is fixed or a quarter of the reserve
- * shared among the passes allowed at once, from one unit to 16 MiB, so a
+ * shared among the passes allowed at once, from one block (a unit, or for
+ * adaptive the reserve's order, demand.c) to 16 MiB, so a
  * pass holds no memory in flight for long.
  *
  * Passes may run concurrently (lb_acceptor_cfg.threads). Each takes other
  * memory off the lists under the lock, and counts what it takes in
  * acc_inflight until its call returns; a pass accepts only while free
  * accepted memory plus acc_inflight is below the reserve, at most that
- * shortfall rounded up to a whole unit. So however many passes run at
- * once, the acceptor never lifts free accepted memory plus its batches in
- * flight above the reserve plus one unit less a page (exactly to the
- * reserve when reserve and free memory are whole units).
+ * shortfall rounded up to a whole block (the unit, or adaptive's reserve
+ * order). So however many passes run at once, the acceptor never lifts
+ * free accepted memory (as counted) plus its batches in flight above the
+ * reserve plus one block less a page (exactly to the reserve when reserve
+ * and free memory are whole blocks).
  *
  * A pass makes one failed backend call at most (PASS_FAILS): a batch that
  * fails goes back to the lists, and the next passes try its halves
@@ -38,8 +40,8 @@
 #define MAX_BATCH_PAGES (UINT64_C(16) << (20 - LB_PAGE_SHIFT))
 
 /* Pages a pass takes: fixed (background's batch_bytes), or a quarter of
- * the reserve shared by the passes that may run at once, one unit to
- * 16 MiB. Adaptive takes one unit while free accepted memory is below a
+ * the reserve shared by the passes that may run at once, one block of
+ * the reserve's order to 16 MiB. Adaptive takes one unit while free accepted memory is below a
  * quarter of the reserve: vCPUs are starving, and a smaller batch is back
  * in the lists sooner. */
 static uint64_t batch_pages(const struct lb_zone *z, unsigned passes)

@@ -27,6 +27,9 @@
  *            measured; until then the backend's cost of a unit, or
  *            nothing), MIN_HORIZON_NS to HORIZON_NS: a host that accepts
  *            fast needs little ahead. Else a fixed HORIZON_NS.
+ *   ORDER    the reserve is counted, floored and accepted in blocks of
+ *            the largest order handed out lately (lbi_demand_order), not
+ *            the unit, where that is larger.
  *   SCALE    the threads work as demand needs, measured, not modelled:
  *            while the acceptor stays behind for a whole window, the
  *            passes allowed at once double, as long as the last ones added

@@ -9,9 +9,9 @@
  * A call from an allocating thread accepts only what that allocation
  * asked for (exact-style). The pace (about 32 MiB/s each) is far below
  * what four threads accept, so this holds on a loaded machine too, with
- * the threads at normal priority (LB_ADAPT_IDLE left out: at SCHED_IDLE,
- * on a machine busy with other tests, they rightly give way and the
- * allocating threads accept for themselves). The last test checks that
+ * the threads at normal priority (LB_ADAPT_IDLE left out: on a machine of
+ * one CPU they would be SCHED_IDLE, rightly give way to the allocating
+ * threads and leave them to accept for themselves). The last test checks that
  * adaptive's threads run at SCHED_IDLE on a guest of one CPU, and
  * background's do not.
  */

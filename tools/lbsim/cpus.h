@@ -28,8 +28,9 @@
  *      before it may be preempted again (fair shares: both at nice 0);
  *   4. none of these: it waits for a CPU (for a stream's operation or a
  *      call to end, or owed time to run out).
- * An actor of the idle class (adaptive's threads: SCHED_IDLE, which Linux
- * runs only where no other task wants the CPU) skips rule 3: it never
+ * An actor of the idle class (adaptive's threads on a guest of one CPU:
+ * SCHED_IDLE, which Linux runs only where no other task wants the CPU)
+ * skips rule 3: it never
  * preempts a stream, and waits for an idle CPU instead.
  * A stream that needs its CPU while a call holds it waits for the call's
  * end: its operations move later by what it lost. That is the stream's
