@@ -66,6 +66,7 @@
 #define SCALE_GAIN_DIV 2
 #define BIG_ORDER_MAX (21 - LB_PAGE_SHIFT) /* 2 MiB */
 #define QUIET_MAX 64 /* releaser passes: two minutes at the default delay */
+#define PHASE_DROP_DIV 8 /* use an eighth below its peak: a phase ended */
 
 static bool adapt(const struct lb_zone *z, unsigned part)
 {
@@ -242,12 +243,19 @@ void lbi_demand_use_sample(struct lb_zone *z, bool pass)
 		return;
 	quiet = d->use_passes && d->use_peak <= d->use_peak_last &&
 		z->accepted_pages == d->accepted_last;
-	/* what use may come back to: its peak, forgotten slowly (a 1/QUIET_MAX
-	 * of the way down a pass); churn wanders, and a peak over the last
-	 * seconds is no bound on the next */
-	if (d->use_peak >= d->use_hold)
+	/* what use may come back to: its peak, held while use wanders below it
+	 * and forgotten slowly (a 1/QUIET_MAX of the way down a pass) once a
+	 * pass's peak falls more than 1/PHASE_DROP_DIV below it, until use
+	 * climbs to it again: churn wanders a few percent and climbs back to
+	 * any peak it once reached, minutes later; what is worth giving back
+	 * is what a phase that ended left behind */
+	if (d->use_peak >= d->use_hold) {
 		d->use_hold = d->use_peak;
-	else
+		d->forgetting = false;
+	} else if (d->use_peak < d->use_hold - d->use_hold / PHASE_DROP_DIV) {
+		d->forgetting = true;
+	}
+	if (d->forgetting)
 		d->use_hold -= (d->use_hold - d->use_peak) / QUIET_MAX;
 	d->quiet_run = quiet ? d->quiet_run + 1 : 0;
 	if (!d->quiet_need)
@@ -283,10 +291,20 @@ uint64_t lbi_demand_keep(const struct lb_zone *z)
 		return UINT64_MAX;
 	keep = peak > z->nr_alloc ? peak - z->nr_alloc : 0;
 	/* the reserve at its highest over the two passes: the acceptor's
-	 * target moves with the rate, and what it would take back is not idle */
+	 * target moves with the rate, and what it would take back is not idle.
+	 * On top of the way back to the peak, not instead: at the peak the
+	 * acceptor still wants its reserve free. */
 	if (reserve < z->reserve_pages)
 		reserve = z->reserve_pages;
-	return keep > reserve ? keep : reserve;
+	keep += reserve; /* both below the zone's pages */
+	/* While use stays near its peak, what lies beyond the keep is the
+	 * reserve's swing and the slack of fragmentation: demand takes it
+	 * back at its next high. Worth giving back is an eighth of use, or
+	 * everything once a phase ended. */
+	if (!d->forgetting &&
+	    lbi_demand_free(z) < z->wmark.low + keep + z->nr_alloc / PHASE_DROP_DIV)
+		return UINT64_MAX;
+	return keep;
 }
 
 /* The most passes at once: the threads configured, or started. */

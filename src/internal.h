@@ -270,6 +270,7 @@ struct lb_demand {
 	/* the releaser's (lbi_demand_use_sample) */
 	uint64_t use_peak, use_peak_last; /* most pages out since the last pass, before */
 	uint64_t use_hold;                /* the peak, forgotten slowly */
+	bool forgetting;                  /* after a phase's end, until a new peak */
 	uint64_t accepted_last;           /* accepted_pages at the last pass */
 	uint64_t reserve_peak, reserve_peak_last; /* the reserve at its highest, likewise */
 	uint64_t reserve_max;             /* and ever (lb_stats) */

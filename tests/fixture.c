@@ -54,13 +54,15 @@ static int strict_accept(void *ctx, uint64_t addr, uint64_t size)
 
 		if (old & bit)
 			__atomic_fetch_add(&sb->double_accepts, 1, __ATOMIC_RELAXED);
+		if (__atomic_fetch_and(&sb->released[i >> 6], ~bit, __ATOMIC_RELAXED) & bit)
+			__atomic_fetch_add(&sb->reaccepted, 1, __ATOMIC_RELAXED);
 	}
 	__atomic_fetch_add(&sb->pages, n, __ATOMIC_RELAXED);
 	return 0;
 }
 
 /* Release: every page must be accepted (else a bad range), and becomes
- * unaccepted in the record. */
+ * unaccepted in the record, marked released until accepted again. */
 static int strict_release(void *ctx, uint64_t addr, uint64_t size)
 {
 	struct strict_backend *sb = ctx;
@@ -75,6 +77,7 @@ static int strict_release(void *ctx, uint64_t addr, uint64_t size)
 
 		if (!(old & bit))
 			__atomic_fetch_add(&sb->bad_ranges, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_or(&sb->released[i >> 6], bit, __ATOMIC_RELAXED);
 	}
 	__atomic_fetch_add(&sb->releases, 1, __ATOMIC_RELAXED);
 	if (sb->inner.ops && sb->inner.ops->release)
@@ -127,6 +130,9 @@ int fx_init_with(struct fx *f, const struct lb_range *ranges, size_t n, enum lb_
 	f->sb.base = lo & ~(LB_PAGE_SIZE - 1);
 	f->sb.npages = n ? (hi - f->sb.base) >> LB_PAGE_SHIFT : 0;
 	f->sb.accepted = calloc(LB_WORDS(f->sb.npages) + 1, sizeof(uint64_t));
+	f->sb.released = calloc(LB_WORDS(f->sb.npages) + 1, sizeof(uint64_t));
+	if (!f->sb.accepted || !f->sb.released)
+		return LB_ENOMEM;
 	f->sb.check_lock = true;
 	f->sb.inner = inner;
 	/* Firmware-accepted memory is accepted from the start. */
@@ -173,6 +179,7 @@ void fx_fini(struct fx *f)
 		lb_zone_fini(f->z);
 	free(f->meta);
 	free(f->sb.accepted);
+	free(f->sb.released);
 	memset(f, 0, sizeof *f);
 }
 

@@ -22,10 +22,12 @@
 struct strict_backend {
 	uint64_t base, npages;   /* physical span it records */
 	uint64_t *accepted;      /* one bit per page (atomic updates) */
+	uint64_t *released;      /* likewise: released, not accepted since */
 	struct lb_zone *zone;    /* checked for I6 when check_lock */
 	bool check_lock;
 	struct lb_backend inner; /* called after the checks (optional) */
 	uint64_t calls, pages, double_accepts, lock_held, bad_ranges, releases;
+	uint64_t reaccepted;     /* pages accepted again after a release */
 };
 
 struct fx {
