@@ -150,6 +150,17 @@ static uint64_t response_horizon(const struct lb_zone *z)
 	return h < MIN_HORIZON_NS ? MIN_HORIZON_NS : h > HORIZON_NS ? HORIZON_NS : h;
 }
 
+/* The reserve is r pages now; its peaks follow (the releaser's, lb_stats'). */
+static uint64_t set_reserve(struct lb_zone *z, uint64_t r)
+{
+	z->reserve_pages = r;
+	if (r > z->demand.reserve_peak)
+		z->demand.reserve_peak = r;
+	if (r > z->demand.reserve_max)
+		z->demand.reserve_max = r;
+	return r;
+}
+
 /* Update the estimate and return the reserve, in pages. */
 uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns)
 {
@@ -160,8 +171,7 @@ uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns)
 	sample_rate(z, now_ns);
 	if (!auto_reserve(z)) {
 		r = z->acc_cfg.reserve_bytes >> LB_PAGE_SHIFT;
-		z->reserve_pages = r ? r : LB_BACKGROUND_RESERVE_BYTES >> LB_PAGE_SHIFT;
-		return z->reserve_pages;
+		return set_reserve(z, r ? r : LB_BACKGROUND_RESERVE_BYTES >> LB_PAGE_SHIFT);
 	}
 	rate = d->rate_pps;
 	if (adapt(z, LB_ADAPT_TREND) && d->trend_pps > rate)
@@ -178,12 +188,7 @@ uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns)
 		r = 4 * unit;
 	if (r > z->managed_pages / 8)
 		r = z->managed_pages / 8;
-	z->reserve_pages = r;
-	if (r > d->reserve_peak)
-		d->reserve_peak = r;
-	if (r > d->reserve_max)
-		d->reserve_max = r;
-	return r;
+	return set_reserve(z, r);
 }
 
 /* The order the reserve is counted and accepted in: the unit, or for

@@ -771,6 +771,15 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+static int64_t series_sum(const struct lbs_result *r, enum lbs_series_kind k)
+{
+	int64_t sum = 0;
+
+	for (unsigned i = 0; i < LBS_SERIES_N; i++)
+		sum += r->extra->series.v[k][i];
+	return sum;
+}
+
 TEST(replay_report_files)
 {
 	struct lbs_result r[2];
@@ -780,6 +789,11 @@ TEST(replay_report_files)
 
 	REQUIRE(two_runs(r, 1) == 0);
 	REQUIRE(r[0].extra && r[1].extra);
+	/* The reserve's series ends where background's fixed reserve is; unit
+	 * has none. */
+	CHECK_EQ(series_sum(&r[0], LBS_S_RESERVE), 0);
+	CHECK(series_sum(&r[1], LBS_S_RESERVE) > 0);
+	CHECK_EQ((uint64_t)series_sum(&r[1], LBS_S_RESERVE), r[1].reserve_peak_bytes);
 	snprintf(dir, sizeof dir, "%s/lbreport-XXXXXX", t && *t ? t : "/tmp");
 	REQUIRE(mkdtemp(dir));
 	snprintf(want, sizeof want, "%s/sub/index.html", dir);
@@ -796,10 +810,12 @@ TEST(replay_report_files)
 			 html + bad - 1);
 		lbt_fail(__FILE__, __LINE__, m);
 	}
-	/* Five charts: committed memory, CDF, accept calls, the bars, waits. */
-	CHECK_EQ(count_str(html, "<svg xmlns=\"http://www.w3.org/2000/svg\""), 5);
-	CHECK_EQ(count_str(html, "</svg>"), 5);
-	CHECK(count_str(html, "<polyline") >= 8); /* two runs in four line charts */
+	/* Six charts: committed memory, the acceptor's reserve (background's
+	 * run has one), CDF, accept calls, the bars, waits. */
+	CHECK_EQ(count_str(html, "<svg xmlns=\"http://www.w3.org/2000/svg\""), 6);
+	CHECK_EQ(count_str(html, "</svg>"), 6);
+	CHECK(count_str(html, "<polyline") >= 9); /* two runs in four line charts, one in one */
+	CHECK(strstr(html, "The acceptor's reserve") != NULL);
 	CHECK(strstr(html, "heading &lt;&amp;&gt;") != NULL);
 	CHECK(strstr(html, "policy table") != NULL);
 	/* Self-contained: no script, nothing fetched. */

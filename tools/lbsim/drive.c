@@ -197,6 +197,18 @@ static void schedule_bg(struct lbs_drive *d, unsigned a, uint64_t when)
 	lbs_sched_set(&d->sched, a, when <= d->bg_deadline ? when : LBS_NEVER);
 }
 
+/* The reserve over time, for the report: what the pass just made of it. */
+static void record_reserve(struct lbs_drive *d, uint64_t now)
+{
+	struct lb_stats st;
+
+	if (lb_zone_stats(d->z, &st) || st.reserve_pages == d->reserve_pages)
+		return;
+	lbs_series_add(&d->x->series, LBS_S_RESERVE, now,
+		       ((int64_t)st.reserve_pages - (int64_t)d->reserve_pages) * LB_PAGE_SIZE);
+	d->reserve_pages = st.reserve_pages;
+}
+
 static void bg_event(struct lbs_drive *d, unsigned a)
 {
 	uint64_t now = lbs_sched_now(&d->sched);
@@ -220,6 +232,8 @@ static void bg_event(struct lbs_drive *d, unsigned a)
 		api_error(d, (int)rc);
 	lbs_cpus_give(&d->cpus);
 	now = lbs_sched_now(&d->sched);
+	if (acceptor)
+		record_reserve(d, now);
 	d->free_at[a] = now;
 	if (acceptor) /* as the library's threads: at once while behind */
 		schedule_bg(d, a, now + (rc > 0 ? 0 : d->c->acceptor_period_ns));

@@ -76,6 +76,7 @@ struct lbs_drive {
 	uint64_t bg_deadline;     /* they stop after this (LBS_NEVER while vCPUs run) */
 	uint64_t setup_chunk;     /* eager's set-up: bytes per share */
 	uint64_t live_pages, peak_live_pages; /* what the sources hold */
+	uint64_t reserve_pages;   /* the acceptor's target, as last recorded */
 	uint64_t api_errors;
 	int first_api_error;
 };

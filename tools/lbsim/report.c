@@ -90,6 +90,7 @@ struct series_chart {
 	enum lbs_unit unit;
 	int log;
 	const char *flat_note; /* when no line moves: nothing happened during the run */
+	int acceptor_only;     /* only the policies with an acceptor */
 };
 
 /*
@@ -165,6 +166,8 @@ static void chart_series(FILE *f, const struct lbs_result *r, const struct lbs_r
 	for (size_t j = 0; j < g->n && x && y; j++) {
 		const struct lbs_result *rr = &r[g->idx[j]];
 		size_t m = 0;
+		if (sc->acceptor_only && !rr->acceptors)
+			continue;
 		if (rr->extra) {
 			double base = sc->kind == LBS_S_COMMIT ? (double)rr->extra->series.base : 0;
 			m = points(rr, sc->kind, base, xa.hi, x, y);
@@ -362,16 +365,28 @@ static const struct series_chart memory_chart = {
 	LBS_UNIT_BYTES, 0,
 	"Committed memory did not change during the run under any policy: nothing was "
 	"accepted or released after it started (firmware's part and eager's set-up are the "
-	"starting values)."};
+	"starting values).", 0};
 static const struct series_chart calls_chart = {
 	"Accept calls so far (log scale)", "accept calls", LBS_S_ACCEPTS, LBS_UNIT_COUNT, 1,
 	"No policy made an accept call during the run: everything it used had been accepted "
-	"before it started (by firmware, or by eager's set-up)."};
+	"before it started (by firmware, or by eager's set-up).", 0};
 static const struct series_chart wait_chart = {
 	"vCPU time lost waiting, all vCPUs, so far", "time lost waiting", LBS_S_WAIT, LBS_UNIT_NS,
 	0,
 	"No vCPU waited under any policy: no allocation needed memory that another vCPU or "
-	"the acceptor was still accepting, and no accept lock was contended."};
+	"the acceptor was still accepting, and no accept lock was contended.", 0};
+
+static const struct series_chart reserve_chart = {
+	"The acceptor's reserve", "accepted memory kept ahead", LBS_S_RESERVE, LBS_UNIT_BYTES, 0,
+	"The reserve did not change during the run.", 1};
+
+static int any_acceptor(const struct lbs_result *r, const struct lbs_rgroup *g)
+{
+	for (size_t j = 0; j < g->n; j++)
+		if (r[g->idx[j]].acceptors)
+			return 1;
+	return 0;
+}
 
 static void group_charts(FILE *f, const struct lbs_result *r, const struct lbs_rgroup *g)
 {
@@ -386,6 +401,15 @@ static void group_charts(FILE *f, const struct lbs_result *r, const struct lbs_r
 	      "with use; the releaser (background, adaptive) gives idle memory back after its "
 	      "delay. The lower panel, when there is one, zooms in on the lines that end close "
 	      "together.</figcaption>\n</figure>\n", f);
+	if (any_acceptor(r, g)) {
+		fputs("<h3>Accepted memory kept ahead</h3>\n<figure>\n", f);
+		chart_series(f, r, g, &reserve_chart, xlabel);
+		fputs("<figcaption>The free accepted memory the acceptor keeps ahead of demand, "
+		      "as each of its passes sets it: background's is fixed; adaptive's follows "
+		      "the allocation rate over a horizon from the acceptor's measured response, "
+		      "in blocks of the largest order demand took lately (docs/adaptive.md). "
+		      "Before the run: set-up and boot.</figcaption>\n</figure>\n", f);
+	}
 	fputs("<h3>Allocation latency</h3>\n<figure>\n", f);
 	chart_cdf(f, r, g);
 	fputs("<figcaption>Fraction of allocations that took at most a given time, on a scale "

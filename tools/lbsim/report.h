@@ -5,7 +5,8 @@
  * opens with a summary (who wins each criterion, by how much, ties named
  * as ties), then for each workload (a trace is one): host-committed memory
  * over time (with a zoomed panel when the lines end close together), the
- * allocation latency CDF, accept calls over time, every cost of acceptance
+ * acceptor's reserve over time (policies with one), the allocation latency
+ * CDF, accept calls over time, every cost of acceptance
  * (at boot, by vCPUs, waits, background threads) and the waits over time;
  * then the results as an HTML table.
  */

@@ -19,6 +19,8 @@ enum lbs_series_kind {
 	LBS_S_ACCEPTS, /* accept calls (at their start) */
 	LBS_S_WAIT,    /* vCPU ns lost waiting (at the wait's end) */
 	LBS_S_ALLOCS,  /* allocations (at their start) */
+	LBS_S_RESERVE, /* the acceptor's reserve target in bytes, as its changes
+			  (at the end of the pass that set it) */
 	LBS_S_NKINDS
 };
 
