@@ -41,8 +41,10 @@
  *
  * The releaser keeps, for adaptive, everything unless the zone was quiet
  * (use did not grow, nothing was accepted) since its last pass, and then
- * what use reached over its last two passes (lbi_demand_keep): releasing
- * memory that demand takes again soon only makes the host work twice. Every
+ * the way back to use's held peak plus the reserve (lbi_demand_keep), and
+ * gives back only an eighth of use or what a phase that ended left behind:
+ * releasing memory that demand takes again soon only makes the host work
+ * twice. Every
  * figure of the acceptor's is bounded by 1/8 of memory, and the peak floor
  * decays to nothing in PEAK_DECAY_NS.
  */
@@ -281,8 +283,9 @@ void lbi_demand_use_sample(struct lb_zone *z, bool pass)
 /* What the releaser leaves accepted: the reserve, and for adaptive
  * everything until the zone has been quiet long enough (use that grows,
  * or memory being accepted, takes memory again: released now, it would be
- * accepted twice), then what use may come back to (its peak, slowly
- * forgotten) beyond what it holds now, and the reserve at its highest. */
+ * accepted twice), then what use may come back to (its held peak) beyond
+ * what it holds now plus the reserve at its highest; and everything while
+ * no phase ended and there is less than an eighth of use to give. */
 uint64_t lbi_demand_keep(const struct lb_zone *z)
 {
 	const struct lb_demand *d = &z->demand;
