@@ -156,22 +156,6 @@ int lbi_bad_free(const struct lb_zone *z, uint64_t idx)
 	return LB_ENOTALLOC;
 }
 
-int lbi_addr_to_idx(const struct lb_zone *z, uint64_t addr, unsigned order, uint64_t *idx)
-{
-	uint64_t pfn = addr >> LB_PAGE_SHIFT;
-
-	if (order > LB_MAX_ORDER)
-		return LB_EORDER;
-	if (addr & (LB_PAGE_SIZE - 1))
-		return LB_EALIGN;
-	if (pfn < z->base_pfn || pfn - z->base_pfn >= z->span_pages)
-		return LB_ERANGE;
-	*idx = pfn - z->base_pfn;
-	if (*idx & ((UINT64_C(1) << order) - 1))
-		return LB_EALIGN;
-	return 0;
-}
-
 int lb_free(struct lb_zone *z, uint64_t addr, unsigned order)
 {
 	uint64_t idx;
@@ -179,7 +163,7 @@ int lb_free(struct lb_zone *z, uint64_t addr, unsigned order)
 
 	if (!zone_ok(z))
 		return LB_EINVAL;
-	rc = lbi_addr_to_idx(z, addr, order, &idx);
+	rc = addr_to_idx(z, addr, order, &idx);
 	if (rc)
 		return rc;
 

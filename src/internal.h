@@ -123,6 +123,9 @@ struct lb_page {
 };
 
 _Static_assert(sizeof(struct lb_page) == 12, "page descriptor size");
+_Static_assert(offsetof(struct lb_page, kind) == offsetof(struct lb_page, kind_order) &&
+		       offsetof(struct lb_page, order) == offsetof(struct lb_page, kind) + 1,
+	       "pg_pair: kind, then order");
 
 #define F_SEEN 0x1 /* the releaser saw this free block on its last pass */
 
@@ -137,11 +140,16 @@ _Static_assert(sizeof(struct lb_page) == 12, "page descriptor size");
  */
 #define ORDER_UNSET 0xff /* a block just made K_ALLOC, before pg_set_order() */
 
+/* kind_order as a value: kind is its first byte in memory. Arithmetic,
+ * not a type pun through a struct on the stack: two byte stores read back
+ * as one word miss store forwarding, on every free. */
 static inline uint16_t pg_pair(unsigned kind, unsigned order)
 {
-	struct lb_page p = { .kind = (uint8_t)kind, .order = (uint8_t)order };
-
-	return p.kind_order;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return (uint16_t)(kind << 8 | order);
+#else
+	return (uint16_t)(order << 8 | kind);
+#endif
 }
 
 static inline unsigned pg_kind(const struct lb_page *p)
@@ -312,7 +320,6 @@ struct lb_zone {
 	uint64_t nr_inflight, nr_quarantine;
 	uint64_t acc_inflight; /* of nr_inflight: the acceptor's batches */
 	struct lb_cache *caches; /* attached per-CPU caches */
-	uint64_t drain_gen;      /* bumped to ask every cache to drain (cache.c) */
 
 	/* free unaccepted ranges whose accept failed: tried in halves only */
 	struct {
@@ -427,6 +434,25 @@ static inline uint64_t idx_to_addr(const struct lb_zone *z, uint64_t idx)
 	return (z->base_pfn + idx) << LB_PAGE_SHIFT;
 }
 
+/* A freed address's block: 0, or LB_EORDER, LB_EALIGN, LB_ERANGE. Inline:
+ * every free on the per-CPU fast path starts here. */
+static inline int addr_to_idx(const struct lb_zone *z, uint64_t addr, unsigned order,
+			      uint64_t *idx)
+{
+	uint64_t pfn = addr >> LB_PAGE_SHIFT;
+
+	if (order > LB_MAX_ORDER)
+		return LB_EORDER;
+	if (addr & (LB_PAGE_SIZE - 1))
+		return LB_EALIGN;
+	if (pfn < z->base_pfn || pfn - z->base_pfn >= z->span_pages)
+		return LB_ERANGE;
+	*idx = pfn - z->base_pfn;
+	if (*idx & ((UINT64_C(1) << order) - 1))
+		return LB_EALIGN;
+	return 0;
+}
+
 /* The neighbours of free block i on its list, LB_NIL at the ends. */
 static inline uint64_t pg_next(const struct lb_zone *z, uint64_t i)
 {
@@ -466,14 +492,13 @@ struct lb_cache {
 	struct lb_zone *z;
 	struct lb_cache *next; /* the zone's list, under the zone lock */
 	uint64_t pages, allocs, frees;
-	uint64_t drain_seen; /* the zone's drain_gen when last honoured */
 	uint32_t count[CACHE_ORDERS];
+	uint32_t drain_asked; /* set by the zone (under its lock), cleared by the owner */
 	uint32_t slot[CACHE_SLOTS];
 };
 
 /* Translate and validate the address of a block of 2^order pages. Reads
  * only the zone's geometry: no lock needed. */
-int lbi_addr_to_idx(const struct lb_zone *z, uint64_t addr, unsigned order, uint64_t *idx);
 
 /* buddy.c: free lists, sections, split and merge */
 void lbi_section_activate(struct lb_zone *z, uint64_t sec);

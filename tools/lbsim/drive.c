@@ -197,11 +197,16 @@ static void schedule_bg(struct lbs_drive *d, unsigned a, uint64_t when)
 	lbs_sched_set(&d->sched, a, when <= d->bg_deadline ? when : LBS_NEVER);
 }
 
-/* The reserve over time, for the report: what the pass just made of it. */
+/* The reserve over time, for the report: what the pass just made of it,
+ * looked at once per point the chart can show (lb_zone_stats on every
+ * pass would cost more than the pass). */
 static void record_reserve(struct lbs_drive *d, uint64_t now)
 {
 	struct lb_stats st;
 
+	if (d->reserve_at && now - d->reserve_at < d->x->series.width)
+		return;
+	d->reserve_at = now;
 	if (lb_zone_stats(d->z, &st) || st.reserve_pages == d->reserve_pages)
 		return;
 	lbs_series_add(&d->x->series, LBS_S_RESERVE, now,

@@ -77,6 +77,7 @@ struct lbs_drive {
 	uint64_t setup_chunk;     /* eager's set-up: bytes per share */
 	uint64_t live_pages, peak_live_pages; /* what the sources hold */
 	uint64_t reserve_pages;   /* the acceptor's target, as last recorded */
+	uint64_t reserve_at;      /* when it was last looked at */
 	uint64_t api_errors;
 	int first_api_error;
 };
