@@ -35,14 +35,14 @@ static inline uint64_t bits_word_mask(uint64_t w, uint64_t s, uint64_t e)
 	return m;
 }
 
-/* Count the set bits in [s, s + n). */
 /* Set bits in a word. GCC makes __builtin_popcountll a libgcc call
- * (__popcountdi2) where the target has no popcount instruction: a
- * freestanding core, which may call nothing but memset, memcpy and
- * memmove, counts them itself. */
+ * (__popcountdi2) where the target has no popcount instruction (x86-64
+ * without -mpopcnt, the default): a freestanding core may call nothing but
+ * memset, memcpy and memmove, and a hosted one would pay a call on every
+ * hand-out (the fresh-page record); both count them inline. */
 static inline uint64_t word_popcount(uint64_t x)
 {
-#if defined(LB_FREESTANDING) && !defined(__POPCNT__)
+#if !defined(__POPCNT__) && !defined(__aarch64__)
 	x -= (x >> 1) & UINT64_C(0x5555555555555555);
 	x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
 	x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
@@ -52,6 +52,7 @@ static inline uint64_t word_popcount(uint64_t x)
 #endif
 }
 
+/* Count the set bits in [s, s + n). */
 static inline uint64_t bits_count(const uint64_t *map, uint64_t s, uint64_t n)
 {
 	uint64_t e = s + n, c = 0;

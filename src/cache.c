@@ -107,12 +107,16 @@ static void drain_all(struct lb_cache *c)
 /* Honour a drain the zone asked for: one load of the cache's own line on
  * the fast path. Cleared before draining, so a request made meanwhile is
  * either covered by this drain or seen at the next operation. */
+static LB_COLD void drain_asked(struct lb_cache *c)
+{
+	__atomic_store_n(&c->drain_asked, 0, __ATOMIC_RELAXED);
+	lb_cache_drain(c);
+}
+
 static inline void drain_if_asked(struct lb_cache *c)
 {
-	if (__builtin_expect(__atomic_load_n(&c->drain_asked, __ATOMIC_RELAXED), 0)) {
-		__atomic_store_n(&c->drain_asked, 0, __ATOMIC_RELAXED);
-		lb_cache_drain(c);
-	}
+	if (__builtin_expect(__atomic_load_n(&c->drain_asked, __ATOMIC_RELAXED), 0))
+		drain_asked(c);
 }
 
 void lb_cache_drain(struct lb_cache *c)
@@ -191,11 +195,38 @@ static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint6
 	return rc;
 }
 
+/* An order the cache does not keep: the zone's path, under its lock. */
+static LB_COLD int alloc_big(struct lb_cache *c, unsigned order, unsigned flags, uint64_t *addr)
+{
+	struct lb_zone *z = c->z;
+	uint64_t idx;
+	int rc;
+
+	zone_lock(z);
+	rc = zone_alloc(c, order, flags, &idx);
+	zone_unlock(z);
+	if (!rc)
+		*addr = idx_to_addr(z, idx);
+	return rc;
+}
+
+/* An empty stack: refilled, or the zone serves the one block (*served). */
+static LB_COLD int alloc_refill(struct lb_cache *c, unsigned order, unsigned flags,
+				uint64_t *addr, bool *served)
+{
+	uint64_t idx;
+	int rc = refill_or_alloc(c, order, flags, &idx);
+
+	*served = !rc && idx != LB_NIL; /* counted by the zone's slow path */
+	if (*served)
+		*addr = idx_to_addr(c->z, idx);
+	return rc;
+}
+
 int lb_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t *addr)
 {
 	struct lb_zone *z;
 	uint64_t idx;
-	int rc;
 
 	if (!c || c->magic != CACHE_MAGIC || !addr || (flags & ~LB_ALLOC_FLAGS))
 		return LB_EINVAL;
@@ -203,22 +234,14 @@ int lb_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t 
 		return LB_EORDER;
 	z = c->z;
 	drain_if_asked(c);
-	if (order > LB_CACHE_MAX_ORDER) {
-		zone_lock(z);
-		rc = zone_alloc(c, order, flags, &idx);
-		zone_unlock(z);
-		if (!rc)
-			*addr = idx_to_addr(z, idx);
-		return rc;
-	}
+	if (order > LB_CACHE_MAX_ORDER)
+		return alloc_big(c, order, flags, addr);
 	if (__builtin_expect(!c->count[order], 0)) {
-		rc = refill_or_alloc(c, order, flags, &idx);
-		if (rc)
+		bool served;
+		int rc = alloc_refill(c, order, flags, addr, &served);
+
+		if (rc || served)
 			return rc;
-		if (idx != LB_NIL) { /* served (and counted) by the zone's slow path */
-			*addr = idx_to_addr(z, idx);
-			return 0;
-		}
 	}
 	idx = c->slot[base[order] + --c->count[order]];
 	pg_set_kind_order(&z->pages[idx], K_ALLOC, order);
@@ -228,41 +251,56 @@ int lb_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t 
 	return 0;
 }
 
+static LB_COLD int free_big(struct lb_cache *c, uint64_t addr, unsigned order)
+{
+	int rc = lb_free(c->z, addr, order);
+
+	if (!rc)
+		drain_if_asked(c);
+	return rc;
+}
+
+/* Why a free was refused, under the lock. */
+static LB_COLD int free_refused(struct lb_zone *z, uint64_t idx)
+{
+	int rc;
+
+	zone_lock(z);
+	rc = lbi_bad_free(z, idx);
+	zone_unlock(z);
+	return rc;
+}
+
+/* A full stack gives its coldest batch back to the zone. */
+static LB_COLD void free_make_room(struct lb_cache *c, unsigned order)
+{
+	zone_lock(c->z);
+	drain(c, order, batch[order]);
+	zone_unlock(c->z);
+}
+
 int lb_cache_free(struct lb_cache *c, uint64_t addr, unsigned order)
 {
 	struct lb_zone *z;
-	struct lb_page *p;
 	uint64_t idx;
 	int rc;
 
 	if (!c || c->magic != CACHE_MAGIC)
 		return LB_EINVAL;
 	z = c->z;
-	if (order > LB_CACHE_MAX_ORDER) {
-		rc = lb_free(z, addr, order);
-		if (!rc)
-			drain_if_asked(c);
-		return rc;
-	}
+	if (order > LB_CACHE_MAX_ORDER)
+		return free_big(c, addr, order);
 	rc = addr_to_idx(z, addr, order, &idx);
 	if (rc)
 		return rc;
-	p = &z->pages[idx];
 	/* Every free is a consistency check: the head of an allocated block
 	 * of exactly this order, kind and order claimed in one step. */
 	if (!(__atomic_load_n(&z->active[idx / SECTION_PAGES >> 6], __ATOMIC_RELAXED) >>
 	      (idx / SECTION_PAGES & 63) & 1) ||
-	    !pg_claim(p, K_ALLOC, K_CACHED, order)) {
-		zone_lock(z);
-		rc = lbi_bad_free(z, idx);
-		zone_unlock(z);
-		return rc;
-	}
-	if (__builtin_expect(c->count[order] == cap[order], 0)) {
-		zone_lock(z);
-		drain(c, order, batch[order]);
-		zone_unlock(z);
-	}
+	    !pg_claim(&z->pages[idx], K_ALLOC, K_CACHED, order))
+		return free_refused(z, idx);
+	if (__builtin_expect(c->count[order] == cap[order], 0))
+		free_make_room(c, order);
 	c->slot[base[order] + c->count[order]++] = (uint32_t)idx;
 	bump(&c->pages, (int64_t)1 << order);
 	bump(&c->frees, 1);

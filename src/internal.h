@@ -140,6 +140,10 @@ _Static_assert(offsetof(struct lb_page, kind) == offsetof(struct lb_page, kind_o
  */
 #define ORDER_UNSET 0xff /* a block just made K_ALLOC, before pg_set_order() */
 
+/* A slow path kept out of line, so that the fast path around it needs no
+ * more registers than its own work (no pushes on every call). */
+#define LB_COLD __attribute__((noinline, cold))
+
 /* kind_order as a value: kind is its first byte in memory. Arithmetic,
  * not a type pun through a struct on the stack: two byte stores read back
  * as one word miss store forwarding, on every free. */

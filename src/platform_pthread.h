@@ -1,19 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The hosted platform (platform.h's contract) on POSIX threads: a mutex,
- * since a preempted holder must not make the others spin; a condition
- * variable, on CLOCK_MONOTONIC, for waits; threads for the acceptor and
- * the releaser.
+ * The hosted platform (platform.h's contract) on POSIX threads: threads
+ * for the acceptor and the releaser; the lock and the wait on futexes
+ * where Linux has them (platform_futex.h: inline, a compare-and-swap to
+ * take the lock), else a mutex, since a preempted holder must not make
+ * the others spin, and a condition variable on CLOCK_MONOTONIC. Beyond
+ * the contract, lb_lock_try() (true if it took the lock) lets the tests
+ * probe that no backend call runs under the zone lock (I6).
  */
 #ifndef LB_PLATFORM_PTHREAD_H
 #define LB_PLATFORM_PTHREAD_H
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <sched.h>
 #include <stdint.h>
 #include <time.h>
 
+#if defined(__linux__) && !defined(LB_PTHREAD_MUTEX) /* -D: the portable one */
+#include "platform_futex.h"
+#else
 typedef pthread_mutex_t lb_lock_t;
 
 static inline int lb_lock_init(lb_lock_t *l)
@@ -42,6 +49,10 @@ static inline void lb_unlock(lb_lock_t *l)
 {
 	pthread_mutex_unlock(l);
 }
+static inline bool lb_lock_try(lb_lock_t *l)
+{
+	return pthread_mutex_trylock(l) == 0;
+}
 
 typedef pthread_cond_t lb_wait_t;
 
@@ -69,6 +80,17 @@ static inline void lb_wake_all(lb_wait_t *w)
 {
 	pthread_cond_broadcast(w);
 }
+
+static inline int lb_wait_until(lb_wait_t *w, lb_lock_t *l, uint64_t deadline_ns)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(deadline_ns / 1000000000u),
+		.tv_nsec = (long)(deadline_ns % 1000000000u),
+	};
+
+	return pthread_cond_timedwait(w, l, &ts) == ETIMEDOUT;
+}
+#endif
 
 typedef pthread_t lb_thread_t;
 static inline lb_thread_t lb_thread_self(void)
@@ -107,14 +129,4 @@ static inline uint64_t lb_clock_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
-static inline int lb_wait_until(lb_wait_t *w, lb_lock_t *l, uint64_t deadline_ns)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)(deadline_ns / 1000000000u),
-		.tv_nsec = (long)(deadline_ns % 1000000000u),
-	};
-
-	return pthread_cond_timedwait(w, l, &ts) == ETIMEDOUT;
-}
-
 #endif /* LB_PLATFORM_PTHREAD_H */

@@ -244,6 +244,9 @@ for list in "--bench churn," "--bench ,churn" "--allocator glibc," "--threads 1,
 done
 expect "lbbench --ops with fill_drain alone" 2 "^lbbench: --ops applies to churn and mixed" \
 	"$lbbench" --quick --bench fill_drain --ops 5
+expect "lbbench --paths with --threads" 2 \
+	"^lbbench: --threads does not apply to --paths \(it takes --repeats, --ops, --seed and --json\)\$" \
+	"$lbbench" --quick --paths --threads 2
 expect "lbbench --no-cache without lazybuddy" 2 \
 	"^lbbench: --no-cache applies to lazybuddy allocators \(--allocator glibc,mmap chooses none\)\$" \
 	"$lbbench" --quick --no-cache --allocator glibc,mmap

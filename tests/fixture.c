@@ -25,8 +25,8 @@ static void probe_lock(struct strict_backend *sb)
 {
 	if (!sb->check_lock || !sb->zone)
 		return;
-	if (pthread_mutex_trylock(&sb->zone->lock) == 0)
-		pthread_mutex_unlock(&sb->zone->lock);
+	if (lb_lock_try(&sb->zone->lock))
+		lb_unlock(&sb->zone->lock);
 	else
 		__atomic_fetch_add(&sb->lock_held, 1, __ATOMIC_RELAXED);
 }

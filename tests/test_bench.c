@@ -3,7 +3,8 @@
  * lbbench's machinery, never its timings: every allocator hands out
  * distinct, aligned, writable blocks; a --quick run goes through every
  * benchmark function; the JSON carries the keys; the percentile and median
- * helpers agree with a sorted array.
+ * helpers agree with a sorted array; --paths runs every path and takes only
+ * its own options.
  */
 #include "harness.h"
 
@@ -17,6 +18,7 @@
 #include "../tools/lbbench/measure.h"
 #include "../tools/lbbench/output.h"
 #include "../tools/lbbench/params.h"
+#include "../tools/lbbench/paths.h"
 #include "../tools/lbbench/stats.h"
 
 /* The dlopen'ed baselines may be missing (or, for jemalloc, need a larger
@@ -263,6 +265,52 @@ TEST(bench_cli_options)
 	CHECK_EQ(lbb_cli_threads(&c, LBB_CHURN, &t), 5);
 	CHECK_EQ(lbb_cli_threads(&c, LBB_MIXED, &t), 1);
 	CHECK_EQ(c.p.ops, 1000000);
+	fclose(devnull);
+}
+
+/* Every path of --paths runs, with no error, and times something; the
+ * ratios in its output are against the reference loop. */
+TEST(bench_paths_run)
+{
+	struct lbb_path_result r[LBB_NPATHS];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	REQUIRE(lbb_paths_measure(3, 2000, 1, r) == 0);
+	for (unsigned p = 0; p < LBB_NPATHS; p++) {
+		CHECK_EQ(r[p].err, 0);
+		CHECK(r[p].ns > 0 && r[p].min <= r[p].ns && r[p].ns <= r[p].max);
+		CHECK(r[p].name && *r[p].name);
+	}
+	f = open_memstream(&buf, &len);
+	REQUIRE(f);
+	lbb_paths_print(f, r, true, 3, 2000);
+	fclose(f);
+	CHECK(strstr(buf, "\"path\": \"cache churn\"") && strstr(buf, "\"path\": \"zone churn\""));
+	CHECK(strstr(buf, "\"ratio\": 1.000")); /* the reference against itself */
+	free(buf);
+}
+
+TEST(bench_paths_options)
+{
+	char *ok[] = { "lbbench", "--paths", "--repeats", "3", "--ops", "1000", "--json", NULL };
+	char *bad[] = { "lbbench", "--paths", "--threads", "2", NULL };
+	char *bad2[] = { "lbbench", "--no-cache", "--paths", NULL };
+	char *plain[] = { "lbbench", "--paths", NULL };
+	struct lbb_cli c;
+	FILE *devnull = fopen("/dev/null", "w");
+
+	REQUIRE(devnull);
+	REQUIRE(lbb_cli_parse(7, ok, &c, devnull) == 0);
+	CHECK(c.paths && c.json && c.ops_given);
+	CHECK_EQ(c.p.repeats, 3);
+	CHECK_EQ(c.p.ops, 1000);
+	CHECK(lbb_cli_parse(4, bad, &c, devnull) != 0);
+	CHECK(lbb_cli_parse(3, bad2, &c, devnull) != 0);
+	REQUIRE(lbb_cli_parse(2, plain, &c, devnull) == 0);
+	CHECK(c.paths && !c.ops_given);
+	CHECK_EQ(c.p.paths_ops, 4000000);
 	fclose(devnull);
 }
 

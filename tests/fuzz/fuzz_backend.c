@@ -20,8 +20,8 @@ static bool rec_range_ok(struct rec *r, uint64_t addr, uint64_t size)
 
 static void rec_probe_lock(struct rec *r)
 {
-	if (r->zone && pthread_mutex_trylock(&r->zone->lock) == 0)
-		pthread_mutex_unlock(&r->zone->lock);
+	if (r->zone && lb_lock_try(&r->zone->lock))
+		lb_unlock(&r->zone->lock);
 	else if (r->zone)
 		r->c.lock_held++;
 }

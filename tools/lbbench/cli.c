@@ -245,6 +245,8 @@ static int p_flag(struct lbb_cli *c, const struct opt *o, const char *v, FILE *e
 		c->p.no_cache = true;
 	else if (!strcmp(o->name, "verbose"))
 		c->p.verbose = true;
+	else if (!strcmp(o->name, "paths"))
+		c->paths = true;
 	/* --quick: applied before the rest (lbb_cli_parse) */
 	return 0;
 }
@@ -269,6 +271,10 @@ static const struct opt opts[] = {
 	{"seed", "N", "random sequence (default 1)", p_seed},
 	{"no-cache", NULL, "lazybuddy through lb_alloc/lb_free, without lb_cache (lazybuddy "
 	 "allocators only)", p_flag},
+	{"paths", NULL, "the library's own paths in a minimal loop instead (cache churn, cache "
+	 "mixed, zone churn, against a reference loop and recorded ratios; "
+	 "tools/lbbench/paths.h); takes --repeats, --ops (default 4000000), --seed, --json",
+	 p_flag},
 	{"json", NULL, "a JSON array instead of the table", p_flag},
 	{"verbose", NULL, "every run's ns/op on stderr (to see the noise)", p_flag},
 	{"quick", NULL, "a tiny run (for tests; figures mean nothing)", p_flag},
@@ -277,6 +283,7 @@ static const struct opt opts[] = {
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])
+_Static_assert(NOPTS <= 32, "lbb_cli.given holds a bit per option");
 
 #define HELP_COL 21
 #define HELP_WIDTH 79
@@ -354,6 +361,23 @@ static int chooses_some(const struct lbb_cli *c, FILE *err)
 /* --ops and --no-cache apply to the run chosen, or a line saying why not. */
 static int applies(const struct lbb_cli *c, FILE *err)
 {
+	static const char *const paths_take[] = { "paths", "repeats", "ops", "seed", "json",
+						   "quick" };
+
+	if (c->paths) {
+		for (size_t k = 0; k < NOPTS; k++) {
+			bool ok = false;
+
+			for (size_t j = 0; j < sizeof paths_take / sizeof *paths_take; j++)
+				ok = ok || !strcmp(opts[k].name, paths_take[j]);
+			if (!ok && (c->given >> k & 1)) {
+				fprintf(err, "lbbench: --%s does not apply to --paths (it takes "
+					"--repeats, --ops, --seed and --json)\n", opts[k].name);
+				return -1;
+			}
+		}
+		return 0;
+	}
 	struct lbb_allocator al[LBB_MAX_ALLOCATORS];
 	size_t na = lbb_allocator_list(al, LBB_MAX_ALLOCATORS);
 	bool lazy = false;
@@ -420,6 +444,7 @@ int lbb_cli_parse(int argc, char **argv, struct lbb_cli *c, FILE *err)
 		}
 		if (o->parse(c, o, v, err))
 			return -1;
+		c->given |= UINT32_C(1) << (o - opts);
 	}
 	if (c->allocators && c->memory >= 0 && chooses_some(c, err))
 		return -1;

@@ -4,6 +4,7 @@
 #define LBB_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "alloc.h"
@@ -19,6 +20,8 @@ struct lbb_cli {
 	const char *allocators;      /* comma list, or NULL for all */
 	int memory;                  /* an enum lbb_memory, or -1 for both */
 	bool json, help, version;
+	bool paths;                  /* lbbench --paths (paths.h) */
+	uint32_t given;              /* options on the command line, by index */
 	bool ops_given;              /* --ops was on the command line */
 };
 

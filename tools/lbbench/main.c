@@ -17,6 +17,7 @@
 #include "machine.h"
 #include "measure.h"
 #include "output.h"
+#include "paths.h"
 #include "targets.h"
 
 /*
@@ -107,6 +108,17 @@ static int measure_all(struct lbb_allocator **up, size_t nup, enum lbb_bench b, 
 	return status;
 }
 
+/* lbbench --paths: 0, or 1 when a path failed (its row says why). */
+static int run_paths(const struct lbb_cli *cli)
+{
+	struct lbb_path_result r[LBB_NPATHS];
+	uint64_t ops = cli->ops_given ? cli->p.ops : cli->p.paths_ops;
+	int rc = lbb_paths_measure(cli->p.repeats, ops, cli->p.seed, r);
+
+	lbb_paths_print(stdout, r, cli->json, cli->p.repeats, ops);
+	return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct lbb_cli cli;
@@ -130,6 +142,8 @@ int main(int argc, char **argv)
 		printf("lbbench %s\n", lb_version());
 		return 0;
 	}
+	if (cli.paths)
+		return run_paths(&cli);
 	na = lbb_allocator_list(al, LBB_MAX_ALLOCATORS);
 	for (size_t i = 0; i < na; i++) {
 		if (!lbb_cli_wants(&cli, &al[i]))

@@ -15,6 +15,7 @@ void lbb_params_default(struct lbb_params *p, bool quick)
 	p->seed = 1;
 	if (quick) { /* a smoke run: seconds under the debug checker and ASan */
 		p->ops = 4000;
+		p->paths_ops = 4000;
 		p->repeats = 1;
 		p->churn_live = 256;
 		p->mixed_live = 32;
@@ -24,6 +25,7 @@ void lbb_params_default(struct lbb_params *p, bool quick)
 		return;
 	}
 	p->ops = 1000000;
+	p->paths_ops = 4000000; /* --paths: 10 to 100 ms a run */
 	p->repeats = 7;
 	p->churn_live = 4096;
 	/* 70% order 0, 3% each of orders 1..10: 62 pages a block on average,

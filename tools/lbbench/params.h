@@ -11,6 +11,7 @@ enum lbb_bench { LBB_CHURN, LBB_MIXED, LBB_FILL_DRAIN, LBB_NBENCH };
 
 struct lbb_params {
 	uint64_t ops;         /* operations per repeat, all threads together */
+	uint64_t paths_ops;   /* --paths: operations per run, unless --ops */
 	unsigned repeats;     /* timed repeats; the first, shorter run warms up */
 	size_t churn_live;    /* churn: live order-0 pages per thread */
 	size_t mixed_live;    /* mixed: live blocks, split among threads */
