@@ -35,6 +35,7 @@ struct lbb_path_result {
 	const char *name;
 	double ns;       /* per operation, median of the rounds */
 	double min, max; /* over the rounds */
+	double ratio;    /* median of each run over the reference's just before */
 	int err;         /* a library error, 0 if none */
 };
 
