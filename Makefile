@@ -120,10 +120,12 @@ policy-bench: deps
 	$(MAKE) VARIANT=release all
 	./build/lbsim --policy-bench
 
-# Wall-clock speed against glibc, jemalloc, mimalloc and mmap (a minute or two).
+# Wall-clock speed against glibc, jemalloc, mimalloc and mmap (a minute or
+# two), then the library's own paths against their recorded ratios.
 bench: deps
 	$(MAKE) VARIANT=release all
 	./build/lbbench
+	./build/lbbench --paths
 
 # Every test in every variant; tests/run.sh prints the total line. Under
 # ThreadSanitizer the tests that run threads and those of the defects the
