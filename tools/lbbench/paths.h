@@ -17,9 +17,10 @@
  * A reference loop runs the same rounds over a plain stack of free page
  * numbers (no checks, no lock): what the machine gives a loop of this shape.
  * The machine varies; a path's time over the reference's, measured in the
- * same run, varies less. Each path's ratio is compared with the one recorded
- * when the speed issue closed (LBB_PATHS_BASELINE_*): above it by more
- * than LBB_PATHS_SLACK is a MISS, reported, never failed on.
+ * same run, varies less. Each path's ratio (over the reference's run just
+ * before it) is compared with the one recorded when this loop was written
+ * (paths.c's baseline[]): above it by more than LBB_PATHS_SLACK is a MISS,
+ * reported, never failed on.
  */
 #ifndef LBB_PATHS_H
 #define LBB_PATHS_H
