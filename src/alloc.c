@@ -135,8 +135,7 @@ int lb_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr)
 	rc = lbi_alloc(z, order, flags, &idx);
 	if (rc == 0)
 		*addr = idx_to_addr(z, idx);
-	else
-		z->alloc_failures++;
+	count_alloc_failure(z, rc);
 	if (rc == LB_ENOMEM)
 		lbi_cache_request_drain(z); /* for the retry */
 	debug_check(z);

@@ -164,8 +164,7 @@ static int zone_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint64_t *
 	}
 	if (rc == LB_ENOMEM)
 		lbi_cache_request_drain(z);
-	if (rc)
-		z->alloc_failures++;
+	count_alloc_failure(z, rc);
 	return rc;
 }
 

@@ -49,10 +49,12 @@ static int check_block(const struct lb_zone *z, uint64_t i, uint64_t end, struct
 		       struct finding *f)
 {
 	const struct lb_page *p = &z->pages[i];
-	uint64_t n = UINT64_C(1) << p->order, acc;
+	/* a cache writes kind and order without the lock: atomic reads */
+	unsigned o = pg_order(p);
+	uint64_t n = UINT64_C(1) << (o & 63), acc;
 
-	if (p->order > LB_MAX_ORDER || (i & (n - 1)) || i + n > end)
-		return FOUND(f, FIND_MISPLACED, 4, ADDR(i), p->order);
+	if (o > LB_MAX_ORDER || (i & (n - 1)) || i + n > end)
+		return FOUND(f, FIND_MISPLACED, 4, ADDR(i), o);
 	for (uint64_t j = i + 1; j < i + n; j++)
 		if (pg_kind(&z->pages[j]) != K_NONE)
 			return FOUND(f, FIND_INNER_HEAD, 4, ADDR(j), ADDR(i));
@@ -63,12 +65,12 @@ static int check_block(const struct lb_zone *z, uint64_t i, uint64_t end, struct
 		if (p->state > S_UNACCEPTED)
 			return FOUND(f, FIND_BAD_STATE, 4, ADDR(i));
 		t->free[p->state] += n;
-		t->blocks[p->state][p->order]++;
-		if (p->order < LB_MAX_ORDER) {
+		t->blocks[p->state][o]++;
+		if (o < LB_MAX_ORDER) {
 			const struct lb_page *b = &z->pages[i ^ n];
 
-			if (pg_kind(b) == K_FREE && b->order == p->order && b->state == p->state)
-				return FOUND(f, FIND_UNMERGED, 5, ADDR(i), ADDR(i ^ n), p->order);
+			if (pg_kind(b) == K_FREE && pg_order(b) == o && b->state == p->state)
+				return FOUND(f, FIND_UNMERGED, 5, ADDR(i), ADDR(i ^ n), o);
 		}
 		if (p->state == S_ACCEPTED && acc != n)
 			return FOUND(f, FIND_FREE_UNACC, 1, ADDR(i));
@@ -117,7 +119,7 @@ static int check_sections(const struct lb_zone *z, struct tally *t, struct findi
 			rc = check_block(z, i, end, t, f);
 			if (rc)
 				return rc;
-			i += UINT64_C(1) << z->pages[i].order;
+			i += UINT64_C(1) << pg_order(&z->pages[i]);
 		}
 	}
 	return 0;
@@ -137,7 +139,7 @@ static int check_lists(const struct lb_zone *z, const struct tally *t, struct fi
 				if (i >= z->nsections * SECTION_PAGES)
 					return FOUND(f, FIND_LIST_OUTSIDE, 4, s, o);
 				p = &z->pages[i];
-				if (pg_kind(p) != K_FREE || p->order != o || p->state != s ||
+				if (pg_kind(p) != K_FREE || pg_order(p) != o || p->state != s ||
 				    pg_prev(z, i) != prev || ++count > t->blocks[s][o])
 					return FOUND(f, FIND_LIST_CORRUPT, 4, s, o, ADDR(i));
 				prev = i;
@@ -178,7 +180,7 @@ int lbi_zone_check(struct lb_zone *z, struct finding *f, bool quiescent)
 	if (z->rel_next < z->nsections * SECTION_PAGES &&
 	    (pg_kind(&z->pages[z->rel_next]) != K_FREE ||
 	     z->pages[z->rel_next].state != S_ACCEPTED ||
-	     z->pages[z->rel_next].order != z->rel_order))
+	     pg_order(&z->pages[z->rel_next]) != z->rel_order))
 		return FOUND(f, FIND_CURSOR, 4, ADDR(z->rel_next), z->rel_order);
 	if (z->acc_inflight > z->nr_inflight)
 		return FOUND(f, FIND_ACC_INFLIGHT, 4, z->acc_inflight, z->nr_inflight);

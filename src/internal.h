@@ -433,6 +433,14 @@ static inline void zone_wake(struct lb_zone *z)
 		lb_wake_all(&z->wait);
 }
 
+/* lb_stats.alloc_failures: the answers that say memory was short (the
+ * header's list), not a backend's failure (accept_failures) or bad input. */
+static inline void count_alloc_failure(struct lb_zone *z, int rc)
+{
+	if (rc == LB_ENOMEM || rc == LB_EAGAIN || rc == LB_EBUSY)
+		z->alloc_failures++;
+}
+
 static inline uint64_t idx_to_addr(const struct lb_zone *z, uint64_t idx)
 {
 	return (z->base_pfn + idx) << LB_PAGE_SHIFT;

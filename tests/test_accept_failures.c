@@ -156,6 +156,30 @@ TEST(failing_backend_every_entry_point)
 	fx_fini(&t.f);
 }
 
+/* lb_stats.alloc_failures counts the answers the header names (LB_ENOMEM,
+ * LB_EAGAIN, LB_EBUSY), not LB_EBACKEND, through the zone and a cache. */
+TEST(failing_backend_not_counted_as_alloc_failures)
+{
+	struct ffx t;
+	struct lb_cache *c;
+	void *mem = aligned_alloc(64, (lb_cache_size() + 63) & ~(size_t)63);
+	uint64_t a;
+
+	REQUIRE(mem);
+	REQUIRE(ffx_init(&t, map256, 1, LB_POLICY_UNIT, 0, 0, 1, UINT64_MAX) == 0);
+	REQUIRE(lb_cache_init(&c, t.f.z, mem, lb_cache_size()) == 0);
+	CHECK_EQ(lb_alloc(t.f.z, 0, 0, &a), LB_EBACKEND);
+	CHECK_EQ(lb_cache_alloc(c, 0, 0, &a), LB_EBACKEND);
+	CHECK_EQ(lb_cache_alloc(c, 5, 0, &a), LB_EBACKEND);
+	CHECK_EQ(stats(&t).alloc_failures, 0);
+	CHECK_EQ(lb_alloc(t.f.z, 0, LB_ALLOC_NOWAIT, &a), LB_EAGAIN);
+	CHECK_EQ(lb_cache_alloc(c, 0, LB_ALLOC_NOWAIT, &a), LB_EAGAIN);
+	CHECK_EQ(stats(&t).alloc_failures, 2);
+	lb_cache_fini(c);
+	free(mem);
+	fx_fini(&t.f);
+}
+
 /* When the host recovers, what was not quarantined is used again. */
 TEST(failing_backend_recovers)
 {

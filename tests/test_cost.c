@@ -342,6 +342,53 @@ TEST(lbsim_cost_nul_byte)
 	tmp_remove(path);
 }
 
+/* Bounded reading: /dev/zero is refused at its first byte, not read for
+ * ever; a line longer than any key and value, or a file longer than any
+ * cost file, is refused with its line named. */
+TEST(lbsim_cost_limits)
+{
+	struct lb_model_params p;
+	char name[LBS_NAME_MAX], err[512] = "", *text;
+	const char *path;
+	size_t big = 70 * 1024;
+
+	CHECK_EQ(lbs_cost_load("/dev/zero", &p, name, sizeof name, err, sizeof err), -1);
+	CHECK(strstr(err, "/dev/zero:1: a NUL byte") != NULL);
+	text = malloc(big + 1);
+	REQUIRE(text);
+	memset(text, 'a', 2000);
+	strcpy(text + 2000, " = 1\n");
+	path = tmp_file("long-line.txt", text);
+	REQUIRE(path);
+	CHECK_EQ(lbs_cost_load(path, &p, name, sizeof name, err, sizeof err), -1);
+	CHECK(strstr(err, ":1: a line longer than 1024 bytes") != NULL);
+	tmp_remove(path);
+	memset(text, '\n', big); /* blank lines: past the file's limit */
+	text[big] = '\0';
+	path = tmp_file("long-file.txt", text);
+	REQUIRE(path);
+	CHECK_EQ(lbs_cost_load(path, &p, name, sizeof name, err, sizeof err), -1);
+	CHECK(strstr(err, "longer than 64 KiB") != NULL);
+	tmp_remove(path);
+	free(text);
+}
+
+/* A byte that is not text outside a comment is refused and named in hex:
+ * an escape sequence in a key never reaches the terminal. A comment may
+ * hold UTF-8. */
+TEST(lbsim_cost_control_bytes)
+{
+	struct lb_model_params p;
+	char name[LBS_NAME_MAX], err[512] = "";
+	const char *path = tmp_file("esc.txt", "preset = tdx # 4 \xc2\xb5s\nbad\x1b[31mkey = 1\n");
+
+	REQUIRE(path);
+	CHECK_EQ(lbs_cost_load(path, &p, name, sizeof name, err, sizeof err), -1);
+	CHECK(strstr(err, ":2: byte 0x1b at column 4") != NULL);
+	CHECK(strchr(err, '\x1b') == NULL);
+	tmp_remove(path);
+}
+
 /* Without preset each key is required: the first one missing is named. */
 TEST(lbsim_cost_missing_each_key)
 {

@@ -848,7 +848,7 @@ TEST(trace_check_nested_blocks)
 
 static const char *const tmp_names[] = {
 	"t.gz", "t.xz", "t.zst", "plain.gz", "gzip.txt", "multi.gz", "multi.xz",
-	"multi.zst", "cut.gz", "cut.xz", "cut.zst", "long.txt", "empty", NULL,
+	"multi.zst", "cut.gz", "cut.xz", "cut.zst", "long.txt", "empty", "gz-zlib.gz", NULL,
 };
 
 static void same_counts(const struct lb_trace_summary *a,
@@ -966,6 +966,43 @@ TEST(trace_compressed_concat_and_truncated)
 			lb_trace_close(r);
 		}
 	}
+	free(text);
+	free(buf);
+	tmp_cleanup(tmp_names);
+}
+
+/* A gzip member followed by a zlib stream (no gzip header): `gzip -t`
+ * refuses the file, and so does the reader, after the first member's
+ * lines, rather than replay the events twice. */
+TEST(trace_gzip_then_zlib_refused)
+{
+	size_t n, a, b;
+	unsigned char *text = slurp(fixture("ftrace-6.1-instance.txt"), &n);
+	unsigned char *buf = malloc(2 * n + 8192);
+	uLongf zlen;
+	char err[256];
+	struct lb_trace_reader *r;
+	struct lb_trace_event ev;
+	struct lb_trace_summary s;
+	int rc;
+	uint64_t k = 0, once;
+
+	REQUIRE(text && buf);
+	a = gz(text, n, buf, n + 4096);
+	REQUIRE(a > 0 && spit(tmp_path("gz-zlib.gz"), buf, a) == 0);
+	REQUIRE(read_all(tmp_path("gz-zlib.gz"), 0, &s, &once) == 0);
+	zlen = (uLongf)(n + 4096);
+	REQUIRE(a > 0 && compress2(buf + a, &zlen, text, n, 9) == Z_OK);
+	b = zlen;
+	REQUIRE(spit(tmp_path("gz-zlib.gz"), buf, a + b) == 0);
+	r = lb_trace_open(tmp_path("gz-zlib.gz"), 0, err, sizeof err);
+	REQUIRE(r);
+	while ((rc = lb_trace_next(r, &ev)) > 0)
+		k++;
+	CHECK_EQ(rc, -1);
+	CHECK(lb_trace_error(r) && strstr(lb_trace_error(r), "gzip"));
+	CHECK_EQ(k, once); /* the first member's events, once */
+	lb_trace_close(r);
 	free(text);
 	free(buf);
 	tmp_cleanup(tmp_names);

@@ -25,6 +25,8 @@
 enum kind { K_PRESET, K_NAME, K_NS, K_PCT, K_SIZES, K_REFUSED, K_GRANULE };
 
 #define MAX_NS UINT64_C(3600000000000)
+#define LINE_MAX_BYTES 1024         /* a key, '=' and a value: far less */
+#define FILE_MAX_BYTES (64 * 1024)  /* a cost file is a few lines */
 
 #define NS(key, field) { key, K_NS, offsetof(struct lb_model_params, field) }
 static const struct key {
@@ -316,31 +318,75 @@ static void default_name(struct load *ld)
 		snprintf(ld->name, sizeof ld->name, "%s", "file");
 }
 
+/* The next line into buf (cap bytes and a NUL), without its newline: its
+ * length, READ_EOF at the end, READ_LONG when it does not fit. A NUL byte
+ * ends the read too: the line is refused for it. */
+#define READ_EOF (-1)
+#define READ_LONG (-2)
+static long next_line(FILE *f, char *buf, size_t cap)
+{
+	size_t n = 0;
+	int c = EOF;
+
+	while ((c = getc(f)) != EOF && c != '\n') {
+		if (n == cap)
+			return READ_LONG;
+		buf[n++] = (char)c;
+		if (!c)
+			break;
+	}
+	if (c == EOF && n == 0)
+		return READ_EOF;
+	buf[n] = '\0';
+	return (long)n;
+}
+
+/* Outside comments a cost file is printable ASCII and tabs: anything else
+ * is refused and named in hex, never quoted raw (an escape sequence in a
+ * key would reach the terminal). */
+static int check_text(struct load *ld, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!c)
+			return fail(ld, "a NUL byte (expected text)");
+		if ((c < 0x20 && c != '\t' && c != '\r') || c >= 0x7f)
+			return fail(ld, "byte 0x%02x at column %zu (expected text: printable ASCII "
+				    "outside comments)", c, i + 1);
+	}
+	return 0;
+}
+
 static int read_file(struct load *ld, FILE *f)
 {
-	char *buf = NULL;
-	size_t cap = 0;
-	ssize_t len;
+	char buf[LINE_MAX_BYTES + 1];
+	size_t total = 0;
+	long len;
 	int rc = 0;
 
-	while (!rc && (len = getline(&buf, &cap, f)) >= 0) {
+	while (!rc && (len = next_line(f, buf, LINE_MAX_BYTES)) != READ_EOF) {
 		ld->line++;
-		if (memchr(buf, '\0', (size_t)len)) {
-			rc = fail(ld, "a NUL byte (expected text)");
-			break;
-		}
+		if (len == READ_LONG)
+			return fail(ld, "a line longer than %d bytes", LINE_MAX_BYTES);
+		total += (size_t)len + 1;
+		if (total > FILE_MAX_BYTES)
+			return fail(ld, "longer than %d KiB (a cost file is a few lines)",
+				    FILE_MAX_BYTES / 1024);
+		if (memchr(buf, '\0', (size_t)len))
+			return fail(ld, "a NUL byte (expected text)");
 		char *hash = strchr(buf, '#');
 		if (hash)
 			*hash = '\0';
+		rc = check_text(ld, buf, strlen(buf));
 		char *s = trim(buf);
-		if (*s)
+		if (!rc && *s)
 			rc = parse_line(ld, s);
 	}
 	if (!rc && ferror(f)) {
 		snprintf(ld->err, ld->errlen, "%s: %s", ld->path, strerror(errno));
 		rc = -1;
 	}
-	free(buf);
 	return rc ? rc : finish(ld);
 }
 

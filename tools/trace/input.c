@@ -82,8 +82,10 @@ static int setup(struct lb_trace_input *in)
 	switch (in->comp) {
 	case LB_TRACE_GZIP:
 		memset(&in->z, 0, sizeof in->z);
-		/* 15 + 32: a window of 32 KiB, gzip or zlib header detected */
-		if (inflateInit2(&in->z, 15 + 32) != Z_OK) {
+		/* 15 + 16: a window of 32 KiB, gzip members only (as gzip
+		 * itself: a zlib stream after a member is not one, and its
+		 * events would be replayed twice) */
+		if (inflateInit2(&in->z, 15 + 16) != Z_OK) {
 			snprintf(in->err, sizeof in->err, "zlib: cannot start");
 			return -1;
 		}
