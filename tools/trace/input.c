@@ -3,7 +3,8 @@
  * Trace input: the bytes of a file, decompressed through zlib, liblzma or
  * libzstd when its first bytes are the magic of gzip, xz or zstd. The name of
  * the file plays no part. Concatenated streams (gzip members, xz streams,
- * zstd frames) are read one after the other, as their tools do.
+ * zstd frames) are read one after the other, as their tools do; anything
+ * else after them is an error, as `gzip -t`, `xz -t` and `zstd -t` say.
  */
 #include "trace.h"
 
