@@ -150,15 +150,17 @@ void lb_cache_fini(struct lb_cache *c)
 	zone_unlock(z);
 }
 
-/* The zone's slow path for the cache's owner. Before it fails for want of
- * memory, the cache gives its own blocks back (they may merge into what
- * is asked) and tries again; then the other caches are asked to drain. */
+/* The zone's slow path for the cache's owner. Before it answers that
+ * memory is short (LB_ENOMEM, or for NOWAIT and ATOMIC that only accepting
+ * or waiting would serve), the cache gives its own blocks back (they may
+ * merge into what is asked) and tries again; then the other caches are
+ * asked to drain. */
 static int zone_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint64_t *out)
 {
 	struct lb_zone *z = c->z;
 	int rc = lbi_alloc(z, o, flags, out);
 
-	if (rc == LB_ENOMEM && c->pages) {
+	if ((rc == LB_ENOMEM || rc == LB_EAGAIN || rc == LB_EBUSY) && c->pages) {
 		drain_all(c);
 		rc = lbi_alloc(z, o, flags, out);
 	}

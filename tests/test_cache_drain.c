@@ -109,6 +109,35 @@ TEST(cache_slow_path_drains_its_own_cache)
 	own_drain(7);
 }
 
+/* LB_ALLOC_NOWAIT answers LB_EAGAIN only when accepting could serve it:
+ * the caller's own cache, merged back, is looked at first. The zone's
+ * accepted memory is all in the cache and the zone's free lists, none of
+ * it a whole order-10 block; the cache's pages make one. */
+TEST(cache_nowait_looks_in_its_own_cache)
+{
+	static const struct lb_range map[] = {
+		{ 0, 4 * MiB, LB_MEM_ACCEPTED },
+		{ 4 * MiB, 12 * MiB, LB_MEM_UNACCEPTED },
+	};
+	struct dfx t;
+	uint64_t a[100], big;
+
+	REQUIRE(fx_init(&t.f, map, 2, LB_POLICY_EXACT) == 0);
+	t.mem = aligned_alloc(64, (lb_cache_size() + 63) & ~(size_t)63);
+	REQUIRE(lb_cache_init(&t.c, t.f.z, t.mem, lb_cache_size()) == 0);
+	for (int i = 0; i < 100; i++)
+		REQUIRE(lb_cache_alloc(t.c, 0, 0, &a[i]) == 0);
+	for (int i = 0; i < 100; i++)
+		REQUIRE(lb_cache_free(t.c, a[i], 0) == 0);
+	CHECK_EQ(cached(&t), 128);
+	CHECK_EQ(lb_cache_alloc(t.c, 10, LB_ALLOC_NOWAIT, &big), 0);
+	CHECK_EQ(big, 0);
+	CHECK_EQ(cached(&t), 0);
+	CHECK_EQ(lb_cache_free(t.c, big, 10), 0);
+	CHECK(fx_ok(&t.f));
+	dfx_fini(&t);
+}
+
 /* The same across threads: the owner honours the request of another
  * thread's failed allocation on its next operation. */
 struct owner {
