@@ -244,7 +244,9 @@ void lb_zone_fini(struct lb_zone *z);
  *                 per-CPU caches hold free blocks, each is asked to drain
  *                 itself at its next lb_cache_alloc() or lb_cache_free()
  *                 (a cache is its owner's: lb_alloc() cannot drain it),
- *                 so a retry after they ran finds those blocks;
+ *                 so a retry after they ran finds those blocks: until an
+ *                 allocation of this order or more, or 64 smaller ones,
+ *                 the caches pass blocks through rather than fill again;
  *   LB_EAGAIN     (NOWAIT) only accepting a block or a run, or waiting for
  *                 memory in flight, could serve it; no backend call made;
  *   LB_EBUSY      (ATOMIC) only memory another thread is accepting (or
@@ -385,10 +387,13 @@ void lb_cache_fini(struct lb_cache *c);
  * As lb_alloc() and lb_free() (same flags and answers), through the cache.
  * Each call first honours a drain another thread's failed allocation asked
  * for (see lb_alloc()): the cache gives all its blocks back to the zone
- * (a free does so after its checks, so bad input still changes nothing).
- * When the zone cannot serve the cache's own allocation, the cache gives
- * its own blocks back at once, where they may merge into what is asked,
- * and the zone is asked again before LB_ENOMEM.
+ * (a free does so after its checks, so bad input still changes nothing),
+ * and until that allocation's retry has had its chance it passes blocks
+ * through (an allocation takes one block from the zone, a free gives it
+ * back). When the zone cannot serve the cache's own allocation, the cache
+ * gives its own blocks back at once, where they may merge into what is
+ * asked, and the zone is asked again before LB_ENOMEM, or with NOWAIT or
+ * ATOMIC before LB_EAGAIN or LB_EBUSY.
  */
 int lb_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t *addr);
 int lb_cache_free(struct lb_cache *c, uint64_t addr, unsigned order);

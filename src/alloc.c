@@ -136,8 +136,9 @@ int lb_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr)
 	if (rc == 0)
 		*addr = idx_to_addr(z, idx);
 	count_alloc_failure(z, rc);
+	lbi_cache_alloc_seen(z, order);
 	if (rc == LB_ENOMEM)
-		lbi_cache_request_drain(z); /* for the retry */
+		lbi_cache_request_drain(z, order); /* for the retry */
 	debug_check(z);
 	zone_unlock(z);
 	return rc;

@@ -41,14 +41,35 @@ static inline void bump(uint64_t *v, int64_t d)
 	__atomic_store_n(v, *v + (uint64_t)d, __ATOMIC_RELAXED);
 }
 
-/* An allocation found no memory while caches hold some: ask each cache to
- * drain itself at its next operation (a cache is its owner's alone). */
-void lbi_cache_request_drain(struct lb_zone *z)
+/* An allocation of order found no memory while caches hold some: ask each
+ * cache to drain itself at its next operation (a cache is its owner's
+ * alone), and to pass its blocks through until the retry has had its
+ * chance: a cache that filled up again at once would undo the drain. */
+void lbi_cache_request_drain(struct lb_zone *z, unsigned order)
 {
+	bool any = false;
+
 	LB_ASSERT_LOCKED(z);
 	for (struct lb_cache *c = z->caches; c; c = c->next)
-		if (__atomic_load_n(&c->pages, __ATOMIC_RELAXED))
+		if (__atomic_load_n(&c->pages, __ATOMIC_RELAXED)) {
 			__atomic_store_n(&c->drain_asked, 1, __ATOMIC_RELAXED);
+			any = true;
+		}
+	if (!any)
+		return;
+	if (z->drain_order == DRAIN_NONE || order > z->drain_order)
+		z->drain_order = (uint8_t)order;
+	z->drain_left = DRAIN_HOLD_ALLOCS;
+}
+
+/* An allocation of order has had its chance (served or not): the retry a
+ * held drain was for, or one of the allocations that end the hold when
+ * the retry does not come. */
+void lbi_cache_alloc_seen(struct lb_zone *z, unsigned order)
+{
+	LB_ASSERT_LOCKED(z);
+	if (z->drain_order != DRAIN_NONE && (order >= z->drain_order || !--z->drain_left))
+		z->drain_order = DRAIN_NONE;
 }
 
 size_t lb_cache_size(void)
@@ -109,8 +130,14 @@ static void drain_all(struct lb_cache *c)
  * either covered by this drain or seen at the next operation. */
 static LB_COLD void drain_asked(struct lb_cache *c)
 {
-	__atomic_store_n(&c->drain_asked, 0, __ATOMIC_RELAXED);
-	lb_cache_drain(c);
+	struct lb_zone *z = c->z;
+
+	zone_lock(z);
+	drain_all(c);
+	/* held: asked again at the next operation, which passes through */
+	if (z->drain_order == DRAIN_NONE)
+		__atomic_store_n(&c->drain_asked, 0, __ATOMIC_RELAXED);
+	zone_unlock(z);
 }
 
 static inline void drain_if_asked(struct lb_cache *c)
@@ -164,8 +191,9 @@ static int zone_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint64_t *
 		drain_all(c);
 		rc = lbi_alloc(z, o, flags, out);
 	}
+	lbi_cache_alloc_seen(z, o);
 	if (rc == LB_ENOMEM)
-		lbi_cache_request_drain(z);
+		lbi_cache_request_drain(z, o);
 	count_alloc_failure(z, rc);
 	return rc;
 }
@@ -181,7 +209,9 @@ static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint6
 	int rc = 0;
 
 	zone_lock(z);
-	while (c->count[o] < batch[o] && lbi_take_free(z, S_ACCEPTED, o, &b, &got)) {
+	/* while a drain is held, one block from the zone, no batch */
+	while (z->drain_order == DRAIN_NONE && c->count[o] < batch[o] &&
+	       lbi_take_free(z, S_ACCEPTED, o, &b, &got)) {
 		lbi_split(z, b, got, o, S_ACCEPTED);
 		if (lbi_give_out(z, b, o, K_CACHED))
 			continue; /* quarantined by the shadow check */

@@ -324,6 +324,11 @@ struct lb_zone {
 	uint64_t nr_inflight, nr_quarantine;
 	uint64_t acc_inflight; /* of nr_inflight: the acceptor's batches */
 	struct lb_cache *caches; /* attached per-CPU caches */
+	/* a drain the caches were asked for (cache.c): held, caches passing
+	 * their blocks through, until an allocation of drain_order or more
+	 * has had its chance, or DRAIN_HOLD_ALLOCS smaller ones went by */
+	uint8_t drain_order;     /* DRAIN_NONE: none held */
+	uint8_t drain_left;
 
 	/* free unaccepted ranges whose accept failed: tried in halves only */
 	struct {
@@ -560,7 +565,10 @@ int lbi_bad_free(const struct lb_zone *z, uint64_t idx);
 
 /* cache.c */
 uint64_t lbi_cached_pages(const struct lb_zone *z);
-void lbi_cache_request_drain(struct lb_zone *z);
+#define DRAIN_NONE 0xff
+#define DRAIN_HOLD_ALLOCS 64
+void lbi_cache_request_drain(struct lb_zone *z, unsigned order);
+void lbi_cache_alloc_seen(struct lb_zone *z, unsigned order);
 /* demand.c: the acceptor's reserve and its passes allowed at once */
 uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns);
 unsigned lbi_demand_passes(struct lb_zone *z, uint64_t now_ns, bool behind);

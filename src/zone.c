@@ -201,6 +201,7 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 		return LB_ENOSPACE;
 
 	memset(z, 0, sizeof *z);
+	z->drain_order = DRAIN_NONE;
 	if (lb_lock_init(&z->lock))
 		return LB_EINVAL;
 	if (lb_wait_init(&z->wait)) {

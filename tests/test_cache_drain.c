@@ -8,6 +8,8 @@
 #include "fixture.h"
 #include "harness.h"
 
+#include "../src/internal.h" /* DRAIN_HOLD_ALLOCS */
+
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -75,6 +77,36 @@ TEST(cache_drain_requested_by_a_failed_alloc)
 	CHECK_EQ(cached(&t), 63);
 	CHECK_EQ(lb_cache_free(t.c, a, 0), 0);
 	CHECK_EQ(cached(&t), 64);
+	CHECK(fx_ok(&t.f));
+	dfx_fini(&t);
+}
+
+/* A drain request holds until the retry it was for has had its chance:
+ * meanwhile the owner's cache passes its blocks through (an allocation
+ * takes one block from the zone, a free gives it straight back) instead of
+ * filling up again, so the retry finds the memory; after it, the cache
+ * fills as usual. */
+TEST(cache_drain_holds_until_the_retry)
+{
+	struct dfx t;
+	uint64_t big, a;
+
+	REQUIRE(dfx_init(&t) == 0);
+	REQUIRE(lb_alloc(t.f.z, 4, 0, &big) == 0);
+	CHECK_EQ(lb_alloc(t.f.z, 10, 0, &a), LB_ENOMEM); /* asks the cache to drain */
+	CHECK_EQ(lb_free(t.f.z, big, 4), 0);
+	for (int i = 0; i < 3; i++) { /* the owner goes on meanwhile */
+		CHECK_EQ(lb_cache_alloc(t.c, 0, 0, &a), 0);
+		CHECK_EQ(lb_cache_free(t.c, a, 0), 0);
+		CHECK_EQ(cached(&t), 0);
+	}
+	CHECK_EQ(lb_alloc(t.f.z, 10, 0, &big), 0); /* the retry */
+	CHECK_EQ(lb_free(t.f.z, big, 10), 0);
+	CHECK_EQ(lb_cache_alloc(t.c, 0, 0, &a), 0);
+	CHECK_EQ(lb_cache_free(t.c, a, 0), 0);
+	CHECK_EQ(lb_cache_alloc(t.c, 0, 0, &a), 0); /* filling as usual again */
+	CHECK_EQ(cached(&t), 63);
+	CHECK_EQ(lb_cache_free(t.c, a, 0), 0);
 	CHECK(fx_ok(&t.f));
 	dfx_fini(&t);
 }
@@ -173,6 +205,55 @@ TEST(cache_threads_drain_on_request)
 	pthread_join(th, NULL);
 	CHECK_EQ(o.rc, 0);
 	CHECK_EQ(lb_alloc(t.f.z, 10, 0, &a), 0);
+	CHECK(fx_ok(&t.f));
+	dfx_fini(&t);
+}
+
+/* Across threads, the owner going on between the request and the retry
+ * (half of the allocations the hold waits for the retry): its cache
+ * passes through, so another thread's retry finds the memory the drain
+ * gave back (before the hold, the owner's next allocation refilled 64
+ * pages and the retry failed again). */
+struct busy_owner {
+	struct dfx *t;
+	int go, rounds_done, rc;
+};
+
+static void *busy_owner_main(void *p)
+{
+	struct busy_owner *o = p;
+	uint64_t a;
+
+	while (!__atomic_load_n(&o->go, __ATOMIC_ACQUIRE))
+		;
+	for (int i = 0; i < DRAIN_HOLD_ALLOCS / 2 && !o->rc; i++) {
+		o->rc = lb_cache_alloc(o->t->c, 0, 0, &a);
+		if (!o->rc)
+			o->rc = lb_cache_free(o->t->c, a, 0);
+	}
+	__atomic_store_n(&o->rounds_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+TEST(cache_threads_drain_holds_for_the_retry)
+{
+	struct dfx t;
+	struct busy_owner o = { .t = &t };
+	pthread_t th;
+	uint64_t a, big;
+
+	REQUIRE(dfx_init(&t) == 0);
+	t.f.sb.check_lock = false;
+	pthread_create(&th, NULL, busy_owner_main, &o);
+	REQUIRE(lb_alloc(t.f.z, 4, 0, &big) == 0);
+	CHECK_EQ(lb_alloc(t.f.z, 10, 0, &a), LB_ENOMEM);
+	CHECK_EQ(lb_free(t.f.z, big, 4), 0);
+	__atomic_store_n(&o.go, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL); /* the owner drained, and went on */
+	CHECK_EQ(o.rc, 0);
+	CHECK_EQ(cached(&t), 0);
+	CHECK_EQ(lb_alloc(t.f.z, 10, 0, &a), 0);
+	CHECK_EQ(lb_free(t.f.z, a, 10), 0);
 	CHECK(fx_ok(&t.f));
 	dfx_fini(&t);
 }
