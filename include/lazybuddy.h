@@ -94,9 +94,13 @@ const char *lb_strerror(int err);
  *   - when the bound is reached, the parts not tried go back to the free
  *     lists as they were, and the part whose call failed last goes back
  *     as a suspect: never passed whole again, only its halves, by later
- *     operations (16 suspects at most; beyond that it is quarantined). So
- *     a bad page costs each operation a bounded number of calls and, in
- *     the end, only its unit; a host that fails every call costs each
+ *     operations. The zone remembers 16 suspects; when they are all
+ *     taken, the operation goes on halving instead, one more failed call
+ *     a halving, down to the unit: at most log2(range / unit) more (a
+ *     block: 4 MiB at most; a run of lb_zone_accept(): 1 GiB; an acceptor
+ *     pass: 16 MiB, or background's batch_bytes, at most 1 GiB). So a bad
+ *     page costs each operation a bounded number of calls and, in the
+ *     end, only its unit; a host that fails every call costs each
  *     operation a few units, not the zone.
  * A failed release leaves the block's state unknown: it is quarantined.
  *
@@ -436,7 +440,8 @@ uint64_t lb_releaser_nap_ns(uint64_t delay_ns);
 struct lb_acceptor_cfg {
 	uint64_t reserve_bytes; /* 0: from the allocation rate (background:
 				   LB_BACKGROUND_RESERVE_BYTES, 64 MiB) */
-	uint64_t batch_bytes;   /* per pass, one backend call; 0: automatic */
+	uint64_t batch_bytes;   /* per pass, one backend call, at most 1 GiB
+				   (more is taken as 1 GiB); 0: automatic */
 	uint64_t period_ns;     /* each thread: pause when at the reserve; 0:
 				   LB_ACCEPTOR_PERIOD_NS (1 ms) */
 	uint64_t horizon_ns;    /* rate-sized reserve: this much demand; 0: 100 ms

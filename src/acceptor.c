@@ -38,6 +38,9 @@
 #include "internal.h"
 
 #define MAX_BATCH_PAGES (UINT64_C(16) << (20 - LB_PAGE_SHIFT))
+/* A configured batch: 1 GiB at most, so that a pass that fails and halves
+ * down to a bad unit makes at most 18 more failed calls (4 KiB units). */
+#define MAX_CFG_BATCH_PAGES (UINT64_C(1) << (30 - LB_PAGE_SHIFT))
 
 /* Pages a pass takes: fixed (background's batch_bytes), or a quarter of
  * the reserve shared by the passes that may run at once, one block of
@@ -48,8 +51,10 @@ static uint64_t batch_pages(const struct lb_zone *z, unsigned passes)
 {
 	uint64_t unit = UINT64_C(1) << lbi_demand_order(z), b;
 
-	if (z->acc_cfg.batch_bytes >= LB_PAGE_SIZE && z->policy != LB_POLICY_ADAPTIVE)
-		return z->acc_cfg.batch_bytes >> LB_PAGE_SHIFT;
+	if (z->acc_cfg.batch_bytes >= LB_PAGE_SIZE && z->policy != LB_POLICY_ADAPTIVE) {
+		b = z->acc_cfg.batch_bytes >> LB_PAGE_SHIFT;
+		return b < MAX_CFG_BATCH_PAGES ? b : MAX_CFG_BATCH_PAGES;
+	}
 	if (z->policy == LB_POLICY_ADAPTIVE && lbi_demand_free(z) < z->reserve_pages / 4)
 		return unit; /* counted as the reserve is: whole free units */
 	b = z->reserve_pages / 4;

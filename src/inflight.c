@@ -71,9 +71,13 @@
  * acc_op): when it runs out, the parts not tried go back to the free lists
  * as they were, and the range whose call failed last goes back as a
  * *suspect*: it is never passed to the backend whole again, only its
- * halves (the zone remembers NR_SUSPECTS of them; beyond that, it is
- * quarantined). So a bad page costs a bounded number of failed calls per
- * operation and, in the end, its unit. This relies on the backend
+ * halves. The zone remembers NR_SUSPECTS of them; when the table is full,
+ * the operation goes on halving, one more failed call a level, down to
+ * the unit, instead of quarantining the range whole. So a bad page costs
+ * each operation at most its budget plus log2(range / unit) failed calls
+ * (a range: a block, at most 4 MiB; a run of lb_zone_accept(), at most
+ * 1 GiB; an acceptor batch, at most 16 MiB, or background's batch_bytes,
+ * at most 1 GiB) and, in the end, its unit. This relies on the backend
  * contract: a call that fails accepts nothing.
  *
  * With LB_CFG_SHADOW the shadow record is consulted before every accept
@@ -377,15 +381,20 @@ static void failed(struct lb_zone *z, uint64_t s, uint64_t e, int rc, struct acc
 {
 	uint64_t m;
 
-	if (rc == LB_ECORRUPT || !can_split(z, s, e) ||
-	    (!op->fails && !suspect_add(z, s, e))) {
+	if (rc == LB_ECORRUPT || !can_split(z, s, e)) {
 		suspect_forget(z, s, e, false);
 		inflight_place(z, s, e, TO_QUARANTINE, op);
 		return;
 	}
 	if (!op->fails) {
-		inflight_place(z, s, e, TO_STATE, op);
-		return;
+		if (suspect_add(z, s, e)) {
+			inflight_place(z, s, e, TO_STATE, op);
+			return;
+		}
+		/* The table is full: this operation pays calls, not pages. One
+		 * more failed call for each halving finds the bad part now,
+		 * down to its unit: log2(range / unit) at most. */
+		op->fails = 1;
 	}
 	m = inflight_split(z, s, e);
 	settle(z, s, m, op);

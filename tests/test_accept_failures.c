@@ -335,6 +335,81 @@ TEST(bad_page_allocations_small_units)
 	}
 }
 
+/* ------------------------------------ more bad pages than suspects */
+
+/* A backend whose calls fail when they hold one page of a set: page 7 of
+ * every 2 MiB, more bad pages than the zone remembers suspects. */
+struct bad_set {
+	uint64_t calls, failures;
+};
+
+static int bad_set_accept(void *ctx, uint64_t addr, uint64_t size)
+{
+	struct bad_set *b = ctx;
+	uint64_t first = addr >> LB_PAGE_SHIFT, n = size >> LB_PAGE_SHIFT;
+
+	b->calls++;
+	/* the first page p >= first with p % 512 == 7 */
+	if (((first + 504) & ~UINT64_C(511)) + 7 < first + n) {
+		b->failures++;
+		return LB_EBACKEND;
+	}
+	return 0;
+}
+
+static int bad_set_release(void *ctx, uint64_t addr, uint64_t size)
+{
+	(void)ctx;
+	(void)addr;
+	(void)size;
+	return 0;
+}
+
+static const struct lb_backend_ops bad_set_ops = { "bad-set", bad_set_accept, bad_set_release,
+						   NULL };
+
+/* Whatever the suspect table holds, a bad page costs in the end only its
+ * unit, and each operation a bounded number of failed calls: ALLOC_FAILS
+ * and, once the table is full, one more for each halving down to the unit
+ * (here 9, from a 2 MiB block to 4 KiB). 40 allocations of 2 MiB, each
+ * over a block with one bad page, leave more suspects than the zone
+ * remembers; then an lb_zone_accept() and acceptor passes over the rest. */
+TEST(bad_pages_more_than_suspects_cost_their_units)
+{
+	static const struct lb_range map[] = { { 0, 128 * MiB, LB_MEM_UNACCEPTED } };
+	struct bad_set b = { 0, 0 };
+	struct lb_backend be = { &bad_set_ops, &b };
+	struct lb_acceptor_cfg ac = { .reserve_bytes = 32 * MiB };
+	struct fx f;
+	struct lb_stats st;
+	uint64_t a, before, bad_pages = 128 * MiB / (2 * MiB);
+
+	REQUIRE(fx_init_with(&f, map, 1, LB_POLICY_EXACT, 4 * KiB, 0, be) == 0);
+	for (int i = 0; i < 40; i++) {
+		before = b.failures;
+		CHECK_EQ(lb_alloc(f.z, 9, 0, &a), LB_EBACKEND);
+		CHECK(b.failures - before <= 4 + 9);
+		lb_zone_stats(f.z, &st);
+		CHECK(st.quarantined_pages <= bad_pages);
+	}
+	before = b.failures;
+	CHECK(lb_zone_accept(f.z, 0) > 0); /* what it could: the good parts */
+	CHECK(b.failures - before <= 4 + 18); /* a run of up to 1 GiB */
+	REQUIRE(lb_acceptor_config(f.z, &ac) == 0);
+	for (uint64_t t = 1; t < 200; t++) {
+		before = b.failures;
+		lb_acceptor_step(f.z, t * 1000000);
+		CHECK(b.failures - before <= 1 + 12); /* up to 16 MiB a pass */
+	}
+	lb_zone_stats(f.z, &st);
+	CHECK(st.quarantined_pages <= bad_pages);
+	CHECK(fx_ok(&f));
+	if (lbt_failed())
+		printf("    %llu quarantined, %llu failed calls\n",
+		       (unsigned long long)st.quarantined_pages, (unsigned long long)b.failures);
+	fx_fini(&f);
+}
+
 /* linux's 4 MiB blocks with 2 MiB units: the half that fails is lost. */
 TEST(bad_page_linux_block)
 {

@@ -26,7 +26,8 @@
 #ifndef FZ_CHECK_FAILURE_CONTAINED
 /* Fixed (08e9372): a failing backend quarantined everything, one public
  * call taking fresh memory after each failed accept. Checked: at most
- * FZ_MAX_FAILED_CALLS failed backend calls per public call. (Either way
+ * FZ_MAX_FAILED_CALLS failed backend calls per public call, plus one a
+ * halving once the zone's suspects are all taken (fz_failed_bound). (Either way
  * LB_EBACKEND is a legitimate answer of a call in which the backend
  * failed.) */
 #define FZ_CHECK_FAILURE_CONTAINED 1

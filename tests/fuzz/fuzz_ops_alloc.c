@@ -28,7 +28,7 @@ static bool alloc_one(unsigned order, unsigned flags, bool bad_flags, struct lb_
 		REQUIRE(!memcmp(&st0, &st1, sizeof st0), "refused alloc changed the zone");
 		return false;
 	}
-	REQUIRE(!FZ_CHECK_FAILURE_CONTAINED || fails <= FZ_MAX_FAILED_CALLS,
+	REQUIRE(!FZ_CHECK_FAILURE_CONTAINED || fails <= fz_failed_bound(FZ_BLOCK_PAGES),
 		"alloc order %u: %llu failed accepts in one call", order, ULL(fails));
 	if (nowait)
 		REQUIRE(S.rec.c.accept_calls == r0.accept_calls, "NOWAIT alloc called the backend");

@@ -43,7 +43,7 @@ void op_accept(struct in *in)
 	stats(&st1);
 	TRACE("  -> %lld\n", (long long)got);
 	fails = S.rec.c.accept_fail - r0.accept_fail;
-	REQUIRE(!FZ_CHECK_FAILURE_CONTAINED || fails <= FZ_MAX_FAILED_CALLS,
+	REQUIRE(!FZ_CHECK_FAILURE_CONTAINED || fails <= fz_failed_bound(FZ_RUN_PAGES),
 		"lb_zone_accept: %llu failed calls", ULL(fails));
 	if (got == LB_EBACKEND && fails)
 		return;
@@ -81,7 +81,7 @@ void op_setup_accept(struct in *in)
 	TRACE("  -> %lld\n", (long long)got);
 	fails = S.rec.c.accept_fail - r0.accept_fail;
 	dq = st1.quarantined_pages - st0.quarantined_pages;
-	REQUIRE(!FZ_CHECK_FAILURE_CONTAINED || fails <= FZ_MAX_FAILED_CALLS,
+	REQUIRE(!FZ_CHECK_FAILURE_CONTAINED || fails <= fz_failed_bound(FZ_RUN_PAGES),
 		"lb_zone_setup_accept: %llu failed calls", ULL(fails));
 	if (got == LB_EBACKEND && fails)
 		return;
@@ -113,7 +113,7 @@ void op_policy(struct in *in)
 	rc = lb_zone_set_policy(S.z, (enum lb_policy)p);
 	stats(&st1);
 	fails = S.rec.c.accept_fail - r0.accept_fail;
-	REQUIRE(!FZ_CHECK_FAILURE_CONTAINED || fails <= FZ_MAX_FAILED_CALLS,
+	REQUIRE(!FZ_CHECK_FAILURE_CONTAINED || fails <= fz_failed_bound(FZ_RUN_PAGES),
 		"set_policy(%u): %llu failed calls", p, ULL(fails));
 	if (p == LB_POLICY_COUNT) {
 		REQUIRE(rc == LB_EINVAL, "set_policy(%u): %d", p, rc);

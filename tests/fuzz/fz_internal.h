@@ -151,6 +151,20 @@ struct fz {
 
 /* One input's state, zeroed before each input (fuzz_model.c). */
 extern struct fz S;
+
+/* The failed calls one public call may make: its budget, plus, once the
+ * zone's suspects are all taken, one a halving of the range down to the
+ * unit (a block: 4 MiB at most; a run or a set-up piece: 1 GiB). */
+static inline uint64_t fz_failed_bound(uint64_t range_pages)
+{
+	uint64_t b = FZ_MAX_FAILED_CALLS, u = S.unit_pages ? S.unit_pages : 1;
+
+	for (; u < range_pages; u *= 2)
+		b++;
+	return b;
+}
+#define FZ_BLOCK_PAGES (UINT64_C(1) << LB_MAX_ORDER)
+#define FZ_RUN_PAGES (UINT64_C(1) << (30 - LB_PAGE_SHIFT))
 /* The caches' memory: allocated once, outlives the inputs. */
 extern void *cache_mem[NCACHE];
 
