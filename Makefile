@@ -56,6 +56,9 @@ TOOLS_SRC := $(filter-out $(MAIN_SRC),$(wildcard tools/*/*.c))
 TEST_SRC  := $(wildcard tests/*.c)
 FUZZ_SRC  := $(addprefix tests/fuzz/,fuzz_zone.c fuzz_backend.c fuzz_model.c fuzz_ops_alloc.c \
              fuzz_ops_zone.c fuzz_setup.c driver.c)
+# The readers' targets: the cost file (tools/lbsim/cost.c) and the trace
+# (tools/trace/), each one file beside the shared hooks.
+FUZZ_READERS := cost trace
 
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o)
 TOOLS_OBJ := $(TOOLS_SRC:%.c=$(B)/obj/%.o)
@@ -72,8 +75,8 @@ $(FUZZ_OBJ): CPPFLAGS += $(FUZZ_DEFS)
 all: lib tools
 lib: $(B)/liblazybuddy.a $(if $(filter release,$(VARIANT)),$(B)/liblazybuddy.so)
 tools: $(B)/lbsim $(B)/lbbench
-tests: $(B)/lbtest $(B)/lbfuzz
-fuzzer: $(B)/lbfuzz-libfuzzer
+tests: $(B)/lbtest $(B)/lbfuzz $(FUZZ_READERS:%=$(B)/lbfuzz-%)
+fuzzer: $(B)/lbfuzz-libfuzzer $(FUZZ_READERS:%=$(B)/lbfuzz-%-libfuzzer)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -101,6 +104,14 @@ $(B)/lbfuzz: $(FUZZ_OBJ) $(B)/liblazybuddy.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/lbfuzz-libfuzzer: $(filter-out %/driver.o,$(FUZZ_OBJ)) $(B)/liblazybuddy.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/lbfuzz-%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/fz_reader.o \
+               $(B)/obj/tests/fuzz/driver.o $(B)/libtools.a $(B)/liblazybuddy.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/lbfuzz-%-libfuzzer: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/fz_reader.o \
+                         $(B)/libtools.a $(B)/liblazybuddy.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The main job: every policy on every workload, a 16 GiB guest.
@@ -148,6 +159,8 @@ test: deps
 		"build/tsan/lbtest $(TSAN_TESTS)" \
 		"build/lbfuzz -n 5000 $(FUZZ_CORPUS)" "build/debug/lbfuzz -n 1000 $(FUZZ_CORPUS)" \
 		"build/asan/lbfuzz -n 3000 $(FUZZ_CORPUS)" "build/tsan/lbfuzz -n 500 $(FUZZ_CORPUS)" \
+		$(foreach t,$(FUZZ_READERS),"build/lbfuzz-$(t) -n 5000 tests/fuzz/corpus-$(t)" \
+		  "build/asan/lbfuzz-$(t) -n 2000 tests/fuzz/corpus-$(t)") \
 		"sh tests/spin/run.sh" "sh tests/exports.sh build/liblazybuddy.so" \
 		"sh tests/fidelity.sh build/lbsim" "sh tests/report_browser.sh build/lbsim" \
 		"sh tests/record.sh build/lbsim" "sh tests/deps.sh" \
@@ -163,6 +176,11 @@ fuzz: deps
 	./build/fuzz/lbfuzz-libfuzzer -max_total_time=$(FUZZ_TIME) -max_len=2048 \
 		-len_control=20 -timeout=30 -print_final_stats=1 \
 		-artifact_prefix=build/fuzz/artifacts/ build/fuzz/corpus $(FUZZ_CORPUS)
+	@for t in $(FUZZ_READERS); do mkdir -p build/fuzz/corpus-$$t || exit 1; \
+	  ./build/fuzz/lbfuzz-$$t-libfuzzer -max_total_time=$(FUZZ_TIME) -max_len=4096 \
+		-timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
+		-artifact_prefix=build/fuzz/artifacts/$$t- build/fuzz/corpus-$$t \
+		tests/fuzz/corpus-$$t || exit 1; done
 
 # ------------------------------------------------------- freestanding core
 # The core as a guest kernel or firmware builds it: -ffreestanding -nostdinc,

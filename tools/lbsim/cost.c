@@ -341,9 +341,9 @@ static long next_line(FILE *f, char *buf, size_t cap)
 	return (long)n;
 }
 
-/* Outside comments a cost file is printable ASCII and tabs: anything else
- * is refused and named in hex, never quoted raw (an escape sequence in a
- * key would reach the terminal). */
+/* Outside comments a cost file is printable ASCII and tabs (a line may end
+ * in CR LF): anything else is refused and named in hex, never quoted raw
+ * (an escape sequence in a key would reach the terminal). */
 static int check_text(struct load *ld, const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
@@ -351,7 +351,7 @@ static int check_text(struct load *ld, const char *s, size_t len)
 
 		if (!c)
 			return fail(ld, "a NUL byte (expected text)");
-		if ((c < 0x20 && c != '\t' && c != '\r') || c >= 0x7f)
+		if ((c < 0x20 && c != '\t') || c >= 0x7f)
 			return fail(ld, "byte 0x%02x at column %zu (expected text: printable ASCII "
 				    "outside comments)", c, i + 1);
 	}
@@ -375,6 +375,8 @@ static int read_file(struct load *ld, FILE *f)
 				    FILE_MAX_BYTES / 1024);
 		if (memchr(buf, '\0', (size_t)len))
 			return fail(ld, "a NUL byte (expected text)");
+		if (len && buf[len - 1] == '\r')
+			buf[len - 1] = '\0'; /* CR LF */
 		char *hash = strchr(buf, '#');
 		if (hash)
 			*hash = '\0';
@@ -417,21 +419,37 @@ int lbs_cost_load(const char *arg, struct lb_model_params *out, char *name, size
 		return LBS_COST_PRESET;
 	}
 	f = fopen(arg, "r");
-	if (!f && errno == ENOENT && !strpbrk(arg, "/.")) {
+	if (f) {
+		rc = lbs_cost_read(f, arg, out, name, namelen, err, errlen);
+		fclose(f);
+		return rc;
+	}
+	if (errno == ENOENT && !strpbrk(arg, "/.")) {
 		/* Nothing of that name, and no sign of a file name: a preset
 		 * misspelt, a usage error. */
 		snprintf(err, errlen, "%s: not a preset (%s) nor a file", arg, LBS_COST_PRESETS);
 		return LBS_COST_BAD_NAME;
 	}
-	if (!f) {
-		snprintf(err, errlen, "%s: not a preset, and cannot be read: %s", arg,
-			 strerror(errno));
+	snprintf(err, errlen, "%s: not a preset, and cannot be read: %s", arg, strerror(errno));
+	return -1;
+}
+
+int lbs_cost_read(FILE *f, const char *path, struct lb_model_params *out, char *name,
+		  size_t namelen, char *err, size_t errlen)
+{
+	struct load ld;
+
+	if (namelen == 0) {
+		snprintf(err, errlen, "no room for the name");
 		return -1;
 	}
+	memset(&ld, 0, sizeof ld);
+	ld.path = path;
+	ld.err = err;
+	ld.errlen = errlen;
+	ld.name_max = (namelen < LBS_NAME_MAX ? namelen : LBS_NAME_MAX) - 1u;
 	default_name(&ld);
-	rc = read_file(&ld, f);
-	fclose(f);
-	if (rc)
+	if (read_file(&ld, f))
 		return -1;
 	memcpy(name, ld.name, strlen(ld.name) + 1);
 	*out = ld.p;

@@ -7,6 +7,7 @@
 #define LBS_COST_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "lazybuddy_backends.h"
 
@@ -27,5 +28,11 @@ enum { LBS_COST_PRESET = 0, LBS_COST_FILE = 1, LBS_COST_BAD_NAME = -2 };
  */
 int lbs_cost_load(const char *arg, struct lb_model_params *out, char *name, size_t namelen,
 		  char *err, size_t errlen);
+
+/* A cost file already open (path: its name in messages and the default
+ * label): LBS_COST_FILE or -1, as lbs_cost_load(). The fuzz target's way
+ * in. */
+int lbs_cost_read(FILE *f, const char *path, struct lb_model_params *out, char *name,
+		  size_t namelen, char *err, size_t errlen);
 
 #endif

@@ -30,11 +30,11 @@ static int pid_at(const char *p, const char *e, int32_t *pid, const char **after
 	int32_t v = 0;
 	const char *q = p;
 
-	while (q < e && is_digit(*q) && q - p < 10) {
+	while (q < e && is_digit(*q) && q - p < 9) { /* 9 digits fit an int32_t */
 		v = v * 10 + (*q - '0');
 		q++;
 	}
-	if (q == p || q - p > 9 || (q < e && *q != ' '))
+	if (q == p || (q < e && *q != ' ')) /* a tenth digit is not a space */
 		return -1;
 	*pid = v;
 	*after = q;
