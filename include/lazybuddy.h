@@ -95,13 +95,14 @@ const char *lb_strerror(int err);
  *     lists as they were, and the part whose call failed last goes back
  *     as a suspect: never passed whole again, only its halves, by later
  *     operations. The zone remembers 16 suspects; when they are all
- *     taken, the operation goes on halving instead, one more failed call
- *     a halving, down to the unit: at most log2(range / unit) more (a
- *     block: 4 MiB at most; a run of lb_zone_accept(): 1 GiB; an acceptor
- *     pass: 16 MiB, or background's batch_bytes, at most 1 GiB). So a bad
- *     page costs each operation a bounded number of calls and, in the
- *     end, only its unit; a host that fails every call costs each
- *     operation a few units, not the zone.
+ *     taken, the operation goes on halving instead, with its budget
+ *     given once more: log2 of the range in pages (a block of at most
+ *     4 MiB: 10; a run of lb_zone_accept(), at most 1 GiB: 18; an
+ *     acceptor pass of 16 MiB: 12, or background's batch_bytes, at most
+ *     1 GiB: 18), enough to find one bad page. So a bad page costs each
+ *     operation a bounded number of calls and, in the end, only its
+ *     unit; a host that fails every call costs each operation a few
+ *     units, not the zone.
  * A failed release leaves the block's state unknown: it is quarantined.
  *
  * accept_cost (may be NULL, or answer 0: unknown) says what one accept of

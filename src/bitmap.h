@@ -39,10 +39,11 @@ static inline uint64_t bits_word_mask(uint64_t w, uint64_t s, uint64_t e)
  * (__popcountdi2) where the target has no popcount instruction (x86-64
  * without -mpopcnt, the default): a freestanding core may call nothing but
  * memset, memcpy and memmove, and a hosted one would pay a call on every
- * hand-out (the fresh-page record); both count them inline. */
+ * hand-out (the fresh-page record); both count them inline. (GCC before 14
+ * inlines it on aarch64 only with SIMD, which kernels often leave out.) */
 static inline uint64_t word_popcount(uint64_t x)
 {
-#if !defined(__POPCNT__) && !defined(__aarch64__)
+#if !defined(__POPCNT__) && !(defined(__aarch64__) && defined(__ARM_NEON))
 	x -= (x >> 1) & UINT64_C(0x5555555555555555);
 	x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
 	x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);

@@ -309,9 +309,13 @@ uint64_t lbi_demand_keep(const struct lb_zone *z)
 	 * reserve's swing and the slack of fragmentation: demand takes it
 	 * back at its next high. Worth giving back is an eighth of use, or
 	 * everything once a phase ended. */
-	if (!d->forgetting &&
-	    lbi_demand_free(z) < z->wmark.low + keep + z->nr_alloc / PHASE_DROP_DIV)
-		return UINT64_MAX;
+	if (!d->forgetting) {
+		uint64_t want;
+
+		if (__builtin_add_overflow(z->wmark.low, keep + z->nr_alloc / PHASE_DROP_DIV,
+					   &want) || lbi_demand_free(z) < want)
+			return UINT64_MAX;
+	}
 	return keep;
 }
 

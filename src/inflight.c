@@ -72,13 +72,14 @@
  * as they were, and the range whose call failed last goes back as a
  * *suspect*: it is never passed to the backend whole again, only its
  * halves. The zone remembers NR_SUSPECTS of them; when the table is full,
- * the operation goes on halving, one more failed call a level, down to
- * the unit, instead of quarantining the range whole. So a bad page costs
- * each operation at most its budget plus log2(range / unit) failed calls
- * (a range: a block, at most 4 MiB; a run of lb_zone_accept(), at most
- * 1 GiB; an acceptor batch, at most 16 MiB, or background's batch_bytes,
- * at most 1 GiB) and, in the end, its unit. This relies on the backend
- * contract: a call that fails accepts nothing.
+ * the operation gets its budget once more, log2(range in pages) failed
+ * calls, and goes on halving instead of quarantining the range whole. So
+ * a bad page costs each operation at most its budget plus log2(range in
+ * pages) failed calls (a range: a block, at most 4 MiB, 10; a run of
+ * lb_zone_accept(), at most 1 GiB, 18; an acceptor batch, at most 16 MiB,
+ * 12, or background's batch_bytes, at most 1 GiB, 18) and, in the end,
+ * its unit. This relies on the backend contract: a call that fails
+ * accepts nothing.
  *
  * With LB_CFG_SHADOW the shadow record is consulted before every accept
  * and on every hand-out, so a double accept or an unaccepted hand-out is
@@ -369,9 +370,21 @@ static int backend_accept(struct lb_zone *z, uint64_t s, uint64_t e, struct acc_
 	}
 	if (!op->err || rc == LB_ECORRUPT)
 		op->err = rc;
-	if (rc != LB_ECORRUPT) /* the shadow refused it: no call was made */
+	if (rc != LB_ECORRUPT) { /* the shadow refused it: no call was made */
 		op->fails--;
+		op->failures++;
+	}
 	return rc;
+}
+
+/* Halvings of n pages down to one: log2(n) rounded up. */
+static unsigned halvings(uint64_t n)
+{
+	unsigned k = 0;
+
+	for (; n > 1; n = (n + 1) / 2)
+		k++;
+	return k;
 }
 
 /* The call for [s, e) failed with rc: try its halves while the budget
@@ -387,14 +400,16 @@ static void failed(struct lb_zone *z, uint64_t s, uint64_t e, int rc, struct acc
 		return;
 	}
 	if (!op->fails) {
-		if (suspect_add(z, s, e)) {
+		if (suspect_add(z, s, e) || op->halving) {
 			inflight_place(z, s, e, TO_STATE, op);
 			return;
 		}
-		/* The table is full: this operation pays calls, not pages. One
-		 * more failed call for each halving finds the bad part now,
-		 * down to its unit: log2(range / unit) at most. */
-		op->fails = 1;
+		/* The table is full: this operation pays calls, not pages,
+		 * once: a failed call for each halving of [s, e), enough to
+		 * find one bad page down to its block; what that leaves
+		 * unresolved goes back as it was. */
+		op->halving = true;
+		op->fails = halvings(e - s);
 	}
 	m = inflight_split(z, s, e);
 	settle(z, s, m, op);
@@ -442,7 +457,7 @@ static void settle(struct lb_zone *z, uint64_t s, uint64_t e, struct acc_op *op)
  */
 static int accept_inflight(struct lb_zone *z, uint64_t s, uint64_t e, struct acc_op *op)
 {
-	unsigned fails = op->fails;
+	unsigned fails = op->fails, failures = op->failures;
 	int rc, err = op->err;
 
 	LB_ASSERT_LOCKED(z);
@@ -452,7 +467,7 @@ static int accept_inflight(struct lb_zone *z, uint64_t s, uint64_t e, struct acc
 	}
 	if (holds_suspect(z, s, e)) {
 		split_suspect(z, s, e, op);
-		return op->fails == fails && op->err == err ? LB_EAGAIN : op->err;
+		return op->failures == failures && op->err == err ? LB_EAGAIN : op->err;
 	}
 	rc = backend_accept(z, s, e, op);
 	if (rc)

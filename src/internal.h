@@ -538,10 +538,12 @@ enum { ACC_CALLER, ACC_ACCEPTOR, ACC_SETUP, ACC_RELEASER }; /* on whose behalf a
  * on whose behalf, the pages a partial accept freed to the lists, its
  * error. */
 struct acc_op {
-	unsigned fails;
+	unsigned fails;    /* failed calls it may still make */
 	unsigned why;
 	uint64_t accepted;
 	int err;
+	unsigned failures; /* failed calls it made */
+	bool halving;      /* its one refill for a full suspect table is spent */
 };
 int lbi_accept_blocks(struct lb_zone *z, uint64_t idx, unsigned order, uint64_t count,
 		      struct acc_op *op, bool keep);

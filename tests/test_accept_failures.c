@@ -341,6 +341,7 @@ TEST(bad_page_allocations_small_units)
  * every 2 MiB, more bad pages than the zone remembers suspects. */
 struct bad_set {
 	uint64_t calls, failures;
+	uint64_t max_pages; /* nonzero: fail every call longer, bad pages or not */
 };
 
 static int bad_set_accept(void *ctx, uint64_t addr, uint64_t size)
@@ -350,7 +351,8 @@ static int bad_set_accept(void *ctx, uint64_t addr, uint64_t size)
 
 	b->calls++;
 	/* the first page p >= first with p % 512 == 7 */
-	if (((first + 504) & ~UINT64_C(511)) + 7 < first + n) {
+	if ((b->max_pages && n > b->max_pages) ||
+	    (!b->max_pages && ((first + 504) & ~UINT64_C(511)) + 7 < first + n)) {
 		b->failures++;
 		return LB_EBACKEND;
 	}
@@ -377,7 +379,7 @@ static const struct lb_backend_ops bad_set_ops = { "bad-set", bad_set_accept, ba
 TEST(bad_pages_more_than_suspects_cost_their_units)
 {
 	static const struct lb_range map[] = { { 0, 128 * MiB, LB_MEM_UNACCEPTED } };
-	struct bad_set b = { 0, 0 };
+	struct bad_set b = { 0, 0, 0 };
 	struct lb_backend be = { &bad_set_ops, &b };
 	struct lb_acceptor_cfg ac = { .reserve_bytes = 32 * MiB };
 	struct fx f;
@@ -403,6 +405,12 @@ TEST(bad_pages_more_than_suspects_cost_their_units)
 	}
 	lb_zone_stats(f.z, &st);
 	CHECK(st.quarantined_pages <= bad_pages);
+	/* A host that refuses calls over 16 pages, the table still full: the
+	 * budget is given once more, not at every failure (1903 calls before) */
+	b.max_pages = 16;
+	before = b.failures;
+	lb_zone_accept(f.z, 0);
+	CHECK(b.failures - before <= 4 + 18);
 	CHECK(fx_ok(&f));
 	if (lbt_failed())
 		printf("    %llu quarantined, %llu failed calls\n",

@@ -153,13 +153,13 @@ struct fz {
 extern struct fz S;
 
 /* The failed calls one public call may make: its budget, plus, once the
- * zone's suspects are all taken, one a halving of the range down to the
- * unit (a block: 4 MiB at most; a run or a set-up piece: 1 GiB). */
+ * zone's suspects are all taken, log2 of the range in pages, once (a
+ * block: 4 MiB at most; a run or a set-up piece: 1 GiB). */
 static inline uint64_t fz_failed_bound(uint64_t range_pages)
 {
-	uint64_t b = FZ_MAX_FAILED_CALLS, u = S.unit_pages ? S.unit_pages : 1;
+	uint64_t b = FZ_MAX_FAILED_CALLS;
 
-	for (; u < range_pages; u *= 2)
+	for (uint64_t n = 1; n < range_pages; n *= 2)
 		b++;
 	return b;
 }
