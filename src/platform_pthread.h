@@ -18,7 +18,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#if defined(__linux__) && !defined(LB_PTHREAD_MUTEX) /* -D: the portable one */
+/* The futex path passes the native struct timespec to SYS_futex: 64-bit
+ * Linux only (32-bit targets with a 64-bit time_t need futex_time64). */
+#if defined(__linux__) && defined(__LP64__) && !defined(LB_PTHREAD_MUTEX) /* -D: the portable one */
 #include "platform_futex.h"
 #else
 typedef pthread_mutex_t lb_lock_t;
