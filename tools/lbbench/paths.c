@@ -10,6 +10,7 @@
 #include "lazybuddy_backends.h"
 
 #include "clock.h"
+#include "stats.h"
 
 /* Each path's time over the reference loop's, as measured when the speed
  * work landed (docs/bench.md: the 2-CPU development machine, three runs,
@@ -173,13 +174,6 @@ static int loop_run(struct loop *l, uint64_t ops)
 	}
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Pin to the CPU we run on: every path sees the same core and caches. */
 static void pin(void)
 {
@@ -200,12 +194,6 @@ static double timed_run(struct loop *l, uint64_t ops, int *err)
 
 	*err = loop_run(l, ops);
 	return (double)(lbb_now_ns() - t0) / (double)(ops & ~UINT64_C(1));
-}
-
-static double median(double *v, unsigned n)
-{
-	qsort(v, n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 int lbb_paths_measure(unsigned repeats, uint64_t ops, uint64_t seed,
@@ -268,10 +256,10 @@ int lbb_paths_measure(unsigned repeats, uint64_t ops, uint64_t seed,
 			rc = rc ? rc : out[p].err;
 			continue;
 		}
-		out[p].ns = median(v, n);
+		out[p].ns = lbb_median(v, n); /* sorted: min and max follow */
 		out[p].min = v[0];
 		out[p].max = v[n - 1];
-		out[p].ratio = p == LBB_PATH_REF ? 1.0 : median(&ratio[p * stride], repeats);
+		out[p].ratio = p == LBB_PATH_REF ? 1.0 : lbb_median(&ratio[p * stride], repeats);
 	}
 	free(l);
 	free(ns);
