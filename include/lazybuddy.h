@@ -510,6 +510,18 @@ int lb_releaser_config(struct lb_zone *z, const struct lb_releaser_cfg *cfg);
 int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns);
 int64_t lb_releaser_step(struct lb_zone *z, uint64_t now_ns);
 
+/* Would a step at now_ns do nothing and change nothing? 1 (with *until_ns,
+ * if not NULL, the time from which it may find work again, UINT64_MAX for
+ * none), 0, or LB_EINVAL. The acceptor rests after a step that found free
+ * accepted memory at the reserve, until memory is handed out or released,
+ * a pass ends, its configuration or the policy changes, or the clock
+ * reaches *until_ns (the end of a window whose allocations lift the
+ * reserve). The releaser rests for its delay after each pass. A thread, or
+ * a simulator, may sleep until one of these instead of stepping every
+ * period: the steps it skips would have done nothing. */
+int lb_acceptor_resting(struct lb_zone *z, uint64_t now_ns, uint64_t *until_ns);
+int lb_releaser_resting(struct lb_zone *z, uint64_t now_ns, uint64_t *until_ns);
+
 /* Hosted builds: run them on threads of their own (the acceptor on
  * lb_acceptor_cfg.threads threads, the releaser on one). Start while
  * running is LB_EINVAL. Stop wakes the threads, joins them all and returns

@@ -75,11 +75,18 @@ int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns)
 	if (!z || z->magic != LB_ZONE_MAGIC)
 		return LB_EINVAL;
 	zone_lock(z);
+	if (lbi_acceptor_resting(z, now_ns)) {
+		zone_unlock(z);
+		return 0;
+	}
+	lbi_acceptor_wake(z, now_ns);
 	reserve = lbi_acceptor_reserve(z, now_ns);
 	unit = UINT64_C(1) << lbi_demand_order(z); /* the unit, or adaptive's larger */
 	/* Batches of other passes still in flight will be free memory soon. */
 	have = lbi_demand_free(z) + z->acc_inflight;
 	passes = lbi_demand_passes(z, now_ns, have < reserve);
+	if (have >= reserve)
+		lbi_acceptor_rest(z, now_ns, have);
 	if (have < reserve && z->demand.passes < passes) {
 		want = reserve - have;
 		if (want > batch_pages(z, passes))
@@ -89,11 +96,26 @@ int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns)
 		done = lbi_accept_call(z, want, &op);
 		z->demand.passes--;
 		z->demand.passes_done++;
+		z->demand.rest_on = false; /* what it took or gave back may wake the others */
 	}
 	zone_unlock(z);
 	if (done < 0) /* the next pass goes on with the halves or other memory */
 		return done == LB_ECORRUPT ? LB_ECORRUPT : LB_EBACKEND;
 	return done << LB_PAGE_SHIFT;
+}
+
+int lb_acceptor_resting(struct lb_zone *z, uint64_t now_ns, uint64_t *until_ns)
+{
+	int rest;
+
+	if (!z || z->magic != LB_ZONE_MAGIC)
+		return LB_EINVAL;
+	zone_lock(z);
+	rest = lbi_acceptor_resting(z, now_ns);
+	if (rest && until_ns)
+		*until_ns = z->demand.rest_until;
+	zone_unlock(z);
+	return rest;
 }
 
 int lb_acceptor_config(struct lb_zone *z, const struct lb_acceptor_cfg *cfg)
@@ -102,6 +124,7 @@ int lb_acceptor_config(struct lb_zone *z, const struct lb_acceptor_cfg *cfg)
 		return LB_EINVAL;
 	zone_lock(z);
 	z->acc_cfg = *cfg;
+	z->demand.rest_on = false;
 	zone_unlock(z);
 	return 0;
 }

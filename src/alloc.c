@@ -189,6 +189,7 @@ int lb_zone_set_policy(struct lb_zone *z, enum lb_policy p)
 		return LB_EINVAL;
 	zone_lock(z);
 	z->policy = p;
+	z->demand.rest_on = false;
 	if (p == LB_POLICY_EAGER)
 		lbi_accept_some(z, 0);
 	zone_unlock(z);

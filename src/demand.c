@@ -4,10 +4,16 @@
  * of its threads work at once. Every acceptor pass calls in here first,
  * under the zone lock, with its clock.
  *
- * The allocation rate is sampled over windows of at least RATE_WINDOW_NS
- * (passes closer together add to the current window; a clock that reads
- * earlier than the last sample, threads reading it before the lock, is not
- * a sample) and smoothed, 3/4 old to 1/4 new. The reserve is a fixed size
+ * The allocation rate is counted in windows that are fixed slices of the
+ * caller's clock, RATE_WINDOW_NS long ([k W, (k+1) W)), and smoothed, 3/4
+ * old to 1/4 new, window by window. Pages handed out count in the window
+ * of the first step that sees them, and a window closes at the first step
+ * after its end. What a step makes of demand is therefore the same however
+ * many steps came between, and a step that finds nothing new can be
+ * skipped: the acceptor rests (lbi_acceptor_resting) until memory is
+ * handed out, released or accepted by another pass, or until a window
+ * whose pages lift the reserve ends, and the windows that closed meanwhile
+ * are folded in by the next step, alike. The reserve is a fixed size
  * (LB_POLICY_BACKGROUND, or reserve_bytes) or the estimated rate times a
  * horizon, never below four units nor above 1/8 of memory. For
  * LB_POLICY_ADAPTIVE each part below can be left out
@@ -16,9 +22,10 @@
  *   TREND    a rising rate is followed at once, not after the smoothing
  *            catches up: the estimate is at least the last predictor
  *            window's rate plus its rise over the window before.
- *   PEAK     a floor from the recent peak, decaying linearly to 0 over
- *            PEAK_DECAY_NS: a burst that pauses and comes back finds its
- *            reserve still there.
+ *   PEAK     a floor from the recent peak, losing PRED_WINDOW_NS /
+ *            PEAK_DECAY_NS of itself each predictor window (half in about
+ *            1.4 s): a burst that pauses and comes back finds its reserve
+ *            still there.
  *            Predictor windows (PRED_WINDOW_NS) may at most double the
  *            last one's rate: a vCPU catching up with its backlog hands
  *            out seconds of demand in a moment, which is no rate.
@@ -40,7 +47,8 @@
  *            not need. Without SCALE every thread works whenever behind.
  *
  * The releaser keeps, for adaptive, everything unless the zone was quiet
- * (use did not grow, nothing was accepted) since its last pass, and then
+ * (use, counted at its highest at every hand-out, did not grow, nothing
+ * was accepted) since its last pass, and then
  * the way back to use's held peak plus the reserve (lbi_demand_keep), and
  * gives back only an eighth of use or what a phase that ended left behind:
  * releasing memory that demand takes again soon only makes the host work
@@ -50,6 +58,7 @@
  */
 #include "internal.h"
 
+#define NS_PER_S UINT64_C(1000000000)
 #define HORIZON_NS UINT64_C(100000000)
 #define MIN_HORIZON_NS UINT64_C(5000000)
 #define RESPONSE_MULT 4
@@ -88,36 +97,16 @@ static uint64_t mul_div(uint64_t a, uint64_t b, uint64_t d)
 	return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX / d : r / d;
 }
 
-/* Close a rate window when it is long enough, and a predictor window
- * (TREND, PEAK: longer, so that one large allocation in a short window is
- * not read as a burst) when that is. */
-static void sample_rate(struct lb_zone *z, uint64_t now_ns)
+static uint64_t ewma(uint64_t rate, uint64_t inst)
 {
-	struct lb_demand *d = &z->demand;
-	uint64_t dt, inst, decay, lim;
+	return (rate / 4) * 3 + inst / 4;
+}
 
-	if (!d->last_ns) {
-		d->last_ns = d->pred_ns = d->big_t0 = now_ns;
-		d->last_pages = d->pred_pages = z->out_pages_total;
-		return;
-	}
-	if (now_ns <= d->last_ns || now_ns - d->last_ns < RATE_WINDOW_NS)
-		return;
-	dt = now_ns - d->last_ns;
-	inst = mul_div(z->out_pages_total - d->last_pages, UINT64_C(1000000000), dt);
-	d->rate_pps = (d->rate_pps / 4) * 3 + inst / 4;
-	d->last_ns = now_ns;
-	d->last_pages = z->out_pages_total;
+/* A predictor window of dt ns that saw `pages` handed out closes. */
+static void close_pred(struct lb_demand *d, uint64_t pages, uint64_t dt)
+{
+	uint64_t inst = mul_div(pages, NS_PER_S, dt), lim;
 
-	if (now_ns - d->big_t0 >= PEAK_DECAY_NS) {
-		d->big_order_last = d->big_order;
-		d->big_order = 0;
-		d->big_t0 = now_ns;
-	}
-	if (now_ns - d->pred_ns < PRED_WINDOW_NS)
-		return;
-	dt = now_ns - d->pred_ns;
-	inst = mul_div(z->out_pages_total - d->pred_pages, UINT64_C(1000000000), dt);
 	/* At most double a window: a vCPU catching up with its backlog hands
 	 * out seconds of demand in a moment, which is no rate to predict by. */
 	lim = d->pred_pps > PRED_MIN_PPS / 2 ? 2 * d->pred_pps : PRED_MIN_PPS;
@@ -125,12 +114,125 @@ static void sample_rate(struct lb_zone *z, uint64_t now_ns)
 		inst = lim;
 	d->trend_pps = inst > d->pred_pps ? inst + (inst - d->pred_pps) : inst;
 	d->pred_pps = inst;
-	decay = dt >= PEAK_DECAY_NS ? d->peak_pps : mul_div(d->peak_pps, dt, PEAK_DECAY_NS);
-	d->peak_pps -= decay;
+	d->peak_pps -= dt >= PEAK_DECAY_NS ? d->peak_pps : mul_div(d->peak_pps, dt, PEAK_DECAY_NS);
 	if (inst > d->peak_pps)
 		d->peak_pps = inst;
-	d->pred_ns = now_ns;
-	d->pred_pages = z->out_pages_total;
+}
+
+/* The first of the closes at last + k len (k >= 1) at or after t. */
+static uint64_t close_at(uint64_t last, uint64_t len, uint64_t t)
+{
+	return t <= last ? last + len : last + (t - last + len - 1) / len * len;
+}
+
+static uint64_t period_of(const struct lb_zone *z)
+{
+	return z->acc_cfg.period_ns ? z->acc_cfg.period_ns : LB_ACCEPTOR_PERIOD_NS;
+}
+
+/* What a thread stepping every period closes: a rate window at its first
+ * step RATE_WINDOW_NS or more after the last, so every len ns. */
+static uint64_t window_len(const struct lb_zone *z)
+{
+	uint64_t p = period_of(z);
+
+	return p >= RATE_WINDOW_NS ? p : (RATE_WINDOW_NS + p - 1) / p * p;
+}
+
+/* The windows the steps skipped while the acceptor rested would have
+ * closed, up to `end`: empty ones (it rests until memory is handed out,
+ * and steps within a period of it), each len after the last. Predictor
+ * windows close at the first of those PRED_WINDOW_NS after theirs, the
+ * largest order forgets at the first PEAK_DECAY_NS after; once nothing
+ * changes but when, the rest is counted, not stepped through. */
+static void close_empty(struct lb_demand *d, uint64_t end, uint64_t len)
+{
+	uint64_t n = (end - d->last_ns) / len, c, every;
+
+	for (; n && d->rate_pps; n--)
+		d->rate_pps = ewma(d->rate_pps, 0);
+	every = (PRED_WINDOW_NS + len - 1) / len * len;
+	for (c = close_at(d->last_ns, len, d->pred_ns + PRED_WINDOW_NS); c <= end; c += every) {
+		uint64_t peak = d->peak_pps;
+
+		close_pred(d, 0, c - d->pred_ns);
+		d->pred_ns = c;
+		if (!d->pred_pps && peak == d->peak_pps) { /* at rest */
+			d->pred_ns += (end - c) / every * every;
+			break;
+		}
+	}
+	every = (PEAK_DECAY_NS + len - 1) / len * len;
+	for (c = close_at(d->last_ns, len, d->big_t0 + PEAK_DECAY_NS); c <= end; c += every) {
+		bool rest = !d->big_order && !d->big_order_last;
+
+		d->big_order_last = d->big_order;
+		d->big_order = 0;
+		d->big_t0 = c;
+		if (rest) {
+			d->big_t0 += (end - c) / every * every;
+			break;
+		}
+	}
+	d->last_ns = end;
+}
+
+/* Close a rate window when it is long enough, and a predictor window
+ * (TREND, PEAK: longer, so that one large allocation in a short window is
+ * not read as a burst) when that is; after a rest, first the empty ones
+ * the skipped steps would have closed. */
+static void sample(const struct lb_zone *z, struct lb_demand *d, uint64_t now_ns)
+{
+	uint64_t dt, len = window_len(z), n;
+
+	if (!d->last_ns) {
+		d->last_ns = d->pred_ns = d->big_t0 = now_ns;
+		d->last_pages = d->pred_pages = z->out_pages_total;
+	}
+	if (now_ns <= d->last_ns || now_ns - d->last_ns < RATE_WINDOW_NS)
+		goto seen;
+	n = (now_ns - d->last_ns) / len;
+	if (n > 1)
+		close_empty(d, d->last_ns + (n - 1) * len, len);
+	dt = now_ns - d->last_ns;
+	d->rate_pps = ewma(d->rate_pps,
+			   mul_div(z->out_pages_total - d->last_pages, NS_PER_S, dt));
+	d->last_ns = now_ns;
+	d->last_pages = z->out_pages_total;
+	if (d->big_new > d->big_order) /* handed out in this window */
+		d->big_order = d->big_new;
+	d->big_new = 0;
+	if (now_ns - d->big_t0 >= PEAK_DECAY_NS) {
+		d->big_order_last = d->big_order;
+		d->big_order = 0;
+		d->big_t0 = now_ns;
+	}
+	if (now_ns - d->pred_ns >= PRED_WINDOW_NS) {
+		close_pred(d, z->out_pages_total - d->pred_pages, now_ns - d->pred_ns);
+		d->pred_ns = now_ns;
+		d->pred_pages = z->out_pages_total;
+	}
+	return;
+seen:
+	if (d->big_new > d->big_order)
+		d->big_order = d->big_new;
+	d->big_new = 0;
+}
+
+/* The order the reserve is counted in (lbi_demand_order), from d. */
+static unsigned order_of(const struct lb_zone *z, const struct lb_demand *d)
+{
+	unsigned o = z->unit_order, big = d->big_order;
+
+	if (!adapt(z, LB_ADAPT_ORDER))
+		return o;
+	if (d->big_order_last > big)
+		big = d->big_order_last;
+	if (d->big_new > big)
+		big = d->big_new;
+	if (big > BIG_ORDER_MAX)
+		big = BIG_ORDER_MAX;
+	return big > o ? big : o;
 }
 
 /* HORIZON: RESPONSE_MULT times what the acceptor takes to answer, a
@@ -138,18 +240,45 @@ static void sample_rate(struct lb_zone *z, uint64_t now_ns)
  * backend says one unit costs, and with no word from it the horizon stays
  * at its least: a reserve sized for a slow host before one is seen would
  * commit memory the guest may never use. */
-static uint64_t response_horizon(const struct lb_zone *z)
+static uint64_t response_horizon(const struct lb_zone *z, const struct lb_demand *d)
 {
-	uint64_t period = z->acc_cfg.period_ns ? z->acc_cfg.period_ns : LB_ACCEPTOR_PERIOD_NS;
-	uint64_t pass = z->demand.pass_ns, h;
+	uint64_t period = period_of(z), pass = d->pass_ns, h;
 
 	if (!pass && z->backend.ops->accept_cost)
-		pass = z->backend.ops->accept_cost(z->backend.ctx, LB_PAGE_SIZE << lbi_demand_order(z));
+		pass = z->backend.ops->accept_cost(z->backend.ctx,
+						   LB_PAGE_SIZE << order_of(z, d));
 	if (!pass)
 		return MIN_HORIZON_NS;
 	if (__builtin_add_overflow(period, pass, &h) || __builtin_mul_overflow(h, RESPONSE_MULT, &h))
 		return HORIZON_NS; /* a period of years: as slow as it gets */
 	return h < MIN_HORIZON_NS ? MIN_HORIZON_NS : h > HORIZON_NS ? HORIZON_NS : h;
+}
+
+/* The reserve, in pages, that demand d calls for. */
+static uint64_t reserve_of(const struct lb_zone *z, const struct lb_demand *d)
+{
+	uint64_t unit = UINT64_C(1) << z->unit_order, r, rate, horizon;
+
+	if (!auto_reserve(z)) {
+		r = z->acc_cfg.reserve_bytes >> LB_PAGE_SHIFT;
+		return r ? r : LB_BACKGROUND_RESERVE_BYTES >> LB_PAGE_SHIFT;
+	}
+	rate = d->rate_pps;
+	if (adapt(z, LB_ADAPT_TREND) && d->trend_pps > rate)
+		rate = d->trend_pps;
+	if (adapt(z, LB_ADAPT_PEAK) && d->peak_pps > rate)
+		rate = d->peak_pps;
+	horizon = z->acc_cfg.horizon_ns ? z->acc_cfg.horizon_ns : HORIZON_NS;
+	if (!z->acc_cfg.horizon_ns && adapt(z, LB_ADAPT_HORIZON))
+		horizon = response_horizon(z, d);
+	r = mul_div(rate, horizon, NS_PER_S);
+	if (z->policy == LB_POLICY_ADAPTIVE)
+		unit = UINT64_C(1) << order_of(z, d);
+	if (r < 4 * unit)
+		r = 4 * unit;
+	if (r > z->managed_pages / 8)
+		r = z->managed_pages / 8;
+	return r;
 }
 
 /* The reserve is r pages now; its peaks follow (the releaser's, lb_stats'). */
@@ -163,34 +292,78 @@ static uint64_t set_reserve(struct lb_zone *z, uint64_t r)
 	return r;
 }
 
+/* The reserve and order a step at now_ns would set, the estimate left as
+ * it is (a resting acceptor brings it forward at its own next step): what
+ * the releaser counts by. */
+void lbi_demand_view(const struct lb_zone *z, uint64_t now_ns, struct demand_view *v)
+{
+	struct lb_demand w = z->demand;
+
+	LB_ASSERT_LOCKED(z);
+	v->reserve = z->reserve_pages; /* no acceptor step yet: as it is */
+	v->order = order_of(z, &w);
+	if (!w.last_ns)
+		return;
+	sample(z, &w, now_ns);
+	v->reserve = reserve_of(z, &w);
+	v->order = order_of(z, &w);
+}
+
 /* Update the estimate and return the reserve, in pages. */
 uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns)
 {
-	struct lb_demand *d = &z->demand;
-	uint64_t unit = UINT64_C(1) << z->unit_order, r, rate, horizon;
+	LB_ASSERT_LOCKED(z);
+	sample(z, &z->demand, now_ns);
+	return set_reserve(z, reserve_of(z, &z->demand));
+}
+
+/* Would a step at now_ns find what the last one found: nothing to do, and
+ * nothing to update? Nothing was handed out since (a hand-out is counted
+ * in out_pages_total; a pass ending, a release, a new configuration end
+ * the rest where they happen), and the clock has not reached the end of
+ * a window whose pages lift the reserve (lbi_acceptor_rest). Windows that
+ * close meanwhile only decay, and are folded in alike by the next step. */
+bool lbi_acceptor_resting(const struct lb_zone *z, uint64_t now_ns)
+{
+	const struct lb_demand *d = &z->demand;
+
+	return d->rest_on && now_ns < d->rest_until && z->out_pages_total == d->rest_out;
+}
+
+/* A step at now_ns found free memory (have, as it counts it) at the
+ * reserve: rest until something happens, or until the first window close
+ * at which the pages handed out before it lift the reserve. Between those
+ * closes the estimate only decays (have only grows while nothing is handed
+ * out or released), so a step skipped would find no work; the reserve's
+ * rise is stepped for, so that its peaks are what steps every period
+ * would see (the releaser keeps by them). */
+void lbi_acceptor_rest(struct lb_zone *z, uint64_t now_ns, uint64_t have)
+{
+	struct lb_demand w = z->demand; /* to look ahead on */
+	uint64_t t[2];
 
 	LB_ASSERT_LOCKED(z);
-	sample_rate(z, now_ns);
-	if (!auto_reserve(z)) {
-		r = z->acc_cfg.reserve_bytes >> LB_PAGE_SHIFT;
-		return set_reserve(z, r ? r : LB_BACKGROUND_RESERVE_BYTES >> LB_PAGE_SHIFT);
+	LB_DBG_ASSERT(have >= z->reserve_pages);
+	(void)have;
+	z->demand.rest_on = z->demand.rested = true;
+	z->demand.rest_ns = now_ns;
+	z->demand.rest_out = z->out_pages_total;
+	z->demand.rest_until = UINT64_MAX;
+	if (z->out_pages_total == z->demand.pred_pages || !auto_reserve(z))
+		return; /* nothing waits to be counted, or nothing counts */
+	t[0] = z->demand.last_ns + RATE_WINDOW_NS;
+	t[1] = z->demand.pred_ns + PRED_WINDOW_NS;
+	if (t[1] < t[0])
+		t[1] = t[0];
+	for (unsigned i = 0; i < 2; i++) {
+		if (t[i] <= now_ns)
+			continue;
+		sample(z, &w, t[i]);
+		if (reserve_of(z, &w) > z->reserve_pages) {
+			z->demand.rest_until = t[i];
+			return;
+		}
 	}
-	rate = d->rate_pps;
-	if (adapt(z, LB_ADAPT_TREND) && d->trend_pps > rate)
-		rate = d->trend_pps;
-	if (adapt(z, LB_ADAPT_PEAK) && d->peak_pps > rate)
-		rate = d->peak_pps;
-	horizon = z->acc_cfg.horizon_ns ? z->acc_cfg.horizon_ns : HORIZON_NS;
-	if (!z->acc_cfg.horizon_ns && adapt(z, LB_ADAPT_HORIZON))
-		horizon = response_horizon(z);
-	r = mul_div(rate, horizon, UINT64_C(1000000000));
-	if (z->policy == LB_POLICY_ADAPTIVE)
-		unit = UINT64_C(1) << lbi_demand_order(z);
-	if (r < 4 * unit)
-		r = 4 * unit;
-	if (r > z->managed_pages / 8)
-		r = z->managed_pages / 8;
-	return set_reserve(z, r);
 }
 
 /* The order the reserve is counted and accepted in: the unit, or for
@@ -200,15 +373,7 @@ uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns)
  * a larger block is two 2 MiB accepts on any host anyway. */
 unsigned lbi_demand_order(const struct lb_zone *z)
 {
-	unsigned o = z->unit_order, big = z->demand.big_order;
-
-	if (!adapt(z, LB_ADAPT_ORDER))
-		return o;
-	if (z->demand.big_order_last > big)
-		big = z->demand.big_order_last;
-	if (big > BIG_ORDER_MAX)
-		big = BIG_ORDER_MAX;
-	return big > o ? big : o;
+	return order_of(z, &z->demand);
 }
 
 /* Free accepted memory that counts toward the reserve: all of it, or for
@@ -217,20 +382,25 @@ unsigned lbi_demand_order(const struct lb_zone *z)
  * would then stall accepting for itself while the acceptor, counting the
  * fragments, idles. The releaser counts the same way, or it would release
  * the units the acceptor then accepts again, for ever. */
-uint64_t lbi_demand_free(const struct lb_zone *z)
+uint64_t lbi_demand_free_in(const struct lb_zone *z, unsigned order)
 {
 	uint64_t n = 0;
 
 	if (z->policy != LB_POLICY_ADAPTIVE)
 		return z->nr_free[S_ACCEPTED];
-	for (unsigned o = lbi_demand_order(z); o <= LB_MAX_ORDER; o++)
+	for (unsigned o = order; o <= LB_MAX_ORDER; o++)
 		n += z->area[S_ACCEPTED][o].nr << o;
 	return n;
 }
 
-/* The releaser's view of demand, for adaptive: use (pages out of the
- * zone) sampled at every releaser step, its peak since the last releaser
- * pass, over the one before and held, and how many passes in a row found the
+uint64_t lbi_demand_free(const struct lb_zone *z)
+{
+	return lbi_demand_free_in(z, lbi_demand_order(z));
+}
+
+/* A releaser pass: its view of demand, for adaptive: use (pages out of
+ * the zone) at its highest since the last pass (counted at every hand-out,
+ * lbi_give_out), over the one before and held, and how many passes in a row found the
  * zone quiet since the one before: use did not grow and nothing was
  * accepted. Windows as long as the releaser's delay: a rate over a
  * millisecond swings tenfold in steady churn, a peak over seconds does
@@ -238,16 +408,12 @@ uint64_t lbi_demand_free(const struct lb_zone *z)
  * quiet passes needed before the next release (up to QUIET_MAX); one
  * followed by quiet halves them: the releaser learns how long this
  * guest's demand rests, rather than guessing. */
-void lbi_demand_use_sample(struct lb_zone *z, bool pass)
+void lbi_demand_use_pass(struct lb_zone *z, uint64_t reserve)
 {
 	struct lb_demand *d = &z->demand;
 	bool quiet;
 
 	LB_ASSERT_LOCKED(z);
-	if (z->nr_alloc > d->use_peak)
-		d->use_peak = z->nr_alloc;
-	if (!pass)
-		return;
 	quiet = d->use_passes && d->use_peak <= d->use_peak_last &&
 		z->accepted_pages == d->accepted_last;
 	/* what use may come back to: its peak, held while use wanders below it
@@ -273,7 +439,7 @@ void lbi_demand_use_sample(struct lb_zone *z, bool pass)
 		d->quiet_need /= 2;
 	d->released_last = false;
 	d->reserve_peak_last = d->reserve_peak;
-	d->reserve_peak = z->reserve_pages;
+	d->reserve_peak = reserve;
 	d->use_peak_last = d->use_peak;
 	d->use_peak = z->nr_alloc;
 	d->accepted_last = z->accepted_pages;
@@ -286,7 +452,7 @@ void lbi_demand_use_sample(struct lb_zone *z, bool pass)
  * accepted twice), then what use may come back to (its held peak) beyond
  * what it holds now plus the reserve at its highest; and everything while
  * no phase ended and there is less than an eighth of use to give. */
-uint64_t lbi_demand_keep(const struct lb_zone *z)
+uint64_t lbi_demand_keep(const struct lb_zone *z, const struct demand_view *v)
 {
 	const struct lb_demand *d = &z->demand;
 	uint64_t peak = d->use_peak > d->use_hold ? d->use_peak : d->use_hold, keep;
@@ -294,7 +460,7 @@ uint64_t lbi_demand_keep(const struct lb_zone *z)
 								   : d->reserve_peak_last;
 
 	if (z->policy != LB_POLICY_ADAPTIVE)
-		return z->reserve_pages;
+		return v->reserve;
 	if (!d->quiet_run || d->quiet_run < d->quiet_need)
 		return UINT64_MAX;
 	keep = peak > z->nr_alloc ? peak - z->nr_alloc : 0;
@@ -302,8 +468,8 @@ uint64_t lbi_demand_keep(const struct lb_zone *z)
 	 * target moves with the rate, and what it would take back is not idle.
 	 * On top of the way back to the peak, not instead: at the peak the
 	 * acceptor still wants its reserve free. */
-	if (reserve < z->reserve_pages)
-		reserve = z->reserve_pages;
+	if (reserve < v->reserve)
+		reserve = v->reserve;
 	keep += reserve; /* both below the zone's pages */
 	/* While use stays near its peak, what lies beyond the keep is the
 	 * reserve's swing and the slack of fragmentation: demand takes it
@@ -313,7 +479,7 @@ uint64_t lbi_demand_keep(const struct lb_zone *z)
 		uint64_t want;
 
 		if (__builtin_add_overflow(z->wmark.low, keep + z->nr_alloc / PHASE_DROP_DIV,
-					   &want) || lbi_demand_free(z) < want)
+					   &want) || lbi_demand_free_in(z, v->order) < want)
 			return UINT64_MAX;
 	}
 	return keep;
@@ -325,6 +491,34 @@ static unsigned thread_cap(const struct lb_zone *z)
 	if (z->acc_cfg.threads)
 		return z->acc_cfg.threads;
 	return z->demand.started ? z->demand.started : 1;
+}
+
+/* Caught up in a window: park the threads that demand (rate) does not
+ * need, as measured (a quarter to spare), not one a window, or a steady
+ * demand below the acceptor's best sees it park down to one and ramp up
+ * again behind. */
+static void park(struct lb_zone *z, uint64_t rate)
+{
+	struct lb_demand *d = &z->demand;
+	unsigned j = 1;
+
+	while (j < d->win_k && d->tput[j] / 5 * 4 < rate)
+		j++;
+	d->active = j;
+	d->ceiling = thread_cap(z);
+	d->prev_k = 0;
+}
+
+/* A new window from now_ns, as behind as the step that starts it. */
+static void restart(struct lb_zone *z, uint64_t now_ns, bool behind)
+{
+	struct lb_demand *d = &z->demand;
+
+	d->win_t0 = now_ns;
+	d->win_pages0 = z->background_accepted;
+	d->win_done0 = d->passes_done;
+	d->win_k = d->active;
+	d->win_behind = behind;
 }
 
 /* SCALE: end a window that is long enough and has seen every working
@@ -344,26 +538,15 @@ static void scale(struct lb_zone *z, uint64_t now_ns, bool behind)
 	    (d->passes_done - d->win_done0 < SCALE_PASSES * k && dt < SCALE_WINDOW_MAX_NS))
 		return;
 	if (!d->win_behind) {
-		/* Caught up in this window: park the threads that demand does
-		 * not need, as measured (a quarter to spare), not one a window,
-		 * or a steady demand below the acceptor's best sees it park
-		 * down to one and ramp up again behind. */
-		unsigned j = 1;
-
-		if (!adapt(z, LB_ADAPT_SCALE))
-			goto restart; /* every thread works: nothing to park */
-		while (j < k && d->tput[j] / 5 * 4 < d->rate_pps)
-			j++;
-		d->active = j;
-		d->ceiling = cap;
-		d->prev_k = 0;
+		if (adapt(z, LB_ADAPT_SCALE)) /* else every thread works */
+			park(z, d->rate_pps);
 		goto restart;
 	}
 	/* Behind all window, k passes ran back to back: Little's law gives
 	 * the mean pass, what the acceptor takes to answer a shortfall. */
 	if (d->passes_done > d->win_done0)
 		d->pass_ns = mul_div(dt, k, d->passes_done - d->win_done0);
-	tp = mul_div(z->background_accepted - d->win_pages0, UINT64_C(1000000000), dt);
+	tp = mul_div(z->background_accepted - d->win_pages0, NS_PER_S, dt);
 	d->tput[k] = tp;
 	if (!adapt(z, LB_ADAPT_SCALE))
 		goto restart;
@@ -381,11 +564,37 @@ static void scale(struct lb_zone *z, uint64_t now_ns, bool behind)
 	}
 	d->prev_k = k;
 restart:
-	d->win_t0 = now_ns;
-	d->win_pages0 = z->background_accepted;
-	d->win_done0 = d->passes_done;
-	d->win_k = d->active;
-	d->win_behind = true;
+	restart(z, now_ns, behind);
+}
+
+/* The windows that the steps skipped while resting (one a period from
+ * rest_ns) would have ended before now_ns: a caught-up window ends at the
+ * first step SCALE_WINDOW_MAX_NS after it began (SCALE_WINDOW_NS if its
+ * passes were done before the rest), parking by the rate then. Once the
+ * rate is nothing and one thread is left, only when changes: counted. */
+static void scale_rested(struct lb_zone *z, uint64_t now_ns)
+{
+	struct lb_demand *d = &z->demand, w = *d; /* the rate, brought along */
+	uint64_t p = period_of(z), len = window_len(z), c, need, every;
+
+	if (z->policy != LB_POLICY_ADAPTIVE || !d->win_t0 || d->win_behind)
+		return;
+	need = d->passes_done - d->win_done0 < SCALE_PASSES * d->win_k ? SCALE_WINDOW_MAX_NS
+									 : SCALE_WINDOW_NS;
+	every = (SCALE_WINDOW_MAX_NS + p - 1) / p * p;
+	for (c = close_at(d->rest_ns, p, d->win_t0 + need); c < now_ns; c += every) {
+		if (c - w.last_ns >= len)
+			close_empty(&w, w.last_ns + (c - w.last_ns) / len * len, len);
+		if (adapt(z, LB_ADAPT_SCALE))
+			park(z, w.rate_pps);
+		if (d->active > d->active_peak)
+			d->active_peak = d->active;
+		restart(z, c, false);
+		if (!adapt(z, LB_ADAPT_SCALE) || (!w.rate_pps && d->active == 1)) {
+			d->win_t0 += (now_ns - 1 - c) / every * every;
+			break;
+		}
+	}
 }
 
 /* How many acceptor passes may run at once now. */
@@ -405,4 +614,17 @@ unsigned lbi_demand_passes(struct lb_zone *z, uint64_t now_ns, bool behind)
 	if (d->active > d->active_peak)
 		d->active_peak = d->active;
 	return d->active;
+}
+
+/* A step at now_ns that is not resting: the rest, if there was one, is
+ * over; what the steps it skipped would have done to SCALE's windows is
+ * done now (the estimate's windows are closed by its sample). */
+void lbi_acceptor_wake(struct lb_zone *z, uint64_t now_ns)
+{
+	LB_ASSERT_LOCKED(z);
+	z->demand.rest_on = false;
+	if (z->demand.rested) {
+		z->demand.rested = false;
+		scale_rested(z, now_ns);
+	}
 }

@@ -661,8 +661,11 @@ int lbi_give_out(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind)
 	mark(z, idx, order, kind);
 	z->nr_alloc += n;
 	z->out_pages_total += n;
-	if (order > z->demand.big_order)
-		z->demand.big_order = (unsigned char)order;
+	/* demand.c's: use at its highest, the largest order lately */
+	if (z->nr_alloc > z->demand.use_peak)
+		z->demand.use_peak = z->nr_alloc;
+	if (order > z->demand.big_new)
+		z->demand.big_new = (unsigned char)order;
 	z->over_accepted -= bits_assign(z->fresh, idx, n, 0);
 	return 0;
 }

@@ -265,6 +265,10 @@ struct lb_demand {
 	uint64_t rate_pps, trend_pps, peak_pps, pred_pps; /* pages per second */
 	uint64_t last_ns, last_pages;  /* the rate window's start */
 	uint64_t pred_ns, pred_pages;  /* the predictors' window's start */
+	/* the rest (lbi_acceptor_resting): a step found nothing to do with
+	 * rest_out pages handed out, and finds the same until rest_until */
+	bool rest_on, rested;          /* resting; since rest_ns, not yet woken */
+	uint64_t rest_ns, rest_out, rest_until;
 	unsigned started;              /* threads lb_acceptor_start() started */
 	unsigned passes;               /* acceptor passes in flight */
 	unsigned active, ceiling;      /* passes allowed at once; most worth trying */
@@ -276,10 +280,11 @@ struct lb_demand {
 	unsigned win_k, prev_k;        /* passes allowed in this window, the last */
 	bool win_behind;
 	uint64_t tput[LB_ACCEPTOR_MAX_THREADS + 1]; /* acceptor pages/s with k allowed */
-	/* the largest order handed out, this PEAK_DECAY_NS window and the last */
-	unsigned char big_order, big_order_last;
+	/* the largest order handed out, this PEAK_DECAY_NS window and the
+	 * last, and since the last sample */
+	unsigned char big_order, big_order_last, big_new;
 	uint64_t big_t0;
-	/* the releaser's (lbi_demand_use_sample) */
+	/* the releaser's (lbi_demand_use_pass) */
 	uint64_t use_peak, use_peak_last; /* most pages out since the last pass, before */
 	uint64_t use_hold;                /* the peak, forgotten slowly */
 	bool forgetting;                  /* after a phase's end, until a new peak */
@@ -573,10 +578,19 @@ void lbi_cache_request_drain(struct lb_zone *z, unsigned order);
 void lbi_cache_alloc_seen(struct lb_zone *z, unsigned order);
 /* demand.c: the acceptor's reserve and its passes allowed at once */
 uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns);
+bool lbi_acceptor_resting(const struct lb_zone *z, uint64_t now_ns);
+void lbi_acceptor_rest(struct lb_zone *z, uint64_t now_ns, uint64_t have);
 unsigned lbi_demand_passes(struct lb_zone *z, uint64_t now_ns, bool behind);
-uint64_t lbi_demand_keep(const struct lb_zone *z);
-void lbi_demand_use_sample(struct lb_zone *z, bool pass);
+void lbi_acceptor_wake(struct lb_zone *z, uint64_t now_ns);
+struct demand_view {
+	uint64_t reserve; /* pages */
+	unsigned order;   /* lbi_demand_order() */
+};
+void lbi_demand_view(const struct lb_zone *z, uint64_t now_ns, struct demand_view *v);
+uint64_t lbi_demand_keep(const struct lb_zone *z, const struct demand_view *v);
+void lbi_demand_use_pass(struct lb_zone *z, uint64_t reserve);
 uint64_t lbi_demand_free(const struct lb_zone *z);
+uint64_t lbi_demand_free_in(const struct lb_zone *z, unsigned order);
 unsigned lbi_demand_order(const struct lb_zone *z);
 
 /* thread.c: the workers' synchronisation, set up and torn down with the

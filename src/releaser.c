@@ -65,10 +65,10 @@ static bool cursor_next(struct lb_zone *z, unsigned min_order, uint64_t *i)
 }
 
 /* Step 1 of a pass: claim up to batch idle blocks into picked. */
-static unsigned take_idle(struct lb_zone *z, unsigned min_order, unsigned batch,
-			  uint32_t *picked)
+static unsigned take_idle(struct lb_zone *z, const struct demand_view *v, unsigned min_order,
+			  unsigned batch, uint32_t *picked)
 {
-	uint64_t floor = sat_add(z->wmark.low, lbi_demand_keep(z)), i;
+	uint64_t floor = sat_add(z->wmark.low, lbi_demand_keep(z, v)), i;
 	unsigned np = 0, looked = 0;
 
 	LB_ASSERT_LOCKED(z);
@@ -94,7 +94,7 @@ static unsigned take_idle(struct lb_zone *z, unsigned min_order, unsigned batch,
 			z->rel_next = prev == LB_NIL ? REL_DONE : prev;
 			continue;
 		}
-		if (lbi_demand_free(z) < sat_add(floor, UINT64_C(1) << o))
+		if (lbi_demand_free_in(z, v->order) < sat_add(floor, UINT64_C(1) << o))
 			break; /* as the acceptor counts: no accepting it back */
 		lbi_release_claim(z, i); /* moves the cursor on */
 		picked[np++] = (uint32_t)i;
@@ -106,10 +106,36 @@ static unsigned take_idle(struct lb_zone *z, unsigned min_order, unsigned batch,
 	return np;
 }
 
+static uint64_t delay_of(const struct lb_zone *z)
+{
+	return z->rel_cfg.delay_ns ? z->rel_cfg.delay_ns : LB_RELEASER_DELAY_NS;
+}
+
+/* One pass a delay: a step before the delay is up does nothing. */
+static bool resting(const struct lb_zone *z, uint64_t now_ns)
+{
+	return z->rel_last_pass_ns && now_ns - z->rel_last_pass_ns < delay_of(z);
+}
+
+int lb_releaser_resting(struct lb_zone *z, uint64_t now_ns, uint64_t *until_ns)
+{
+	int rest;
+
+	if (!z || z->magic != LB_ZONE_MAGIC)
+		return LB_EINVAL;
+	zone_lock(z);
+	rest = resting(z, now_ns);
+	if (rest && until_ns)
+		*until_ns = z->rel_last_pass_ns + delay_of(z);
+	zone_unlock(z);
+	return rest;
+}
+
 int64_t lb_releaser_step(struct lb_zone *z, uint64_t now_ns)
 {
 	uint32_t picked[RELEASE_MAX_BATCH];
-	uint64_t done, delay;
+	struct demand_view v;
+	uint64_t done;
 	unsigned min_order, batch, np;
 
 	if (!z || z->magic != LB_ZONE_MAGIC)
@@ -117,17 +143,20 @@ int64_t lb_releaser_step(struct lb_zone *z, uint64_t now_ns)
 	if (!z->backend.ops->release)
 		return LB_ENOTSUP;
 	zone_lock(z);
-	delay = z->rel_cfg.delay_ns ? z->rel_cfg.delay_ns : LB_RELEASER_DELAY_NS;
-	if (z->rel_last_pass_ns && now_ns - z->rel_last_pass_ns < delay) {
-		lbi_demand_use_sample(z, false);
+	if (resting(z, now_ns)) {
 		zone_unlock(z);
 		return 0;
 	}
-	lbi_demand_use_sample(z, true);
+	/* demand as it stands now, not at the acceptor's last step: a
+	 * resting acceptor leaves its estimate where that step put it */
+	lbi_demand_view(z, now_ns, &v);
+	lbi_demand_use_pass(z, v.reserve);
 	z->rel_last_pass_ns = now_ns ? now_ns : 1;
 	min_order = z->rel_cfg.min_order ? z->rel_cfg.min_order : 9;
 	batch = z->rel_cfg.batch ? z->rel_cfg.batch : 32;
-	np = take_idle(z, min_order, batch, picked);
+	np = take_idle(z, &v, min_order, batch, picked);
+	if (np)
+		z->demand.rest_on = false; /* less free accepted memory: the acceptor looks */
 	done = np ? lbi_release_blocks(z, picked, np) : 0;
 	z->demand.released_last = done != 0;
 	zone_unlock(z);

@@ -251,6 +251,7 @@ int lb_acceptor_start(struct lb_zone *z)
 	if (!rc) { /* a refused start changes nothing */
 		zone_lock(z);
 		z->demand.started = n;
+		z->demand.rest_on = false;
 		zone_unlock(z);
 	}
 	return rc;

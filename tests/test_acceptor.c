@@ -90,7 +90,8 @@ static uint64_t adaptive_reserve(uint64_t horizon_ns)
 	};
 	/* The predictors left out: the reserve is the smoothed rate times
 	 * the horizon alone (tests/test_adaptive.c tests each part). */
-	struct lb_acceptor_cfg ac = { .horizon_ns = horizon_ns, .adapt_off = LB_ADAPT_ALL };
+	struct lb_acceptor_cfg ac = { .horizon_ns = horizon_ns, .adapt_off = LB_ADAPT_ALL,
+				      .period_ns = 10 * MS }; /* its steps, below */
 	struct fx f;
 	struct lb_stats st = { 0 };
 	uint64_t addr, t = 10 * MS;

@@ -1,7 +1,34 @@
 /* SPDX-License-Identifier: MIT */
 #include "test_lbsim_json.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "../tools/lbsim/fields.h"
+#include "../tools/lbsim/sim.h"
+
+const char *result_differs(const struct lbs_result *a, const struct lbs_result *b,
+			   const char *const *apart, size_t napart, char *why, size_t len)
+{
+	for (size_t i = 0; i < lbs_nfields; i++) {
+		const struct lbs_field *f = &lbs_fields[i];
+		int skip = 0;
+
+		for (size_t k = 0; k < napart; k++)
+			skip |= strcmp(f->name, apart[k]) == 0;
+		if (skip || lbs_field_text(f, a))
+			continue;
+		for (size_t k = 0; k < lbs_field_len(f); k++) {
+			if (lbs_field_u64(f, a, k) != lbs_field_u64(f, b, k)) {
+				snprintf(why, len, "%s: %llu vs %llu", f->name,
+					 (unsigned long long)lbs_field_u64(f, a, k),
+					 (unsigned long long)lbs_field_u64(f, b, k));
+				return why;
+			}
+		}
+	}
+	return NULL;
+}
 
 /* A strict little JSON validator (RFC 8259 grammar). */
 static void jws(const char **p)

@@ -17,6 +17,7 @@
 #include "../tools/lbsim/report.h"
 #include "../tools/lbsim/tracebuf.h"
 #include "test_lbsim_json.h"
+#include "test_lbsim_json.h"
 #include "test_model.h"
 
 /* tdx: one 2 MiB call, 512 pages; the same call all along beside another
@@ -203,31 +204,16 @@ TEST(replay_fixture_in_flight_wait)
 }
 
 /* Every result field of a and b agrees, but what says how the CPUs' busy
- * time was known, and the wall clock and the coroutine switches (more
- * events, more switches). */
+ * time was known, and the wall clock, the coroutine switches and the
+ * background steps run (more events, more of both). */
 static void same_but_idle(const struct lbs_result *a, const struct lbs_result *b)
 {
 	static const char *const apart[] = {"trace_idle", "load_pct", "init_ns", "replay_wall_ns",
-					    "events_per_sec", "sched_switches"};
+					    "events_per_sec", "sched_switches", "bg_steps"};
+	char why[200];
 
-	for (size_t i = 0; i < lbs_nfields; i++) {
-		const struct lbs_field *f = &lbs_fields[i];
-		int skip = 0;
-
-		for (size_t k = 0; k < sizeof apart / sizeof apart[0]; k++)
-			skip |= strcmp(f->name, apart[k]) == 0;
-		if (skip || lbs_field_text(f, a))
-			continue;
-		for (size_t k = 0; k < lbs_field_len(f); k++) {
-			if (lbs_field_u64(f, a, k) != lbs_field_u64(f, b, k)) {
-				char m[200];
-				snprintf(m, sizeof m, "%s: %llu vs %llu", f->name,
-					 (unsigned long long)lbs_field_u64(f, a, k),
-					 (unsigned long long)lbs_field_u64(f, b, k));
-				lbt_fail(__FILE__, __LINE__, m);
-			}
-		}
-	}
+	if (result_differs(a, b, apart, sizeof apart / sizeof apart[0], why, sizeof why))
+		lbt_fail(__FILE__, __LINE__, why);
 }
 
 /* A trace that recorded its idle periods is replayed with them: one CPU

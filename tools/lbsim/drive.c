@@ -214,17 +214,106 @@ static void record_reserve(struct lbs_drive *d, uint64_t now)
 	d->reserve_pages = st.reserve_pages;
 }
 
+static uint64_t bg_period(const struct lbs_drive *d, unsigned a)
+{
+	return is_acceptor(d, a) ? d->c->acceptor_period_ns : d->c->releaser_period_ns;
+}
+
+/* Would actor a's step at now change nothing? Then *until: when it may. */
+static int bg_resting(struct lbs_drive *d, unsigned a, uint64_t now, uint64_t *until)
+{
+	if (is_acceptor(d, a))
+		return lb_acceptor_resting(d->z, now, until) > 0;
+	return lb_releaser_resting(d->z, now, until) > 0;
+}
+
+/* The first step on the grid base + k period (k >= 1) at or after t. */
+static uint64_t grid_at(uint64_t base, uint64_t period, uint64_t t)
+{
+	uint64_t k;
+
+	if (!period)
+		return t > base ? t : base;
+	k = t > base ? (t - base + period - 1) / period : 1;
+	return k > (LBS_NEVER - base) / period ? LBS_NEVER : base + k * period;
+}
+
+/* Actor a's step at now found it resting until `until`: its next step a
+ * period on (polling), or asleep until its first step at or after until,
+ * unless something it looks at changes first (wake_resting). */
+static void rest(struct lbs_drive *d, unsigned a, uint64_t now, uint64_t until)
+{
+	uint64_t p = bg_period(d, a);
+
+	if (d->polling) {
+		schedule_bg(d, a, now + p);
+		return;
+	}
+	d->resting[a] = 1;
+	d->nresting++;
+	d->rest_base[a] = now;
+	schedule_bg(d, a, until == UINT64_MAX ? LBS_NEVER : grid_at(now, p, until));
+}
+
+/* The sched's yield: the running actor lets others see what it did. The
+ * resting acceptor thread whose step comes first among those that would
+ * find the rest over (as polling threads would: at once where it ended,
+ * memory handed out or released or a pass ended; else at its end, which
+ * a step may have moved) is woken for it; what that step does comes back
+ * here for the others. Others woken earlier only look again. */
+static void wake_resting(void *ctx)
+{
+	struct lbs_drive *d = ctx;
+	uint64_t now = lbs_sched_now(&d->sched), p = d->c->acceptor_period_ns, until = 0;
+	uint64_t g, first = LBS_NEVER;
+	unsigned who = 0;
+	int rest;
+
+	if (!d->nresting)
+		return;
+	rest = lb_acceptor_resting(d->z, now, &until) > 0;
+	if (rest && until == UINT64_MAX)
+		return;
+	for (unsigned a = d->nvcpus; a < d->nvcpus + d->nacc; a++) {
+		if (!d->resting[a])
+			continue;
+		if (!rest) {
+			g = grid_at(d->rest_base[a], p, now);
+			if (g == now && !lbs_sched_event_after(&d->sched, a))
+				g += p; /* its step now came first */
+		} else {
+			g = grid_at(d->rest_base[a], p, until);
+		}
+		if (g < first) { /* ties: the lower actor's step comes first */
+			first = g;
+			who = a;
+		}
+	}
+	if (first < d->sched.when[who])
+		schedule_bg(d, who, first);
+}
+
 static void bg_event(struct lbs_drive *d, unsigned a)
 {
-	uint64_t now = lbs_sched_now(&d->sched);
+	uint64_t now = lbs_sched_now(&d->sched), until = 0;
 	int acceptor = is_acceptor(d, a);
 	int64_t rc;
 
+	d->bg_steps++;
+	if (d->resting[a]) {
+		d->resting[a] = 0;
+		d->nresting--;
+	}
 	if (d->vcpus_left && d->nblocked == d->vcpus_left) {
 		/* Every vCPU left waits for another: a source's bug. Stop
 		 * rather than run the background threads for ever. */
 		api_error(d, LB_ECORRUPT);
 		d->bg_deadline = now;
+		return;
+	}
+	/* A step that would change nothing only looks: no CPU, no trace. */
+	if (bg_resting(d, a, now, &until)) {
+		rest(d, a, now, until);
 		return;
 	}
 	/* A pass runs on one of the guest's CPUs from its start, before it
@@ -240,7 +329,9 @@ static void bg_event(struct lbs_drive *d, unsigned a)
 	if (acceptor)
 		record_reserve(d, now);
 	d->free_at[a] = now;
-	if (acceptor) /* as the library's threads: at once while behind */
+	if (rc <= 0 && bg_resting(d, a, now, &until))
+		rest(d, a, now, until);
+	else if (acceptor) /* as the library's threads: at once while behind */
 		schedule_bg(d, a, now + (rc > 0 ? 0 : d->c->acceptor_period_ns));
 	else
 		schedule_bg(d, a, now + d->c->releaser_period_ns);
@@ -290,6 +381,8 @@ static void phase(struct lbs_drive *d, struct lbs_source *src, int bg)
 	memset(d->blocked, 0, d->nvcpus);
 	for (unsigned v = 0, n = d->vcpus_left; v < n; v++)
 		schedule_vcpu(d, v);
+	memset(d->resting, 0, d->nactors);
+	d->nresting = 0;
 	if (bg)
 		for (unsigned a = d->nvcpus; a < d->nactors; a++)
 			schedule_bg(d, a, t1);
@@ -389,14 +482,19 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 	d->free_at = calloc(d->nactors, sizeof *d->free_at);
 	d->woken_at = calloc(d->nvcpus, sizeof *d->woken_at);
 	d->blocked = calloc(d->nvcpus, 1);
-	if (!d->x || !d->free_at || !d->woken_at || !d->blocked)
+	d->resting = calloc(d->nactors, 1);
+	d->rest_base = calloc(d->nactors, sizeof *d->rest_base);
+	if (!d->x || !d->free_at || !d->woken_at || !d->blocked || !d->resting || !d->rest_base)
 		return LB_ENOMEM;
+	d->polling = getenv("LBSIM_POLL") && strcmp(getenv("LBSIM_POLL"), "1") == 0;
 	lbs_series_init(&d->x->series);
 	lbs_hist_init(&d->x->lat);
 	lbs_hist_init(&d->lag);
 	rc = lbs_timed_init(&d->t, &mp, d->nvcpus, d->nactors, sc->lock, &cfg.backend);
 	if (!rc)
 		rc = lbs_sched_init(&d->sched, d->nactors, event, d);
+	if (!rc)
+		d->sched.yield = wake_resting;
 	if (!rc)
 		rc = lbs_cpus_init(&d->cpus, &d->sched, d->ncpus, d->nvcpus, d->nactors);
 	if (rc)
@@ -496,6 +594,10 @@ void lbs_drive_fini(struct lbs_drive *d)
 	free(d->free_at);
 	free(d->woken_at);
 	free(d->blocked);
+	free(d->resting);
+	free(d->rest_base);
+	d->resting = NULL;
+	d->rest_base = NULL;
 	d->x = NULL;
 	d->free_at = NULL;
 	d->woken_at = NULL;
@@ -586,6 +688,7 @@ static void finish(struct lbs_drive *d)
 	out->lag_p999 = lbs_hist_percentile(&d->lag, 999000u);
 	out->max_lag_ns = lbs_hist_max(&d->lag);
 	out->sched_switches = d->sched.switches;
+	out->bg_steps = d->bg_steps;
 }
 
 void lbs_drive_run(struct lbs_drive *d, struct lbs_source *src)

@@ -19,7 +19,12 @@
  * library's acceptor (on nacceptors threads) and releaser as actors: the
  * acceptor makes passes back to back while it finds work, else one a
  * period after the last; the releaser one a period. They stop tail_ns
- * after the vCPUs' last operation.
+ * after the vCPUs' last operation. A step the library says would change
+ * nothing (lb_acceptor_resting, lb_releaser_resting) takes no CPU and
+ * leaves no trace, and is not even run: the actor sleeps until the first
+ * step on its grid that could find work, the end of the rest the library
+ * names or the first after memory was handed out, released or accepted.
+ * So a run costs what happens in it, not the virtual time it spans.
  *
  * Everything runs on the guest's CPUs (cpus.h): vCPU v's stream on CPU v,
  * busy before each operation for its busy time; each call a background
@@ -78,6 +83,15 @@ struct lbs_drive {
 	uint64_t live_pages, peak_live_pages; /* what the sources hold */
 	uint64_t reserve_pages;   /* the acceptor's target, as last recorded */
 	uint64_t reserve_at;      /* when it was last looked at */
+	/* Background actors at rest (their steps would change nothing, the
+	 * library says): asleep until a step on their period's grid from
+	 * rest_base can find work. LBSIM_POLL=1 (polling) steps every period
+	 * instead, with the same results: a check of this file's. */
+	uint8_t *resting;
+	uint64_t *rest_base;
+	unsigned nresting;
+	int polling;
+	uint64_t bg_steps;        /* background steps run (the cost of idle time) */
 	uint64_t api_errors;
 	int first_api_error;
 };

@@ -130,6 +130,9 @@
 	X(U64, demand_own_accepts, "demand_own_accepts", ANY, "demand_own_accepts", NOTAB, NOTAB) \
 	/* coroutine switches the scheduler made */                                                \
 	X(U64, sched_switches, "sched_switches", ANY, "sched_switches", NOTAB, NOTAB)              \
+	/* acceptor and releaser steps lbsim ran (those of resting threads are \
+	   skipped, LBSIM_POLL=1 runs them: drive.h) */                                           \
+	X(U64, bg_steps, "bg_steps", ANY, "bg_steps", NOTAB, NOTAB)                                \
 	/* "unit" or "global" */                                                                   \
 	X(NAME, lock, "accept_lock", ANY, "accept_lock", NOTAB, NOTAB)                             \
 	/* ns charged per allocation */                                                            \

@@ -140,14 +140,18 @@ static void loop(void *arg)
 			struct lbs_worker *w = s->parked[a];
 
 			s->parked[a] = NULL;
+			s->cur_class = s->class[a];
 			set_key(s, a, LBS_NEVER, CLASS_EVENT); /* running */
 			self->next_idle = s->idle;
 			s->idle = self;
 			switch_to(s, self, w);
 			continue;
 		}
+		s->cur_class = CLASS_EVENT;
 		set_key(s, a, LBS_NEVER, CLASS_EVENT); /* running: no event until it says */
 		s->fn(s->ctx, a);
+		if (s->yield)
+			s->yield(s->ctx);
 	}
 }
 
@@ -197,10 +201,13 @@ void lbs_sched_sleep(struct lbs_sched *s, uint64_t until, enum lbs_sleep_class w
 
 	if (until < s->now)
 		until = s->now;
+	if (s->yield && self)
+		s->yield(s->ctx); /* before: it may give others an event first */
 	set_key(s, a, until, (unsigned)why);
 	if (first(s) == a || !self) {
 		/* Nothing comes first (or no loop runs: set-up): no switch. */
 		set_key(s, a, LBS_NEVER, CLASS_EVENT);
+		s->cur_class = (uint8_t)why;
 		s->now = until;
 		return;
 	}

@@ -50,7 +50,11 @@ struct lbs_sched {
 	lbs_event_fn fn;
 	void *ctx;
 	unsigned actor;          /* the actor running now */
+	uint8_t cur_class;       /* what it runs as: an event (2) or resumed (0, 1) */
 	uint64_t now;            /* its virtual time */
+	/* Called, when set, as the running actor lets others run (it sleeps,
+	 * or its event ends): what it changed can be seen from then on. */
+	void (*yield)(void *ctx);
 	uint64_t switches;       /* coroutine switches (for the curious) */
 	int err;                 /* LB_ENOMEM when a coroutine could not be made */
 };
@@ -85,6 +89,13 @@ static inline uint64_t lbs_sched_now(const struct lbs_sched *s)
 static inline unsigned lbs_sched_actor(const struct lbs_sched *s)
 {
 	return s->actor;
+}
+
+/* Would an event of actor a at the present time come after what runs
+ * now, in the order ties are broken (it would see what this changed)? */
+static inline int lbs_sched_event_after(const struct lbs_sched *s, unsigned a)
+{
+	return s->cur_class != 2u || a > s->actor;
 }
 
 /* Is actor in the middle of an event, sleeping? */
