@@ -132,11 +132,13 @@ policy-bench: deps
 	./build/lbsim --policy-bench
 
 # Wall-clock speed against glibc, jemalloc, mimalloc and mmap (a minute or
-# two), then the library's own paths against their recorded ratios.
+# two), then the library's own paths against their recorded ratios, then
+# what idle virtual time costs lbsim.
 bench: deps
 	$(MAKE) VARIANT=release all
 	./build/lbbench
 	./build/lbbench --paths
+	sh tools/lbsim/idle_bench.sh build/lbsim
 
 # Every test in every variant; tests/run.sh prints the total line. Under
 # ThreadSanitizer the tests that run threads and those of the defects the

@@ -177,10 +177,19 @@ static void close_empty(struct lb_demand *d, uint64_t end, uint64_t len)
 	d->last_ns = end;
 }
 
+/* The largest order handed out since the last sample joins this window's. */
+static void note_big(struct lb_demand *d)
+{
+	if (d->big_new > d->big_order)
+		d->big_order = d->big_new;
+	d->big_new = 0;
+}
+
 /* Close a rate window when it is long enough, and a predictor window
  * (TREND, PEAK: longer, so that one large allocation in a short window is
  * not read as a burst) when that is; after a rest, first the empty ones
- * the skipped steps would have closed. */
+ * the skipped steps would have closed. A clock that reads earlier than
+ * the last sample (threads reading it before the lock) closes nothing. */
 static void sample(const struct lb_zone *z, struct lb_demand *d, uint64_t now_ns)
 {
 	uint64_t dt, len = window_len(z), n;
@@ -189,8 +198,10 @@ static void sample(const struct lb_zone *z, struct lb_demand *d, uint64_t now_ns
 		d->last_ns = d->pred_ns = d->big_t0 = now_ns;
 		d->last_pages = d->pred_pages = z->out_pages_total;
 	}
-	if (now_ns <= d->last_ns || now_ns - d->last_ns < RATE_WINDOW_NS)
-		goto seen;
+	if (now_ns <= d->last_ns || now_ns - d->last_ns < RATE_WINDOW_NS) {
+		note_big(d);
+		return;
+	}
 	n = (now_ns - d->last_ns) / len;
 	if (n > 1)
 		close_empty(d, d->last_ns + (n - 1) * len, len);
@@ -199,9 +210,7 @@ static void sample(const struct lb_zone *z, struct lb_demand *d, uint64_t now_ns
 			   mul_div(z->out_pages_total - d->last_pages, NS_PER_S, dt));
 	d->last_ns = now_ns;
 	d->last_pages = z->out_pages_total;
-	if (d->big_new > d->big_order) /* handed out in this window */
-		d->big_order = d->big_new;
-	d->big_new = 0;
+	note_big(d);
 	if (now_ns - d->big_t0 >= PEAK_DECAY_NS) {
 		d->big_order_last = d->big_order;
 		d->big_order = 0;
@@ -212,11 +221,6 @@ static void sample(const struct lb_zone *z, struct lb_demand *d, uint64_t now_ns
 		d->pred_ns = now_ns;
 		d->pred_pages = z->out_pages_total;
 	}
-	return;
-seen:
-	if (d->big_new > d->big_order)
-		d->big_order = d->big_new;
-	d->big_new = 0;
 }
 
 /* The order the reserve is counted in (lbi_demand_order), from d. */

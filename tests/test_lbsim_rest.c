@@ -35,20 +35,45 @@ static void same(const struct lbs_result *ev, const struct lbs_result *po, const
 	CHECK(ev->bg_steps <= po->bg_steps);
 }
 
-static void both_ways(const struct lbs_sim_config *c, enum lbs_workload w, const char *what)
+/* One run: a synthetic workload (tb NULL) or a trace replay. */
+struct run {
+	const struct lbs_sim_config *sim;
+	enum lbs_workload w;
+	const struct lbs_replay_config *replay;
+	const struct lbs_tracebuf *tb;
+};
+
+static int run_one(const struct run *r, enum lb_policy p, int polling, struct lbs_result *out)
+{
+	int rc;
+
+	if (polling)
+		setenv("LBSIM_POLL", "1", 1);
+	rc = r->tb ? lbs_replay_run(r->replay, r->tb, p, out, NULL, NULL)
+		   : lbs_sim_run(r->sim, p, r->w, out);
+	unsetenv("LBSIM_POLL");
+	return rc;
+}
+
+/* The run under background and adaptive, resting and polling. */
+static void both_ways(const struct run *r, const char *what)
 {
 	static const enum lb_policy pol[] = {LB_POLICY_BACKGROUND, LB_POLICY_ADAPTIVE};
 
 	for (size_t i = 0; i < 2; i++) {
 		struct lbs_result ev, po;
 
-		unsetenv("LBSIM_POLL");
-		REQUIRE(lbs_sim_run(c, pol[i], w, &ev) == 0);
-		setenv("LBSIM_POLL", "1", 1);
-		REQUIRE(lbs_sim_run(c, pol[i], w, &po) == 0);
-		unsetenv("LBSIM_POLL");
+		REQUIRE(run_one(r, pol[i], 0, &ev) == 0);
+		REQUIRE(run_one(r, pol[i], 1, &po) == 0);
 		same(&ev, &po, what);
 	}
+}
+
+static void synthetic(const struct lbs_sim_config *c, enum lbs_workload w, const char *what)
+{
+	struct run r = {c, w, NULL, NULL};
+
+	both_ways(&r, what);
 }
 
 TEST(lbsim_rest_synthetic_runs_as_polling)
@@ -62,34 +87,34 @@ TEST(lbsim_rest_synthetic_runs_as_polling)
 	c.vcpus = 2;
 	c.acceptors = 3;
 	snprintf(c.backend, sizeof c.backend, "tdx");
-	both_ways(&c, LBS_WL_CHURN, "churn at 20/s, 2 vCPUs, 3 acceptors, tdx");
+	synthetic(&c, LBS_WL_CHURN, "churn at 20/s, 2 vCPUs, 3 acceptors, tdx");
 
 	c.rate = 1000;
 	c.churn_ops = 20000;
 	c.vcpus = c.cpus = 4;
 	c.load_pct = 90;
 	c.acceptors = 0;
-	both_ways(&c, LBS_WL_CHURN, "churn at 1000/s, 4 busy vCPUs");
+	synthetic(&c, LBS_WL_CHURN, "churn at 1000/s, 4 busy vCPUs");
 
 	lbs_sim_defaults(&c);
 	c.memory_bytes = 256 * MIB;
 	c.vcpus = 4;
 	c.rate = 500;
-	both_ways(&c, LBS_WL_FILL, "fill at 500/s, 4 vCPUs");
+	synthetic(&c, LBS_WL_FILL, "fill at 500/s, 4 vCPUs");
 
 	c.vcpus = 1;
 	c.rate = 0;
 	c.unit_bytes = 4096;
 	snprintf(c.backend, sizeof c.backend, "snp");
-	both_ways(&c, LBS_WL_BOOT, "boot, 4 KiB unit, snp");
+	synthetic(&c, LBS_WL_BOOT, "boot, 4 KiB unit, snp");
 }
 
 /* The shipped trace on tdx, where the acceptor's rest ends at window
  * ends (allocations that lift adaptive's reserve) as well as at once. */
 TEST(lbsim_rest_trace_replay_as_polling)
 {
-	static const enum lb_policy pol[] = {LB_POLICY_BACKGROUND, LB_POLICY_ADAPTIVE};
 	struct lbs_replay_config c;
+	struct run r = {NULL, LBS_WL_CHURN, NULL, NULL};
 	struct lbs_tracebuf tb;
 	char err[256], path[4096];
 	const char *f = __FILE__, *slash = strrchr(f, '/');
@@ -105,16 +130,9 @@ TEST(lbsim_rest_trace_replay_as_polling)
 	REQUIRE(lbs_tracebuf_load(&tb, path, err, sizeof err) == 0);
 	lbs_replay_defaults(&c);
 	snprintf(c.sim.backend, sizeof c.sim.backend, "tdx");
-	for (size_t i = 0; i < 2; i++) {
-		struct lbs_result ev, po;
-
-		unsetenv("LBSIM_POLL");
-		REQUIRE(lbs_replay_run(&c, &tb, pol[i], &ev, NULL, NULL) == 0);
-		setenv("LBSIM_POLL", "1", 1);
-		REQUIRE(lbs_replay_run(&c, &tb, pol[i], &po, NULL, NULL) == 0);
-		unsetenv("LBSIM_POLL");
-		same(&ev, &po, "the shipped trace on tdx");
-	}
+	r.replay = &c;
+	r.tb = &tb;
+	both_ways(&r, "the shipped trace on tdx");
 	lbs_tracebuf_free(&tb);
 }
 

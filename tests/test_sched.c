@@ -28,6 +28,8 @@ struct step {
 #define MAX_STEPS 4
 #define MAX_LOG 32
 
+struct yields;
+
 struct world {
 	struct lbs_sched s;
 	struct lbs_timed t;
@@ -39,6 +41,7 @@ struct world {
 	uint64_t log_start[MAX_LOG], log_end[MAX_LOG];
 	unsigned nlog;
 	int waited[4];
+	struct yields *y; /* sched_yield_and_what_comes_after */
 };
 
 static void event(void *ctx, unsigned a)
@@ -141,6 +144,51 @@ TEST(sched_sleep_fast_path)
 	CHECK_EQ(w.log_end[1], 300);
 	CHECK_EQ(w.log_start[2], 500);
 	CHECK_EQ(w.s.switches, 2); /* into the loop and back out */
+	world_fini(&w);
+}
+
+/* The yield hook: who let others see what it did, when, and which
+ * actors' events at that moment would come after it (bit a). */
+struct yields {
+	unsigned n, actor[MAX_LOG], after[MAX_LOG];
+	uint64_t now[MAX_LOG];
+};
+
+static void on_yield(void *ctx)
+{
+	struct world *w = ctx;
+	struct yields *y = w->y;
+	unsigned i = y->n++, bits = 0;
+
+	for (unsigned a = 0; a < 4; a++)
+		bits |= (unsigned)lbs_sched_event_after(&w->s, a) << a;
+	y->actor[i] = lbs_sched_actor(&w->s);
+	y->now[i] = lbs_sched_now(&w->s);
+	y->after[i] = bits;
+}
+
+/* An actor yields as it sleeps and as its event ends. An event at the
+ * same time comes after an event of a lower actor and after any resumed
+ * sleeper, before an event of a higher one: what lbsim's resting threads
+ * are woken by (drive.c). */
+TEST(sched_yield_and_what_comes_after)
+{
+	struct world w;
+	struct yields y = {0};
+
+	REQUIRE(world_init(&w, 4, LBS_LOCK_UNIT, 0) == 0);
+	w.y = &y;
+	w.s.yield = on_yield;
+	add(&w, 0, 50, DO_SLEEP, 100);
+	add(&w, 2, 100, DO_NOTHING, 0);
+	REQUIRE(world_run(&w, 4) == 0);
+	REQUIRE(y.n == 3);
+	/* actor 0 sleeps at 50, an event: higher actors come after it */
+	CHECK(y.actor[0] == 0 && y.now[0] == 50 && y.after[0] == 0xe);
+	/* it resumes at 100 from its call, before any event then */
+	CHECK(y.actor[1] == 0 && y.now[1] == 100 && y.after[1] == 0xf);
+	/* actor 2's event at 100: only actor 3's would come after it */
+	CHECK(y.actor[2] == 2 && y.now[2] == 100 && y.after[2] == 0x8);
 	world_fini(&w);
 }
 

@@ -105,7 +105,7 @@
 	 * threads' tail apart) */                                                                 \
 	X(U64, virtual_time_ns, "virtual_time_ns", ANY, "virtual_time_ns",                         \
 	  TAB(9, "virtual", "time", TIME, 2), NOTAB)                                               \
-	/* how long the acceptor and releaser ran after it */                                      \
+	/* how long after it the acceptor and releaser last did something */                      \
 	X(U64, bg_tail_ns, "bg_tail_ns", ANY, "bg_tail_ns", NOTAB, NOTAB)                          \
 	X(UINT, vcpus, "vcpus", ANY, "vcpus", NOTAB, NOTAB)                                        \
 	/* the guest's CPUs (cpus.h): one per vCPU stream, or more (--cpus) */                     \
