@@ -79,9 +79,11 @@ const char *lb_strerror(int err);
  * overlap: a range is accepted by one thread exactly once between releases.
  * Ranges are page-aligned and non-empty, and contiguous memory is passed in
  * one call so that the backend can use its largest mapping level.
- * Return 0 or a negative LB_E* code. A call that fails must accept nothing
- * of its range: the zone may pass parts of it again. What the zone does
- * with a failure (every entry point alike):
+ * Return 0 or a negative LB_E* code: any failure is the backend's, counted
+ * as LB_EBACKEND whatever the code (LB_ECORRUPT from the zone is its own
+ * shadow record's). A call that fails must accept nothing of its range:
+ * the zone may pass parts of it again. What the zone does with a failure
+ * (every entry point alike):
  *   - it counts the call (lb_stats.accept_failures) and tries the halves
  *     of the range, down to the unit, or to the block the range was when
  *     that is smaller; a part whose own call fails at that size is

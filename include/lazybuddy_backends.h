@@ -38,8 +38,8 @@ void lb_null_backend_init(struct lb_null_backend *nb, struct lb_backend *out);
  * granule (2^host_order pages) the accepts fault in costs an exit, an
  * EPT/NPT violation and the host's page add, and that grows with the
  * vCPUs online, whose own exits compete on the host. Release costs
- * release_call_ns per `levels` chunk plus release_page_ns per page. Costs
- * saturate at UINT64_MAX rather than wrap. The virtual
+ * release_call_ns per `levels` chunk plus release_page_ns per page. Costs,
+ * and the clock, saturate at UINT64_MAX rather than wrap. The virtual
  * clock is the sum of all costs charged; callers read it before and after
  * an operation to learn what that operation cost. The boot figures are
  * not charged here: they are for callers that model a whole boot.

@@ -73,16 +73,17 @@ static bool accepting_helps(const struct lb_zone *z, unsigned order)
 }
 
 /* Allocate 2^order pages into *idx: lb_alloc() and a cache's slow path.
- * flags are valid LB_ALLOC_* flags. */
-int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx)
+ * flags are valid LB_ALLOC_* flags; op is the operation's budget of
+ * failed calls (ALLOC_OP), shared by every try of one operation. */
+int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx,
+	      struct acc_op *op)
 {
-	struct acc_op op = { .fails = ALLOC_FAILS, .why = ACC_CALLER };
 	bool nowait = flags & LB_ALLOC_NOWAIT, atomic = flags & LB_ALLOC_ATOMIC;
 	bool waited = false;
 
 	LB_ASSERT_LOCKED(z);
 	if (z->policy == LB_POLICY_LINUX && !nowait)
-		lbi_policy_top_up(z, order, &op);
+		lbi_policy_top_up(z, order, op);
 	for (;;) {
 		uint64_t b;
 		unsigned got;
@@ -93,13 +94,13 @@ int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx)
 			*idx = b;
 			return lbi_hand_out(z, b, order);
 		}
-		if (!op.fails)
-			return op_error(&op);
+		if (!op->fails)
+			return op_error(op);
 		if (nowait) {
 			if (accepting_helps(z, order))
 				return LB_EAGAIN;
 		} else {
-			rc = lbi_policy_accept(z, order, &b, &op);
+			rc = lbi_policy_accept(z, order, &b, op);
 			if (rc == 0) {
 				*idx = b;
 				return lbi_hand_out(z, b, order);
@@ -108,7 +109,7 @@ int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx)
 				continue; /* accepted into the lists, or failed */
 		}
 		if (!z->nr_inflight)
-			return op.err ? op_error(&op) : LB_ENOMEM;
+			return op->err ? op_error(op) : LB_ENOMEM;
 		if (nowait)
 			return LB_EAGAIN;
 		if (atomic)
@@ -124,6 +125,7 @@ int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx)
 
 int lb_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr)
 {
+	struct acc_op op = ALLOC_OP;
 	uint64_t idx = 0;
 	int rc;
 
@@ -132,7 +134,7 @@ int lb_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr)
 	if (order > LB_MAX_ORDER)
 		return LB_EORDER;
 	zone_lock(z);
-	rc = lbi_alloc(z, order, flags, &idx);
+	rc = lbi_alloc(z, order, flags, &idx, &op);
 	if (rc == 0)
 		*addr = idx_to_addr(z, idx);
 	count_alloc_failure(z, rc);

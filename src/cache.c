@@ -184,12 +184,13 @@ void lb_cache_fini(struct lb_cache *c)
  * asked to drain. */
 static int zone_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint64_t *out)
 {
+	struct acc_op op = ALLOC_OP; /* one operation: one budget for both tries */
 	struct lb_zone *z = c->z;
-	int rc = lbi_alloc(z, o, flags, out);
+	int rc = lbi_alloc(z, o, flags, out, &op);
 
 	if ((rc == LB_ENOMEM || rc == LB_EAGAIN || rc == LB_EBUSY) && c->pages) {
 		drain_all(c);
-		rc = lbi_alloc(z, o, flags, out);
+		rc = lbi_alloc(z, o, flags, out, &op);
 	}
 	lbi_cache_alloc_seen(z, o);
 	if (rc == LB_ENOMEM)

@@ -244,9 +244,10 @@ static int accept_range(struct lb_zone *z, uint64_t idx, uint64_t npages)
 	rc = z->backend.ops->accept(z->backend.ctx, idx_to_addr(z, idx),
 				    npages << LB_PAGE_SHIFT);
 	zone_lock(z);
-	if (rc) {
+	if (rc) { /* whatever the backend says: its own failure, never the
+		   * shadow record's LB_ECORRUPT, which quarantines at once */
 		z->accept_failures++;
-		return rc < 0 ? rc : LB_EBACKEND;
+		return LB_EBACKEND;
 	}
 	z->accept_calls++;
 	z->accepted_pages += npages;

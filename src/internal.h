@@ -550,6 +550,7 @@ struct acc_op {
 	unsigned failures; /* failed calls it made */
 	bool halving;      /* its one refill for a full suspect table is spent */
 };
+#define ALLOC_OP { .fails = ALLOC_FAILS, .why = ACC_CALLER } /* an allocation's */
 int lbi_accept_blocks(struct lb_zone *z, uint64_t idx, unsigned order, uint64_t count,
 		      struct acc_op *op, bool keep);
 int lbi_accept_mixed(struct lb_zone *z, uint64_t r, unsigned order, struct acc_op *op);
@@ -567,7 +568,8 @@ int lbi_hand_out(struct lb_zone *z, uint64_t idx, unsigned order);
 
 /* alloc.c */
 #define LB_ALLOC_FLAGS (LB_ALLOC_NOWAIT | LB_ALLOC_ATOMIC) /* every valid flag */
-int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx);
+int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx,
+	      struct acc_op *op);
 int lbi_bad_free(const struct lb_zone *z, uint64_t idx);
 
 /* cache.c */

@@ -201,6 +201,17 @@ static uint64_t accept_charge(const struct lb_model_backend *m, uint64_t addr, u
 		       sat_add(sat_mul(pages, m->p.page_ns), fault_cost(m, pages)));
 }
 
+/* The virtual clock moves on by ns, saturating as the costs do: a clock
+ * that wrapped would run backwards. */
+static void clock_charge(struct lb_model_backend *m, uint64_t ns)
+{
+	uint64_t old = __atomic_load_n(&m->clock_ns, __ATOMIC_RELAXED);
+
+	while (!__atomic_compare_exchange_n(&m->clock_ns, &old, sat_add(old, ns), 1,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
 static int model_accept(void *ctx, uint64_t addr, uint64_t size)
 {
 	struct lb_model_backend *m = ctx;
@@ -210,7 +221,7 @@ static int model_accept(void *ctx, uint64_t addr, uint64_t size)
 	if (!range_ok(addr, size))
 		return LB_EINVAL;
 	ns = accept_charge(m, addr, size, &sp);
-	__atomic_fetch_add(&m->clock_ns, ns, __ATOMIC_RELAXED);
+	clock_charge(m, ns);
 	__atomic_fetch_add(&m->accept_calls, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->arch_calls, sp.calls, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->refused_calls, sp.refused, __ATOMIC_RELAXED);
@@ -236,10 +247,8 @@ static int model_release(void *ctx, uint64_t addr, uint64_t size)
 	if (!range_ok(addr, size))
 		return LB_EINVAL;
 	sp = split_range(addr, size, m->p.levels, 0);
-	__atomic_fetch_add(&m->clock_ns,
-			   sat_add(sat_mul(sp.calls, m->p.release_call_ns),
-				   sat_mul(pages, m->p.release_page_ns)),
-			   __ATOMIC_RELAXED);
+	clock_charge(m, sat_add(sat_mul(sp.calls, m->p.release_call_ns),
+				sat_mul(pages, m->p.release_page_ns)));
 	__atomic_fetch_add(&m->release_calls, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->released_pages, pages, __ATOMIC_RELAXED);
 	return LB_OK;
