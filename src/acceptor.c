@@ -42,11 +42,32 @@
  * down to a bad unit makes at most 18 more failed calls (4 KiB units). */
 #define MAX_CFG_BATCH_PAGES (UINT64_C(1) << (30 - LB_PAGE_SHIFT))
 
+/* Adaptive's batch, by the backend's word (accept_cost), takes at most
+ * this long, or one block where that alone takes longer: the call holds
+ * its CPU to the end (TDG.MEM.PAGE.ACCEPT and PVALIDATE are not
+ * preempted), and a vCPU that needs that CPU waits it out. A 2 MiB unit
+ * on a host that maps 4 KiB takes 4.1 ms (docs/model.md): batches there
+ * are one unit, and a 16 MiB one, 33 ms and more under contention, made
+ * single calls the worst lag a vCPU saw. Where pages are accepted 2 MiB
+ * at a time, 16 MiB takes about 2 ms, and the bound changes nothing. */
+#define MAX_CALL_NS UINT64_C(4000000)
+
+static uint64_t call_bounded(const struct lb_zone *z, uint64_t b, uint64_t unit)
+{
+	const struct lb_backend_ops *ops = z->backend.ops;
+
+	while (ops->accept_cost && b > unit &&
+	       ops->accept_cost(z->backend.ctx, b << LB_PAGE_SHIFT) > MAX_CALL_NS)
+		b = (b / 2) & ~(unit - 1);
+	return b > unit ? b : unit;
+}
+
 /* Pages a pass takes: fixed (background's batch_bytes), or a quarter of
  * the reserve shared by the passes that may run at once, one block of
- * the reserve's order to 16 MiB. Adaptive takes one unit while free accepted memory is below a
- * quarter of the reserve: vCPUs are starving, and a smaller batch is back
- * in the lists sooner. */
+ * the reserve's order to 16 MiB, and for adaptive no longer a call than
+ * MAX_CALL_NS. Adaptive takes one unit while free accepted memory is
+ * below a quarter of the reserve: vCPUs are starving, and a smaller batch
+ * is back in the lists sooner. */
 static uint64_t batch_pages(const struct lb_zone *z, unsigned passes)
 {
 	uint64_t unit = UINT64_C(1) << lbi_demand_order(z), b;
@@ -62,7 +83,9 @@ static uint64_t batch_pages(const struct lb_zone *z, unsigned passes)
 		b /= passes; /* the passes at once share the reserve */
 	if (b < unit)
 		b = unit;
-	return b < MAX_BATCH_PAGES ? b : MAX_BATCH_PAGES;
+	if (b > MAX_BATCH_PAGES)
+		b = MAX_BATCH_PAGES;
+	return z->policy == LB_POLICY_ADAPTIVE ? call_bounded(z, b, unit) : b;
 }
 
 int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns)

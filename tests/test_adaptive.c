@@ -127,6 +127,48 @@ static uint64_t reserve_after(struct fx *f, uint64_t *t, const unsigned *orders,
 	return stats(f->z).reserve_pages;
 }
 
+/* The bytes adaptive's first pass accepts on preset's host, with a
+ * reserve of 128 MiB (1/8 of memory) and 40 MiB free: a batch of a
+ * quarter of the reserve, 16 MiB at most, unless its call would take
+ * longer than 4 ms by the backend's word. */
+static int64_t first_pass_on(const char *preset)
+{
+	static const struct lb_range map[] = {
+		{ 0, 64 * MiB, LB_MEM_ACCEPTED },
+		{ 64 * MiB, 960 * MiB, LB_MEM_UNACCEPTED },
+	};
+	struct lb_acceptor_cfg ac = { .horizon_ns = 100 * MS, .threads = 1 };
+	struct lb_model_params mp;
+	struct lb_model_backend m;
+	struct lb_backend inner;
+	struct fx f;
+	uint64_t a;
+	int64_t got;
+
+	REQUIRE_OR(lb_model_preset(preset, &mp) == 0, 0);
+	lb_model_backend_init(&m, &mp, &inner);
+	REQUIRE_OR(fx_init_with(&f, map, 2, LB_POLICY_ADAPTIVE, 0, 0, inner) == 0, 0);
+	REQUIRE_OR(lb_acceptor_config(f.z, &ac) == 0, 0);
+	lb_acceptor_step(f.z, MS);
+	for (int i = 0; i < 12; i++) /* 24 MiB in a millisecond */
+		CHECK_EQ(lb_alloc(f.z, 9, 0, &a), 0);
+	got = lb_acceptor_step(f.z, 2 * MS);
+	CHECK(stats(f.z).reserve_pages == 128 * MiB / LB_PAGE_SIZE);
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+	return got;
+}
+
+/* A call holds its CPU to the end: where 4 KiB pages are accepted one by
+ * one (2 MiB in 4.1 ms), a pass takes one unit, not 16 MiB (33 ms, the
+ * worst lag a vCPU saw); where 2 MiB is one call, 16 MiB takes 2.1 ms. */
+TEST(adaptive_batch_call_is_bounded)
+{
+	CHECK_EQ(first_pass_on("tdx-4k"), 2 * MiB);
+	CHECK_EQ(first_pass_on("snp-4k"), 2 * MiB);
+	CHECK_EQ(first_pass_on("tdx"), 16 * MiB);
+}
+
 /* A rate that doubles: the trend lifts the reserve at once. */
 static uint64_t reserve_on_a_rise(unsigned off)
 {
