@@ -286,7 +286,7 @@ static uint64_t reserve_of(const struct lb_zone *z, const struct lb_demand *d)
 }
 
 /* The reserve is r pages now; its peaks follow (the releaser's, lb_stats'). */
-static uint64_t set_reserve(struct lb_zone *z, uint64_t r)
+uint64_t lbi_demand_set_reserve(struct lb_zone *z, uint64_t r)
 {
 	z->reserve_pages = r;
 	if (r > z->demand.reserve_peak)
@@ -318,7 +318,7 @@ uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns)
 {
 	LB_ASSERT_LOCKED(z);
 	sample(z, &z->demand, now_ns);
-	return set_reserve(z, reserve_of(z, &z->demand));
+	return lbi_demand_set_reserve(z, reserve_of(z, &z->demand));
 }
 
 /* Would a step at now_ns find what the last one found: nothing to do, and

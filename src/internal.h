@@ -589,6 +589,7 @@ struct demand_view {
 	unsigned order;   /* lbi_demand_order() */
 };
 void lbi_demand_view(const struct lb_zone *z, uint64_t now_ns, struct demand_view *v);
+uint64_t lbi_demand_set_reserve(struct lb_zone *z, uint64_t r);
 uint64_t lbi_demand_keep(const struct lb_zone *z, const struct demand_view *v);
 void lbi_demand_use_pass(struct lb_zone *z, uint64_t reserve);
 uint64_t lbi_demand_free(const struct lb_zone *z);

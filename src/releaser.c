@@ -148,8 +148,11 @@ int64_t lb_releaser_step(struct lb_zone *z, uint64_t now_ns)
 		return 0;
 	}
 	/* demand as it stands now, not at the acceptor's last step: a
-	 * resting acceptor leaves its estimate where that step put it */
+	 * resting acceptor leaves its estimate where that step put it. The
+	 * reserve it keeps is the zone's from now on (lb_stats'), as a
+	 * step at now_ns would set it. */
 	lbi_demand_view(z, now_ns, &v);
+	lbi_demand_set_reserve(z, v.reserve);
 	lbi_demand_use_pass(z, v.reserve);
 	z->rel_last_pass_ns = now_ns ? now_ns : 1;
 	min_order = z->rel_cfg.min_order ? z->rel_cfg.min_order : 9;
