@@ -4,16 +4,17 @@
  * of its threads work at once. Every acceptor pass calls in here first,
  * under the zone lock, with its clock.
  *
- * The allocation rate is counted in windows that are fixed slices of the
- * caller's clock, RATE_WINDOW_NS long ([k W, (k+1) W)), and smoothed, 3/4
- * old to 1/4 new, window by window. Pages handed out count in the window
- * of the first step that sees them, and a window closes at the first step
- * after its end. What a step makes of demand is therefore the same however
- * many steps came between, and a step that finds nothing new can be
- * skipped: the acceptor rests (lbi_acceptor_resting) until memory is
- * handed out, released or accepted by another pass, or until a window
- * whose pages lift the reserve ends, and the windows that closed meanwhile
- * are folded in by the next step, alike. The reserve is a fixed size
+ * The allocation rate is sampled over windows of at least RATE_WINDOW_NS
+ * (steps closer together add to the current window; a clock that reads
+ * earlier than the last sample, threads reading it before the lock, is not
+ * a sample) and smoothed, 3/4 old to 1/4 new. A step that finds nothing
+ * new can be skipped: the acceptor rests (lbi_acceptor_resting) until
+ * memory is handed out, released or accepted by another pass, or until a
+ * window whose pages lift the reserve ends, and the next step first
+ * closes, in closed form, the empty windows the skipped steps would have
+ * closed, as one thread stepping every period would have (close_empty,
+ * scale_rested): what a step decides is then the same whether the steps
+ * before it ran or not (tests/test_rest.c). The reserve is a fixed size
  * (LB_POLICY_BACKGROUND, or reserve_bytes) or the estimated rate times a
  * horizon, never below four units nor above 1/8 of memory. For
  * LB_POLICY_ADAPTIVE each part below can be left out
