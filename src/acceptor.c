@@ -147,7 +147,8 @@ int lb_acceptor_config(struct lb_zone *z, const struct lb_acceptor_cfg *cfg)
 		return LB_EINVAL;
 	zone_lock(z);
 	z->acc_cfg = *cfg;
-	z->demand.rest_on = false;
+	/* a new period: the steps skipped so far are not replayed by it */
+	z->demand.rest_on = z->demand.rested = false;
 	zone_unlock(z);
 	return 0;
 }

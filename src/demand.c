@@ -141,19 +141,20 @@ static uint64_t window_len(const struct lb_zone *z)
 }
 
 /* The windows the steps skipped while the acceptor rested would have
- * closed, up to `end`: empty ones (it rests until memory is handed out,
- * and steps within a period of it), each len after the last. Predictor
- * windows close at the first of those PRED_WINDOW_NS after theirs, the
- * largest order forgets at the first PEAK_DECAY_NS after; once nothing
- * changes but when, the rest is counted, not stepped through. */
-static void close_empty(struct lb_demand *d, uint64_t end, uint64_t len)
+ * closed: empty ones (a hand-out ends the rest, and the rest ends at the
+ * close of a window that holds pages), at first, first + len, ... up to
+ * end. Predictor windows close at the first of those PRED_WINDOW_NS after
+ * theirs, the largest order forgets at the first PEAK_DECAY_NS after;
+ * once nothing changes but when, the rest is counted, not stepped
+ * through. */
+static void close_empty(struct lb_demand *d, uint64_t first, uint64_t end, uint64_t len)
 {
-	uint64_t n = (end - d->last_ns) / len, c, every;
+	uint64_t n = (end - first) / len + 1, c, every;
 
 	for (; n && d->rate_pps; n--)
 		d->rate_pps = ewma(d->rate_pps, 0);
 	every = (PRED_WINDOW_NS + len - 1) / len * len;
-	for (c = close_at(d->last_ns, len, d->pred_ns + PRED_WINDOW_NS); c <= end; c += every) {
+	for (c = close_at(first - len, len, d->pred_ns + PRED_WINDOW_NS); c <= end; c += every) {
 		uint64_t peak = d->peak_pps;
 
 		close_pred(d, 0, c - d->pred_ns);
@@ -164,7 +165,7 @@ static void close_empty(struct lb_demand *d, uint64_t end, uint64_t len)
 		}
 	}
 	every = (PEAK_DECAY_NS + len - 1) / len * len;
-	for (c = close_at(d->last_ns, len, d->big_t0 + PEAK_DECAY_NS); c <= end; c += every) {
+	for (c = close_at(first - len, len, d->big_t0 + PEAK_DECAY_NS); c <= end; c += every) {
 		bool rest = !d->big_order && !d->big_order_last;
 
 		d->big_order_last = d->big_order;
@@ -178,6 +179,24 @@ static void close_empty(struct lb_demand *d, uint64_t end, uint64_t len)
 	d->last_ns = end;
 }
 
+/* The rest's skipped steps, one a period from rest_ns, before now_ns (or
+ * at it too, with `at`): the windows they would have closed, each at the
+ * first of them RATE_WINDOW_NS after the last. */
+static void replay_windows(const struct lb_zone *z, struct lb_demand *d, uint64_t now_ns, bool at)
+{
+	uint64_t len = window_len(z), first, end;
+
+	if (!d->last_ns || now_ns <= d->rest_ns)
+		return;
+	first = close_at(d->rest_ns, period_of(z), d->last_ns + RATE_WINDOW_NS);
+	if (first > now_ns || (first == now_ns && !at))
+		return;
+	end = first + (now_ns - first) / len * len;
+	if (end == now_ns && !at)
+		end -= len;
+	close_empty(d, first, end, len);
+}
+
 /* The largest order handed out since the last sample joins this window's. */
 static void note_big(struct lb_demand *d)
 {
@@ -188,12 +207,11 @@ static void note_big(struct lb_demand *d)
 
 /* Close a rate window when it is long enough, and a predictor window
  * (TREND, PEAK: longer, so that one large allocation in a short window is
- * not read as a burst) when that is; after a rest, first the empty ones
- * the skipped steps would have closed. A clock that reads earlier than
- * the last sample (threads reading it before the lock) closes nothing. */
+ * not read as a burst) when that is. A clock that reads earlier than the
+ * last sample (threads reading it before the lock) closes nothing. */
 static void sample(const struct lb_zone *z, struct lb_demand *d, uint64_t now_ns)
 {
-	uint64_t dt, len = window_len(z), n;
+	uint64_t dt;
 
 	if (!d->last_ns) {
 		d->last_ns = d->pred_ns = d->big_t0 = now_ns;
@@ -203,9 +221,6 @@ static void sample(const struct lb_zone *z, struct lb_demand *d, uint64_t now_ns
 		note_big(d);
 		return;
 	}
-	n = (now_ns - d->last_ns) / len;
-	if (n > 1)
-		close_empty(d, d->last_ns + (n - 1) * len, len);
 	dt = now_ns - d->last_ns;
 	d->rate_pps = ewma(d->rate_pps,
 			   mul_div(z->out_pages_total - d->last_pages, NS_PER_S, dt));
@@ -297,19 +312,20 @@ uint64_t lbi_demand_set_reserve(struct lb_zone *z, uint64_t r)
 	return r;
 }
 
-/* The reserve and order a step at now_ns would set, the estimate left as
- * it is (a resting acceptor brings it forward at its own next step): what
- * the releaser counts by. */
+/* The reserve and order as the acceptor's steps up to now_ns leave them,
+ * the skipped ones of a rest included (on a copy: the next step brings
+ * the estimate forward itself): what the releaser counts by. */
 void lbi_demand_view(const struct lb_zone *z, uint64_t now_ns, struct demand_view *v)
 {
-	struct lb_demand w = z->demand;
+	struct lb_demand w;
 
 	LB_ASSERT_LOCKED(z);
-	v->reserve = z->reserve_pages; /* no acceptor step yet: as it is */
-	v->order = order_of(z, &w);
-	if (!w.last_ns)
+	v->reserve = z->reserve_pages;
+	v->order = lbi_demand_order(z);
+	if (!z->demand.rested)
 		return;
-	sample(z, &w, now_ns);
+	w = z->demand;
+	replay_windows(z, &w, now_ns, true);
 	v->reserve = reserve_of(z, &w);
 	v->order = order_of(z, &w);
 }
@@ -337,38 +353,27 @@ bool lbi_acceptor_resting(const struct lb_zone *z, uint64_t now_ns)
 
 /* A step at now_ns found free memory (have, as it counts it) at the
  * reserve: rest until something happens, or until the first window close
- * at which the pages handed out before it lift the reserve. Between those
- * closes the estimate only decays (have only grows while nothing is handed
- * out or released), so a step skipped would find no work; the reserve's
- * rise is stepped for, so that its peaks are what steps every period
- * would see (the releaser keeps by them). */
+ * that holds pages handed out before it, which a skipped step would have
+ * counted. Between those the estimate only decays, and have only grows
+ * while nothing is handed out or released, so a step skipped would find
+ * no work and change nothing that the next step cannot do in closed form
+ * (replay_windows, scale_rested). */
 void lbi_acceptor_rest(struct lb_zone *z, uint64_t now_ns, uint64_t have)
 {
-	struct lb_demand w = z->demand; /* to look ahead on */
-	uint64_t t[2];
+	struct lb_demand *d = &z->demand;
+	uint64_t t = d->last_ns + RATE_WINDOW_NS;
 
 	LB_ASSERT_LOCKED(z);
 	LB_DBG_ASSERT(have >= z->reserve_pages);
 	(void)have;
-	z->demand.rest_on = z->demand.rested = true;
-	z->demand.rest_ns = now_ns;
-	z->demand.rest_out = z->out_pages_total;
-	z->demand.rest_until = UINT64_MAX;
-	if (z->out_pages_total == z->demand.pred_pages || !auto_reserve(z))
-		return; /* nothing waits to be counted, or nothing counts */
-	t[0] = z->demand.last_ns + RATE_WINDOW_NS;
-	t[1] = z->demand.pred_ns + PRED_WINDOW_NS;
-	if (t[1] < t[0])
-		t[1] = t[0];
-	for (unsigned i = 0; i < 2; i++) {
-		if (t[i] <= now_ns)
-			continue;
-		sample(z, &w, t[i]);
-		if (reserve_of(z, &w) > z->reserve_pages) {
-			z->demand.rest_until = t[i];
-			return;
-		}
-	}
+	d->rest_on = d->rested = true;
+	d->rest_ns = now_ns;
+	d->rest_out = z->out_pages_total;
+	d->rest_until = UINT64_MAX;
+	if (z->out_pages_total != d->last_pages)
+		d->rest_until = t;
+	else if (z->out_pages_total != d->pred_pages)
+		d->rest_until = d->pred_ns + PRED_WINDOW_NS > t ? d->pred_ns + PRED_WINDOW_NS : t;
 }
 
 /* The order the reserve is counted and accepted in: the unit, or for
@@ -580,7 +585,7 @@ restart:
 static void scale_rested(struct lb_zone *z, uint64_t now_ns)
 {
 	struct lb_demand *d = &z->demand, w = *d; /* the rate, brought along */
-	uint64_t p = period_of(z), len = window_len(z), c, need, every;
+	uint64_t p = period_of(z), c, need, every;
 
 	if (z->policy != LB_POLICY_ADAPTIVE || !d->win_t0 || d->win_behind)
 		return;
@@ -588,8 +593,7 @@ static void scale_rested(struct lb_zone *z, uint64_t now_ns)
 									 : SCALE_WINDOW_NS;
 	every = (SCALE_WINDOW_MAX_NS + p - 1) / p * p;
 	for (c = close_at(d->rest_ns, p, d->win_t0 + need); c < now_ns; c += every) {
-		if (c - w.last_ns >= len)
-			close_empty(&w, w.last_ns + (c - w.last_ns) / len * len, len);
+		replay_windows(z, &w, c, true);
 		if (adapt(z, LB_ADAPT_SCALE))
 			park(z, w.rate_pps);
 		if (d->active > d->active_peak)
@@ -629,7 +633,8 @@ void lbi_acceptor_wake(struct lb_zone *z, uint64_t now_ns)
 	LB_ASSERT_LOCKED(z);
 	z->demand.rest_on = false;
 	if (z->demand.rested) {
-		z->demand.rested = false;
 		scale_rested(z, now_ns);
+		replay_windows(z, &z->demand, now_ns, false);
+		z->demand.rested = false;
 	}
 }

@@ -540,6 +540,7 @@ int lbi_accept_mixed(struct lb_zone *z, uint64_t r, unsigned order, struct acc_o
 	int rc = 0;
 
 	LB_ASSERT_LOCKED(z);
+	z->demand.rest_on = false; /* its accepted blocks leave the lists meanwhile */
 	while (j < e) {
 		unsigned o = pg_order(&z->pages[j]), st = z->pages[j].state;
 
@@ -657,6 +658,7 @@ int lbi_give_out(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind)
 	if (z->shadow && bits_count(z->shadow, idx, n) != n) {
 		lbi_note_corrupt(z, FIND_NOTE_HANDOUT, 1, idx, n);
 		mark(z, idx, order, K_QUARANTINE);
+		z->demand.rest_on = false; /* less free accepted memory */
 		return LB_ECORRUPT;
 	}
 	mark(z, idx, order, kind);
