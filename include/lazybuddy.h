@@ -517,8 +517,8 @@ int64_t lb_releaser_step(struct lb_zone *z, uint64_t now_ns);
  * none), 0, or LB_EINVAL. The acceptor rests after a step that found free
  * accepted memory at the reserve, until memory is handed out or released,
  * a pass ends, its configuration or the policy changes, or the clock
- * reaches *until_ns (the end of a window whose allocations lift the
- * reserve). The releaser rests for its delay after each pass. A thread, or
+ * reaches *until_ns (the end of a window that holds allocations not yet
+ * counted). The releaser rests for its delay after each pass. A thread, or
  * a simulator, may sleep until one of these instead of stepping every
  * period: the steps it skips would have done nothing. */
 int lb_acceptor_resting(struct lb_zone *z, uint64_t now_ns, uint64_t *until_ns);

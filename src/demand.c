@@ -10,7 +10,7 @@
  * a sample) and smoothed, 3/4 old to 1/4 new. A step that finds nothing
  * new can be skipped: the acceptor rests (lbi_acceptor_resting) until
  * memory is handed out, released or accepted by another pass, or until a
- * window whose pages lift the reserve ends, and the next step first
+ * window that holds pages not yet counted closes, and the next step first
  * closes, in closed form, the empty windows the skipped steps would have
  * closed, as one thread stepping every period would have (close_empty,
  * scale_rested): what a step decides is then the same whether the steps
@@ -342,8 +342,9 @@ uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns)
  * nothing to update? Nothing was handed out since (a hand-out is counted
  * in out_pages_total; a pass ending, a release, a new configuration end
  * the rest where they happen), and the clock has not reached the end of
- * a window whose pages lift the reserve (lbi_acceptor_rest). Windows that
- * close meanwhile only decay, and are folded in alike by the next step. */
+ * a window that holds pages not yet counted (lbi_acceptor_rest). Windows
+ * that close meanwhile are empty: the next step closes them in closed
+ * form (replay_windows). */
 bool lbi_acceptor_resting(const struct lb_zone *z, uint64_t now_ns)
 {
 	const struct lb_demand *d = &z->demand;

@@ -110,7 +110,7 @@ TEST(lbsim_rest_synthetic_runs_as_polling)
 }
 
 /* The shipped trace on tdx, where the acceptor's rest ends at window
- * ends (allocations that lift adaptive's reserve) as well as at once. */
+ * closes (of windows that hold pages not yet counted) as well as at once. */
 TEST(lbsim_rest_trace_replay_as_polling)
 {
 	struct lbs_replay_config c;

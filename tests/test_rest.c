@@ -4,7 +4,7 @@
  * lb_releaser_resting): a step that would do nothing and change nothing is
  * known before it runs, so a thread or a simulator may sleep through it.
  * What must hold: everything that can give the acceptor work ends its
- * rest, at once or at the window end that lifts the reserve, and the steps
+ * rest, at once or at the close of the window that counts it, and the steps
  * skipped while resting change nothing, down to the addresses handed out.
  */
 #include "fixture.h"
