@@ -150,7 +150,7 @@ bench: deps
 # trace), tests/deps.sh runs make deps as a user who is not root.
 TSAN_TESTS := thread stress cache_threads cache_double cache_init getters watermarks_above \
               releaser_floor mixed_run failing_backend bad_page cache_drain cache_slow \
-              lbsim_cost_limits lbsim_cost_control trace_gzip_then
+              lbsim_cost_limits lbsim_cost_control trace_gzip_then cpu_lists
 FUZZ_CORPUS := tests/fuzz/corpus
 test: deps
 	$(MAKE) VARIANT=release all tests

@@ -180,6 +180,15 @@ struct lb_config {
 	struct lb_backend backend;
 	unsigned flags;          /* LB_CFG_* */
 	struct lb_watermarks wmark; /* used with LB_CFG_WMARK */
+	/* CPU lists: lb_alloc() and lb_free() go through a per-CPU cache of
+	 * the zone's own, the list of the CPU they run on (of cpus lists,
+	 * the CPU's number modulo cpus), so that CPUs do not take turns on
+	 * the zone lock; 0: none, every call takes the zone lock. At most
+	 * 1024; the hosted platforms have them (elsewhere LB_ENOTSUP: see
+	 * docs/platform.md). A list holds what a cache holds (22 MiB at
+	 * most, within 1/32 of memory); an allocation that finds memory
+	 * short drains the lists before it answers. */
+	unsigned cpus;
 };
 
 struct lb_zone; /* opaque; lives at the start of the metadata buffer */
@@ -372,15 +381,16 @@ int lb_zone_meminfo(struct lb_zone *z, char *buf, size_t len);
 /* ---------------------------------------------------------- per-CPU caches */
 
 /*
- * A cache of free accepted blocks of orders 0..LB_CACHE_MAX_ORDER owned by
- * one thread (or CPU): allocation and free take no lock while the cache
- * can serve them; it is refilled and drained in batches under the zone
- * lock. Larger orders and the slow path go to the zone. A block may be
- * freed into any cache of its zone. The memory (lb_cache_size() bytes,
- * 16-byte aligned) is the caller's; a cache must not be used by two
- * threads at once.
+ * A cache of free accepted blocks of every order (0..LB_CACHE_MAX_ORDER)
+ * owned by one thread (or CPU): allocation and free take no lock while the
+ * cache can serve them; it is refilled and drained in batches under the
+ * zone lock, and the slow path goes to the zone. It holds at most 640
+ * pages of orders 0-3 and a few blocks of each larger order, within 1/32
+ * of the zone's memory: 22 MiB at most. A block may be freed into any
+ * cache of its zone. The memory (lb_cache_size() bytes, 16-byte aligned)
+ * is the caller's; a cache must not be used by two threads at once.
  */
-#define LB_CACHE_MAX_ORDER 3
+#define LB_CACHE_MAX_ORDER LB_MAX_ORDER
 
 struct lb_cache;
 
@@ -406,6 +416,15 @@ int lb_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t 
 int lb_cache_free(struct lb_cache *c, uint64_t addr, unsigned order);
 /* Give every cached block back to the zone. */
 void lb_cache_drain(struct lb_cache *c);
+
+/*
+ * Give back every block the zone's CPU lists (lb_config.cpus) hold, as
+ * Linux's drain_all_pages(): the pages given back (0 without lists), or
+ * LB_EINVAL. A list in use is waited for. An allocation that finds memory
+ * short drains the lists it can lock by itself; this is for the caller
+ * that wants the zone whole (before lb_zone_check(), a CPU going offline).
+ */
+int64_t lb_zone_drain_lists(struct lb_zone *z);
 
 /* ------------------------------------------- acceptor and releaser */
 

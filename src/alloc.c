@@ -25,6 +25,9 @@
  * them to drain (they are their owners', so it cannot drain them itself)
  * and answers LB_ENOMEM: a retry finds the blocks back in the zone.
  *
+ * A zone with CPU lists (cpulist.c) serves both from the list of the
+ * caller's CPU when it can lock it, else as here, under the zone lock.
+ *
  * lb_free() checks the block before touching anything (every free is a
  * consistency check): the address must be the head of an allocated block
  * of exactly that order.
@@ -133,8 +136,19 @@ int lb_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr)
 		return LB_EINVAL;
 	if (order > LB_MAX_ORDER)
 		return LB_EORDER;
+	if (z->ncpu) {
+		struct cpu_list *l = lbi_cpu_list_try(z);
+
+		if (l) {
+			rc = lbi_cache_alloc(&l->c, order, flags, addr);
+			lb_unlock(&l->lock);
+			return rc;
+		}
+	}
 	zone_lock(z);
 	rc = lbi_alloc(z, order, flags, &idx, &op);
+	if ((rc == LB_ENOMEM || rc == LB_EAGAIN || rc == LB_EBUSY) && lbi_cpu_lists_drain(z))
+		rc = lbi_alloc(z, order, flags, &idx, &op);
 	if (rc == 0)
 		*addr = idx_to_addr(z, idx);
 	count_alloc_failure(z, rc);
@@ -165,6 +179,15 @@ int lb_free(struct lb_zone *z, uint64_t addr, unsigned order)
 
 	if (!zone_ok(z))
 		return LB_EINVAL;
+	if (z->ncpu) {
+		struct cpu_list *l = lbi_cpu_list_try(z);
+
+		if (l) {
+			rc = lbi_cache_free(&l->c, addr, order);
+			lb_unlock(&l->lock);
+			return rc;
+		}
+	}
 	rc = addr_to_idx(z, addr, order, &idx);
 	if (rc)
 		return rc;

@@ -1,29 +1,54 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Per-CPU caches: stacks of free accepted blocks of orders 0..3 owned by
- * one thread, as Linux's per-CPU page lists.
+ * Per-CPU caches: stacks of free accepted blocks, one per order, owned by
+ * one thread (an lb_cache) or by whoever holds a CPU list's lock (a
+ * zone's CPU list, cpulist.c), as Linux's per-CPU page lists.
  *
- * The fast path takes no lock: allocation pops a block, free validates the
- * block and pushes it. A cached block's descriptor says K_CACHED; free
- * flips {K_ALLOC, order} to {K_CACHED, order} with one compare-and-swap,
- * so a double free (even racing from two threads, even a stale one against
- * a reallocation at another order) is caught. An empty stack is refilled,
- * a full one drained, by a batch under the zone lock. Blocks in a cache count as
- * out of the zone (nr_alloc) and were accepted when they left it; the
- * releaser never sees them, so they stay accepted (I1).
+ * The fast path takes no zone lock: allocation pops a block, free
+ * validates the block and pushes it. A cached block's descriptor says
+ * K_CACHED; free flips {K_ALLOC, order} to {K_CACHED, order} with one
+ * compare-and-swap, so a double free (even racing from two threads, even
+ * a stale one against a reallocation at another order) is caught. An
+ * empty stack is refilled, a full one drained, by a batch under the zone
+ * lock. Blocks in a cache count as out of the zone (nr_alloc) and were
+ * accepted when they left it; the releaser never sees them, so they stay
+ * accepted (I1).
  *
- * Bounds: a cache holds at most 256 + 64 + 32 + 16 blocks (1.5 MiB), and
- * moves 64/16/8/4 blocks per refill or drain.
+ * Every order is cached, up to a section (order 10): a CPU that takes the
+ * zone lock for its large blocks serialises with every other CPU that
+ * does (an order-9 block is a transparent huge page, common in the guests
+ * this is for). Bounds: 256/64/32/16 blocks of orders 0-3 (Linux's per-CPU
+ * batches), moved 64/16/8/4 at a time; four blocks of orders 4-8 and two
+ * of 9 and 10, moved two and one at a time: each order's stack then
+ * reaches its ends (a trip to the zone) about once in 6 (4-8) or 2 (9,
+ * 10) operations of that order when allocations and frees alternate at
+ * random (a random walk from the middle: batch x (cap + 1 - batch) steps).
+ * Orders 4 and up also share a budget of 1/32 of the zone's memory per
+ * cache (cache_high_max), so that small zones are not held in caches:
+ * at most 22 MiB a cache, 640 pages of orders 0-3 and 5056 above.
  */
 #include "internal.h"
 
 #define CACHE_MAGIC UINT64_C(0x6c62636163686521)
 
-static const uint16_t cap[CACHE_ORDERS] = { 256, 64, 32, 16 };
-static const uint16_t base[CACHE_ORDERS] = { 0, 256, 320, 352 };
-static const uint16_t batch[CACHE_ORDERS] = { 64, 16, 8, 4 };
+static const uint16_t cap[CACHE_ORDERS] = { 256, 64, 32, 16, 4, 4, 4, 4, 4, 2, 2 };
+static const uint16_t base[CACHE_ORDERS] = { 0, 256, 320, 352, 368, 372, 376, 380, 384, 388, 390 };
+static const uint16_t batch[CACHE_ORDERS] = { 64, 16, 8, 4, 2, 2, 2, 2, 2, 1, 1 };
 
-_Static_assert(256 + 64 + 32 + 16 == CACHE_SLOTS, "cache slots");
+_Static_assert(390 + 2 == CACHE_SLOTS, "cache slots");
+_Static_assert(CACHE_ORDERS == 11, "a stack per order");
+
+/* Pages of orders CACHE_HIGH_ORDER and up the cache may still take. */
+static inline bool high_fits(const struct lb_cache *c, unsigned o)
+{
+	return o < CACHE_HIGH_ORDER || c->high + (UINT64_C(1) << o) <= c->z->cache_high_max;
+}
+
+static inline void count_high(struct lb_cache *c, unsigned o, int64_t n)
+{
+	if (o >= CACHE_HIGH_ORDER)
+		c->high += (uint64_t)(n * ((int64_t)1 << o));
+}
 
 uint64_t lbi_cached_pages(const struct lb_zone *z)
 {
@@ -77,6 +102,18 @@ size_t lb_cache_size(void)
 	return sizeof(struct lb_cache);
 }
 
+/* Start a cache of z in mem and put it on the zone's list. */
+void lbi_cache_setup(struct lb_cache *c, struct lb_zone *z, bool cpu_list)
+{
+	LB_ASSERT_LOCKED(z);
+	memset(c, 0, sizeof *c);
+	c->magic = CACHE_MAGIC;
+	c->z = z;
+	c->cpu_list = cpu_list;
+	c->next = z->caches;
+	z->caches = c;
+}
+
 int lb_cache_init(struct lb_cache **out, struct lb_zone *z, void *mem, size_t size)
 {
 	struct lb_cache *c = mem;
@@ -94,11 +131,7 @@ int lb_cache_init(struct lb_cache **out, struct lb_zone *z, void *mem, size_t si
 			zone_unlock(z);
 			return LB_EINVAL;
 		}
-	memset(c, 0, sizeof *c);
-	c->magic = CACHE_MAGIC;
-	c->z = z;
-	c->next = z->caches;
-	z->caches = c;
+	lbi_cache_setup(c, z, false);
 	zone_unlock(z);
 	*out = c;
 	return 0;
@@ -116,13 +149,18 @@ static void drain(struct lb_cache *c, unsigned o, uint32_t n)
 	memmove(s, s + n, (c->count[o] - n) * sizeof *s);
 	c->count[o] -= n;
 	z->nr_alloc -= (uint64_t)n << o;
+	count_high(c, o, -(int64_t)n);
 	bump(&c->pages, -(int64_t)((uint64_t)n << o));
 }
 
-static void drain_all(struct lb_cache *c)
+/* Every block back to the zone: the pages it gave back. */
+uint64_t lbi_cache_drain_all(struct lb_cache *c)
 {
+	uint64_t had = c->pages;
+
 	for (unsigned o = 0; o < CACHE_ORDERS; o++)
 		drain(c, o, c->count[o]);
+	return had;
 }
 
 /* Honour a drain the zone asked for: one load of the cache's own line on
@@ -133,7 +171,7 @@ static LB_COLD void drain_asked(struct lb_cache *c)
 	struct lb_zone *z = c->z;
 
 	zone_lock(z);
-	drain_all(c);
+	lbi_cache_drain_all(c);
 	/* held: asked again at the next operation, which passes through */
 	if (z->drain_order == DRAIN_NONE)
 		__atomic_store_n(&c->drain_asked, 0, __ATOMIC_RELAXED);
@@ -146,13 +184,17 @@ static inline void drain_if_asked(struct lb_cache *c)
 		drain_asked(c);
 }
 
+static bool cache_ok(const struct lb_cache *c)
+{
+	return c && c->magic == CACHE_MAGIC && !c->cpu_list;
+}
+
 void lb_cache_drain(struct lb_cache *c)
 {
-	if (!c || c->magic != CACHE_MAGIC)
+	if (!cache_ok(c))
 		return;
 	zone_lock(c->z);
-	for (unsigned o = 0; o < CACHE_ORDERS; o++)
-		drain(c, o, c->count[o]);
+	lbi_cache_drain_all(c);
 	zone_unlock(c->z);
 }
 
@@ -160,12 +202,11 @@ void lb_cache_fini(struct lb_cache *c)
 {
 	struct lb_zone *z;
 
-	if (!c || c->magic != CACHE_MAGIC)
+	if (!cache_ok(c))
 		return;
 	z = c->z;
 	zone_lock(z);
-	for (unsigned o = 0; o < CACHE_ORDERS; o++)
-		drain(c, o, c->count[o]);
+	lbi_cache_drain_all(c);
 	for (struct lb_cache **pp = &z->caches; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
@@ -177,21 +218,26 @@ void lb_cache_fini(struct lb_cache *c)
 	zone_unlock(z);
 }
 
+static bool short_answer(int rc)
+{
+	return rc == LB_ENOMEM || rc == LB_EAGAIN || rc == LB_EBUSY;
+}
+
 /* The zone's slow path for the cache's owner. Before it answers that
  * memory is short (LB_ENOMEM, or for NOWAIT and ATOMIC that only accepting
  * or waiting would serve), the cache gives its own blocks back (they may
- * merge into what is asked) and tries again; then the other caches are
- * asked to drain. */
+ * merge into what is asked), a CPU list also every other CPU list it can
+ * lock, and the zone is asked again; then the caches that only their
+ * owners can drain are asked to. */
 static int zone_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint64_t *out)
 {
 	struct acc_op op = ALLOC_OP; /* one operation: one budget for both tries */
 	struct lb_zone *z = c->z;
 	int rc = lbi_alloc(z, o, flags, out, &op);
 
-	if ((rc == LB_ENOMEM || rc == LB_EAGAIN || rc == LB_EBUSY) && c->pages) {
-		drain_all(c);
+	if (short_answer(rc) &&
+	    (lbi_cache_drain_all(c) + (c->cpu_list ? lbi_cpu_lists_drain(z) : 0)))
 		rc = lbi_alloc(z, o, flags, out, &op);
-	}
 	lbi_cache_alloc_seen(z, o);
 	if (rc == LB_ENOMEM)
 		lbi_cache_request_drain(z, o);
@@ -211,12 +257,13 @@ static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint6
 
 	zone_lock(z);
 	/* while a drain is held, one block from the zone, no batch */
-	while (z->drain_order == DRAIN_NONE && c->count[o] < batch[o] &&
+	while (z->drain_order == DRAIN_NONE && c->count[o] < batch[o] && high_fits(c, o) &&
 	       lbi_take_free(z, S_ACCEPTED, o, &b, &got)) {
 		lbi_split(z, b, got, o, S_ACCEPTED);
 		if (lbi_give_out(z, b, o, K_CACHED))
 			continue; /* quarantined by the shadow check */
 		s[c->count[o]++] = (uint32_t)b;
+		count_high(c, o, 1);
 		bump(&c->pages, (int64_t)1 << o);
 	}
 	if (!c->count[o])
@@ -224,21 +271,6 @@ static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint6
 	else
 		*out = LB_NIL;
 	zone_unlock(z);
-	return rc;
-}
-
-/* An order the cache does not keep: the zone's path, under its lock. */
-static LB_COLD int alloc_big(struct lb_cache *c, unsigned order, unsigned flags, uint64_t *addr)
-{
-	struct lb_zone *z = c->z;
-	uint64_t idx;
-	int rc;
-
-	zone_lock(z);
-	rc = zone_alloc(c, order, flags, &idx);
-	zone_unlock(z);
-	if (!rc)
-		*addr = idx_to_addr(z, idx);
 	return rc;
 }
 
@@ -255,19 +287,13 @@ static LB_COLD int alloc_refill(struct lb_cache *c, unsigned order, unsigned fla
 	return rc;
 }
 
-int lb_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t *addr)
+/* lb_cache_alloc() on a valid cache and order, flags checked. */
+int lbi_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t *addr)
 {
-	struct lb_zone *z;
+	struct lb_zone *z = c->z;
 	uint64_t idx;
 
-	if (!c || c->magic != CACHE_MAGIC || !addr || (flags & ~LB_ALLOC_FLAGS))
-		return LB_EINVAL;
-	if (order > LB_MAX_ORDER)
-		return LB_EORDER;
-	z = c->z;
 	drain_if_asked(c);
-	if (order > LB_CACHE_MAX_ORDER)
-		return alloc_big(c, order, flags, addr);
 	if (__builtin_expect(!c->count[order], 0)) {
 		bool served;
 		int rc = alloc_refill(c, order, flags, addr, &served);
@@ -277,19 +303,20 @@ int lb_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t 
 	}
 	idx = c->slot[base[order] + --c->count[order]];
 	pg_set_kind_order(&z->pages[idx], K_ALLOC, order);
+	count_high(c, order, -1);
 	bump(&c->pages, -((int64_t)1 << order));
 	bump(&c->allocs, 1);
 	*addr = idx_to_addr(z, idx);
 	return 0;
 }
 
-static LB_COLD int free_big(struct lb_cache *c, uint64_t addr, unsigned order)
+int lb_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t *addr)
 {
-	int rc = lb_free(c->z, addr, order);
-
-	if (!rc)
-		drain_if_asked(c);
-	return rc;
+	if (!cache_ok(c) || !addr || (flags & ~LB_ALLOC_FLAGS))
+		return LB_EINVAL;
+	if (order > LB_MAX_ORDER)
+		return LB_EORDER;
+	return lbi_cache_alloc(c, order, flags, addr);
 }
 
 /* Why a free was refused, under the lock. */
@@ -311,18 +338,28 @@ static LB_COLD void free_make_room(struct lb_cache *c, unsigned order)
 	zone_unlock(c->z);
 }
 
-int lb_cache_free(struct lb_cache *c, uint64_t addr, unsigned order)
+/* A large block just pushed took the cache over its budget: it goes back
+ * to the zone (the stack's top), where it may merge. */
+static LB_COLD void free_over_budget(struct lb_cache *c, unsigned order)
 {
-	struct lb_zone *z;
-	uint64_t idx;
-	int rc;
+	struct lb_zone *z = c->z;
+	uint64_t idx = c->slot[base[order] + --c->count[order]];
 
-	if (!c || c->magic != CACHE_MAGIC)
-		return LB_EINVAL;
-	z = c->z;
-	if (order > LB_CACHE_MAX_ORDER)
-		return free_big(c, addr, order);
-	rc = addr_to_idx(z, addr, order, &idx);
+	count_high(c, order, -1);
+	bump(&c->pages, -((int64_t)1 << order));
+	zone_lock(z);
+	z->nr_alloc -= UINT64_C(1) << order;
+	lbi_free_block(z, idx, order, S_ACCEPTED, false);
+	zone_unlock(z);
+}
+
+/* lb_cache_free() on a valid cache. */
+int lbi_cache_free(struct lb_cache *c, uint64_t addr, unsigned order)
+{
+	struct lb_zone *z = c->z;
+	uint64_t idx;
+	int rc = addr_to_idx(z, addr, order, &idx);
+
 	if (rc)
 		return rc;
 	/* Every free is a consistency check: the head of an allocated block
@@ -336,6 +373,18 @@ int lb_cache_free(struct lb_cache *c, uint64_t addr, unsigned order)
 	c->slot[base[order] + c->count[order]++] = (uint32_t)idx;
 	bump(&c->pages, (int64_t)1 << order);
 	bump(&c->frees, 1);
+	if (order >= CACHE_HIGH_ORDER) {
+		c->high += UINT64_C(1) << order;
+		if (c->high > z->cache_high_max)
+			free_over_budget(c, order);
+	}
 	drain_if_asked(c); /* after the checks: bad input changes nothing */
 	return 0;
+}
+
+int lb_cache_free(struct lb_cache *c, uint64_t addr, unsigned order)
+{
+	if (!cache_ok(c))
+		return LB_EINVAL;
+	return lbi_cache_free(c, addr, order);
 }

@@ -302,23 +302,29 @@ struct free_area {
 };
 
 struct lb_zone {
+	/* Read on every operation, written only at set-up: apart from the
+	 * lock and the counters, so that one CPU's trip to the zone lock
+	 * does not take these lines from the others' fast paths. */
 	uint64_t magic;
-	lb_lock_t lock;
-	/* Allocations waiting for memory in flight elsewhere sleep here, with
-	 * the lock, counted in nr_waiters; zone_wake() wakes them. */
-	lb_wait_t wait;
-	unsigned nr_waiters;
-
 	/* geometry */
 	uint64_t base_pfn;    /* section-aligned */
 	uint64_t span_pages;  /* from base_pfn to the end of the highest range */
 	uint64_t nsections;
 	uint64_t managed_pages;
 	unsigned unit_order;
-
 	/* metadata (in the caller's buffer) */
 	struct lb_page *pages;
 	uint64_t *pristine, *active, *fresh, *shadow;
+	struct cpu_list *cpu;    /* the CPU lists (cpulist.c), ncpu of them */
+	unsigned ncpu;
+	uint64_t cache_high_max; /* pages of orders 4 and up a cache may hold */
+	char apart[64];          /* no cache line holds both these and the lock */
+
+	lb_lock_t lock;
+	/* Allocations waiting for memory in flight elsewhere sleep here, with
+	 * the lock, counted in nr_waiters; zone_wake() wakes them. */
+	lb_wait_t wait;
+	unsigned nr_waiters;
 	uint64_t pristine_hint; /* no pristine section below this one */
 
 	/* free lists and page counters (I4) */
@@ -328,7 +334,7 @@ struct lb_zone {
 	uint64_t nr_alloc;     /* pages out of the zone: allocated or in a cache */
 	uint64_t nr_inflight, nr_quarantine;
 	uint64_t acc_inflight; /* of nr_inflight: the acceptor's batches */
-	struct lb_cache *caches; /* attached per-CPU caches */
+	struct lb_cache *caches; /* attached per-CPU caches, CPU lists included */
 	/* a drain the caches were asked for (cache.c): held, caches passing
 	 * their blocks through, until an allocation of drain_order or more
 	 * has had its chance, or DRAIN_HOLD_ALLOCS smaller ones went by */
@@ -506,18 +512,29 @@ static inline unsigned carve_order(uint64_t idx, uint64_t e)
 }
 
 /* The per-CPU cache (cache.c). Its owner writes count/slots without the
- * zone lock; pages/allocs/frees are read by others with atomics. */
-#define CACHE_ORDERS (LB_CACHE_MAX_ORDER + 1)
-#define CACHE_SLOTS 368 /* 256 + 64 + 32 + 16 */
+ * zone lock; pages/allocs/frees are read by others with atomics. A zone's
+ * CPU list (cpulist.c) is a cache whose owner is its lock's holder. */
+#define CACHE_ORDERS NR_ORDERS
+#define CACHE_SLOTS 392 /* 256 + 64 + 32 + 16 + 5 x 4 + 2 x 2 */
+#define CACHE_HIGH_ORDER 4 /* orders from here on share the zone's budget */
 struct lb_cache {
 	uint64_t magic;
 	struct lb_zone *z;
 	struct lb_cache *next; /* the zone's list, under the zone lock */
 	uint64_t pages, allocs, frees;
+	uint64_t high; /* pages of orders CACHE_HIGH_ORDER and up held (the owner's) */
 	uint32_t count[CACHE_ORDERS];
 	uint32_t drain_asked; /* set by the zone (under its lock), cleared by the owner */
+	bool cpu_list;        /* a zone's CPU list, not the caller's */
 	uint32_t slot[CACHE_SLOTS];
 };
+
+/* A CPU list: a cache and the lock that makes its holder the owner, on
+ * cache lines of its own (cpulist.c). */
+struct cpu_list {
+	lb_lock_t lock;
+	struct lb_cache c;
+} __attribute__((aligned(64)));
 
 /* Translate and validate the address of a block of 2^order pages. Reads
  * only the zone's geometry: no lock needed. */
@@ -574,6 +591,19 @@ int lbi_bad_free(const struct lb_zone *z, uint64_t idx);
 
 /* cache.c */
 uint64_t lbi_cached_pages(const struct lb_zone *z);
+void lbi_cache_setup(struct lb_cache *c, struct lb_zone *z, bool cpu_list);
+uint64_t lbi_cache_drain_all(struct lb_cache *c);
+/* the public calls on a valid cache, without the lock: a CPU list's
+ * holder makes them */
+int lbi_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t *addr);
+int lbi_cache_free(struct lb_cache *c, uint64_t addr, unsigned order);
+/* cpulist.c: lbi_cpu_list_try() without the zone lock, and answers the
+ * list locked or NULL; lbi_cpu_lists_drain() with it */
+#define CPU_LISTS_MAX 1024
+struct cpu_list *lbi_cpu_list_try(struct lb_zone *z);
+uint64_t lbi_cpu_lists_drain(struct lb_zone *z);
+int lbi_cpu_lists_init(struct lb_zone *z, void *mem, unsigned n);
+void lbi_cpu_lists_fini(struct lb_zone *z);
 #define DRAIN_NONE 0xff
 #define DRAIN_HOLD_ALLOCS 64
 void lbi_cache_request_drain(struct lb_zone *z, unsigned order);

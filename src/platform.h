@@ -46,6 +46,15 @@
  *   lb_thread_t lb_thread_self(void)
  *   int  lb_thread_same(lb_thread_t a, lb_thread_t b)
  *
+ * CPU lists (cpulist.c, lb_config.cpus), only where the header defines
+ * LB_PLATFORM_CPUS; else a zone with CPU lists is LB_ENOTSUP:
+ *
+ *   bool lb_lock_try(lb_lock_t *l)      take l if it is free: true, else
+ *                                       false at once
+ *   unsigned lb_cpu_current(void)       the CPU the caller runs on (any
+ *                                       number; it may be stale at once:
+ *                                       the lists are locked)
+ *
  * Threads for the acceptor and the releaser (thread.c), only where the
  * header defines LB_PLATFORM_THREADS; else lb_acceptor_start() and
  * lb_releaser_start() answer LB_ENOTSUP and the caller runs

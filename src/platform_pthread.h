@@ -104,6 +104,23 @@ static inline int lb_thread_same(lb_thread_t a, lb_thread_t b)
 	return pthread_equal(a, b);
 }
 
+/* CPU lists: the CPU the caller runs on (glibc reads it from the rseq
+ * area the kernel keeps up to date: no system call), and lb_lock_try(). */
+#define LB_PLATFORM_CPUS 1
+#ifdef __linux__
+int sched_getcpu(void); /* declared by <sched.h> only under _GNU_SOURCE */
+#endif
+static inline unsigned lb_cpu_current(void)
+{
+#ifdef __linux__
+	int cpu = sched_getcpu();
+
+	return cpu < 0 ? 0 : (unsigned)cpu;
+#else
+	return 0;
+#endif
+}
+
 #define LB_PLATFORM_THREADS 1
 
 typedef pthread_t lb_task_t;

@@ -11,6 +11,7 @@
 #define LB_PLATFORM_SPIN_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 
 static inline void spin_pause(void)
 {
@@ -40,6 +41,18 @@ static inline void lb_lock(lb_lock_t *l)
 static inline void lb_unlock(lb_lock_t *l)
 {
 	atomic_flag_clear_explicit(&l->held, memory_order_release);
+}
+
+/* CPU lists: without an operating system the CPU is unknown, so every
+ * CPU uses the one list, and a CPU that finds it held uses the zone. */
+#define LB_PLATFORM_CPUS 1
+static inline bool lb_lock_try(lb_lock_t *l)
+{
+	return !atomic_flag_test_and_set_explicit(&l->held, memory_order_acquire);
+}
+static inline unsigned lb_cpu_current(void)
+{
+	return 0;
 }
 
 typedef struct {

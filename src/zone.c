@@ -42,6 +42,12 @@ static int validate(const struct lb_config *cfg, struct geometry *g)
 	    !cfg->backend.ops->accept ||
 	    (cfg->flags & ~(LB_CFG_SHADOW | LB_CFG_WMARK | LB_CFG_SETUP_LATER)))
 		return LB_EINVAL;
+	if (cfg->cpus > CPU_LISTS_MAX)
+		return LB_EINVAL;
+#ifndef LB_PLATFORM_CPUS
+	if (cfg->cpus)
+		return LB_ENOTSUP;
+#endif
 	w = &cfg->wmark;
 	if ((cfg->flags & LB_CFG_WMARK) &&
 	    (w->min > w->low || w->low > w->high || w->high > w->promo))
@@ -82,15 +88,19 @@ static int validate(const struct lb_config *cfg, struct geometry *g)
 /* Byte offsets of each metadata array in the buffer, in 64 bits: a 16 TiB
  * zone needs 48 GiB, more than a 32-bit size_t holds. */
 struct layout {
-	uint64_t pages, pristine, active, fresh, shadow, end;
+	uint64_t cpu, pages, pristine, active, fresh, shadow, end;
 };
 
-static void lay_out(const struct geometry *g, bool shadow, struct layout *l)
+/* The CPU lists follow the zone, on a 64-byte boundary: the buffer is
+ * 16-byte aligned, so 48 bytes more leave room to round up. */
+static void lay_out(const struct geometry *g, const struct lb_config *cfg, struct layout *l)
 {
 	uint64_t sec_words = LB_WORDS(g->nsections) * sizeof(uint64_t);
 	uint64_t page_words = g->nsections * (SECTION_PAGES / 64) * sizeof(uint64_t);
+	bool shadow = cfg->flags & LB_CFG_SHADOW;
 
-	l->pages = (sizeof(struct lb_zone) + 15) & ~(uint64_t)15;
+	l->cpu = (sizeof(struct lb_zone) + 15) & ~(uint64_t)15;
+	l->pages = l->cpu + (cfg->cpus ? cfg->cpus * sizeof(struct cpu_list) + 48 : 0);
 	l->pristine = l->pages + g->nsections * SECTION_PAGES * sizeof(struct lb_page);
 	l->active = l->pristine + sec_words;
 	l->fresh = l->active + sec_words;
@@ -108,7 +118,7 @@ int lb_zone_meta_size(const struct lb_config *cfg, size_t *size)
 		return rc;
 	if (!size)
 		return LB_EINVAL;
-	lay_out(&g, cfg->flags & LB_CFG_SHADOW, &l);
+	lay_out(&g, cfg, &l);
 	if (l.end > SIZE_MAX) /* no buffer can be large enough */
 		return LB_ENOSPACE;
 	*size = (size_t)l.end;
@@ -196,7 +206,7 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 	rc = validate(cfg, &g);
 	if (rc)
 		return rc;
-	lay_out(&g, cfg->flags & LB_CFG_SHADOW, &l);
+	lay_out(&g, cfg, &l);
 	if (meta_size < l.end || ((uintptr_t)meta & 15))
 		return LB_ENOSPACE;
 
@@ -213,11 +223,22 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 		lb_lock_fini(&z->lock);
 		return LB_EINVAL;
 	}
+	zone_lock(z);
+	rc = lbi_cpu_lists_init(z, base + (size_t)l.cpu + (-(uintptr_t)(base + l.cpu) & 63),
+				cfg->cpus);
+	zone_unlock(z);
+	if (rc) {
+		lbi_workers_fini(z);
+		lb_wait_fini(&z->wait);
+		lb_lock_fini(&z->lock);
+		return rc;
+	}
 	z->base_pfn = g.base_pfn;
 	z->span_pages = g.span_pages;
 	z->nsections = g.nsections;
 	z->managed_pages = g.managed_pages;
 	z->unit_order = g.unit_order;
+	z->cache_high_max = g.managed_pages / 32;
 	z->pages = (struct lb_page *)(base + (size_t)l.pages);
 	z->pristine = (uint64_t *)(base + (size_t)l.pristine);
 	z->active = (uint64_t *)(base + (size_t)l.active);
@@ -267,6 +288,7 @@ void lb_zone_fini(struct lb_zone *z)
 	lb_releaser_stop(z);
 	z->magic = 0;
 	lbi_workers_fini(z);
+	lbi_cpu_lists_fini(z);
 	lb_wait_fini(&z->wait);
 	lb_lock_fini(&z->lock);
 }

@@ -116,6 +116,12 @@ bool sb_all_accepted(const struct strict_backend *sb, uint64_t addr, uint64_t si
 int fx_init_with(struct fx *f, const struct lb_range *ranges, size_t n, enum lb_policy policy,
 		 uint64_t unit, unsigned flags, struct lb_backend inner)
 {
+	return fx_init_cpus(f, ranges, n, policy, unit, flags, inner, 0);
+}
+
+int fx_init_cpus(struct fx *f, const struct lb_range *ranges, size_t n, enum lb_policy policy,
+		 uint64_t unit, unsigned flags, struct lb_backend inner, unsigned cpus)
+{
 	uint64_t lo = UINT64_MAX, hi = 0;
 	size_t size;
 	int rc;
@@ -152,6 +158,7 @@ int fx_init_with(struct fx *f, const struct lb_range *ranges, size_t n, enum lb_
 	f->cfg.backend.ops = &strict_ops;
 	f->cfg.backend.ctx = &f->sb;
 	f->cfg.flags = flags | LB_CFG_SHADOW;
+	f->cfg.cpus = cpus;
 	rc = lb_zone_meta_size(&f->cfg, &size);
 	if (rc)
 		return rc;

@@ -43,6 +43,9 @@ struct fx {
 int fx_init_with(struct fx *f, const struct lb_range *ranges, size_t n, enum lb_policy policy,
 		 uint64_t unit, unsigned flags, struct lb_backend inner);
 int fx_init(struct fx *f, const struct lb_range *ranges, size_t n, enum lb_policy policy);
+/* fx_init_with() for a zone with cpus CPU lists (lb_config.cpus). */
+int fx_init_cpus(struct fx *f, const struct lb_range *ranges, size_t n, enum lb_policy policy,
+		 uint64_t unit, unsigned flags, struct lb_backend inner, unsigned cpus);
 void fx_fini(struct fx *f);
 
 /* lb_zone_check() == 0 and the strict backend saw no broken rule; prints

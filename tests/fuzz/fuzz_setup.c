@@ -156,6 +156,7 @@ bool setup(struct in *in)
 	S.unit_pages = S.cfg.unit ? S.cfg.unit / PG : LB_UNIT_DEFAULT / PG;
 	S.cfg.policy = (enum lb_policy)S.policy;
 	S.cfg.flags = flags;
+	S.cfg.cpus = (h1 / 12) & 1 ? 2 : 0; /* lb_alloc() and lb_free() through CPU lists */
 	if (flags & LB_CFG_WMARK) {
 		struct lb_watermarks *w = &S.cfg.wmark;
 
@@ -168,9 +169,9 @@ bool setup(struct in *in)
 			*w = (struct lb_watermarks){ UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX };
 #endif
 	}
-	TRACE("zone: policy %s unit %llu flags 0x%x backend mode %u patterns 0x%x/0x%x\n",
-	      lb_policy_name((enum lb_policy)S.policy), ULL(S.unit_pages * PG), flags, h2 & 3,
-	      h3, h4);
+	TRACE("zone: policy %s unit %llu flags 0x%x cpus %u backend mode %u patterns 0x%x/0x%x\n",
+	      lb_policy_name((enum lb_policy)S.policy), ULL(S.unit_pages * PG), flags, S.cfg.cpus,
+	      h2 & 3, h3, h4);
 	for (size_t i = 0; i < S.nmap; i++)
 		TRACE("  range [0x%llx, 0x%llx) %s\n", ULL(S.map[i].start),
 		      ULL(S.map[i].start + S.map[i].size),
@@ -263,6 +264,7 @@ void finish(void)
 		REQUIRE(rc == 0, "final free of 0x%llx order %u: %d", ULL(b.addr), b.order, rc);
 		drop(S.nheld - 1);
 	}
+	REQUIRE(lb_zone_drain_lists(S.z) >= 0, "drain of the CPU lists");
 	verify();
 	sweep();
 	stats(&st);

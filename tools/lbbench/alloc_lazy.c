@@ -15,6 +15,7 @@
  * Each thread allocates through its own lb_cache (unless --no-cache).
  */
 #include "alloc.h"
+#include "machine.h"
 #include "params.h"
 
 #include <lazybuddy.h>
@@ -78,7 +79,9 @@ static int fail(struct lbb_allocator *a, const char *what, int rc)
 static int zone_open(struct lbb_allocator *a, struct lazy_zone *lz, enum lb_policy policy)
 {
 	struct lb_range r = { PHYS_BASE, lz->zone_bytes, LB_MEM_UNACCEPTED };
-	struct lb_config cfg = { .ranges = &r, .nranges = 1, .policy = policy };
+	/* a CPU list per CPU: lb_alloc() and lb_free() as a guest kernel's
+	 * allocator would use them, with or without the threads' caches */
+	struct lb_config cfg = { .ranges = &r, .nranges = 1, .policy = policy, .cpus = lbb_ncpu() };
 	size_t size;
 	int rc;
 

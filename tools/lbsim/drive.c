@@ -452,6 +452,7 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 	int rc;
 
 	memset(d, 0, sizeof *d);
+	memset(&cfg, 0, sizeof cfg); /* no CPU lists: one thread steps every vCPU */
 	d->c = c;
 	d->out = out;
 	if ((unsigned)p >= LB_POLICY_COUNT || c->nvcpus == 0 || c->nvcpus > LBS_MAX_VCPUS ||
