@@ -126,29 +126,30 @@ int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx,
 	}
 }
 
-int lb_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr)
+/* Memory short for a caller whose CPU's list was held: the lists it can
+ * lock give their blocks back, and the zone is asked again. */
+static LB_COLD int retry_drained(struct lb_zone *z, unsigned order, unsigned flags,
+				 uint64_t *idx, struct acc_op *op, int rc)
+{
+	if ((rc == LB_ENOMEM || rc == LB_EAGAIN || rc == LB_EBUSY) && lbi_cpu_lists_drain(z))
+		rc = lbi_alloc(z, order, flags, idx, op);
+	return rc;
+}
+
+/* lb_alloc() under the zone lock: a zone without CPU lists, or a caller
+ * whose CPU's list is held. Out of line, so that lb_alloc() itself is
+ * checks and a jump. */
+static inline int zone_alloc(struct lb_zone *z, unsigned order, unsigned flags,
+			     uint64_t *addr)
 {
 	struct acc_op op = ALLOC_OP;
 	uint64_t idx = 0;
 	int rc;
 
-	if (!zone_ok(z) || !addr || (flags & ~LB_ALLOC_FLAGS))
-		return LB_EINVAL;
-	if (order > LB_MAX_ORDER)
-		return LB_EORDER;
-	if (z->ncpu) {
-		struct cpu_list *l = lbi_cpu_list_try(z);
-
-		if (l) {
-			rc = lbi_cache_alloc(&l->c, order, flags, addr);
-			lb_unlock(&l->lock);
-			return rc;
-		}
-	}
 	zone_lock(z);
 	rc = lbi_alloc(z, order, flags, &idx, &op);
-	if ((rc == LB_ENOMEM || rc == LB_EAGAIN || rc == LB_EBUSY) && lbi_cpu_lists_drain(z))
-		rc = lbi_alloc(z, order, flags, &idx, &op);
+	if (__builtin_expect(rc < 0, 0) && z->ncpu)
+		rc = retry_drained(z, order, flags, &idx, &op, rc);
 	if (rc == 0)
 		*addr = idx_to_addr(z, idx);
 	count_alloc_failure(z, rc);
@@ -158,6 +159,25 @@ int lb_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr)
 	debug_check(z);
 	zone_unlock(z);
 	return rc;
+}
+
+static __attribute__((noinline)) int list_alloc(struct lb_zone *z, unsigned order,
+						unsigned flags, uint64_t *addr)
+{
+	int rc = lbi_cpu_list_alloc(z, order, flags, addr);
+
+	return rc != CPU_LIST_HELD ? rc : zone_alloc(z, order, flags, addr);
+}
+
+int lb_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr)
+{
+	if (!zone_ok(z) || !addr || (flags & ~LB_ALLOC_FLAGS))
+		return LB_EINVAL;
+	if (order > LB_MAX_ORDER)
+		return LB_EORDER;
+	if (__builtin_expect(z->ncpu != 0, 0))
+		return list_alloc(z, order, flags, addr);
+	return zone_alloc(z, order, flags, addr);
 }
 
 /* Why a free was refused: the block holding idx is free, or it is not. */
@@ -172,26 +192,14 @@ int lbi_bad_free(const struct lb_zone *z, uint64_t idx)
 	return LB_ENOTALLOC;
 }
 
-int lb_free(struct lb_zone *z, uint64_t addr, unsigned order)
+/* lb_free() under the zone lock (as zone_alloc()). */
+static inline int zone_free(struct lb_zone *z, uint64_t addr, unsigned order)
 {
 	uint64_t idx;
-	int rc;
+	int rc = addr_to_idx(z, addr, order, &idx);
 
-	if (!zone_ok(z))
-		return LB_EINVAL;
-	if (z->ncpu) {
-		struct cpu_list *l = lbi_cpu_list_try(z);
-
-		if (l) {
-			rc = lbi_cache_free(&l->c, addr, order);
-			lb_unlock(&l->lock);
-			return rc;
-		}
-	}
-	rc = addr_to_idx(z, addr, order, &idx);
 	if (rc)
 		return rc;
-
 	zone_lock(z);
 	/* Kind and order claimed in one compare-and-swap, as lb_cache_free()
 	 * does, so a double free racing through a cache is caught on one side. */
@@ -206,6 +214,22 @@ int lb_free(struct lb_zone *z, uint64_t addr, unsigned order)
 	debug_check(z);
 	zone_unlock(z);
 	return rc;
+}
+
+static __attribute__((noinline)) int list_free(struct lb_zone *z, uint64_t addr, unsigned order)
+{
+	int rc = lbi_cpu_list_free(z, addr, order);
+
+	return rc != CPU_LIST_HELD ? rc : zone_free(z, addr, order);
+}
+
+int lb_free(struct lb_zone *z, uint64_t addr, unsigned order)
+{
+	if (!zone_ok(z))
+		return LB_EINVAL;
+	if (__builtin_expect(z->ncpu != 0, 0))
+		return list_free(z, addr, order);
+	return zone_free(z, addr, order);
 }
 
 int lb_zone_set_policy(struct lb_zone *z, enum lb_policy p)

@@ -29,7 +29,8 @@
  */
 #include "internal.h"
 
-#define CACHE_MAGIC UINT64_C(0x6c62636163686521)
+#define CACHE_MAGIC UINT64_C(0x6c62636163686521)    /* an lb_cache */
+#define CPU_LIST_MAGIC UINT64_C(0x6c62637075736c21) /* a zone's CPU list */
 
 static const uint16_t cap[CACHE_ORDERS] = { 256, 64, 32, 16, 4, 4, 4, 4, 4, 2, 2 };
 static const uint16_t base[CACHE_ORDERS] = { 0, 256, 320, 352, 368, 372, 376, 380, 384, 388, 390 };
@@ -38,16 +39,22 @@ static const uint16_t batch[CACHE_ORDERS] = { 64, 16, 8, 4, 2, 2, 2, 2, 2, 1, 1 
 _Static_assert(390 + 2 == CACHE_SLOTS, "cache slots");
 _Static_assert(CACHE_ORDERS == 11, "a stack per order");
 
-/* Pages of orders CACHE_HIGH_ORDER and up the cache may still take. */
-static inline bool high_fits(const struct lb_cache *c, unsigned o)
+/* Pages of orders CACHE_HIGH_ORDER and up held: counted when needed (a
+ * refill or a free of such an order), so the fast paths keep no count. */
+static uint64_t high_pages(const struct lb_cache *c)
 {
-	return o < CACHE_HIGH_ORDER || c->high + (UINT64_C(1) << o) <= c->z->cache_high_max;
+	uint64_t n = 0;
+
+	for (unsigned o = CACHE_HIGH_ORDER; o < CACHE_ORDERS; o++)
+		n += (uint64_t)c->count[o] << o;
+	return n;
 }
 
-static inline void count_high(struct lb_cache *c, unsigned o, int64_t n)
+/* May the cache take one more block of order o? */
+static bool high_fits(const struct lb_cache *c, unsigned o)
 {
-	if (o >= CACHE_HIGH_ORDER)
-		c->high += (uint64_t)(n * ((int64_t)1 << o));
+	return o < CACHE_HIGH_ORDER ||
+	       high_pages(c) + (UINT64_C(1) << o) <= c->z->cache_high_max;
 }
 
 uint64_t lbi_cached_pages(const struct lb_zone *z)
@@ -107,9 +114,8 @@ void lbi_cache_setup(struct lb_cache *c, struct lb_zone *z, bool cpu_list)
 {
 	LB_ASSERT_LOCKED(z);
 	memset(c, 0, sizeof *c);
-	c->magic = CACHE_MAGIC;
+	c->magic = cpu_list ? CPU_LIST_MAGIC : CACHE_MAGIC;
 	c->z = z;
-	c->cpu_list = cpu_list;
 	c->next = z->caches;
 	z->caches = c;
 }
@@ -149,7 +155,6 @@ static void drain(struct lb_cache *c, unsigned o, uint32_t n)
 	memmove(s, s + n, (c->count[o] - n) * sizeof *s);
 	c->count[o] -= n;
 	z->nr_alloc -= (uint64_t)n << o;
-	count_high(c, o, -(int64_t)n);
 	bump(&c->pages, -(int64_t)((uint64_t)n << o));
 }
 
@@ -184,9 +189,10 @@ static inline void drain_if_asked(struct lb_cache *c)
 		drain_asked(c);
 }
 
-static bool cache_ok(const struct lb_cache *c)
+/* The caller's cache (a CPU list is the zone's). */
+static inline bool cache_ok(const struct lb_cache *c)
 {
-	return c && c->magic == CACHE_MAGIC && !c->cpu_list;
+	return c && c->magic == CACHE_MAGIC;
 }
 
 void lb_cache_drain(struct lb_cache *c)
@@ -236,7 +242,7 @@ static int zone_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint64_t *
 	int rc = lbi_alloc(z, o, flags, out, &op);
 
 	if (short_answer(rc) &&
-	    (lbi_cache_drain_all(c) + (c->cpu_list ? lbi_cpu_lists_drain(z) : 0)))
+	    (lbi_cache_drain_all(c) + (c->magic == CPU_LIST_MAGIC ? lbi_cpu_lists_drain(z) : 0)))
 		rc = lbi_alloc(z, o, flags, out, &op);
 	lbi_cache_alloc_seen(z, o);
 	if (rc == LB_ENOMEM)
@@ -263,7 +269,6 @@ static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint6
 		if (lbi_give_out(z, b, o, K_CACHED))
 			continue; /* quarantined by the shadow check */
 		s[c->count[o]++] = (uint32_t)b;
-		count_high(c, o, 1);
 		bump(&c->pages, (int64_t)1 << o);
 	}
 	if (!c->count[o])
@@ -288,7 +293,7 @@ static LB_COLD int alloc_refill(struct lb_cache *c, unsigned order, unsigned fla
 }
 
 /* lb_cache_alloc() on a valid cache and order, flags checked. */
-int lbi_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t *addr)
+static inline int cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t *addr)
 {
 	struct lb_zone *z = c->z;
 	uint64_t idx;
@@ -303,7 +308,6 @@ int lbi_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t
 	}
 	idx = c->slot[base[order] + --c->count[order]];
 	pg_set_kind_order(&z->pages[idx], K_ALLOC, order);
-	count_high(c, order, -1);
 	bump(&c->pages, -((int64_t)1 << order));
 	bump(&c->allocs, 1);
 	*addr = idx_to_addr(z, idx);
@@ -316,7 +320,12 @@ int lb_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t 
 		return LB_EINVAL;
 	if (order > LB_MAX_ORDER)
 		return LB_EORDER;
-	return lbi_cache_alloc(c, order, flags, addr);
+	return cache_alloc(c, order, flags, addr);
+}
+
+int lbi_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t *addr)
+{
+	return cache_alloc(c, order, flags, addr);
 }
 
 /* Why a free was refused, under the lock. */
@@ -330,31 +339,29 @@ static LB_COLD int free_refused(struct lb_zone *z, uint64_t idx)
 	return rc;
 }
 
-/* A full stack gives its coldest batch back to the zone. */
-static LB_COLD void free_make_room(struct lb_cache *c, unsigned order)
-{
-	zone_lock(c->z);
-	drain(c, order, batch[order]);
-	zone_unlock(c->z);
-}
-
-/* A large block just pushed took the cache over its budget: it goes back
- * to the zone (the stack's top), where it may merge. */
-static LB_COLD void free_over_budget(struct lb_cache *c, unsigned order)
+/* The cold part of a free: a full stack gives its coldest batch back to
+ * the zone; a large block that would take the cache over its budget goes
+ * back itself, where it may merge (true: not for the stack). */
+static LB_COLD bool free_slow(struct lb_cache *c, unsigned order, uint64_t idx)
 {
 	struct lb_zone *z = c->z;
-	uint64_t idx = c->slot[base[order] + --c->count[order]];
+	bool over = !high_fits(c, order);
 
-	count_high(c, order, -1);
-	bump(&c->pages, -((int64_t)1 << order));
+	if (!over && c->count[order] < cap[order])
+		return false;
 	zone_lock(z);
-	z->nr_alloc -= UINT64_C(1) << order;
-	lbi_free_block(z, idx, order, S_ACCEPTED, false);
+	if (c->count[order] == cap[order])
+		drain(c, order, batch[order]);
+	if (over) {
+		z->nr_alloc -= UINT64_C(1) << order;
+		lbi_free_block(z, idx, order, S_ACCEPTED, false);
+	}
 	zone_unlock(z);
+	return over;
 }
 
 /* lb_cache_free() on a valid cache. */
-int lbi_cache_free(struct lb_cache *c, uint64_t addr, unsigned order)
+static inline int cache_free(struct lb_cache *c, uint64_t addr, unsigned order)
 {
 	struct lb_zone *z = c->z;
 	uint64_t idx;
@@ -368,16 +375,15 @@ int lbi_cache_free(struct lb_cache *c, uint64_t addr, unsigned order)
 	      (idx / SECTION_PAGES & 63) & 1) ||
 	    !pg_claim(&z->pages[idx], K_ALLOC, K_CACHED, order))
 		return free_refused(z, idx);
-	if (__builtin_expect(c->count[order] == cap[order], 0))
-		free_make_room(c, order);
+	if (__builtin_expect(order >= CACHE_HIGH_ORDER || c->count[order] == cap[order], 0) &&
+	    free_slow(c, order, idx)) {
+		bump(&c->frees, 1);
+		drain_if_asked(c);
+		return 0;
+	}
 	c->slot[base[order] + c->count[order]++] = (uint32_t)idx;
 	bump(&c->pages, (int64_t)1 << order);
 	bump(&c->frees, 1);
-	if (order >= CACHE_HIGH_ORDER) {
-		c->high += UINT64_C(1) << order;
-		if (c->high > z->cache_high_max)
-			free_over_budget(c, order);
-	}
 	drain_if_asked(c); /* after the checks: bad input changes nothing */
 	return 0;
 }
@@ -386,5 +392,10 @@ int lb_cache_free(struct lb_cache *c, uint64_t addr, unsigned order)
 {
 	if (!cache_ok(c))
 		return LB_EINVAL;
-	return lbi_cache_free(c, addr, order);
+	return cache_free(c, addr, order);
+}
+
+int lbi_cache_free(struct lb_cache *c, uint64_t addr, unsigned order)
+{
+	return cache_free(c, addr, order);
 }

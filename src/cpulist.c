@@ -30,12 +30,38 @@
 #include "internal.h"
 
 #ifdef LB_PLATFORM_CPUS
-struct cpu_list *lbi_cpu_list_try(struct lb_zone *z)
+static struct cpu_list *list_try(struct lb_zone *z)
 {
 	unsigned cpu = lb_cpu_current();
 	struct cpu_list *l = &z->cpu[cpu < z->ncpu ? cpu : cpu % z->ncpu];
 
 	return lb_lock_try(&l->lock) ? l : NULL;
+}
+
+/* lb_alloc() through the caller's CPU's list, or CPU_LIST_HELD. */
+int lbi_cpu_list_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr)
+{
+	struct cpu_list *l = list_try(z);
+	int rc;
+
+	if (!l)
+		return CPU_LIST_HELD;
+	rc = lbi_cache_alloc(&l->c, order, flags, addr);
+	lb_unlock(&l->lock);
+	return rc;
+}
+
+/* lb_free() likewise. */
+int lbi_cpu_list_free(struct lb_zone *z, uint64_t addr, unsigned order)
+{
+	struct cpu_list *l = list_try(z);
+	int rc;
+
+	if (!l)
+		return CPU_LIST_HELD;
+	rc = lbi_cache_free(&l->c, addr, order);
+	lb_unlock(&l->lock);
+	return rc;
 }
 
 /* Every list that is not held gives its blocks back to the zone: the pages
@@ -98,15 +124,21 @@ void lbi_cpu_lists_fini(struct lb_zone *z)
 		lb_lock_fini(&z->cpu[i].lock);
 }
 #else /* no CPU lists: a zone with them is LB_ENOTSUP (zone.c) */
+int lbi_cpu_list_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr)
+{
+	(void)z, (void)order, (void)flags, (void)addr;
+	return CPU_LIST_HELD;
+}
+
+int lbi_cpu_list_free(struct lb_zone *z, uint64_t addr, unsigned order)
+{
+	(void)z, (void)addr, (void)order;
+	return CPU_LIST_HELD;
+}
+
 int64_t lb_zone_drain_lists(struct lb_zone *z)
 {
 	return z && z->magic == LB_ZONE_MAGIC ? 0 : LB_EINVAL;
-}
-
-struct cpu_list *lbi_cpu_list_try(struct lb_zone *z)
-{
-	(void)z;
-	return NULL;
 }
 
 uint64_t lbi_cpu_lists_drain(struct lb_zone *z)

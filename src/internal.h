@@ -306,17 +306,17 @@ struct lb_zone {
 	 * lock and the counters, so that one CPU's trip to the zone lock
 	 * does not take these lines from the others' fast paths. */
 	uint64_t magic;
-	/* geometry */
-	uint64_t base_pfn;    /* section-aligned */
-	uint64_t span_pages;  /* from base_pfn to the end of the highest range */
+	/* what every operation reads first, in the first 64 bytes */
+	unsigned ncpu;           /* the CPU lists (cpulist.c) */
+	unsigned unit_order;
+	struct cpu_list *cpu;
+	uint64_t base_pfn;       /* section-aligned */
+	uint64_t span_pages;     /* from base_pfn to the end of the highest range */
+	struct lb_page *pages;   /* metadata, in the caller's buffer */
+	uint64_t *active;
 	uint64_t nsections;
 	uint64_t managed_pages;
-	unsigned unit_order;
-	/* metadata (in the caller's buffer) */
-	struct lb_page *pages;
-	uint64_t *pristine, *active, *fresh, *shadow;
-	struct cpu_list *cpu;    /* the CPU lists (cpulist.c), ncpu of them */
-	unsigned ncpu;
+	uint64_t *pristine, *fresh, *shadow;
 	uint64_t cache_high_max; /* pages of orders 4 and up a cache may hold */
 	char apart[64];          /* no cache line holds both these and the lock */
 
@@ -522,10 +522,8 @@ struct lb_cache {
 	struct lb_zone *z;
 	struct lb_cache *next; /* the zone's list, under the zone lock */
 	uint64_t pages, allocs, frees;
-	uint64_t high; /* pages of orders CACHE_HIGH_ORDER and up held (the owner's) */
 	uint32_t count[CACHE_ORDERS];
 	uint32_t drain_asked; /* set by the zone (under its lock), cleared by the owner */
-	bool cpu_list;        /* a zone's CPU list, not the caller's */
 	uint32_t slot[CACHE_SLOTS];
 };
 
@@ -597,10 +595,14 @@ uint64_t lbi_cache_drain_all(struct lb_cache *c);
  * holder makes them */
 int lbi_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t *addr);
 int lbi_cache_free(struct lb_cache *c, uint64_t addr, unsigned order);
-/* cpulist.c: lbi_cpu_list_try() without the zone lock, and answers the
- * list locked or NULL; lbi_cpu_lists_drain() with it */
+/* cpulist.c: lbi_cpu_list_alloc() and _free() without the zone lock: the
+ * call's answer through the caller's CPU's list, or CPU_LIST_HELD where
+ * that list is held (then the zone serves it); lbi_cpu_lists_drain()
+ * with the zone lock */
 #define CPU_LISTS_MAX 1024
-struct cpu_list *lbi_cpu_list_try(struct lb_zone *z);
+#define CPU_LIST_HELD 1 /* not an answer: answers are 0 or negative */
+int lbi_cpu_list_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr);
+int lbi_cpu_list_free(struct lb_zone *z, uint64_t addr, unsigned order);
 uint64_t lbi_cpu_lists_drain(struct lb_zone *z);
 int lbi_cpu_lists_init(struct lb_zone *z, void *mem, unsigned n);
 void lbi_cpu_lists_fini(struct lb_zone *z);

@@ -263,7 +263,8 @@ TEST(bench_cli_options)
 	char *defaults[] = { "lbbench", NULL };
 	REQUIRE(lbb_cli_parse(1, defaults, &c, devnull) == 0);
 	CHECK_EQ(lbb_cli_threads(&c, LBB_CHURN, &t), 5);
-	CHECK_EQ(lbb_cli_threads(&c, LBB_MIXED, &t), 1);
+	CHECK_EQ(lbb_cli_threads(&c, LBB_MIXED, &t), 5);
+	CHECK_EQ(lbb_cli_threads(&c, LBB_FILL_DRAIN, &t), 1);
 	CHECK_EQ(c.p.ops, 1000000);
 	fclose(devnull);
 }

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const unsigned churn_threads[] = { 1, 2, 4, 8, 16 };
+static const unsigned scaling_threads[] = { 1, 2, 4, 8, 16 };
 static const unsigned one_thread[] = { 1 };
 
 #define MAX_THREADS 1024
@@ -259,8 +259,8 @@ static const struct opt opts[] = {
 	{"allocator", "LIST", "{allocators} (default: all; lazybuddy: every lazybuddy-<policy>)",
 	 p_allocator},
 	{"memory", "M", "accepted or lazy-mmap (default: both)", p_memory},
-	{"threads", "LIST", "thread counts, 1 to 1024 (default: 1,2,4,8,16 for churn, 1 "
-	 "otherwise)", p_threads},
+	{"threads", "LIST", "thread counts, 1 to 1024 (default: 1,2,4,8,16 for churn and "
+	 "mixed, 1 for fill_drain)", p_threads},
 	{"repeats", "N", "timed runs per measurement, 1 to 1000, median reported (default 7)",
 	 p_repeats},
 	{"ops", "N", "churn and mixed: operations per run, all threads together, 1 to "
@@ -473,9 +473,9 @@ size_t lbb_cli_threads(const struct lbb_cli *c, enum lbb_bench b, const unsigned
 		*out = c->threads;
 		return c->nthreads;
 	}
-	if (b == LBB_CHURN) {
-		*out = churn_threads;
-		return sizeof churn_threads / sizeof churn_threads[0];
+	if (b == LBB_CHURN || b == LBB_MIXED) {
+		*out = scaling_threads;
+		return sizeof scaling_threads / sizeof scaling_threads[0];
 	}
 	*out = one_thread;
 	return 1;

@@ -186,6 +186,7 @@ int main(int argc, char **argv)
 				 up[i]->ops_divisor);
 	for (size_t i = 0; i < nup; i++)
 		up[i]->ops->fini(up[i]);
+	lbb_scaling(res, n);
 	if (cli.json) {
 		lbb_print_json(stdout, res, n);
 	} else {
@@ -193,7 +194,9 @@ int main(int argc, char **argv)
 		snprintf(head, sizeof head,
 			 "lbbench: %u CPUs (%s), load average %.2f before the run; median of %u "
 			 "runs; one operation in %u timed, clock cost %llu ns subtracted; latencies "
-			 "in ns; cpus: CPUs the threads had; ops: operations a timed run did, all "
+			 "in ns; cpus: CPUs the threads had; x1thr: throughput over the same "
+			 "allocator's on one thread; /cpu: that over the CPUs had (1: every CPU "
+			 "did what one thread does alone); ops: operations a timed run did, all "
 			 "threads together (churn, mixed: --ops %llu%s, but each thread at least "
 			 "fills its live set; fill_drain: one fill of %zu pages and its drain)",
 			 lbb_ncpu(), model, load, cli.p.repeats, cli.p.sample_every,
@@ -203,7 +206,7 @@ int main(int argc, char **argv)
 		putchar('\n');
 		lbb_print_table(stdout, res, n);
 		putchar('\n');
-		lbb_print_targets(stdout, res, n, lbb_ncpu());
+		lbb_print_targets(stdout, res, n, lbb_ncpu(), cli.p.no_cache);
 	}
 	free(res);
 	return status;

@@ -289,3 +289,22 @@ int lbb_measure(struct lbb_allocator *a, enum lbb_bench bench, unsigned threads,
 	lbb_meas_end(&m, r);
 	return rc;
 }
+
+void lbb_scaling(struct lbb_result *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct lbb_result *x = &r[i];
+
+		x->scale = x->per_cpu = 0;
+		for (size_t j = 0; j < n && !x->error[0]; j++) {
+			const struct lbb_result *one = &r[j];
+
+			if (one->threads != 1 || one->bench != x->bench ||
+			    one->memory != x->memory || strcmp(one->allocator, x->allocator) ||
+			    one->error[0] || one->mops <= 0 || one->cpus <= 0 || x->cpus <= 0)
+				continue;
+			x->scale = x->mops / one->mops;
+			x->per_cpu = x->scale / (x->cpus / one->cpus);
+		}
+	}
+}

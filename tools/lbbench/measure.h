@@ -36,6 +36,11 @@ struct lbb_result {
 			       wall time: the CPUs a run really had (fewer than
 			       its threads when they wait or the machine is busy) */
 	uint64_t p50, p99, p999, max; /* ns per sampled operation */
+	/* against the same allocator, bench and memory on one thread
+	 * (lbb_scaling; 0 where there is none): throughput over its, and
+	 * that over the CPUs had over its (1: each CPU had did as much as
+	 * the one thread) */
+	double scale, per_cpu;
 	uint64_t ops;       /* operations per timed run, all threads */
 	uint64_t samples;   /* sampled operations, all runs */
 	unsigned repeats;
@@ -70,5 +75,8 @@ void lbb_meas_end(struct lbb_meas *m, struct lbb_result *r);
  * 0, or nonzero with r->error saying what failed. */
 int lbb_measure(struct lbb_allocator *a, enum lbb_bench bench, unsigned threads,
 		const struct lbb_params *p, uint64_t clock_overhead, struct lbb_result *r);
+
+/* Fill scale and per_cpu of every result that has a one-thread twin. */
+void lbb_scaling(struct lbb_result *r, size_t n);
 
 #endif

@@ -78,51 +78,59 @@ static void bookkeeping(FILE *f, struct tally *t, const struct lbb_result *r, si
 	verdict(f, t, worst <= LBB_TARGET_LAZY_RATIO);
 }
 
-/* Throughput at each thread count up to the CPUs must beat the one before. */
+/* Throughput per CPU had, at each thread count from 2 up to the CPUs,
+ * against one thread (lbb_scaling): each CPU does at least 0.8 of what one
+ * thread does alone. For mixed, also no worse than mimalloc's, where it
+ * ran. */
 static void scaling(FILE *f, struct tally *t, const struct lbb_result *r, size_t n,
-		    unsigned ncpu)
+		    enum lbb_bench b, unsigned ncpu, const char *path)
 {
-	const struct lbb_result *prev = NULL;
-	unsigned pairs = 0;
+	unsigned seen = 0, beaten = 0;
 	bool ok = true, starved = false;
 
-	fprintf(f, "churn      throughput, %s, threads:Mops/s(CPUs had):", BASE);
-	for (size_t i = 0; i < n; i++) {
-		const struct lbb_result *x = &r[i];
+	fprintf(f, "%-10s throughput per CPU had, %s (%s), threads:x(CPUs had):",
+		lbb_bench_name(b), BASE, path);
+	for (unsigned k = 2; k <= ncpu; k++) {
+		const struct lbb_result *x = find(r, n, b, BASE, LBB_MEM_ACCEPTED, k);
+		const struct lbb_result *mi = find(r, n, b, "mimalloc", LBB_MEM_ACCEPTED, k);
 
-		if (x->bench != LBB_CHURN || x->memory != LBB_MEM_ACCEPTED ||
-		    strcmp(x->allocator, BASE) || x->error[0])
+		if (!x || x->scale <= 0)
 			continue;
-		fprintf(f, " %u:%.1f(%.1f)", x->threads, x->mops, x->cpus);
-		if (prev && x->threads > prev->threads && x->threads <= ncpu) {
-			pairs++;
-			ok = ok && x->mops > prev->mops;
-			/* Did the threads get the CPUs they could have used? */
-			starved = starved || x->cpus < 0.8 * x->threads;
+		fprintf(f, " %u:%.2f(%.2f)", k, x->per_cpu, x->cpus);
+		if (b == LBB_MIXED && mi && mi->scale > 0) {
+			fprintf(f, " mimalloc %.2f(%.2f)", mi->per_cpu, mi->cpus);
+			beaten += x->per_cpu < mi->per_cpu;
 		}
-		prev = x;
+		seen++;
+		ok = ok && x->per_cpu >= LBB_TARGET_PER_CPU;
+		starved = starved || x->cpus < 0.8 * k; /* the machine was busy */
 	}
-	if (!pairs) {
-		fprintf(f, " not measured (needs 2 thread counts up to %u CPUs)\n", ncpu);
+	if (!seen) {
+		fprintf(f, " not measured (needs 1 thread and 2 up to %u CPUs)\n", ncpu);
 		t->unmeasured++;
 		return;
 	}
-	fprintf(f, " (target: grows up to %u CPUs)", ncpu);
-	verdict(f, t, ok);
-	if (!ok && starved)
+	fprintf(f, " (target >= %.2f%s)", LBB_TARGET_PER_CPU,
+		b == LBB_MIXED ? ", and mimalloc's" : "");
+	verdict(f, t, ok && !beaten);
+	if (starved)
 		fprintf(f, "           (the threads got fewer CPUs than they were: the machine was busy)\n");
 }
 
-void lbb_print_targets(FILE *f, const struct lbb_result *r, size_t n, unsigned ncpu)
+void lbb_print_targets(FILE *f, const struct lbb_result *r, size_t n, unsigned ncpu,
+		       bool no_cache)
 {
 	struct tally t = { 0, 0, 0 };
 
 	fprintf(f, "targets (medians of this run):\n");
-	absolute(f, &t, r, n, LBB_CHURN, LBB_TARGET_CHURN_NS);
-	absolute(f, &t, r, n, LBB_MIXED, LBB_TARGET_MIXED_NS);
-	for (int b = 0; b < LBB_NBENCH; b++)
-		bookkeeping(f, &t, r, n, (enum lbb_bench)b);
-	scaling(f, &t, r, n, ncpu);
+	if (!no_cache) {
+		absolute(f, &t, r, n, LBB_CHURN, LBB_TARGET_CHURN_NS);
+		absolute(f, &t, r, n, LBB_MIXED, LBB_TARGET_MIXED_NS);
+		for (int b = 0; b < LBB_NBENCH; b++)
+			bookkeeping(f, &t, r, n, (enum lbb_bench)b);
+	}
+	scaling(f, &t, r, n, LBB_CHURN, ncpu, no_cache ? "lb_alloc, CPU lists" : "caches");
+	scaling(f, &t, r, n, LBB_MIXED, ncpu, no_cache ? "lb_alloc, CPU lists" : "caches");
 	fprintf(f, "%u PASS, %u MISS", t.pass, t.miss);
 	if (t.unmeasured) /* a target this run did not measure is neither */
 		fprintf(f, ", %u not measured", t.unmeasured);
