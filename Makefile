@@ -137,6 +137,8 @@ policy-bench: deps
 bench: deps
 	$(MAKE) VARIANT=release all
 	./build/lbbench
+	./build/lbbench --no-cache --bench churn,mixed --memory accepted \
+		--allocator lazybuddy-eager,jemalloc,mimalloc,glibc
 	./build/lbbench --paths
 	sh tools/lbsim/idle_bench.sh build/lbsim
 

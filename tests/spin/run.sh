@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Model-check the acceptance protocol (tests/spin/protocol.pml) with SPIN:
-#   1. the model as it is: an exhaustive search (safety: assertions and
+# Model-check the acceptance protocol (tests/spin/protocol.pml) and the
+# CPU lists (tests/spin/cpulists.pml) with SPIN:
+#   1. each model as it is: an exhaustive search (safety: assertions and
 #      invalid end states) must finish with no error;
 #   2. each known-bad variant (-DBUG_...) must make SPIN find a violation,
 #      so the model is shown able to fail.
@@ -20,15 +21,15 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 passed=0 failed=0
 
-# verify NAME EXPECT [spin -D flags]: EXPECT is "clean" or "violation".
+# verify MODEL NAME EXPECT [spin -D flags]: EXPECT is "clean" or "violation".
 verify() {
-	name=$1 expect=$2
-	shift 2
+	model=$1 name=$2 expect=$3
+	shift 3
 	dir="$work/$name"
 	mkdir -p "$dir"
-	cp "$here/protocol.pml" "$dir/"
+	cp "$here/$model" "$dir/"
 	t0=$(date +%s)
-	if ! (cd "$dir" && spin -a "$@" protocol.pml >spin.log 2>&1); then
+	if ! (cd "$dir" && spin -a "$@" "$model" >spin.log 2>&1); then
 		echo "FAIL $name: spin -a failed"
 		sed 's/^/    /' "$dir/spin.log"
 		failed=$((failed + 1))
@@ -60,8 +61,8 @@ verify() {
 		else
 			echo "FAIL $name: $errors errors after $states states (${secs} s)"
 			echo "    $what"
-			echo "    replay: cd $here && spin -a protocol.pml && cc -DSAFETY -o pan pan.c" \
-				"&& ./pan && spin -t -p protocol.pml"
+			echo "    replay: cd $here && spin -a $model && cc -DSAFETY -o pan pan.c" \
+				"&& ./pan && spin -t -p $model"
 			failed=$((failed + 1))
 		fi
 	elif [ "$errors" -gt 0 ]; then
@@ -74,10 +75,14 @@ verify() {
 	fi
 }
 
-verify spin_protocol clean
+verify protocol.pml spin_protocol clean
 for bug in BUG_NO_INFLIGHT BUG_PUBLISH_EARLY BUG_IGNORE_FAILURE BUG_RELEASE_LISTED \
 	BUG_LOSE_FAILED; do
-	verify "spin_$(echo "$bug" | tr 'A-Z' 'a-z')" violation "-D$bug"
+	verify protocol.pml "spin_$(echo "$bug" | tr 'A-Z' 'a-z')" violation "-D$bug"
+done
+verify cpulists.pml spin_cpulists clean
+for bug in BUG_DRAIN_WAITS BUG_NO_DRAIN BUG_LOSE_COUNT; do
+	verify cpulists.pml "spin_cpulists_$(echo "$bug" | tr 'A-Z' 'a-z')" violation "-D$bug"
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
