@@ -168,7 +168,8 @@ TEST(bench_quick_run_through_every_workload)
 			continue;
 		}
 		for (int b = 0; b < LBB_NBENCH; b++) {
-			unsigned threads = b == LBB_CHURN ? 3 : 1;
+			/* handoff on 3: a pair, and one thread that is its own partner */
+			unsigned threads = b == LBB_CHURN || b == LBB_HANDOFF ? 3 : 1;
 			struct lbb_result r;
 			int rc = lbb_measure(&al[i], (enum lbb_bench)b, threads, &p, overhead, &r);
 
@@ -350,6 +351,7 @@ TEST(bench_ops_honoured)
 		{LBB_CHURN, 1, 4001, 4001}, {LBB_CHURN, 3, 4001, 4001},
 		{LBB_CHURN, 2, 1, 0},       {LBB_MIXED, 3, 1000, 1000},
 		{LBB_MIXED, 1, 5, 0},       {LBB_FILL_DRAIN, 2, 7, 0},
+		{LBB_HANDOFF, 3, 1001, 1000}, /* 334, 334, 333: half of each allocated, freed */
 	};
 
 	lbb_params_default(&p, true);

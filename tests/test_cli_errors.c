@@ -898,7 +898,7 @@ TEST(cli_errors_lbbench_values)
 		{"--seed", "-1", "lbbench: --seed -1: must be a whole number, 0 to "},
 		{"--seed", "18446744073709551616", "lbbench: --seed 18446744073709551616: must be"},
 		{"--bench", "nope", "lbbench: --bench nope: expected a comma list of: churn mixed "
-				    "fill_drain (try --help)\n"},
+				    "fill_drain handoff (try --help)\n"},
 		{"--memory", "lazy", "lbbench: --memory lazy: expected accepted or lazy-mmap"},
 		{"--json=yes", NULL, "lbbench: --json takes no value\n"},
 		{"--frob", NULL, "lbbench: unknown option '--frob' (try --help)\n"},
@@ -942,7 +942,7 @@ TEST(cli_errors_lbbench_duplicates_and_inapplicable)
 	CHECK_EQ(lbb_cli_threads(&c, LBB_CHURN, &t), 2);
 	CHECK(t[0] == 2 && t[1] == 1);
 	CHECK_EQ(bench_parse(ops, 4, &c, err, sizeof err), -1);
-	CHECK(strstr(err, "lbbench: --ops applies to churn and mixed (fill_drain runs one fill "
+	CHECK(strstr(err, "lbbench: --ops applies to churn, mixed and handoff (fill_drain runs one fill "
 			  "of 131072 pages") == err && one_line(err));
 	CHECK_EQ(bench_parse(ops_ok, 4, &c, err, sizeof err), 0);
 	CHECK_EQ(bench_parse(nc, 3, &c, err, sizeof err), -1);

@@ -259,13 +259,15 @@ static const struct opt opts[] = {
 	{"allocator", "LIST", "{allocators} (default: all; lazybuddy: every lazybuddy-<policy>)",
 	 p_allocator},
 	{"memory", "M", "accepted or lazy-mmap (default: both)", p_memory},
-	{"threads", "LIST", "thread counts, 1 to 1024 (default: 1,2,4,8,16 for churn and "
-	 "mixed, 1 for fill_drain)", p_threads},
+	{"threads", "LIST", "thread counts, 1 to 1024 (default: 1,2,4,8,16, 1 for "
+	 "fill_drain)", p_threads},
 	{"repeats", "N", "timed runs per measurement, 1 to 1000, median reported (default 7)",
 	 p_repeats},
-	{"ops", "N", "churn and mixed: operations per run, all threads together, 1 to "
-	 "1000000000 (default 1000000); at least what fills each thread's live set (churn: "
-	 "4096 pages a thread; mixed: 1024 blocks split among the threads, one at least); "
+	{"ops", "N", "churn, mixed and handoff: operations per run, all threads together, 1 "
+	 "to 1000000000 (default 1000000); at least what fills each thread's live set (churn: "
+	 "4096 pages a thread; mixed: 1024 blocks split among the threads, one at least; "
+	 "handoff: a ring of 256 pages a thread, and an even count: each page allocated "
+	 "is freed); "
 	 "mmap runs 1/16 of it; fill_drain ignores it (one fill of 131072 pages and its "
 	 "drain); each row's count is its ops column", p_ops},
 	{"seed", "N", "random sequence (default 1)", p_seed},
@@ -382,9 +384,11 @@ static int applies(const struct lbb_cli *c, FILE *err)
 	size_t na = lbb_allocator_list(al, LBB_MAX_ALLOCATORS);
 	bool lazy = false;
 
-	if (c->ops_given && !c->bench[LBB_CHURN] && !c->bench[LBB_MIXED]) {
-		fprintf(err, "lbbench: --ops applies to churn and mixed (fill_drain runs one fill "
-			"of %zu pages and its drain, whatever --ops says)\n", c->p.fill_pages);
+	if (c->ops_given && !c->bench[LBB_CHURN] && !c->bench[LBB_MIXED] &&
+	    !c->bench[LBB_HANDOFF]) {
+		fprintf(err, "lbbench: --ops applies to churn, mixed and handoff (fill_drain runs "
+			"one fill of %zu pages and its drain, whatever --ops says)\n",
+			c->p.fill_pages);
 		return -1;
 	}
 	for (size_t i = 0; i < na; i++)
@@ -473,7 +477,7 @@ size_t lbb_cli_threads(const struct lbb_cli *c, enum lbb_bench b, const unsigned
 		*out = c->threads;
 		return c->nthreads;
 	}
-	if (b == LBB_CHURN || b == LBB_MIXED) {
+	if (b != LBB_FILL_DRAIN) {
 		*out = scaling_threads;
 		return sizeof scaling_threads / sizeof scaling_threads[0];
 	}

@@ -48,6 +48,8 @@ static size_t live_of(enum lbb_bench b, const struct lbb_params *p, unsigned thr
 
 	if (b == LBB_CHURN)
 		return p->churn_live; /* every thread churns a live set of its own */
+	if (b == LBB_HANDOFF)
+		return HANDOFF_RING;
 	n = (b == LBB_MIXED ? p->mixed_live : p->fill_pages) / threads;
 	return n ? n : 1;
 }
@@ -116,6 +118,14 @@ static int setup_workers(struct lbb_worker *w, struct lbb_allocator *a, enum lbb
 		x->s.lat = malloc(x->s.cap * sizeof *x->s.lat);
 		x->blk = malloc(x->live * sizeof *x->blk);
 		x->order = malloc(x->live);
+		if (b == LBB_HANDOFF) {
+			x->ring = aligned_alloc(64, sizeof *x->ring);
+			if (!x->ring)
+				return -1;
+			memset(x->ring, 0, sizeof *x->ring);
+			/* pairs, an odd last thread with itself */
+			x->partner = &w[(t ^ 1) < threads ? t ^ 1 : t];
+		}
 		if (!x->s.lat || !x->blk || !x->order)
 			return -1;
 		/* Written now, so that the timed run takes no page fault of
@@ -200,6 +210,7 @@ out_free:
 		free(w[t].s.lat);
 		free(w[t].blk);
 		free(w[t].order);
+		free(w[t].ring);
 	}
 	free(w);
 	free(ta);

@@ -7,6 +7,7 @@ static const char *const bench_names[LBB_NBENCH] = {
 	[LBB_CHURN] = "churn",
 	[LBB_MIXED] = "mixed",
 	[LBB_FILL_DRAIN] = "fill_drain",
+	[LBB_HANDOFF] = "handoff",
 };
 
 void lbb_params_default(struct lbb_params *p, bool quick)

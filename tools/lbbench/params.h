@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum lbb_bench { LBB_CHURN, LBB_MIXED, LBB_FILL_DRAIN, LBB_NBENCH };
+enum lbb_bench { LBB_CHURN, LBB_MIXED, LBB_FILL_DRAIN, LBB_HANDOFF, LBB_NBENCH };
 
 struct lbb_params {
 	uint64_t ops;         /* operations per repeat, all threads together */

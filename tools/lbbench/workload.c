@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "workload.h"
 
+#include <sched.h>
+#include <stdbool.h>
+
 #define MIXED_ORDER0_PERCENT 70
 #define MIXED_MAX_ORDER 10
 
@@ -55,7 +58,7 @@ static inline int op_free(struct lbb_worker *w, size_t i)
 
 static int failed(struct lbb_worker *w, const char *what, int rc)
 {
-	w->err = rc;
+	__atomic_store_n(&w->err, rc, __ATOMIC_RELAXED); /* handoff's partner reads it */
 	w->err_what = what;
 	return rc;
 }
@@ -95,6 +98,74 @@ static int run_churn(struct lbb_worker *w, bool mixed)
 			return failed(w, "free", rc);
 		w->done++;
 	}
+	return 0;
+}
+
+static inline int op_free_of(struct lbb_worker *w, struct lbb_block *b)
+{
+	uint64_t t0;
+	int rc;
+
+	if (__builtin_expect(--w->s.countdown != 0, 1)) {
+		rc = w->free(w->tctx, b, 0);
+	} else {
+		t0 = lbb_now_ns();
+		rc = w->free(w->tctx, b, 0);
+		lbb_sampler_add(&w->s, lbb_now_ns() - t0);
+	}
+	b->p = NULL;
+	return rc;
+}
+
+/* handoff: allocate for the partner while its ring has room, free what the
+ * partner handed over; half the operations each. The ring's ends move a
+ * batch at a time, so that what crosses between the CPUs is mostly the
+ * pages and what the allocator does with them, not the ring. A thread
+ * that fails stops its partner too (it would wait for ever). */
+#define HANDOFF_BATCH 32
+
+static int run_handoff(struct lbb_worker *w)
+{
+	/* The partner's fields read once: its worker struct's lines are
+	 * written on every one of its operations (the sampler, done). */
+	struct lbb_worker *from = w->partner;
+	struct lbb_block *in = from->blk;
+	struct lbb_ring *out_ring = w->ring, *in_ring = from->ring;
+	size_t out_n = w->live, in_n = from->live;
+	uint64_t allocs = w->ops / 2, frees = from->ops / 2, a = 0, f = 0;
+	uint64_t room = 0, avail = 0; /* as last read: the partner's head, tail */
+	int rc;
+
+	while (a < allocs || f < frees) {
+		bool moved = false;
+
+		if (a < allocs && a - room >= out_n)
+			room = __atomic_load_n(&out_ring->head, __ATOMIC_ACQUIRE);
+		for (unsigned k = 0; a < allocs && a - room < out_n && k < HANDOFF_BATCH; k++) {
+			rc = op_alloc(w, a % out_n, 0);
+			if (rc)
+				return failed(w, "alloc", rc);
+			a++;
+			moved = true;
+		}
+		__atomic_store_n(&out_ring->tail, a, __ATOMIC_RELEASE);
+		if (f < frees && f == avail)
+			avail = __atomic_load_n(&in_ring->tail, __ATOMIC_ACQUIRE);
+		for (unsigned k = 0; f < avail && k < HANDOFF_BATCH; k++) {
+			rc = op_free_of(w, &in[f % in_n]);
+			if (rc)
+				return failed(w, "free", rc);
+			f++;
+			moved = true;
+		}
+		__atomic_store_n(&in_ring->head, f, __ATOMIC_RELEASE);
+		if (!moved) { /* the partner has not run (more threads than CPUs), or failed */
+			if (__atomic_load_n(&from->err, __ATOMIC_RELAXED))
+				break;
+			sched_yield();
+		}
+	}
+	w->done = a + f;
 	return 0;
 }
 
@@ -141,6 +212,9 @@ int lbb_workload_run(struct lbb_worker *w)
 		break;
 	case LBB_MIXED:
 		run_churn(w, true);
+		break;
+	case LBB_HANDOFF:
+		run_handoff(w);
 		break;
 	default:
 		run_fill_drain(w);
