@@ -19,13 +19,14 @@
  * does (an order-9 block is a transparent huge page, common in the guests
  * this is for). Bounds: 256/64/32/16 blocks of orders 0-3 (Linux's per-CPU
  * batches), moved 64/16/8/4 at a time; four blocks of orders 4-8 and two
- * of 9 and 10, moved two and one at a time: each order's stack then
- * reaches its ends (a trip to the zone) about once in 6 (4-8) or 2 (9,
- * 10) operations of that order when allocations and frees alternate at
- * random (a random walk from the middle: batch x (cap + 1 - batch) steps).
- * Orders 4 and up also share a budget of 1/32 of the zone's memory per
- * cache (cache_high_max), so that small zones are not held in caches:
- * at most 22 MiB a cache, 640 pages of orders 0-3 and 5056 above.
+ * of 9 and 10, moved three and two at a time, so that a refill (one block
+ * of it handed out) and a drain (then the block freed) both leave the
+ * stack in its middle: when allocations and frees of an order come at
+ * random, its count walks at random and reaches an end (a trip to the
+ * zone) least often from there. Orders 4 and up also share a budget of
+ * 1/32 of the zone's memory per cache (cache_high_max), so that small
+ * zones are not held in caches: at most 22 MiB a cache, 640 pages of
+ * orders 0-3 and 5056 above.
  */
 #include "internal.h"
 
@@ -34,7 +35,7 @@
 
 static const uint16_t cap[CACHE_ORDERS] = { 256, 64, 32, 16, 4, 4, 4, 4, 4, 2, 2 };
 static const uint16_t base[CACHE_ORDERS] = { 0, 256, 320, 352, 368, 372, 376, 380, 384, 388, 390 };
-static const uint16_t batch[CACHE_ORDERS] = { 64, 16, 8, 4, 2, 2, 2, 2, 2, 1, 1 };
+static const uint16_t batch[CACHE_ORDERS] = { 64, 16, 8, 4, 3, 3, 3, 3, 3, 2, 2 };
 
 _Static_assert(390 + 2 == CACHE_SLOTS, "cache slots");
 _Static_assert(CACHE_ORDERS == 11, "a stack per order");

@@ -242,7 +242,7 @@ for list in "--bench churn," "--bench ,churn" "--allocator glibc," "--threads 1,
 	expect "lbbench $list" 2 "^lbbench: ${list% *} ${list#* }: an empty item in the comma list \(try --help\)\$" \
 		"$lbbench" --quick $list
 done
-expect "lbbench --ops with fill_drain alone" 2 "^lbbench: --ops applies to churn and mixed" \
+expect "lbbench --ops with fill_drain alone" 2 "^lbbench: --ops applies to churn, mixed and handoff" \
 	"$lbbench" --quick --bench fill_drain --ops 5
 expect "lbbench --paths with --threads" 2 \
 	"^lbbench: --threads does not apply to --paths \(it takes --repeats, --ops, --seed and --json\)\$" \
