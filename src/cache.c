@@ -36,6 +36,8 @@
 static const uint16_t cap[CACHE_ORDERS] = { 256, 64, 32, 16, 4, 4, 4, 4, 4, 2, 2 };
 static const uint16_t base[CACHE_ORDERS] = { 0, 256, 320, 352, 368, 372, 376, 380, 384, 388, 390 };
 static const uint16_t batch[CACHE_ORDERS] = { 64, 16, 8, 4, 3, 3, 3, 3, 3, 2, 2 };
+/* log2 of the blocks of a refill carved from one block (see carve()) */
+static const uint8_t carve_shift[CACHE_ORDERS] = { 6, 4, 3, 2, 1, 1, 1, 1, 1, 1, 1 };
 
 _Static_assert(390 + 2 == CACHE_SLOTS, "cache slots");
 _Static_assert(CACHE_ORDERS == 11, "a stack per order");
@@ -252,6 +254,36 @@ static int zone_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint64_t *
 	return rc;
 }
 
+/* An empty stack takes its batch from one block where the zone has one
+ * large enough: its blocks then sit together, and their descriptors on
+ * cache lines no other CPU's blocks share. A batch of scattered small
+ * blocks (what fragmentation leaves on the lists) would put two CPUs'
+ * blocks on one line of descriptors, and every free and allocation of
+ * both would move it between them: measured, mixed orders on two threads
+ * took 16-19 ns an operation instead of 10 in whole runs. */
+static void carve(struct lb_cache *c, unsigned o)
+{
+	struct lb_zone *z = c->z;
+	unsigned k = carve_shift[o];
+	uint64_t b;
+	unsigned got;
+
+	if (o + k > LB_MAX_ORDER ||
+	    (o >= CACHE_HIGH_ORDER &&
+	     high_pages(c) + (UINT64_C(1) << (o + k)) > z->cache_high_max) ||
+	    !lbi_take_free(z, S_ACCEPTED, o + k, &b, &got))
+		return;
+	lbi_split(z, b, got, o + k, S_ACCEPTED);
+	for (uint64_t j = 0; j < (UINT64_C(1) << k); j++) {
+		uint64_t p = b + (j << o);
+
+		if (lbi_give_out(z, p, o, K_CACHED))
+			continue; /* quarantined by the shadow check */
+		c->slot[base[o] + c->count[o]++] = (uint32_t)p;
+		bump(&c->pages, (int64_t)1 << o);
+	}
+}
+
 /* Refill from accepted free memory only; the slow path (acceptance) is
  * left to lbi_alloc, which hands its one block out directly. */
 static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint64_t *out)
@@ -263,6 +295,8 @@ static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint6
 	int rc = 0;
 
 	zone_lock(z);
+	if (z->drain_order == DRAIN_NONE)
+		carve(c, o);
 	/* while a drain is held, one block from the zone, no batch */
 	while (z->drain_order == DRAIN_NONE && c->count[o] < batch[o] && high_fits(c, o) &&
 	       lbi_take_free(z, S_ACCEPTED, o, &b, &got)) {

@@ -97,6 +97,13 @@ static int add_samples(struct lbb_meas *m, const uint64_t *v, size_t n)
 	return 0;
 }
 
+/* Memory a thread writes on every operation, on cache lines no other
+ * thread's array shares (each worker's are allocated one after another). */
+static void *lines(size_t size)
+{
+	return aligned_alloc(64, (size + 63) & ~(size_t)63);
+}
+
 static int setup_workers(struct lbb_worker *w, struct lbb_allocator *a, enum lbb_bench b,
 			 unsigned threads, const struct lbb_params *p, uint64_t ops,
 			 uint64_t overhead, unsigned run)
@@ -115,9 +122,9 @@ static int setup_workers(struct lbb_worker *w, struct lbb_allocator *a, enum lbb
 		x->s.every = p->sample_every ? p->sample_every : 1;
 		x->s.overhead = overhead;
 		x->s.cap = x->ops / x->s.every * 2 + 64;
-		x->s.lat = malloc(x->s.cap * sizeof *x->s.lat);
-		x->blk = malloc(x->live * sizeof *x->blk);
-		x->order = malloc(x->live);
+		x->s.lat = lines(x->s.cap * sizeof *x->s.lat);
+		x->blk = lines(x->live * sizeof *x->blk);
+		x->order = lines(x->live);
 		if (b == LBB_HANDOFF) {
 			x->ring = aligned_alloc(64, sizeof *x->ring);
 			if (!x->ring)
@@ -149,7 +156,10 @@ static int run_once(struct lbb_meas *m, const struct lbb_params *p, uint64_t ops
 	unsigned threads = m->r.threads;
 	char *err = m->r.error;
 	size_t errlen = sizeof m->r.error;
-	struct lbb_worker *w = calloc(threads, sizeof *w);
+	/* each worker on cache lines of its own: a neighbour's counters
+	 * written on every operation would slow the fastest allocator most,
+	 * and by where this run's array happens to fall */
+	struct lbb_worker *w = aligned_alloc(64, threads * sizeof *w);
 	struct thread_arg *ta = calloc(threads, sizeof *ta);
 	pthread_t *tid = calloc(threads, sizeof *tid);
 	struct run run;
@@ -157,6 +167,8 @@ static int run_once(struct lbb_meas *m, const struct lbb_params *p, uint64_t ops
 	unsigned started = 0;
 	int rc = -1;
 
+	if (w)
+		memset(w, 0, threads * sizeof *w);
 	if (!w || !ta || !tid || setup_workers(w, a, b, threads, p, ops, overhead, m->runs)) {
 		snprintf(err, errlen, "out of memory");
 		goto out_free;

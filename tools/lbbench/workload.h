@@ -39,8 +39,8 @@ struct lbb_ring {
 };
 
 struct lbb_worker {
-	/* set by the runner */
-	struct lbb_allocator *a;
+	/* set by the runner; a worker fills whole cache lines (measure.c) */
+	_Alignas(64) struct lbb_allocator *a;
 	void *tctx;
 	enum lbb_bench bench;
 	size_t live;              /* slots */
