@@ -82,7 +82,7 @@ int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx,
 	      struct acc_op *op)
 {
 	bool nowait = flags & LB_ALLOC_NOWAIT, atomic = flags & LB_ALLOC_ATOMIC;
-	bool waited = false;
+	bool waited = false, drained = !z->ncpu;
 
 	LB_ASSERT_LOCKED(z);
 	if (z->policy == LB_POLICY_LINUX && !nowait)
@@ -99,6 +99,16 @@ int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx,
 		}
 		if (!op->fails)
 			return op_error(op);
+		/* Accepted memory in the CPU lists serves before any is
+		 * accepted or waited for: the lists the zone can lock give
+		 * their blocks back (they may merge into what is asked). Once
+		 * a call: frees into the lists meanwhile must not keep it
+		 * here. */
+		if (!drained) {
+			drained = true;
+			if (lbi_cpu_lists_drain(z))
+				continue;
+		}
 		if (nowait) {
 			if (accepting_helps(z, order))
 				return LB_EAGAIN;
@@ -126,16 +136,6 @@ int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx,
 	}
 }
 
-/* Memory short for a caller whose CPU's list was held: the lists it can
- * lock give their blocks back, and the zone is asked again. */
-static LB_COLD int retry_drained(struct lb_zone *z, unsigned order, unsigned flags,
-				 uint64_t *idx, struct acc_op *op, int rc)
-{
-	if ((rc == LB_ENOMEM || rc == LB_EAGAIN || rc == LB_EBUSY) && lbi_cpu_lists_drain(z))
-		rc = lbi_alloc(z, order, flags, idx, op);
-	return rc;
-}
-
 /* lb_alloc() under the zone lock: a zone without CPU lists, or a caller
  * whose CPU's list is held. Out of line, so that lb_alloc() itself is
  * checks and a jump. */
@@ -148,8 +148,6 @@ static inline int zone_alloc(struct lb_zone *z, unsigned order, unsigned flags,
 
 	zone_lock(z);
 	rc = lbi_alloc(z, order, flags, &idx, &op);
-	if (__builtin_expect(rc < 0, 0) && z->ncpu)
-		rc = retry_drained(z, order, flags, &idx, &op, rc);
 	if (rc == 0)
 		*addr = idx_to_addr(z, idx);
 	count_alloc_failure(z, rc);

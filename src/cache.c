@@ -232,20 +232,19 @@ static bool short_answer(int rc)
 	return rc == LB_ENOMEM || rc == LB_EAGAIN || rc == LB_EBUSY;
 }
 
-/* The zone's slow path for the cache's owner. Before it answers that
- * memory is short (LB_ENOMEM, or for NOWAIT and ATOMIC that only accepting
- * or waiting would serve), the cache gives its own blocks back (they may
- * merge into what is asked), a CPU list also every other CPU list it can
- * lock, and the zone is asked again; then the caches that only their
- * owners can drain are asked to. */
+/* The zone's slow path for the cache's owner. Accepted memory serves
+ * first: the zone's, then the CPU lists' it can lock (lbi_alloc drains
+ * them), then the cache's own blocks, given back (they may merge into
+ * what is asked); only then does the zone accept, or wait, or answer that
+ * memory is short. Then the caches that only their owners can drain are
+ * asked to. */
 static int zone_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint64_t *out)
 {
 	struct acc_op op = ALLOC_OP; /* one operation: one budget for both tries */
 	struct lb_zone *z = c->z;
-	int rc = lbi_alloc(z, o, flags, out, &op);
+	int rc = lbi_alloc(z, o, flags | LB_ALLOC_NOWAIT, out, &op); /* accepted only */
 
-	if (short_answer(rc) &&
-	    (lbi_cache_drain_all(c) + (c->magic == CPU_LIST_MAGIC ? lbi_cpu_lists_drain(z) : 0)))
+	if (short_answer(rc) && (lbi_cache_drain_all(c) || !(flags & LB_ALLOC_NOWAIT)))
 		rc = lbi_alloc(z, o, flags, out, &op);
 	lbi_cache_alloc_seen(z, o);
 	if (rc == LB_ENOMEM)
