@@ -29,7 +29,7 @@ extern "C" {
 /* The version of this header. 0.x: the project is pre-1.0, so a minor
  * release may still change the API and ABI; a patch release does not. */
 #define LB_VERSION_MAJOR 0
-#define LB_VERSION_MINOR 1
+#define LB_VERSION_MINOR 2
 #define LB_VERSION_PATCH 0
 
 /* The version of the library linked in, "MAJOR.MINOR.PATCH" (a shared
@@ -172,6 +172,8 @@ struct lb_watermarks {
                                    lb_zone_setup_accept() (as firmware accepts
                                    on all CPUs at boot) */
 
+/* Zero it before filling it in (= { 0 } or memset): a field a later
+ * version adds is then 0, its default. */
 struct lb_config {
 	const struct lb_range *ranges; /* the memory map, any order */
 	size_t nranges;
@@ -185,9 +187,10 @@ struct lb_config {
 	 * the CPU's number modulo cpus), so that CPUs do not take turns on
 	 * the zone lock; 0: none, every call takes the zone lock. At most
 	 * 1024; the hosted platforms have them (elsewhere LB_ENOTSUP: see
-	 * docs/platform.md). A list holds what a cache holds (22 MiB at
-	 * most, within 1/32 of memory); an allocation that finds memory
-	 * short drains the lists before it answers. */
+	 * docs/platform.md). A list holds what a cache holds (each at most
+	 * 22 MiB and 1/32 of memory, or 64 pages if more); an allocation
+	 * that finds no accepted free memory drains the lists it can lock
+	 * before it accepts, waits or answers. */
 	unsigned cpus;
 };
 
@@ -385,9 +388,11 @@ int lb_zone_meminfo(struct lb_zone *z, char *buf, size_t len);
  * owned by one thread (or CPU): allocation and free take no lock while the
  * cache can serve them; it is refilled and drained in batches under the
  * zone lock, and the slow path goes to the zone. It holds at most 640
- * pages of orders 0-3 and a few blocks of each larger order, within 1/32
- * of the zone's memory: 22 MiB at most. A block may be freed into any
- * cache of its zone. The memory (lb_cache_size() bytes, 16-byte aligned)
+ * pages of orders 0-3 and a few blocks of each larger order, 22 MiB, and
+ * never more than 1/32 of the zone's memory (or 64 pages if more). Before
+ * the zone accepts memory for it, its own blocks go back to the zone
+ * (they may serve the allocation). A block may be freed into any cache of
+ * its zone. The memory (lb_cache_size() bytes, 16-byte aligned)
  * is the caller's; a cache must not be used by two threads at once.
  */
 #define LB_CACHE_MAX_ORDER LB_MAX_ORDER

@@ -14,8 +14,14 @@
  * The list's lock is only tried. A thread that finds its CPU's list held
  * (the holder was preempted or moved to another CPU, or is accepting
  * memory on the list's slow path) goes to the zone, as a zone without
- * lists does: nobody ever waits for a list, so a list's holder may sleep
- * (accept, wait for memory in flight) without making others wait (I6).
+ * lists does: no allocation or free ever waits for a list, so a list's
+ * holder may sleep (accept, wait for memory in flight) without making
+ * them wait (I6). Only lb_zone_drain_lists(), asked for, waits.
+ *
+ * Accepted memory in the lists serves before any is accepted: the zone
+ * drains every list it can lock before it accepts, waits or answers that
+ * memory is short (lbi_alloc), and a list's holder gives its own list's
+ * blocks back first (cache.c).
  *
  * Lock order: a list, then the zone. The zone lock's holder only tries
  * lists (lbi_cpu_lists_drain), so no thread waits for a list while it

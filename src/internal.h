@@ -306,7 +306,7 @@ struct lb_zone {
 	 * lock and the counters, so that one CPU's trip to the zone lock
 	 * does not take these lines from the others' fast paths. */
 	uint64_t magic;
-	/* what every operation reads first, in the first 64 bytes */
+	/* what every operation reads first, at the start */
 	unsigned ncpu;           /* the CPU lists (cpulist.c) */
 	unsigned unit_order;
 	struct cpu_list *cpu;
@@ -317,7 +317,7 @@ struct lb_zone {
 	uint64_t nsections;
 	uint64_t managed_pages;
 	uint64_t *pristine, *fresh, *shadow;
-	uint64_t cache_high_max; /* pages of orders 4 and up a cache may hold */
+	uint64_t cache_max;      /* pages a cache may hold (cache.c) */
 	char apart[64];          /* no cache line holds both these and the lock */
 
 	lb_lock_t lock;
@@ -516,7 +516,6 @@ static inline unsigned carve_order(uint64_t idx, uint64_t e)
  * CPU list (cpulist.c) is a cache whose owner is its lock's holder. */
 #define CACHE_ORDERS NR_ORDERS
 #define CACHE_SLOTS 392 /* 256 + 64 + 32 + 16 + 5 x 4 + 2 x 2 */
-#define CACHE_HIGH_ORDER 4 /* orders from here on share the zone's budget */
 struct lb_cache {
 	uint64_t magic;
 	struct lb_zone *z;

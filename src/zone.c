@@ -238,7 +238,8 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 	z->nsections = g.nsections;
 	z->managed_pages = g.managed_pages;
 	z->unit_order = g.unit_order;
-	z->cache_high_max = g.managed_pages / 32;
+	/* a cache's budget: 1/32 of memory, or an order-0 batch if more */
+	z->cache_max = g.managed_pages / 32 > 64 ? g.managed_pages / 32 : 64;
 	z->pages = (struct lb_page *)(base + (size_t)l.pages);
 	z->pristine = (uint64_t *)(base + (size_t)l.pristine);
 	z->active = (uint64_t *)(base + (size_t)l.active);

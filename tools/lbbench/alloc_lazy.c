@@ -81,7 +81,8 @@ static int zone_open(struct lbb_allocator *a, struct lazy_zone *lz, enum lb_poli
 	struct lb_range r = { PHYS_BASE, lz->zone_bytes, LB_MEM_UNACCEPTED };
 	/* a CPU list per CPU: lb_alloc() and lb_free() as a guest kernel's
 	 * allocator would use them, with or without the threads' caches */
-	struct lb_config cfg = { .ranges = &r, .nranges = 1, .policy = policy, .cpus = lbb_ncpu() };
+	struct lb_config cfg = { .ranges = &r, .nranges = 1, .policy = policy,
+				 .cpus = lbb_ncpu() < 1024 ? lbb_ncpu() : 1024 };
 	size_t size;
 	int rc;
 
