@@ -46,7 +46,7 @@ _Static_assert(CACHE_ORDERS == 11, "a stack per order");
 /* May the cache take one more block of order o, within its budget? */
 static inline bool fits(const struct lb_cache *c, unsigned o)
 {
-	return c->pages + (UINT64_C(1) << o) <= c->z->cache_max;
+	return c->pages + (UINT64_C(1) << o) <= c->max;
 }
 
 uint64_t lbi_cached_pages(const struct lb_zone *z)
@@ -108,6 +108,7 @@ void lbi_cache_setup(struct lb_cache *c, struct lb_zone *z, bool cpu_list)
 	memset(c, 0, sizeof *c);
 	c->magic = cpu_list ? CPU_LIST_MAGIC : CACHE_MAGIC;
 	c->z = z;
+	c->max = z->cache_max; /* beside pages: the free path reads both */
 	c->next = z->caches;
 	z->caches = c;
 }
@@ -258,7 +259,7 @@ static void carve(struct lb_cache *c, unsigned o)
 	uint64_t b;
 	unsigned got;
 
-	if (o + k > LB_MAX_ORDER || c->pages + (UINT64_C(1) << (o + k)) > z->cache_max)
+	if (o + k > LB_MAX_ORDER || c->pages + (UINT64_C(1) << (o + k)) > c->max)
 		return;
 	for (unsigned s = o; s < o + k; s++)
 		if (z->area[S_ACCEPTED][s].head != LB_NIL)

@@ -521,6 +521,7 @@ struct lb_cache {
 	struct lb_zone *z;
 	struct lb_cache *next; /* the zone's list, under the zone lock */
 	uint64_t pages, allocs, frees;
+	uint64_t max; /* pages it may hold: the zone's cache_max */
 	uint32_t count[CACHE_ORDERS];
 	uint32_t drain_asked; /* set by the zone (under its lock), cleared by the owner */
 	uint32_t slot[CACHE_SLOTS];

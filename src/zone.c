@@ -223,6 +223,8 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 		lb_lock_fini(&z->lock);
 		return LB_EINVAL;
 	}
+	/* a cache's budget: 1/32 of memory, or an order-0 batch if more */
+	z->cache_max = g.managed_pages / 32 > 64 ? g.managed_pages / 32 : 64;
 	zone_lock(z);
 	rc = lbi_cpu_lists_init(z, base + (size_t)l.cpu + (-(uintptr_t)(base + l.cpu) & 63),
 				cfg->cpus);
@@ -238,8 +240,6 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 	z->nsections = g.nsections;
 	z->managed_pages = g.managed_pages;
 	z->unit_order = g.unit_order;
-	/* a cache's budget: 1/32 of memory, or an order-0 batch if more */
-	z->cache_max = g.managed_pages / 32 > 64 ? g.managed_pages / 32 : 64;
 	z->pages = (struct lb_page *)(base + (size_t)l.pages);
 	z->pristine = (uint64_t *)(base + (size_t)l.pristine);
 	z->active = (uint64_t *)(base + (size_t)l.active);
