@@ -137,8 +137,8 @@ int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx,
 }
 
 /* lb_alloc() under the zone lock: a zone without CPU lists, or a caller
- * whose CPU's list is held. Out of line, so that lb_alloc() itself is
- * checks and a jump. */
+ * whose CPU's list is held. The list path is out of line (list_alloc), so
+ * that this one keeps lb_alloc()'s frame as it was. */
 static inline int zone_alloc(struct lb_zone *z, unsigned order, unsigned flags,
 			     uint64_t *addr)
 {

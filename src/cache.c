@@ -37,8 +37,6 @@
 static const uint16_t cap[CACHE_ORDERS] = { 256, 64, 32, 16, 4, 4, 4, 4, 4, 2, 2 };
 static const uint16_t base[CACHE_ORDERS] = { 0, 256, 320, 352, 368, 372, 376, 380, 384, 388, 390 };
 static const uint16_t batch[CACHE_ORDERS] = { 64, 16, 8, 4, 3, 3, 3, 3, 3, 2, 2 };
-/* log2 of the blocks of a refill carved from one block (see carve()) */
-static const uint8_t carve_shift[CACHE_ORDERS] = { 6, 4, 3, 2, 1, 1, 1, 1, 1, 1, 1 };
 
 _Static_assert(390 + 2 == CACHE_SLOTS, "cache slots");
 _Static_assert(CACHE_ORDERS == 11, "a stack per order");
@@ -217,11 +215,6 @@ void lb_cache_fini(struct lb_cache *c)
 	zone_unlock(z);
 }
 
-static bool short_answer(int rc)
-{
-	return rc == LB_ENOMEM || rc == LB_EAGAIN || rc == LB_EBUSY;
-}
-
 /* The zone's slow path for the cache's owner. Accepted memory serves
  * first: the zone's, then the CPU lists' it can lock (lbi_alloc drains
  * them), then the cache's own blocks, given back (they may merge into
@@ -243,40 +236,6 @@ static int zone_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint64_t *
 	return rc;
 }
 
-/* An empty stack takes its batch from one block when the zone has no
- * smaller free block that could serve it: its blocks then sit together,
- * and their descriptors on cache lines no other CPU's blocks share. It
- * never breaks a block that taking the smallest fits one at a time would
- * leave whole (that would split the large blocks that larger allocations
- * need, and make a lazy zone accept memory it did not have to). With
- * small blocks free, the batch takes them, as the zone always did: two
- * CPUs' blocks may then share lines of descriptors (measured, mixed orders
- * on two threads: 16-19 ns an operation instead of 10 in whole runs). */
-static void carve(struct lb_cache *c, unsigned o)
-{
-	struct lb_zone *z = c->z;
-	unsigned k = carve_shift[o];
-	uint64_t b;
-	unsigned got;
-
-	if (o + k > LB_MAX_ORDER || c->pages + (UINT64_C(1) << (o + k)) > c->max)
-		return;
-	for (unsigned s = o; s < o + k; s++)
-		if (z->area[S_ACCEPTED][s].head != LB_NIL)
-			return; /* a smaller block serves first */
-	if (!lbi_take_free(z, S_ACCEPTED, o + k, &b, &got))
-		return;
-	lbi_split(z, b, got, o + k, S_ACCEPTED);
-	for (uint64_t j = 0; j < (UINT64_C(1) << k); j++) {
-		uint64_t p = b + (j << o);
-
-		if (lbi_give_out(z, p, o, K_CACHED))
-			continue; /* quarantined by the shadow check */
-		c->slot[base[o] + c->count[o]++] = (uint32_t)p;
-		bump(&c->pages, (int64_t)1 << o);
-	}
-}
-
 /* Refill from accepted free memory only; the slow path (acceptance) is
  * left to lbi_alloc, which hands its one block out directly. */
 static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint64_t *out)
@@ -288,9 +247,11 @@ static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint6
 	int rc = 0;
 
 	zone_lock(z);
-	if (z->drain_order == DRAIN_NONE)
-		carve(c, o);
-	/* while a drain is held, one block from the zone, no batch */
+	/* Smallest fit first, as the zone always takes: fragments serve before
+	 * a larger block is split. When a block is split, its pieces come
+	 * back one after the other (each half goes to the head of its list),
+	 * so the batch sits together. While a drain is held, one block from
+	 * the zone, no batch. */
 	while (z->drain_order == DRAIN_NONE && c->count[o] < batch[o] && fits(c, o) &&
 	       lbi_take_free(z, S_ACCEPTED, o, &b, &got)) {
 		lbi_split(z, b, got, o, S_ACCEPTED);

@@ -449,11 +449,17 @@ static inline void zone_wake(struct lb_zone *z)
 		lb_wake_all(&z->wait);
 }
 
-/* lb_stats.alloc_failures: the answers that say memory was short (the
- * header's list), not a backend's failure (accept_failures) or bad input. */
+/* The answers that say memory was short (the header's list), not a
+ * backend's failure (accept_failures) or bad input. */
+static inline bool short_answer(int rc)
+{
+	return rc == LB_ENOMEM || rc == LB_EAGAIN || rc == LB_EBUSY;
+}
+
+/* lb_stats.alloc_failures: the short answers. */
 static inline void count_alloc_failure(struct lb_zone *z, int rc)
 {
-	if (rc == LB_ENOMEM || rc == LB_EAGAIN || rc == LB_EBUSY)
+	if (short_answer(rc))
 		z->alloc_failures++;
 }
 

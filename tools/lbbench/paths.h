@@ -12,7 +12,7 @@
  * again:
  *   cache churn  4096 order-0 slots through a per-CPU cache;
  *   cache mixed  1024 slots through a cache, orders 0-9 drawn at every
- *                allocation (uniform), so orders 4-9 take the zone's lock;
+ *                allocation (uniform; the cache keeps every order);
  *   zone churn   4096 order-0 slots through lb_alloc/lb_free.
  * A reference loop runs the same rounds over a plain stack of free page
  * numbers (no checks, no lock): what the machine gives a loop of this shape.
