@@ -121,6 +121,36 @@ void lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned st
 	zone_wake(z); /* an allocation waiting for memory in flight may take it */
 }
 
+/* Free n accepted blocks of order o that a cache gives back. When they
+ * are the pieces of one aligned block (a cache's batch comes back as it
+ * was taken: a refill's pieces, freed in any order) that block is freed
+ * whole, with one merge instead of one per piece. n distinct heads of
+ * order o, aligned, between the block's first and last piece, are all of
+ * its pieces. */
+void lbi_free_pieces(struct lb_zone *z, const uint32_t *s, uint32_t n, unsigned o)
+{
+	uint32_t lo = UINT32_MAX, hi = 0;
+	unsigned k;
+
+	LB_ASSERT_LOCKED(z);
+	if (n > 1 && !(n & (n - 1))) {
+		for (uint32_t i = 0; i < n; i++) {
+			lo = s[i] < lo ? s[i] : lo;
+			hi = s[i] > hi ? s[i] : hi;
+		}
+		k = (unsigned)__builtin_ctz(n);
+		if (o + k <= LB_MAX_ORDER && !(lo & ((UINT32_C(1) << (o + k)) - 1)) &&
+		    hi - lo == (n - 1) << o) {
+			for (uint32_t i = 0; i < n; i++)
+				pg_set_kind(&z->pages[s[i]], K_NONE);
+			lbi_free_block(z, lo, o + k, S_ACCEPTED, false);
+			return;
+		}
+	}
+	for (uint32_t i = 0; i < n; i++)
+		lbi_free_block(z, s[i], o, S_ACCEPTED, false);
+}
+
 /* Split a taken block (off the lists, of order from and this state) down
  * to order to; the upper halves go back on the lists of the same state.
  * The block keeps its head at idx, now of order to. */

@@ -548,6 +548,7 @@ void lbi_section_activate(struct lb_zone *z, uint64_t sec);
 void lbi_list_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail);
 void lbi_list_del(struct lb_zone *z, uint64_t idx);
 void lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail);
+void lbi_free_pieces(struct lb_zone *z, const uint32_t *s, uint32_t n, unsigned o);
 void lbi_split(struct lb_zone *z, uint64_t idx, unsigned from, unsigned to, unsigned state);
 bool lbi_take_free(struct lb_zone *z, unsigned state, unsigned min_order, uint64_t *idx,
 		 unsigned *order);
@@ -585,6 +586,8 @@ uint64_t lbi_release_blocks(struct lb_zone *z, const uint32_t *idx, unsigned n);
 void lbi_note_corrupt(struct lb_zone *z, unsigned code, unsigned inv, uint64_t idx,
 		      uint64_t npages);
 int lbi_give_out(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind);
+unsigned lbi_give_out_pieces(struct lb_zone *z, uint64_t idx, unsigned from, unsigned order,
+			     unsigned kind, uint32_t *out);
 int lbi_hand_out(struct lb_zone *z, uint64_t idx, unsigned order);
 
 /* alloc.c */

@@ -65,6 +65,76 @@ TEST(cache_refills_in_batches_and_reuses_lifo)
 	cfx_fini(&t);
 }
 
+/* A refill takes what taking its blocks one by one would: smallest fit
+ * first, and from a larger block its lowest pieces, the halves left over
+ * going back to the zone. */
+TEST(cache_refill_takes_what_one_by_one_would)
+{
+	struct cfx t;
+	struct lb_stats st;
+	uint64_t a, x;
+
+	REQUIRE(cfx_init(&t, LB_POLICY_EXACT) == 0);
+	/* page 0 out through the zone: blocks of orders 0-9 are left free */
+	REQUIRE(lb_alloc(t.f.z, 0, 0, &a) == 0);
+	REQUIRE(a == 0);
+	REQUIRE(lb_cache_alloc(t.c, 0, 0, &x) == 0);
+	/* the batch: the fragments of orders 0-5 (pages 1-63) whole, then
+	 * the order-6 block at 64 split for its first page, the last in */
+	CHECK_EQ(x, 64 * 4096);
+	lb_zone_stats(t.f.z, &st);
+	CHECK_EQ(st.cached_pages, 63);
+	for (unsigned o = 0; o <= 9; o++)
+		CHECK_EQ(st.free_blocks[0][o], o == 6 ? 0u : 1u);
+	CHECK(fx_ok(&t.f));
+	REQUIRE(lb_cache_free(t.c, x, 0) == 0);
+	REQUIRE(lb_free(t.f.z, a, 0) == 0);
+	lb_cache_drain(t.c);
+	lb_zone_stats(t.f.z, &st);
+	CHECK_EQ(st.free_blocks[0][10], 1);
+	CHECK(fx_ok(&t.f));
+	cfx_fini(&t);
+}
+
+/* A drained batch that tiles an aligned block is freed as that block; one
+ * that does not, block by block. */
+TEST(cache_drain_frees_a_tiling_batch_whole)
+{
+	struct cfx t;
+	struct lb_stats st;
+	uint64_t a[256];
+
+	REQUIRE(cfx_init(&t, LB_POLICY_EXACT) == 0);
+	for (unsigned i = 0; i < 256; i++) {
+		REQUIRE(lb_alloc(t.f.z, 0, 0, &a[i]) == 0);
+		REQUIRE(a[i] == i * 4096); /* the zone hands out in address order */
+	}
+	/* pages 1-64: 64 blocks from first to last, but not aligned */
+	for (unsigned i = 64; i >= 1; i--)
+		REQUIRE(lb_cache_free(t.c, a[i], 0) == 0);
+	lb_cache_drain(t.c);
+	lb_zone_stats(t.f.z, &st);
+	CHECK_EQ(st.free_blocks[0][0], 2); /* pages 1 and 64 */
+	for (unsigned o = 1; o <= 5; o++)
+		CHECK_EQ(st.free_blocks[0][o], 1); /* 2-3, 4-7, ... 32-63 */
+	CHECK_EQ(st.free_blocks[0][6], 0);
+	CHECK(fx_ok(&t.f));
+	/* the aligned block 128-191, in a scrambled order */
+	for (unsigned i = 0; i < 64; i++)
+		REQUIRE(lb_cache_free(t.c, a[128 + (i * 37) % 64], 0) == 0);
+	lb_cache_drain(t.c);
+	lb_zone_stats(t.f.z, &st);
+	CHECK_EQ(st.free_blocks[0][6], 1);
+	CHECK(fx_ok(&t.f));
+	for (unsigned i = 0; i < 256; i++)
+		if (!i || (i > 64 && i < 128) || i >= 192)
+			REQUIRE(lb_free(t.f.z, a[i], 0) == 0);
+	lb_zone_stats(t.f.z, &st);
+	CHECK_EQ(st.free_blocks[0][10], 1);
+	CHECK(fx_ok(&t.f));
+	cfx_fini(&t);
+}
+
 TEST(cache_free_checks_and_changes_nothing)
 {
 	struct cfx t;
