@@ -188,7 +188,7 @@ struct lb_config {
 	 * the zone lock; 0: none, every call takes the zone lock. At most
 	 * 1024; the hosted platforms have them (elsewhere LB_ENOTSUP: see
 	 * docs/platform.md). A list holds what a cache holds (each at most
-	 * 22 MiB and 1/32 of memory, or 64 pages if more); an allocation
+	 * 42 MiB and 1/32 of memory, or 64 pages if more); an allocation
 	 * that finds no accepted free memory drains the lists it can lock
 	 * before it accepts, waits or answers. */
 	unsigned cpus;
@@ -388,7 +388,7 @@ int lb_zone_meminfo(struct lb_zone *z, char *buf, size_t len);
  * owned by one thread (or CPU): allocation and free take no lock while the
  * cache can serve them; it is refilled and drained in batches under the
  * zone lock, and the slow path goes to the zone. It holds at most 640
- * pages of orders 0-3 and a few blocks of each larger order, 22 MiB, and
+ * pages of orders 0-3 and a few blocks of each larger order, 42 MiB, and
  * never more than 1/32 of the zone's memory (or 64 pages if more). Before
  * the zone accepts memory for it, its own blocks go back to the zone
  * (they may serve the allocation). A block may be freed into any cache of

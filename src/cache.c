@@ -18,15 +18,19 @@
  * zone lock for its large blocks serialises with every other CPU that
  * does (an order-9 block is a transparent huge page, common in the guests
  * this is for). Bounds: 256/64/32/16 blocks of orders 0-3 (Linux's per-CPU
- * batches), moved 64/16/8/4 at a time; four blocks of orders 4-8 and two
- * of 9 and 10, moved three and two at a time, so that a refill (one block
- * of it handed out) and a drain (then the block freed) both leave the
- * stack in its middle: when allocations and frees of an order come at
+ * batches), moved 64/16/8/4 at a time; eight blocks of orders 4-8 and
+ * four of 9 and 10, moved five and three at a time, so that a refill (one
+ * block of it handed out) and a drain (then the block freed) both leave
+ * the stack in its middle: when allocations and frees of an order come at
  * random, its count walks at random and reaches an end (a trip to the
- * zone) least often from there. A cache also holds no more than 1/32 of
- * the zone's memory, or one order-0 batch (64 pages) if that is more
- * (cache_max), so that a small zone is not held in caches: at most 22 MiB
- * a cache (640 pages of orders 0-3, 5056 above), 256 KiB of a 4 MiB zone.
+ * zone) least often from there, once in about (cap / 2 + 1)^2 operations
+ * of that order, 25 for the large ones. A trip costs a few cache lines
+ * that other CPUs wrote (the lock, the lists, descriptors): hundreds of
+ * nanoseconds each where CPUs are far apart (docs/scaling.md). A cache
+ * also holds no more than 1/32 of the zone's memory, or one order-0 batch
+ * (64 pages) if that is more (cache_max), so that a small zone is not
+ * held in caches: at most 42 MiB a cache (640 pages of orders 0-3, 10112
+ * above), 256 KiB of a 4 MiB zone.
  * The budget is each cache's: n caches may hold n times it.
  *
  * A batch moves without list surgery for each block where it can: a
@@ -42,11 +46,11 @@
 #define CACHE_MAGIC UINT64_C(0x6c62636163686521)    /* an lb_cache */
 #define CPU_LIST_MAGIC UINT64_C(0x6c62637075736c21) /* a zone's CPU list */
 
-static const uint16_t cap[CACHE_ORDERS] = { 256, 64, 32, 16, 4, 4, 4, 4, 4, 2, 2 };
-static const uint16_t base[CACHE_ORDERS] = { 0, 256, 320, 352, 368, 372, 376, 380, 384, 388, 390 };
-static const uint16_t batch[CACHE_ORDERS] = { 64, 16, 8, 4, 3, 3, 3, 3, 3, 2, 2 };
+static const uint16_t cap[CACHE_ORDERS] = { 256, 64, 32, 16, 8, 8, 8, 8, 8, 4, 4 };
+static const uint16_t base[CACHE_ORDERS] = { 0, 256, 320, 352, 368, 376, 384, 392, 400, 408, 412 };
+static const uint16_t batch[CACHE_ORDERS] = { 64, 16, 8, 4, 5, 5, 5, 5, 5, 3, 3 };
 
-_Static_assert(390 + 2 == CACHE_SLOTS, "cache slots");
+_Static_assert(412 + 4 == CACHE_SLOTS, "cache slots");
 _Static_assert(CACHE_ORDERS == 11, "a stack per order");
 
 /* May the cache take one more block of order o, within its budget? */

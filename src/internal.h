@@ -318,29 +318,32 @@ struct lb_zone {
 	uint64_t managed_pages;
 	uint64_t *pristine, *fresh, *shadow;
 	uint64_t cache_max;      /* pages a cache may hold (cache.c) */
-	char apart[64];          /* no cache line holds both these and the lock */
 
-	lb_lock_t lock;
+	/* The lock starts a line, so that no line holds both it and the
+	 * fields above, with what every trip to the zone writes: taking the
+	 * lock brings them to the CPU. The zone starts a line too (zone.c). */
+	lb_lock_t lock __attribute__((aligned(64)));
 	/* Allocations waiting for memory in flight elsewhere sleep here, with
 	 * the lock, counted in nr_waiters; zone_wake() wakes them. */
 	lb_wait_t wait;
 	unsigned nr_waiters;
-	uint64_t pristine_hint; /* no pristine section below this one */
-
-	/* free lists and page counters (I4) */
-	struct free_area area[2][NR_ORDERS];
-	uint64_t nr_free[2];   /* pages on the lists, by state */
-	uint64_t nr_pristine;  /* pristine sections */
-	uint64_t nr_alloc;     /* pages out of the zone: allocated or in a cache */
-	uint64_t nr_inflight, nr_quarantine;
-	uint64_t acc_inflight; /* of nr_inflight: the acceptor's batches */
-	struct lb_cache *caches; /* attached per-CPU caches, CPU lists included */
 	/* a drain the caches were asked for (cache.c): held, caches passing
 	 * their blocks through, until an allocation of drain_order or more
 	 * has had its chance, or DRAIN_HOLD_ALLOCS smaller ones went by */
 	uint8_t drain_order;     /* DRAIN_NONE: none held */
 	uint8_t drain_left;
+	/* page counters (I4) */
+	uint64_t nr_free[2];   /* pages on the lists, by state */
+	uint64_t nr_alloc;     /* pages out of the zone: allocated or in a cache */
+	uint64_t out_pages_total;  /* pages handed out since set-up: the rate's source */
+	uint64_t over_accepted; /* accepted pages never handed out (the fresh bitmap's) */
 
+	struct free_area area[2][NR_ORDERS]; /* the free lists */
+	uint64_t nr_pristine;   /* pristine sections */
+	uint64_t pristine_hint; /* no pristine section below this one */
+	uint64_t nr_inflight, nr_quarantine;
+	uint64_t acc_inflight; /* of nr_inflight: the acceptor's batches */
+	struct lb_cache *caches; /* attached per-CPU caches, CPU lists included */
 	/* free unaccepted ranges whose accept failed: tried in halves only */
 	struct {
 		uint32_t idx, pages;
@@ -357,7 +360,6 @@ struct lb_zone {
 	struct lb_acceptor_cfg acc_cfg;
 	struct lb_releaser_cfg rel_cfg;
 	uint64_t reserve_pages;    /* the acceptor's current target */
-	uint64_t out_pages_total;  /* pages handed out since set-up: the rate's source */
 	struct lb_demand demand;   /* demand.c */
 	uint64_t rel_last_pass_ns;
 	/* The releaser's scan resumes where its last pass stopped: the next
@@ -372,7 +374,7 @@ struct lb_zone {
 	/* statistics */
 	uint64_t accept_calls, accepted_pages, setup_accepted_pages;
 	uint64_t background_accepted, release_calls, released_pages;
-	uint64_t over_accepted, accept_failures;
+	uint64_t accept_failures;
 	uint64_t allocs, frees, alloc_failures, accept_waits;
 	uint64_t demand_unit_accepts, demand_own_accepts; /* policy.c */
 	bool in_setup;
@@ -521,7 +523,7 @@ static inline unsigned carve_order(uint64_t idx, uint64_t e)
  * zone lock; pages/allocs/frees are read by others with atomics. A zone's
  * CPU list (cpulist.c) is a cache whose owner is its lock's holder. */
 #define CACHE_ORDERS NR_ORDERS
-#define CACHE_SLOTS 392 /* 256 + 64 + 32 + 16 + 5 x 4 + 2 x 2 */
+#define CACHE_SLOTS 416 /* 256 + 64 + 32 + 16 + 5 x 8 + 2 x 4 */
 struct lb_cache {
 	uint64_t magic;
 	struct lb_zone *z;

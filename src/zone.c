@@ -91,15 +91,16 @@ struct layout {
 	uint64_t cpu, pages, pristine, active, fresh, shadow, end;
 };
 
-/* The CPU lists follow the zone, on a 64-byte boundary: the buffer is
- * 16-byte aligned, so 48 bytes more leave room to round up. */
+/* The zone starts on a 64-byte boundary (its lock starts a cache line),
+ * and the CPU lists follow it on one: the buffer is 16-byte aligned, so
+ * 48 bytes more for each leave room to round up. */
 static void lay_out(const struct geometry *g, const struct lb_config *cfg, struct layout *l)
 {
 	uint64_t sec_words = LB_WORDS(g->nsections) * sizeof(uint64_t);
 	uint64_t page_words = g->nsections * (SECTION_PAGES / 64) * sizeof(uint64_t);
 	bool shadow = cfg->flags & LB_CFG_SHADOW;
 
-	l->cpu = (sizeof(struct lb_zone) + 15) & ~(uint64_t)15;
+	l->cpu = 48 + sizeof(struct lb_zone);
 	l->pages = l->cpu + (cfg->cpus ? cfg->cpus * sizeof(struct cpu_list) + 48 : 0);
 	l->pristine = l->pages + g->nsections * SECTION_PAGES * sizeof(struct lb_page);
 	l->active = l->pristine + sec_words;
@@ -197,8 +198,8 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 {
 	struct geometry g;
 	struct layout l;
-	struct lb_zone *z = meta;
 	unsigned char *base = meta;
+	struct lb_zone *z = (struct lb_zone *)(base + (-(uintptr_t)base & 63));
 	int rc;
 
 	if (!out || !meta)

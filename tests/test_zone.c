@@ -383,3 +383,32 @@ TEST(zone_shadow_refuses_double_accept)
 	CHECK(strncmp(msg, "I2", 2) == 0);
 	fx_fini(&f);
 }
+
+/* The zone and its CPU lists start on cache lines wherever the 16-byte
+ * aligned buffer starts, and lb_zone_meta_size() leaves room for it. */
+TEST(zone_in_any_16_byte_aligned_buffer)
+{
+	for (unsigned off = 0; off < 64; off += 16) {
+		struct lb_config c = base_cfg(small_map, 2);
+		struct lb_zone *z;
+		unsigned char *buf;
+		size_t size;
+		uint64_t a;
+		char msg[200];
+
+		c.cpus = 2;
+		REQUIRE(lb_zone_meta_size(&c, &size) == 0);
+		buf = aligned_alloc(64, (size + 64 + 63) & ~(size_t)63);
+		REQUIRE(buf != NULL);
+		memset(buf, 0xa5, size + 64);
+		REQUIRE(lb_zone_init(&z, buf + off, size, &c) == 0);
+		CHECK(((uintptr_t)z & 63) == 0);
+		CHECK((unsigned char *)z >= buf + off && (unsigned char *)z < buf + off + 64);
+		REQUIRE(lb_alloc(z, 9, 0, &a) == 0);
+		REQUIRE(lb_free(z, a, 9) == 0);
+		CHECK(lb_zone_check(z, msg, sizeof msg) == 0);
+		CHECK(buf[off + size] == 0xa5); /* nothing written past the buffer */
+		lb_zone_fini(z);
+		free(buf);
+	}
+}
