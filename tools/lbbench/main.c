@@ -126,8 +126,9 @@ int main(int argc, char **argv)
 	struct lbb_result *res;
 	size_t na, nup = 0, n = 0;
 	uint64_t overhead;
-	double load;
-	char model[128], divided[64] = "", head[640];
+	double load, line_ns[2];
+	char line[80];
+	char model[128], divided[64] = "", head[1024];
 	bool progress = isatty(STDERR_FILENO);
 	int status = 0;
 
@@ -165,6 +166,7 @@ int main(int argc, char **argv)
 	}
 	overhead = lbb_clock_overhead_ns();
 	load = lbb_loadavg();
+	line_ns[0] = lbb_line_transfer_ns();
 	for (int b = 0; b < LBB_NBENCH; b++) {
 		const unsigned *threads;
 		size_t nt = lbb_cli_threads(&cli, (enum lbb_bench)b, &threads);
@@ -186,20 +188,28 @@ int main(int argc, char **argv)
 				 up[i]->ops_divisor);
 	for (size_t i = 0; i < nup; i++)
 		up[i]->ops->fini(up[i]);
+	line_ns[1] = lbb_line_transfer_ns();
 	lbb_scaling(res, n);
 	if (cli.json) {
 		lbb_print_json(stdout, res, n);
 	} else {
 		lbb_cpu_model(model, sizeof model);
+		if (line_ns[0] < 0 || line_ns[1] < 0)
+			snprintf(line, sizeof line, "not measured (one CPU)");
+		else
+			snprintf(line, sizeof line, "%.0f ns before the runs, %.0f ns after",
+				 line_ns[0], line_ns[1]);
 		snprintf(head, sizeof head,
-			 "lbbench: %u CPUs (%s), load average %.2f before the run; median of %u "
+			 "lbbench: %u CPUs (%s), load average %.2f before the run; a cache "
+			 "line passes from one CPU to another in %s (the cost of what threads "
+			 "share: tens of ns within a chiplet, hundreds across); median of %u "
 			 "runs; one operation in %u timed, clock cost %llu ns subtracted; latencies "
 			 "in ns; cpus: CPUs the threads had; x1thr: throughput over the same "
 			 "allocator's on one thread; /cpu: that over the CPUs had (1: every CPU "
 			 "did what one thread does alone); ops: operations a timed run did, all "
 			 "threads together (churn, mixed: --ops %llu%s, but each thread at least "
 			 "fills its live set; fill_drain: one fill of %zu pages and its drain)",
-			 lbb_ncpu(), model, load, cli.p.repeats, cli.p.sample_every,
+			 lbb_ncpu(), model, load, line, cli.p.repeats, cli.p.sample_every,
 			 (unsigned long long)overhead, (unsigned long long)cli.p.ops, divided,
 			 cli.p.fill_pages);
 		print_wrapped(stdout, head, 79);
