@@ -29,9 +29,10 @@
  * reserve plus one block less a page (exactly to the reserve when reserve
  * and free memory are whole blocks).
  *
- * A pass makes one failed backend call at most (PASS_FAILS): a batch that
- * fails goes back to the lists, and the next passes try its halves
- * (inflight.c), so a bad page costs a failed call per pass and, in the end,
+ * A pass makes one failed backend call at most (PASS_FAILS; once the
+ * zone's suspects are all taken, log2 of its batch more, inflight.c): a
+ * batch that fails goes back to the lists, and the next passes try its
+ * halves, so a bad page costs a failed call per pass and, in the end,
  * its unit, and a failing host makes a pass answer LB_EBACKEND, on which
  * the acceptor's threads pause for a period.
  */

@@ -154,14 +154,25 @@ extern struct fz S;
 
 /* The failed calls one public call may make: its budget, plus, once the
  * zone's suspects are all taken, log2 of the range in pages, once (a
- * block: 4 MiB at most; a run or a set-up piece: 1 GiB). */
-static inline uint64_t fz_failed_bound(uint64_t range_pages)
+ * block: 4 MiB at most; a run, a set-up piece or an acceptor batch:
+ * 1 GiB). An acceptor pass's budget is one call (fz_pass_failed_bound). */
+static inline uint64_t fz_failed_bound_of(uint64_t budget, uint64_t range_pages)
 {
-	uint64_t b = FZ_MAX_FAILED_CALLS;
+	uint64_t b = budget;
 
 	for (uint64_t n = 1; n < range_pages; n *= 2)
 		b++;
 	return b;
+}
+
+static inline uint64_t fz_failed_bound(uint64_t range_pages)
+{
+	return fz_failed_bound_of(FZ_MAX_FAILED_CALLS, range_pages);
+}
+
+static inline uint64_t fz_pass_failed_bound(uint64_t range_pages)
+{
+	return fz_failed_bound_of(1, range_pages);
 }
 #define FZ_BLOCK_PAGES (UINT64_C(1) << LB_MAX_ORDER)
 #define FZ_RUN_PAGES (UINT64_C(1) << (30 - LB_PAGE_SHIFT))
