@@ -529,8 +529,8 @@ int lb_releaser_config(struct lb_zone *z, const struct lb_releaser_cfg *cfg);
  * while the zone's 16 suspects are all taken: then log2 of its batch in
  * pages, as struct lb_backend_ops says); its batch then goes back to the
  * free lists (a suspect: later passes try its halves), and the pass
- * returns LB_EBACKEND if it accepted nothing (the
- * threads then pause for a period). A releaser pass releases each block
+ * returns LB_EBACKEND if it accepted nothing (the threads then pause for
+ * a period). A releaser pass releases each block
  * of its batch in its own call; a block whose release fails is
  * quarantined (its state is unknown), the others go on, and the pass
  * returns the bytes released (0 if none, never LB_EBACKEND). Neither
