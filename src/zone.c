@@ -85,28 +85,35 @@ static int validate(const struct lb_config *cfg, struct geometry *g)
 	return 0;
 }
 
-/* Byte offsets of each metadata array in the buffer, in 64 bits: a 16 TiB
+/* Byte offsets of each metadata array from the zone, in 64 bits: a 16 TiB
  * zone needs 48 GiB, more than a 32-bit size_t holds. */
 struct layout {
 	uint64_t cpu, pages, pristine, active, fresh, shadow, end;
 };
 
-/* The zone starts on a 64-byte boundary (its lock starts a cache line),
- * and the CPU lists follow it on one: the buffer is 16-byte aligned, so
- * 48 bytes more for each leave room to round up. */
+/* Offsets from the zone, which starts on the buffer's first 64-byte
+ * boundary (the buffer is 16-byte aligned: 48 bytes more leave room), so
+ * that its lock, each CPU list and the descriptors start cache lines: a
+ * section's descriptors (12 KiB) fill whole lines, and so does a batch of
+ * 16 pages or more that a cache takes from an aligned block, so that two
+ * CPUs' blocks share no line of descriptors at a batch's ends. */
+#define ZONE_ALIGN_PAD 48
+
 static void lay_out(const struct geometry *g, const struct lb_config *cfg, struct layout *l)
 {
 	uint64_t sec_words = LB_WORDS(g->nsections) * sizeof(uint64_t);
 	uint64_t page_words = g->nsections * (SECTION_PAGES / 64) * sizeof(uint64_t);
 	bool shadow = cfg->flags & LB_CFG_SHADOW;
 
-	l->cpu = 48 + sizeof(struct lb_zone);
-	l->pages = l->cpu + (cfg->cpus ? cfg->cpus * sizeof(struct cpu_list) + 48 : 0);
+	_Static_assert(sizeof(struct lb_zone) % 64 == 0 && sizeof(struct cpu_list) % 64 == 0,
+		       "whole lines");
+	l->cpu = sizeof(struct lb_zone);
+	l->pages = l->cpu + (uint64_t)cfg->cpus * sizeof(struct cpu_list);
 	l->pristine = l->pages + g->nsections * SECTION_PAGES * sizeof(struct lb_page);
 	l->active = l->pristine + sec_words;
 	l->fresh = l->active + sec_words;
 	l->shadow = l->fresh + page_words;
-	l->end = l->shadow + (shadow ? page_words : 0);
+	l->end = l->shadow + (shadow ? page_words : 0) + ZONE_ALIGN_PAD;
 }
 
 int lb_zone_meta_size(const struct lb_config *cfg, size_t *size)
@@ -198,8 +205,8 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 {
 	struct geometry g;
 	struct layout l;
-	unsigned char *base = meta;
-	struct lb_zone *z = (struct lb_zone *)(base + (-(uintptr_t)base & 63));
+	unsigned char *base = (unsigned char *)meta + (-(uintptr_t)meta & 63);
+	struct lb_zone *z = (struct lb_zone *)base;
 	int rc;
 
 	if (!out || !meta)
@@ -227,8 +234,7 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 	/* a cache's budget: 1/32 of memory, or an order-0 batch if more */
 	z->cache_max = g.managed_pages / 32 > 64 ? g.managed_pages / 32 : 64;
 	zone_lock(z);
-	rc = lbi_cpu_lists_init(z, base + (size_t)l.cpu + (-(uintptr_t)(base + l.cpu) & 63),
-				cfg->cpus);
+	rc = lbi_cpu_lists_init(z, base + (size_t)l.cpu, cfg->cpus);
 	zone_unlock(z);
 	if (rc) {
 		lbi_workers_fini(z);
