@@ -97,7 +97,7 @@ static bool shadow_says(const struct lb_zone *z, uint64_t idx, unsigned order, u
 
 /* Free a block the caller holds (taken, or a cache's), merging with free
  * buddies of the same state (I5). */
-void lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail)
+uint64_t lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail)
 {
 	LB_ASSERT_LOCKED(z);
 	LB_DBG_ASSERT(order <= LB_MAX_ORDER && !(idx & ((UINT64_C(1) << order) - 1)) &&
@@ -119,6 +119,7 @@ void lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned st
 	}
 	lbi_list_add(z, idx, order, state, tail);
 	zone_wake(z); /* an allocation waiting for memory in flight may take it */
+	return idx;
 }
 
 /* Free n accepted blocks of order o that a cache gives back. When they
@@ -127,8 +128,10 @@ void lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned st
  * whole, with one merge instead of one per piece. n distinct heads of
  * order o, aligned, between the block's first and last piece, are all of
  * its pieces. */
-void lbi_free_pieces(struct lb_zone *z, const uint32_t *s, uint32_t n, unsigned o)
+void lbi_free_pieces(struct lb_zone *z, const uint32_t *s, uint32_t n, unsigned o, unsigned tag)
 {
+	uint8_t f = (uint8_t)(tag << F_TAG_SHIFT);
+
 	uint32_t lo = UINT32_MAX, hi = 0;
 	unsigned k;
 
@@ -143,12 +146,12 @@ void lbi_free_pieces(struct lb_zone *z, const uint32_t *s, uint32_t n, unsigned 
 		    hi - lo == (n - 1) << o) {
 			for (uint32_t i = 0; i < n; i++)
 				pg_set_kind(&z->pages[s[i]], K_NONE);
-			lbi_free_block(z, lo, o + k, S_ACCEPTED, false);
+			z->pages[lbi_free_block(z, lo, o + k, S_ACCEPTED, false)].flags = f;
 			return;
 		}
 	}
 	for (uint32_t i = 0; i < n; i++)
-		lbi_free_block(z, s[i], o, S_ACCEPTED, false);
+		z->pages[lbi_free_block(z, s[i], o, S_ACCEPTED, false)].flags = f;
 }
 
 /* Split a taken block (off the lists, of order from and this state) down
@@ -218,6 +221,34 @@ bool lbi_take_free(struct lb_zone *z, unsigned state, unsigned min_order, uint64
 		}
 	}
 	return false;
+}
+
+/* Entries of each list a refill looks at for a block it may take first. */
+#define TAG_LOOK 4
+
+/* Take a free accepted block of order >= min_order for the cache tagged
+ * tag: the smallest that is untagged, its own or a finished cache's among
+ * the first TAG_LOOK of each list, else the smallest, as lbi_take_free()
+ * (another cache's blocks serve before any memory is accepted). */
+bool lbi_take_free_near(struct lb_zone *z, unsigned min_order, unsigned tag, uint64_t *idx,
+			unsigned *order)
+{
+	LB_ASSERT_LOCKED(z);
+	for (unsigned o = min_order; o < NR_ORDERS; o++) {
+		uint64_t i = z->area[S_ACCEPTED][o].head;
+
+		for (unsigned n = 0; i != LB_NIL && n < TAG_LOOK; n++, i = pg_next(z, i)) {
+			unsigned t = pg_tag(&z->pages[i]);
+
+			if (!t || t == tag || !TAG_LIVE(z, t)) {
+				lbi_list_del(z, i);
+				*idx = i;
+				*order = o;
+				return true;
+			}
+		}
+	}
+	return lbi_take_free(z, S_ACCEPTED, min_order, idx, order);
 }
 
 /* Take the largest free unaccepted block: a max-order one from the list

@@ -40,6 +40,13 @@
  * aligned block frees that block whole (lbi_free_pieces). A fill of fresh
  * memory and its drain then cost fewer zone operations than they would
  * without a cache.
+ *
+ * Each cache has a tag (1..127; more caches share them), which the halves
+ * its refills leave on the free lists and the blocks it drains carry: its
+ * refills take those first, and other caches' last (a preference, not a
+ * reservation: lbi_take_free_near). Two CPUs' batches then do not
+ * interleave, 64 pages for one and the next 64 for the other, whose
+ * descriptors their caches would keep taking lines of from each other.
  */
 #include "internal.h"
 
@@ -111,6 +118,22 @@ size_t lb_cache_size(void)
 	return sizeof(struct lb_cache);
 }
 
+/* A tag no cache has now, after the last one given (tags 1..TAG_COUNT);
+ * with all of them taken, the next one: two caches then share it. */
+static unsigned new_tag(struct lb_zone *z)
+{
+	unsigned t = z->last_tag;
+
+	for (unsigned n = 0; n < TAG_COUNT; n++) {
+		t = t % TAG_COUNT + 1;
+		if (!TAG_LIVE(z, t))
+			break;
+	}
+	z->last_tag = t;
+	z->live_tags[t >> 6] |= UINT64_C(1) << (t & 63);
+	return t;
+}
+
 /* Start a cache of z in mem and put it on the zone's list. */
 void lbi_cache_setup(struct lb_cache *c, struct lb_zone *z, bool cpu_list)
 {
@@ -119,6 +142,7 @@ void lbi_cache_setup(struct lb_cache *c, struct lb_zone *z, bool cpu_list)
 	c->magic = cpu_list ? CPU_LIST_MAGIC : CACHE_MAGIC;
 	c->z = z;
 	c->max = z->cache_max; /* beside pages: the free path reads both */
+	c->tag = new_tag(z);
 	c->next = z->caches;
 	z->caches = c;
 }
@@ -153,7 +177,7 @@ static void drain(struct lb_cache *c, unsigned o, uint32_t n)
 	uint32_t *s = &c->slot[base[o]];
 
 	LB_ASSERT_LOCKED(z);
-	lbi_free_pieces(z, s, n, o);
+	lbi_free_pieces(z, s, n, o, c->tag);
 	memmove(s, s + n, (c->count[o] - n) * sizeof *s);
 	c->count[o] -= n;
 	z->nr_alloc -= (uint64_t)n << o;
@@ -220,6 +244,7 @@ void lb_cache_fini(struct lb_cache *c)
 			*pp = c->next;
 			break;
 		}
+	z->live_tags[c->tag >> 6] &= ~(UINT64_C(1) << (c->tag & 63)); /* its blocks: anyone's */
 	z->allocs += c->allocs; /* keep the zone's totals whole */
 	z->frees += c->frees;
 	c->magic = 0; /* no longer a cache: refused by every call, free to init */
@@ -266,13 +291,15 @@ static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint6
 	 * off and taking it back. While a drain is held, one block from the
 	 * zone, no batch. */
 	while (z->drain_order == DRAIN_NONE && c->count[o] < batch[o] && fits(c, o) &&
-	       lbi_take_free(z, S_ACCEPTED, o, &b, &got)) {
+	       lbi_take_free_near(z, o, c->tag, &b, &got)) {
 		unsigned k = got - o, n;
 
 		while ((UINT64_C(1) << k) > (uint64_t)(batch[o] - c->count[o]) ||
 		       !fits(c, o + k))
 			k--;
 		lbi_split(z, b, got, o + k, S_ACCEPTED);
+		for (unsigned j = o + k; j < got; j++) /* the halves left: this cache's */
+			z->pages[b + (UINT64_C(1) << j)].flags = (uint8_t)(c->tag << F_TAG_SHIFT);
 		n = lbi_give_out_pieces(z, b, o + k, o, K_CACHED, &s[c->count[o]]);
 		c->count[o] += n; /* fewer: quarantined by the shadow check */
 		bump(&c->pages, (int64_t)n << o);

@@ -128,6 +128,23 @@ _Static_assert(offsetof(struct lb_page, kind) == offsetof(struct lb_page, kind_o
 	       "pg_pair: kind, then order");
 
 #define F_SEEN 0x1 /* the releaser saw this free block on its last pass */
+/* The rest of flags: the tag of the cache whose refill split this free
+ * block off (a half left over) or that drained it, 0 for none. Other
+ * caches' refills take such a block only when no untagged block, one of
+ * their own or a finished cache's fits (lbi_take_free_near): a CPU's
+ * batches then come from blocks it split, not interleaved with another
+ * CPU's, whose descriptors its caches would keep taking lines of. */
+#define F_TAG_SHIFT 1
+#define TAG_COUNT 127 /* tags 1..127: caches beyond share them */
+
+static inline unsigned pg_tag(const struct lb_page *p)
+{
+	return p->flags >> F_TAG_SHIFT;
+}
+
+/* The tag t of a free block, from a cache that is still there: its owner
+ * may come back for it. */
+#define TAG_LIVE(z, t) ((z)->live_tags[(t) >> 6] >> ((t) & 63) & 1)
 
 /*
  * kind is the one descriptor field changed without the zone lock: a
@@ -344,6 +361,8 @@ struct lb_zone {
 	uint64_t nr_inflight, nr_quarantine;
 	uint64_t acc_inflight; /* of nr_inflight: the acceptor's batches */
 	struct lb_cache *caches; /* attached per-CPU caches, CPU lists included */
+	unsigned last_tag;       /* the tag the last cache set up got */
+	uint64_t live_tags[2];   /* tags of caches set up and not finished (bit t) */
 	/* free unaccepted ranges whose accept failed: tried in halves only */
 	struct {
 		uint32_t idx, pages;
@@ -532,6 +551,7 @@ struct lb_cache {
 	uint64_t max; /* pages it may hold: the zone's cache_max */
 	uint32_t count[CACHE_ORDERS];
 	uint32_t drain_asked; /* set by the zone (under its lock), cleared by the owner */
+	unsigned tag;         /* marks the halves its refills leave and what it drains */
 	uint32_t slot[CACHE_SLOTS];
 };
 
@@ -549,9 +569,11 @@ struct cpu_list {
 void lbi_section_activate(struct lb_zone *z, uint64_t sec);
 void lbi_list_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail);
 void lbi_list_del(struct lb_zone *z, uint64_t idx);
-void lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail);
-void lbi_free_pieces(struct lb_zone *z, const uint32_t *s, uint32_t n, unsigned o);
+uint64_t lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail);
+void lbi_free_pieces(struct lb_zone *z, const uint32_t *s, uint32_t n, unsigned o, unsigned tag);
 void lbi_split(struct lb_zone *z, uint64_t idx, unsigned from, unsigned to, unsigned state);
+bool lbi_take_free_near(struct lb_zone *z, unsigned min_order, unsigned tag, uint64_t *idx,
+			unsigned *order);
 bool lbi_take_free(struct lb_zone *z, unsigned state, unsigned min_order, uint64_t *idx,
 		 unsigned *order);
 bool lbi_take_largest_unaccepted(struct lb_zone *z, uint64_t *idx, unsigned *order);

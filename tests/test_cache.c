@@ -135,6 +135,71 @@ TEST(cache_drain_frees_a_tiling_batch_whole)
 	cfx_fini(&t);
 }
 
+/* Two sections of accepted memory, for caches that split their own. */
+static const struct lb_range map8acc[] = { { 0, 8 * MiB, LB_MEM_ACCEPTED } };
+
+static struct lb_cache *cache_on(struct fx *f, void **mem)
+{
+	struct lb_cache *c = NULL;
+
+	*mem = aligned_alloc(64, (lb_cache_size() + 63) & ~(size_t)63);
+	if (!*mem || lb_cache_init(&c, f->z, *mem, lb_cache_size()))
+		return NULL;
+	return c;
+}
+
+/* A refill leaves the halves of the block it split to its own later
+ * refills: another cache splits an untagged block rather than take them,
+ * and takes them only when nothing else fits, or once their cache is
+ * finished. */
+TEST(cache_refills_keep_to_their_own_blocks)
+{
+	struct fx f;
+	struct lb_cache *a, *b, *c;
+	void *ma, *mb, *mc;
+	uint64_t x, y, z0, w, more[63];
+	struct lb_stats st;
+
+	REQUIRE(fx_init(&f, map8acc, 1, LB_POLICY_EXACT) == 0);
+	a = cache_on(&f, &ma);
+	b = cache_on(&f, &mb);
+	c = cache_on(&f, &mc);
+	REQUIRE(a && b && c);
+	REQUIRE(lb_cache_alloc(a, 0, 0, &x) == 0);
+	CHECK(x < 1024 * 4096); /* a split the first section's block */
+	REQUIRE(lb_cache_alloc(b, 0, 0, &y) == 0);
+	CHECK(y >= 1024 * 4096); /* not a's halves: the other section */
+	/* c finds only a's and b's halves: it takes one rather than fail */
+	REQUIRE(lb_cache_alloc(c, 0, 0, &z0) == 0);
+	lb_zone_stats(f.z, &st);
+	CHECK_EQ(st.cached_pages, 3 * 63);
+	CHECK(fx_ok(&f));
+	REQUIRE(lb_cache_free(c, z0, 0) == 0);
+	lb_cache_fini(c);
+	/* a finished, with x still out: its blocks are anyone's, and b's
+	 * next refill takes its fragments (pages 0-62) first, smallest fit */
+	lb_cache_fini(a);
+	for (unsigned i = 0; i < 63; i++) /* b's stack, emptied */
+		REQUIRE(lb_cache_alloc(b, 0, 0, &more[i]) == 0);
+	REQUIRE(lb_cache_alloc(b, 0, 0, &w) == 0);
+	for (uint64_t p = 0; p < 63; p++)
+		CHECK(lb_zone_page_state(f.z, p * 4096) != LB_PAGE_FREE_ACCEPTED);
+	CHECK(fx_ok(&f));
+	REQUIRE(lb_cache_free(b, w, 0) == 0);
+	for (unsigned i = 0; i < 63; i++)
+		REQUIRE(lb_cache_free(b, more[i], 0) == 0);
+	REQUIRE(lb_cache_free(b, y, 0) == 0);
+	lb_cache_fini(b);
+	REQUIRE(lb_free(f.z, x, 0) == 0);
+	lb_zone_stats(f.z, &st);
+	CHECK_EQ(st.free_blocks[0][10], 2);
+	CHECK(fx_ok(&f));
+	free(ma);
+	free(mb);
+	free(mc);
+	fx_fini(&f);
+}
+
 TEST(cache_free_checks_and_changes_nothing)
 {
 	struct cfx t;
