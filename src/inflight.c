@@ -647,6 +647,19 @@ int64_t lbi_accept_some(struct lb_zone *z, uint64_t max_pages)
 
 /* ----------------------------------------------------------- hand-out */
 
+/* n pages at idx, in blocks of order, have left the zone: the counts. */
+static void count_out(struct lb_zone *z, uint64_t idx, uint64_t n, unsigned order)
+{
+	z->nr_alloc += n;
+	z->out_pages_total += n;
+	/* demand.c's: use at its highest, the largest order lately */
+	if (z->nr_alloc > z->demand.use_peak)
+		z->demand.use_peak = z->nr_alloc;
+	if (order > z->demand.big_new)
+		z->demand.big_new = (unsigned char)order;
+	z->over_accepted -= bits_assign(z->fresh, idx, n, 0);
+}
+
 /* A block leaves the zone, to a caller (K_ALLOC) or a per-CPU cache
  * (K_CACHED). I1: it must be wholly accepted. */
 int lbi_give_out(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind)
@@ -662,14 +675,7 @@ int lbi_give_out(struct lb_zone *z, uint64_t idx, unsigned order, unsigned kind)
 		return LB_ECORRUPT;
 	}
 	mark(z, idx, order, kind);
-	z->nr_alloc += n;
-	z->out_pages_total += n;
-	/* demand.c's: use at its highest, the largest order lately */
-	if (z->nr_alloc > z->demand.use_peak)
-		z->demand.use_peak = z->nr_alloc;
-	if (order > z->demand.big_new)
-		z->demand.big_new = (unsigned char)order;
-	z->over_accepted -= bits_assign(z->fresh, idx, n, 0);
+	count_out(z, idx, n, order);
 	return 0;
 }
 
@@ -697,13 +703,7 @@ unsigned lbi_give_out_pieces(struct lb_zone *z, uint64_t idx, unsigned from, uns
 		mark(z, i, order, kind);
 		out[got++] = (uint32_t)i;
 	}
-	z->nr_alloc += n;
-	z->out_pages_total += n;
-	if (z->nr_alloc > z->demand.use_peak)
-		z->demand.use_peak = z->nr_alloc;
-	if (order > z->demand.big_new)
-		z->demand.big_new = (unsigned char)order;
-	z->over_accepted -= bits_assign(z->fresh, idx, n, 0);
+	count_out(z, idx, n, order);
 	return got;
 }
 
