@@ -122,16 +122,24 @@ uint64_t lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigne
 	return idx;
 }
 
-/* Free n accepted blocks of order o that a cache gives back. When they
- * are the pieces of one aligned block (a cache's batch comes back as it
- * was taken: a refill's pieces, freed in any order) that block is freed
- * whole, with one merge instead of one per piece. n distinct heads of
- * order o, aligned, between the block's first and last piece, are all of
- * its pieces. */
+/* A cache's drained block, merged into the free block at head, carries
+ * its tag, unless it merged into a whole section: that is anyone's, for
+ * the largest allocations. */
+static void tag_drained(struct lb_zone *z, uint64_t head, uint8_t f)
+{
+	if (pg_order(&z->pages[head]) < LB_MAX_ORDER)
+		z->pages[head].flags = f;
+}
+
+/* Free n accepted blocks of order o that the cache tagged tag gives back.
+ * When they are the pieces of one aligned block (a cache's batch comes
+ * back as it was taken: a refill's pieces, freed in any order) that block
+ * is freed whole, with one merge instead of one per piece. n distinct
+ * heads of order o, aligned, between the block's first and last piece,
+ * are all of its pieces. */
 void lbi_free_pieces(struct lb_zone *z, const uint32_t *s, uint32_t n, unsigned o, unsigned tag)
 {
 	uint8_t f = (uint8_t)(tag << F_TAG_SHIFT);
-
 	uint32_t lo = UINT32_MAX, hi = 0;
 	unsigned k;
 
@@ -146,12 +154,12 @@ void lbi_free_pieces(struct lb_zone *z, const uint32_t *s, uint32_t n, unsigned 
 		    hi - lo == (n - 1) << o) {
 			for (uint32_t i = 0; i < n; i++)
 				pg_set_kind(&z->pages[s[i]], K_NONE);
-			z->pages[lbi_free_block(z, lo, o + k, S_ACCEPTED, false)].flags = f;
+			tag_drained(z, lbi_free_block(z, lo, o + k, S_ACCEPTED, false), f);
 			return;
 		}
 	}
 	for (uint32_t i = 0; i < n; i++)
-		z->pages[lbi_free_block(z, s[i], o, S_ACCEPTED, false)].flags = f;
+		tag_drained(z, lbi_free_block(z, s[i], o, S_ACCEPTED, false), f);
 }
 
 /* Split a taken block (off the lists, of order from and this state) down

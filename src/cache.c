@@ -118,8 +118,8 @@ size_t lb_cache_size(void)
 	return sizeof(struct lb_cache);
 }
 
-/* A tag no cache has now, after the last one given (tags 1..TAG_COUNT);
- * with all of them taken, the next one: two caches then share it. */
+/* A tag no cache has now, the first after the last one given (tags
+ * 1..TAG_COUNT); with all of them taken, the next one in turn, shared. */
 static unsigned new_tag(struct lb_zone *z)
 {
 	unsigned t = z->last_tag;
@@ -129,8 +129,10 @@ static unsigned new_tag(struct lb_zone *z)
 		if (!TAG_LIVE(z, t))
 			break;
 	}
+	if (TAG_LIVE(z, t)) /* all taken: in turn after the last */
+		t = z->last_tag % TAG_COUNT + 1;
 	z->last_tag = t;
-	z->live_tags[t >> 6] |= UINT64_C(1) << (t & 63);
+	z->tag_users[t]++;
 	return t;
 }
 
@@ -244,7 +246,7 @@ void lb_cache_fini(struct lb_cache *c)
 			*pp = c->next;
 			break;
 		}
-	z->live_tags[c->tag >> 6] &= ~(UINT64_C(1) << (c->tag & 63)); /* its blocks: anyone's */
+	z->tag_users[c->tag]--; /* the last one out: its blocks are anyone's */
 	z->allocs += c->allocs; /* keep the zone's totals whole */
 	z->frees += c->frees;
 	c->magic = 0; /* no longer a cache: refused by every call, free to init */

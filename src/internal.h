@@ -119,7 +119,7 @@ struct lb_page {
 		uint16_t kind_order; /* both at once, for pg_claim() */
 	};
 	uint8_t state;       /* S_*, for K_FREE */
-	uint8_t flags;       /* F_*, for K_FREE; cleared when it joins a list */
+	uint8_t flags;       /* F_* and a tag, for K_FREE; cleared when it joins a list */
 };
 
 _Static_assert(sizeof(struct lb_page) == 12, "page descriptor size");
@@ -144,7 +144,7 @@ static inline unsigned pg_tag(const struct lb_page *p)
 
 /* The tag t of a free block, from a cache that is still there: its owner
  * may come back for it. */
-#define TAG_LIVE(z, t) ((z)->live_tags[(t) >> 6] >> ((t) & 63) & 1)
+#define TAG_LIVE(z, t) ((z)->tag_users[t] != 0)
 
 /*
  * kind is the one descriptor field changed without the zone lock: a
@@ -362,7 +362,7 @@ struct lb_zone {
 	uint64_t acc_inflight; /* of nr_inflight: the acceptor's batches */
 	struct lb_cache *caches; /* attached per-CPU caches, CPU lists included */
 	unsigned last_tag;       /* the tag the last cache set up got */
-	uint64_t live_tags[2];   /* tags of caches set up and not finished (bit t) */
+	uint32_t tag_users[TAG_COUNT + 1]; /* caches set up and not finished, by tag */
 	/* free unaccepted ranges whose accept failed: tried in halves only */
 	struct {
 		uint32_t idx, pages;

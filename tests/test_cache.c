@@ -200,6 +200,49 @@ TEST(cache_refills_keep_to_their_own_blocks)
 	fx_fini(&f);
 }
 
+/* More caches than tags share them, and a cache finishing leaves the
+ * tag live while another has it: every cache's first refill still splits
+ * a section of its own (a section each: 130 of accepted memory). */
+static const struct lb_range map130acc[] = { { 0, 130 * 4 * MiB, LB_MEM_ACCEPTED } };
+
+TEST(cache_tags_shared_beyond_127)
+{
+	struct fx f;
+	static struct lb_cache *c[128];
+	static void *m[128];
+	static uint64_t x[127];
+	static bool sec_used[130];
+	unsigned order[127];
+
+	REQUIRE(fx_init(&f, map130acc, 1, LB_POLICY_EXACT) == 0);
+	for (unsigned i = 0; i < 128; i++)
+		REQUIRE((c[i] = cache_on(&f, &m[i])) != NULL);
+	lb_cache_fini(c[127]); /* shares its tag with one of the others */
+	/* each possible sharer (the first, or the one before it) has
+	 * refills after its own */
+	order[0] = 126;
+	for (unsigned i = 1; i < 127; i++)
+		order[i] = i - 1;
+	for (unsigned i = 0; i < 127; i++) {
+		unsigned k = order[i];
+		uint64_t sec;
+
+		REQUIRE(lb_cache_alloc(c[k], 0, 0, &x[k]) == 0);
+		sec = x[k] / (4 * MiB);
+		CHECK(!sec_used[sec]);
+		sec_used[sec] = true;
+	}
+	CHECK(fx_ok(&f));
+	for (unsigned i = 0; i < 127; i++) {
+		REQUIRE(lb_cache_free(c[i], x[i], 0) == 0);
+		lb_cache_fini(c[i]);
+	}
+	for (unsigned i = 0; i < 128; i++)
+		free(m[i]);
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+}
+
 TEST(cache_free_checks_and_changes_nothing)
 {
 	struct cfx t;

@@ -231,11 +231,12 @@ void op_acceptor(struct in *in)
 		/* One call a pass (lazybuddy.h), one per part when the batch
 		 * holds a suspect, which only an earlier failure leaves; one
 		 * failed call at most, or, once the zone's suspects are all
-		 * taken, one a halving of the batch more (1 GiB at most). */
+		 * taken, one a halving of the batch more (16 MiB at most: the
+		 * configured batches here are smaller). */
 		REQUIRE((r0.accept_fail || S.rec.c.accept_calls - r0.accept_calls <= 1) &&
 				(!FZ_CHECK_FAILURE_CONTAINED ||
 				 S.rec.c.accept_fail - r0.accept_fail <=
-					 fz_pass_failed_bound(FZ_RUN_PAGES)),
+					 fz_pass_failed_bound(FZ_PASS_PAGES)),
 			"acceptor pass made %llu backend calls, %llu failed",
 			ULL(S.rec.c.accept_calls - r0.accept_calls),
 			ULL(S.rec.c.accept_fail - r0.accept_fail));

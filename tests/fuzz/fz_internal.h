@@ -154,8 +154,9 @@ extern struct fz S;
 
 /* The failed calls one public call may make: its budget, plus, once the
  * zone's suspects are all taken, log2 of the range in pages, once (a
- * block: 4 MiB at most; a run, a set-up piece or an acceptor batch:
- * 1 GiB). An acceptor pass's budget is one call (fz_pass_failed_bound). */
+ * block: 4 MiB at most; a run or a set-up piece: 1 GiB; an acceptor
+ * batch: 16 MiB, FZ_PASS_PAGES). An acceptor pass's budget is one call
+ * (fz_pass_failed_bound). */
 static inline uint64_t fz_failed_bound_of(uint64_t budget, uint64_t range_pages)
 {
 	uint64_t b = budget;
@@ -176,6 +177,7 @@ static inline uint64_t fz_pass_failed_bound(uint64_t range_pages)
 }
 #define FZ_BLOCK_PAGES (UINT64_C(1) << LB_MAX_ORDER)
 #define FZ_RUN_PAGES (UINT64_C(1) << (30 - LB_PAGE_SHIFT))
+#define FZ_PASS_PAGES (UINT64_C(16) << (20 - LB_PAGE_SHIFT)) /* an acceptor batch */
 /* The caches' memory: allocated once, outlives the inputs. */
 extern void *cache_mem[NCACHE];
 

@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -110,9 +111,12 @@ double lbb_line_transfer_ns(void)
 
 		while ((v = __atomic_load_n(&pp.turn, __ATOMIC_ACQUIRE)) != 2 * i && v >= 0)
 			;
-		if (v < 0)
+		/* a swap, not a store: the -1 of a partner that could not pin
+		 * itself, stored meanwhile, is never overwritten, so this loop
+		 * cannot wait for ever */
+		if (v < 0 || !__atomic_compare_exchange_n(&pp.turn, &v, 2 * i + 1, false,
+							  __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			break;
-		__atomic_store_n(&pp.turn, 2 * i + 1, __ATOMIC_RELEASE);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	pthread_join(t, NULL);

@@ -195,7 +195,7 @@ int main(int argc, char **argv)
 	} else {
 		lbb_cpu_model(model, sizeof model);
 		if (line_ns[0] < 0 || line_ns[1] < 0)
-			snprintf(line, sizeof line, "not measured (one CPU)");
+			snprintf(line, sizeof line, "not measured (one CPU, or two not to be had)");
 		else
 			snprintf(line, sizeof line, "%.0f ns before the runs, %.0f ns after",
 				 line_ns[0], line_ns[1]);
