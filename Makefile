@@ -69,7 +69,7 @@ FUZZ_OBJ  := $(FUZZ_SRC:%.c=$(B)/obj/%.o)
 FUZZ_DEFS ?=
 $(FUZZ_OBJ): CPPFLAGS += $(FUZZ_DEFS)
 
-.PHONY: all lib tools tests run test bench clean deps fuzz fuzzer fidelity policy-bench freestanding freestanding-objs
+.PHONY: all lib tools tests run test bench clean deps fuzz fuzzer fidelity policy-bench freestanding freestanding-objs scaling
 .DEFAULT_GOAL := all
 
 all: lib tools
@@ -142,6 +142,13 @@ bench: deps
 	./build/lbbench --paths
 	sh tools/lbsim/idle_bench.sh build/lbsim
 
+# Scaling on a machine with more CPUs, as one prepared run: 1 to 16
+# threads (and the CPU count), through caches and CPU lists, against
+# jemalloc, mimalloc and glibc, into build/scaling (tools/lbbench/scaling.sh).
+scaling: deps
+	$(MAKE) VARIANT=release build/lbbench
+	sh tools/lbbench/scaling.sh
+
 # Every test in every variant; tests/run.sh prints the total line. Under
 # ThreadSanitizer the tests that run threads and those of the defects the
 # outside attack tests found (it is slow). The fuzz
@@ -169,7 +176,7 @@ test: deps
 		"sh tests/spin/run.sh" "sh tests/exports.sh build/liblazybuddy.so" \
 		"sh tests/fidelity.sh build/lbsim" "sh tests/report_browser.sh build/lbsim" \
 		"sh tests/record.sh build/lbsim" "sh tests/deps.sh" \
-		"sh tests/bad_input.sh build/lbsim build/lbbench" \
+		"sh tests/bad_input.sh build/lbsim build/lbbench" "sh tests/scaling.sh" \
 		"sh tests/install.sh" $(FS_CHECKS)
 
 # libFuzzer on the fuzz target for FUZZ_TIME seconds, from the seed corpus
