@@ -139,7 +139,7 @@ static void tag_drained(struct lb_zone *z, uint64_t head, uint8_t f)
  * are all of its pieces. */
 void lbi_free_pieces(struct lb_zone *z, const uint32_t *s, uint32_t n, unsigned o, unsigned tag)
 {
-	uint8_t f = (uint8_t)(tag << F_TAG_SHIFT);
+	uint8_t f = tag_flags(tag);
 	uint32_t lo = UINT32_MAX, hi = 0;
 	unsigned k;
 

@@ -301,7 +301,7 @@ static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint6
 			k--;
 		lbi_split(z, b, got, o + k, S_ACCEPTED);
 		for (unsigned j = o + k; j < got; j++) /* the halves left: this cache's */
-			z->pages[b + (UINT64_C(1) << j)].flags = (uint8_t)(c->tag << F_TAG_SHIFT);
+			z->pages[b + (UINT64_C(1) << j)].flags = tag_flags(c->tag);
 		n = lbi_give_out_pieces(z, b, o + k, o, K_CACHED, &s[c->count[o]]);
 		c->count[o] += n; /* fewer: quarantined by the shadow check */
 		bump(&c->pages, (int64_t)n << o);

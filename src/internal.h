@@ -142,6 +142,12 @@ static inline unsigned pg_tag(const struct lb_page *p)
 	return p->flags >> F_TAG_SHIFT;
 }
 
+/* The flags of a free block tagged tag (F_SEEN clear: it just joined). */
+static inline uint8_t tag_flags(unsigned tag)
+{
+	return (uint8_t)(tag << F_TAG_SHIFT);
+}
+
 /* The tag t of a free block, from a cache that is still there: its owner
  * may come back for it. */
 #define TAG_LIVE(z, t) ((z)->tag_users[t] != 0)
