@@ -546,7 +546,9 @@ int64_t lb_releaser_step(struct lb_zone *z, uint64_t now_ns);
  * reaches *until_ns (the end of a window that holds allocations not yet
  * counted). The releaser rests for its delay after each pass. A thread, or
  * a simulator, may sleep until one of these instead of stepping every
- * period: the steps it skips would have done nothing. */
+ * period: the steps it skips would have done nothing. A look that answers
+ * 1 also tells the acceptor that nothing was handed out by now_ns, which
+ * a step that comes late needs to count the allocations since. */
 int lb_acceptor_resting(struct lb_zone *z, uint64_t now_ns, uint64_t *until_ns);
 int lb_releaser_resting(struct lb_zone *z, uint64_t now_ns, uint64_t *until_ns);
 

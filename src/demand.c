@@ -11,10 +11,14 @@
  * new can be skipped: the acceptor rests (lbi_acceptor_resting) until
  * memory is handed out, released or accepted by another pass, or until a
  * window that holds pages not yet counted closes, and the next step first
- * closes, in closed form, the empty windows the skipped steps would have
+ * closes, in closed form, the windows the skipped steps would have
  * closed, as one thread stepping every period would have (close_empty,
  * scale_rested): what a step decides is then the same whether the steps
- * before it ran or not (tests/test_rest.c). The reserve is a fixed size
+ * before it ran or not (tests/test_rest.c). A step that comes late (its
+ * thread found no CPU, or runs in the idle class) closes only windows it
+ * knows: the first with the pages handed out before the rest, and none
+ * past the last look that found the rest on, if memory was handed out
+ * since; its own sample counts the rest over the longer window. The reserve is a fixed size
  * (LB_POLICY_BACKGROUND, or reserve_bytes) or the estimated rate times a
  * horizon, never below four units nor above 1/8 of memory. For
  * LB_POLICY_ADAPTIVE each part below can be left out
@@ -141,24 +145,29 @@ static uint64_t window_len(const struct lb_zone *z)
 }
 
 /* The windows the steps skipped while the acceptor rested would have
- * closed: empty ones (a hand-out ends the rest, and the rest ends at the
- * close of a window that holds pages), at first, first + len, ... up to
- * end. Predictor windows close at the first of those PRED_WINDOW_NS after
+ * closed, at first, first + len, ... up to end: the first of each kind
+ * with what was handed out before the rest and not yet counted, the
+ * others empty (a hand-out ends the rest, and replay_windows stops before
+ * it). Predictor windows close at the first of those PRED_WINDOW_NS after
  * theirs, the largest order forgets at the first PEAK_DECAY_NS after;
  * once nothing changes but when, the rest is counted, not stepped
  * through. */
 static void close_empty(struct lb_demand *d, uint64_t first, uint64_t end, uint64_t len)
 {
-	uint64_t n = (end - first) / len + 1, c, every;
+	uint64_t n = (end - first) / len, c, every;
 
+	d->rate_pps = ewma(d->rate_pps, mul_div(d->rest_out - d->last_pages, NS_PER_S,
+						first - d->last_ns));
+	d->last_pages = d->rest_out;
 	for (; n && d->rate_pps; n--)
 		d->rate_pps = ewma(d->rate_pps, 0);
 	every = (PRED_WINDOW_NS + len - 1) / len * len;
 	for (c = close_at(first - len, len, d->pred_ns + PRED_WINDOW_NS); c <= end; c += every) {
 		uint64_t peak = d->peak_pps;
 
-		close_pred(d, 0, c - d->pred_ns);
+		close_pred(d, d->rest_out - d->pred_pages, c - d->pred_ns);
 		d->pred_ns = c;
+		d->pred_pages = d->rest_out;
 		if (!d->pred_pps && peak == d->peak_pps) { /* at rest */
 			d->pred_ns += (end - c) / every * every;
 			break;
@@ -181,7 +190,11 @@ static void close_empty(struct lb_demand *d, uint64_t first, uint64_t end, uint6
 
 /* The rest's skipped steps, one a period from rest_ns, before now_ns (or
  * at it too, with `at`): the windows they would have closed, each at the
- * first of them RATE_WINDOW_NS after the last. */
+ * first of them RATE_WINDOW_NS after the last. If memory was handed out
+ * since the rest began, only up to the last look that found the rest on
+ * (rest_seen): the hand-out ended it at some moment after that, and a
+ * step that comes late (no CPU for its thread) would count it in windows
+ * it calls empty, for as long as it keeps coming late. */
 static void replay_windows(const struct lb_zone *z, struct lb_demand *d, uint64_t now_ns, bool at)
 {
 	uint64_t len = window_len(z), first, end;
@@ -194,6 +207,11 @@ static void replay_windows(const struct lb_zone *z, struct lb_demand *d, uint64_
 	end = first + (now_ns - first) / len * len;
 	if (end == now_ns && !at)
 		end -= len;
+	if (z->out_pages_total != d->rest_out && end > d->rest_seen) {
+		if (first > d->rest_seen)
+			return;
+		end = first + (d->rest_seen - first) / len * len;
+	}
 	close_empty(d, first, end, len);
 }
 
@@ -344,12 +362,16 @@ uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns)
  * the rest where they happen), and the clock has not reached the end of
  * a window that holds pages not yet counted (lbi_acceptor_rest). Windows
  * that close meanwhile are empty: the next step closes them in closed
- * form (replay_windows). */
-bool lbi_acceptor_resting(const struct lb_zone *z, uint64_t now_ns)
+ * form (replay_windows), up to the last look that said so. */
+bool lbi_acceptor_resting(struct lb_zone *z, uint64_t now_ns)
 {
-	const struct lb_demand *d = &z->demand;
+	struct lb_demand *d = &z->demand;
 
-	return d->rest_on && now_ns < d->rest_until && z->out_pages_total == d->rest_out;
+	if (!d->rest_on || now_ns >= d->rest_until || z->out_pages_total != d->rest_out)
+		return false;
+	if (now_ns > d->rest_seen) /* nothing handed out by now: replay_windows */
+		d->rest_seen = now_ns;
+	return true;
 }
 
 /* A step at now_ns found free memory (have, as it counts it) at the
@@ -368,7 +390,7 @@ void lbi_acceptor_rest(struct lb_zone *z, uint64_t now_ns, uint64_t have)
 	LB_DBG_ASSERT(have >= z->reserve_pages);
 	(void)have;
 	d->rest_on = d->rested = true;
-	d->rest_ns = now_ns;
+	d->rest_ns = d->rest_seen = now_ns;
 	d->rest_out = z->out_pages_total;
 	d->rest_until = UINT64_MAX;
 	if (z->out_pages_total != d->last_pages)

@@ -289,9 +289,10 @@ struct lb_demand {
 	uint64_t last_ns, last_pages;  /* the rate window's start */
 	uint64_t pred_ns, pred_pages;  /* the predictors' window's start */
 	/* the rest (lbi_acceptor_resting): a step found nothing to do with
-	 * rest_out pages handed out, and finds the same until rest_until */
+	 * rest_out pages handed out, and finds the same until rest_until;
+	 * rest_seen is the latest clock a look found it still on */
 	bool rest_on, rested;          /* resting; since rest_ns, not yet woken */
-	uint64_t rest_ns, rest_out, rest_until;
+	uint64_t rest_ns, rest_out, rest_until, rest_seen;
 	unsigned started;              /* threads lb_acceptor_start() started */
 	unsigned passes;               /* acceptor passes in flight */
 	unsigned active, ceiling;      /* passes allowed at once; most worth trying */
@@ -651,7 +652,7 @@ void lbi_cache_request_drain(struct lb_zone *z, unsigned order);
 void lbi_cache_alloc_seen(struct lb_zone *z, unsigned order);
 /* demand.c: the acceptor's reserve and its passes allowed at once */
 uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns);
-bool lbi_acceptor_resting(const struct lb_zone *z, uint64_t now_ns);
+bool lbi_acceptor_resting(struct lb_zone *z, uint64_t now_ns);
 void lbi_acceptor_rest(struct lb_zone *z, uint64_t now_ns, uint64_t have);
 unsigned lbi_demand_passes(struct lb_zone *z, uint64_t now_ns, bool behind);
 void lbi_acceptor_wake(struct lb_zone *z, uint64_t now_ns);

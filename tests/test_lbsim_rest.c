@@ -107,6 +107,12 @@ TEST(lbsim_rest_synthetic_runs_as_polling)
 	c.unit_bytes = 4096;
 	snprintf(c.backend, sizeof c.backend, "snp");
 	synthetic(&c, LBS_WL_BOOT, "boot, 4 KiB unit, snp");
+
+	/* adaptive's thread in the idle class: its steps come late, when the
+	 * one CPU idles, after the rest was seen on by a look in between */
+	c.rate = 26214;
+	snprintf(c.backend, sizeof c.backend, "tdx-4k");
+	synthetic(&c, LBS_WL_FILL, "fill at 26214/s, 1 vCPU, 4 KiB unit, tdx-4k");
 }
 
 /* The shipped trace on tdx, where the acceptor's rest ends at window

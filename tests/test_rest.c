@@ -119,6 +119,76 @@ TEST(rest_adaptive_until_the_window_that_lifts_the_reserve)
 	fx_fini(&f);
 }
 
+/* A rest that began with pages handed out in a window not yet closed
+ * ends at that window's close; a step that comes 1.7 ms after it (its
+ * thread found no CPU) closes that window with those pages, and the
+ * next empty, as steps on time at each close would have. */
+TEST(rest_late_step_closes_the_window_with_its_pages)
+{
+	struct fx a, b;
+	uint64_t t = 10 * MS, x, y;
+
+	REQUIRE(fx_init(&a, map1g, 2, LB_POLICY_ADAPTIVE) == 0);
+	REQUIRE(fx_init(&b, map1g, 2, LB_POLICY_ADAPTIVE) == 0);
+	fill_reserve(a.z, t);
+	fill_reserve(b.z, t);
+	for (unsigned i = 0; i < 100; i++) {
+		REQUIRE(lb_alloc(a.z, 0, 0, &x) == 0);
+		REQUIRE(lb_alloc(b.z, 0, 0, &y) == 0);
+	}
+	fill_reserve(a.z, t + MS / 2);
+	fill_reserve(b.z, t + MS / 2);
+	CHECK_EQ(lb_acceptor_resting(b.z, t + MS / 2, NULL), 1);
+	for (unsigned k = 1; k <= 2; k++) { /* on time: each window at its close */
+		a.z->demand.rest_on = false;
+		fill_reserve(a.z, t + MS / 2 + k * MS);
+	}
+	fill_reserve(b.z, t + 3 * MS + MS / 5); /* late */
+	CHECK(a.z->demand.rate_pps > 0);
+	CHECK_EQ(a.z->demand.rate_pps, b.z->demand.rate_pps);
+	CHECK_EQ(a.z->demand.last_ns, b.z->demand.last_ns);
+	CHECK_EQ(a.z->demand.last_pages, b.z->demand.last_pages);
+	CHECK(fx_ok(&a) && fx_ok(&b));
+	fx_fini(&a);
+	fx_fini(&b);
+}
+
+/* A thread that looks every 5 ms and whose step comes 3.5 ms after the
+ * look that found the rest over: the windows the step would replay as
+ * skipped by its rest hold the allocations that ended it, so it replays
+ * none (the rest was last seen on when it began) and counts them in one
+ * window of its own. Taken for empty, they took the estimate down to a
+ * third of the rate at every step. */
+TEST(rest_starved_steps_count_windows_they_cannot_know_empty)
+{
+	struct lb_acceptor_cfg ac = { .threads = 1 };
+	struct fx f;
+	uint64_t t = 10 * MS, step_at = 0, a;
+	unsigned steps = 0;
+
+	REQUIRE(fx_init(&f, map1g, 2, LB_POLICY_ADAPTIVE) == 0);
+	REQUIRE(lb_acceptor_config(f.z, &ac) == 0);
+	fill_reserve(f.z, t);
+	for (unsigned ms = 0; ms < 400; ms++) {
+		if (step_at && step_at < t + MS) { /* before this millisecond's allocations */
+			while (lb_acceptor_step(f.z, step_at) > 0)
+				;
+			step_at = 0;
+			if (++steps > 10) {
+				CHECK(f.z->demand.rate_pps > 7000 && f.z->demand.rate_pps < 13000);
+			}
+		}
+		for (unsigned i = 0; i < 10; i++)
+			REQUIRE(lb_alloc(f.z, 0, 0, &a) == 0);
+		t += MS;
+		if (!step_at && ms % 5 == 0 && !lb_acceptor_resting(f.z, t, NULL))
+			step_at = t + 3 * MS + MS / 2;
+	}
+	CHECK(steps > 60);
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+}
+
 /* A deterministic guest: bursts of mixed orders, pauses, churn, and a
  * phase that ends, one millisecond at a time. */
 struct guest {

@@ -255,6 +255,46 @@ static void rest(struct lbs_drive *d, unsigned a, uint64_t now, uint64_t until)
 	schedule_bg(d, a, until == UINT64_MAX ? LBS_NEVER : grid_at(now, p, until));
 }
 
+/* The latest time at or before now at which a resting acceptor thread,
+ * stepping every period as polling ones do, looked before what runs now
+ * (at now too if its look comes first, in the order ties are broken); 0
+ * if none rests. A polling thread's look tells the library that nothing
+ * was handed out by then (lb_acceptor_resting), which a step that comes
+ * late needs; sleeping ones must tell it the same, no more. */
+static uint64_t last_look(const struct lbs_drive *d, uint64_t now)
+{
+	uint64_t p = d->c->acceptor_period_ns, x = 0;
+
+	for (unsigned a = d->nvcpus; a < d->nvcpus + d->nacc; a++) {
+		uint64_t g;
+
+		if (!d->resting[a] || now < d->rest_base[a])
+			continue;
+		g = p ? d->rest_base[a] + (now - d->rest_base[a]) / p * p : now;
+		if (g == now && g > d->rest_base[a] && lbs_sched_event_after(&d->sched, a))
+			g -= p;
+		x = g > x ? g : x;
+	}
+	return x;
+}
+
+/* The sched's begin: an actor is about to run at now. The looks that
+ * sleeping threads would have made since the last are made now, before
+ * it can hand anything out. */
+static void look_before(void *ctx)
+{
+	struct lbs_drive *d = ctx;
+	uint64_t x;
+
+	if (!d->nresting)
+		return;
+	x = last_look(d, lbs_sched_now(&d->sched));
+	if (x > d->looked) {
+		d->looked = x;
+		lb_acceptor_resting(d->z, x, NULL);
+	}
+}
+
 /* The sched's yield: the running actor lets others see what it did. The
  * resting acceptor thread whose step comes first among those that would
  * find the rest over (as polling threads would: at once where it ended,
@@ -271,7 +311,8 @@ static void wake_resting(void *ctx)
 
 	if (!d->nresting)
 		return;
-	rest = lb_acceptor_resting(d->z, now, &until) > 0;
+	/* asked as of the last look, which saw no more than polling would */
+	rest = lb_acceptor_resting(d->z, last_look(d, now), &until) > 0;
 	if (rest && until == UINT64_MAX)
 		return;
 	for (unsigned a = d->nvcpus; a < d->nvcpus + d->nacc; a++) {
@@ -494,8 +535,10 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 	rc = lbs_timed_init(&d->t, &mp, d->nvcpus, d->nactors, sc->lock, &cfg.backend);
 	if (!rc)
 		rc = lbs_sched_init(&d->sched, d->nactors, event, d);
-	if (!rc)
+	if (!rc) {
 		d->sched.yield = wake_resting;
+		d->sched.begin = look_before;
+	}
 	if (!rc)
 		rc = lbs_cpus_init(&d->cpus, &d->sched, d->ncpus, d->nvcpus, d->nactors);
 	if (rc)

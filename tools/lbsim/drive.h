@@ -89,6 +89,7 @@ struct lbs_drive {
 	 * instead, with the same results: a check of this file's. */
 	uint8_t *resting;
 	uint64_t *rest_base;
+	uint64_t looked;          /* the last look told to the library */
 	unsigned nresting;
 	int polling;
 	uint64_t bg_steps;        /* background steps run (the cost of idle time) */

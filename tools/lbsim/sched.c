@@ -142,6 +142,8 @@ static void loop(void *arg)
 			s->parked[a] = NULL;
 			s->cur_class = s->class[a];
 			set_key(s, a, LBS_NEVER, CLASS_EVENT); /* running */
+			if (s->begin)
+				s->begin(s->ctx);
 			self->next_idle = s->idle;
 			s->idle = self;
 			switch_to(s, self, w);
@@ -149,6 +151,8 @@ static void loop(void *arg)
 		}
 		s->cur_class = CLASS_EVENT;
 		set_key(s, a, LBS_NEVER, CLASS_EVENT); /* running: no event until it says */
+		if (s->begin)
+			s->begin(s->ctx);
 		s->fn(s->ctx, a);
 		if (s->yield)
 			s->yield(s->ctx);
@@ -209,6 +213,8 @@ void lbs_sched_sleep(struct lbs_sched *s, uint64_t until, enum lbs_sleep_class w
 		set_key(s, a, LBS_NEVER, CLASS_EVENT);
 		s->cur_class = (uint8_t)why;
 		s->now = until;
+		if (s->begin && self)
+			s->begin(s->ctx);
 		return;
 	}
 	w = get_worker(s);

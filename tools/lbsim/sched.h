@@ -55,6 +55,9 @@ struct lbs_sched {
 	/* Called, when set, as the running actor lets others run (it sleeps,
 	 * or its event ends): what it changed can be seen from then on. */
 	void (*yield)(void *ctx);
+	/* Called, when set, as an actor begins to run at s->now (its event,
+	 * or resumed), before it changes anything. */
+	void (*begin)(void *ctx);
 	uint64_t switches;       /* coroutine switches (for the curious) */
 	int err;                 /* LB_ENOMEM when a coroutine could not be made */
 };
