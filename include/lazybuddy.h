@@ -472,7 +472,7 @@ struct lb_acceptor_cfg {
 	uint64_t period_ns;     /* each thread: pause when at the reserve; 0:
 				   LB_ACCEPTOR_PERIOD_NS (1 ms) */
 	uint64_t horizon_ns;    /* rate-sized reserve: this much demand; 0: 100 ms
-				   (adaptive: four times the acceptor's measured
+				   (adaptive: twice the acceptor's measured
 				   response, 5 to 100 ms) */
 	unsigned threads;       /* lb_acceptor_start() starts this many (for
 				   adaptive, the most that work at once); 0:

@@ -48,8 +48,10 @@
  *            raised its throughput by half of one thread's each; those that
  *            did not are taken back, and more are tried again after
  *            SCALE_RETRY_NS (the host may change). A window in which it
- *            caught up parks the threads that the measured demand does
- *            not need. Without SCALE every thread works whenever behind.
+ *            caught up parks the threads that demand, as estimated for
+ *            the reserve (the peak floor included), does not need: bursts
+ *            that pause and come back find their threads as well as their
+ *            reserve. Without SCALE every thread works whenever behind.
  *
  * The releaser keeps, for adaptive, everything unless the zone was quiet
  * (use, counted at its highest at every hand-out, did not grow, nothing
@@ -66,7 +68,11 @@
 #define NS_PER_S UINT64_C(1000000000)
 #define HORIZON_NS UINT64_C(100000000)
 #define MIN_HORIZON_NS UINT64_C(5000000)
-#define RESPONSE_MULT 4
+/* The reserve covers what the acceptor takes to answer twice: once to see
+ * a shortfall and fill it, once for a rate that doubles meanwhile (the
+ * most a predictor window may rise). Four, before, committed more than
+ * background's fixed 64 MiB on tdx with no less lag (docs/adaptive.md). */
+#define RESPONSE_MULT 2
 #define RATE_WINDOW_NS UINT64_C(1000000)
 #define PRED_WINDOW_NS UINT64_C(10000000)
 #define PRED_MIN_PPS (UINT64_C(256) << (20 - LB_PAGE_SHIFT)) /* 256 MiB/s */
@@ -292,6 +298,19 @@ static uint64_t response_horizon(const struct lb_zone *z, const struct lb_demand
 	return h < MIN_HORIZON_NS ? MIN_HORIZON_NS : h > HORIZON_NS ? HORIZON_NS : h;
 }
 
+/* The rate demand d is estimated at, pages per second: the smoothed rate,
+ * or the trend or the peak floor where they are higher. */
+static uint64_t estimate_of(const struct lb_zone *z, const struct lb_demand *d)
+{
+	uint64_t rate = d->rate_pps;
+
+	if (adapt(z, LB_ADAPT_TREND) && d->trend_pps > rate)
+		rate = d->trend_pps;
+	if (adapt(z, LB_ADAPT_PEAK) && d->peak_pps > rate)
+		rate = d->peak_pps;
+	return rate;
+}
+
 /* The reserve, in pages, that demand d calls for. */
 static uint64_t reserve_of(const struct lb_zone *z, const struct lb_demand *d)
 {
@@ -301,11 +320,7 @@ static uint64_t reserve_of(const struct lb_zone *z, const struct lb_demand *d)
 		r = z->acc_cfg.reserve_bytes >> LB_PAGE_SHIFT;
 		return r ? r : LB_BACKGROUND_RESERVE_BYTES >> LB_PAGE_SHIFT;
 	}
-	rate = d->rate_pps;
-	if (adapt(z, LB_ADAPT_TREND) && d->trend_pps > rate)
-		rate = d->trend_pps;
-	if (adapt(z, LB_ADAPT_PEAK) && d->peak_pps > rate)
-		rate = d->peak_pps;
+	rate = estimate_of(z, d);
 	horizon = z->acc_cfg.horizon_ns ? z->acc_cfg.horizon_ns : HORIZON_NS;
 	if (!z->acc_cfg.horizon_ns && adapt(z, LB_ADAPT_HORIZON))
 		horizon = response_horizon(z, d);
@@ -526,10 +541,10 @@ static unsigned thread_cap(const struct lb_zone *z)
 	return z->demand.started ? z->demand.started : 1;
 }
 
-/* Caught up in a window: park the threads that demand (rate) does not
- * need, as measured (a quarter to spare), not one a window, or a steady
- * demand below the acceptor's best sees it park down to one and ramp up
- * again behind. */
+/* Caught up in a window: park the threads that demand (rate, as the
+ * reserve estimates it) does not need, as measured (a quarter to spare),
+ * not one a window, or a steady demand below the acceptor's best sees it
+ * park down to one and ramp up again behind. */
 static void park(struct lb_zone *z, uint64_t rate)
 {
 	struct lb_demand *d = &z->demand;
@@ -572,7 +587,7 @@ static void scale(struct lb_zone *z, uint64_t now_ns, bool behind)
 		return;
 	if (!d->win_behind) {
 		if (adapt(z, LB_ADAPT_SCALE)) /* else every thread works */
-			park(z, d->rate_pps);
+			park(z, estimate_of(z, d));
 		goto restart;
 	}
 	/* Behind all window, k passes ran back to back: Little's law gives
@@ -618,7 +633,7 @@ static void scale_rested(struct lb_zone *z, uint64_t now_ns)
 	for (c = close_at(d->rest_ns, p, d->win_t0 + need); c < now_ns; c += every) {
 		replay_windows(z, &w, c, true);
 		if (adapt(z, LB_ADAPT_SCALE))
-			park(z, w.rate_pps);
+			park(z, estimate_of(z, &w));
 		if (d->active > d->active_peak)
 			d->active_peak = d->active;
 		restart(z, c, false);
