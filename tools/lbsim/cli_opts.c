@@ -409,7 +409,7 @@ static const struct lbs_opt table[] = {
 	 "half the host's reach when beyond it; the trace): each row's winner set and "
 	 "adaptive's targets (docs/adaptive.md); exit 1 unless adaptive is in every row's "
 	 "winner set and meets every target judged. A worker process per CPU online "
-	 "(LBS_BENCH_JOBS=N to choose): 28.5 minutes with 2 workers on the 2-CPU development "
+	 "(LBS_BENCH_JOBS=N to choose): 21 minutes with 2 workers on the 2-CPU development "
 	 "machine. No other option but --json", M_PBENCH, 0, 0, 1, NULL, p_flag},
 	{"json", NULL, "print a JSON array instead of the table: one object per policy and "
 	 "workload, with --fidelity one per row, with --policy-bench one per row and policy",
