@@ -45,9 +45,12 @@
  *   SCALE    the threads work as demand needs, measured, not modelled:
  *            while the acceptor stays behind for a whole window, the
  *            passes allowed at once double, as long as the last ones added
- *            raised its throughput by half of one thread's each; those that
- *            did not are taken back, and more are tried again after
- *            SCALE_RETRY_NS (the host may change). A window in which it
+ *            raised its throughput by half of one thread's each, and the
+ *            host is not shared out (shared_out: passes that take twice
+ *            their cost alone, accepting no cheaper per page than the
+ *            vCPUs would, only take the host's share from the vCPUs);
+ *            those that did not pay are taken back, and more are tried
+ *            again after SCALE_RETRY_NS (the host may change). A window in which it
  *            caught up parks the threads that demand, as estimated for
  *            the reserve (the peak floor included), does not need: bursts
  *            that pause and come back find their threads as well as their
@@ -86,6 +89,10 @@
  * slows every call in flight, the vCPUs' own among them, by more than it
  * adds (two passes on a host of 2.5 accepts' worth add 0.25 each). */
 #define SCALE_GAIN_DIV 2
+/* A pass that takes twice what the backend says it costs alone shares
+ * the host with at least one more call's worth: the host is shared out,
+ * and a pass added only takes a share from the others in flight. */
+#define SCALE_STRETCH_MAX 2
 #define BIG_ORDER_MAX (21 - LB_PAGE_SHIFT) /* 2 MiB */
 #define QUIET_MAX 64 /* releaser passes: two minutes at the default delay */
 #define PHASE_DROP_DIV 8 /* use an eighth below its peak: a phase ended */
@@ -569,13 +576,43 @@ static void restart(struct lb_zone *z, uint64_t now_ns, bool behind)
 	d->win_behind = behind;
 }
 
+/* The host is shared out and the passes accept no cheaper per page than
+ * the vCPUs would on demand: a pass added, or kept, takes the host's
+ * share from the vCPUs' own accepts and slows every call, theirs among
+ * them, for nothing. Shared out: the window's passes, of `pages` pages
+ * each, took SCALE_STRETCH_MAX times what the backend says one costs
+ * alone. Unknown costs: never (the throughput decides alone). */
+static bool shared_out(const struct lb_zone *z, uint64_t pass_ns, uint64_t pages)
+{
+	uint64_t (*cost)(void *, uint64_t) = z->backend.ops->accept_cost;
+	uint64_t alone, block, unit, page;
+	unsigned o = order_of(z, &z->demand), u = z->unit_order;
+
+	if (!cost || !pages)
+		return false;
+	alone = cost(z->backend.ctx, pages << LB_PAGE_SHIFT);
+	if (!alone || pass_ns < SCALE_STRETCH_MAX * alone)
+		return false;
+	block = cost(z->backend.ctx, LB_PAGE_SIZE << o);
+	unit = cost(z->backend.ctx, LB_PAGE_SIZE << u);
+	page = cost(z->backend.ctx, LB_PAGE_SIZE);
+	if (!block || !unit || !page)
+		return false;
+	/* per page, the pass's block against the cheaper of what an order-0
+	 * allocation may accept on demand (policy.c: its unit or its page) */
+	if ((unit >> u) < page)
+		page = unit >> u;
+	return (block >> o) >= page;
+}
+
 /* SCALE: end a window that is long enough and has seen every working
  * thread finish a pass; decide from its throughput. */
 static void scale(struct lb_zone *z, uint64_t now_ns, bool behind)
 {
 	struct lb_demand *d = &z->demand;
 	unsigned k = d->win_k, cap = thread_cap(z);
-	uint64_t dt, tp, one;
+	uint64_t dt, tp, one, per_pass = 0;
+	bool full;
 
 	if (!behind)
 		d->win_behind = false;
@@ -592,22 +629,27 @@ static void scale(struct lb_zone *z, uint64_t now_ns, bool behind)
 	}
 	/* Behind all window, k passes ran back to back: Little's law gives
 	 * the mean pass, what the acceptor takes to answer a shortfall. */
-	if (d->passes_done > d->win_done0)
+	if (d->passes_done > d->win_done0) {
 		d->pass_ns = mul_div(dt, k, d->passes_done - d->win_done0);
+		per_pass = (z->background_accepted - d->win_pages0) /
+			   (d->passes_done - d->win_done0);
+	}
 	tp = mul_div(z->background_accepted - d->win_pages0, NS_PER_S, dt);
 	d->tput[k] = tp;
 	if (!adapt(z, LB_ADAPT_SCALE))
 		goto restart;
 	one = d->tput[1] ? d->tput[1] : tp / k;
-	if (d->prev_k && d->prev_k < k && d->tput[d->prev_k] &&
-	    tp < d->tput[d->prev_k] + (k - d->prev_k) * (one / SCALE_GAIN_DIV)) {
+	full = shared_out(z, d->pass_ns, per_pass);
+	if (d->prev_k && d->prev_k < k &&
+	    (full || (d->tput[d->prev_k] &&
+		      tp < d->tput[d->prev_k] + (k - d->prev_k) * (one / SCALE_GAIN_DIV)))) {
 		/* the threads added last did not pay: back to where they were */
 		d->active = d->prev_k;
 		d->ceiling = d->prev_k;
 		d->ceiling_ns = now_ns; /* the host may change: try again later */
 	} else if (d->ceiling < cap && now_ns - d->ceiling_ns >= SCALE_RETRY_NS) {
 		d->ceiling = cap;
-	} else if (k < d->ceiling) {
+	} else if (k < d->ceiling && !full) {
 		d->active = 2 * k < d->ceiling ? 2 * k : d->ceiling; /* ramp fast */
 	}
 	d->prev_k = k;
