@@ -18,10 +18,10 @@
  * thread found no CPU, or runs in the idle class) closes only windows it
  * knows: the first with the pages handed out before the rest, and none
  * past the last look that found the rest on, if memory was handed out
- * since; its own sample counts the rest over the longer window. The reserve is a fixed size
- * (LB_POLICY_BACKGROUND, or reserve_bytes) or the estimated rate times a
- * horizon, never below four units nor above 1/8 of memory. For
- * LB_POLICY_ADAPTIVE each part below can be left out
+ * since; its own sample counts the rest over the longer window. The
+ * reserve is a fixed size (LB_POLICY_BACKGROUND, or reserve_bytes) or the
+ * estimated rate times a horizon, never below four units nor above 1/8 of
+ * memory. For LB_POLICY_ADAPTIVE each part below can be left out
  * (lb_acceptor_cfg.adapt_off), which is how docs/adaptive.md measures it:
  *
  *   TREND    a rising rate is followed at once, not after the smoothing
@@ -50,11 +50,12 @@
  *            their cost alone, accepting no cheaper per page than the
  *            vCPUs would, only take the host's share from the vCPUs);
  *            those that did not pay are taken back, and more are tried
- *            again after SCALE_RETRY_NS (the host may change). A window in which it
- *            caught up parks the threads that demand, as estimated for
- *            the reserve (the peak floor included), does not need: bursts
- *            that pause and come back find their threads as well as their
- *            reserve. Without SCALE every thread works whenever behind.
+ *            again after SCALE_RETRY_NS (the host may change). A window
+ *            in which it caught up parks the threads that demand, as
+ *            estimated for the reserve (the peak floor included), does
+ *            not need: bursts that pause and come back find their threads
+ *            as well as their reserve. Without SCALE every thread works
+ *            whenever behind.
  *
  * The releaser keeps, for adaptive, everything unless the zone was quiet
  * (use, counted at its highest at every hand-out, did not grow, nothing
