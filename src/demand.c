@@ -92,7 +92,9 @@
 #define SCALE_GAIN_DIV 2
 /* A pass that takes twice what the backend says it costs alone shares
  * the host with at least one more call's worth: the host is shared out,
- * and a pass added only takes a share from the others in flight. */
+ * and a pass added only takes a share from the others in flight. Twice,
+ * not just over once, is our assumption: room for the scheduling delay
+ * that Little's law counts in a pass. */
 #define SCALE_STRETCH_MAX 2
 #define BIG_ORDER_MAX (21 - LB_PAGE_SHIFT) /* 2 MiB */
 #define QUIET_MAX 64 /* releaser passes: two minutes at the default delay */
