@@ -147,8 +147,9 @@ enum lb_policy {
 	LB_POLICY_EXACT, /* on demand, exactly the allocated block */
 	LB_POLICY_LINUX, /* Linux 6.5+: max-order blocks below the promo watermark */
 	LB_POLICY_BACKGROUND, /* unit on demand + the acceptor with a fixed reserve */
-	LB_POLICY_ADAPTIVE,   /* unit on demand + the acceptor, reserve and batch
-	                         sized from the recent allocation rate */
+	LB_POLICY_ADAPTIVE,   /* the cheapest block per page on demand + the
+	                         acceptor, reserve and batch sized from the
+	                         recent allocation rate */
 	LB_POLICY_COUNT
 };
 
@@ -368,7 +369,8 @@ struct lb_stats {
 	uint64_t reserve_peak_pages; /* the most the reserve has been */
 	unsigned reserve_order;     /* adaptive: the order the reserve is kept in */
 	/* allocations that found no accepted memory and accepted a whole unit
-	 * (more than they asked for), or just their own pages */
+	 * or, adaptive, a larger block (more than they asked for), or just
+	 * their own pages */
 	uint64_t demand_unit_accepts, demand_own_accepts;
 };
 

@@ -47,8 +47,8 @@
  *            passes allowed at once double, as long as the last ones added
  *            raised its throughput by half of one thread's each, and the
  *            host is not shared out (shared_out: passes that take twice
- *            their cost alone, accepting no cheaper per page than the
- *            vCPUs would, only take the host's share from the vCPUs);
+ *            their cost alone, and accept no block a vCPU would otherwise
+ *            wait for whole, only take the host's share from the vCPUs);
  *            those that did not pay are taken back, and more are tried
  *            again after SCALE_RETRY_NS (the host may change). A window
  *            in which it caught up parks the threads that demand, as
@@ -96,7 +96,6 @@
  * not just over once, is our assumption: room for the scheduling delay
  * that Little's law counts in a pass. */
 #define SCALE_STRETCH_MAX 2
-#define BIG_ORDER_MAX (21 - LB_PAGE_SHIFT) /* 2 MiB */
 #define QUIET_MAX 64 /* releaser passes: two minutes at the default delay */
 #define PHASE_DROP_DIV 8 /* use an eighth below its peak: a phase ended */
 
@@ -273,19 +272,22 @@ static void sample(const struct lb_zone *z, struct lb_demand *d, uint64_t now_ns
 	}
 }
 
-/* The order the reserve is counted in (lbi_demand_order), from d. */
+/* The order the reserve is counted in (lbi_demand_order), from d: for
+ * adaptive at least the block the host accepts cheapest per page. */
 static unsigned order_of(const struct lb_zone *z, const struct lb_demand *d)
 {
 	unsigned o = z->unit_order, big = d->big_order;
 
+	if (z->policy == LB_POLICY_ADAPTIVE)
+		o = lbi_cheapest_order(z);
 	if (!adapt(z, LB_ADAPT_ORDER))
 		return o;
 	if (d->big_order_last > big)
 		big = d->big_order_last;
 	if (d->big_new > big)
 		big = d->big_new;
-	if (big > BIG_ORDER_MAX)
-		big = BIG_ORDER_MAX;
+	if (big > BLOCK_ORDER_MAX)
+		big = BLOCK_ORDER_MAX;
 	return big > o ? big : o;
 }
 
@@ -425,10 +427,12 @@ void lbi_acceptor_rest(struct lb_zone *z, uint64_t now_ns, uint64_t have)
 }
 
 /* The order the reserve is counted and accepted in: the unit, or for
- * adaptive the largest order handed out over the last two PEAK_DECAY_NS
- * windows where that is larger, up to 2 MiB (BIG_ORDER_MAX): 4 KiB pages
- * accepted here and there (a 4 KiB unit) serve no 2 MiB allocation, and
- * a larger block is two 2 MiB accepts on any host anyway. */
+ * adaptive the block the host accepts cheapest per page
+ * (lbi_cheapest_order), or the largest order handed out over the last
+ * two PEAK_DECAY_NS windows where that is larger, up to 2 MiB
+ * (BLOCK_ORDER_MAX): 4 KiB pages accepted here and there (a 4 KiB unit)
+ * serve no 2 MiB allocation, and a larger block is two 2 MiB accepts on
+ * any host anyway. */
 unsigned lbi_demand_order(const struct lb_zone *z)
 {
 	return order_of(z, &z->demand);
@@ -579,33 +583,26 @@ static void restart(struct lb_zone *z, uint64_t now_ns, bool behind)
 	d->win_behind = behind;
 }
 
-/* The host is shared out and the passes accept no cheaper per page than
- * the vCPUs would on demand: a pass added, or kept, takes the host's
- * share from the vCPUs' own accepts and slows every call, theirs among
- * them, for nothing. Shared out: the window's passes, of `pages` pages
- * each, took SCALE_STRETCH_MAX times what the backend says one costs
- * alone. Unknown costs: never (the throughput decides alone). */
+/* The host is shared out, and a pass accepts no block that would keep a
+ * vCPU waiting for pages it did not ask for: a pass added, or kept, takes
+ * the host's share from the vCPUs' own accepts and slows every call,
+ * theirs among them, for nothing (its block costs no less per page than
+ * what they accept on demand, lbi_adaptive_want, the cheapest). Shared
+ * out: the window's passes, of `pages` pages each, took SCALE_STRETCH_MAX
+ * times what the backend says one costs alone. Where a vCPU accepts a
+ * whole block on demand (2 MiB on a host that maps 2 MiB) and a pass's
+ * block is that one, the pass accepts it ahead of the vCPU, which would
+ * wait for all of it: the throughput decides; with unknown costs, always. */
 static bool shared_out(const struct lb_zone *z, uint64_t pass_ns, uint64_t pages)
 {
 	uint64_t (*cost)(void *, uint64_t) = z->backend.ops->accept_cost;
-	uint64_t alone, block, unit, page;
-	unsigned o = order_of(z, &z->demand), u = z->unit_order;
+	unsigned w = lbi_adaptive_want(z, 0);
+	uint64_t alone;
 
-	if (!cost || !pages)
+	if (!cost || !pages || (w > 0 && order_of(z, &z->demand) == w))
 		return false;
 	alone = cost(z->backend.ctx, pages << LB_PAGE_SHIFT);
-	if (!alone || pass_ns < SCALE_STRETCH_MAX * alone)
-		return false;
-	block = cost(z->backend.ctx, LB_PAGE_SIZE << o);
-	unit = cost(z->backend.ctx, LB_PAGE_SIZE << u);
-	page = cost(z->backend.ctx, LB_PAGE_SIZE);
-	if (!block || !unit || !page)
-		return false;
-	/* per page, the pass's block against the cheaper of what an order-0
-	 * allocation may accept on demand (policy.c: its unit or its page) */
-	if ((unit >> u) < page)
-		page = unit >> u;
-	return (block >> o) >= page;
+	return alone && pass_ns >= SCALE_STRETCH_MAX * alone;
 }
 
 /* SCALE: end a window that is long enough and has seen every working

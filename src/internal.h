@@ -93,6 +93,7 @@ void *memmove(void *dst, const void *src, size_t n);
 #define SECTION_ORDER LB_MAX_ORDER
 #define SECTION_PAGES (UINT64_C(1) << SECTION_ORDER)
 #define NR_ORDERS (LB_MAX_ORDER + 1)
+#define BLOCK_ORDER_MAX (21 - LB_PAGE_SHIFT) /* 2 MiB: adaptive's largest block */
 #define ACCEPT_RUN_SECTIONS 256 /* batch limit for runs of sections: 1 GiB */
 /* Failed backend calls one operation may make (inflight.c): an allocation,
  * an acceptor pass, a call of lb_zone_accept() or lb_zone_setup_accept()
@@ -677,6 +678,10 @@ void lbi_workers_fini(struct lb_zone *z);
 void lbi_derive_watermarks(uint64_t managed_pages, struct lb_watermarks *w);
 int lbi_policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct acc_op *op);
 void lbi_policy_top_up(struct lb_zone *z, unsigned order, struct acc_op *op);
+/* adaptive: the order the backend accepts cheapest per page, and the
+ * order an allocation of 2^order pages accepts on demand */
+unsigned lbi_cheapest_order(const struct lb_zone *z);
+unsigned lbi_adaptive_want(const struct lb_zone *z, unsigned order);
 
 /* check.c: 0, or LB_ECORRUPT with *f the first broken invariant */
 int lbi_zone_check(struct lb_zone *z, struct finding *f, bool quiescent);

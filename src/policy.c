@@ -22,7 +22,7 @@
  *          unit on demand, plus the acceptor (acceptor.c) keeping a fixed
  *          reserve of accepted memory ahead of demand.
  *   adaptive
- *          on demand what costs least per page (adaptive_want), plus the
+ *          on demand what costs least per page (lbi_adaptive_want), plus the
  *          acceptor keeping a reserve predicted from demand, on as many
  *          threads as pay (demand.c).
  *
@@ -143,32 +143,62 @@ void lbi_policy_top_up(struct lb_zone *z, unsigned order, struct acc_op *op)
 }
 
 /*
- * adaptive: what an allocation that finds no accepted memory accepts. Its
- * own pages, unless the backend says a whole unit costs less per page (a
- * host that maps 2 MiB accepts a unit in one call): then the unit, whose
- * rest stays free and accepted for the next allocations, since the same
- * memory accepted piecewise would cost the vCPUs more. Where a unit costs
- * no less per page (a host that maps 4 KiB: 512 calls), or the backend
- * does not say, a vCPU never waits for memory it did not ask for; the
- * acceptor's threads take whole units around it. Without LB_ADAPT_SIZE,
- * always the unit, as background.
+ * adaptive: the block the backend accepts cheapest per page, from the unit
+ * up to 2 MiB (the smaller of equals), or the unit where it does not say
+ * or without LB_ADAPT_SIZE. A host that maps 2 MiB accepts one in a single
+ * call at about a third of 512 4 KiB calls' price (docs/model.md): with a
+ * 4 KiB unit, the unit is then only what the zone tracks, not what to
+ * accept. Costs compare per 2 MiB of pages, so no rounding decides.
  */
-static unsigned adaptive_want(const struct lb_zone *z, unsigned order)
+unsigned lbi_cheapest_order(const struct lb_zone *z)
 {
 	const struct lb_backend *be = &z->backend;
-	unsigned u = z->unit_order;
-	uint64_t unit_ns, own_ns;
+	unsigned u = z->unit_order, best = u;
+	uint64_t best_ns = 0, ns;
 
-	if (u <= order || (z->acc_cfg.adapt_off & LB_ADAPT_SIZE))
+	if (!be->ops->accept_cost || (z->acc_cfg.adapt_off & LB_ADAPT_SIZE))
+		return u;
+	for (unsigned o = u; o <= BLOCK_ORDER_MAX; o++) {
+		ns = be->ops->accept_cost(be->ctx, LB_PAGE_SIZE << o);
+		if (!ns)
+			return u;
+		ns <<= BLOCK_ORDER_MAX - o; /* per 2 MiB of pages */
+		if (!best_ns || ns < best_ns) {
+			best = o;
+			best_ns = ns;
+		}
+	}
+	return best;
+}
+
+/*
+ * adaptive: what an allocation that finds no accepted memory accepts. Its
+ * own pages, unless the backend says the cheapest block (above) costs less
+ * per page (a host that maps 2 MiB accepts one in one call): then that
+ * block, whose rest stays free and accepted for the next allocations,
+ * since the same memory accepted piecewise would cost the vCPUs more.
+ * Where no larger block costs less per page (a host that maps 4 KiB: 512
+ * calls), or the backend does not say, a vCPU never waits for memory it
+ * did not ask for; the acceptor's threads take whole blocks around it.
+ * Without LB_ADAPT_SIZE, always the unit, as background.
+ */
+unsigned lbi_adaptive_want(const struct lb_zone *z, unsigned order)
+{
+	const struct lb_backend *be = &z->backend;
+	unsigned u = z->unit_order, c;
+	uint64_t block_ns, own_ns;
+
+	if (z->acc_cfg.adapt_off & LB_ADAPT_SIZE)
 		return u > order ? u : order;
-	if (!be->ops->accept_cost)
+	c = lbi_cheapest_order(z);
+	if (c <= order || !be->ops->accept_cost)
 		return order;
-	unit_ns = be->ops->accept_cost(be->ctx, LB_PAGE_SIZE << u);
+	block_ns = be->ops->accept_cost(be->ctx, LB_PAGE_SIZE << c);
 	own_ns = be->ops->accept_cost(be->ctx, LB_PAGE_SIZE << order);
-	if (!unit_ns || !own_ns)
+	if (!block_ns || !own_ns)
 		return order;
-	/* per page: unit_ns / 2^u < own_ns / 2^order */
-	return (unit_ns >> (u - order)) < own_ns ? u : order;
+	/* per page: block_ns / 2^c < own_ns / 2^order */
+	return (block_ns >> (c - order)) < own_ns ? c : order;
 }
 
 /*
@@ -197,7 +227,7 @@ int lbi_policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct a
 		return accept_one(z, op) ? LB_EAGAIN : LB_ENOMEM;
 
 	if (z->policy == LB_POLICY_ADAPTIVE)
-		want = adaptive_want(z, order);
+		want = lbi_adaptive_want(z, order);
 	else if (z->policy != LB_POLICY_EXACT && z->unit_order > order)
 		want = z->unit_order; /* unit, and the on-demand path of background */
 	if (!lbi_take_free(z, S_UNACCEPTED, want, &b, &got)) {

@@ -123,8 +123,9 @@
 	 * it in (the unit, or the largest order allocated recently) */                           \
 	X(U64, reserve_peak_bytes, "reserve_peak_bytes", ANY, "reserve_peak_bytes", NOTAB, NOTAB)  \
 	X(UINT, reserve_order, "reserve_order", ANY, "reserve_order", NOTAB, NOTAB)                \
-	/* allocations that accepted for themselves: a whole unit, or their own    \
-	 * pages (adaptive chooses by what the backend says each costs per page) */                \
+	/* allocations that accepted for themselves: a whole unit (or adaptive's                  \
+	 * larger block), or their own pages (adaptive chooses by what the                        \
+	 * backend says each costs per page) */                                                   \
 	X(U64, demand_unit_accepts, "demand_unit_accepts", ANY, "demand_unit_accepts", NOTAB,     \
 	  NOTAB)                                                                                   \
 	X(U64, demand_own_accepts, "demand_own_accepts", ANY, "demand_own_accepts", NOTAB, NOTAB) \
