@@ -52,11 +52,11 @@ LDLIBS  := -lpthread -lm -lz -llzma -lzstd
 # programs' main files), linked into the tools and the tests; the programs.
 LIB_SRC   := $(wildcard src/*.c) $(wildcard src/backend/*.c)
 MAIN_SRC  := tools/lbsim/main.c tools/lbbench/main.c
-TOOLS_SRC := $(filter-out $(MAIN_SRC),$(wildcard tools/*/*.c))
+TOOLS_SRC := $(filter-out $(MAIN_SRC),$(wildcard tools/*/*.c tools/*/*/*.c))
 TEST_SRC  := $(wildcard tests/*.c)
 FUZZ_SRC  := $(addprefix tests/fuzz/,fuzz_zone.c fuzz_backend.c fuzz_model.c fuzz_ops_alloc.c \
              fuzz_ops_zone.c fuzz_setup.c driver.c)
-# The readers' targets: the cost file (tools/lbsim/cost.c) and the trace
+# The readers' targets: the cost file (tools/lbsim/model/cost.c) and the trace
 # (tools/trace/), each one file beside the shared hooks.
 FUZZ_READERS := cost trace
 
@@ -140,7 +140,7 @@ bench: deps
 	./build/lbbench --no-cache --bench churn,mixed --memory accepted \
 		--allocator lazybuddy-eager,jemalloc,mimalloc,glibc
 	./build/lbbench --paths
-	sh tools/lbsim/idle_bench.sh build/lbsim
+	sh tools/lbsim/bench/idle_bench.sh build/lbsim
 
 # Scaling on a machine with more CPUs, as one prepared run: 1 to 16
 # threads (and the CPU count), through caches and CPU lists, against
@@ -275,7 +275,7 @@ $(B)/liblazybuddy.so: $(B)/$(LB_SONAME)
 # [DESTDIR=staging]: the headers, both libraries, lazybuddy.pc, lbsim and
 # lbbench, and what lbsim reads at run time (the shipped trace,
 # lbsim-record.sh) in PREFIX/share/lazybuddy, where lbsim looks for them
-# from PREFIX/bin (tools/lbsim/paths.c): so bin and share stay PREFIX's.
+# from PREFIX/bin (tools/lbsim/cli/paths.c): so bin and share stay PREFIX's.
 # make uninstall removes those files and share/lazybuddy, no other folder.
 PREFIX     ?= /usr/local
 LIBDIR     ?= $(PREFIX)/lib

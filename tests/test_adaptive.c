@@ -13,8 +13,8 @@
 
 #include <string.h>
 
-#include "../tools/lbsim/sim.h"
-#include "../tools/lbsim/workload.h"
+#include "../tools/lbsim/run/sim.h"
+#include "../tools/lbsim/run/workload.h"
 
 #define MS UINT64_C(1000000)
 #define UNIT (2 * MiB)

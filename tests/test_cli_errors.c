@@ -18,12 +18,12 @@
 #include <unistd.h>
 
 #include "../tools/lbbench/cli.h"
-#include "../tools/lbsim/clash.h"
-#include "../tools/lbsim/cost.h"
-#include "../tools/lbsim/output.h"
-#include "../tools/lbsim/preflight.h"
-#include "../tools/lbsim/sim.h"
-#include "../tools/lbsim/tracebuf.h"
+#include "../tools/lbsim/cli/clash.h"
+#include "../tools/lbsim/model/cost.h"
+#include "../tools/lbsim/output/output.h"
+#include "../tools/lbsim/cli/preflight.h"
+#include "../tools/lbsim/run/sim.h"
+#include "../tools/lbsim/run/tracebuf.h"
 
 /* ------------------------------------------------------------- helpers */
 

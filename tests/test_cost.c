@@ -13,10 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../tools/lbsim/cli.h"
-#include "../tools/lbsim/cost.h"
-#include "../tools/lbsim/output.h"
-#include "../tools/lbsim/sim.h"
+#include "../tools/lbsim/cli/cli.h"
+#include "../tools/lbsim/model/cost.h"
+#include "../tools/lbsim/output/output.h"
+#include "../tools/lbsim/run/sim.h"
 #include "test_model.h"
 
 static char tmpdir[256];

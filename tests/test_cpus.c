@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The guest's CPUs (tools/lbsim/cpus.h) on the scheduler alone: where a
+ * The guest's CPUs (tools/lbsim/run/cpus.h) on the scheduler alone: where a
  * background call runs (an idle CPU without a stream, the idle stream CPU
  * needed latest, a busy stream it preempts, never an operation), what a
  * stream loses (stolen time), and the time a preempted stream is owed.
@@ -9,8 +9,8 @@
 
 #include <string.h>
 
-#include "../tools/lbsim/cpus.h"
-#include "../tools/lbsim/sched.h"
+#include "../tools/lbsim/run/cpus.h"
+#include "../tools/lbsim/run/sched.h"
 
 #define MAX_ITEMS 4
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../tools/lbsim/fidelity.h"
+#include "../tools/lbsim/bench/fidelity.h"
 
 typedef void (*printer)(FILE *, const struct lbs_fid_row *, size_t);
 

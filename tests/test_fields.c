@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../tools/lbsim/csv.h"
-#include "../tools/lbsim/fields.h"
-#include "../tools/lbsim/output.h"
+#include "../tools/lbsim/output/csv.h"
+#include "../tools/lbsim/results/fields.h"
+#include "../tools/lbsim/output/output.h"
 #include "test_lbsim_json.h"
 
 static char *capture_json(const struct lbs_result *r)

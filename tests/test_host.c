@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The host's capacity (tools/lbsim/timed.h, docs/model.md) cannot
+ * The host's capacity (tools/lbsim/run/timed.h, docs/model.md) cannot
  * mislead: its acceptance throughput never falls as more calls overlap,
  * for every preset and for random cost files; and while every background
  * thread has an idle CPU and the host is not saturated, adding an
@@ -14,11 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../tools/lbsim/cost.h"
-#include "../tools/lbsim/sched.h"
-#include "../tools/lbsim/sim.h"
-#include "../tools/lbsim/timed.h"
-#include "../tools/lbsim/workload.h"
+#include "../tools/lbsim/model/cost.h"
+#include "../tools/lbsim/run/sched.h"
+#include "../tools/lbsim/run/sim.h"
+#include "../tools/lbsim/run/timed.h"
+#include "../tools/lbsim/run/workload.h"
 
 #define MIB (UINT64_C(1) << 20)
 #define MAX_K 16

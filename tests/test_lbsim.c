@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../tools/lbsim/cli.h"
-#include "../tools/lbsim/hist.h"
-#include "../tools/lbsim/output.h"
-#include "../tools/lbsim/sim.h"
-#include "../tools/lbsim/workload.h"
+#include "../tools/lbsim/cli/cli.h"
+#include "../tools/lbsim/results/hist.h"
+#include "../tools/lbsim/output/output.h"
+#include "../tools/lbsim/run/sim.h"
+#include "../tools/lbsim/run/workload.h"
 #include "test_lbsim_json.h"
 #include "test_model.h"
 

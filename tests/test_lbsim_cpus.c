@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lbsim's guest has the CPUs it has (tools/lbsim/cpus.h), seen from whole
+ * lbsim's guest has the CPUs it has (tools/lbsim/run/cpus.h), seen from whole
  * runs: a background thread with no idle CPU takes time from the vCPU,
  * and the vCPU's lag shows it; with an idle CPU for every background
  * thread, nothing is stolen; the CPU the background threads hold never
@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "../tools/lbsim/sim.h"
+#include "../tools/lbsim/run/sim.h"
 #include "test_model.h"
 
 #define GiB (UINT64_C(1) << 30)

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../tools/lbsim/fields.h"
-#include "../tools/lbsim/sim.h"
+#include "../tools/lbsim/results/fields.h"
+#include "../tools/lbsim/run/sim.h"
 
 const char *result_differs(const struct lbs_result *a, const struct lbs_result *b,
 			   const char *const *apart, size_t napart, char *why, size_t len)

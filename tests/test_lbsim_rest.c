@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../tools/lbsim/replay.h"
-#include "../tools/lbsim/sim.h"
-#include "../tools/lbsim/tracebuf.h"
+#include "../tools/lbsim/run/replay.h"
+#include "../tools/lbsim/run/sim.h"
+#include "../tools/lbsim/run/tracebuf.h"
 #include "test_lbsim_json.h"
 
 #define MIB (UINT64_C(1) << 20)

@@ -10,8 +10,8 @@
 #define LB_TEST_MODEL_H
 
 #include "lazybuddy_backends.h"
-#include "../tools/lbsim/cli.h"
-#include "../tools/lbsim/sim.h"
+#include "../tools/lbsim/cli/cli.h"
+#include "../tools/lbsim/run/sim.h"
 
 static const struct lb_model_params lbt_model = {
 	.name = "test", .call_ns = 5000, .page_ns = 7200, .release_call_ns = 5000,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `lbsim --policy-bench`'s parts (tools/lbsim/pbench.h): the winner set on
+ * `lbsim --policy-bench`'s parts (tools/lbsim/bench/pbench.h): the winner set on
  * hand-made results, the reach and the re-run rate, the row list, the JSON
  * and the summary's verdict on hand-made rows, and a few tiny rows run in
  * worker processes, the same with one worker or two. The whole bench is
@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../tools/lbsim/pbench.h"
-#include "../tools/lbsim/workload.h"
+#include "../tools/lbsim/bench/pbench.h"
+#include "../tools/lbsim/run/workload.h"
 
 #define MIB (UINT64_C(1) << 20)
 #define GIB (UINT64_C(1) << 30)

@@ -14,10 +14,10 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#include "../tools/lbsim/progress.h"
-#include "../tools/lbsim/record.h"
-#include "../tools/lbsim/sim.h"
-#include "../tools/lbsim/zsink.h"
+#include "../tools/lbsim/output/progress.h"
+#include "../tools/lbsim/record/record.h"
+#include "../tools/lbsim/run/sim.h"
+#include "../tools/lbsim/record/zsink.h"
 #include "test_model.h"
 
 /* lbs_record_parse on a list of words; err's text in msg. */

@@ -10,12 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../tools/lbsim/csv.h"
-#include "../tools/lbsim/fields.h"
-#include "../tools/lbsim/output.h"
-#include "../tools/lbsim/replay.h"
-#include "../tools/lbsim/report.h"
-#include "../tools/lbsim/tracebuf.h"
+#include "../tools/lbsim/output/csv.h"
+#include "../tools/lbsim/results/fields.h"
+#include "../tools/lbsim/output/output.h"
+#include "../tools/lbsim/run/replay.h"
+#include "../tools/lbsim/report/report.h"
+#include "../tools/lbsim/run/tracebuf.h"
 #include "test_lbsim_json.h"
 #include "test_lbsim_json.h"
 #include "test_model.h"

@@ -18,12 +18,12 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "../tools/lbsim/fields.h"
-#include "../tools/lbsim/replay.h"
-#include "../tools/lbsim/report.h"
-#include "../tools/lbsim/report_parts.h"
-#include "../tools/lbsim/svg.h"
-#include "../tools/lbsim/tracebuf.h"
+#include "../tools/lbsim/results/fields.h"
+#include "../tools/lbsim/run/replay.h"
+#include "../tools/lbsim/report/report.h"
+#include "../tools/lbsim/report/parts.h"
+#include "../tools/lbsim/report/svg.h"
+#include "../tools/lbsim/run/tracebuf.h"
 #include "test_lbsim_json.h"
 #include "test_model.h"
 

@@ -9,8 +9,8 @@
 
 #include <string.h>
 
-#include "../tools/lbsim/sched.h"
-#include "../tools/lbsim/timed.h"
+#include "../tools/lbsim/run/sched.h"
+#include "../tools/lbsim/run/timed.h"
 #include "test_model.h"
 
 #define MIB (UINT64_C(1) << 20)

@@ -3,7 +3,7 @@
  * Tests of when each trace CPU was idle: sched_switch lines in every format
  * the reader knows (tools/trace/sched.c), their path beside the page events
  * (counted apart, never through the consistency rules), and what a loaded
- * trace makes of them (tools/lbsim/busy.c, tracebuf.c): IDLE events and
+ * trace makes of them (tools/lbsim/run/busy.c, tracebuf.c): IDLE events and
  * busy[].
  *
  * tests/fixtures/idle-cpus.txt is written by hand, in microseconds after
@@ -28,7 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../tools/lbsim/tracebuf.h"
+#include "../tools/lbsim/run/tracebuf.h"
 #include "../tools/trace/trace.h"
 #include "fixture.h"
 

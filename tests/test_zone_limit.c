@@ -10,7 +10,7 @@
 #include "harness.h"
 
 #include "../src/internal.h"
-#include "../tools/lbsim/drive.h"
+#include "../tools/lbsim/run/drive.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The cost-file reader (tools/lbsim/cost.c) under fuzzing: any bytes are
+ * The cost-file reader (tools/lbsim/model/cost.c) under fuzzing: any bytes are
  * read to an end, accepted or refused. Checked: a refusal says why in one
  * printable line (no byte of the input quoted raw) and changes nothing it
  * was given; an acceptance gives a label of the characters allowed.
@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../tools/lbsim/cost.h"
-#include "../../tools/lbsim/sim.h"
+#include "../../tools/lbsim/model/cost.h"
+#include "../../tools/lbsim/run/sim.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -5,6 +5,7 @@
  * which option, which value and what was expected.
  */
 #include "cli.h"
+#include "../common/num.h"
 #include "../common/wrap.h"
 
 #include <stdlib.h>
@@ -46,31 +47,13 @@ static int empty_item(FILE *err, const struct opt *o, const char *v)
 	return refuse(err, o, v, len ? "an empty item in the comma list" : "an empty list");
 }
 
-/* Decimal digits only, no overflow. */
-static int parse_u64(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!s || !*s)
-		return -1;
-	for (; *s; s++) {
-		unsigned d = (unsigned)(*s - '0');
-
-		if (*s < '0' || *s > '9' || v > (UINT64_MAX - d) / 10u)
-			return -1;
-		v = v * 10u + d;
-	}
-	*out = v;
-	return 0;
-}
-
 /* A number in [lo, hi], or a line saying the range. */
 static int ranged(FILE *err, const struct opt *o, const char *v, uint64_t lo, uint64_t hi,
 		  uint64_t *out)
 {
 	char why[96];
 
-	if (parse_u64(v, out) == 0 && *out >= lo && *out <= hi)
+	if (lbs_parse_u64(v, out) == 0 && *out >= lo && *out <= hi)
 		return 0;
 	snprintf(why, sizeof why, "must be a whole number, %llu to %llu", (unsigned long long)lo,
 		 (unsigned long long)hi);
@@ -112,7 +95,7 @@ static int p_threads(struct lbb_cli *c, const struct opt *o, const char *v, FILE
 		uint64_t n;
 		size_t k = 0;
 
-		if (parse_u64(tok, &n) == 0) { /* a count given twice runs once */
+		if (lbs_parse_u64(tok, &n) == 0) { /* a count given twice runs once */
 			while (k < c->nthreads && c->threads[k] != n)
 				k++;
 			if (k < c->nthreads)
@@ -122,7 +105,7 @@ static int p_threads(struct lbb_cli *c, const struct opt *o, const char *v, FILE
 			snprintf(why, sizeof why, "at most %d thread counts", LBB_MAX_THREAD_COUNTS);
 			return refuse(err, o, v, why);
 		}
-		if (parse_u64(tok, &n) || n == 0 || n > MAX_THREADS) {
+		if (lbs_parse_u64(tok, &n) || n == 0 || n > MAX_THREADS) {
 			if (strcmp(tok, v))
 				snprintf(why, sizeof why, "'%s' is not a thread count, 1 to %d", tok,
 					 MAX_THREADS);

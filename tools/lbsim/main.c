@@ -10,20 +10,20 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clash.h"
-#include "cli.h"
-#include "csv.h"
-#include "fidelity.h"
-#include "policybench.h"
-#include "output.h"
-#include "paths.h"
-#include "preflight.h"
-#include "progress.h"
-#include "record.h"
-#include "replay.h"
-#include "report.h"
-#include "sim.h"
-#include "tracebuf.h"
+#include "cli/clash.h"
+#include "cli/cli.h"
+#include "output/csv.h"
+#include "bench/fidelity.h"
+#include "bench/policybench.h"
+#include "output/output.h"
+#include "cli/paths.h"
+#include "cli/preflight.h"
+#include "output/progress.h"
+#include "record/record.h"
+#include "run/replay.h"
+#include "report/report.h"
+#include "run/sim.h"
+#include "run/tracebuf.h"
 
 /* Heading, table and legend as text, for the terminal and the report. */
 struct texts {
