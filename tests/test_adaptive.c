@@ -369,6 +369,18 @@ TEST(adaptive_horizon_from_the_acceptor_response)
 	CHECK(auto_r >= 4 * UNIT / LB_PAGE_SIZE);
 }
 
+/* Run workload w under policy p on lbsim's guest c; its checker must pass. */
+static struct lbs_result run_checked(const struct lbs_sim_config *c, enum lb_policy p,
+				     enum lbs_workload w)
+{
+	struct lbs_result r;
+
+	memset(&r, 0, sizeof r);
+	CHECK_EQ(lbs_sim_run(c, p, w, &r), 0);
+	CHECK_EQ(strcmp(r.check, "ok"), 0);
+	return r;
+}
+
 /* In lbsim, on the tdx-4k preset (one thread accepts about 0.48 GiB/s,
  * the host about 1 GiB/s, 2.08 accepts' worth at once): filling at
  * 0.19 GiB/s needs few of the eight acceptor threads; at 0.5 GiB/s (half
@@ -378,16 +390,13 @@ TEST(adaptive_horizon_from_the_acceptor_response)
 static struct lbs_result fill_at(uint64_t rate)
 {
 	struct lbs_sim_config c;
-	struct lbs_result r;
 
 	lbs_sim_defaults(&c);
 	c.memory_bytes = 2 * GiB;
 	c.pre_accepted_bytes = 0;
 	c.cpus = 17;
 	c.rate = rate;
-	memset(&r, 0, sizeof r);
-	CHECK_EQ(lbs_sim_run(&c, LB_POLICY_ADAPTIVE, LBS_WL_FILL, &r), 0);
-	return r;
+	return run_checked(&c, LB_POLICY_ADAPTIVE, LBS_WL_FILL);
 }
 
 TEST(adaptive_lbsim_threads_follow_the_fill_rate)
@@ -399,8 +408,6 @@ TEST(adaptive_lbsim_threads_follow_the_fill_rate)
 	CHECK(half.lat_p999 <= 100000);    /* ns */
 	CHECK(half.max_lag_ns <= 50000000);
 	CHECK(fast.acceptors_peak >= 4);
-	CHECK_EQ(strcmp(half.check, "ok"), 0);
-	CHECK_EQ(strcmp(fast.check, "ok"), 0);
 	lbs_result_free(&slow);
 	lbs_result_free(&half);
 	lbs_result_free(&fast);
@@ -418,7 +425,6 @@ TEST(adaptive_lbsim_threads_follow_the_fill_rate)
 static struct lbs_result boot_spare_cpus(const char *preset, uint64_t unit, enum lb_policy p)
 {
 	struct lbs_sim_config c;
-	struct lbs_result r;
 
 	lbs_sim_defaults(&c);
 	snprintf(c.backend, sizeof c.backend, "%s", preset);
@@ -428,10 +434,7 @@ static struct lbs_result boot_spare_cpus(const char *preset, uint64_t unit, enum
 	c.vcpus = 8;
 	c.cpus = 16;
 	c.seed = 42;
-	memset(&r, 0, sizeof r);
-	CHECK_EQ(lbs_sim_run(&c, p, LBS_WL_BOOT, &r), 0);
-	CHECK_EQ(strcmp(r.check, "ok"), 0);
-	return r;
+	return run_checked(&c, p, LBS_WL_BOOT);
 }
 
 static uint64_t accept_cpu(const struct lbs_result *r)
@@ -474,7 +477,6 @@ TEST(adaptive_lbsim_no_passes_where_the_host_is_shared_out)
 static struct lbs_result fill_beyond_reach(enum lb_policy p)
 {
 	struct lbs_sim_config c;
-	struct lbs_result r;
 
 	lbs_sim_defaults(&c);
 	snprintf(c.backend, sizeof c.backend, "tdx");
@@ -482,10 +484,7 @@ static struct lbs_result fill_beyond_reach(enum lb_policy p)
 	c.pre_accepted_bytes = 0;
 	c.vcpus = 16;
 	c.rate = 262144;
-	memset(&r, 0, sizeof r);
-	CHECK_EQ(lbs_sim_run(&c, p, LBS_WL_FILL, &r), 0);
-	CHECK_EQ(strcmp(r.check, "ok"), 0);
-	return r;
+	return run_checked(&c, p, LBS_WL_FILL);
 }
 
 TEST(adaptive_lbsim_passes_that_make_the_vcpus_own_calls_scale)
