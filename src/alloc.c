@@ -82,7 +82,7 @@ int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx,
 	      struct acc_op *op)
 {
 	bool nowait = flags & LB_ALLOC_NOWAIT, atomic = flags & LB_ALLOC_ATOMIC;
-	bool waited = false, drained = !z->ncpu;
+	bool waited = false, drained = false;
 
 	LB_ASSERT_LOCKED(z);
 	if (z->policy == LB_POLICY_LINUX && !nowait)
@@ -106,7 +106,7 @@ int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx,
 		 * here. */
 		if (!drained) {
 			drained = true;
-			if (lbi_cpu_lists_drain(z))
+			if (z->ncpu && lbi_cpu_lists_drain(z))
 				continue;
 		}
 		if (nowait) {

@@ -328,7 +328,8 @@ static LB_COLD int alloc_refill(struct lb_cache *c, unsigned order, unsigned fla
 }
 
 /* lb_cache_alloc() on a valid cache and order, flags checked. */
-static inline int cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t *addr)
+static LB_HOT_INLINE int cache_alloc(struct lb_cache *c, unsigned order, unsigned flags,
+				   uint64_t *addr)
 {
 	struct lb_zone *z = c->z;
 	uint64_t idx;
@@ -395,7 +396,7 @@ static LB_COLD bool free_slow(struct lb_cache *c, unsigned order, uint64_t idx)
 }
 
 /* lb_cache_free() on a valid cache. */
-static inline int cache_free(struct lb_cache *c, uint64_t addr, unsigned order)
+static LB_HOT_INLINE int cache_free(struct lb_cache *c, uint64_t addr, unsigned order)
 {
 	struct lb_zone *z = c->z;
 	uint64_t idx;

@@ -168,6 +168,10 @@ static inline uint8_t tag_flags(unsigned tag)
  * more registers than its own work (no pushes on every call). */
 #define LB_COLD __attribute__((noinline, cold))
 
+/* A fast path with two entries (the public one, which checks its
+ * argument, and the library's own): inlined into both, not called. */
+#define LB_HOT_INLINE inline __attribute__((always_inline))
+
 /* kind_order as a value: kind is its first byte in memory. Arithmetic,
  * not a type pun through a struct on the stack: two byte stores read back
  * as one word miss store forwarding, on every free. */
