@@ -29,7 +29,7 @@ extern "C" {
 /* The version of this header. 0.x: the project is pre-1.0, so a minor
  * release may still change the API and ABI; a patch release does not. */
 #define LB_VERSION_MAJOR 0
-#define LB_VERSION_MINOR 2
+#define LB_VERSION_MINOR 3
 #define LB_VERSION_PATCH 0
 
 /* The version of the library linked in, "MAJOR.MINOR.PATCH" (a shared
@@ -155,6 +155,10 @@ enum lb_policy {
 
 const char *lb_policy_name(enum lb_policy p);
 int lb_policy_parse(const char *name); /* policy, or LB_EINVAL */
+/* 1 if policy p's acceptor threads keep accepted memory ahead of demand
+ * (background, adaptive: lb_acceptor_start() is how it runs as meant), 0
+ * if not, LB_EINVAL for no policy. */
+int lb_policy_runs_acceptor(enum lb_policy p);
 
 /* Watermarks in pages. All zero: "not set yet", as in Linux before the
  * postcore initcall sets them: the linux policy then accepts one max-order

@@ -41,8 +41,9 @@ void lb_null_backend_init(struct lb_null_backend *nb, struct lb_backend *out);
  * release_call_ns per `levels` chunk plus release_page_ns per page. Costs,
  * and the clock, saturate at UINT64_MAX rather than wrap. The virtual
  * clock is the sum of all costs charged; callers read it before and after
- * an operation to learn what that operation cost. The boot figures are
- * not charged here: they are for callers that model a whole boot.
+ * an operation to learn what that operation cost. Every call is charged
+ * alone: what overlapping calls cost a shared host, and a whole boot, are
+ * for callers that model a whole guest (lbsim's model, tools/lbsim/model).
  */
 struct lb_model_params {
 	const char *name;
@@ -51,12 +52,6 @@ struct lb_model_params {
 	uint64_t release_call_ns;  /* fixed cost of one release call */
 	uint64_t release_page_ns;  /* per 4 KiB page released */
 	unsigned levels;           /* bit k: one call can cover an aligned 2^k-page chunk */
-	unsigned host_capacity_pct; /* the host's acceptance at most, in percent of
-				      one accept alone: k accepts in flight each
-				      progress at min(1, host_capacity_pct / 100k)
-				      of full speed; 0: no limit (applied by callers
-				      that know what overlaps in time, such as
-				      lbsim; the backend charges every call alone) */
 	unsigned tries;            /* bit k: the guest tries 2^k pages first and the
 				      platform refuses; it then tries smaller */
 	uint64_t refused_ns;       /* one refused try */
@@ -64,8 +59,6 @@ struct lb_model_params {
 				      granules (0: 4 KiB, 9: 2 MiB) */
 	uint64_t fault_ns;         /* per granule faulted in, one vCPU online */
 	uint64_t fault_vcpu_ns;    /* added per further vCPU online */
-	uint64_t boot_ns;          /* a boot's time that is not acceptance */
-	uint64_t boot_gib_ns;      /* and its part per GiB of guest memory */
 };
 
 /* Fill p with a named preset ("tdx", "tdx-4k", "snp", "snp-4k", "free");

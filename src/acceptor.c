@@ -72,21 +72,22 @@ static uint64_t call_bounded(const struct lb_zone *z, uint64_t b, uint64_t unit)
 static uint64_t batch_pages(const struct lb_zone *z, unsigned passes)
 {
 	uint64_t unit = UINT64_C(1) << lbi_demand_order(z), b;
+	bool adapts = lbi_pol(z)->adapts;
 
-	if (z->acc_cfg.batch_bytes >= LB_PAGE_SIZE && z->policy != LB_POLICY_ADAPTIVE) {
+	if (z->acc_cfg.batch_bytes >= LB_PAGE_SIZE && !adapts) {
 		b = z->acc_cfg.batch_bytes >> LB_PAGE_SHIFT;
 		return b < MAX_CFG_BATCH_PAGES ? b : MAX_CFG_BATCH_PAGES;
 	}
-	if (z->policy == LB_POLICY_ADAPTIVE && lbi_demand_free(z) < z->reserve_pages / 4)
+	if (adapts && lbi_demand_free(z) < z->reserve_pages / 4)
 		return unit; /* counted as the reserve is: whole free units */
 	b = z->reserve_pages / 4;
-	if (z->policy == LB_POLICY_ADAPTIVE)
+	if (adapts)
 		b /= passes; /* the passes at once share the reserve */
 	if (b < unit)
 		b = unit;
 	if (b > MAX_BATCH_PAGES)
 		b = MAX_BATCH_PAGES;
-	return z->policy == LB_POLICY_ADAPTIVE ? call_bounded(z, b, unit) : b;
+	return adapts ? call_bounded(z, b, unit) : b;
 }
 
 int64_t lb_acceptor_step(struct lb_zone *z, uint64_t now_ns)

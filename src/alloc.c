@@ -85,7 +85,7 @@ int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx,
 	bool waited = false, drained = false;
 
 	LB_ASSERT_LOCKED(z);
-	if (z->policy == LB_POLICY_LINUX && !nowait)
+	if (lbi_pol(z)->top_up && !nowait)
 		lbi_policy_top_up(z, order, op);
 	for (;;) {
 		uint64_t b;
@@ -237,7 +237,7 @@ int lb_zone_set_policy(struct lb_zone *z, enum lb_policy p)
 	zone_lock(z);
 	z->policy = p;
 	z->demand.rest_on = false;
-	if (p == LB_POLICY_EAGER)
+	if (lbi_pol(z)->at_setup)
 		lbi_accept_some(z, 0);
 	zone_unlock(z);
 	return 0;

@@ -101,13 +101,14 @@
 
 static bool adapt(const struct lb_zone *z, unsigned part)
 {
-	return z->policy == LB_POLICY_ADAPTIVE && !(z->acc_cfg.adapt_off & part);
+	return lbi_pol(z)->adapts && !(z->acc_cfg.adapt_off & part);
 }
 
 static bool auto_reserve(const struct lb_zone *z)
 {
-	return z->policy == LB_POLICY_ADAPTIVE ||
-	       (z->policy != LB_POLICY_BACKGROUND && !z->acc_cfg.reserve_bytes);
+	const struct lbi_policy *p = lbi_pol(z);
+
+	return p->adapts || (!p->threads && !z->acc_cfg.reserve_bytes);
 }
 
 static uint64_t mul_div(uint64_t a, uint64_t b, uint64_t d)
@@ -278,7 +279,7 @@ static unsigned order_of(const struct lb_zone *z, const struct lb_demand *d)
 {
 	unsigned o = z->unit_order, big = d->big_order;
 
-	if (z->policy == LB_POLICY_ADAPTIVE)
+	if (lbi_pol(z)->adapts)
 		o = lbi_cheapest_order(z);
 	if (!adapt(z, LB_ADAPT_ORDER))
 		return o;
@@ -337,7 +338,7 @@ static uint64_t reserve_of(const struct lb_zone *z, const struct lb_demand *d)
 	if (!z->acc_cfg.horizon_ns && adapt(z, LB_ADAPT_HORIZON))
 		horizon = response_horizon(z, d);
 	r = mul_div(rate, horizon, NS_PER_S);
-	if (z->policy == LB_POLICY_ADAPTIVE)
+	if (lbi_pol(z)->adapts)
 		unit = UINT64_C(1) << order_of(z, d);
 	if (r < 4 * unit)
 		r = 4 * unit;
@@ -448,7 +449,7 @@ uint64_t lbi_demand_free_in(const struct lb_zone *z, unsigned order)
 {
 	uint64_t n = 0;
 
-	if (z->policy != LB_POLICY_ADAPTIVE)
+	if (!lbi_pol(z)->adapts)
 		return z->nr_free[S_ACCEPTED];
 	for (unsigned o = order; o <= LB_MAX_ORDER; o++)
 		n += z->area[S_ACCEPTED][o].nr << o;
@@ -521,7 +522,7 @@ uint64_t lbi_demand_keep(const struct lb_zone *z, const struct demand_view *v)
 	uint64_t reserve = d->reserve_peak > d->reserve_peak_last ? d->reserve_peak
 								   : d->reserve_peak_last;
 
-	if (z->policy != LB_POLICY_ADAPTIVE)
+	if (!lbi_pol(z)->adapts)
 		return v->reserve;
 	if (!d->quiet_run || d->quiet_run < d->quiet_need)
 		return UINT64_MAX;
@@ -667,7 +668,7 @@ static void scale_rested(struct lb_zone *z, uint64_t now_ns)
 	struct lb_demand *d = &z->demand, w = *d; /* the rate, brought along */
 	uint64_t p = period_of(z), c, need, every;
 
-	if (z->policy != LB_POLICY_ADAPTIVE || !d->win_t0 || d->win_behind)
+	if (!lbi_pol(z)->adapts || !d->win_t0 || d->win_behind)
 		return;
 	need = d->passes_done - d->win_done0 < SCALE_PASSES * d->win_k ? SCALE_WINDOW_MAX_NS
 									 : SCALE_WINDOW_NS;
@@ -693,7 +694,7 @@ unsigned lbi_demand_passes(struct lb_zone *z, uint64_t now_ns, bool behind)
 	unsigned cap = thread_cap(z);
 
 	LB_ASSERT_LOCKED(z);
-	if (z->policy != LB_POLICY_ADAPTIVE)
+	if (!lbi_pol(z)->adapts)
 		return LB_ACCEPTOR_MAX_THREADS; /* every thread, whenever behind */
 	if (!d->active || d->active > cap || !adapt(z, LB_ADAPT_SCALE)) {
 		d->active = adapt(z, LB_ADAPT_SCALE) ? 1 : cap;

@@ -330,6 +330,31 @@ struct free_area {
 	uint64_t nr; /* blocks on the list */
 };
 
+/* What a policy does, one row each (policy.c, lbi_policies): the rest of
+ * the library reads the row, never the policy's name. */
+enum demand_accept {
+	DEMAND_LARGEST,  /* the largest free unaccepted block (eager, linux) */
+	DEMAND_UNIT,     /* the smallest of at least one unit and the request */
+	DEMAND_EXACT,    /* just the request */
+	DEMAND_CHEAPEST, /* what costs least per page (lbi_adaptive_want) */
+};
+struct lbi_policy {
+	const char *name;
+	unsigned char on_demand; /* DEMAND_*: an allocation that finds no
+				    accepted memory accepts this */
+	bool at_setup;           /* everything at set-up and on a switch to it */
+	bool top_up;             /* each allocation tops free accepted memory
+				    up to the promo watermark; set-up leaves
+				    unaccepted only whole sections (Linux) */
+	bool threads;            /* acceptor threads keep a reserve ahead of
+				    demand (lb_policy_runs_acceptor) */
+	bool adapts;             /* reserve, horizon, passes, sizes measured
+				    (demand.c, LB_ADAPT_*); else the
+				    acceptor's configuration, fixed */
+};
+extern const struct lbi_policy lbi_policies[LB_POLICY_COUNT];
+
+
 struct lb_zone {
 	/* Read on every operation, written only at set-up: apart from the
 	 * lock and the counters, so that one CPU's trip to the zone lock
@@ -679,6 +704,10 @@ int lbi_workers_init(struct lb_zone *z);
 void lbi_workers_fini(struct lb_zone *z);
 
 /* policy.c (lbi_derive_watermarks: arithmetic only, no lock needed) */
+static inline const struct lbi_policy *lbi_pol(const struct lb_zone *z)
+{
+	return &lbi_policies[z->policy];
+}
 void lbi_derive_watermarks(uint64_t managed_pages, struct lb_watermarks *w);
 int lbi_policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct acc_op *op);
 void lbi_policy_top_up(struct lb_zone *z, unsigned order, struct acc_op *op);

@@ -26,6 +26,12 @@
  *          acceptor keeping a reserve predicted from demand, on as many
  *          threads as pay (demand.c).
  *
+ * Each is one row of lbi_policies below (struct lbi_policy): what an
+ * allocation accepts on demand, whether set-up accepts everything, whether
+ * allocations top up to a watermark, whether acceptor threads run, and
+ * whether what they do is measured or fixed. The rest of the library reads
+ * the row, never a policy's name, so a policy changes here.
+ *
  * Allocations always take accepted memory first; only the allocator's slow
  * path calls in here, with the lock held (it is dropped around accepts).
  * When no free block of either state is large enough, every policy serves
@@ -40,18 +46,24 @@
  */
 #include "internal.h"
 
-static const char *const policy_names[LB_POLICY_COUNT] = {
-	[LB_POLICY_EAGER] = "eager",
-	[LB_POLICY_UNIT] = "unit",
-	[LB_POLICY_EXACT] = "exact",
-	[LB_POLICY_LINUX] = "linux",
-	[LB_POLICY_BACKGROUND] = "background",
-	[LB_POLICY_ADAPTIVE] = "adaptive",
+/* The policies above, as the library reads them (struct lbi_policy). */
+const struct lbi_policy lbi_policies[LB_POLICY_COUNT] = {
+	[LB_POLICY_EAGER] = { "eager", DEMAND_LARGEST, .at_setup = true },
+	[LB_POLICY_UNIT] = { "unit", DEMAND_UNIT },
+	[LB_POLICY_EXACT] = { "exact", DEMAND_EXACT },
+	[LB_POLICY_LINUX] = { "linux", DEMAND_LARGEST, .top_up = true },
+	[LB_POLICY_BACKGROUND] = { "background", DEMAND_UNIT, .threads = true },
+	[LB_POLICY_ADAPTIVE] = { "adaptive", DEMAND_CHEAPEST, .threads = true, .adapts = true },
 };
 
 const char *lb_policy_name(enum lb_policy p)
 {
-	return (unsigned)p < LB_POLICY_COUNT ? policy_names[p] : "unknown";
+	return (unsigned)p < LB_POLICY_COUNT ? lbi_policies[p].name : "unknown";
+}
+
+int lb_policy_runs_acceptor(enum lb_policy p)
+{
+	return (unsigned)p < LB_POLICY_COUNT ? lbi_policies[p].threads : LB_EINVAL;
 }
 
 /* strcmp's equality, here so that freestanding builds need no libc. */
@@ -65,7 +77,7 @@ static bool same_name(const char *a, const char *b)
 int lb_policy_parse(const char *name)
 {
 	for (int p = 0; name && p < LB_POLICY_COUNT; p++)
-		if (same_name(name, policy_names[p]))
+		if (same_name(name, lbi_policies[p].name))
 			return p;
 	return LB_EINVAL;
 }
@@ -223,13 +235,18 @@ int lbi_policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct a
 		*idx = b;
 		return rc;
 	}
-	if (z->policy == LB_POLICY_LINUX || z->policy == LB_POLICY_EAGER)
+	switch ((enum demand_accept)lbi_pol(z)->on_demand) {
+	case DEMAND_LARGEST:
 		return accept_one(z, op) ? LB_EAGAIN : LB_ENOMEM;
-
-	if (z->policy == LB_POLICY_ADAPTIVE)
+	case DEMAND_CHEAPEST:
 		want = lbi_adaptive_want(z, order);
-	else if (z->policy != LB_POLICY_EXACT && z->unit_order > order)
-		want = z->unit_order; /* unit, and the on-demand path of background */
+		break;
+	case DEMAND_UNIT:
+		want = z->unit_order > order ? z->unit_order : order;
+		break;
+	case DEMAND_EXACT:
+		break;
+	}
 	if (!lbi_take_free(z, S_UNACCEPTED, want, &b, &got)) {
 		/* Only fragments smaller than a unit are left: accept one whole. */
 		if (want == order || !lbi_take_free(z, S_UNACCEPTED, order, &b, &got))

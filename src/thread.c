@@ -147,7 +147,7 @@ static void idle_class_for(struct lb_zone *z)
 	bool idle;
 
 	zone_lock(z);
-	idle = z->policy == LB_POLICY_ADAPTIVE && !(z->acc_cfg.adapt_off & LB_ADAPT_IDLE);
+	idle = lbi_pol(z)->adapts && !(z->acc_cfg.adapt_off & LB_ADAPT_IDLE);
 	zone_unlock(z);
 	if (idle && online_cpus() == 1)
 		lb_task_idle_class();

@@ -181,7 +181,7 @@ static void place_unaccepted(struct lb_zone *z, uint64_t s, uint64_t e)
 	}
 	if (ss >= se)
 		ss = se = us; /* no whole section inside */
-	if (z->policy == LB_POLICY_LINUX) {
+	if (lbi_pol(z)->top_up) {
 		accept_now(z, s, ss);
 		accept_now(z, se, e);
 	} else {
@@ -278,7 +278,7 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 		else if (r->type == LB_MEM_UNACCEPTED)
 			place_unaccepted(z, s, e);
 	}
-	if (z->policy == LB_POLICY_EAGER && !(cfg->flags & LB_CFG_SETUP_LATER))
+	if (lbi_pol(z)->at_setup && !(cfg->flags & LB_CFG_SETUP_LATER))
 		lbi_accept_some(z, 0); /* else shared later: lb_zone_setup_accept() */
 	z->in_setup = false;
 	zone_unlock(z);

@@ -52,13 +52,13 @@ static void tmp_remove(const char *path)
 		tmpdir[0] = '\0';
 }
 
-static int same_params(const struct lb_model_params *a, const struct lb_model_params *b)
+static int same_params(const struct lbs_model *a, const struct lbs_model *b)
 {
-#define SAME(f) (a->f == b->f)
+#define SAME(f) (a->call.f == b->call.f)
 	return SAME(call_ns) && SAME(page_ns) && SAME(release_call_ns) && SAME(release_page_ns) &&
-	       SAME(levels) && SAME(host_capacity_pct) && SAME(tries) && SAME(refused_ns) &&
-	       SAME(host_order) && SAME(fault_ns) && SAME(fault_vcpu_ns) && SAME(boot_ns) &&
-	       SAME(boot_gib_ns);
+	       SAME(levels) && SAME(tries) && SAME(refused_ns) && SAME(host_order) &&
+	       SAME(fault_ns) && SAME(fault_vcpu_ns) && a->host_capacity_pct == b->host_capacity_pct &&
+	       a->boot_ns == b->boot_ns && a->boot_gib_ns == b->boot_gib_ns;
 #undef SAME
 }
 
@@ -68,12 +68,12 @@ static int same_params(const struct lb_model_params *a, const struct lb_model_pa
 TEST(lbsim_cost_presets)
 {
 	static const char *const names[] = {"tdx", "snp", "free", "tdx-4k", "snp-4k"};
-	struct lb_model_params want, got;
+	struct lbs_model want, got;
 	char name[LBS_NAME_MAX], err[512];
 	int found = 0;
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		if (lb_model_preset(names[i], &want) != LB_OK)
+		if (lbs_model_preset(names[i], &want) != LB_OK)
 			continue;
 		found++;
 		memset(&got, 0, sizeof got);
@@ -89,26 +89,26 @@ TEST(lbsim_cost_presets)
 
 TEST(lbsim_cost_file_every_key)
 {
-	struct lb_model_params p;
+	struct lbs_model p;
 	char name[LBS_NAME_MAX], err[512] = "";
 
 	REQUIRE(lbs_cost_load(fx_fixture("cost-every-key.txt"), &p, name, sizeof name, err,
 			      sizeof err) == LBS_COST_FILE);
 	CHECK(strcmp(name, "cost-every-key") == 0); /* the file's name, no extension */
-	CHECK(p.name == name);
-	CHECK_EQ(p.call_ns, 11);
-	CHECK_EQ(p.page_ns, 12);
-	CHECK_EQ(p.release_call_ns, 13);
-	CHECK_EQ(p.release_page_ns, 14);
-	CHECK_EQ(p.refused_ns, 15);
-	CHECK_EQ(p.fault_ns, 16);
-	CHECK_EQ(p.fault_vcpu_ns, 17);
+	CHECK(p.call.name == name);
+	CHECK_EQ(p.call.call_ns, 11);
+	CHECK_EQ(p.call.page_ns, 12);
+	CHECK_EQ(p.call.release_call_ns, 13);
+	CHECK_EQ(p.call.release_page_ns, 14);
+	CHECK_EQ(p.call.refused_ns, 15);
+	CHECK_EQ(p.call.fault_ns, 16);
+	CHECK_EQ(p.call.fault_vcpu_ns, 17);
 	CHECK(p.boot_ns == UINT64_C(3600000000000)); /* the largest: an hour */
 	CHECK_EQ(p.boot_gib_ns, 19);
 	CHECK_EQ(p.host_capacity_pct, 100000);
-	CHECK_EQ(p.levels, 1u | 1u << 1 | 1u << 9 | 1u << 31); /* 4K implied */
-	CHECK_EQ(p.tries, 1u << 10 | 1u << 18);
-	CHECK_EQ(p.host_order, 18);
+	CHECK_EQ(p.call.levels, 1u | 1u << 1 | 1u << 9 | 1u << 31); /* 4K implied */
+	CHECK_EQ(p.call.tries, 1u << 10 | 1u << 18);
+	CHECK_EQ(p.call.host_order, 18);
 }
 
 static char *slurp(const char *path)
@@ -129,7 +129,7 @@ static char *slurp(const char *path)
 /* docs/model.md's example, word for word, reproduces the tdx preset. */
 TEST(lbsim_cost_file_tdx_example)
 {
-	struct lb_model_params p, tdx;
+	struct lbs_model p, tdx;
 	char name[LBS_NAME_MAX], err[512] = "", doc_path[4200];
 	char *text = slurp(fx_fixture("cost-tdx.txt")), *doc;
 
@@ -142,7 +142,7 @@ TEST(lbsim_cost_file_tdx_example)
 	REQUIRE(lbs_cost_load(fx_fixture("cost-tdx.txt"), &p, name, sizeof name, err, sizeof err) ==
 		LBS_COST_FILE);
 	CHECK(strcmp(name, "my-tdx") == 0);
-	REQUIRE(lb_model_preset("tdx", &tdx) == LB_OK);
+	REQUIRE(lbs_model_preset("tdx", &tdx) == LB_OK);
 	if (!same_params(&p, &tdx))
 		lbt_fail(__FILE__, __LINE__, "tests/fixtures/cost-tdx.txt (docs/model.md) is not "
 					     "the tdx preset any more: update both");
@@ -151,22 +151,22 @@ TEST(lbsim_cost_file_tdx_example)
 /* preset first, the keys after it override; CRLF, tabs, comments. */
 TEST(lbsim_cost_file_preset)
 {
-	struct lb_model_params p, snp;
+	struct lbs_model p, snp;
 	char name[LBS_NAME_MAX], err[512] = "";
 
 	REQUIRE(lbs_cost_load(fx_fixture("cost-preset.txt"), &p, name, sizeof name, err,
 			      sizeof err) == LBS_COST_FILE);
-	REQUIRE(lb_model_preset("snp", &snp) == LB_OK);
+	REQUIRE(lbs_model_preset("snp", &snp) == LB_OK);
 	CHECK(strcmp(name, "cost-preset") == 0);
-	CHECK(p.name == name);
-	CHECK_EQ(p.page_ns, 9000);
-	CHECK_EQ(p.levels, 1);
-	CHECK_EQ(p.tries, 1u << 9);
-	CHECK_EQ(p.host_order, 0);
-	snp.page_ns = 9000;
-	snp.levels = 1;
-	snp.tries = 1u << 9;
-	snp.host_order = 0;
+	CHECK(p.call.name == name);
+	CHECK_EQ(p.call.page_ns, 9000);
+	CHECK_EQ(p.call.levels, 1);
+	CHECK_EQ(p.call.tries, 1u << 9);
+	CHECK_EQ(p.call.host_order, 0);
+	snp.call.page_ns = 9000;
+	snp.call.levels = 1;
+	snp.call.tries = 1u << 9;
+	snp.call.host_order = 0;
 	CHECK(same_params(&p, &snp)); /* the rest is snp's */
 }
 
@@ -183,7 +183,7 @@ TEST(lbsim_cost_file_names)
 		{"v1.2.txt", "v1.2"},
 		{".hidden", ".hidden"},
 	};
-	struct lb_model_params p;
+	struct lbs_model p;
 	char name[LBS_NAME_MAX], err[512];
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -203,9 +203,9 @@ TEST(lbsim_cost_file_names)
 	REQUIRE(path);
 	CHECK_EQ(lbs_cost_load(path, &p, name, sizeof name, err, sizeof err), LBS_COST_FILE);
 	CHECK(strcmp(name, "fifteen-chars.1") == 0);
-	CHECK_EQ(p.levels, 1u | 1u << 9 | 1u << 18);
-	CHECK_EQ(p.tries, 0);
-	CHECK_EQ(p.host_order, 0);
+	CHECK_EQ(p.call.levels, 1u | 1u << 9 | 1u << 18);
+	CHECK_EQ(p.call.tries, 0);
+	CHECK_EQ(p.call.host_order, 0);
 	tmp_remove(path);
 }
 
@@ -294,7 +294,7 @@ TEST(lbsim_cost_errors)
 		{"name = x\n", 0, "missing key accept_call_ns"},
 		{ALL_KEYS "preset = tdx\n", 14, "preset must come first"},
 	};
-	struct lb_model_params before, p;
+	struct lbs_model before, p;
 	char name[LBS_NAME_MAX], err[1024], want[600];
 
 	memset(&before, 0x5a, sizeof before);
@@ -327,7 +327,7 @@ TEST(lbsim_cost_errors)
 TEST(lbsim_cost_nul_byte)
 {
 	static const char text[] = "preset = tdx\nname = a\0b\n";
-	struct lb_model_params p;
+	struct lbs_model p;
 	char name[LBS_NAME_MAX], err[512] = "";
 	const char *path = tmp_file("nul.txt", "");
 	FILE *f;
@@ -347,7 +347,7 @@ TEST(lbsim_cost_nul_byte)
  * cost file, is refused with its line named. */
 TEST(lbsim_cost_limits)
 {
-	struct lb_model_params p;
+	struct lbs_model p;
 	char name[LBS_NAME_MAX], err[512] = "", *text;
 	const char *path;
 	size_t big = 70 * 1024;
@@ -378,7 +378,7 @@ TEST(lbsim_cost_limits)
  * hold UTF-8. */
 TEST(lbsim_cost_control_bytes)
 {
-	struct lb_model_params p;
+	struct lbs_model p;
 	char name[LBS_NAME_MAX], err[512] = "";
 	const char *path = tmp_file("esc.txt", "preset = tdx # 4 \xc2\xb5s\nbad\x1b[31mkey = 1\n");
 
@@ -393,7 +393,7 @@ TEST(lbsim_cost_control_bytes)
 TEST(lbsim_cost_missing_each_key)
 {
 	static const char all[] = ALL_KEYS;
-	struct lb_model_params p;
+	struct lbs_model p;
 	char name[LBS_NAME_MAX], err[512], text[sizeof all], key[32], want[64];
 	const char *path = tmp_file("all.txt", all);
 
@@ -421,7 +421,7 @@ TEST(lbsim_cost_missing_each_key)
 
 TEST(lbsim_cost_unreadable)
 {
-	struct lb_model_params p;
+	struct lbs_model p;
 	char name[LBS_NAME_MAX], err[512] = "";
 
 	CHECK_EQ(lbs_cost_load("tests/fixtures/no-such-cost.txt", &p, name, sizeof name, err,
@@ -445,7 +445,7 @@ TEST(lbsim_cost_unreadable)
 TEST(lbsim_cost_cli)
 {
 	struct lbs_cli cli;
-	struct lb_model_params p, want, file;
+	struct lbs_model p, want, file;
 	char err[1024] = "", name[LBS_NAME_MAX];
 	const char *every = fx_fixture("cost-every-key.txt");
 
@@ -455,7 +455,7 @@ TEST(lbsim_cost_cli)
 	CHECK(strcmp(cli.sim.backend, "snp") == 0);
 	CHECK_EQ(cli.sim.have_model, 0);
 	REQUIRE(lbs_sim_model(&cli.sim, &p) == 0);
-	REQUIRE(lb_model_preset("snp", &want) == LB_OK);
+	REQUIRE(lbs_model_preset("snp", &want) == LB_OK);
 	CHECK(same_params(&p, &want));
 
 	/* A file: its figures reach lbs_sim_model unchanged, under its name. */
@@ -466,7 +466,7 @@ TEST(lbsim_cost_cli)
 	REQUIRE(lbs_cost_load(every, &file, name, sizeof name, err, sizeof err) == LBS_COST_FILE);
 	REQUIRE(lbs_sim_model(&cli.sim, &p) == 0);
 	CHECK(same_params(&p, &file));
-	CHECK(p.name == cli.sim.backend);
+	CHECK(p.call.name == cli.sim.backend);
 
 	/* The last --cost counts: a preset after a file is the preset. */
 	const char *c[] = {"--cost", every, "--cost=tdx"};
@@ -508,15 +508,15 @@ TEST(lbsim_cost_cli)
 			  "cannot be read: No such file or directory\n") == 0);
 }
 
-/* LBS_COST_PRESETS, named in messages, lists what lb_model_preset() knows. */
+/* LBS_COST_PRESETS, named in messages, lists what lbs_model_preset() knows. */
 TEST(lbsim_cost_preset_list)
 {
 	char list[] = LBS_COST_PRESETS;
-	struct lb_model_params p;
+	struct lbs_model p;
 	size_t n = 0;
 
 	for (char *name = strtok(list, ", "); name; name = strtok(NULL, ", "), n++)
-		if (lb_model_preset(name, &p) != LB_OK)
+		if (lbs_model_preset(name, &p) != LB_OK)
 			lbt_fail(__FILE__, __LINE__, name);
 	CHECK_EQ(n, 5); /* src/backend/model.c's presets[] */
 }
@@ -525,16 +525,16 @@ TEST(lbsim_cost_preset_list)
 TEST(lbsim_cost_sim_model)
 {
 	struct lbs_sim_config c;
-	struct lb_model_params p, want;
+	struct lbs_model p, want;
 
 	lbs_sim_defaults(&c);
 	CHECK_EQ(c.have_model, 0);
 	REQUIRE(lbs_sim_model(&c, &p) == 0);
-	REQUIRE(lb_model_preset(c.backend, &want) == LB_OK);
+	REQUIRE(lbs_model_preset(c.backend, &want) == LB_OK);
 	CHECK(same_params(&p, &want));
 	snprintf(c.backend, sizeof c.backend, "%s", "null");
 	REQUIRE(lbs_sim_model(&c, &p) == 0);
-	REQUIRE(lb_model_preset("free", &want) == LB_OK);
+	REQUIRE(lbs_model_preset("free", &want) == LB_OK);
 	CHECK(same_params(&p, &want));
 	snprintf(c.backend, sizeof c.backend, "%s", "kvm");
 	CHECK_EQ(lbs_sim_model(&c, &p), LB_EINVAL);

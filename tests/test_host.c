@@ -38,7 +38,7 @@ static void accept_event(void *ctx, unsigned a)
 }
 
 /* When the last of k accepts of 2 MiB started together ends. */
-static uint64_t burst_end(const struct lb_model_params *mp, unsigned k)
+static uint64_t burst_end(const struct lbs_model *mp, unsigned k)
 {
 	struct burst b;
 	uint64_t end = 0;
@@ -61,7 +61,7 @@ static uint64_t burst_end(const struct lb_model_params *mp, unsigned k)
 
 /* k / end(k) never below (k - 1) / end(k - 1), up to a nanosecond of
  * rounding per call. */
-static int throughput_never_falls(const struct lb_model_params *mp, const char *what)
+static int throughput_never_falls(const struct lbs_model *mp, const char *what)
 {
 	uint64_t prev = burst_end(mp, 1);
 
@@ -84,14 +84,14 @@ static int throughput_never_falls(const struct lb_model_params *mp, const char *
 TEST(host_throughput_never_falls_presets)
 {
 	static const char *const presets[] = {"tdx-4k", "tdx", "snp-4k", "snp", "free"};
-	struct lb_model_params mp;
+	struct lbs_model mp;
 
 	for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) {
-		REQUIRE(lb_model_preset(presets[i], &mp) == LB_OK);
+		REQUIRE(lbs_model_preset(presets[i], &mp) == LB_OK);
 		CHECK(throughput_never_falls(&mp, presets[i]));
 	}
 	/* and the form saturates where it says: 4 accepts on 2.08 */
-	REQUIRE(lb_model_preset("tdx", &mp) == LB_OK);
+	REQUIRE(lbs_model_preset("tdx", &mp) == LB_OK);
 	CHECK(burst_end(&mp, 2) == burst_end(&mp, 1));
 	CHECK(burst_end(&mp, 4) > burst_end(&mp, 1) * 190 / 100);
 }
@@ -102,7 +102,7 @@ TEST(host_throughput_never_falls_cost_files)
 {
 	char path[] = "/tmp/lbhost-XXXXXX", name[LBS_NAME_MAX], err[512];
 	struct lbs_rng rng;
-	struct lb_model_params mp;
+	struct lbs_model mp;
 	int fd = mkstemp(path), accepted = 0;
 
 	REQUIRE(fd >= 0);
@@ -169,7 +169,7 @@ TEST(host_more_acceptors_never_raise_lag)
 
 			for (unsigned k = 1; k <= 5; k++) {
 				lbs_sim_defaults(&c);
-				REQUIRE(lb_model_preset("tdx-4k", &c.model) == LB_OK);
+				REQUIRE(lbs_model_preset("tdx-4k", &c.model) == LB_OK);
 				c.model.host_capacity_pct = 1000;
 				c.have_model = 1;
 				snprintf(c.backend, sizeof c.backend, "wide");

@@ -508,7 +508,7 @@ TEST(lbsim_cost_file_runs_as_its_preset)
 	c.have_model = 0;
 	snprintf(c.backend, sizeof c.backend, "%s", "tdx-4k");
 	REQUIRE(lbs_sim_run(&c, LB_POLICY_UNIT, LBS_WL_FILL, &a) == 0);
-	REQUIRE(lb_model_preset("tdx-4k", &c.model) == LB_OK);
+	REQUIRE(lbs_model_preset("tdx-4k", &c.model) == LB_OK);
 	c.have_model = 1;
 	snprintf(c.backend, sizeof c.backend, "%s", "mine");
 	REQUIRE(lbs_sim_run(&c, LB_POLICY_UNIT, LBS_WL_FILL, &b) == 0);

@@ -76,7 +76,7 @@ static void add(struct world *w, unsigned a, uint64_t when, int what, uint64_t a
  * capacity as given (percent of one accept; 0: no limit). */
 static int world_init(struct world *w, unsigned n, enum lbs_lock lock, unsigned capacity)
 {
-	struct lb_model_params mp;
+	struct lbs_model mp;
 
 	memset(w, 0, sizeof *w);
 	mp = lbt_model;
@@ -325,7 +325,7 @@ TEST(timed_wait_in_flight)
 /* Before the scheduler runs (zone set-up), calls cost set-up time. */
 TEST(timed_setup_clock)
 {
-	struct lb_model_params mp;
+	struct lbs_model mp;
 	struct lbs_timed t;
 	struct lb_backend be;
 

@@ -317,6 +317,13 @@ TEST(zone_meminfo_and_names)
 		CHECK_EQ(lb_policy_parse(lb_policy_name((enum lb_policy)p)), p);
 	CHECK_EQ(lb_policy_parse("lazy"), LB_EINVAL);
 	CHECK_EQ(lb_policy_parse(NULL), LB_EINVAL);
+	/* The seed's proposal and ours run threads ahead of demand; the rest
+	 * accept only when an allocation asks. */
+	for (int p = 0; p < LB_POLICY_COUNT; p++)
+		CHECK_EQ(lb_policy_runs_acceptor((enum lb_policy)p),
+			 p == LB_POLICY_BACKGROUND || p == LB_POLICY_ADAPTIVE);
+	CHECK_EQ(lb_policy_runs_acceptor(LB_POLICY_COUNT), LB_EINVAL);
+	CHECK_EQ(lb_policy_runs_acceptor((enum lb_policy)-1), LB_EINVAL);
 }
 
 /* The checker must see breakage: corrupt descriptors behind its back. */

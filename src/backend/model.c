@@ -47,19 +47,10 @@
  *   All platform presets:
  *     release_call_ns  5000     assumption: one MapGPA / page-state-change round trip
  *     release_page_ns   500     assumption: the host unmaps and drops the page
- *     host_capacity_pct 208     fitted: eager acceptance of 8 GiB took 25 s on 1
- *                              vCPU, 12 s on 4 (asterinas PR 3640): 2.08 accepts'
- *                              worth at once; the form (full speed up to that,
- *                              shared beyond) is our assumption; the 8-vCPU
- *                              point (9 s) is a check
- *     boot_ns    6000000000     derived: a 256 MiB kata TDX pod boots in about
- *                              6 s with lazy-accept firmware, everything
- *                              included (kata-containers issue 13535)
- *     boot_gib_ns   4650000     derived: struct-page initialisation, 1785.7 ms
- *                              for 384 GiB per thread on bare metal (Linux
- *                              deferred page init series, 2020)
  *   free: all costs 0 by definition; levels and tries as tdx so call counts
  *   compare.
+ * What a shared host and a whole boot cost is lbsim's model, not a call's
+ * (tools/lbsim/model/model.c).
  */
 #include "lazybuddy_backends.h"
 
@@ -70,8 +61,7 @@
 /* The platform figures the presets share (see the table above). */
 #define PLATFORM                                                                   \
 	.call_ns = 1000, .page_ns = 500, .refused_ns = 1000, .fault_ns = 6500,     \
-	.fault_vcpu_ns = 587, .release_call_ns = 5000, .release_page_ns = 500,     \
-	.host_capacity_pct = 208, .boot_ns = UINT64_C(6000000000), .boot_gib_ns = 4650000
+	.fault_vcpu_ns = 587, .release_call_ns = 5000, .release_page_ns = 500
 
 static const struct lb_model_params presets[] = {
 	{ .name = "tdx-4k", PLATFORM, .levels = LV_4K, .tries = LV_2M | LV_1G, .host_order = 0 },

@@ -15,7 +15,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct lb_model_params p, before;
+	struct lbs_model p, before;
 	char name[LBS_NAME_MAX] = "untouched", err[512] = "";
 	FILE *f = size ? fmemopen((void *)(uintptr_t)data, size, "r") : fopen("/dev/null", "r");
 	int rc;
@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (const char *c = name; *c; c++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.+", *c))
 			fzr_fail("a label with a character not allowed", name);
-	if (!*name || p.name != name)
+	if (!*name || p.call.name != name)
 		fzr_fail("no label", NULL);
 	return 0;
 }

@@ -54,7 +54,7 @@ struct lazy_thread {
 
 static bool has_acceptor(int policy)
 {
-	return policy == LB_POLICY_BACKGROUND || policy == LB_POLICY_ADAPTIVE;
+	return lb_policy_runs_acceptor((enum lb_policy)policy) == 1;
 }
 
 static void zone_close(struct lazy_zone *lz)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lazybuddy_backends.h"
+#include "../model/model.h"
 #include "../run/workload.h"
 
 static const char *const default_presets[] = {"tdx-4k", "tdx", "snp-4k", "snp"};
@@ -53,13 +54,13 @@ static double one_cpu_bytes_per_s(const struct lb_model_params *mp, uint64_t uni
 
 double lbs_pb_reach(const char *preset, uint64_t unit, unsigned k)
 {
-	struct lb_model_params mp;
+	struct lbs_model mp;
 	uint64_t num, den;
 
-	if (k == 0 || lb_model_preset(preset, &mp) != LB_OK)
+	if (k == 0 || lbs_model_preset(preset, &mp) != LB_OK)
 		return 0;
-	lbs_host_pace(&mp, k, &num, &den);
-	return one_cpu_bytes_per_s(&mp, unit) * k * (double)num / (double)den;
+	lbs_host_pace(mp.host_capacity_pct, k, &num, &den);
+	return one_cpu_bytes_per_s(&mp.call, unit) * k * (double)num / (double)den;
 }
 
 double lbs_pb_demand(int workload, uint64_t rate, unsigned vcpus)

@@ -175,7 +175,7 @@ static int p_backend(struct lbs_opt_state *s, const struct lbs_opt *o, const cha
 static int p_cost(struct lbs_opt_state *s, const struct lbs_opt *o, const char *val)
 {
 	struct lbs_sim_config *c = &s->cli->sim;
-	struct lb_model_params mp;
+	struct lbs_model mp;
 	char name[LBS_NAME_MAX], msg[1024];
 	int kind;
 
@@ -195,7 +195,7 @@ static int p_cost(struct lbs_opt_state *s, const struct lbs_opt *o, const char *
 	memset(&c->model, 0, sizeof c->model);
 	if (c->have_model) {
 		c->model = mp;
-		c->model.name = NULL; /* c->backend is the name (lbs_sim_model) */
+		c->model.call.name = NULL; /* c->backend is the name (lbs_sim_model) */
 	}
 	return 0;
 }

@@ -2,7 +2,7 @@
 /*
  * Cost files: one `key = value` a line, `#` to the end of a line a
  * comment. The keys are user-facing, their units in their names; each
- * fills a field of struct lb_model_params. Without `preset` (first if
+ * fills a field of struct lbs_model (model.h). Without `preset` (first if
  * given) every key but `name` is required, so a file never silently takes
  * a figure from somewhere else.
  */
@@ -18,7 +18,6 @@
 
 #include "../../common/num.h"
 #include "../results/result.h"
-#include "../run/timed.h" /* LBS_CAPACITY_MAX_PCT */
 
 #define MAX_ORDER 31 /* bits of lb_model_params.levels: 2^31 pages, 8 TiB */
 #define GRANULE_MAX_ORDER 18 /* 1 GiB */
@@ -29,7 +28,7 @@ enum kind { K_PRESET, K_NAME, K_NS, K_PCT, K_SIZES, K_REFUSED, K_GRANULE };
 #define LINE_MAX_BYTES 1024         /* a key, '=' and a value: far less */
 #define FILE_MAX_BYTES (64 * 1024)  /* a cost file is a few lines */
 
-#define NS(key, field) { key, K_NS, offsetof(struct lb_model_params, field) }
+#define NS(key, field) { key, K_NS, offsetof(struct lbs_model, field) }
 static const struct key {
 	const char *name;
 	enum kind kind;
@@ -37,13 +36,13 @@ static const struct key {
 } keys[] = { /* preset first: at[0] is its line */
 	{ "preset", K_PRESET, 0 },
 	{ "name", K_NAME, 0 },
-	NS("accept_call_ns", call_ns),
-	NS("accept_page_ns", page_ns),
-	NS("release_call_ns", release_call_ns),
-	NS("release_page_ns", release_page_ns),
-	NS("refused_call_ns", refused_ns),
-	NS("host_fault_ns", fault_ns),
-	NS("host_fault_per_vcpu_ns", fault_vcpu_ns),
+	NS("accept_call_ns", call.call_ns),
+	NS("accept_page_ns", call.page_ns),
+	NS("release_call_ns", call.release_call_ns),
+	NS("release_page_ns", call.release_page_ns),
+	NS("refused_call_ns", call.refused_ns),
+	NS("host_fault_ns", call.fault_ns),
+	NS("host_fault_per_vcpu_ns", call.fault_vcpu_ns),
 	NS("boot_fixed_ns", boot_ns),
 	NS("boot_per_gib_ns", boot_gib_ns),
 	{ "host_capacity_pct", K_PCT, 0 },
@@ -57,7 +56,7 @@ enum { NKEYS = sizeof keys / sizeof keys[0] };
 struct load {
 	const char *path;
 	unsigned long line;
-	struct lb_model_params p;
+	struct lbs_model p;
 	char name[LBS_NAME_MAX];
 	size_t name_max;         /* characters */
 	unsigned long at[NKEYS]; /* the line each key was given on; 0: not given */
@@ -181,7 +180,7 @@ static int set_key(struct load *ld, const struct key *k, char *v)
 
 	switch (k->kind) {
 	case K_PRESET:
-		if (lb_model_preset(v, &ld->p) != LB_OK)
+		if (lbs_model_preset(v, &ld->p) != LB_OK)
 			return fail(ld, "unknown preset '%s'", v);
 		return 0;
 	case K_NAME:
@@ -209,7 +208,7 @@ static int set_key(struct load *ld, const struct key *k, char *v)
 	case K_SIZES:
 	case K_REFUSED:
 		if (k->kind == K_REFUSED && strcmp(v, "none") == 0) {
-			ld->p.tries = 0;
+			ld->p.call.tries = 0;
 			return 0;
 		}
 		if (size_list(v, &bits, &bad) != 0)
@@ -217,12 +216,12 @@ static int set_key(struct load *ld, const struct key *k, char *v)
 				    "from 4K to 8T, e.g. 4K,2M%s)", k->name, bad,
 				    k->kind == K_REFUSED ? ", or none" : "");
 		if (k->kind == K_SIZES) {
-			ld->p.levels = bits | 1u; /* 4K is always accepted */
+			ld->p.call.levels = bits | 1u; /* 4K is always accepted */
 		} else if (bits & 1u) {
 			return fail(ld, "refused_sizes: 4K is always accepted (the floor), it "
 				    "cannot be refused");
 		} else {
-			ld->p.tries = bits;
+			ld->p.call.tries = bits;
 		}
 		return 0;
 	case K_GRANULE:
@@ -230,7 +229,7 @@ static int set_key(struct load *ld, const struct key *k, char *v)
 		if (o < 0)
 			return fail(ld, "host_granule = '%s': expected one power of two from 4K to "
 				    "1G, e.g. 4K or 2M", v);
-		ld->p.host_order = (unsigned)o;
+		ld->p.call.host_order = (unsigned)o;
 		return 0;
 	}
 	return -1;
@@ -273,7 +272,7 @@ static int parse_line(struct load *ld, char *s)
 /* After the last line: every key there (or a preset), no size both ways. */
 static int finish(struct load *ld)
 {
-	unsigned both = ld->p.levels & ld->p.tries & ~1u;
+	unsigned both = ld->p.call.levels & ld->p.call.tries & ~1u;
 
 	if (!ld->at[0]) {
 		for (size_t i = 0; i < NKEYS; i++) {
@@ -393,7 +392,7 @@ static int read_file(struct load *ld, FILE *f)
 	return rc ? rc : finish(ld);
 }
 
-int lbs_cost_load(const char *arg, struct lb_model_params *out, char *name, size_t namelen,
+int lbs_cost_load(const char *arg, struct lbs_model *out, char *name, size_t namelen,
 		  char *err, size_t errlen)
 {
 	struct load ld;
@@ -409,7 +408,7 @@ int lbs_cost_load(const char *arg, struct lb_model_params *out, char *name, size
 	ld.err = err;
 	ld.errlen = errlen;
 	ld.name_max = (namelen < LBS_NAME_MAX ? namelen : LBS_NAME_MAX) - 1u;
-	if (lb_model_preset(arg, &ld.p) == LB_OK) {
+	if (lbs_model_preset(arg, &ld.p) == LB_OK) {
 		if (strlen(arg) > ld.name_max) {
 			snprintf(err, errlen, "preset name '%s' longer than %zu characters", arg,
 				 ld.name_max);
@@ -435,7 +434,7 @@ int lbs_cost_load(const char *arg, struct lb_model_params *out, char *name, size
 	return -1;
 }
 
-int lbs_cost_read(FILE *f, const char *path, struct lb_model_params *out, char *name,
+int lbs_cost_read(FILE *f, const char *path, struct lbs_model *out, char *name,
 		  size_t namelen, char *err, size_t errlen)
 {
 	struct load ld;
@@ -454,6 +453,6 @@ int lbs_cost_read(FILE *f, const char *path, struct lb_model_params *out, char *
 		return -1;
 	memcpy(name, ld.name, strlen(ld.name) + 1);
 	*out = ld.p;
-	out->name = name;
+	out->call.name = name;
 	return LBS_COST_FILE;
 }

@@ -9,15 +9,15 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "lazybuddy_backends.h"
+#include "model.h"
 
 enum { LBS_COST_PRESET = 0, LBS_COST_FILE = 1, LBS_COST_BAD_NAME = -2 };
 
-/* The presets lb_model_preset() knows, for messages (a test keeps it so). */
+/* The presets lbs_model_preset() knows, for messages (a test keeps it so). */
 #define LBS_COST_PRESETS "tdx, tdx-4k, snp, snp-4k, free"
 
 /*
- * arg names a preset (lb_model_preset knows it) or, failing that, a cost
+ * arg names a preset (lbs_model_preset knows it) or, failing that, a cost
  * file. Fills *out and name (namelen bytes; a label for tables, at most
  * LBS_NAME_MAX - 1 characters) and returns LBS_COST_PRESET or
  * LBS_COST_FILE; for a file, out->name points to name. On error returns
@@ -26,13 +26,13 @@ enum { LBS_COST_PRESET = 0, LBS_COST_FILE = 1, LBS_COST_BAD_NAME = -2 };
  * name: a usage error) with one line in err (no newline) naming the file
  * and the line, and leaves out and name as they were.
  */
-int lbs_cost_load(const char *arg, struct lb_model_params *out, char *name, size_t namelen,
+int lbs_cost_load(const char *arg, struct lbs_model *out, char *name, size_t namelen,
 		  char *err, size_t errlen);
 
 /* A cost file already open (path: its name in messages and the default
  * label): LBS_COST_FILE or -1, as lbs_cost_load(). The fuzz target's way
  * in. */
-int lbs_cost_read(FILE *f, const char *path, struct lb_model_params *out, char *name,
+int lbs_cost_read(FILE *f, const char *path, struct lbs_model *out, char *name,
 		  size_t namelen, char *err, size_t errlen);
 
 #endif

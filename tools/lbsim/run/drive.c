@@ -486,7 +486,7 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 {
 	const struct lbs_sim_config *sc = c->sim;
 	struct lb_range ranges[LBS_MAX_RANGES];
-	struct lb_model_params mp;
+	struct lbs_model mp;
 	struct lb_config cfg;
 	size_t nranges;
 	uint64_t unit = sc->unit_bytes ? sc->unit_bytes : LB_UNIT_DEFAULT, t0, unaccepted;
@@ -513,7 +513,7 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 	out->vcpus = d->nvcpus;
 	out->cpus = d->ncpus;
 	out->load_pct = sc->load_pct;
-	out->acceptors = p == LB_POLICY_BACKGROUND || p == LB_POLICY_ADAPTIVE ? d->nacc : 0;
+	out->acceptors = lb_policy_runs_acceptor(p) == 1 ? d->nacc : 0;
 
 	rc = lbs_sim_build_map(sc, ranges, LBS_MAX_RANGES, &nranges);
 	if (!rc)
@@ -578,7 +578,7 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 	}
 	out->meta_bytes = d->meta_size;
 	lb_zone_watermarks(d->z, &d->wmarks);
-	/* A whole boot first costs what is not acceptance (lb_model_params:
+	/* A whole boot first costs what is not acceptance (lbs_model:
 	 * boot_ns, boot_gib_ns); set-up's accepts so far (pieces below a unit)
 	 * ran on the boot CPU alone; everything from here on runs on the
 	 * scheduler's clock. */

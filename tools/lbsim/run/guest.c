@@ -23,20 +23,21 @@ void lbs_sim_defaults(struct lbs_sim_config *c)
 
 int lbs_backend_valid(const char *name)
 {
-	struct lb_model_params mp;
+	struct lbs_model mp;
+
 	if (strcmp(name, "null") == 0)
 		return 1;
-	return lb_model_preset(name, &mp) == 0;
+	return lbs_model_preset(name, &mp) == 0;
 }
 
-int lbs_sim_model(const struct lbs_sim_config *c, struct lb_model_params *out)
+int lbs_sim_model(const struct lbs_sim_config *c, struct lbs_model *out)
 {
 	if (c->have_model) {
 		*out = c->model;
-		out->name = c->backend;
+		out->call.name = c->backend;
 		return 0;
 	}
-	return lb_model_preset(strcmp(c->backend, "null") == 0 ? "free" : c->backend, out) == LB_OK
+	return lbs_model_preset(strcmp(c->backend, "null") == 0 ? "free" : c->backend, out) == LB_OK
 		       ? 0
 		       : LB_EINVAL;
 }

@@ -34,8 +34,8 @@ struct lbs_sim_config {
 	uint64_t unit_bytes;         /* acceptance unit; 0: LB_UNIT_DEFAULT */
 	char backend[LBS_NAME_MAX];  /* the cost model's name: a preset ("tdx", "snp"),
 					"null", or a cost file's (have_model) */
-	struct lb_model_params model; /* have_model: a cost file's figures (--cost FILE);
-					 model.name is unused: backend is the name */
+	struct lbs_model model;      /* have_model: a cost file's figures (--cost FILE);
+					model.call.name is unused: backend is the name */
 	int have_model;
 	uint64_t seed;
 	uint64_t churn_ops;          /* 0: lbs_churn_default_ops() */
@@ -65,7 +65,7 @@ int lbs_backend_valid(const char *name);
 /* The run's model: the cost file's figures when loaded, else the preset
  * backend names ("free" for "null"); out->name is the name to show, and
  * points into c for a file. 0, or LB_EINVAL for an unknown backend. */
-int lbs_sim_model(const struct lbs_sim_config *c, struct lb_model_params *out);
+int lbs_sim_model(const struct lbs_sim_config *c, struct lbs_model *out);
 
 /* The guest's memory map; *n gets the number of ranges. 0 or LB_EINVAL. */
 int lbs_sim_build_map(const struct lbs_sim_config *c, struct lb_range *ranges, size_t max,

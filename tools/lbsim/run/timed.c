@@ -13,17 +13,6 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
-void lbs_host_pace(const struct lb_model_params *mp, unsigned k, uint64_t *num, uint64_t *den)
-{
-	uint64_t cap = mp->host_capacity_pct, want = UINT64_C(100) * (k ? k : 1u);
-
-	*num = *den = 1;
-	if (cap && cap < want) {
-		*num = cap;
-		*den = want;
-	}
-}
-
 struct pace {
 	uint64_t num, den;
 };
@@ -32,7 +21,7 @@ static struct pace pace(const struct lbs_timed *t, unsigned k)
 {
 	struct pace p;
 
-	lbs_host_pace(&t->model.p, k, &p.num, &p.den);
+	lbs_host_pace(t->capacity_pct, k, &p.num, &p.den);
 	return p;
 }
 
@@ -232,14 +221,15 @@ static const struct lb_backend_ops timed_ops = {
 	.accept_cost = timed_accept_cost,
 };
 
-int lbs_timed_init(struct lbs_timed *t, const struct lb_model_params *params,
+int lbs_timed_init(struct lbs_timed *t, const struct lbs_model *m,
 		   unsigned nvcpus, unsigned nactors, enum lbs_lock lock,
 		   struct lb_backend *out)
 {
 	memset(t, 0, sizeof *t);
 	if (nvcpus == 0 || nactors < nvcpus || nactors > 65536u)
 		return LB_EINVAL;
-	lb_model_backend_init(&t->model, params, &t->inner);
+	lb_model_backend_init(&t->model, m ? &m->call : NULL, &t->inner);
+	t->capacity_pct = m ? m->host_capacity_pct : 0;
 	t->nvcpus = nvcpus;
 	t->nactors = nactors;
 	t->lock = lock;

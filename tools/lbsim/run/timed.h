@@ -19,7 +19,7 @@
  *     accept starts when the previous one anywhere has ended; the time
  *     before is the actor's wait;
  *   - host capacity: the host accepts H accepts' worth at once (EPT
- *     updates, page zeroing; H = lb_model_params.host_capacity_pct / 100,
+ *     updates, page zeroing; H = lbs_model.host_capacity_pct / 100,
  *     docs/model.md); while k > H accepts are in flight they share it, each
  *     progressing at H / k of full speed (processor sharing); up to H, none
  *     slows another. When an accept starts or ends, the others' ends move
@@ -42,17 +42,10 @@
 #include "lazybuddy.h"
 #include "lazybuddy_backends.h"
 #include "sched.h"
+#include "../model/model.h"
 #include "../results/series.h"
 
 enum lbs_lock { LBS_LOCK_UNIT, LBS_LOCK_GLOBAL };
-
-/* lb_model_params.host_capacity_pct at most: a host serving a thousand
- * accepts at once serves every guest lbsim simulates without limit. */
-#define LBS_CAPACITY_MAX_PCT 100000u
-
-/* The host's capacity, the one rule: each of k accepts in flight at once
- * progresses at *num / *den of full speed, min(1, H / k). */
-void lbs_host_pace(const struct lb_model_params *mp, unsigned k, uint64_t *num, uint64_t *den);
 
 struct lbs_flight {
 	unsigned actor;
@@ -63,6 +56,7 @@ struct lbs_flight {
 
 struct lbs_timed {
 	struct lb_model_backend model; /* the costs ("free" preset for null) */
+	unsigned capacity_pct;     /* the host's (lbs_host_pace) */
 	struct lb_backend inner;
 	struct lbs_sched *sched;   /* NULL until the scheduler runs */
 	unsigned nvcpus, nactors;
@@ -86,11 +80,12 @@ struct lbs_timed {
 };
 
 /*
- * Set up with costs from params (NULL: free) for nactors actors, the first
- * nvcpus of them vCPUs. Fills *out with the backend to give the zone.
+ * Set up with m's costs and host (NULL: free, no limit) for nactors
+ * actors, the first nvcpus of them vCPUs. Fills *out with the backend to
+ * give the zone.
  * 0, or LB_ENOMEM / LB_EINVAL.
  */
-int lbs_timed_init(struct lbs_timed *t, const struct lb_model_params *params,
+int lbs_timed_init(struct lbs_timed *t, const struct lbs_model *m,
 		   unsigned nvcpus, unsigned nactors, enum lbs_lock lock,
 		   struct lb_backend *out);
 void lbs_timed_fini(struct lbs_timed *t);
