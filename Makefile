@@ -177,7 +177,7 @@ test: deps
 		"sh tests/fidelity.sh build/lbsim" "sh tests/report_browser.sh build/lbsim" \
 		"sh tests/record.sh build/lbsim" "sh tests/deps.sh" \
 		"sh tests/bad_input.sh build/lbsim build/lbbench" "sh tests/scaling.sh" \
-		"sh tests/same_results.sh build/lbsim" \
+		"sh tests/same_results.sh build/lbsim" "sh tests/state_table.sh" \
 		"sh tests/install.sh" $(FS_CHECKS)
 
 # libFuzzer on the fuzz target for FUZZ_TIME seconds, from the seed corpus

@@ -1,32 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Allocation and free: the public entry points that move blocks.
+ * Allocation and free: the public entry points that move blocks, and the
+ * zone's run-time controls (policy, watermarks, explicit acceptance).
  *
- * lb_alloc() takes the smallest accepted free block that fits and splits
- * it (the fast path, no backend call). Only when no accepted block fits
- * does it ask the policy to accept memory (the slow path, lock dropped
- * around the backend call). When everything left is in flight on other
- * threads it waits for their acceptance rather than fail: it sleeps on the
- * zone's wait (zone_wait) until memory is freed or leaves flight
- * (zone_wake), then looks again. It never accepts memory that another
- * thread is accepting (I2), and it never waits while accepted memory could
- * serve it (I6).
- *
- * The flags are Linux's allocation contexts: LB_ALLOC_ATOMIC accepts like
- * any allocation (acceptance does not sleep) but answers LB_EBUSY where it
- * would wait for another thread; LB_ALLOC_NOWAIT neither accepts nor waits
- * (LB_EAGAIN, only where accepting would serve it), and rules when both
- * are given.
- *
- * A failing backend costs an allocation ALLOC_FAILS failed calls at most;
- * then, or when the failures left nothing to serve it, it answers
- * LB_EBACKEND, so that a caller can tell a failing host from a full zone.
- * An allocation that finds no memory while per-CPU caches hold some asks
- * them to drain (they are their owners', so it cannot drain them itself)
- * and answers LB_ENOMEM: a retry finds the blocks back in the zone.
- *
- * A zone with CPU lists (cpulist.c) serves both from the list of the
- * caller's CPU when it can lock it, else as here, under the zone lock.
+ * A zone with CPU lists (cpulist.c) serves lb_alloc() and lb_free() from
+ * the list of the caller's CPU when it can lock it; else, or without
+ * lists, they take the zone lock, and an allocation is the zone's own
+ * (zone_alloc.c: accepted memory first, then the policy, then memory in
+ * flight). An allocation that finds no memory while per-CPU caches hold
+ * some asks them to drain (they are their owners', so it cannot drain
+ * them itself) and answers LB_ENOMEM: a retry finds the blocks back in the
+ * zone.
  *
  * lb_free() checks the block before touching anything (every free is a
  * consistency check): the address must be the head of an allocated block
@@ -57,83 +41,6 @@ static void debug_check(struct lb_zone *z)
 #else
 	(void)z;
 #endif
-}
-
-/* The answer of an allocation the backend failed: its budget is spent, or
- * the failures left nothing to serve it. */
-static int op_error(const struct acc_op *op)
-{
-	return op->err == LB_ECORRUPT ? LB_ECORRUPT : LB_EBACKEND;
-}
-
-/* Would accepting serve 2^order pages? An unaccepted block that large, or
- * a free aligned run of blocks of both states. */
-static bool accepting_helps(const struct lb_zone *z, unsigned order)
-{
-	uint64_t run;
-
-	return lbi_unaccepted_fits(z, order) || lbi_find_mixed(z, order, &run);
-}
-
-/* Allocate 2^order pages into *idx: lb_alloc() and a cache's slow path.
- * flags are valid LB_ALLOC_* flags; op is the operation's budget of
- * failed calls (ALLOC_OP), shared by every try of one operation. */
-int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx,
-	      struct acc_op *op)
-{
-	bool nowait = flags & LB_ALLOC_NOWAIT, atomic = flags & LB_ALLOC_ATOMIC;
-	bool waited = false, drained = false;
-
-	LB_ASSERT_LOCKED(z);
-	if (lbi_pol(z)->top_up && !nowait)
-		lbi_policy_top_up(z, order, op);
-	for (;;) {
-		uint64_t b;
-		unsigned got;
-		int rc;
-
-		if (lbi_take_free(z, S_ACCEPTED, order, &b, &got)) {
-			lbi_split(z, b, got, order, S_ACCEPTED);
-			*idx = b;
-			return lbi_hand_out(z, b, order);
-		}
-		if (!op->fails)
-			return op_error(op);
-		/* Accepted memory in the CPU lists serves before any is
-		 * accepted or waited for: the lists the zone can lock give
-		 * their blocks back (they may merge into what is asked). Once
-		 * a call: frees into the lists meanwhile must not keep it
-		 * here. */
-		if (!drained) {
-			drained = true;
-			if (z->ncpu && lbi_cpu_lists_drain(z))
-				continue;
-		}
-		if (nowait) {
-			if (accepting_helps(z, order))
-				return LB_EAGAIN;
-		} else {
-			rc = lbi_policy_accept(z, order, &b, op);
-			if (rc == 0) {
-				*idx = b;
-				return lbi_hand_out(z, b, order);
-			}
-			if (rc != LB_ENOMEM)
-				continue; /* accepted into the lists, or failed */
-		}
-		if (!z->nr_inflight)
-			return op->err ? op_error(op) : LB_ENOMEM;
-		if (nowait)
-			return LB_EAGAIN;
-		if (atomic)
-			return LB_EBUSY; /* accepts, but never waits for another */
-		/* Everything that could serve us is being accepted elsewhere:
-		 * sleep until memory is published or leaves flight, then look
-		 * again from the top. */
-		z->accept_waits += !waited;
-		waited = true;
-		zone_wait(z);
-	}
 }
 
 /* lb_alloc() under the zone lock: a zone without CPU lists, or a caller
@@ -176,18 +83,6 @@ int lb_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr)
 	if (__builtin_expect(z->ncpu != 0, 0))
 		return list_alloc(z, order, flags, addr);
 	return zone_alloc(z, order, flags, addr);
-}
-
-/* Why a free was refused: the block holding idx is free, or it is not. */
-int lbi_bad_free(const struct lb_zone *z, uint64_t idx)
-{
-	uint64_t head;
-
-	LB_ASSERT_LOCKED(z);
-	if (lbi_find_block(z, idx, &head) &&
-	    (pg_kind(&z->pages[head]) == K_FREE || pg_kind(&z->pages[head]) == K_CACHED))
-		return LB_EDOUBLEFREE;
-	return LB_ENOTALLOC;
 }
 
 /* lb_free() under the zone lock (as zone_alloc()). */

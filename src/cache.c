@@ -53,8 +53,7 @@
 #define CACHE_MAGIC UINT64_C(0x6c62636163686521)    /* an lb_cache */
 #define CPU_LIST_MAGIC UINT64_C(0x6c62637075736c21) /* a zone's CPU list */
 
-static const uint16_t cap[CACHE_ORDERS] = { 256, 64, 32, 16, 8, 8, 8, 8, 8, 4, 4 };
-static const uint16_t base[CACHE_ORDERS] = { 0, 256, 320, 352, 368, 376, 384, 392, 400, 408, 412 };
+static const uint16_t cap[CACHE_ORDERS] = CACHE_CAPS;
 static const uint16_t batch[CACHE_ORDERS] = { 64, 16, 8, 4, 5, 5, 5, 5, 5, 3, 3 };
 
 _Static_assert(412 + 4 == CACHE_SLOTS, "cache slots");
@@ -64,53 +63,6 @@ _Static_assert(CACHE_ORDERS == 11, "a stack per order");
 static inline bool fits(const struct lb_cache *c, unsigned o)
 {
 	return c->pages + (UINT64_C(1) << o) <= c->max;
-}
-
-uint64_t lbi_cached_pages(const struct lb_zone *z)
-{
-	uint64_t n = 0;
-
-	LB_ASSERT_LOCKED(z);
-	for (const struct lb_cache *c = z->caches; c; c = c->next)
-		n += __atomic_load_n(&c->pages, __ATOMIC_RELAXED);
-	return n;
-}
-
-/* The owner is the only writer; others read with atomics. */
-static inline void bump(uint64_t *v, int64_t d)
-{
-	__atomic_store_n(v, *v + (uint64_t)d, __ATOMIC_RELAXED);
-}
-
-/* An allocation of order found no memory while caches hold some: ask each
- * cache to drain itself at its next operation (a cache is its owner's
- * alone), and to pass its blocks through until the retry has had its
- * chance: a cache that filled up again at once would undo the drain. */
-void lbi_cache_request_drain(struct lb_zone *z, unsigned order)
-{
-	bool any = false;
-
-	LB_ASSERT_LOCKED(z);
-	for (struct lb_cache *c = z->caches; c; c = c->next)
-		if (__atomic_load_n(&c->pages, __ATOMIC_RELAXED)) {
-			__atomic_store_n(&c->drain_asked, 1, __ATOMIC_RELAXED);
-			any = true;
-		}
-	if (!any)
-		return;
-	if (z->drain_order == DRAIN_NONE || order > z->drain_order)
-		z->drain_order = (uint8_t)order;
-	z->drain_left = DRAIN_HOLD_ALLOCS;
-}
-
-/* An allocation of order has had its chance (served or not): the retry a
- * held drain was for, or one of the allocations that end the hold when
- * the retry does not come. */
-void lbi_cache_alloc_seen(struct lb_zone *z, unsigned order)
-{
-	LB_ASSERT_LOCKED(z);
-	if (z->drain_order != DRAIN_NONE && (order >= z->drain_order || !--z->drain_left))
-		z->drain_order = DRAIN_NONE;
 }
 
 size_t lb_cache_size(void)
@@ -170,30 +122,6 @@ int lb_cache_init(struct lb_cache **out, struct lb_zone *z, void *mem, size_t si
 	zone_unlock(z);
 	*out = c;
 	return 0;
-}
-
-/* Give the n coldest (bottom) blocks of order o back to the zone. */
-static void drain(struct lb_cache *c, unsigned o, uint32_t n)
-{
-	struct lb_zone *z = c->z;
-	uint32_t *s = &c->slot[base[o]];
-
-	LB_ASSERT_LOCKED(z);
-	lbi_free_pieces(z, s, n, o, c->tag);
-	memmove(s, s + n, (c->count[o] - n) * sizeof *s);
-	c->count[o] -= n;
-	z->nr_alloc -= (uint64_t)n << o;
-	bump(&c->pages, -(int64_t)((uint64_t)n << o));
-}
-
-/* Every block back to the zone: the pages it gave back. */
-uint64_t lbi_cache_drain_all(struct lb_cache *c)
-{
-	uint64_t had = c->pages;
-
-	for (unsigned o = 0; o < CACHE_ORDERS; o++)
-		drain(c, o, c->count[o]);
-	return had;
 }
 
 /* Honour a drain the zone asked for: one load of the cache's own line on
@@ -279,7 +207,7 @@ static int zone_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint64_t *
 static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint64_t *out)
 {
 	struct lb_zone *z = c->z;
-	uint32_t *s = &c->slot[base[o]];
+	uint32_t *s = cache_stack(c, o);
 	uint64_t b;
 	unsigned got;
 	int rc = 0;
@@ -304,7 +232,7 @@ static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint6
 			z->pages[b + (UINT64_C(1) << j)].flags = tag_flags(c->tag);
 		n = lbi_give_out_pieces(z, b, o + k, o, K_CACHED, &s[c->count[o]]);
 		c->count[o] += n; /* fewer: quarantined by the shadow check */
-		bump(&c->pages, (int64_t)n << o);
+		cache_bump(&c->pages, (int64_t)n << o);
 	}
 	if (!c->count[o])
 		rc = zone_alloc(c, o, flags, out);
@@ -342,10 +270,10 @@ static LB_HOT_INLINE int cache_alloc(struct lb_cache *c, unsigned order, unsigne
 		if (rc || served)
 			return rc;
 	}
-	idx = c->slot[base[order] + --c->count[order]];
+	idx = cache_stack(c, order)[--c->count[order]];
 	pg_set_kind_order(&z->pages[idx], K_ALLOC, order);
-	bump(&c->pages, -((int64_t)1 << order));
-	bump(&c->allocs, 1);
+	cache_bump(&c->pages, -((int64_t)1 << order));
+	cache_bump(&c->allocs, 1);
 	*addr = idx_to_addr(z, idx);
 	return 0;
 }
@@ -385,7 +313,7 @@ static LB_COLD bool free_slow(struct lb_cache *c, unsigned order, uint64_t idx)
 
 	zone_lock(z);
 	if (c->count[order] == cap[order])
-		drain(c, order, batch[order]);
+		lbi_cache_drain(c, order, batch[order]);
 	over = !fits(c, order);
 	if (over) {
 		z->nr_alloc -= UINT64_C(1) << order;
@@ -412,13 +340,13 @@ static LB_HOT_INLINE int cache_free(struct lb_cache *c, uint64_t addr, unsigned 
 		return free_refused(z, idx);
 	if (__builtin_expect(c->count[order] == cap[order] || !fits(c, order), 0) &&
 	    free_slow(c, order, idx)) {
-		bump(&c->frees, 1);
+		cache_bump(&c->frees, 1);
 		drain_if_asked(c);
 		return 0;
 	}
-	c->slot[base[order] + c->count[order]++] = (uint32_t)idx;
-	bump(&c->pages, (int64_t)1 << order);
-	bump(&c->frees, 1);
+	cache_stack(c, order)[c->count[order]++] = (uint32_t)idx;
+	cache_bump(&c->pages, (int64_t)1 << order);
+	cache_bump(&c->frees, 1);
 	drain_if_asked(c); /* after the checks: bad input changes nothing */
 	return 0;
 }

@@ -70,24 +70,6 @@ int lbi_cpu_list_free(struct lb_zone *z, uint64_t addr, unsigned order)
 	return rc;
 }
 
-/* Every list that is not held gives its blocks back to the zone: the pages
- * they gave back. A held list's holder is using it, or draining it. */
-uint64_t lbi_cpu_lists_drain(struct lb_zone *z)
-{
-	uint64_t pages = 0;
-
-	LB_ASSERT_LOCKED(z);
-	for (unsigned i = 0; i < z->ncpu; i++) {
-		struct cpu_list *l = &z->cpu[i];
-
-		if (!__atomic_load_n(&l->c.pages, __ATOMIC_RELAXED) || !lb_lock_try(&l->lock))
-			continue;
-		pages += lbi_cache_drain_all(&l->c);
-		lb_unlock(&l->lock);
-	}
-	return pages;
-}
-
 /* The caller's drain: every list, waiting for one in use (a list, then
  * the zone: the lock order). */
 int64_t lb_zone_drain_lists(struct lb_zone *z)
@@ -145,12 +127,6 @@ int lbi_cpu_list_free(struct lb_zone *z, uint64_t addr, unsigned order)
 int64_t lb_zone_drain_lists(struct lb_zone *z)
 {
 	return z && z->magic == LB_ZONE_MAGIC ? 0 : LB_EINVAL;
-}
-
-uint64_t lbi_cpu_lists_drain(struct lb_zone *z)
-{
-	(void)z;
-	return 0;
 }
 
 int lbi_cpu_lists_init(struct lb_zone *z, void *mem, unsigned n)

@@ -4,9 +4,9 @@
  * or released, without a slow call under the zone lock (I6), without any
  * page being accepted twice (I2) or handed out unaccepted (I1), and
  * without losing a page (I4). Allocations, the acceptor, set-up and the
- * releaser all go through it. docs/protocol.md holds the same tables and
- * what checks each invariant; tests/spin/protocol.pml models it: change
- * the three together.
+ * releaser all go through it. docs/protocol.md holds the block states,
+ * their transitions and what checks each invariant;
+ * tests/spin/protocol.pml models it: change the three together.
  *
  *   1. Claim, under the lock: the caller takes the block off the free
  *      lists (or the pristine bitmap, buddy.c) and it is marked K_INFLIGHT
@@ -26,40 +26,13 @@
  *      leaving flight wakes the allocations waiting for memory in flight
  *      (zone_wake, when there are any): they look again.
  *
- * Block states (the kind of a head descriptor, K_* in internal.h):
- *
- *   state         the block is                               counted in
- *   pristine      a free unaccepted 4 MiB section, one bit   nr_pristine
- *   K_FREE        on the list area[state][order]             nr_free[state]
- *   K_NONE        taken: off the lists, held by the code     (the taker)
- *                 that took it under the lock (and every
- *                 non-head page: inner or reserved)
- *   K_INFLIGHT    being accepted or released, or held by     nr_inflight
- *                 an allocation accepting a mixed run
- *   K_ALLOC       handed out                                 nr_alloc
- *   K_CACHED      in a per-CPU cache                         nr_alloc
- *   K_QUARANTINE  failed: never handed out, merged or        nr_quarantine
- *                 passed to the backend again
- *
- * Transitions, all under the lock but the cache's own flips:
- *
- *   from -> to               why                                  where
- *   pristine -> K_NONE       a section taken (activated)          buddy.c take_*
- *   K_FREE -> K_NONE         taken off its list                   buddy.c list_del
- *   K_NONE -> K_FREE         freed, merged with free buddies of   buddy.c free_block
- *                            its order and state (I5)
- *   K_NONE -> K_NONE + FREE  split, upper halves freed            buddy.c split
- *   K_NONE -> K_INFLIGHT     claim for accept or release          here, inflight_add
- *   K_INFLIGHT -> 2 halves   a failed range tried in halves       here, inflight_split
- *   K_INFLIGHT -> K_FREE     publish, in the new state            here, inflight_place
- *   K_INFLIGHT -> K_NONE     publish to an allocation (accepted)  here, inflight_drop
- *   K_INFLIGHT -> K_QUAR.    failed at its size, failed release,  here, inflight_place
- *                            refused by the shadow record
- *   K_NONE -> K_ALLOC/CACHED hand-out, I1 checked                 here, lbi_give_out
- *   K_NONE -> K_QUARANTINE   hand-out refused by the shadow       here, lbi_give_out
- *   K_ALLOC -> K_NONE        lb_free: kind and order in one CAS   alloc.c
- *   K_ALLOC <-> K_CACHED     a cache's free and alloc, no lock    cache.c
- *   K_CACHED -> K_NONE       a cache's drain, then freed          cache.c
+ * Block states (the kind of a head descriptor, K_* in internal.h) and
+ * every transition between them, with the function that makes it: the one
+ * table is docs/protocol.md ("Block states", "Transitions");
+ * tests/state_table.sh checks it against the code. The protocol's own
+ * steps are here: claim (inflight_add), halve a failed range
+ * (inflight_split), publish (inflight_place, inflight_drop), hand out
+ * (lbi_give_out).
  *
  * A block's acceptance state (S_ACCEPTED, S_UNACCEPTED) changes only in
  * flight, here: nowhere else is a page accepted or released.

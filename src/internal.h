@@ -580,6 +580,10 @@ static inline unsigned carve_order(uint64_t idx, uint64_t e)
  * CPU list (cpulist.c) is a cache whose owner is its lock's holder. */
 #define CACHE_ORDERS NR_ORDERS
 #define CACHE_SLOTS 416 /* 256 + 64 + 32 + 16 + 5 x 8 + 2 x 4 */
+/* Its stacks, one per order, laid end to end in its slots: the most blocks
+ * each holds (cache.c says why) and where each starts. */
+#define CACHE_CAPS { 256, 64, 32, 16, 8, 8, 8, 8, 8, 4, 4 }
+#define CACHE_BASES { 0, 256, 320, 352, 368, 376, 384, 392, 400, 408, 412 }
 struct lb_cache {
 	uint64_t magic;
 	struct lb_zone *z;
@@ -591,6 +595,21 @@ struct lb_cache {
 	unsigned tag;         /* marks the halves its refills leave and what it drains */
 	uint32_t slot[CACHE_SLOTS];
 };
+
+/* Stack o of cache c, coldest (bottom) block first. */
+static inline uint32_t *cache_stack(struct lb_cache *c, unsigned o)
+{
+	static const uint16_t base[CACHE_ORDERS] = CACHE_BASES;
+
+	return &c->slot[base[o]];
+}
+
+/* A cache's counter: its owner is the only writer; others read with
+ * atomics. */
+static inline void cache_bump(uint64_t *v, int64_t d)
+{
+	__atomic_store_n(v, *v + (uint64_t)d, __ATOMIC_RELAXED);
+}
 
 /* A CPU list: a cache and the lock that makes its holder the owner, on
  * cache lines of its own (cpulist.c). */
@@ -651,16 +670,22 @@ unsigned lbi_give_out_pieces(struct lb_zone *z, uint64_t idx, unsigned from, uns
 			     unsigned kind, uint32_t *out);
 int lbi_hand_out(struct lb_zone *z, uint64_t idx, unsigned order);
 
-/* alloc.c */
+/* zone_alloc.c: the zone's own allocation, and why a free was refused */
 #define LB_ALLOC_FLAGS (LB_ALLOC_NOWAIT | LB_ALLOC_ATOMIC) /* every valid flag */
 int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx,
 	      struct acc_op *op);
 int lbi_bad_free(const struct lb_zone *z, uint64_t idx);
 
-/* cache.c */
+/* drain.c: blocks back from the caches to the zone, the zone lock held */
 uint64_t lbi_cached_pages(const struct lb_zone *z);
-void lbi_cache_setup(struct lb_cache *c, struct lb_zone *z, bool cpu_list);
+void lbi_cache_request_drain(struct lb_zone *z, unsigned order);
+void lbi_cache_alloc_seen(struct lb_zone *z, unsigned order);
+void lbi_cache_drain(struct lb_cache *c, unsigned o, uint32_t n);
 uint64_t lbi_cache_drain_all(struct lb_cache *c);
+uint64_t lbi_cpu_lists_drain(struct lb_zone *z);
+
+/* cache.c */
+void lbi_cache_setup(struct lb_cache *c, struct lb_zone *z, bool cpu_list);
 /* the public calls on a valid cache, without the lock: a CPU list's
  * holder makes them */
 int lbi_cache_alloc(struct lb_cache *c, unsigned order, unsigned flags, uint64_t *addr);
@@ -673,7 +698,6 @@ int lbi_cache_free(struct lb_cache *c, uint64_t addr, unsigned order);
 #define CPU_LIST_HELD 1 /* not an answer: answers are 0 or negative */
 int lbi_cpu_list_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *addr);
 int lbi_cpu_list_free(struct lb_zone *z, uint64_t addr, unsigned order);
-uint64_t lbi_cpu_lists_drain(struct lb_zone *z);
 int lbi_cpu_lists_init(struct lb_zone *z, void *mem, unsigned n);
 void lbi_cpu_lists_fini(struct lb_zone *z);
 #define DRAIN_NONE 0xff
