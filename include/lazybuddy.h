@@ -489,7 +489,7 @@ struct lb_acceptor_cfg {
 				   measure each; 0: all in */
 };
 
-/* The parts of LB_POLICY_ADAPTIVE (src/demand.c, src/policy.c). */
+/* The parts of LB_POLICY_ADAPTIVE (src/demand.c, src/scale.c, src/policy.c). */
 #define LB_ADAPT_TREND   1u  /* follow a rising rate at once, projected */
 #define LB_ADAPT_PEAK    2u  /* a reserve floor from the recent peak rate */
 #define LB_ADAPT_HORIZON 4u  /* horizon_ns 0: what the acceptor takes to answer */

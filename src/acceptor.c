@@ -11,8 +11,8 @@
  * to use. One call a pass keeps each batch in flight no longer than its
  * own acceptance, and lets a simulator interleave passes with vCPUs.
  *
- * How much to keep ahead (the reserve) and how many passes may run at once
- * is demand.c's: a fixed reserve for background, predicted from the
+ * How much to keep ahead (the reserve) is demand.c's, how many passes may
+ * run at once scale.c's: a fixed reserve for background, predicted from the
  * allocation rate for adaptive, whose threads also scale with demand. The
  * batch (pages per pass and call) is fixed or a quarter of the reserve
  * shared among the passes allowed at once, from one block (a unit, or for

@@ -286,9 +286,9 @@ struct lb_worker {
 };
 #endif
 
-/* What demand.c keeps: the allocation rate and its predictors, and the
- * acceptor's passes (SCALE's windows and the throughput seen per count of
- * passes allowed). */
+/* What demand.c, scale.c and keep.c keep: the allocation rate and its
+ * predictors, the acceptor's passes (SCALE's windows and the throughput
+ * seen per count of passes allowed) and rests, the releaser's view. */
 struct lb_demand {
 	uint64_t rate_pps, trend_pps, peak_pps, pred_pps; /* pages per second */
 	uint64_t last_ns, last_pages;  /* the rate window's start */
@@ -416,7 +416,7 @@ struct lb_zone {
 	struct lb_acceptor_cfg acc_cfg;
 	struct lb_releaser_cfg rel_cfg;
 	uint64_t reserve_pages;    /* the acceptor's current target */
-	struct lb_demand demand;   /* demand.c */
+	struct lb_demand demand;   /* demand.c, scale.c, keep.c */
 	uint64_t rel_last_pass_ns;
 	/* The releaser's scan resumes where its last pass stopped: the next
 	 * block to look at on area[S_ACCEPTED][rel_order], walking from the
@@ -702,25 +702,26 @@ int lbi_cpu_lists_init(struct lb_zone *z, void *mem, unsigned n);
 void lbi_cpu_lists_fini(struct lb_zone *z);
 #define DRAIN_NONE 0xff
 #define DRAIN_HOLD_ALLOCS 64
-void lbi_cache_request_drain(struct lb_zone *z, unsigned order);
-void lbi_cache_alloc_seen(struct lb_zone *z, unsigned order);
-/* demand.c: the acceptor's reserve and its passes allowed at once */
+
+/* demand.c: the acceptor's reserve, from the allocation rate */
 uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns);
-bool lbi_acceptor_resting(struct lb_zone *z, uint64_t now_ns);
-void lbi_acceptor_rest(struct lb_zone *z, uint64_t now_ns, uint64_t have);
-unsigned lbi_demand_passes(struct lb_zone *z, uint64_t now_ns, bool behind);
-void lbi_acceptor_wake(struct lb_zone *z, uint64_t now_ns);
 struct demand_view {
 	uint64_t reserve; /* pages */
 	unsigned order;   /* lbi_demand_order() */
 };
 void lbi_demand_view(const struct lb_zone *z, uint64_t now_ns, struct demand_view *v);
 uint64_t lbi_demand_set_reserve(struct lb_zone *z, uint64_t r);
-uint64_t lbi_demand_keep(const struct lb_zone *z, const struct demand_view *v);
-void lbi_demand_use_pass(struct lb_zone *z, uint64_t reserve);
 uint64_t lbi_demand_free(const struct lb_zone *z);
 uint64_t lbi_demand_free_in(const struct lb_zone *z, unsigned order);
 unsigned lbi_demand_order(const struct lb_zone *z);
+/* scale.c: the acceptor's passes allowed at once, and its rests */
+bool lbi_acceptor_resting(struct lb_zone *z, uint64_t now_ns);
+void lbi_acceptor_rest(struct lb_zone *z, uint64_t now_ns, uint64_t have);
+unsigned lbi_demand_passes(struct lb_zone *z, uint64_t now_ns, bool behind);
+void lbi_acceptor_wake(struct lb_zone *z, uint64_t now_ns);
+/* keep.c: what the releaser leaves accepted */
+uint64_t lbi_demand_keep(const struct lb_zone *z, const struct demand_view *v);
+void lbi_demand_use_pass(struct lb_zone *z, uint64_t reserve);
 
 /* thread.c: the workers' synchronisation, set up and torn down with the
  * zone (no lock needed: nothing else runs on the zone then) */

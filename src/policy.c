@@ -24,7 +24,7 @@
  *   adaptive
  *          on demand what costs least per page (lbi_adaptive_want), plus the
  *          acceptor keeping a reserve predicted from demand, on as many
- *          threads as pay (demand.c).
+ *          threads as pay (demand.c, scale.c).
  *
  * Each is one row of lbi_policies below (struct lbi_policy): what an
  * allocation accepts on demand, whether set-up accepts everything, whether

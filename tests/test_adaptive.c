@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The parts of the adaptive policy (src/demand.c, src/policy.c), each
- * against the same run with that part left out (lb_acceptor_cfg.adapt_off):
+ * The parts of the adaptive policy (src/demand.c, src/scale.c,
+ * src/policy.c), each against the same run with that part left out
+ * (lb_acceptor_cfg.adapt_off):
  * on-demand accepts of just the request, the trend, the peak floor, the
  * horizon from the acceptor's measured response, passes
  * that scale with demand and stop where the host gives no more, and the
