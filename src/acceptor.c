@@ -30,7 +30,7 @@
  * and free memory are whole blocks).
  *
  * A pass makes one failed backend call at most (PASS_FAILS; once the
- * zone's suspects are all taken, log2 of its batch more, inflight.c): a
+ * zone's suspects are all taken, log2 of its batch more, retry.c): a
  * batch that fails goes back to the lists, and the next passes try its
  * halves, so a bad page costs a failed call per pass and, in the end,
  * its unit, and a failing host makes a pass answer LB_EBACKEND, on which

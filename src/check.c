@@ -15,12 +15,13 @@
  *       managed pages;
  *   I5  no two free buddies of one order and one state are left unmerged.
  * I3 and I6 hold by construction (descriptors are out of band; backend
- * calls are made between zone_unlock and zone_lock in inflight.c) and are
+ * calls are made between zone_unlock and zone_lock in retry.c and
+ * release.c) and are
  * tested from outside: the mmap backend faults on any touch, a test
  * backend checks the lock is free while it runs. Debug builds also assert
  * on the fly that the lock is held where it must be, and the
- * preconditions of split, merge, accept and release (buddy.c,
- * inflight.c). docs/protocol.md lists what covers each invariant.
+ * preconditions of split, merge, accept and release (buddy.c, retry.c,
+ * release.c). docs/protocol.md lists what covers each invariant.
  *
  * A finding is a code and numbers (struct finding); format.c makes the
  * text, in hosted builds only: the core has no printf.

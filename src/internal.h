@@ -95,7 +95,7 @@ void *memmove(void *dst, const void *src, size_t n);
 #define NR_ORDERS (LB_MAX_ORDER + 1)
 #define BLOCK_ORDER_MAX (21 - LB_PAGE_SHIFT) /* 2 MiB: adaptive's largest block */
 #define ACCEPT_RUN_SECTIONS 256 /* batch limit for runs of sections: 1 GiB */
-/* Failed backend calls one operation may make (inflight.c): an allocation,
+/* Failed backend calls one operation may make (retry.c): an allocation,
  * an acceptor pass, a call of lb_zone_accept() or lb_zone_setup_accept()
  * (and a switch to eager, a piece of set-up). */
 #define ALLOC_FAILS 4
@@ -104,8 +104,8 @@ void *memmove(void *dst, const void *src, size_t n);
 #define NR_SUSPECTS 16 /* failed ranges remembered, not passed whole again */
 
 /* What a head descriptor says about its block. The states and every
- * transition between them: the table at the top of inflight.c (and
- * docs/protocol.md). */
+ * transition between them: docs/protocol.md (tests/state_table.sh checks
+ * it against this enum and the functions it names). */
 enum { K_NONE = 0, K_FREE, K_ALLOC, K_INFLIGHT, K_QUARANTINE, K_CACHED };
 /* The acceptance state of a free block. */
 enum { S_ACCEPTED = 0, S_UNACCEPTED = 1 };
