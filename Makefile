@@ -150,16 +150,13 @@ scaling: deps
 	sh tools/lbbench/scaling.sh
 
 # Every test in every variant; tests/run.sh prints the total line. Under
-# ThreadSanitizer the tests that run threads and those of the defects the
-# outside attack tests found (it is slow). The fuzz
+# ThreadSanitizer (slow) the tests marked TEST_TSAN: those that run threads
+# or what threads share (lbtest --tsan). The fuzz
 # target runs its seed corpus and N seeded random inputs in each variant;
 # tests/spin/run.sh model-checks the acceptance protocol (skipped without
 # spin); the freestanding core's objects are checked for what they need;
 # tests/record.sh records a trace for real (as root, where the kernel can
 # trace), tests/deps.sh runs make deps as a user who is not root.
-TSAN_TESTS := thread stress cache_threads cache_double cache_init getters watermarks_above \
-              releaser_floor mixed_run failing_backend bad_page cache_drain cache_slow \
-              lbsim_cost_limits lbsim_cost_control trace_gzip_then cpu_lists
 FUZZ_CORPUS := tests/fuzz/corpus
 test: deps
 	$(MAKE) VARIANT=release all tests
@@ -168,7 +165,7 @@ test: deps
 	$(MAKE) VARIANT=tsan tests
 	$(MAKE) freestanding-objs
 	sh tests/run.sh build/lbtest build/debug/lbtest build/asan/lbtest \
-		"build/tsan/lbtest $(TSAN_TESTS)" \
+		"build/tsan/lbtest --tsan" \
 		"build/lbfuzz -n 5000 $(FUZZ_CORPUS)" "build/debug/lbfuzz -n 1000 $(FUZZ_CORPUS)" \
 		"build/asan/lbfuzz -n 3000 $(FUZZ_CORPUS)" "build/tsan/lbfuzz -n 500 $(FUZZ_CORPUS)" \
 		$(foreach t,$(FUZZ_READERS),"build/lbfuzz-$(t) -n 5000 tests/fuzz/corpus-$(t)" \

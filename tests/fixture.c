@@ -8,6 +8,20 @@
 #include <string.h>
 #include <time.h>
 
+const struct lb_range fx_map16[2] = {
+	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
+	{ 4 * MiB, 12 * MiB, LB_MEM_UNACCEPTED },
+};
+const struct lb_range fx_map64[2] = {
+	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
+	{ 4 * MiB, 60 * MiB, LB_MEM_UNACCEPTED },
+};
+const struct lb_range fx_map1g[2] = {
+	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
+	{ 4 * MiB, 1020 * MiB, LB_MEM_UNACCEPTED },
+};
+const struct lb_range fx_map4acc[1] = { { 0, 4 * MiB, LB_MEM_ACCEPTED } };
+
 /* Non-empty, page-aligned and inside the span; else counted as bad. */
 static bool range_ok(struct strict_backend *sb, uint64_t addr, uint64_t size)
 {

@@ -16,6 +16,10 @@
 #include <stdbool.h>
 
 #define MiB (UINT64_C(1) << 20)
+
+/* Memory maps the tests share: 4 MiB the firmware accepted, then the rest
+ * unaccepted, 16 MiB, 64 MiB or 1 GiB in all; and 4 MiB, accepted. */
+extern const struct lb_range fx_map16[2], fx_map64[2], fx_map1g[2], fx_map4acc[1];
 #define GiB (UINT64_C(1) << 30)
 #define KiB (UINT64_C(1) << 10)
 

@@ -3,7 +3,8 @@
  * A minimal test harness. TEST(name) defines and registers a test; CHECK()
  * records a failure and goes on, REQUIRE() records it and leaves the test.
  * tests/main.c runs every registered test (or those whose names contain
- * argv[1]) and ends with the line "N passed, M failed".
+ * one of its arguments; with --tsan first, only TEST_TSAN ones) and ends
+ * with the line "N passed, M failed".
  */
 #ifndef LB_TEST_HARNESS_H
 #define LB_TEST_HARNESS_H
@@ -11,17 +12,22 @@
 #include <stdio.h>
 
 typedef void (*lbt_fn)(void);
-void lbt_register(const char *name, lbt_fn fn);
+void lbt_register(const char *name, lbt_fn fn, int tsan);
 void lbt_fail(const char *file, int line, const char *expr);
 int lbt_failed(void); /* has the current test failed so far? */
 
-#define TEST(name)                                                        \
+#define LBT_DEFINE(name, tsan)                                            \
 	static void name(void);                                           \
 	__attribute__((constructor)) static void name##_register(void)   \
 	{                                                                 \
-		lbt_register(#name, name);                                \
+		lbt_register(#name, name, tsan);                          \
 	}                                                                 \
 	static void name(void)
+
+#define TEST(name) LBT_DEFINE(name, 0)
+/* A test ThreadSanitizer runs too: it runs threads, or what threads share
+ * (make test's TSan build runs these alone: lbtest --tsan). */
+#define TEST_TSAN(name) LBT_DEFINE(name, 1)
 
 #define CHECK(expr)                                                       \
 	do {                                                              \

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Test runner: runs registered tests, prints "N passed, M failed". */
+/* Test runner: runs registered tests (--tsan: the TEST_TSAN ones), prints
+ * "N passed, M failed". */
 #include "harness.h"
 
 #include <stdlib.h>
@@ -10,11 +11,12 @@
 static struct {
 	const char *name;
 	lbt_fn fn;
+	int tsan; /* TEST_TSAN */
 } tests[LBT_MAX];
 static int ntests;
 static int cur_failures;
 
-void lbt_register(const char *name, lbt_fn fn)
+void lbt_register(const char *name, lbt_fn fn, int tsan)
 {
 	if (ntests == LBT_MAX) {
 		fprintf(stderr, "harness: too many tests\n");
@@ -22,6 +24,7 @@ void lbt_register(const char *name, lbt_fn fn)
 	}
 	tests[ntests].name = name;
 	tests[ntests].fn = fn;
+	tests[ntests].tsan = tsan;
 	ntests++;
 }
 
@@ -54,12 +57,13 @@ static int selected(const char *name, int nfilters, char **filters)
 
 int main(int argc, char **argv)
 {
-	int passed = 0, failed = 0;
+	int passed = 0, failed = 0, tsan = argc > 1 && strcmp(argv[1], "--tsan") == 0;
 
 	/* Constructors run in link order; sort for a stable report. */
 	qsort(tests, (size_t)ntests, sizeof tests[0], by_name);
 	for (int i = 0; i < ntests; i++) {
-		if (!selected(tests[i].name, argc - 1, argv + 1))
+		if ((tsan && !tests[i].tsan) ||
+		    !selected(tests[i].name, argc - 1 - tsan, argv + 1 + tsan))
 			continue;
 		cur_failures = 0;
 		tests[i].fn();

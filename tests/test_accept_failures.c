@@ -97,33 +97,33 @@ static void always_failing_alloc(enum lb_policy p)
 	fx_fini(&t.f);
 }
 
-TEST(failing_backend_alloc_unit)
+TEST_TSAN(failing_backend_alloc_unit)
 {
 	always_failing_alloc(LB_POLICY_UNIT);
 }
 
-TEST(failing_backend_alloc_exact)
+TEST_TSAN(failing_backend_alloc_exact)
 {
 	always_failing_alloc(LB_POLICY_EXACT);
 }
 
-TEST(failing_backend_alloc_linux)
+TEST_TSAN(failing_backend_alloc_linux)
 {
 	always_failing_alloc(LB_POLICY_LINUX);
 }
 
-TEST(failing_backend_alloc_eager)
+TEST_TSAN(failing_backend_alloc_eager)
 {
 	always_failing_alloc(LB_POLICY_EAGER);
 }
 
-TEST(failing_backend_alloc_background)
+TEST_TSAN(failing_backend_alloc_background)
 {
 	always_failing_alloc(LB_POLICY_BACKGROUND);
 }
 
 /* The other entry points: each bounded, each says LB_EBACKEND. */
-TEST(failing_backend_every_entry_point)
+TEST_TSAN(failing_backend_every_entry_point)
 {
 	struct ffx t;
 	struct lb_cache *c;
@@ -158,7 +158,7 @@ TEST(failing_backend_every_entry_point)
 
 /* lb_stats.alloc_failures counts the answers the header names (LB_ENOMEM,
  * LB_EAGAIN, LB_EBUSY), not LB_EBACKEND, through the zone and a cache. */
-TEST(failing_backend_not_counted_as_alloc_failures)
+TEST_TSAN(failing_backend_not_counted_as_alloc_failures)
 {
 	struct ffx t;
 	struct lb_cache *c;
@@ -181,7 +181,7 @@ TEST(failing_backend_not_counted_as_alloc_failures)
 }
 
 /* When the host recovers, what was not quarantined is used again. */
-TEST(failing_backend_recovers)
+TEST_TSAN(failing_backend_recovers)
 {
 	struct ffx t;
 	struct lb_stats st;
@@ -239,7 +239,7 @@ static void check_one_unit_lost(struct ffx *t, uint64_t bad)
 	check_pages_add_up(t);
 }
 
-TEST(bad_page_setup_accept_batch_of_1g)
+TEST_TSAN(bad_page_setup_accept_batch_of_1g)
 {
 	struct ffx t;
 	uint64_t bad = 4 * MiB + 512 * MiB + 12345;
@@ -254,7 +254,7 @@ TEST(bad_page_setup_accept_batch_of_1g)
 	fx_fini(&t.f);
 }
 
-TEST(bad_page_eager_setup_and_zone_accept)
+TEST_TSAN(bad_page_eager_setup_and_zone_accept)
 {
 	struct ffx t;
 	uint64_t bad = 18 * MiB;
@@ -273,7 +273,7 @@ TEST(bad_page_eager_setup_and_zone_accept)
 }
 
 /* The acceptor: one failed call a pass at most, batches of 16 MiB. */
-TEST(bad_page_acceptor_batches)
+TEST_TSAN(bad_page_acceptor_batches)
 {
 	struct ffx t;
 	uint64_t bad = 4 * MiB + 100 * MiB + 5 * LB_PAGE_SIZE;
@@ -291,7 +291,7 @@ TEST(bad_page_acceptor_batches)
  * more halvings than one allocation may fail; later allocations go on
  * where it stopped. In the end only the 64 KiB unit holding it is lost.
  */
-TEST(bad_page_allocations_small_units)
+TEST_TSAN(bad_page_allocations_small_units)
 {
 	static const enum lb_policy ps[] = { LB_POLICY_UNIT, LB_POLICY_EXACT, LB_POLICY_LINUX };
 	uint64_t bad = 37 * MiB + 3 * LB_PAGE_SIZE;
@@ -376,7 +376,7 @@ static const struct lb_backend_ops bad_set_ops = { "bad-set", bad_set_accept, ba
  * (here 9, from a 2 MiB block to 4 KiB). 40 allocations of 2 MiB, each
  * over a block with one bad page, leave more suspects than the zone
  * remembers; then an lb_zone_accept() and acceptor passes over the rest. */
-TEST(bad_pages_more_than_suspects_cost_their_units)
+TEST_TSAN(bad_pages_more_than_suspects_cost_their_units)
 {
 	static const struct lb_range map[] = { { 0, 128 * MiB, LB_MEM_UNACCEPTED } };
 	struct bad_set b = { 0, 0, 0 };
@@ -419,7 +419,7 @@ TEST(bad_pages_more_than_suspects_cost_their_units)
 }
 
 /* linux's 4 MiB blocks with 2 MiB units: the half that fails is lost. */
-TEST(bad_page_linux_block)
+TEST_TSAN(bad_page_linux_block)
 {
 	struct ffx t;
 	uint64_t a, bad = 6 * MiB + 100 * LB_PAGE_SIZE;
@@ -568,7 +568,7 @@ static void bad_pages_random(enum lb_policy pol, uint64_t unit, uint64_t seed)
 	fx_fini(&f);
 }
 
-TEST(bad_pages_random_every_policy)
+TEST_TSAN(bad_pages_random_every_policy)
 {
 	static const enum lb_policy ps[] = {
 		LB_POLICY_UNIT, LB_POLICY_EXACT, LB_POLICY_LINUX,

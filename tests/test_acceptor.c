@@ -14,11 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-static const struct lb_range map64[] = {
-	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
-	{ 4 * MiB, 60 * MiB, LB_MEM_UNACCEPTED },
-};
-
 #define MS UINT64_C(1000000)
 #define PAGES(bytes) ((bytes) / LB_PAGE_SIZE)
 
@@ -58,7 +53,7 @@ static bool wait_free_accepted(struct lb_zone *z, uint64_t pages)
 	return true;
 }
 
-TEST(acceptor_config_refuses_too_many_threads)
+TEST_TSAN(acceptor_config_refuses_too_many_threads)
 {
 	struct fx f;
 	struct lb_acceptor_cfg good = { .reserve_bytes = 8 * MiB, .batch_bytes = 4 * MiB,
@@ -67,7 +62,7 @@ TEST(acceptor_config_refuses_too_many_threads)
 				       .threads = LB_ACCEPTOR_MAX_THREADS + 1 };
 	struct lb_stats st;
 
-	REQUIRE(fx_init(&f, map64, 2, LB_POLICY_BACKGROUND) == 0);
+	REQUIRE(fx_init(&f, fx_map64, 2, LB_POLICY_BACKGROUND) == 0);
 	CHECK_EQ(lb_acceptor_config(f.z, &good), 0);
 	CHECK_EQ(lb_acceptor_config(f.z, &bad), LB_EINVAL);
 	bad.threads = UINT32_MAX;
@@ -174,7 +169,7 @@ static void gated_passes(uint64_t reserve, const int64_t *expect_got, uint64_t e
 	int idle = 0;
 
 	gate_init(&g, &gb);
-	REQUIRE(fx_init_with(&f, map64, 2, LB_POLICY_BACKGROUND, 0, 0, gb) == 0);
+	REQUIRE(fx_init_with(&f, fx_map64, 2, LB_POLICY_BACKGROUND, 0, 0, gb) == 0);
 	f.sb.check_lock = false;
 	REQUIRE(lb_acceptor_config(f.z, &ac) == 0);
 	for (int i = 0; i < 4; i++) {
@@ -212,7 +207,7 @@ static void gated_passes(uint64_t reserve, const int64_t *expect_got, uint64_t e
 	gate_fini(&g);
 }
 
-TEST(threads_acceptor_passes_count_batches_in_flight)
+TEST_TSAN(threads_acceptor_passes_count_batches_in_flight)
 {
 	static const int64_t whole[4] = { 4 * MiB, 4 * MiB, 4 * MiB, 0 };
 	static const int64_t rounded[4] = { 4 * MiB, 4 * MiB, 2 * MiB, 0 };
@@ -271,7 +266,7 @@ static const struct lb_backend_ops slow_ops = {
  * batches in flight, with no page accepted twice (the strict backend and
  * the shadow record); after stop, nothing more is accepted.
  */
-TEST(threads_acceptor_four_threads_reach_the_reserve)
+TEST_TSAN(threads_acceptor_four_threads_reach_the_reserve)
 {
 	struct slow s = { .us = 500 };
 	struct lb_backend sb = { &slow_ops, &s };
@@ -281,7 +276,7 @@ TEST(threads_acceptor_four_threads_reach_the_reserve)
 	struct lb_stats st;
 	uint64_t addr, calls;
 
-	REQUIRE(fx_init_with(&f, map64, 2, LB_POLICY_BACKGROUND, 0, 0, sb) == 0);
+	REQUIRE(fx_init_with(&f, fx_map64, 2, LB_POLICY_BACKGROUND, 0, 0, sb) == 0);
 	f.sb.check_lock = false;
 	__atomic_store_n(&s.z, f.z, __ATOMIC_SEQ_CST);
 	REQUIRE(lb_acceptor_config(f.z, &ac) == 0);
@@ -308,7 +303,7 @@ TEST(threads_acceptor_four_threads_reach_the_reserve)
 }
 
 /* A 30 s period: the threads sleep at the reserve; stop wakes them. */
-TEST(threads_acceptor_stop_does_not_wait_out_the_period)
+TEST_TSAN(threads_acceptor_stop_does_not_wait_out_the_period)
 {
 	struct lb_acceptor_cfg ac = { .reserve_bytes = 8 * MiB, .batch_bytes = 2 * MiB,
 				      .period_ns = 30000 * MS, .threads = 3 };
@@ -316,7 +311,7 @@ TEST(threads_acceptor_stop_does_not_wait_out_the_period)
 	struct fx f;
 	uint64_t t0, took;
 
-	REQUIRE(fx_init(&f, map64, 2, LB_POLICY_BACKGROUND) == 0);
+	REQUIRE(fx_init(&f, fx_map64, 2, LB_POLICY_BACKGROUND) == 0);
 	f.sb.check_lock = false;
 	REQUIRE(lb_acceptor_config(f.z, &ac) == 0);
 	REQUIRE(lb_releaser_config(f.z, &rc) == 0);
@@ -359,7 +354,7 @@ static void *race_thread(void *p)
 	return NULL;
 }
 
-TEST(threads_acceptor_start_stop_race)
+TEST_TSAN(threads_acceptor_start_stop_race)
 {
 	struct lb_acceptor_cfg ac = { .reserve_bytes = 8 * MiB, .batch_bytes = 2 * MiB,
 				      .period_ns = 30000 * MS, .threads = 2 };
@@ -369,7 +364,7 @@ TEST(threads_acceptor_start_stop_race)
 	struct fx f;
 	uint64_t deadline, addr, calls;
 
-	REQUIRE(fx_init(&f, map64, 2, LB_POLICY_BACKGROUND) == 0);
+	REQUIRE(fx_init(&f, fx_map64, 2, LB_POLICY_BACKGROUND) == 0);
 	f.sb.check_lock = false;
 	REQUIRE(lb_acceptor_config(f.z, &ac) == 0);
 	REQUIRE(lb_releaser_config(f.z, &rc) == 0);

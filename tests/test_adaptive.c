@@ -20,16 +20,11 @@
 #define MS UINT64_C(1000000)
 #define UNIT (2 * MiB)
 
-static const struct lb_range map1g[] = {
-	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
-	{ 4 * MiB, 1020 * MiB, LB_MEM_UNACCEPTED },
-};
-
 static int adaptive_zone(struct fx *f, unsigned off, uint64_t horizon_ns, unsigned threads)
 {
 	struct lb_acceptor_cfg ac = { .horizon_ns = horizon_ns, .adapt_off = off,
 				      .threads = threads };
-	int rc = fx_init(f, map1g, 2, LB_POLICY_ADAPTIVE);
+	int rc = fx_init(f, fx_map1g, 2, LB_POLICY_ADAPTIVE);
 
 	return rc ? rc : lb_acceptor_config(f->z, &ac);
 }
@@ -86,7 +81,7 @@ static uint64_t accepted_with(const char *preset, uint64_t unit, unsigned order,
 
 	REQUIRE_OR(lb_model_preset(preset, &mp) == 0, 0);
 	lb_model_backend_init(&m, &mp, &inner);
-	REQUIRE_OR(fx_init_with(&f, map1g, 2, LB_POLICY_ADAPTIVE, unit, 0, inner) == 0, 0);
+	REQUIRE_OR(fx_init_with(&f, fx_map1g, 2, LB_POLICY_ADAPTIVE, unit, 0, inner) == 0, 0);
 	REQUIRE_OR(lb_acceptor_config(f.z, &ac) == 0, 0);
 	use_firmware_memory(f.z);
 	before = stats(f.z).accepted_pages;
@@ -262,7 +257,7 @@ static unsigned passes_paused(unsigned (*host)(unsigned), unsigned off, unsigned
 	uint64_t t = MS, a;
 	struct lb_stats st;
 
-	REQUIRE_OR(fx_init_with(&f, map1g, 2, LB_POLICY_ADAPTIVE, SUNIT, 0, none) == 0, 0);
+	REQUIRE_OR(fx_init_with(&f, fx_map1g, 2, LB_POLICY_ADAPTIVE, SUNIT, 0, none) == 0, 0);
 	REQUIRE_OR(lb_acceptor_config(f.z, &ac) == 0, 0);
 	use_firmware_memory(f.z);
 	for (unsigned ms = 0; ms < 400; ms++) {
@@ -400,7 +395,7 @@ static struct lbs_result fill_at(uint64_t rate)
 	return run_checked(&c, LB_POLICY_ADAPTIVE, LBS_WL_FILL);
 }
 
-TEST(adaptive_lbsim_threads_follow_the_fill_rate)
+TEST_TSAN(adaptive_lbsim_threads_follow_the_fill_rate)
 {
 	struct lbs_result slow = fill_at(50000), half = fill_at(131072), fast = fill_at(200000);
 
@@ -612,7 +607,7 @@ static struct wander_then_drop wander_then_drop(void)
 	uint64_t t = MS;
 	unsigned n = 0;
 
-	REQUIRE_OR(fx_init(&f, map1g, 2, LB_POLICY_ADAPTIVE) == 0, out);
+	REQUIRE_OR(fx_init(&f, fx_map1g, 2, LB_POLICY_ADAPTIVE) == 0, out);
 	REQUIRE_OR(lb_releaser_config(f.z, &rc) == 0, out);
 	for (unsigned ms = 0; ms < 60256; ms++, t += MS) {
 		unsigned want = wander_use(ms);
@@ -669,7 +664,7 @@ static uint64_t order9_accepted_on_demand(unsigned off)
 	struct lb_stats st;
 	uint64_t t = MS, a;
 
-	REQUIRE_OR(fx_init_with(&f, map1g, 2, LB_POLICY_ADAPTIVE, LB_PAGE_SIZE, 0,
+	REQUIRE_OR(fx_init_with(&f, fx_map1g, 2, LB_POLICY_ADAPTIVE, LB_PAGE_SIZE, 0,
 				(struct lb_backend){ 0 }) == 0, 0);
 	REQUIRE_OR(lb_acceptor_config(f.z, &ac) == 0, 0);
 	use_firmware_memory(f.z);
@@ -704,7 +699,7 @@ static uint64_t reserve_with_period(uint64_t period_ns)
 	struct fx f;
 	uint64_t t = MS, a, r;
 
-	REQUIRE_OR(fx_init(&f, map1g, 2, LB_POLICY_ADAPTIVE) == 0, 0);
+	REQUIRE_OR(fx_init(&f, fx_map1g, 2, LB_POLICY_ADAPTIVE) == 0, 0);
 	REQUIRE_OR(lb_acceptor_config(f.z, &ac) == 0, 0);
 	for (unsigned ms = 0; ms < 300; ms++, t += MS) { /* 2.5 GB/s: always behind */
 		for (unsigned k = 0; k < 640; k++)

@@ -96,7 +96,7 @@ static void *allocate(void *p)
 	return NULL;
 }
 
-TEST(adaptive_threads_allocations_do_not_wait_for_the_acceptor)
+TEST_TSAN(adaptive_threads_allocations_do_not_wait_for_the_acceptor)
 {
 	struct lb_acceptor_cfg ac = { .threads = 4, .adapt_off = LB_ADAPT_IDLE };
 	struct lb_mmap_backend mb;
@@ -196,7 +196,7 @@ static int idle_threads_of(enum lb_policy p, unsigned off, bool one_cpu)
 /* adaptive on a guest of one CPU runs its threads in the idle class
  * (SCHED_IDLE); with more CPUs, background's, and adaptive's with
  * LB_ADAPT_IDLE left out, run as any other thread. */
-TEST(adaptive_threads_idle_class_on_one_cpu)
+TEST_TSAN(adaptive_threads_idle_class_on_one_cpu)
 {
 	cpu_set_t set;
 

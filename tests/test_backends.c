@@ -106,7 +106,7 @@ static int run_threads(struct lb_backend b)
 	return errors;
 }
 
-TEST(backend_null_threads)
+TEST_TSAN(backend_null_threads)
 {
 	struct lb_null_backend nb;
 	struct lb_backend b;
@@ -398,7 +398,7 @@ TEST(backend_model_refused_tries_and_host_faults)
 	CHECK_EQ(model_acc(&m, b, MiB(2), MiB(2)).ns, 1000 + 512 * 10 + 512 * 2000);
 }
 
-TEST(backend_model_threads)
+TEST_TSAN(backend_model_threads)
 {
 	struct lb_model_backend m;
 	struct lb_backend b;

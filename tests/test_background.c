@@ -11,11 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct lb_range map64[] = {
-	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
-	{ 4 * MiB, 60 * MiB, LB_MEM_UNACCEPTED },
-};
-
 #define MS UINT64_C(1000000)
 
 TEST(acceptor_puts_blocks_at_the_front)
@@ -24,7 +19,7 @@ TEST(acceptor_puts_blocks_at_the_front)
 	struct lb_acceptor_cfg ac = { .reserve_bytes = 8 * MiB, .batch_bytes = 4 * MiB };
 	uint64_t addr;
 
-	REQUIRE(fx_init(&f, map64, 2, LB_POLICY_BACKGROUND) == 0);
+	REQUIRE(fx_init(&f, fx_map64, 2, LB_POLICY_BACKGROUND) == 0);
 	REQUIRE(lb_acceptor_config(f.z, &ac) == 0);
 	CHECK_EQ(lb_acceptor_step(f.z, 1 * MS), 4 * MiB);
 	/* The firmware block at 0 was first in line; the acceptor's block
@@ -43,7 +38,7 @@ TEST(acceptor_stops_at_the_reserve)
 	int64_t got, total = 0;
 	int passes = 0;
 
-	REQUIRE(fx_init(&f, map64, 2, LB_POLICY_BACKGROUND) == 0);
+	REQUIRE(fx_init(&f, fx_map64, 2, LB_POLICY_BACKGROUND) == 0);
 	REQUIRE(lb_acceptor_config(f.z, &ac) == 0);
 	while ((got = lb_acceptor_step(f.z, (uint64_t)(passes + 1) * MS)) > 0) {
 		CHECK(got <= (int64_t)(4 * MiB)); /* one batch a pass */
@@ -98,7 +93,7 @@ TEST(releaser_returns_idle_memory_to_the_tail)
 	struct lb_stats st;
 	uint64_t addr;
 
-	REQUIRE(fx_init(&f, map64, 2, LB_POLICY_EXACT) == 0);
+	REQUIRE(fx_init(&f, fx_map64, 2, LB_POLICY_EXACT) == 0);
 	REQUIRE(lb_zone_set_watermarks(f.z, &w) == 0);
 	REQUIRE(lb_releaser_config(f.z, &rc) == 0);
 	CHECK_EQ(lb_zone_accept(f.z, 8 * MiB), 8 * MiB); /* 12 MiB accepted, idle */
@@ -130,7 +125,7 @@ TEST(releaser_spares_recent_frees_and_keeps_the_floor)
 	struct lb_stats st;
 	uint64_t a, b;
 
-	REQUIRE(fx_init(&f, map64, 2, LB_POLICY_EXACT) == 0);
+	REQUIRE(fx_init(&f, fx_map64, 2, LB_POLICY_EXACT) == 0);
 	REQUIRE(lb_zone_set_watermarks(f.z, &w) == 0);
 	REQUIRE(lb_releaser_config(f.z, &rc) == 0);
 	CHECK_EQ(lb_zone_accept(f.z, 12 * MiB), 12 * MiB); /* 16 MiB accepted */
@@ -234,7 +229,7 @@ static void stress(int ops)
 		struct sarg args[8];
 		struct lb_stats st;
 
-		REQUIRE(fx_init(&f, map64, 2, (enum lb_policy)p) == 0);
+		REQUIRE(fx_init(&f, fx_map64, 2, (enum lb_policy)p) == 0);
 		f.sb.check_lock = false;
 		REQUIRE(lb_acceptor_config(f.z, &ac) == 0);
 		REQUIRE(lb_releaser_config(f.z, &rc) == 0);
@@ -260,7 +255,7 @@ static void stress(int ops)
 	}
 }
 
-TEST(stress_threads_acceptor_releaser)
+TEST_TSAN(stress_threads_acceptor_releaser)
 {
 	stress(20000);
 }
@@ -272,7 +267,7 @@ TEST(background_bad_input)
 	struct lb_releaser_cfg bad_batch = { .batch = 65 };
 	struct lb_stats before, after;
 
-	REQUIRE(fx_init(&f, map64, 2, LB_POLICY_BACKGROUND) == 0);
+	REQUIRE(fx_init(&f, fx_map64, 2, LB_POLICY_BACKGROUND) == 0);
 	lb_zone_stats(f.z, &before);
 	CHECK_EQ(lb_releaser_config(f.z, &bad_order), LB_EINVAL);
 	CHECK_EQ(lb_releaser_config(f.z, &bad_batch), LB_EINVAL);

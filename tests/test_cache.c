@@ -9,11 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct lb_range map16[] = {
-	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
-	{ 4 * MiB, 12 * MiB, LB_MEM_UNACCEPTED },
-};
-
 struct cfx {
 	struct fx f;
 	struct lb_cache *c;
@@ -22,7 +17,7 @@ struct cfx {
 
 static int cfx_init(struct cfx *t, enum lb_policy p)
 {
-	int rc = fx_init(&t->f, map16, 2, p);
+	int rc = fx_init(&t->f, fx_map16, 2, p);
 
 	if (rc)
 		return rc;
@@ -98,7 +93,7 @@ TEST(cache_refill_takes_what_one_by_one_would)
 
 /* A drained batch that tiles an aligned block is freed as that block; one
  * that does not, block by block. */
-TEST(cache_drain_frees_a_tiling_batch_whole)
+TEST_TSAN(cache_drain_frees_a_tiling_batch_whole)
 {
 	struct cfx t;
 	struct lb_stats st;
@@ -272,7 +267,7 @@ TEST(cache_free_checks_and_changes_nothing)
 	cfx_fini(&t);
 }
 
-TEST(cache_drains_when_full_and_on_fini)
+TEST_TSAN(cache_drains_when_full_and_on_fini)
 {
 	struct cfx t;
 	struct lb_stats st;
@@ -301,7 +296,7 @@ TEST(cache_drains_when_full_and_on_fini)
 
 /* An empty zone-side accepted pool: the cache's miss takes the slow path
  * and accepts, exactly as lb_alloc would. */
-TEST(cache_slow_path_accepts)
+TEST_TSAN(cache_slow_path_accepts)
 {
 	struct cfx t;
 	struct lb_stats st;
@@ -387,7 +382,7 @@ static void *worker(void *p)
 	return NULL;
 }
 
-TEST(cache_threads_cross_free)
+TEST_TSAN(cache_threads_cross_free)
 {
 	for (int p = 0; p < LB_POLICY_COUNT; p++) {
 		struct fx f;
@@ -396,7 +391,7 @@ TEST(cache_threads_cross_free)
 		struct targ args[NT];
 		struct lb_stats st;
 
-		REQUIRE(fx_init(&f, map16, 2, (enum lb_policy)p) == 0);
+		REQUIRE(fx_init(&f, fx_map16, 2, (enum lb_policy)p) == 0);
 		f.sb.check_lock = false;
 		s->z = f.z;
 		s->owner = calloc(16 * MiB / LB_PAGE_SIZE, 1);
@@ -449,7 +444,7 @@ static void *keep_checking(void *p)
 	return NULL;
 }
 
-TEST(cache_threads_checker_beside_fast_path)
+TEST_TSAN(cache_threads_checker_beside_fast_path)
 {
 	struct cfx t;
 	struct checker_run r = { 0 };
@@ -504,7 +499,7 @@ static void *race_zone(void *p)
 	return NULL;
 }
 
-TEST(cache_double_free_race_with_zone)
+TEST_TSAN(cache_double_free_race_with_zone)
 {
 	struct cfx t;
 	struct race r = { .rounds = 2000 };

@@ -13,10 +13,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-static const struct lb_range map4[] = {
-	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
-};
-
 struct dfx {
 	struct fx f;
 	struct lb_cache *c;
@@ -28,7 +24,7 @@ struct dfx {
 static int dfx_init(struct dfx *t)
 {
 	uint64_t a[100];
-	int rc = fx_init(&t->f, map4, 1, LB_POLICY_EXACT);
+	int rc = fx_init(&t->f, fx_map4acc, 1, LB_POLICY_EXACT);
 
 	if (rc)
 		return rc;
@@ -58,7 +54,7 @@ static uint64_t cached(struct dfx *t)
 
 /* lb_alloc cannot drain a cache it does not own: it fails, and the cache
  * drains itself at its next operation, so the retry succeeds. */
-TEST(cache_drain_requested_by_a_failed_alloc)
+TEST_TSAN(cache_drain_requested_by_a_failed_alloc)
 {
 	struct dfx t;
 	uint64_t big, a;
@@ -88,7 +84,7 @@ TEST(cache_drain_requested_by_a_failed_alloc)
  * takes one block from the zone, a free gives it straight back) instead of
  * filling up again, so the retry finds the memory; after it, the cache
  * fills as usual. */
-TEST(cache_drain_holds_until_the_retry)
+TEST_TSAN(cache_drain_holds_until_the_retry)
 {
 	struct dfx t;
 	uint64_t big, a;
@@ -135,7 +131,7 @@ static void own_drain(unsigned order)
 	dfx_fini(&t);
 }
 
-TEST(cache_slow_path_drains_its_own_cache)
+TEST_TSAN(cache_slow_path_drains_its_own_cache)
 {
 	own_drain(1);
 	own_drain(3);
@@ -190,7 +186,7 @@ static void *owner_main(void *p)
 	return NULL;
 }
 
-TEST(cache_threads_drain_on_request)
+TEST_TSAN(cache_threads_drain_on_request)
 {
 	struct dfx t;
 	struct owner o = { .t = &t };
@@ -236,7 +232,7 @@ static void *busy_owner_main(void *p)
 	return NULL;
 }
 
-TEST(cache_threads_drain_holds_for_the_retry)
+TEST_TSAN(cache_threads_drain_holds_for_the_retry)
 {
 	struct dfx t;
 	struct busy_owner o = { .t = &t };

@@ -345,7 +345,7 @@ TEST(lbsim_cost_nul_byte)
 /* Bounded reading: /dev/zero is refused at its first byte, not read for
  * ever; a line longer than any key and value, or a file longer than any
  * cost file, is refused with its line named. */
-TEST(lbsim_cost_limits)
+TEST_TSAN(lbsim_cost_limits)
 {
 	struct lbs_model p;
 	char name[LBS_NAME_MAX], err[512] = "", *text;
@@ -376,7 +376,7 @@ TEST(lbsim_cost_limits)
 /* A byte that is not text outside a comment is refused and named in hex:
  * an escape sequence in a key never reaches the terminal. A comment may
  * hold UTF-8. */
-TEST(lbsim_cost_control_bytes)
+TEST_TSAN(lbsim_cost_control_bytes)
 {
 	struct lbs_model p;
 	char name[LBS_NAME_MAX], err[512] = "";

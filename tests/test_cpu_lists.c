@@ -17,10 +17,6 @@ static const struct lb_range map64[] = {
 	{ 0, 64 * MiB, LB_MEM_ACCEPTED },
 };
 
-static const struct lb_range map4[] = {
-	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
-};
-
 static int lists_init(struct fx *f, const struct lb_range *map, size_t n, enum lb_policy p,
 		      unsigned cpus)
 {
@@ -37,7 +33,7 @@ static struct lb_stats stats(struct fx *f)
 	return st;
 }
 
-TEST(cpu_lists_config)
+TEST_TSAN(cpu_lists_config)
 {
 	struct lb_null_backend nb;
 	struct lb_range r = { 0, 64 * MiB, LB_MEM_ACCEPTED };
@@ -63,7 +59,7 @@ TEST(cpu_lists_config)
 /* Every order is served and taken back through the list; blocks freed
  * there stay cached (out of the zone, accepted) and come back LIFO (1 GiB:
  * within the budget for large blocks). */
-TEST(cpu_lists_serve_every_order)
+TEST_TSAN(cpu_lists_serve_every_order)
 {
 	static const struct lb_range map[] = {
 		{ 0, GiB, LB_MEM_ACCEPTED },
@@ -97,7 +93,7 @@ TEST(cpu_lists_serve_every_order)
 
 /* A free through a list is checked as any free, and bad input changes
  * nothing: not the list, not the zone. */
-TEST(cpu_lists_check_every_free)
+TEST_TSAN(cpu_lists_check_every_free)
 {
 	struct fx f;
 	uint64_t a, b;
@@ -123,12 +119,12 @@ TEST(cpu_lists_check_every_free)
 
 /* Memory held in the lists is not lost: an allocation that finds the
  * zone short drains every list it can lock and asks again. */
-TEST(cpu_lists_drained_when_memory_is_short)
+TEST_TSAN(cpu_lists_drained_when_memory_is_short)
 {
 	struct fx f;
 	uint64_t a[100], big;
 
-	REQUIRE(lists_init(&f, map4, 1, LB_POLICY_EXACT, 2) == 0);
+	REQUIRE(lists_init(&f, fx_map4acc, 1, LB_POLICY_EXACT, 2) == 0);
 	for (int i = 0; i < 100; i++)
 		REQUIRE(lb_alloc(f.z, 0, 0, &a[i]) == 0);
 	for (int i = 0; i < 100; i++)
@@ -162,7 +158,7 @@ static void *alloc_one(void *arg)
  * do not wait for it. They go to the zone, as a zone without lists serves
  * them, and answer while the holder is still in the gate.
  */
-TEST(cpu_lists_held_list_sends_callers_to_the_zone)
+TEST_TSAN(cpu_lists_held_list_sends_callers_to_the_zone)
 {
 	static const struct lb_range map[] = {
 		{ 0, 4 * MiB, LB_MEM_ACCEPTED },
@@ -278,7 +274,7 @@ static void *churn(void *arg)
 	return NULL;
 }
 
-TEST(cpu_lists_threads_never_share_a_page)
+TEST_TSAN(cpu_lists_threads_never_share_a_page)
 {
 	static const struct lb_range map[] = {
 		{ 0, 32 * MiB, LB_MEM_ACCEPTED },
@@ -396,7 +392,7 @@ static void no_accept_while_held(bool through_cache, unsigned flags)
 	fx_fini(&f);
 }
 
-TEST(cpu_lists_give_back_before_accepting)
+TEST_TSAN(cpu_lists_give_back_before_accepting)
 {
 	no_accept_while_held(false, 0);
 	no_accept_while_held(false, LB_ALLOC_ATOMIC);

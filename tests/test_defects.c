@@ -12,16 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct lb_range map16[] = {
-	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
-	{ 4 * MiB, 12 * MiB, LB_MEM_UNACCEPTED },
-};
-
-static const struct lb_range map64[] = {
-	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
-	{ 4 * MiB, 60 * MiB, LB_MEM_UNACCEPTED },
-};
-
 #define MS UINT64_C(1000000)
 
 static void *cache_mem(void)
@@ -31,7 +21,7 @@ static void *cache_mem(void)
 
 /* ------------------------------------------- 5: lb_cache_init twice */
 
-TEST(cache_init_on_a_live_cache_is_refused)
+TEST_TSAN(cache_init_on_a_live_cache_is_refused)
 {
 	struct fx f;
 	struct lb_stats before, after;
@@ -39,7 +29,7 @@ TEST(cache_init_on_a_live_cache_is_refused)
 	void *mem = cache_mem(), *copy = cache_mem();
 	uint64_t a, b;
 
-	REQUIRE(fx_init(&f, map16, 2, LB_POLICY_EXACT) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_EXACT) == 0);
 	/* First init over garbage, magic-looking or not. */
 	memset(mem, 0xff, lb_cache_size());
 	REQUIRE(lb_cache_init(&c, f.z, mem, lb_cache_size()) == 0);
@@ -88,7 +78,7 @@ TEST(cache_init_on_a_live_cache_is_refused)
 
 /* Two caches on one zone, each re-initialised while live: both refused,
  * the zone's list stays whole. */
-TEST(cache_init_twice_with_two_caches)
+TEST_TSAN(cache_init_twice_with_two_caches)
 {
 	struct fx f;
 	struct lb_cache *c1, *c2, *x = NULL;
@@ -96,7 +86,7 @@ TEST(cache_init_twice_with_two_caches)
 	struct lb_stats st;
 	uint64_t a1, a2;
 
-	REQUIRE(fx_init(&f, map16, 2, LB_POLICY_EXACT) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_EXACT) == 0);
 	REQUIRE(lb_cache_init(&c1, f.z, m1, lb_cache_size()) == 0);
 	REQUIRE(lb_cache_init(&c2, f.z, m2, lb_cache_size()) == 0);
 	REQUIRE(lb_cache_alloc(c1, 0, 0, &a1) == 0);
@@ -121,13 +111,13 @@ TEST(cache_init_twice_with_two_caches)
 
 /* ------------------------------------ 6: watermarks and the floor */
 
-TEST(watermarks_above_managed_pages_are_refused)
+TEST_TSAN(watermarks_above_managed_pages_are_refused)
 {
 	struct fx f;
 	struct lb_watermarks w0, w, all = { UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX };
 	struct lb_stats st;
 
-	REQUIRE(fx_init(&f, map64, 2, LB_POLICY_EXACT) == 0);
+	REQUIRE(fx_init(&f, fx_map64, 2, LB_POLICY_EXACT) == 0);
 	lb_zone_stats(f.z, &st);
 	lb_zone_watermarks(f.z, &w0);
 	CHECK_EQ(lb_zone_set_watermarks(f.z, &all), LB_EINVAL);
@@ -150,7 +140,7 @@ TEST(watermarks_above_managed_pages_are_refused)
 /* The releaser never releases below low + reserve, however large they are:
  * with watermarks at UINT64_MAX (lb_zone_init takes them with
  * LB_CFG_WMARK) the floor is everything, not a sum that wrapped to ~0. */
-TEST(releaser_floor_saturates)
+TEST_TSAN(releaser_floor_saturates)
 {
 	struct fx f;
 	struct lb_releaser_cfg rc = { .delay_ns = 100 * MS };
@@ -158,7 +148,7 @@ TEST(releaser_floor_saturates)
 	struct lb_stats st;
 	size_t size;
 
-	REQUIRE(fx_init(&f, map64, 2, LB_POLICY_EXACT) == 0);
+	REQUIRE(fx_init(&f, fx_map64, 2, LB_POLICY_EXACT) == 0);
 	lb_zone_fini(f.z);
 	f.cfg.flags |= LB_CFG_WMARK;
 	f.cfg.wmark = (struct lb_watermarks){ UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX };
@@ -182,7 +172,7 @@ TEST(releaser_floor_saturates)
 
 /* ------------------------------------------- 7: NULL to the getters */
 
-TEST(getters_refuse_null_and_bad_zones)
+TEST_TSAN(getters_refuse_null_and_bad_zones)
 {
 	struct fx f;
 	struct lb_watermarks w, w0, mark;
@@ -191,7 +181,7 @@ TEST(getters_refuse_null_and_bad_zones)
 	uint64_t *bad = calloc(1, 64 * KiB);
 	struct lb_zone *nz = NULL, *bz = (struct lb_zone *)bad;
 
-	REQUIRE(fx_init(&f, map16, 2, LB_POLICY_UNIT) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_UNIT) == 0);
 	memset(&mark, 0x5a, sizeof mark);
 	memset(&smark, 0x5a, sizeof smark);
 	CHECK_EQ(lb_zone_stats(f.z, &st0), 0);
@@ -296,7 +286,7 @@ static void stale_free_race(unsigned k, unsigned j)
 	pthread_t t1, t2;
 	struct lb_stats st;
 
-	REQUIRE(fx_init(&f, map16, 2, LB_POLICY_EXACT) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_EXACT) == 0);
 	f.sb.check_lock = false;
 	REQUIRE(lb_cache_init(&s.c, f.z, mem, lb_cache_size()) == 0);
 	/* All accepted memory in blocks of order k; X (the first) is freed. */
@@ -329,7 +319,7 @@ static void stale_free_race(unsigned k, unsigned j)
 	fx_fini(&f);
 }
 
-TEST(cache_double_free_stale_order_race)
+TEST_TSAN(cache_double_free_stale_order_race)
 {
 	stale_free_race(3, 0);
 	stale_free_race(3, 2);

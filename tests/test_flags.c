@@ -12,11 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct lb_range map16[] = {
-	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
-	{ 4 * MiB, 12 * MiB, LB_MEM_UNACCEPTED },
-};
-
 static struct lb_cache *cache_new(struct lb_zone *z, void **mem)
 {
 	struct lb_cache *c = NULL;
@@ -36,7 +31,7 @@ TEST(flags_atomic_accepts_where_nowait_cannot)
 	uint64_t addr;
 	int n = 0;
 
-	REQUIRE(fx_init(&f, map16, 2, LB_POLICY_UNIT) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_UNIT) == 0);
 	REQUIRE(lb_alloc(f.z, 10, LB_ALLOC_NOWAIT, &addr) == 0); /* all accepted memory */
 	CHECK_EQ(lb_alloc(f.z, 0, LB_ALLOC_NOWAIT, &addr), LB_EAGAIN);
 	CHECK_EQ(lb_alloc(f.z, 0, LB_ALLOC_NOWAIT | LB_ALLOC_ATOMIC, &addr), LB_EAGAIN);
@@ -83,7 +78,7 @@ TEST(flags_atomic_tops_up_under_linux)
 	struct lb_watermarks w = { 256, 512, 768, 2048 };
 	uint64_t addr;
 
-	REQUIRE(fx_init(&f, map16, 2, LB_POLICY_LINUX) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_LINUX) == 0);
 	REQUIRE(lb_zone_set_watermarks(f.z, &w) == 0);
 	REQUIRE(lb_alloc(f.z, 0, LB_ALLOC_NOWAIT | LB_ALLOC_ATOMIC, &addr) == 0);
 	lb_zone_stats(f.z, &st);
@@ -105,7 +100,7 @@ TEST(flags_unknown_are_refused)
 	void *mem;
 	uint64_t addr = 0x1234;
 
-	REQUIRE(fx_init(&f, map16, 2, LB_POLICY_UNIT) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_UNIT) == 0);
 	c = cache_new(f.z, &mem);
 	REQUIRE(c);
 	lb_zone_stats(f.z, &before);
@@ -148,7 +143,7 @@ static void *alloc_thread(void *p)
  * the gate times out, 3 s, and end in LB_ENOMEM), NOWAIT and NOWAIT|ATOMIC
  * LB_EAGAIN. The same through a cache once the accepted 64 KiB are gone.
  */
-TEST(threads_atomic_busy_when_only_in_flight_memory_could_serve)
+TEST_TSAN(threads_atomic_busy_when_only_in_flight_memory_could_serve)
 {
 	static const struct lb_range map[] = {
 		{ 0, 64 * KiB, LB_MEM_ACCEPTED },

@@ -38,7 +38,7 @@ static const struct lb_backend_ops corrupt_ops = { "corrupt", corrupt_accept, ok
  * calls failed and it accepted nothing". A backend answering LB_ECORRUPT
  * was taken for the shadow record's refusal: no budget, the whole range
  * quarantined at once, LB_ECORRUPT to the caller. */
-TEST(failing_backend_any_error_code_is_a_backend_failure)
+TEST_TSAN(failing_backend_any_error_code_is_a_backend_failure)
 {
 	static const struct lb_range map[] = {
 		{ 0, 4 * MiB, LB_MEM_ACCEPTED },
@@ -123,7 +123,7 @@ static void *gate_alloc(void *arg)
  * ATOMIC) after failed calls drains its blocks, which make new runs of
  * good and bad pages, and asks the zone again: that try had a budget of
  * its own, 7 failed calls in one lb_cache_alloc(). */
-TEST(cache_threads_one_budget_across_the_drain_and_retry)
+TEST_TSAN(cache_threads_one_budget_across_the_drain_and_retry)
 {
 	struct lb_range map[16];
 	struct gate g = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, NULL };

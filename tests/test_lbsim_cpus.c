@@ -83,7 +83,7 @@ TEST(lbsim_cpus_one_cpu_is_shared)
 
 /* An idle CPU for every background thread (the acceptor's and the
  * releaser): nothing is stolen, however busy the vCPUs are. */
-TEST(lbsim_cpus_idle_cpu_for_every_thread)
+TEST_TSAN(lbsim_cpus_idle_cpu_for_every_thread)
 {
 	struct lbs_sim_config c;
 	struct lbs_result r;
@@ -158,7 +158,7 @@ TEST(lbsim_cpus_load_slows_catching_up)
 
 /* The library's rule decides the threads, the same for both policies
  * that have them: half the guest's CPUs, at least one. */
-TEST(lbsim_cpus_same_thread_budget)
+TEST_TSAN(lbsim_cpus_same_thread_budget)
 {
 	static const unsigned cpus[] = {1, 2, 3, 4, 16};
 	static const unsigned want[] = {1, 1, 1, 2, 8};

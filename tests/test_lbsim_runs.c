@@ -27,22 +27,46 @@ static void small_config(struct lbs_sim_config *c)
 	c->churn_ops = 20000;
 }
 
+/* Every field but the wall clock's (lbs_results_same); the first that
+ * differs is named. */
 static int same_result(const struct lbs_result *a, const struct lbs_result *b)
 {
-#define SAME(f) (a->f == b->f)
-	return SAME(memory_bytes) && SAME(managed_bytes) && SAME(unit_bytes) && SAME(seed) &&
-	       SAME(accept_calls) && SAME(arch_calls) && SAME(accepted_bytes) &&
-	       SAME(setup_accepted_bytes) && SAME(over_accepted_bytes) &&
-	       SAME(unaccepted_bytes_end) && SAME(allocated_bytes_end) &&
-	       SAME(setup_virtual_ns) && SAME(virtual_time_ns) && SAME(lat_p50) &&
-	       SAME(lat_p99) && SAME(lat_p999) && SAME(lat_max) && SAME(allocations) &&
-	       SAME(alloc_failures) && SAME(frees) && SAME(ops) && SAME(rate) &&
-	       SAME(vcpu_accept_ns) && SAME(wait_ns) && SAME(max_lag_ns) &&
-	       SAME(acceptor_cpu_ns) && SAME(releaser_cpu_ns) && SAME(released_bytes) &&
-	       SAME(committed_bytes_peak) && SAME(committed_bytes_end) &&
-	       strcmp(a->policy, b->policy) == 0 && strcmp(a->workload, b->workload) == 0 &&
-	       strcmp(a->backend, b->backend) == 0 && strcmp(a->check, b->check) == 0;
-#undef SAME
+	const struct lbs_field *f = NULL;
+
+	if (lbs_results_same(a, b, &f))
+		return 1;
+	printf("    %s %s: %s differs\n", a->policy, a->workload, f->name);
+	return 0;
+}
+
+/* The rule of determinism sees a change in any field but the wall clock's. */
+TEST(lbsim_results_same_walks_every_field)
+{
+	struct lbs_sim_config c;
+	struct lbs_result a, b;
+	const struct lbs_field *f = NULL;
+
+	small_config(&c);
+	c.memory_bytes = UINT64_C(64) << 20;
+	c.pre_accepted_bytes = UINT64_C(16) << 20;
+	c.churn_ops = 2000;
+	REQUIRE(lbs_sim_run(&c, LB_POLICY_UNIT, LBS_WL_CHURN, &a) == 0);
+	b = a;
+	b.init_ns += 12345; /* wall clock: not a difference */
+	CHECK(lbs_results_same(&a, &b, &f));
+	b.max_lag_ns++; /* a field, or one computed from it, is named */
+	CHECK(!lbs_results_same(&a, &b, &f) && f &&
+	      (strcmp(f->name, "max_lag_ns") == 0 || f->type == LBS_FT_CALC));
+	b = a;
+	b.check[0] ^= 1;
+	CHECK(!lbs_results_same(&a, &b, &f) && f && strcmp(f->name, "check") == 0);
+	for (size_t i = 0; i < lbs_nfields; i++) /* every stored number counts */
+		if (lbs_fields[i].type == LBS_FT_U64 && !lbs_field_wall_clock(&lbs_fields[i])) {
+			b = a;
+			((uint64_t *)(void *)((char *)&b + lbs_fields[i].offset))[0]++;
+			if (lbs_results_same(&a, &b, NULL))
+				lbt_fail(__FILE__, __LINE__, lbs_fields[i].name);
+		}
 }
 
 TEST(lbsim_deterministic)

@@ -44,7 +44,7 @@ static void order0_then_order10(enum lb_policy p)
 
 /* The accepted part is a unit under unit and 1 page under exact; the rest
  * is accepted in one call (a contiguous stretch), and nothing else. */
-TEST(mixed_run_accepts_only_the_unaccepted_part)
+TEST_TSAN(mixed_run_accepts_only_the_unaccepted_part)
 {
 	struct fx f;
 	struct lb_stats st;
@@ -77,7 +77,7 @@ TEST(mixed_run_accepts_only_the_unaccepted_part)
  * backend call. With no such run (a page of the section allocated),
  * LB_ENOMEM: accepting would not help.
  */
-TEST(mixed_run_nowait_eagain_only_when_accepting_helps)
+TEST_TSAN(mixed_run_nowait_eagain_only_when_accepting_helps)
 {
 	struct fx f;
 	struct lb_stats st;
@@ -157,7 +157,7 @@ static void churn_then_all_sections(enum lb_policy p, uint64_t seed0)
 
 /* One test per policy, so a failure names its policy. */
 #define PER_POLICY(name, p)                                            \
-	TEST(mixed_run_##name)                                         \
+	TEST_TSAN(mixed_run_##name)                                         \
 	{                                                              \
 		order0_then_order10(p);                                \
 		for (uint64_t seed = 1; seed <= 4 && !lbt_failed(); seed++) \
@@ -176,7 +176,7 @@ PER_POLICY(eager, LB_POLICY_EAGER)
  * released (unaccepted) order-4 blocks alternating over a section, none of
  * them merging. The order-10 allocation accepts the 32 unaccepted ones.
  */
-TEST(mixed_run_alternating_small_blocks)
+TEST_TSAN(mixed_run_alternating_small_blocks)
 {
 	static const enum lb_policy ps[] = { LB_POLICY_UNIT, LB_POLICY_EXACT };
 	const struct lb_watermarks zero = { 0, 0, 0, 0 };
@@ -217,7 +217,7 @@ TEST(mixed_run_alternating_small_blocks)
  * LB_EBACKEND. Exact, page 0 accepted: the run's unaccepted stretch is
  * [4K, 4M); the page at 3M fails.
  */
-TEST(mixed_run_backend_failure_quarantines_only_what_failed)
+TEST_TSAN(mixed_run_backend_failure_quarantines_only_what_failed)
 {
 	struct fx f;
 	struct lb_fault_backend fb;
@@ -335,7 +335,7 @@ static void *mixed_releaser(void *p)
 	return NULL;
 }
 
-TEST(threads_mixed_runs_release_and_failures)
+TEST_TSAN(threads_mixed_runs_release_and_failures)
 {
 	static const enum lb_policy ps[] = { LB_POLICY_UNIT, LB_POLICY_EXACT, LB_POLICY_LINUX };
 	const struct lb_releaser_cfg rc = { .delay_ns = 1, .min_order = 4, .batch = 64 };

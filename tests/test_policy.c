@@ -5,11 +5,6 @@
 
 #include "../src/internal.h" /* lbi_derive_watermarks */
 
-static const struct lb_range map16[] = {
-	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
-	{ 4 * MiB, 12 * MiB, LB_MEM_UNACCEPTED },
-};
-
 static void drain_accepted(struct fx *f)
 {
 	uint64_t addr;
@@ -24,7 +19,7 @@ TEST(policy_eager_accepts_all_at_setup_in_one_call)
 	struct lb_stats st;
 	uint64_t addr;
 
-	REQUIRE(fx_init(&f, map16, 2, LB_POLICY_EAGER) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_EAGER) == 0);
 	lb_zone_stats(f.z, &st);
 	CHECK_EQ(st.free_unaccepted_pages, 0);
 	CHECK_EQ(st.accepted_pages, 3072);
@@ -47,7 +42,7 @@ static void unit_case(uint64_t unit, uint64_t pages_per_accept)
 	struct lb_backend none = { 0 };
 	uint64_t addr, first = 0;
 
-	REQUIRE(fx_init_with(&f, map16, 2, LB_POLICY_UNIT, unit, 0, none) == 0);
+	REQUIRE(fx_init_with(&f, fx_map16, 2, LB_POLICY_UNIT, unit, 0, none) == 0);
 	drain_accepted(&f);
 	for (uint64_t i = 0; i < pages_per_accept; i++) {
 		REQUIRE(lb_alloc(f.z, 0, 0, &addr) == 0);
@@ -86,7 +81,7 @@ TEST(policy_exact_accepts_only_what_it_hands_out)
 	struct lb_stats st;
 	uint64_t addr;
 
-	REQUIRE(fx_init(&f, map16, 2, LB_POLICY_EXACT) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_EXACT) == 0);
 	drain_accepted(&f);
 	for (int i = 0; i < 100; i++)
 		REQUIRE(lb_alloc(f.z, 0, 0, &addr) == 0);
@@ -107,7 +102,7 @@ TEST(policy_linux_tops_up_to_promo_and_frees_to_tail)
 	struct lb_watermarks w = { 256, 512, 768, 2048 };
 	uint64_t addr;
 
-	REQUIRE(fx_init(&f, map16, 2, LB_POLICY_LINUX) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_LINUX) == 0);
 	REQUIRE(lb_zone_set_watermarks(f.z, &w) == 0);
 	/* 1024 accepted pages free < promo 2048: one 4 MiB block is accepted
 	 * and goes to the TAIL, so the firmware block at 0 is handed out. */
@@ -141,7 +136,7 @@ TEST(policy_linux_without_watermarks_accepts_a_block_per_allocation)
 	struct lb_watermarks zero = { 0, 0, 0, 0 };
 	uint64_t addr;
 
-	REQUIRE(fx_init(&f, map16, 2, LB_POLICY_LINUX) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_LINUX) == 0);
 	REQUIRE(lb_zone_set_watermarks(f.z, &zero) == 0);
 	REQUIRE(lb_alloc(f.z, 0, LB_ALLOC_NOWAIT, &addr) == 0);
 	lb_zone_stats(f.z, &st);
@@ -209,7 +204,7 @@ TEST(policy_accept_failure_quarantines)
 	lb_null_backend_init(&nb, &inner);
 	lb_fault_backend_init(&fb, inner, &faulty);
 	fb.fail_addr = 6 * MiB + 12345;
-	REQUIRE(fx_init_with(&f, map16, 2, LB_POLICY_UNIT, 0, 0, faulty) == 0);
+	REQUIRE(fx_init_with(&f, fx_map16, 2, LB_POLICY_UNIT, 0, 0, faulty) == 0);
 	while (lb_alloc(f.z, 0, 0, &addr) == 0) {
 		CHECK(addr < 6 * MiB || addr >= 8 * MiB);
 		CHECK(sb_all_accepted(&f.sb, addr, LB_PAGE_SIZE));
@@ -230,7 +225,7 @@ TEST(policy_switch_and_explicit_accept)
 	struct lb_stats st;
 	uint64_t addr;
 
-	REQUIRE(fx_init(&f, map16, 2, LB_POLICY_EXACT) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_EXACT) == 0);
 	CHECK_EQ(lb_zone_policy(f.z), LB_POLICY_EXACT);
 	CHECK_EQ(lb_zone_accept(f.z, 1 * MiB), 1 * MiB);
 	CHECK_EQ(lb_zone_accept(f.z, 1), LB_PAGE_SIZE); /* rounds up to a page */

@@ -16,11 +16,6 @@
 
 #define MS UINT64_C(1000000)
 
-static const struct lb_range map1g[] = {
-	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
-	{ 4 * MiB, 1020 * MiB, LB_MEM_UNACCEPTED },
-};
-
 /* Step at t until a step accepts nothing. */
 static void fill_reserve(struct lb_zone *z, uint64_t t)
 {
@@ -34,7 +29,7 @@ TEST(rest_begins_at_the_reserve_and_ends_with_what_gives_work)
 	struct fx f;
 	uint64_t t = MS, until = 0, a;
 
-	REQUIRE(fx_init(&f, map1g, 2, LB_POLICY_BACKGROUND) == 0);
+	REQUIRE(fx_init(&f, fx_map1g, 2, LB_POLICY_BACKGROUND) == 0);
 	CHECK_EQ(lb_acceptor_resting(f.z, t, &until), 0); /* never stepped */
 	fill_reserve(f.z, t);
 	CHECK_EQ(lb_acceptor_resting(f.z, t, &until), 1);
@@ -65,7 +60,7 @@ TEST(rest_releaser_delay_and_what_it_gives_back)
 	struct fx f;
 	uint64_t t = MS, until = 0, a[64];
 
-	REQUIRE(fx_init(&f, map1g, 2, LB_POLICY_BACKGROUND) == 0);
+	REQUIRE(fx_init(&f, fx_map1g, 2, LB_POLICY_BACKGROUND) == 0);
 	REQUIRE(lb_releaser_config(f.z, &rc) == 0);
 	for (unsigned i = 0; i < 64; i++) /* 128 MiB, then free: twice the reserve */
 		REQUIRE(lb_alloc(f.z, 9, 0, &a[i]) == 0);
@@ -97,7 +92,7 @@ TEST(rest_adaptive_until_the_window_that_lifts_the_reserve)
 	struct fx f;
 	uint64_t t = 10 * MS, until = 0, a[32];
 
-	REQUIRE(fx_init(&f, map1g, 2, LB_POLICY_ADAPTIVE) == 0);
+	REQUIRE(fx_init(&f, fx_map1g, 2, LB_POLICY_ADAPTIVE) == 0);
 	REQUIRE(lb_acceptor_config(f.z, &ac) == 0);
 	for (unsigned i = 0; i < 32; i++) /* 64 MiB accepted and free */
 		REQUIRE(lb_alloc(f.z, 9, 0, &a[i]) == 0);
@@ -128,8 +123,8 @@ TEST(rest_late_step_closes_the_window_with_its_pages)
 	struct fx a, b;
 	uint64_t t = 10 * MS, x, y;
 
-	REQUIRE(fx_init(&a, map1g, 2, LB_POLICY_ADAPTIVE) == 0);
-	REQUIRE(fx_init(&b, map1g, 2, LB_POLICY_ADAPTIVE) == 0);
+	REQUIRE(fx_init(&a, fx_map1g, 2, LB_POLICY_ADAPTIVE) == 0);
+	REQUIRE(fx_init(&b, fx_map1g, 2, LB_POLICY_ADAPTIVE) == 0);
 	fill_reserve(a.z, t);
 	fill_reserve(b.z, t);
 	for (unsigned i = 0; i < 100; i++) {
@@ -166,7 +161,7 @@ TEST(rest_starved_steps_count_windows_they_cannot_know_empty)
 	uint64_t t = 10 * MS, step_at = 0, a;
 	unsigned steps = 0;
 
-	REQUIRE(fx_init(&f, map1g, 2, LB_POLICY_ADAPTIVE) == 0);
+	REQUIRE(fx_init(&f, fx_map1g, 2, LB_POLICY_ADAPTIVE) == 0);
 	REQUIRE(lb_acceptor_config(f.z, &ac) == 0);
 	fill_reserve(f.z, t);
 	for (unsigned ms = 0; ms < 400; ms++) {
@@ -280,8 +275,8 @@ static void skipped_steps_change_nothing(enum lb_policy p, uint64_t period)
 	memset(&ga, 0, sizeof ga);
 	memset(&gb, 0, sizeof gb);
 	ga.rng = gb.rng = 42;
-	REQUIRE(fx_init(&a, map1g, 2, p) == 0);
-	REQUIRE(fx_init(&b, map1g, 2, p) == 0);
+	REQUIRE(fx_init(&a, fx_map1g, 2, p) == 0);
+	REQUIRE(fx_init(&b, fx_map1g, 2, p) == 0);
 	REQUIRE(lb_releaser_config(a.z, &rc) == 0 && lb_releaser_config(b.z, &rc) == 0);
 	REQUIRE(lb_acceptor_config(a.z, &ac) == 0 && lb_acceptor_config(b.z, &ac) == 0);
 	for (uint64_t k = 0; (t = k * period + 123456) < 9000 * MS; k++) { /* off the edges */

@@ -108,11 +108,6 @@ TEST(setup_one_tib_guest)
 
 /* ------------------------------------------------ set-up shared later */
 
-static const struct lb_range map16[] = {
-	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
-	{ 4 * MiB, 12 * MiB, LB_MEM_UNACCEPTED },
-};
-
 TEST(setup_later_leaves_eager_set_up_to_the_caller)
 {
 	struct lb_backend none = { 0 };
@@ -120,7 +115,7 @@ TEST(setup_later_leaves_eager_set_up_to_the_caller)
 	struct lb_stats st;
 	uint64_t addr;
 
-	REQUIRE(fx_init_with(&f, map16, 2, LB_POLICY_EAGER, 0, LB_CFG_SETUP_LATER, none) == 0);
+	REQUIRE(fx_init_with(&f, fx_map16, 2, LB_POLICY_EAGER, 0, LB_CFG_SETUP_LATER, none) == 0);
 	lb_zone_stats(f.z, &st);
 	CHECK_EQ(st.accept_calls, 0); /* like a lazy zone */
 	CHECK_EQ(st.free_unaccepted_pages, 3072);
@@ -152,7 +147,7 @@ TEST(setup_later_leaves_eager_set_up_to_the_caller)
 	fx_fini(&f);
 
 	/* Without the flag, nothing changes: eager accepts all at set-up. */
-	REQUIRE(fx_init(&f, map16, 2, LB_POLICY_EAGER) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_EAGER) == 0);
 	lb_zone_stats(f.z, &st);
 	CHECK_EQ(st.setup_accepted_pages, 3072);
 	CHECK_EQ(lb_zone_setup_accept(f.z, 0), 0);
@@ -172,7 +167,7 @@ TEST(setup_accept_failure_quarantines)
 	lb_null_backend_init(&nb, &inner);
 	lb_fault_backend_init(&fb, inner, &faulty);
 	fb.fail_addr = 9 * MiB;
-	REQUIRE(fx_init_with(&f, map16, 2, LB_POLICY_EAGER, 0, LB_CFG_SETUP_LATER, faulty) == 0);
+	REQUIRE(fx_init_with(&f, fx_map16, 2, LB_POLICY_EAGER, 0, LB_CFG_SETUP_LATER, faulty) == 0);
 	CHECK_EQ(lb_zone_setup_accept(f.z, 4 * MiB), 4 * MiB);       /* [4M, 8M) */
 	/* [8M, 12M) fails, then its halves are tried: [8M, 10M) fails too and
 	 * is quarantined, [10M, 12M) is accepted. */
@@ -294,12 +289,12 @@ static void shared_setup(bool allocating)
 	fx_fini(&f);
 }
 
-TEST(threads_setup_accept_shared_by_four)
+TEST_TSAN(threads_setup_accept_shared_by_four)
 {
 	shared_setup(false);
 }
 
-TEST(threads_setup_accept_while_allocating)
+TEST_TSAN(threads_setup_accept_while_allocating)
 {
 	shared_setup(true);
 }

@@ -534,47 +534,47 @@ static void run_mixed(enum lb_policy p, uint64_t unit, unsigned nowait_pct, bool
 	sh_fini(&s);
 }
 
-TEST(threads_mixed_eager)
+TEST_TSAN(threads_mixed_eager)
 {
 	run_mixed(LB_POLICY_EAGER, 0, 0, false, 1);
 }
 
-TEST(threads_mixed_unit)
+TEST_TSAN(threads_mixed_unit)
 {
 	run_mixed(LB_POLICY_UNIT, 0, 0, false, 2);
 }
 
-TEST(threads_mixed_exact)
+TEST_TSAN(threads_mixed_exact)
 {
 	run_mixed(LB_POLICY_EXACT, 0, 0, false, 3);
 }
 
-TEST(threads_mixed_linux)
+TEST_TSAN(threads_mixed_linux)
 {
 	run_mixed(LB_POLICY_LINUX, 0, 0, false, 4);
 }
 
-TEST(threads_nowait_eager)
+TEST_TSAN(threads_nowait_eager)
 {
 	run_mixed(LB_POLICY_EAGER, 0, 25, false, 5);
 }
 
-TEST(threads_nowait_unit)
+TEST_TSAN(threads_nowait_unit)
 {
 	run_mixed(LB_POLICY_UNIT, 64 * KiB, 25, false, 6);
 }
 
-TEST(threads_nowait_exact)
+TEST_TSAN(threads_nowait_exact)
 {
 	run_mixed(LB_POLICY_EXACT, 0, 25, false, 7);
 }
 
-TEST(threads_nowait_linux)
+TEST_TSAN(threads_nowait_linux)
 {
 	run_mixed(LB_POLICY_LINUX, 0, 25, false, 8);
 }
 
-TEST(threads_policy_switch)
+TEST_TSAN(threads_policy_switch)
 {
 	run_mixed(LB_POLICY_EXACT, 0, 10, true, 9);
 }
@@ -622,27 +622,27 @@ static void run_contention(enum lb_policy p, uint64_t unit, unsigned delay_us, u
 	sh_fini(&s);
 }
 
-TEST(threads_contention_eager)
+TEST_TSAN(threads_contention_eager)
 {
 	run_contention(LB_POLICY_EAGER, 0, 0, 11);
 }
 
-TEST(threads_contention_unit)
+TEST_TSAN(threads_contention_unit)
 {
 	run_contention(LB_POLICY_UNIT, 0, 300, 12);
 }
 
-TEST(threads_contention_unit_64k)
+TEST_TSAN(threads_contention_unit_64k)
 {
 	run_contention(LB_POLICY_UNIT, 64 * KiB, 50, 13);
 }
 
-TEST(threads_contention_exact)
+TEST_TSAN(threads_contention_exact)
 {
 	run_contention(LB_POLICY_EXACT, 0, 20, 14);
 }
 
-TEST(threads_contention_linux)
+TEST_TSAN(threads_contention_linux)
 {
 	run_contention(LB_POLICY_LINUX, 0, 300, 15);
 }
@@ -765,17 +765,17 @@ static void run_gate(enum lb_policy p)
 	sh_fini(&s);
 }
 
-TEST(threads_accept_no_block_unit)
+TEST_TSAN(threads_accept_no_block_unit)
 {
 	run_gate(LB_POLICY_UNIT);
 }
 
-TEST(threads_accept_no_block_exact)
+TEST_TSAN(threads_accept_no_block_exact)
 {
 	run_gate(LB_POLICY_EXACT);
 }
 
-TEST(threads_accept_no_block_linux)
+TEST_TSAN(threads_accept_no_block_linux)
 {
 	run_gate(LB_POLICY_LINUX);
 }

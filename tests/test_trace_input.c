@@ -380,7 +380,7 @@ TEST(trace_compressed_concat_and_truncated)
 /* A gzip member followed by a zlib stream (no gzip header): `gzip -t`
  * refuses the file, and so does the reader, after the first member's
  * lines, rather than replay the events twice. */
-TEST(trace_gzip_then_zlib_refused)
+TEST_TSAN(trace_gzip_then_zlib_refused)
 {
 	size_t n, a, b;
 	unsigned char *text = trace_slurp(trace_fixture("ftrace-6.1-instance.txt"), &n);

@@ -114,7 +114,7 @@ static void *accepter_main(void *p)
  * enough and sleeps again. When the accept ends, the waiter gets the
  * memory, and no backend call was its own (I2).
  */
-TEST(threads_wait_sleeps_until_the_accept_ends)
+TEST_TSAN(threads_wait_sleeps_until_the_accept_ends)
 {
 	static const struct lb_range map[] = {
 		{ 0, 64 * KiB, LB_MEM_ACCEPTED },
@@ -173,7 +173,7 @@ TEST(threads_wait_sleeps_until_the_accept_ends)
  * of a large enough block wakes it and it takes that block, while the
  * accept it was waiting for is still held in the gate.
  */
-TEST(threads_wait_takes_memory_freed_meanwhile)
+TEST_TSAN(threads_wait_takes_memory_freed_meanwhile)
 {
 	static const struct lb_range map[] = {
 		{ 0, 4 * MiB, LB_MEM_ACCEPTED },
@@ -219,7 +219,7 @@ TEST(threads_wait_takes_memory_freed_meanwhile)
  * waiters wake (all are woken), find nothing in flight any more and answer
  * LB_ENOMEM, rather than sleep for ever.
  */
-TEST(threads_wait_ends_when_nothing_is_left_in_flight)
+TEST_TSAN(threads_wait_ends_when_nothing_is_left_in_flight)
 {
 	static const struct lb_range map[] = {
 		{ 0, 64 * KiB, LB_MEM_ACCEPTED },

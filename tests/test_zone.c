@@ -7,12 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 16 MiB span: 4 MiB accepted, 12 MiB unaccepted. */
-static const struct lb_range small_map[] = {
-	{ 0, 4 * MiB, LB_MEM_ACCEPTED },
-	{ 4 * MiB, 12 * MiB, LB_MEM_UNACCEPTED },
-};
-
 static struct lb_null_backend nullb;
 
 static struct lb_config base_cfg(const struct lb_range *r, size_t n)
@@ -58,7 +52,7 @@ TEST(zone_config_errors)
 	CHECK_EQ(meta_size_of(odd_size, 1), LB_EALIGN);
 	CHECK_EQ(meta_size_of(empty_range, 1), LB_EINVAL);
 	CHECK_EQ(meta_size_of(only_reserved, 1), LB_EEMPTY);
-	CHECK_EQ(meta_size_of(small_map, 0), LB_EEMPTY);
+	CHECK_EQ(meta_size_of(fx_map16, 0), LB_EEMPTY);
 	CHECK_EQ(meta_size_of(wraps, 1), LB_ERANGE);
 	CHECK_EQ(meta_size_of(bad_type, 1), LB_EINVAL);
 	CHECK_EQ(meta_size_of(huge, 1), LB_ETOOBIG); /* 64 TiB: beyond 32-bit indices */
@@ -66,7 +60,7 @@ TEST(zone_config_errors)
 
 	c = base_cfg(NULL, 1);
 	CHECK_EQ(lb_zone_meta_size(&c, &size), LB_EINVAL);
-	c = base_cfg(small_map, 2);
+	c = base_cfg(fx_map16, 2);
 	CHECK_EQ(lb_zone_meta_size(&c, NULL), LB_EINVAL);
 	c.unit = 3 * MiB;
 	CHECK_EQ(lb_zone_meta_size(&c, &size), LB_EUNIT);
@@ -76,16 +70,16 @@ TEST(zone_config_errors)
 	CHECK_EQ(lb_zone_meta_size(&c, &size), LB_EUNIT);
 	c.unit = 64 * KiB;
 	CHECK_EQ(lb_zone_meta_size(&c, &size), 0);
-	c = base_cfg(small_map, 2);
+	c = base_cfg(fx_map16, 2);
 	c.policy = LB_POLICY_COUNT;
 	CHECK_EQ(lb_zone_meta_size(&c, &size), LB_EINVAL);
-	c = base_cfg(small_map, 2);
+	c = base_cfg(fx_map16, 2);
 	c.backend.ops = NULL;
 	CHECK_EQ(lb_zone_meta_size(&c, &size), LB_EINVAL);
-	c = base_cfg(small_map, 2);
+	c = base_cfg(fx_map16, 2);
 	c.flags = 0x80;
 	CHECK_EQ(lb_zone_meta_size(&c, &size), LB_EINVAL);
-	c = base_cfg(small_map, 2);
+	c = base_cfg(fx_map16, 2);
 	c.flags = LB_CFG_WMARK;
 	c.wmark.min = 10;
 	c.wmark.low = 5;
@@ -94,7 +88,7 @@ TEST(zone_config_errors)
 
 TEST(zone_init_errors)
 {
-	struct lb_config c = base_cfg(small_map, 2);
+	struct lb_config c = base_cfg(fx_map16, 2);
 	struct lb_zone *z = NULL;
 	size_t size;
 	char *meta;
@@ -121,7 +115,7 @@ TEST(zone_alloc_free_merge)
 	struct lb_stats st;
 	uint64_t a, b, c;
 
-	REQUIRE(fx_init(&f, small_map, 2, LB_POLICY_EXACT) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_EXACT) == 0);
 	lb_zone_stats(f.z, &st);
 	CHECK_EQ(st.managed_pages, 4096);
 	CHECK_EQ(st.free_accepted_pages, 1024);
@@ -157,7 +151,7 @@ TEST(zone_accepted_first)
 	struct lb_stats st;
 	uint64_t addr;
 
-	REQUIRE(fx_init(&f, small_map, 2, LB_POLICY_EXACT) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_EXACT) == 0);
 	for (int i = 0; i < 1024; i++) {
 		REQUIRE(lb_alloc(f.z, 0, 0, &addr) == 0);
 		CHECK(addr < 4 * MiB);
@@ -186,7 +180,7 @@ TEST(zone_bad_input_changes_nothing)
 	struct lb_stats before, after;
 	uint64_t a, b, addr;
 
-	REQUIRE(fx_init(&f, small_map, 2, LB_POLICY_UNIT) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_UNIT) == 0);
 	REQUIRE(lb_alloc(f.z, 2, 0, &a) == 0);
 	REQUIRE(lb_alloc(f.z, 0, 0, &b) == 0);
 	REQUIRE(lb_free(f.z, b, 0) == 0);
@@ -220,7 +214,7 @@ TEST(zone_out_of_memory)
 	uint64_t addr;
 	int n = 0;
 
-	REQUIRE(fx_init(&f, small_map, 2, LB_POLICY_EXACT) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_EXACT) == 0);
 	while (lb_alloc(f.z, 10, 0, &addr) == 0)
 		n++;
 	CHECK_EQ(n, 4);
@@ -239,7 +233,7 @@ TEST(zone_nowait_never_accepts)
 	struct lb_stats st;
 	uint64_t addr;
 
-	REQUIRE(fx_init(&f, small_map, 2, LB_POLICY_UNIT) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_UNIT) == 0);
 	REQUIRE(lb_alloc(f.z, 10, 0, &addr) == 0); /* the accepted 4 MiB */
 	CHECK_EQ(lb_alloc(f.z, 0, LB_ALLOC_NOWAIT, &addr), LB_EAGAIN);
 	lb_zone_stats(f.z, &st);
@@ -294,7 +288,7 @@ TEST(zone_meminfo_and_names)
 	uint64_t addr;
 	int n;
 
-	REQUIRE(fx_init(&f, small_map, 2, LB_POLICY_EXACT) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_EXACT) == 0);
 	REQUIRE(lb_alloc(f.z, 0, 0, &addr) == 0);
 	n = lb_zone_meminfo(f.z, buf, sizeof buf);
 	CHECK(n > 0 && n < (int)sizeof buf);
@@ -335,7 +329,7 @@ TEST(zone_checker_catches_corruption)
 	char msg[256];
 	uint64_t a, b;
 
-	REQUIRE(fx_init(&f, small_map, 2, LB_POLICY_EXACT) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_EXACT) == 0);
 	REQUIRE(lb_alloc(f.z, 0, 0, &a) == 0);
 	REQUIRE(lb_alloc(f.z, 0, 0, &b) == 0);
 	CHECK(fx_ok(&f));
@@ -371,7 +365,7 @@ TEST(zone_shadow_refuses_double_accept)
 	struct lb_stats st;
 	uint64_t addr;
 
-	REQUIRE(fx_init(&f, small_map, 2, LB_POLICY_EXACT) == 0);
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_EXACT) == 0);
 	uint64_t first, bad;
 
 	REQUIRE(lb_alloc(f.z, 10, 0, &addr) == 0); /* use up accepted memory */
@@ -396,7 +390,7 @@ TEST(zone_shadow_refuses_double_accept)
 TEST(zone_in_any_16_byte_aligned_buffer)
 {
 	for (unsigned off = 0; off < 64; off += 16) {
-		struct lb_config c = base_cfg(small_map, 2);
+		struct lb_config c = base_cfg(fx_map16, 2);
 		struct lb_zone *z;
 		unsigned char *buf;
 		size_t size;

@@ -4,8 +4,9 @@
 # JSON field of boot, fill and churn (2 GiB, every policy: on tdx-4k with
 # 3 vCPUs, and on tdx with a 4 KiB unit, 6 vCPUs on 8 CPUs), of
 # the trace's replay (TRACE, or lbsim's default) and of --fidelity is
-# compared line by line, but the three fields fields.h marks "not
-# deterministic" (init_ns, replay_wall_ns, events_per_sec: wall clock).
+# compared line by line, but the wall clock's fields, as
+# lbs_field_wall_clock() in ../results/fields.c lists them (init_ns,
+# replay_wall_ns, events_per_sec): the one list, read from there.
 # Prints "same" or each run's differences; exits 0 if the same, 1 if not,
 # 2 if a run failed.
 usage="usage: same_results.sh OLD_LBSIM NEW_LBSIM [TRACE]"
@@ -13,7 +14,10 @@ usage="usage: same_results.sh OLD_LBSIM NEW_LBSIM [TRACE]"
 old=$1 new=$2 trace=${3:-}
 dir=$(mktemp -d) || exit 2
 trap 'rm -rf "$dir"' EXIT
-wall='"(init_ns|replay_wall_ns|events_per_sec)":'
+names=$(sed -n 's/.* wall\[\] = { *\(.*\) *};/\1/p' "$(dirname "$0")/../results/fields.c" |
+	tr -d ' "' | tr ',' '|')
+[ -n "$names" ] || { echo "same_results: no wall-clock list in fields.c" >&2; exit 2; }
+wall="\"($names)\":"
 status=0
 
 # run NAME ARGS...: both builds, the JSON without the wall clock, compared.

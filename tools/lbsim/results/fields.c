@@ -60,6 +60,39 @@ int lbs_field_in_json(const struct lbs_field *f, const struct lbs_result *r)
 	return (f->scope == LBS_IN_TRACE) == (r->is_trace != 0);
 }
 
+int lbs_field_wall_clock(const struct lbs_field *f)
+{
+	static const char *const wall[] = { "init_ns", "replay_wall_ns", "events_per_sec" };
+
+	for (size_t i = 0; i < sizeof wall / sizeof wall[0]; i++)
+		if (strcmp(f->name, wall[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int lbs_results_same(const struct lbs_result *a, const struct lbs_result *b,
+		     const struct lbs_field **differs)
+{
+	for (size_t i = 0; i < lbs_nfields; i++) {
+		const struct lbs_field *f = &lbs_fields[i];
+		const char *ta = lbs_field_text(f, a), *tb = lbs_field_text(f, b);
+		int same = 1;
+
+		if (lbs_field_wall_clock(f))
+			continue;
+		if (ta || tb)
+			same = ta && tb && strcmp(ta, tb) == 0;
+		for (size_t k = 0; same && !ta && k < lbs_field_len(f); k++)
+			same = lbs_field_u64(f, a, k) == lbs_field_u64(f, b, k);
+		if (!same) {
+			if (differs)
+				*differs = f;
+			return 0;
+		}
+	}
+	return 1;
+}
+
 size_t lbs_field_len(const struct lbs_field *f)
 {
 	return f->type == LBS_FT_INCONS ? LB_TRACE_NINCONS : 1;

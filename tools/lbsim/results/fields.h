@@ -315,6 +315,16 @@ enum lbs_mode lbs_result_mode(const struct lbs_result *r);
 /* Does r's JSON object have f (a JSON key, in r's scope)? */
 int lbs_field_in_json(const struct lbs_field *f, const struct lbs_result *r);
 
+/* Is f read from the wall clock (init_ns, replay_wall_ns, events_per_sec):
+ * the only fields two runs of the same input may differ in? */
+int lbs_field_wall_clock(const struct lbs_field *f);
+
+/* Do a and b agree on every field but the wall clock's? 1, or 0 with
+ * *differs (if not NULL) the first field that does not. The rule of
+ * determinism the tests and tools/lbsim/bench/same_results.sh apply. */
+int lbs_results_same(const struct lbs_result *a, const struct lbs_result *b,
+		     const struct lbs_field **differs);
+
 /* How many values f holds: LB_TRACE_NINCONS for INCONS, else 1; and the
  * name of value k of an INCONS field (lb_trace_incons_name()), else NULL. */
 size_t lbs_field_len(const struct lbs_field *f);
