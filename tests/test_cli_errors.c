@@ -967,3 +967,25 @@ TEST(cli_errors_lbbench_nothing_chosen)
 	CHECK(one_line(err));
 	CHECK_EQ(bench_parse(b, 4, &c, err, sizeof err), 0);
 }
+
+/* lbsim and lbbench read a command line alike (tools/common/args.c): -h
+ * is --help, and a value forgotten before the next option is said so. */
+TEST(cli_errors_both_tools_read_options_alike)
+{
+	static const char *const h[] = {"-h"};
+	static const char *const forgot[] = {"--ops", "--json"};
+	struct lbs_cli cli;
+	struct lbb_cli bc;
+	char err[256];
+
+	REQUIRE(parse(h, 1, &cli, err, sizeof err) == 0);
+	CHECK_EQ(cli.help, 1);
+	REQUIRE(bench_parse(h, 1, &bc, err, sizeof err) == 0);
+	CHECK(bc.help);
+	CHECK_EQ(bench_parse(forgot, 2, &bc, err, sizeof err), -1);
+	CHECK(strcmp(err, "lbbench: --ops needs a value, not the option --json (write "
+			  "--ops=--json for a value that starts with --)\n") == 0);
+	CHECK_EQ(parse(forgot + 1, 1, &cli, err, sizeof err), 0);
+	CHECK_EQ(parse(forgot, 1, &cli, err, sizeof err), 2);
+	CHECK(strcmp(err, "lbsim: --ops needs a value (try --help)\n") == 0);
+}

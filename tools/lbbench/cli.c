@@ -5,6 +5,7 @@
  * which option, which value and what was expected.
  */
 #include "cli.h"
+#include "../common/args.h"
 #include "../common/num.h"
 #include "../common/wrap.h"
 
@@ -324,6 +325,15 @@ static const struct opt *find_opt(const char *name, size_t len)
 	return NULL;
 }
 
+/* lbtools_next_option()'s look-up: the table's index, or -1. */
+static int opt_index(const char *name, size_t len, int *takes_value)
+{
+	const struct opt *o = find_opt(name, len);
+
+	*takes_value = o && o->arg;
+	return o ? (int)(o - opts) : -1;
+}
+
 /* At least one allocator is chosen, or a line saying why none is. */
 static int chooses_some(const struct lbb_cli *c, FILE *err)
 {
@@ -386,7 +396,10 @@ static int applies(const struct lbb_cli *c, FILE *err)
 
 int lbb_cli_parse(int argc, char **argv, struct lbb_cli *c, FILE *err)
 {
+	struct lbtools_args args = {argc, 1, argv, "lbbench", err};
 	bool quick = false;
+	const char *v;
+	int k, got;
 
 	for (int i = 1; i < argc; i++)
 		quick = quick || !strcmp(argv[i], "--quick");
@@ -395,44 +408,13 @@ int lbb_cli_parse(int argc, char **argv, struct lbb_cli *c, FILE *err)
 	for (int b = 0; b < LBB_NBENCH; b++)
 		c->bench[b] = true;
 	c->memory = -1;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *eq, *v = NULL;
-		const struct opt *o;
-		size_t len;
-
-		if (!strcmp(a, "-h"))
-			a = "--help";
-		if (strncmp(a, "--", 2) || !a[2]) {
-			fprintf(err, "lbbench: unexpected argument '%s' (try --help)\n", a);
+	while ((got = lbtools_next_option(&args, opt_index, &k, &v)) > 0) {
+		if (opts[k].parse(c, &opts[k], v, err))
 			return -1;
-		}
-		a += 2;
-		eq = strchr(a, '=');
-		len = eq ? (size_t)(eq - a) : strlen(a);
-		o = find_opt(a, len);
-		if (!o) {
-			fprintf(err, "lbbench: unknown option '--%.*s' (try --help)\n",
-				len > 64 ? 64 : (int)len, a);
-			return -1;
-		}
-		if (!o->arg && eq) {
-			fprintf(err, "lbbench: --%s takes no value\n", o->name);
-			return -1;
-		}
-		if (o->arg) {
-			if (eq)
-				v = eq + 1;
-			else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2))
-				v = argv[++i];
-			else {
-				fprintf(err, "lbbench: --%s needs a value (try --help)\n", o->name);
-				return -1;
-			}
-		}
-		if (o->parse(c, o, v, err))
-			return -1;
-		c->given |= UINT32_C(1) << (o - opts);
+		c->given |= UINT32_C(1) << k;
 	}
+	if (got < 0)
+		return -1;
 	if (c->allocators && c->memory >= 0 && chooses_some(c, err))
 		return -1;
 	return applies(c, err);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "opts.h"
+#include "../../common/args.h"
 
 static const struct lbs_opt *find_opt(const char *name, size_t len)
 {
@@ -16,6 +17,15 @@ static const struct lbs_opt *find_opt(const char *name, size_t len)
 		if (strlen(lbs_opts[k].name) == len && strncmp(lbs_opts[k].name, name, len) == 0)
 			return &lbs_opts[k];
 	return NULL;
+}
+
+/* lbtools_next_option()'s look-up: the table's index, or -1. */
+static int opt_index(const char *name, size_t len, int *takes_value)
+{
+	const struct lbs_opt *o = find_opt(name, len);
+
+	*takes_value = o && o->arg;
+	return o ? (int)(o - lbs_opts) : -1;
 }
 
 static int given(const struct lbs_cli *c, const char *name)
@@ -141,6 +151,9 @@ static int agree(const struct lbs_opt_state *s)
 int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 {
 	struct lbs_opt_state s = {cli, err, NULL, NULL};
+	struct lbtools_args args = {argc, 1, argv, "lbsim", err};
+	const char *val;
+	int k, got;
 
 	memset(cli, 0, sizeof *cli);
 	lbs_sim_defaults(&cli->sim);
@@ -148,51 +161,16 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 		cli->policy[cli->npolicy++] = (enum lb_policy)i;
 	cli->boot = 1;
 	cli->no_args = argc <= 1;
-
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL, *eq;
-		const struct lbs_opt *o;
-		size_t len;
-
-		if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
-			fprintf(err, "lbsim: unexpected argument '%s' (try --help)\n", a);
-			return 2;
-		}
-		a += 2;
-		eq = strchr(a, '=');
-		len = eq ? (size_t)(eq - a) : strlen(a);
-		o = find_opt(a, len);
-		if (!o) {
-			fprintf(err, "lbsim: unknown option '--%.*s' (try --help)\n",
-				len > 64 ? 64 : (int)len, a);
-			return 2;
-		}
-		if (!o->arg && eq) {
-			fprintf(err, "lbsim: --%s takes no value\n", o->name);
-			return 2;
-		}
-		if (o->arg) {
-			if (eq) {
-				val = eq + 1;
-			} else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) == 0 &&
-				   argv[i + 1][2] != '\0') {
-				/* "--report --json": the value was forgotten */
-				fprintf(err, "lbsim: --%s needs a value, not the option %s (write "
-					     "--%s=%s for a value that starts with --)\n",
-					o->name, argv[i + 1], o->name, argv[i + 1]);
-				return 2;
-			} else if (i + 1 < argc) {
-				val = argv[++i];
-			} else {
-				fprintf(err, "lbsim: --%s needs a value\n", o->name);
-				return 2;
-			}
-		}
+	while ((got = lbtools_next_option(&args, opt_index, &k, &val)) > 0) {
+		const struct lbs_opt *o = &lbs_opts[k];
 		int rc = o->parse(&s, o, val);
+
 		if (rc)
 			return rc;
-		cli->given |= UINT64_C(1) << (o - lbs_opts);
+		cli->given |= UINT64_C(1) << k;
 	}
+	if (got < 0)
+		return 2;
 	if (consistent(&s) || applicable(cli, err))
 		return 2;
 	return agree(&s);

@@ -417,7 +417,7 @@ static const struct lbs_opt table[] = {
 	{"csv", "FILE", "also write the results as CSV", M_RUN, 0, 0, 0, NULL, p_path},
 	{"report", "DIR", "also write DIR/index.html, charts and the table", M_RUN, 0, 0, 0, NULL,
 	 p_path},
-	{"help", NULL, "this text", M_ANY, 0, 0, 0, NULL, p_flag},
+	{"help", NULL, "this text (-h too)", M_ANY, 0, 0, 0, NULL, p_flag},
 	{"version", NULL, "lbsim's version (the library's) and exit", M_ANY, 0, 0, 0, NULL, p_flag},
 };
 
