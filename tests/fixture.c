@@ -22,6 +22,11 @@ const struct lb_range fx_map1g[2] = {
 };
 const struct lb_range fx_map4acc[1] = { { 0, 4 * MiB, LB_MEM_ACCEPTED } };
 
+void *fx_cache_mem(void)
+{
+	return aligned_alloc(64, (lb_cache_size() + 63) & ~(size_t)63);
+}
+
 /* Non-empty, page-aligned and inside the span; else counted as bad. */
 static bool range_ok(struct strict_backend *sb, uint64_t addr, uint64_t size)
 {

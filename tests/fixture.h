@@ -20,6 +20,9 @@
 /* Memory maps the tests share: 4 MiB the firmware accepted, then the rest
  * unaccepted, 16 MiB, 64 MiB or 1 GiB in all; and 4 MiB, accepted. */
 extern const struct lb_range fx_map16[2], fx_map64[2], fx_map1g[2], fx_map4acc[1];
+
+/* Room for an lb_cache, aligned as a cache line (free() it). */
+void *fx_cache_mem(void);
 #define GiB (UINT64_C(1) << 30)
 #define KiB (UINT64_C(1) << 10)
 

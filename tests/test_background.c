@@ -387,3 +387,36 @@ TEST(releaser_cursor_survives_allocations)
 	CHECK(fx_ok(&f));
 	fx_fini(&f);
 }
+
+/* The releaser never releases below low + reserve, however large they are:
+ * with watermarks at UINT64_MAX (lb_zone_init takes them with
+ * LB_CFG_WMARK) the floor is everything, not a sum that wrapped to ~0. */
+TEST_TSAN(releaser_floor_saturates)
+{
+	struct fx f;
+	struct lb_releaser_cfg rc = { .delay_ns = 100 * MS };
+	struct lb_acceptor_cfg ac = { .reserve_bytes = UINT64_MAX, .batch_bytes = 4 * MiB };
+	struct lb_stats st;
+	size_t size;
+
+	REQUIRE(fx_init(&f, fx_map64, 2, LB_POLICY_EXACT) == 0);
+	lb_zone_fini(f.z);
+	f.cfg.flags |= LB_CFG_WMARK;
+	f.cfg.wmark = (struct lb_watermarks){ UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX };
+	REQUIRE(lb_zone_meta_size(&f.cfg, &size) == 0);
+	REQUIRE(lb_zone_init(&f.z, f.meta, size, &f.cfg) == 0);
+	REQUIRE(lb_releaser_config(f.z, &rc) == 0);
+	CHECK_EQ(lb_zone_accept(f.z, 8 * MiB), 8 * MiB); /* 12 MiB accepted, idle */
+	CHECK_EQ(lb_releaser_step(f.z, 1000 * MS), 0);    /* marks */
+	CHECK_EQ(lb_releaser_step(f.z, 1100 * MS), 0);    /* would release: floor */
+	/* A huge reserve on top (the acceptor's, in pages) saturates too. */
+	REQUIRE(lb_acceptor_config(f.z, &ac) == 0);
+	lb_zone_set_policy(f.z, LB_POLICY_BACKGROUND);
+	lb_acceptor_step(f.z, 1150 * MS);
+	CHECK_EQ(lb_releaser_step(f.z, 1200 * MS), 0);
+	lb_zone_stats(f.z, &st);
+	CHECK_EQ(st.released_pages, 0);
+	CHECK_EQ(f.sb.releases, 0);
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+}

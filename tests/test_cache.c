@@ -21,7 +21,7 @@ static int cfx_init(struct cfx *t, enum lb_policy p)
 
 	if (rc)
 		return rc;
-	t->mem = aligned_alloc(64, (lb_cache_size() + 63) & ~(size_t)63);
+	t->mem = fx_cache_mem();
 	return lb_cache_init(&t->c, t->f.z, t->mem, lb_cache_size());
 }
 
@@ -137,7 +137,7 @@ static struct lb_cache *cache_on(struct fx *f, void **mem)
 {
 	struct lb_cache *c = NULL;
 
-	*mem = aligned_alloc(64, (lb_cache_size() + 63) & ~(size_t)63);
+	*mem = fx_cache_mem();
 	if (!*mem || lb_cache_init(&c, f->z, *mem, lb_cache_size()))
 		return NULL;
 	return c;
@@ -335,7 +335,7 @@ static void *worker(void *p)
 {
 	struct targ *a = p;
 	struct shared *s = a->s;
-	void *mem = aligned_alloc(64, (lb_cache_size() + 63) & ~(size_t)63);
+	void *mem = fx_cache_mem();
 	struct lb_cache *c;
 	uint64_t seed = (uint64_t)a->id * 7919 + 1;
 
@@ -534,4 +534,206 @@ TEST_TSAN(cache_double_free_race_with_zone)
 	pthread_barrier_destroy(&r.go);
 	pthread_barrier_destroy(&r.done);
 	cfx_fini(&t);
+}
+
+/* ------------------------------------------------ lb_cache_init twice */
+
+TEST_TSAN(cache_init_on_a_live_cache_is_refused)
+{
+	struct fx f;
+	struct lb_stats before, after;
+	struct lb_cache *c, *again = NULL;
+	void *mem = fx_cache_mem(), *copy = fx_cache_mem();
+	uint64_t a, b;
+
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_EXACT) == 0);
+	/* First init over garbage, magic-looking or not. */
+	memset(mem, 0xff, lb_cache_size());
+	REQUIRE(lb_cache_init(&c, f.z, mem, lb_cache_size()) == 0);
+	REQUIRE(lb_cache_alloc(c, 0, 0, &a) == 0); /* the cache holds 63 blocks */
+	lb_zone_stats(f.z, &before);
+	CHECK_EQ(before.cached_pages, 63);
+
+	/* Refused before lb_zone_stats: accepted, it would loop for ever. */
+	REQUIRE(lb_cache_init(&again, f.z, mem, lb_cache_size()) == LB_EINVAL);
+	CHECK(again == NULL);
+	lb_zone_stats(f.z, &after);
+	CHECK(memcmp(&before, &after, sizeof before) == 0);
+
+	/* The cache still works and still holds its blocks. */
+	REQUIRE(lb_cache_alloc(c, 0, 0, &b) == 0);
+	lb_zone_stats(f.z, &after);
+	CHECK_EQ(after.cached_pages, 62);
+	CHECK_EQ(after.free_accepted_pages, 1024 - 64);
+	CHECK(fx_ok(&f));
+
+	/* A copy of a live cache's bytes is not a live cache: its memory is
+	 * on no zone's list, so it may be initialised. */
+	memcpy(copy, mem, lb_cache_size());
+	REQUIRE(lb_cache_init(&again, f.z, copy, lb_cache_size()) == 0);
+	lb_cache_fini(again);
+
+	REQUIRE(lb_cache_free(c, a, 0) == 0);
+	REQUIRE(lb_cache_free(c, b, 0) == 0);
+	lb_cache_fini(c);
+	/* Finished: refused as a cache, and free to be initialised again. */
+	CHECK_EQ(lb_cache_alloc(c, 0, 0, &a), LB_EINVAL);
+	CHECK_EQ(lb_cache_free(c, 0, 0), LB_EINVAL);
+	REQUIRE(lb_cache_init(&c, f.z, mem, lb_cache_size()) == 0);
+	REQUIRE(lb_cache_alloc(c, 1, 0, &a) == 0);
+	REQUIRE(lb_cache_free(c, a, 1) == 0);
+	lb_cache_fini(c);
+	lb_zone_stats(f.z, &after);
+	CHECK_EQ(after.cached_pages, 0);
+	CHECK_EQ(after.allocated_pages, 0);
+	CHECK_EQ(after.free_accepted_pages, 1024);
+	CHECK(fx_ok(&f));
+	free(copy);
+	free(mem);
+	fx_fini(&f);
+}
+
+/* Two caches on one zone, each re-initialised while live: both refused,
+ * the zone's list stays whole. */
+TEST_TSAN(cache_init_twice_with_two_caches)
+{
+	struct fx f;
+	struct lb_cache *c1, *c2, *x = NULL;
+	void *m1 = fx_cache_mem(), *m2 = fx_cache_mem();
+	struct lb_stats st;
+	uint64_t a1, a2;
+
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_EXACT) == 0);
+	REQUIRE(lb_cache_init(&c1, f.z, m1, lb_cache_size()) == 0);
+	REQUIRE(lb_cache_init(&c2, f.z, m2, lb_cache_size()) == 0);
+	REQUIRE(lb_cache_alloc(c1, 0, 0, &a1) == 0);
+	REQUIRE(lb_cache_alloc(c2, 2, 0, &a2) == 0);
+	REQUIRE(lb_cache_init(&x, f.z, m1, lb_cache_size()) == LB_EINVAL);
+	REQUIRE(lb_cache_init(&x, f.z, m2, lb_cache_size()) == LB_EINVAL);
+	CHECK(x == NULL);
+	lb_zone_stats(f.z, &st);
+	CHECK_EQ(st.cached_pages, 63 + 7 * 4); /* batches of 64 and 8 */
+	REQUIRE(lb_cache_free(c2, a1, 0) == 0); /* into the other cache */
+	REQUIRE(lb_cache_free(c1, a2, 2) == 0);
+	lb_cache_fini(c1);
+	lb_cache_fini(c2);
+	lb_zone_stats(f.z, &st);
+	CHECK_EQ(st.cached_pages, 0);
+	CHECK_EQ(st.free_accepted_pages, 1024);
+	CHECK(fx_ok(&f));
+	free(m1);
+	free(m2);
+	fx_fini(&f);
+}
+
+/* ---------------------------------- a stale free against a reallocation */
+
+/*
+ * One thread frees X at order k over and over: a stale double free, since
+ * X is never allocated at order k again. Another thread allocates and
+ * frees X at order j < k, round after round: X is the one free accepted
+ * block, of order k (its buddy of order k is held), so each allocation
+ * splits it and hands X out at order j, and each free merges it back. A
+ * free that checks the order and then claims the kind in two steps can
+ * read order k while X is free and claim it once reallocated at order j,
+ * caching it under the wrong order. Every stale free must be refused.
+ */
+struct stale {
+	struct lb_zone *z;
+	struct lb_cache *c;
+	uint64_t x;
+	unsigned k, j;
+	int stop, rounds_done;
+	long claimed, refused, other;
+	int zone_errors;
+};
+
+static void *stale_freer(void *p)
+{
+	struct stale *s = p;
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+		int rc = lb_cache_free(s->c, s->x, s->k);
+
+		if (rc == 0)
+			s->claimed++;
+		else if (rc == LB_ENOTALLOC || rc == LB_EDOUBLEFREE)
+			__atomic_fetch_add(&s->refused, 1, __ATOMIC_RELEASE);
+		else
+			s->other++;
+	}
+	return NULL;
+}
+
+static void *reallocator(void *p)
+{
+	struct stale *s = p;
+
+	/* Start once the stale frees do, so that they overlap. */
+	while (!__atomic_load_n(&s->refused, __ATOMIC_ACQUIRE))
+		;
+	for (int i = 0; i < 20000; i++) {
+		uint64_t a;
+
+		if (lb_alloc(s->z, s->j, LB_ALLOC_NOWAIT, &a) || a != s->x) {
+			s->zone_errors++;
+			break;
+		}
+		if (lb_free(s->z, a, s->j)) {
+			s->zone_errors++;
+			break;
+		}
+		s->rounds_done++;
+	}
+	__atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void stale_free_race(unsigned k, unsigned j)
+{
+	struct fx f;
+	struct stale s = { .k = k, .j = j };
+	void *mem = fx_cache_mem();
+	uint64_t held[1024], n = 0, a;
+	pthread_t t1, t2;
+	struct lb_stats st;
+
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_EXACT) == 0);
+	f.sb.check_lock = false;
+	REQUIRE(lb_cache_init(&s.c, f.z, mem, lb_cache_size()) == 0);
+	/* All accepted memory in blocks of order k; X (the first) is freed. */
+	while (lb_alloc(f.z, k, LB_ALLOC_NOWAIT, &a) == 0)
+		held[n++] = a;
+	REQUIRE(n == UINT64_C(1024) >> k);
+	s.z = f.z;
+	s.x = held[0];
+	REQUIRE(lb_free(f.z, s.x, k) == 0);
+	pthread_create(&t1, NULL, stale_freer, &s);
+	pthread_create(&t2, NULL, reallocator, &s);
+	pthread_join(t2, NULL);
+	pthread_join(t1, NULL);
+	CHECK_EQ(s.claimed, 0);
+	CHECK_EQ(s.other, 0);
+	CHECK_EQ(s.zone_errors, 0);
+	CHECK_EQ(s.rounds_done, 20000);
+	CHECK(s.refused > 0);
+	lb_zone_stats(f.z, &st);
+	CHECK_EQ(st.cached_pages, 0);
+	CHECK(fx_ok(&f));
+	lb_cache_fini(s.c);
+	for (uint64_t i = 1; i < n; i++)
+		CHECK_EQ(lb_free(f.z, held[i], k), 0);
+	lb_zone_stats(f.z, &st);
+	CHECK_EQ(st.allocated_pages, 0);
+	CHECK_EQ(st.free_accepted_pages, 1024);
+	CHECK(fx_ok(&f));
+	free(mem);
+	fx_fini(&f);
+}
+
+TEST_TSAN(cache_double_free_stale_order_race)
+{
+	stale_free_race(3, 0);
+	stale_free_race(3, 2);
+	stale_free_race(1, 0);
 }

@@ -297,3 +297,45 @@ TEST(releaser_start_twice_and_bad_settings_change_nothing)
 	CHECK(fx_ok(&f));
 	fx_fini(&f);
 }
+
+TEST_TSAN(getters_refuse_null_and_bad_zones)
+{
+	struct fx f;
+	struct lb_watermarks w, w0, mark;
+	struct lb_stats st, st0, smark;
+	/* A zone-sized buffer that never held a zone: wrong magic. */
+	uint64_t *bad = calloc(1, 64 * KiB);
+	struct lb_zone *nz = NULL, *bz = (struct lb_zone *)bad;
+
+	REQUIRE(fx_init(&f, fx_map16, 2, LB_POLICY_UNIT) == 0);
+	memset(&mark, 0x5a, sizeof mark);
+	memset(&smark, 0x5a, sizeof smark);
+	CHECK_EQ(lb_zone_stats(f.z, &st0), 0);
+	CHECK_EQ(lb_zone_watermarks(f.z, &w0), 0);
+
+	CHECK_EQ(lb_zone_policy(nz), LB_EINVAL);
+	CHECK_EQ(lb_zone_policy(bz), LB_EINVAL);
+	CHECK_EQ(lb_zone_policy(f.z), LB_POLICY_UNIT);
+
+	struct lb_zone *zones[] = { nz, bz, f.z };
+	for (unsigned i = 0; i < 3; i++) {
+		bool good = zones[i] == f.z;
+
+		w = mark;
+		CHECK_EQ(lb_zone_watermarks(zones[i], &w), good ? 0 : LB_EINVAL);
+		CHECK(memcmp(&w, good ? &w0 : &mark, sizeof w) == 0);
+		CHECK_EQ(lb_zone_watermarks(zones[i], NULL), LB_EINVAL);
+		st = smark;
+		CHECK_EQ(lb_zone_stats(zones[i], &st), good ? 0 : LB_EINVAL);
+		CHECK(memcmp(&st, good ? &st0 : &smark, sizeof st) == 0);
+		CHECK_EQ(lb_zone_stats(zones[i], NULL), LB_EINVAL);
+	}
+	/* The refusals changed nothing. */
+	CHECK_EQ(lb_zone_stats(f.z, &st), 0);
+	CHECK(memcmp(&st, &st0, sizeof st) == 0);
+	for (unsigned i = 0; i < 64 * KiB / 8; i++)
+		CHECK_EQ(bad[i], 0);
+	CHECK(fx_ok(&f));
+	free(bad);
+	fx_fini(&f);
+}

@@ -264,3 +264,29 @@ TEST(policy_watermarks_as_linux_derives_them)
 	lbi_derive_watermarks(UINT64_C(1) << 32, &w);
 	CHECK_EQ(w.min, 65536);
 }
+
+TEST_TSAN(watermarks_above_managed_pages_are_refused)
+{
+	struct fx f;
+	struct lb_watermarks w0, w, all = { UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX };
+	struct lb_stats st;
+
+	REQUIRE(fx_init(&f, fx_map64, 2, LB_POLICY_EXACT) == 0);
+	lb_zone_stats(f.z, &st);
+	lb_zone_watermarks(f.z, &w0);
+	CHECK_EQ(lb_zone_set_watermarks(f.z, &all), LB_EINVAL);
+	w = (struct lb_watermarks){ 0, 0, 0, st.managed_pages + 1 };
+	CHECK_EQ(lb_zone_set_watermarks(f.z, &w), LB_EINVAL);
+	w = (struct lb_watermarks){ 1, 2, 3, UINT64_MAX };
+	CHECK_EQ(lb_zone_set_watermarks(f.z, &w), LB_EINVAL);
+	lb_zone_watermarks(f.z, &w);
+	CHECK(memcmp(&w, &w0, sizeof w) == 0); /* unchanged */
+	/* Up to all of memory is a watermark, if a useless one. */
+	w = (struct lb_watermarks){ st.managed_pages, st.managed_pages, st.managed_pages,
+				    st.managed_pages };
+	CHECK_EQ(lb_zone_set_watermarks(f.z, &w), 0);
+	lb_zone_watermarks(f.z, &w0);
+	CHECK(memcmp(&w, &w0, sizeof w) == 0);
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+}
