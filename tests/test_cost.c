@@ -148,6 +148,72 @@ TEST(lbsim_cost_file_tdx_example)
 					     "the tdx preset any more: update both");
 }
 
+/* A figure of m by its name in docs/model.md's table; -1 if none. */
+static long long figure(const struct lbs_model *m, const char *name)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} call[] = {
+#define F(f) { #f, offsetof(struct lb_model_params, f) }
+		F(call_ns), F(page_ns), F(refused_ns), F(fault_ns), F(fault_vcpu_ns),
+		F(release_call_ns), F(release_page_ns),
+#undef F
+	};
+
+	for (size_t i = 0; i < sizeof call / sizeof call[0]; i++)
+		if (strcmp(name, call[i].name) == 0)
+			return (long long)*(const uint64_t *)(const void *)((const char *)&m->call +
+									   call[i].off);
+	if (strcmp(name, "host_capacity_pct") == 0)
+		return m->host_capacity_pct;
+	if (strcmp(name, "boot_ns") == 0)
+		return (long long)m->boot_ns;
+	if (strcmp(name, "boot_gib_ns") == 0)
+		return (long long)m->boot_gib_ns;
+	return -1;
+}
+
+/* docs/model.md's table of figures (their one place, with their sources)
+ * holds every platform preset's values, each figure once. */
+TEST(lbsim_cost_figures_table_is_the_presets)
+{
+	static const char *const platforms[] = {"tdx-4k", "tdx", "snp-4k", "snp"};
+	char doc_path[4200], *doc, *at, *end, *line;
+	struct lbs_model m;
+	int rows = 0;
+
+	snprintf(doc_path, sizeof doc_path, "%s/../../docs/model.md", fx_fixture(""));
+	doc = slurp(doc_path);
+	REQUIRE(doc);
+	at = strstr(doc, "### The figures");
+	REQUIRE(at);
+	end = strstr(at + 1, "\n#");
+	if (end)
+		*end = '\0';
+	for (line = strstr(at, "\n| `"); line; line = strstr(line + 1, "\n| `")) {
+		char name[64] = "";
+		long long v = -1;
+
+		if (sscanf(line, "\n| `%63[a-z_]`%*[^|]| %lld |", name, &v) != 2) {
+			lbt_fail(__FILE__, __LINE__, "a row of docs/model.md's figures unread");
+			continue;
+		}
+		rows++;
+		for (size_t p = 0; p < sizeof platforms / sizeof platforms[0]; p++) {
+			REQUIRE(lbs_model_preset(platforms[p], &m) == LB_OK);
+			if (figure(&m, name) != v) {
+				char msg[160];
+				snprintf(msg, sizeof msg, "docs/model.md: %s = %lld, the %s preset's %lld",
+					 name, v, platforms[p], figure(&m, name));
+				lbt_fail(__FILE__, __LINE__, msg);
+			}
+		}
+	}
+	CHECK_EQ(rows, 10); /* seven a call's, three lbsim's */
+	free(doc);
+}
+
 /* preset first, the keys after it override; CRLF, tabs, comments. */
 TEST(lbsim_cost_file_preset)
 {

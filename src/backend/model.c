@@ -15,40 +15,14 @@
  * bad range (empty, unaligned, wrapping) is refused with LB_EINVAL and
  * charged nothing.
  *
- * Preset figures (ns; a page is 4 KiB), each with its source; "assumption"
- * marks ours (no public figure found), "derived" arithmetic on a source,
- * "fitted" a value chosen to reproduce a published figure (which then
- * proves nothing about the model). docs/model.md has the same table with
- * links, and docs/fidelity.md how the presets compare with measurements.
- *
- *   tdx-4k: the host maps TD private memory at 4 KiB, as KVM's guest_memfd
- *   does today (dstack PR 1220; QEMU commit 4cdc489eb9c2): every 2 MiB
- *   accept is refused with a size mismatch and retried as 512 of 4 KiB,
- *   each faulting one page in (TD exit, EPT violation, TDH.MEM.PAGE.AUG).
- *     levels 4K, tries 2M|1G    Linux tries 1G, 2M, then 4K (tdx_accept_memory)
- *     call_ns          1000     assumption: TDG.MEM.PAGE.ACCEPT round trip
- *     page_ns           500     assumption: the module clears the page
- *     refused_ns       1000     assumption: a TDCALL that fails at once
- *     host_order 0, fault_ns 6500  derived: ~8 us per 4 KiB accept fault on an
- *                              idle host (dstack PR 1220) less the two above
- *     fault_vcpu_ns     587     fitted: 153 us per fault late in SMP bring-up
- *                              at 248 vCPUs (dstack PR 1220): (153 - 8) / 247
- *   tdx: the host maps private memory at 2 MiB (out-of-tree large-page
- *   patches; the guest_memfd huge-page RFC): a 2 MiB accept succeeds and
- *   faults one granule in. Figures as tdx-4k (assumption: the same exit and
- *   add path, once per 2 MiB).
- *     levels 4K|2M, tries 1G, host_order 9
- *   snp-4k / snp: the same structure for SEV-SNP, PVALIDATE after the
- *   page-state change (Linux batches 2 MiB entries and falls back to 4 KiB
- *   on a size mismatch, arch/x86/coco/sev; QEMU's guest_memfd maps 4 KiB,
- *   1024 extra exits per 4 MiB chunk unless pre-faulted, QEMU commit
- *   4cdc489eb9c2). No public per-operation SNP figure was found: every
- *   SNP figure is an assumption, taken equal to tdx's.
- *   All platform presets:
- *     release_call_ns  5000     assumption: one MapGPA / page-state-change round trip
- *     release_page_ns   500     assumption: the host unmaps and drops the page
- *   free: all costs 0 by definition; levels and tries as tdx so call counts
- *   compare.
+ * The presets (lb_model_preset): tdx-4k (TDX on today's KVM, which maps
+ * private memory at 4 KiB: every 2 MiB accept refused and retried as 512
+ * of 4 KiB, each faulting a page in), tdx (a host that maps 2 MiB), snp-4k
+ * and snp (SEV-SNP alike), and free (no costs, calls counted as tdx). The
+ * figures, in ns for a 4 KiB page, are one table with each one's kind
+ * (assumption, derived, fitted) and source: docs/model.md, "The figures",
+ * which tests/test_cost.c keeps equal to the ones below;
+ * docs/fidelity.md compares the presets with measurements.
  * What a shared host and a whole boot cost is lbsim's model, not a call's
  * (tools/lbsim/model/model.c).
  */
@@ -58,7 +32,7 @@
 #define LV_2M (1u << 9)
 #define LV_1G (1u << 18)
 
-/* The platform figures the presets share (see the table above). */
+/* The platform figures the presets share (docs/model.md, "The figures"). */
 #define PLATFORM                                                                   \
 	.call_ns = 1000, .page_ns = 500, .refused_ns = 1000, .fault_ns = 6500,     \
 	.fault_vcpu_ns = 587, .release_call_ns = 5000, .release_page_ns = 500
