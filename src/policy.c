@@ -48,12 +48,14 @@
 
 /* The policies above, as the library reads them (struct lbi_policy). */
 const struct lbi_policy lbi_policies[LB_POLICY_COUNT] = {
-	[LB_POLICY_EAGER] = { "eager", DEMAND_LARGEST, .at_setup = true },
-	[LB_POLICY_UNIT] = { "unit", DEMAND_UNIT },
-	[LB_POLICY_EXACT] = { "exact", DEMAND_EXACT },
-	[LB_POLICY_LINUX] = { "linux", DEMAND_LARGEST, .top_up = true },
-	[LB_POLICY_BACKGROUND] = { "background", DEMAND_UNIT, .threads = true },
-	[LB_POLICY_ADAPTIVE] = { "adaptive", DEMAND_CHEAPEST, .threads = true, .adapts = true },
+	[LB_POLICY_EAGER] = { .name = "eager", .on_demand = DEMAND_LARGEST, .at_setup = true },
+	[LB_POLICY_UNIT] = { .name = "unit", .on_demand = DEMAND_UNIT },
+	[LB_POLICY_EXACT] = { .name = "exact", .on_demand = DEMAND_EXACT },
+	[LB_POLICY_LINUX] = { .name = "linux", .on_demand = DEMAND_LARGEST, .top_up = true },
+	[LB_POLICY_BACKGROUND] = { .name = "background", .on_demand = DEMAND_UNIT,
+				   .threads = true },
+	[LB_POLICY_ADAPTIVE] = { .name = "adaptive", .on_demand = DEMAND_CHEAPEST,
+				 .threads = true, .adapts = true },
 };
 
 const char *lb_policy_name(enum lb_policy p)
