@@ -131,6 +131,7 @@ int lb_zone_set_policy(struct lb_zone *z, enum lb_policy p)
 		return LB_EINVAL;
 	zone_lock(z);
 	z->policy = p;
+	z->pol = &lbi_policies[p];
 	z->demand.rest_on = false;
 	if (lbi_pol(z)->at_setup)
 		lbi_accept_some(z, 0);

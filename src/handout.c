@@ -9,7 +9,7 @@
 #include "inflight.h"
 
 /* n pages at idx, in blocks of order, have left the zone: the counts. */
-static void count_out(struct lb_zone *z, uint64_t idx, uint64_t n, unsigned order)
+static inline void count_out(struct lb_zone *z, uint64_t idx, uint64_t n, unsigned order)
 {
 	z->nr_alloc += n;
 	z->out_pages_total += n;

@@ -153,7 +153,7 @@ void lbi_workers_fini(struct lb_zone *z);
 /* policy.c (lbi_derive_watermarks: arithmetic only, no lock needed) */
 static inline const struct lbi_policy *lbi_pol(const struct lb_zone *z)
 {
-	return &lbi_policies[z->policy];
+	return z->pol;
 }
 void lbi_derive_watermarks(uint64_t managed_pages, struct lb_watermarks *w);
 int lbi_policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct acc_op *op);

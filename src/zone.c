@@ -259,6 +259,7 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 	z->rel_order = LB_MAX_ORDER; /* the releaser's first round */
 	z->rel_next = LB_NIL;
 	z->policy = cfg->policy;
+	z->pol = &lbi_policies[cfg->policy];
 	z->backend = cfg->backend;
 	z->flags = cfg->flags;
 	if (cfg->flags & LB_CFG_WMARK)

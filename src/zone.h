@@ -191,6 +191,7 @@ struct lb_zone {
 
 	/* behaviour */
 	enum lb_policy policy;
+	const struct lbi_policy *pol; /* its row of lbi_policies: set with policy */
 	struct lb_watermarks wmark;
 	struct lb_backend backend;
 	unsigned flags;
