@@ -15,6 +15,7 @@
 
 #include "../tools/lbsim/cli/cli.h"
 #include "../tools/lbsim/model/cost.h"
+#include "../tools/lbsim/model/figures.h"
 #include "../tools/lbsim/output/output.h"
 #include "../tools/lbsim/run/sim.h"
 #include "test_model.h"
@@ -148,7 +149,7 @@ TEST(lbsim_cost_file_tdx_example)
 					     "the tdx preset any more: update both");
 }
 
-/* A figure of m by its name in docs/model.md's table; -1 if none. */
+/* A figure of m by its name in the table of figures; -1 if none. */
 static long long figure(const struct lbs_model *m, const char *name)
 {
 	static const struct {
@@ -174,44 +175,53 @@ static long long figure(const struct lbs_model *m, const char *name)
 	return -1;
 }
 
-/* docs/model.md's table of figures (their one place, with their sources)
- * holds every platform preset's values, each figure once. */
-TEST(lbsim_cost_figures_table_is_the_presets)
+/* The table of figures (model/figures.c) is every platform preset's
+ * values, figure by figure, and docs/model.md prints it as it is. */
+TEST(lbsim_cost_figures_table_is_the_presets_and_the_docs)
 {
 	static const char *const platforms[] = {"tdx-4k", "tdx", "snp-4k", "snp"};
-	char doc_path[4200], *doc, *at, *end, *line;
+	char doc_path[4200], *doc, *md = NULL;
+	size_t len = 0;
 	struct lbs_model m;
-	int rows = 0;
+	FILE *f;
 
-	snprintf(doc_path, sizeof doc_path, "%s/../../docs/model.md", fx_fixture(""));
-	doc = slurp(doc_path);
-	REQUIRE(doc);
-	at = strstr(doc, "### The figures");
-	REQUIRE(at);
-	end = strstr(at + 1, "\n#");
-	if (end)
-		*end = '\0';
-	for (line = strstr(at, "\n| `"); line; line = strstr(line + 1, "\n| `")) {
-		char name[64] = "";
-		long long v = -1;
-
-		if (sscanf(line, "\n| `%63[a-z_]`%*[^|]| %lld |", name, &v) != 2) {
-			lbt_fail(__FILE__, __LINE__, "a row of docs/model.md's figures unread");
-			continue;
-		}
-		rows++;
+	for (size_t i = 0; i < lbs_nfigures; i++)
 		for (size_t p = 0; p < sizeof platforms / sizeof platforms[0]; p++) {
 			REQUIRE(lbs_model_preset(platforms[p], &m) == LB_OK);
-			if (figure(&m, name) != v) {
+			if (figure(&m, lbs_figures[i].name) != (long long)lbs_figures[i].value) {
 				char msg[160];
-				snprintf(msg, sizeof msg, "docs/model.md: %s = %lld, the %s preset's %lld",
-					 name, v, platforms[p], figure(&m, name));
+				snprintf(msg, sizeof msg, "figures.c: %s = %.0f, the %s preset's %lld",
+					 lbs_figures[i].name, lbs_figures[i].value, platforms[p],
+					 figure(&m, lbs_figures[i].name));
 				lbt_fail(__FILE__, __LINE__, msg);
 			}
 		}
-	}
-	CHECK_EQ(rows, 10); /* seven a call's, three lbsim's */
+	CHECK_EQ(lbs_nfigures, 10); /* seven a call's, three lbsim's */
+	snprintf(doc_path, sizeof doc_path, "%s/../../docs/model.md", fx_fixture(""));
+	doc = slurp(doc_path);
+	f = open_memstream(&md, &len);
+	REQUIRE(doc && f);
+	lbs_figures_print_md(f);
+	fclose(f);
+	if (!strstr(doc, md))
+		lbt_fail(__FILE__, __LINE__, "docs/model.md's table of figures is not "
+					     "lbs_figures_print_md()'s: paste it from there");
+	free(md);
 	free(doc);
+}
+
+/* The fidelity rows' kinds come from the figures: fitted where a figure
+ * was fitted to the row, partly where one comes from its source. */
+TEST(lbsim_cost_figures_give_the_rows_their_kinds)
+{
+	CHECK_EQ(lbs_figures_kind_of("asterinas-1v4", "asterinas-3640"), 2);
+	CHECK_EQ(lbs_figures_kind_of("asterinas-1v8", "asterinas-3640"), 1);
+	CHECK_EQ(lbs_figures_kind_of("dstack-64v", "dstack-1220"), 1);
+	CHECK_EQ(lbs_figures_kind_of("lkvs-8g", "lkvs"), 0);
+	CHECK_EQ(lbs_figures_kind_of("asterinas-1v", NULL), 0);
+	CHECK_EQ(lbs_figures_kind_of("asterinas-1v", "asterinas"), 0); /* a whole id */
+	for (size_t i = 0; i < lbs_nfigures; i++) /* every kind but an assumption has a source */
+		CHECK(lbs_figures[i].kind == LBS_FIG_ASSUMPTION || lbs_figures[i].source);
 }
 
 /* preset first, the keys after it override; CRLF, tabs, comments. */

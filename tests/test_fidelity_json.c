@@ -32,11 +32,11 @@ static char *print(printer fn, const struct lbs_fid_row *rows, size_t n)
 
 /* Every kind and way of judging, PASS and MISS (pass as given, not judged). */
 static const struct lbs_fid_row rows[] = {
-	{"a fill", "a list", "s/GiB", 2.5, 1.0 / 3.0, 15, 0, LBS_FID_PREDICTED, 0},
-	{"a ratio", "a letter", "x", 4.0, 4.2, 10, 0, LBS_FID_FITTED, 1},
-	{"a bound above", "an issue", "s", 90.0, 134.25, 0, 1, LBS_FID_PREDICTED, 1},
-	{"a bound below", "an issue", "s", 15.0, 16.0, 0, -1, LBS_FID_PARTLY, 0},
-	{"another", "a PR", "s", 627.5, 640.0, 15, 0, LBS_FID_PARTLY, 1},
+	{"a fill", "a list", "s/GiB", 2.5, 1.0 / 3.0, 15, 0, "r", "s", LBS_FID_PREDICTED, 0},
+	{"a ratio", "a letter", "x", 4.0, 4.2, 10, 0, "r", "s", LBS_FID_FITTED, 1},
+	{"a bound above", "an issue", "s", 90.0, 134.25, 0, 1, "r", "s", LBS_FID_PREDICTED, 1},
+	{"a bound below", "an issue", "s", 15.0, 16.0, 0, -1, "r", "s", LBS_FID_PARTLY, 0},
+	{"another", "a PR", "s", 627.5, 640.0, 15, 0, "r", "s", LBS_FID_PARTLY, 1},
 };
 #define NROWS (sizeof rows / sizeof rows[0])
 

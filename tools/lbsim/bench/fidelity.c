@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../model/figures.h"
 #include "../run/sim.h"
 
 #define GIB (UINT64_C(1) << 30)
@@ -88,42 +89,42 @@ struct lbs_fid_row *lbs_fidelity_rows(size_t *n)
 {
 	double rate1 = fill_s_per_gib(1), rate32 = fill_s_per_gib(32);
 	double asterinas1 = eager_setup(8 * GIB, 1);
-	const struct lbs_fid_row proto[] = {
+	const struct lbs_fid_row proto[] = { /* kind and pass: computed below */
 		{"TDX lazy first-touch fill, slope (eatmemory, 1 GiB 3.4 s .. 64 GiB 133 s)",
 		 "LKML 2024 (as quoted by the design brief; thread not found)", "s/GiB",
-		 (133.0 - 3.4) / 63.0, rate1, 15, 0, LBS_FID_PREDICTED, 0},
+		 (133.0 - 3.4) / 63.0, rate1, 15, 0, "lkml-slope", "lkml-2024", 0, 0},
 		{"TDX lazy fill of an 8 GiB guest, 1 vCPU, until nothing is unaccepted",
 		 "intel/lkvs tdx_mem_test.sh (2024 thresholds)", "s", 24.0, 8 * rate1, 15, 0,
-		 LBS_FID_PREDICTED, 0},
+		 "lkvs-8g", "lkvs", 0, 0},
 		{"the same, 96 GiB", "intel/lkvs tdx_mem_test.sh", "s", 398.0, 96 * rate1, 15, 0,
-		 LBS_FID_PREDICTED, 0},
+		 "lkvs-96g", "lkvs", 0, 0},
 		{"the same, 96 GiB, 32 vCPUs filling at once", "intel/lkvs tdx_mem_test.sh", "s",
-		 33.0, 96 * rate32, 15, 0, LBS_FID_PREDICTED, 0},
+		 33.0, 96 * rate32, 15, 0, "lkvs-96g-32v", "lkvs", 0, 0},
 		{"boot to shell, eager over lazy acceptance, 4 GiB TDX guest",
 		 "Linux unaccepted-memory series v2 cover letter (2022)", "x", 2.5,
-		 boot_ratio(4 * GIB), 15, 0, LBS_FID_PREDICTED, 0},
+		 boot_ratio(4 * GIB), 15, 0, "v2-4g", "unaccepted-v2", 0, 0},
 		{"the same, 64 GiB", "Linux unaccepted-memory series v2 cover letter", "x", 4.0,
-		 boot_ratio(64 * GIB), 15, 0, LBS_FID_PREDICTED, 0},
+		 boot_ratio(64 * GIB), 15, 0, "v2-64g", "unaccepted-v2", 0, 0},
 		{"eager acceptance of 8 GiB, 1 vCPU", "asterinas PR 3640", "s", 25.0, asterinas1, 15,
-		 0, LBS_FID_PREDICTED, 0},
+		 0, "asterinas-1v", "asterinas-3640", 0, 0},
 		{"the same, 1 vCPU over 4", "asterinas PR 3640", "x", 25.0 / 12.0,
-		 asterinas1 / eager_setup(8 * GIB, 4), 15, 0, LBS_FID_FITTED, 0},
+		 asterinas1 / eager_setup(8 * GIB, 4), 15, 0, "asterinas-1v4", "asterinas-3640", 0, 0},
 		{"the same, 1 vCPU over 8", "asterinas PR 3640", "x", 25.0 / 9.0,
-		 asterinas1 / eager_setup(8 * GIB, 8), 15, 0, LBS_FID_PREDICTED, 0},
+		 asterinas1 / eager_setup(8 * GIB, 8), 15, 0, "asterinas-1v8", "asterinas-3640", 0, 0},
 		{"32 GiB TD, 248 vCPUs, to init (accept storm in SMP bring-up, 4 KiB host)",
 		 "dstack PR 1220 (575-680 s)", "s", 627.5, linux_boot(32 * GIB, 4 * GIB, 248), 15,
-		 0, LBS_FID_PARTLY, 0},
+		 0, "dstack-248v", "dstack-1220", 0, 0},
 		{"the same, 64 vCPUs", "dstack PR 1220 (about 50 s)", "s", 50.0,
-		 linux_boot(32 * GIB, 4 * GIB, 64), 15, 0, LBS_FID_PARTLY, 0},
+		 linux_boot(32 * GIB, 4 * GIB, 64), 15, 0, "dstack-64v", "dstack-1220", 0, 0},
 		{"eager firmware acceptance of 64 GiB does not reach the boot loader in 90 s",
 		 "kata-containers issue 13535", "s", 90.0, eager_setup(64 * GIB, 1), 0, 1,
-		 LBS_FID_PREDICTED, 0},
+		 "kata-eager", "kata-13535", 0, 0},
 		{"the same 64 GiB guest with lazy acceptance boots in under 15 s",
 		 "kata-containers issue 13535", "s", 15.0, linux_boot(64 * GIB, 4 * GIB, 1), 0,
-		 -1, LBS_FID_PARTLY, 0},
+		 -1, "kata-lazy", "kata-13535", 0, 0},
 		{"one global accept lock stalls large SNP guests 20 s and more (256 vCPUs)",
 		 "Linux 2023 fix: parallel acceptance soft lockups", "s", 20.0,
-		 global_lock_stall(256), 0, 1, LBS_FID_PREDICTED, 0},
+		 global_lock_stall(256), 0, 1, "snp-lock", "linux-2023-fix", 0, 0},
 	};
 	size_t count = sizeof proto / sizeof proto[0];
 	struct lbs_fid_row *rows = malloc(sizeof proto);
@@ -134,7 +135,10 @@ struct lbs_fid_row *lbs_fidelity_rows(size_t *n)
 	for (size_t i = 0; i < count; i++) {
 		struct lbs_fid_row *r = &rows[i];
 		double d = r->lbsim - r->published;
+		int known = lbs_figures_kind_of(r->id, r->source_id);
 
+		/* what the model's figures already knew of it (model/figures.c) */
+		r->kind = known == 2 ? LBS_FID_FITTED : known ? LBS_FID_PARTLY : LBS_FID_PREDICTED;
 		if (r->bound)
 			r->pass = r->bound > 0 ? r->lbsim >= r->published : r->lbsim <= r->published;
 		else

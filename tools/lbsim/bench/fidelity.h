@@ -3,8 +3,10 @@
  * lbsim against published measurements (`lbsim --fidelity`): for each
  * figure, its source, the value lbsim computes for the same situation on
  * the matching preset, the tolerance, and PASS or MISS. Each row says
- * whether the model was fitted to it (then it proves nothing) or predicts
- * it. docs/fidelity.md explains every row.
+ * whether the model was fitted to it (then it proves nothing), partly (a
+ * fitted or derived figure comes from its source) or predicts it: computed
+ * from the model's table of figures (model/figures.c), never written by
+ * hand. docs/fidelity.md explains every row.
  */
 #ifndef LBS_FIDELITY_H
 #define LBS_FIDELITY_H
@@ -21,7 +23,9 @@ struct lbs_fid_row {
 	double lbsim;         /* what lbsim computes */
 	int tol_pct;          /* within +-tol_pct of the figure; 0 with bound */
 	int bound;            /* 1: PASS when lbsim >= published; -1: <=; 0: tolerance */
-	enum lbs_fid_kind kind;
+	const char *id;       /* the row's, for the figures fitted to it */
+	const char *source_id; /* its source's (model/figures.h) */
+	enum lbs_fid_kind kind; /* computed from the model's figures */
 	int pass;
 };
 

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* The model's figures, one table (figures.h). */
+#include "figures.h"
+
+#include <string.h>
+
+/* In docs/model.md's order. The presets hold the same values
+ * (src/backend/model.c, model.c): tests/test_cost.c keeps them equal. */
+const struct lbs_figure lbs_figures[] = {
+	{ "call_ns", 1000, "ns", LBS_FIG_ASSUMPTION, NULL, NULL, 0,
+	  "one TDG.MEM.PAGE.ACCEPT (or PVALIDATE) round trip, no host exit; no "
+	  "isolated public figure" },
+	{ "page_ns", 500, "ns", LBS_FIG_ASSUMPTION, NULL, NULL, 0,
+	  "the module (or firmware) clears and registers a 4 KiB page" },
+	{ "refused_ns", 1000, "ns", LBS_FIG_ASSUMPTION, NULL, NULL, 0,
+	  "a call refused at once" },
+	{ "fault_ns", 6500, "ns", LBS_FIG_DERIVED, "dstack-1220", NULL, 0,
+	  "about 8 us per 4 KiB accept fault on an idle host (dstack PR 1220, "
+	  "Granite Rapids, host kernel 7.0) less `call_ns` and `page_ns`; so a "
+	  "4 KiB accept on `tdx-4k` costs 8 us and a GiB 2.1 s" },
+	{ "fault_vcpu_ns", 587, "ns", LBS_FIG_FITTED, "dstack-1220", NULL, 0,
+	  "153 us per fault late in SMP bring-up at 248 vCPUs, against 8 us "
+	  "(dstack PR 1220): (153 - 8) / 247. The same source's boot times are "
+	  "then checks, not fits, only partly" },
+	{ "release_call_ns", 5000, "ns", LBS_FIG_ASSUMPTION, NULL, NULL, 0,
+	  "one MapGPA / page-state-change round trip" },
+	{ "release_page_ns", 500, "ns", LBS_FIG_ASSUMPTION, NULL, NULL, 0,
+	  "the host unmaps and drops the page" },
+	{ "host_capacity_pct", 208, "%", LBS_FIG_FITTED, "asterinas-3640", "asterinas-1v4", 1,
+	  "eager acceptance of 8 GiB took about 25 s on 1 vCPU, 12 s on 4 and "
+	  "9 s on 8 ([asterinas PR "
+	  "3640](https://github.com/asterinas/asterinas/pull/3640)). A host "
+	  "that does at most 2.08 accepts' worth at once makes 4 CPUs 2.08 "
+	  "times faster than 1 (the point it was fitted to) and 8 CPUs 2.08 "
+	  "times too (published: 2.78, 25% off: the check fails; the source's "
+	  "times include boot's serial part, which the model does not have "
+	  "yet). Shared host work (EPT updates, zeroing, memory bandwidth) is "
+	  "the plausible cause; the form, full speed up to the capacity and "
+	  "shared beyond, is our assumption" },
+	{ "boot_ns", 6000000000, "ns", LBS_FIG_DERIVED, "kata-13535", NULL, 1,
+	  "a 256 MiB kata TDX pod boots in about 6 s with lazy-accept "
+	  "firmware, everything included ([kata-containers issue "
+	  "13535](https://github.com/kata-containers/kata-containers/issues/1353"
+	  "5))" },
+	{ "boot_gib_ns", 4650000, "ns", LBS_FIG_DERIVED, "linux-deferred-init-2020", NULL, 1,
+	  "struct-page initialisation per GiB and thread, 1785.7 ms for 384 "
+	  "GiB on bare metal (Linux deferred page init series, 2020); lbsim "
+	  "charges it once per GiB whatever the vCPUs (an *assumption*: the "
+	  "kernel spreads it over few threads early in boot)" },
+};
+const size_t lbs_nfigures = sizeof lbs_figures / sizeof lbs_figures[0];
+
+const char *lbs_fig_kind_name(enum lbs_fig_kind k)
+{
+	return k == LBS_FIG_FITTED ? "fitted" : k == LBS_FIG_DERIVED ? "derived" : "assumption";
+}
+
+void lbs_figures_print_md(FILE *f)
+{
+	for (size_t i = 0; i < lbs_nfigures; i++) {
+		const struct lbs_figure *g = &lbs_figures[i];
+
+		fprintf(f, "| `%s`%s | %.0f | *%s*: %s |\n", g->name, g->lbsim ? " (lbsim)" : "",
+			g->value, lbs_fig_kind_name(g->kind), g->why);
+	}
+}
+
+/* Is id one of the comma list's? */
+static int listed(const char *list, const char *id)
+{
+	size_t n = strlen(id);
+
+	for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (strncmp(p, id, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+int lbs_figures_kind_of(const char *row_id, const char *source)
+{
+	int kind = 0;
+
+	for (size_t i = 0; i < lbs_nfigures; i++) {
+		const struct lbs_figure *g = &lbs_figures[i];
+
+		if (listed(g->fitted_to, row_id))
+			return 2;
+		if (g->kind != LBS_FIG_ASSUMPTION && g->source && source &&
+		    strcmp(g->source, source) == 0)
+			kind = 1;
+	}
+	return kind;
+}

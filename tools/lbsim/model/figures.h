@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The model's figures, one table (figures.c): each platform preset's
+ * value, its unit, its kind, the source it comes from and, for a fitted
+ * one, the fidelity rows it was chosen to reproduce. docs/model.md's
+ * table is this one printed (lbs_figures_print_md; a test keeps the two
+ * equal, and the table equal to the presets), and the fidelity table's
+ * row kinds are computed from it (lbs_figures_kind_of).
+ */
+#ifndef LBS_FIGURES_H
+#define LBS_FIGURES_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+enum lbs_fig_kind {
+	LBS_FIG_ASSUMPTION, /* ours: no public figure found */
+	LBS_FIG_DERIVED,    /* arithmetic on a source's figure */
+	LBS_FIG_FITTED,     /* chosen to reproduce a published figure */
+};
+
+struct lbs_figure {
+	const char *name;      /* lb_model_params' field, or lbs_model's */
+	double value;          /* every platform preset's (tdx-4k, tdx, snp-4k, snp) */
+	const char *unit;      /* "ns" (a page is 4 KiB), "%" */
+	enum lbs_fig_kind kind;
+	const char *source;    /* the source's id ("asterinas-3640"); NULL: none */
+	const char *fitted_to; /* the fidelity rows' ids it reproduces, a comma
+				  list; NULL: none (it may be fitted to a figure
+				  of its source that no row holds) */
+	int lbsim;             /* lbsim's model of a guest, not a call's cost */
+	const char *why;       /* what it stands for and where it comes from:
+				  docs/model.md's text (markdown) */
+};
+
+extern const struct lbs_figure lbs_figures[];
+extern const size_t lbs_nfigures;
+
+/* "assumption", "derived", "fitted". */
+const char *lbs_fig_kind_name(enum lbs_fig_kind k);
+
+/* The rows of docs/model.md's table of figures, one a line. */
+void lbs_figures_print_md(FILE *f);
+
+/* How much the model already knows of a fidelity row (id, from source):
+ * 2 if a figure was fitted to it, 1 if a fitted or derived figure comes
+ * from its source (another figure of the same series or page), else 0. */
+int lbs_figures_kind_of(const char *row_id, const char *source);
+
+#endif
