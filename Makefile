@@ -69,7 +69,7 @@ FUZZ_OBJ  := $(FUZZ_SRC:%.c=$(B)/obj/%.o)
 FUZZ_DEFS ?=
 $(FUZZ_OBJ): CPPFLAGS += $(FUZZ_DEFS)
 
-.PHONY: all lib tools tests run test bench clean deps fuzz fuzzer fidelity policy-bench freestanding freestanding-objs scaling
+.PHONY: all lib tools tests run test bench clean deps fuzz fuzzer fidelity calibrate policy-bench freestanding freestanding-objs scaling
 .DEFAULT_GOAL := all
 
 all: lib tools
@@ -123,6 +123,12 @@ run: deps
 fidelity: deps
 	$(MAKE) VARIANT=release all
 	./build/lbsim --fidelity
+
+# The model's fitted figures fitted again to their rows (docs/fidelity.md,
+# "Calibration"): fails unless every fit reproduces the table.
+calibrate: deps
+	$(MAKE) VARIANT=release all
+	./build/lbsim --calibrate
 
 # Every policy on the same terms, each row's winner set and adaptive's
 # targets (docs/adaptive.md); in virtual time, a worker per CPU, about 30

@@ -39,9 +39,9 @@
 #ifndef LB_INTERNAL_H
 #define LB_INTERNAL_H
 
-/* base.h, page.h, zone.h, cache.h: the types, from the ground up; below,
- * what each source file gives the others. */
-#include "cache.h"
+/* base.h, page.h, zone_types.h, cache_types.h: the types, from the
+ * ground up; below, what each source file gives the others. */
+#include "cache_types.h"
 
 /* buddy.c: free lists, sections, split and merge */
 void lbi_section_activate(struct lb_zone *z, uint64_t sec);

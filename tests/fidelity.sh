@@ -58,8 +58,19 @@ fi
 rm -f "$out" "$json" "$err" "$err.text" "$err.json"
 if [ $fail -eq 0 ]; then
 	echo "ok   fidelity: $rows rows computed, the same in JSON"
-	echo "1 passed, 0 failed"
-else
-	echo "0 passed, 1 failed"
 fi
-exit $fail
+
+# --calibrate (make calibrate): every fitted figure fitted again to the
+# table's value, exit 0.
+cal=$(mktemp)
+if "$lbsim" --calibrate >"$cal" 2>&1 && grep -q '^Every fit reproduces the table' "$cal"; then
+	echo "ok   calibrate: $(grep -c '^[a-z_]* *[0-9]' "$cal") fitted figures reproduced"
+else
+	echo "FAIL calibrate: $lbsim --calibrate does not reproduce the table:"
+	cat "$cal"
+	fail=$((fail + 2))
+fi
+rm -f "$cal"
+passed=$(( (fail & 1 ? 0 : 1) + (fail & 2 ? 0 : 1) ))
+echo "$passed passed, $((2 - passed)) failed"
+[ $fail -eq 0 ]

@@ -30,13 +30,15 @@ static char *print(printer fn, const struct lbs_fid_row *rows, size_t n)
 	return buf;
 }
 
-/* Every kind and way of judging, PASS and MISS (pass as given, not judged). */
+/* Every kind and way of judging, PASS and MISS (pass and cv_pass as
+ * given, not judged: the result is cv_pass). */
 static const struct lbs_fid_row rows[] = {
-	{"a fill", "a list", "s/GiB", 2.5, 1.0 / 3.0, 15, 0, "r", "s", LBS_FID_PREDICTED, 0},
-	{"a ratio", "a letter", "x", 4.0, 4.2, 10, 0, "r", "s", LBS_FID_FITTED, 1},
-	{"a bound above", "an issue", "s", 90.0, 134.25, 0, 1, "r", "s", LBS_FID_PREDICTED, 1},
-	{"a bound below", "an issue", "s", 15.0, 16.0, 0, -1, "r", "s", LBS_FID_PARTLY, 0},
-	{"another", "a PR", "s", 627.5, 640.0, 15, 0, "r", "s", LBS_FID_PARTLY, 1},
+	{"a fill", "a list", "s/GiB", 2.5, 1.0 / 3.0, 15, 0, "r", "s", LBS_FID_PREDICTED, 0, 0.25, 0},
+	{"a ratio", "a letter", "x", 4.0, 4.2, 10, 0, "r", "s", LBS_FID_FITTED, 1, 4.2, 1},
+	{"a bound above", "an issue", "s", 90.0, 134.25, 0, 1, "r", "s", LBS_FID_PREDICTED, 1, 134.25,
+	 1},
+	{"a bound below", "an issue", "s", 15.0, 16.0, 0, -1, "r", "s", LBS_FID_PARTLY, 0, 16.0, 0},
+	{"another", "a PR", "s", 627.5, 640.0, 15, 0, "r", "s", LBS_FID_PARTLY, 1, 640.0, 1},
 };
 #define NROWS (sizeof rows / sizeof rows[0])
 
@@ -112,11 +114,11 @@ TEST(fidelity_json_members)
 	REQUIRE(json);
 	CHECK(strstr(json, "\n  {\"row\": 1, \"figure\": \"a fill\", \"source\": \"a list\", "
 			   "\"published\": 2.5, \"unit\": \"s/GiB\", \"lbsim\": "
-			   "0.3333333333333333, \"tolerance_pct\": 15, \"bound\": null, "
+			   "0.3333333333333333, \"cv_lbsim\": 0.25, \"tolerance_pct\": 15, \"bound\": null, "
 			   "\"kind\": \"predicted\", \"result\": \"MISS\"},\n") != NULL);
 	CHECK(strstr(json, "{\"row\": 3, \"figure\": \"a bound above\", \"source\": \"an "
 			   "issue\", \"published\": 90, \"unit\": \"s\", \"lbsim\": 134.25, "
-			   "\"tolerance_pct\": null, \"bound\": \"at_least\", \"kind\": "
+			   "\"cv_lbsim\": 134.25, \"tolerance_pct\": null, \"bound\": \"at_least\", \"kind\": "
 			   "\"predicted\", \"result\": \"PASS\"}") != NULL);
 	CHECK(strstr(json, "\"bound\": \"at_most\", \"kind\": \"partly fitted\", "
 			   "\"result\": \"MISS\"}") != NULL);
@@ -174,4 +176,24 @@ TEST(fidelity_json_strings_escaped)
 	REQUIRE(json);
 	CHECK(strcmp(json, "[]\n") == 0);
 	free(json);
+}
+
+/* The result is the cross-validated one: a row that passes on the model
+ * as it is but not on a fit that never saw its source is a MISS. */
+TEST(fidelity_result_is_cv)
+{
+	struct lbs_fid_row r = rows[1]; /* PASS in-sample */
+	char *json, *table;
+
+	r.cv_lbsim = 8.0;
+	r.cv_pass = 0;
+	json = print(lbs_fidelity_print_json, &r, 1);
+	table = print(lbs_fidelity_print, &r, 1);
+	REQUIRE(json && table);
+	CHECK(strstr(json, "\"lbsim\": 4.2, \"cv_lbsim\": 8, ") != NULL);
+	CHECK(strstr(json, "\"result\": \"MISS\"") != NULL);
+	CHECK(strstr(table, " 4.2        8          +-10%     MISS   fitted ") != NULL);
+	CHECK(strstr(table, "0 of all 1 rows on a fit that never saw their source") != NULL);
+	free(json);
+	free(table);
 }

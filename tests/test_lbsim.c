@@ -474,3 +474,21 @@ TEST(lbsim_memory_map)
 	c.memory_bytes = 4096 * 3;
 	CHECK_EQ(lbs_sim_build_map(&c, r, LBS_MAX_RANGES, &n), LB_EINVAL);
 }
+
+/* --calibrate is a run of its own, with a table only. */
+TEST(lbsim_cli_calibrate_alone)
+{
+	static const char *const pb[] = {"--calibrate", "--policy-bench"};
+	static const char *const js[] = {"--calibrate", "--json"};
+	static const char *const wl[] = {"--calibrate", "--workload", "fill"};
+	struct lbs_cli cli;
+	char err[256];
+
+	REQUIRE(lbt_parse_cli(pb, 1, &cli, err, sizeof err) == 0);
+	CHECK(cli.calibrate && cli.fidelity);
+	CHECK_EQ(lbt_parse_cli(pb, 2, &cli, err, sizeof err), 2);
+	CHECK(strstr(err, "--calibrate and --policy-bench exclude each other") != NULL);
+	CHECK_EQ(lbt_parse_cli(js, 2, &cli, err, sizeof err), 2);
+	CHECK(strstr(err, "--calibrate prints a table, not JSON") != NULL);
+	CHECK_EQ(lbt_parse_cli(wl, 3, &cli, err, sizeof err), 2);
+}

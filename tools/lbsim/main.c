@@ -13,6 +13,7 @@
 #include "cli/clash.h"
 #include "cli/cli.h"
 #include "output/csv.h"
+#include "bench/calibrate.h"
 #include "bench/fidelity.h"
 #include "bench/policybench.h"
 #include "output/output.h"
@@ -270,15 +271,19 @@ out:
 	return status;
 }
 
-static int run_fidelity(int json)
+static int run_fidelity(int json, int calibrate)
 {
 	size_t n;
-	struct lbs_fid_row *rows = lbs_fidelity_rows(&n);
+	struct lbs_fid_row *rows;
 
+	if (calibrate)
+		return lbs_calibrate_print(stdout);
+	rows = lbs_fidelity_rows(&n);
 	if (!rows) {
 		fprintf(stderr, "lbsim: out of memory\n");
 		return 1;
 	}
+	lbs_calibrate_cross_validate(rows, n);
 	if (json)
 		lbs_fidelity_print_json(stdout, rows, n);
 	else
@@ -366,7 +371,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (cli.fidelity)
-		return run_fidelity(cli.json);
+		return run_fidelity(cli.json, cli.calibrate);
 	if (cli.policy_bench)
 		return lbs_policy_bench(stdout, cli.json) ? 0 : 1;
 	if (check_clashes(&cli))

@@ -27,13 +27,15 @@ void lbs_fidelity_print_json(FILE *f, const struct lbs_fid_row *rows, size_t n)
 		member(f, "unit", r->unit);
 		fputs(", \"lbsim\": ", f);
 		lbs_json_number(f, r->lbsim);
+		fputs(", \"cv_lbsim\": ", f);
+		lbs_json_number(f, r->cv_lbsim);
 		if (r->bound)
 			fputs(", \"tolerance_pct\": null", f);
 		else
 			fprintf(f, ", \"tolerance_pct\": %d", r->tol_pct);
 		member(f, "bound", !r->bound ? NULL : r->bound > 0 ? "at_least" : "at_most");
 		member(f, "kind", lbs_fid_kind_name(r->kind));
-		member(f, "result", r->pass ? "PASS" : "MISS");
+		member(f, "result", r->cv_pass ? "PASS" : "MISS");
 		fputc('}', f);
 	}
 	fputs(n ? "\n]\n" : "]\n", f);

@@ -118,8 +118,13 @@ static int consistent(const struct lbs_opt_state *s)
 		return 2;
 	}
 	if (cli->fidelity && cli->policy_bench) {
-		fprintf(s->err, "lbsim: --fidelity and --policy-bench exclude each other (each is "
-				"a run of its own)\n");
+		fprintf(s->err, "lbsim: --%s and --policy-bench exclude each other (each is "
+				"a run of its own)\n", cli->calibrate ? "calibrate" : "fidelity");
+		return 2;
+	}
+	if (cli->calibrate && cli->json) {
+		fprintf(s->err, "lbsim: --calibrate prints a table, not JSON (--fidelity --json "
+				"has each row's cv_lbsim)\n");
 		return 2;
 	}
 	return 0;

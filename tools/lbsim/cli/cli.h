@@ -27,6 +27,7 @@ struct lbs_cli {
 	int json;
 	int help;
 	int fidelity;              /* --fidelity: the table against measurements */
+	int calibrate;             /* --calibrate: fit the fitted figures again */
 	int policy_bench;          /* --policy-bench: adaptive's targets, PASS/MISS */
 	int version;               /* --version */
 	int no_args;               /* nothing given: the default run of `make run` */

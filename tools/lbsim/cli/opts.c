@@ -319,6 +319,8 @@ static int p_flag(struct lbs_opt_state *s, const struct lbs_opt *o, const char *
 		c->json = 1;
 	else if (strcmp(o->name, "fidelity") == 0)
 		c->fidelity = 1;
+	else if (strcmp(o->name, "calibrate") == 0)
+		c->fidelity = c->calibrate = 1; /* the fidelity rows, fitted to */
 	else if (strcmp(o->name, "policy-bench") == 0)
 		c->policy_bench = 1;
 	else if (strcmp(o->name, "help") == 0)
@@ -404,6 +406,10 @@ static const struct lbs_opt table[] = {
 	{"fidelity", NULL, "compare lbsim with published measurements (a table of figures, "
 	 "sources, PASS or MISS; docs/fidelity.md); no other option but --json", M_FIDELITY, 0,
 	 0, 1, NULL, p_flag},
+	{"calibrate", NULL, "fit the model's fitted figures again to their rows of --fidelity, by "
+	 "the procedure tools/lbsim/bench/calibrate.c states, beside the table's values; exit 1 "
+	 "unless every fit reproduces the table (docs/fidelity.md)", M_FIDELITY, 0, 0, 1, NULL,
+	 p_flag},
 	{"policy-bench", NULL, "every policy on the same terms on 618 rows (4 presets, 3 "
 	 "firmware sizes, 2 units; boot, fill, churn on 1, 4, 16 vCPUs at 2 rates, re-run at "
 	 "half the host's reach when beyond it; the trace): each row's winner set and "

@@ -2,6 +2,8 @@
 /* The model's figures, one table (figures.h). */
 #include "figures.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 /* In docs/model.md's order. The presets hold the same values
@@ -9,23 +11,30 @@
 const struct lbs_figure lbs_figures[] = {
 	{ "call_ns", 1000, "ns", LBS_FIG_ASSUMPTION, NULL, NULL, 0,
 	  "one TDG.MEM.PAGE.ACCEPT (or PVALIDATE) round trip, no host exit; no "
-	  "isolated public figure" },
+	  "isolated public figure",
+	  0, 0, 0 },
 	{ "page_ns", 500, "ns", LBS_FIG_ASSUMPTION, NULL, NULL, 0,
-	  "the module (or firmware) clears and registers a 4 KiB page" },
+	  "the module (or firmware) clears and registers a 4 KiB page",
+	  0, 0, 0 },
 	{ "refused_ns", 1000, "ns", LBS_FIG_ASSUMPTION, NULL, NULL, 0,
-	  "a call refused at once" },
-	{ "fault_ns", 6500, "ns", LBS_FIG_DERIVED, "dstack-1220", NULL, 0,
+	  "a call refused at once",
+	  0, 0, 0 },
+	{ "fault_ns", 6500, "ns", LBS_FIG_DERIVED, "dstack-1220", "dstack-fault-idle", 0,
 	  "about 8 us per 4 KiB accept fault on an idle host (dstack PR 1220, "
 	  "Granite Rapids, host kernel 7.0) less `call_ns` and `page_ns`; so a "
-	  "4 KiB accept on `tdx-4k` costs 8 us and a GiB 2.1 s" },
-	{ "fault_vcpu_ns", 587, "ns", LBS_FIG_FITTED, "dstack-1220", NULL, 0,
+	  "4 KiB accept on `tdx-4k` costs 8 us and a GiB 2.1 s",
+	  0, 0, 0 },
+	{ "fault_vcpu_ns", 587, "ns", LBS_FIG_FITTED, "dstack-1220", "dstack-fault-248v", 0,
 	  "153 us per fault late in SMP bring-up at 248 vCPUs, against 8 us "
 	  "(dstack PR 1220): (153 - 8) / 247. The same source's boot times are "
-	  "then checks, not fits, only partly" },
+	  "then checks, not fits, only partly",
+	  0, 100000, 0 },
 	{ "release_call_ns", 5000, "ns", LBS_FIG_ASSUMPTION, NULL, NULL, 0,
-	  "one MapGPA / page-state-change round trip" },
+	  "one MapGPA / page-state-change round trip",
+	  0, 0, 0 },
 	{ "release_page_ns", 500, "ns", LBS_FIG_ASSUMPTION, NULL, NULL, 0,
-	  "the host unmaps and drops the page" },
+	  "the host unmaps and drops the page",
+	  0, 0, 0 },
 	{ "host_capacity_pct", 208, "%", LBS_FIG_FITTED, "asterinas-3640", "asterinas-1v4", 1,
 	  "eager acceptance of 8 GiB took about 25 s on 1 vCPU, 12 s on 4 and "
 	  "9 s on 8 ([asterinas PR "
@@ -36,19 +45,73 @@ const struct lbs_figure lbs_figures[] = {
 	  "times include boot's serial part, which the model does not have "
 	  "yet). Shared host work (EPT updates, zeroing, memory bandwidth) is "
 	  "the plausible cause; the form, full speed up to the capacity and "
-	  "shared beyond, is our assumption" },
+	  "shared beyond, is our assumption",
+	  100, 100000, 0 },
 	{ "boot_ns", 6000000000, "ns", LBS_FIG_DERIVED, "kata-13535", NULL, 1,
 	  "a 256 MiB kata TDX pod boots in about 6 s with lazy-accept "
 	  "firmware, everything included ([kata-containers issue "
 	  "13535](https://github.com/kata-containers/kata-containers/issues/1353"
-	  "5))" },
+	  "5))",
+	  0, 0, 0 },
 	{ "boot_gib_ns", 4650000, "ns", LBS_FIG_DERIVED, "linux-deferred-init-2020", NULL, 1,
 	  "struct-page initialisation per GiB and thread, 1785.7 ms for 384 "
 	  "GiB on bare metal (Linux deferred page init series, 2020); lbsim "
 	  "charges it once per GiB whatever the vCPUs (an *assumption*: the "
-	  "kernel spreads it over few threads early in boot)" },
+	  "kernel spreads it over few threads early in boot)",
+	  0, 0, 0 },
 };
 const size_t lbs_nfigures = sizeof lbs_figures / sizeof lbs_figures[0];
+
+/* The figures by name: lb_model_params' fields (as uint64_t), then
+ * lbsim's own. */
+static const struct {
+	const char *name;
+	size_t off;
+} call_fields[] = {
+#define F(f) { #f, offsetof(struct lb_model_params, f) }
+	F(call_ns), F(page_ns), F(refused_ns), F(fault_ns), F(fault_vcpu_ns), F(release_call_ns),
+	F(release_page_ns),
+#undef F
+};
+
+static void *where(struct lbs_model *m, const char *name, int *is_u64)
+{
+	*is_u64 = 1;
+	for (size_t i = 0; i < sizeof call_fields / sizeof call_fields[0]; i++)
+		if (strcmp(name, call_fields[i].name) == 0)
+			return (char *)&m->call + call_fields[i].off;
+	if (strcmp(name, "boot_ns") == 0)
+		return &m->boot_ns;
+	if (strcmp(name, "boot_gib_ns") == 0)
+		return &m->boot_gib_ns;
+	*is_u64 = 0;
+	return strcmp(name, "host_capacity_pct") == 0 ? &m->host_capacity_pct : NULL;
+}
+
+int lbs_figure_get(const struct lbs_model *m, const char *name, double *v)
+{
+	int is_u64;
+	void *p = where((struct lbs_model *)(uintptr_t)m, name, &is_u64);
+
+	if (!p)
+		return -1;
+	*v = is_u64 ? (double)*(uint64_t *)p : (double)*(unsigned *)p;
+	return 0;
+}
+
+int lbs_figure_set(struct lbs_model *m, const char *name, double v)
+{
+	int is_u64;
+	void *p = where(m, name, &is_u64);
+
+	if (!p || !(v >= 0) || v > (is_u64 ? 1e18 : 4e9))
+		return -1;
+	if (is_u64)
+		*(uint64_t *)p = (uint64_t)llround(v);
+	else
+		*(unsigned *)p = (unsigned)llround(v);
+	return 0;
+}
 
 const char *lbs_fig_kind_name(enum lbs_fig_kind k)
 {

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "model.h"
+
 enum lbs_fig_kind {
 	LBS_FIG_ASSUMPTION, /* ours: no public figure found */
 	LBS_FIG_DERIVED,    /* arithmetic on a source's figure */
@@ -31,10 +33,18 @@ struct lbs_figure {
 	int lbsim;             /* lbsim's model of a guest, not a call's cost */
 	const char *why;       /* what it stands for and where it comes from:
 				  docs/model.md's text (markdown) */
+	double lo, hi;         /* fitted: the whole values the fit searches */
+	double prior;          /* fitted or derived: its value when its source
+				  is left out (calibrate.c): the term off */
 };
 
 extern const struct lbs_figure lbs_figures[];
 extern const size_t lbs_nfigures;
+
+/* Figure name of m: 0 with *v, or -1 for no such figure; and set it (a
+ * whole number, as the presets hold them). */
+int lbs_figure_get(const struct lbs_model *m, const char *name, double *v);
+int lbs_figure_set(struct lbs_model *m, const char *name, double v);
 
 /* "assumption", "derived", "fitted". */
 const char *lbs_fig_kind_name(enum lbs_fig_kind k);

@@ -4,8 +4,8 @@
  * the workers, demand's state, the free lists, the policy's row; its lock
  * and wait, and address arithmetic on its geometry.
  */
-#ifndef LB_ZONE_H
-#define LB_ZONE_H
+#ifndef LB_ZONE_TYPES_H
+#define LB_ZONE_TYPES_H
 
 #include "bitmap.h"
 #include "page.h"

@@ -3,10 +3,10 @@
  * Per-CPU caches (struct lb_cache, cache.c) and the zone's CPU lists
  * (struct cpu_list, cpulist.c): their layout, shared with drain.c.
  */
-#ifndef LB_CACHE_H
-#define LB_CACHE_H
+#ifndef LB_CACHE_TYPES_H
+#define LB_CACHE_TYPES_H
 
-#include "zone.h"
+#include "zone_types.h"
 
 /* The per-CPU cache (cache.c). Its owner writes count/slots without the
  * zone lock; pages/allocs/frees are read by others with atomics. A zone's
