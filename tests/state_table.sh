@@ -1,7 +1,7 @@
 #!/bin/sh
 # The block states and their transitions are written once, in
 # docs/protocol.md ("Block states", "Transitions"); this checks that table
-# against the code: the states are exactly the K_* kinds of src/internal.h
+# against the code: the states are exactly the K_* kinds of src/page.h
 # (and pristine), every K_* a transition names is one of them, and every
 # function its "where" column names is defined in the file named before
 # it. Then it shows it can fail: a copy of the page with a kind and a
@@ -22,11 +22,12 @@ rows() {
 
 # check DOC: the problems found, one a line, on stdout.
 check() {
-	sed -n 's/^enum { *\(K_NONE = 0,[^}]*\)};.*/\1/p' "$src/internal.h" | grep -o 'K_[A-Z]*' |
+	cat "$src"/*.h | sed -n 's/^enum { *\(K_NONE = 0,[^}]*\)};.*/\1/p' | grep -o 'K_[A-Z]*' |
 		sort -u >"$tmp/kinds"
+	[ -s "$tmp/kinds" ] || echo "states: no enum of K_* kinds in src/*.h"
 	rows "$1" "Block states" | cut -d'|' -f2 | grep -o 'K_[A-Z]*' | sort -u >"$tmp/states"
 	cmp -s "$tmp/kinds" "$tmp/states" ||
-		echo "states: the table's (>) are not internal.h's kinds (<): $(diff "$tmp/kinds" \
+		echo "states: the table's (>) are not the code's K_* kinds (<): $(diff "$tmp/kinds" \
 			"$tmp/states" | grep '^[<>]' | tr '\n' ' ')"
 	rows "$1" "Transitions" >"$tmp/moves"
 	[ -s "$tmp/moves" ] || echo "transitions: no table"

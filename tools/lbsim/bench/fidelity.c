@@ -164,8 +164,20 @@ V(v_kata_lazy, linux_boot(e, 64 * GIB, 4 * GIB, 1))
 V(v_snp_lock, global_lock_stall(e, 256))
 V(v_fault_idle, fault_us(e, 1))
 V(v_fault_248, fault_us(e, 248))
+V(v_lkvs32, 32 * rate(e, 1))
+V(v_lkvs16, 16 * rate(e, 1))
+V(v_lkvs16_32, 16 * rate(e, 32))
+V(v_lkvs32_32, 32 * rate(e, 32))
 #undef V
 
+/* intel/lkvs tdx_mem_test.sh (2024): a guest of M GiB, V vCPUs, W
+ * processes touching memory until nothing is unaccepted; a run fails when
+ * it takes over 1.15 times the script's figure. A limit, not a
+ * measurement: the rows are bounds at that. lbsim: the fill's time per GiB
+ * on one vCPU, or on 32 filling at once where 32 workers run on 32 vCPUs
+ * (one worker is one stream, whatever the vCPUs). */
+#define LKVS_SLACK 1.15
+#define LKVS_SRC "intel/lkvs tdx_mem_test.sh"
 static const struct spec {
 	const char *figure, *source, *unit;
 	double published;
@@ -176,13 +188,13 @@ static const struct spec {
 	{"TDX lazy first-touch fill, slope (eatmemory, 1 GiB 3.4 s .. 64 GiB 133 s)",
 	 "LKML 2024 (as quoted by the design brief; thread not found)", "s/GiB",
 	 (133.0 - 3.4) / 63.0, 15, 0, "lkml-slope", "lkml-2024", v_slope},
-	{"TDX lazy fill of an 8 GiB guest, 1 vCPU, until nothing is unaccepted",
-	 "intel/lkvs tdx_mem_test.sh (2024 thresholds)", "s", 24.0, 15, 0, "lkvs-8g", "lkvs",
+	{"LKVS: 8 GiB fully accepted, 1 vCPU, 1 worker (24 s; a run fails past 1.15x)",
+	 "intel/lkvs tdx_mem_test.sh (2024)", "s", 24.0 * LKVS_SLACK, 0, -1, "lkvs-8g", "lkvs",
 	 v_lkvs8},
-	{"the same, 96 GiB", "intel/lkvs tdx_mem_test.sh", "s", 398.0, 15, 0, "lkvs-96g", "lkvs",
-	 v_lkvs96},
-	{"the same, 96 GiB, 32 vCPUs filling at once", "intel/lkvs tdx_mem_test.sh", "s", 33.0, 15,
-	 0, "lkvs-96g-32v", "lkvs", v_lkvs96_32},
+	{"the same, 96 GiB (398 s)", LKVS_SRC, "s", 398.0 * LKVS_SLACK, 0, -1,
+	 "lkvs-96g", "lkvs", v_lkvs96},
+	{"the same, 96 GiB, 32 vCPUs, 32 workers (33 s)", LKVS_SRC, "s", 33.0 * LKVS_SLACK, 0,
+	 -1, "lkvs-96g-32v", "lkvs", v_lkvs96_32},
 	{"boot to shell, eager over lazy acceptance, 4 GiB TDX guest",
 	 "Linux unaccepted-memory series v2 cover letter (2022)", "x", 2.5, 15, 0, "v2-4g",
 	 "unaccepted-v2", v_boot4},
@@ -213,6 +225,25 @@ static const struct spec {
 	 v_fault_idle},
 	{"the same late in SMP bring-up, 248 vCPUs online", "dstack PR 1220 (153 us)", "us",
 	 153.0, 15, 0, "dstack-fault-248v", "dstack-1220", v_fault_248},
+	/* the script's other nine figures (rows 2-4 are three of them) */
+	{"LKVS: 8 GiB, 1 vCPU, 8 workers (19 s)", LKVS_SRC, "s", 19.0 * LKVS_SLACK, 0, -1,
+	 "lkvs-8g-8w", "lkvs", v_lkvs8},
+	{"LKVS: 32 GiB, 1 vCPU, 1 worker (119 s)", LKVS_SRC, "s", 119.0 * LKVS_SLACK, 0, -1,
+	 "lkvs-32g", "lkvs", v_lkvs32},
+	{"LKVS: 32 GiB, 1 vCPU, 8 workers (95 s)", LKVS_SRC, "s", 95.0 * LKVS_SLACK, 0, -1,
+	 "lkvs-32g-8w", "lkvs", v_lkvs32},
+	{"LKVS: 96 GiB, 1 vCPU, 8 workers (321 s)", LKVS_SRC, "s", 321.0 * LKVS_SLACK, 0, -1,
+	 "lkvs-96g-8w", "lkvs", v_lkvs96},
+	{"LKVS: 16 GiB, 32 vCPUs, 1 worker (34 s)", LKVS_SRC, "s", 34.0 * LKVS_SLACK, 0, -1,
+	 "lkvs-16g-32v-1w", "lkvs", v_lkvs16},
+	{"LKVS: 16 GiB, 32 vCPUs, 32 workers (6 s)", LKVS_SRC, "s", 6.0 * LKVS_SLACK, 0, -1,
+	 "lkvs-16g-32v", "lkvs", v_lkvs16_32},
+	{"LKVS: 32 GiB, 32 vCPUs, 1 worker (80 s)", LKVS_SRC, "s", 80.0 * LKVS_SLACK, 0, -1,
+	 "lkvs-32g-32v-1w", "lkvs", v_lkvs32},
+	{"LKVS: 32 GiB, 32 vCPUs, 32 workers (11 s)", LKVS_SRC, "s", 11.0 * LKVS_SLACK, 0, -1,
+	 "lkvs-32g-32v", "lkvs", v_lkvs32_32},
+	{"LKVS: 96 GiB, 32 vCPUs, 1 worker (271 s)", LKVS_SRC, "s", 271.0 * LKVS_SLACK, 0, -1,
+	 "lkvs-96g-32v-1w", "lkvs", v_lkvs96},
 };
 #define NSPECS (sizeof specs / sizeof specs[0])
 
@@ -291,7 +322,7 @@ const char *lbs_fid_kind_name(enum lbs_fid_kind k)
 
 void lbs_fidelity_print(FILE *f, const struct lbs_fid_row *rows, size_t n)
 {
-	unsigned predicted = 0, passed = 0, cv_passed = 0;
+	unsigned predicted = 0, passed = 0, cv_passed = 0, bounds = 0, bounds_passed = 0;
 
 	fprintf(f, "lbsim against published measurements (presets tdx-4k and snp-4k; "
 		   "docs/fidelity.md explains each row)\n\n");
@@ -312,9 +343,13 @@ void lbs_fidelity_print(FILE *f, const struct lbs_fid_row *rows, size_t n)
 		if (r->kind == LBS_FID_PREDICTED) {
 			predicted++;
 			passed += (unsigned)r->cv_pass;
+			bounds += r->bound != 0;
+			bounds_passed += r->bound != 0 && r->cv_pass;
 		}
 	}
-	fprintf(f, "\n%u of %u predicted figures pass; %u of all %zu rows on a fit that never saw "
-		   "their source (cv lbsim: the result).\nIn lbsim's column, fitted rows prove "
-		   "nothing and partly fitted ones little.\n", passed, predicted, cv_passed, n);
+	fprintf(f, "\n%u of %u predicted figures pass: %u of %u within a tolerance, %u of %u bounds "
+		   "(a weaker test);\n%u of all %zu rows on a fit that never saw their source (cv "
+		   "lbsim: the result).\nIn lbsim's column, fitted rows prove nothing and partly "
+		   "fitted ones little.\n", passed, predicted, passed - bounds_passed,
+		predicted - bounds, bounds_passed, bounds, cv_passed, n);
 }
