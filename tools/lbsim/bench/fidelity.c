@@ -15,6 +15,7 @@
 #include "../run/sim.h"
 
 #define GIB (UINT64_C(1) << 30)
+#define MIB (UINT64_C(1) << 20)
 
 /* The figures set otherwise, and what several rows share, computed once. */
 struct env {
@@ -160,7 +161,7 @@ V(v_ast8, asterinas1(e) / eager_setup(e, 8 * GIB, 8))
 V(v_dstack248, linux_boot(e, 32 * GIB, 4 * GIB, 248))
 V(v_dstack64, linux_boot(e, 32 * GIB, 4 * GIB, 64))
 V(v_kata_eager, eager_setup(e, 64 * GIB, 1))
-V(v_kata_lazy, linux_boot(e, 64 * GIB, 4 * GIB, 1))
+V(v_kata_lazy, linux_boot(e, 64 * GIB, 512 * MIB, 1)) /* OVMF Config-B accepts 512 MB */
 V(v_snp_lock, global_lock_stall(e, 256))
 V(v_fault_idle, fault_us(e, 1))
 V(v_fault_248, fault_us(e, 248))
