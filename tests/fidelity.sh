@@ -55,9 +55,24 @@ if ! cmp -s "$err.text" "$err.json"; then
 	diff "$err.text" "$err.json"
 	fail=1
 fi
+# docs/fidelity.md and README show the table as lbsim prints it: each
+# copy, from its first line to its last, is the output itself.
+for doc in docs/fidelity.md README.md; do
+	copy=$(mktemp)
+	sed -n '/^lbsim against published measurements/,/partly fitted ones little\.$/p' \
+		"$(dirname "$0")/../$doc" >"$copy"
+	"$lbsim" --fidelity 2>/dev/null >"$copy.now"
+	if ! cmp -s "$copy" "$copy.now"; then
+		echo "FAIL fidelity: $doc's table is not lbsim --fidelity's output (paste it):"
+		diff "$copy" "$copy.now" | head -n 8
+		fail=$((fail | 1))
+	fi
+	rm -f "$copy" "$copy.now"
+done
+
 rm -f "$out" "$json" "$err" "$err.text" "$err.json"
 if [ $fail -eq 0 ]; then
-	echo "ok   fidelity: $rows rows computed, the same in JSON"
+	echo "ok   fidelity: $rows rows computed, the same in JSON and in the docs"
 fi
 
 # --calibrate (make calibrate): every fitted figure fitted again to the
