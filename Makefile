@@ -125,10 +125,11 @@ fidelity: deps
 	./build/lbsim --fidelity
 
 # The model's fitted figures fitted again to their rows (docs/fidelity.md,
-# "Calibration"): fails unless every fit reproduces the table.
+# "Calibration") and written into the table, tools/lbsim/model/figures.c:
+# identical on a clean checkout; fails when a fit changed it.
 calibrate: deps
 	$(MAKE) VARIANT=release all
-	./build/lbsim --calibrate
+	sh tools/lbsim/bench/calibrate.sh build/lbsim
 
 # Every policy on the same terms, each row's winner set and adaptive's
 # targets (docs/adaptive.md); in virtual time, a worker per CPU, about 30
