@@ -13,7 +13,10 @@ CC      ?= cc
 FUZZ_CC ?= clang
 VARIANT ?= release
 
-WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+# Warnings are errors here; WERROR= builds with a compiler that warns where
+# ours do not.
+WERROR  ?= -Werror
+WARN    := -std=c11 -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wvla
 CPPFLAGS := -Iinclude -D_DEFAULT_SOURCE -D_GNU_SOURCE
 
@@ -43,9 +46,13 @@ else
   $(error unknown VARIANT $(VARIANT))
 endif
 
+# The build's own flags first, then CFLAGS and LDFLAGS from the command
+# line or the environment: added (a later -O3 wins over -O2), never instead
+# of -fPIC or a variant's sanitizers.
 CFLAGS  ?=
-CFLAGS  += $(WARN) $(VFLAGS)
-LDFLAGS += $(LDVFLAGS)
+LDFLAGS ?=
+ALL_CFLAGS  = $(WARN) $(VFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(LDVFLAGS) $(LDFLAGS)
 LDLIBS  := -lpthread -lm -lz -llzma -lzstd
 
 # The library; the tools' shared code (everything under tools/ but the
@@ -80,7 +87,7 @@ fuzzer: $(B)/lbfuzz-libfuzzer $(FUZZ_READERS:%=$(B)/lbfuzz-%-libfuzzer)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/liblazybuddy.a: $(LIB_OBJ)
 	@rm -f $@
@@ -91,28 +98,28 @@ $(B)/libtools.a: $(TOOLS_OBJ)
 	$(AR) rcs $@ $^
 
 $(B)/lbsim: $(B)/obj/tools/lbsim/main.o $(B)/libtools.a $(B)/liblazybuddy.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/lbbench: $(B)/obj/tools/lbbench/main.o $(B)/libtools.a $(B)/liblazybuddy.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/lbtest: $(TEST_OBJ) $(B)/libtools.a $(B)/liblazybuddy.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The fuzz target: with the plain driver (any compiler), or with libFuzzer.
 $(B)/lbfuzz: $(FUZZ_OBJ) $(B)/liblazybuddy.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/lbfuzz-libfuzzer: $(filter-out %/driver.o,$(FUZZ_OBJ)) $(B)/liblazybuddy.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/lbfuzz-%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/fz_reader.o \
                $(B)/obj/tests/fuzz/driver.o $(B)/libtools.a $(B)/liblazybuddy.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/lbfuzz-%-libfuzzer: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/fz_reader.o \
                          $(B)/libtools.a $(B)/liblazybuddy.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The main job: every policy on every workload, a 16 GiB guest.
 run: deps
@@ -267,7 +274,7 @@ LB_SONAME  := liblazybuddy.so.$(call lb_version_part,MAJOR)
 LB_SOFILE  := liblazybuddy.so.$(LB_VERSION)
 
 $(B)/$(LB_SOFILE): $(LIB_OBJ) src/lazybuddy.map
-	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(LB_SONAME) -Wl,--version-script=src/lazybuddy.map \
+	$(CC) -shared $(ALL_LDFLAGS) -Wl,-soname,$(LB_SONAME) -Wl,--version-script=src/lazybuddy.map \
 		-Wl,-z,defs -o $@ $(LIB_OBJ) -lpthread
 
 $(B)/$(LB_SONAME): $(B)/$(LB_SOFILE)
