@@ -277,5 +277,26 @@ else
 	failed=$((failed + 1))
 fi
 
+# Results that cannot reach standard output are a failure, not exit 0.
+if [ -w /dev/full ]; then
+	for cmd in "$lbsim --version" "$lbsim --fidelity --json" \
+		"$lbsim --workload fill --memory 64M --pre-accepted 16M --policy unit --json" \
+		"$lbbench --version"; do
+		# shellcheck disable=SC2086 # the command line splits on purpose
+		$cmd >/dev/full 2>"$tmp/err"
+		rc=$?
+		if [ "$rc" -eq 1 ] && grep -q ': cannot write standard output: ' "$tmp/err"; then
+			echo "ok   ${cmd##*/} > /dev/full: exit 1, said so"
+			passed=$((passed + 1))
+		else
+			echo "FAIL ${cmd##*/} > /dev/full: exit $rc:"
+			head -c 300 "$tmp/err"
+			failed=$((failed + 1))
+		fi
+	done
+else
+	echo "skipped: no writable /dev/full"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

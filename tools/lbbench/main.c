@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "machine.h"
+#include "../common/stdout.h"
 #include "measure.h"
 #include "output.h"
 #include "paths.h"
@@ -133,6 +134,7 @@ int main(int argc, char **argv)
 	int status = 0;
 
 	reexec_with_static_tls(argv);
+	lbtools_check_stdout_at_exit("lbbench"); /* results lost are a failure */
 	if (lbb_cli_parse(argc, argv, &cli, stderr))
 		return 2;
 	if (cli.help) {

@@ -25,6 +25,7 @@
 #include "report/report.h"
 #include "run/sim.h"
 #include "run/tracebuf.h"
+#include "../common/stdout.h"
 
 /* Heading, table and legend as text, for the terminal and the report. */
 struct texts {
@@ -357,6 +358,7 @@ int main(int argc, char **argv)
 	struct lbs_made_dirs made;
 	int status;
 
+	lbtools_check_stdout_at_exit("lbsim"); /* results lost are a failure */
 	if (argc > 1 && strcmp(argv[1], "record") == 0)
 		return lbs_record_main(argc - 1, argv + 1);
 	status = lbs_cli_parse(argc, argv, &cli, stderr);
