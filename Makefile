@@ -317,6 +317,13 @@ install:
 	install -m 755 $(addprefix build/,$(INST_BINS)) "$(DESTDIR)$(BINDIR)"
 	install -m 755 tools/record/lbsim-record.sh "$(DESTDIR)$(SHAREDIR)"
 	install -m 644 data/traces/default.txt.zst "$(DESTDIR)$(SHAREDIR)"
+	@# The dynamic linker's cache knows a new library only once ldconfig ran;
+	@# a staged install (DESTDIR) is someone else's to register.
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ] && command -v ldconfig >/dev/null; then \
+		echo ldconfig; ldconfig; \
+	elif [ -z "$(DESTDIR)" ]; then \
+		echo "note: run ldconfig as root (or set LD_LIBRARY_PATH=$(LIBDIR)) before running programs linked against liblazybuddy.so"; \
+	fi
 
 uninstall:
 	for f in $(INST_HEADERS); do rm -f "$(DESTDIR)$(INCLUDEDIR)/$$f"; done

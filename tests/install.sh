@@ -73,6 +73,15 @@ installed_lbsim() {
 }
 check "installed lbsim replays the installed trace, finds lbsim-record.sh" installed_lbsim
 
+# With no options an installed lbsim writes its report where it is run,
+# never beside itself in PREFIX/bin (a small trace, for speed).
+installed_report() {
+	mkdir -p "$tmp/cwd" && (cd "$tmp/cwd" && env -u LBSIM_RECORD \
+		LBSIM_TRACE="$root/tests/fixtures/replay-causal.txt" "$inst/bin/lbsim") || return 1
+	[ -f "$tmp/cwd/lbsim-report/index.html" ] && [ ! -e "$inst/bin/report" ]
+}
+check "installed lbsim with no options: ./lbsim-report, nothing in bin/" installed_report
+
 # The example, as the README shows it.
 awk '/^## The library in brief/ { under = 1; next }
      under && /^## / { exit }

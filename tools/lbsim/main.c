@@ -79,12 +79,19 @@ static void legend_fn(FILE *f, const void *p)
 		lbs_print_legend(f);
 }
 
+/* With no options, where the report goes: beside the build (build/report,
+ * as make run says) when lbsim runs from its source tree; else, installed,
+ * lbsim-report in the current directory: its own directory (PREFIX/bin)
+ * is no place to write, nor one make uninstall cleans. */
 static int report_dir_default(char *buf, size_t len)
 {
-	char dir[4096];
-	if (lbs_exe_dir(dir, sizeof dir) != 0)
-		return -1;
-	return (size_t)snprintf(buf, len, "%s/report", dir) < len ? 0 : -1;
+	char dir[4096], tree[4200];
+
+	if (lbs_exe_dir(dir, sizeof dir) == 0 &&
+	    (size_t)snprintf(tree, sizeof tree, "%s/../data/traces", dir) < sizeof tree &&
+	    access(tree, F_OK) == 0)
+		return (size_t)snprintf(buf, len, "%s/report", dir) < len ? 0 : -1;
+	return (size_t)snprintf(buf, len, "lbsim-report") < len ? 0 : -1;
 }
 
 /* Everything after the runs: table or JSON, CSV, report. 0, or 1. */

@@ -100,8 +100,9 @@ void lbs_cli_usage(FILE *f, const char *prog)
 		"Replay a Linux page-allocator trace (or run synthetic workloads) through\n"
 		"lazybuddy's acceptance policies on a modelled confidential guest and\n"
 		"compare them. With no options: the shipped trace, every policy, a 16 GiB\n"
-		"guest, the report written to build/report/index.html. An option that does\n"
-		"not apply to the run is refused.\n"
+		"guest, the report written to build/report/index.html (an installed lbsim:\n"
+		"./lbsim-report/index.html). An option that does not apply to the run is\n"
+		"refused.\n"
 		"\n",
 		prog, prog);
 	for (size_t k = 0; k < lbs_nopts; k++)
