@@ -76,7 +76,7 @@ FUZZ_OBJ  := $(FUZZ_SRC:%.c=$(B)/obj/%.o)
 FUZZ_DEFS ?=
 $(FUZZ_OBJ): CPPFLAGS += $(FUZZ_DEFS)
 
-.PHONY: all lib tools tests run test bench clean deps fuzz fuzzer fidelity calibrate policy-bench freestanding freestanding-objs scaling
+.PHONY: all lib tools tests run test bench clean deps deps-build fuzz fuzzer fidelity calibrate policy-bench freestanding freestanding-objs scaling
 .DEFAULT_GOAL := all
 
 all: lib tools
@@ -122,33 +122,33 @@ $(B)/lbfuzz-%-libfuzzer: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/fz_rea
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The main job: every policy on every workload, a 16 GiB guest.
-run: deps
+run: deps-build
 	$(MAKE) VARIANT=release all
 	./build/lbsim
 
 # lbsim against published measurements (docs/fidelity.md).
-fidelity: deps
+fidelity: deps-build
 	$(MAKE) VARIANT=release all
 	./build/lbsim --fidelity
 
 # The model's fitted figures fitted again to their rows (docs/fidelity.md,
 # "Calibration") and written into the table, tools/lbsim/model/figures.c:
 # identical on a clean checkout; fails when a fit changed it.
-calibrate: deps
+calibrate: deps-build
 	$(MAKE) VARIANT=release all
 	sh tools/lbsim/bench/calibrate.sh build/lbsim
 
 # Every policy on the same terms, each row's winner set and adaptive's
 # targets (docs/adaptive.md); in virtual time, a worker per CPU, about 30
 # minutes on 2 CPUs.
-policy-bench: deps
+policy-bench: deps-build
 	$(MAKE) VARIANT=release all
 	./build/lbsim --policy-bench
 
 # Wall-clock speed against glibc, jemalloc, mimalloc and mmap (a minute or
 # two), then the library's own paths against their recorded ratios, then
 # what idle virtual time costs lbsim.
-bench: deps
+bench: deps-build
 	$(MAKE) VARIANT=release all
 	./build/lbbench
 	./build/lbbench --no-cache --bench churn,mixed --memory accepted \
@@ -159,7 +159,7 @@ bench: deps
 # Scaling on a machine with more CPUs, as one prepared run: 1 to 16
 # threads (and the CPU count), through caches and CPU lists, against
 # jemalloc, mimalloc and glibc, into build/scaling (tools/lbbench/scaling.sh).
-scaling: deps
+scaling: deps-build
 	$(MAKE) VARIANT=release build/lbbench
 	sh tools/lbbench/scaling.sh
 
@@ -172,7 +172,7 @@ scaling: deps
 # tests/record.sh records a trace for real (as root, where the kernel can
 # trace), tests/deps.sh runs make deps as a user who is not root.
 FUZZ_CORPUS := tests/fuzz/corpus
-test: deps
+test: deps-build
 	$(MAKE) VARIANT=release all tests
 	$(MAKE) VARIANT=debug tests
 	$(MAKE) VARIANT=asan tests
@@ -340,8 +340,18 @@ uninstall:
 # (dlopen: no headers needed), chromium for the browser test of the HTML
 # report. As root, or through sudo when it needs no password; otherwise it
 # says what to install.
-DEB_PKGS := zlib1g-dev liblzma-dev libzstd-dev libjemalloc2 libmimalloc2.0 \
+DEB_BUILD := zlib1g-dev liblzma-dev libzstd-dev
+DEB_PKGS := $(DEB_BUILD) libjemalloc2 libmimalloc2.0 \
             clang libclang-rt-dev spin pkg-config chromium
+
+# What the build cannot do without (the trace reader's headers), installed
+# by make run, make test and the others only when missing; every optional
+# part (the browser test, spin, clang, pkg-config, jemalloc and mimalloc's
+# rows) is detected and skipped without its package, and make deps installs
+# them when asked.
+deps-build:
+	@$(MAKE) -s --no-print-directory deps DEB_PKGS="$(DEB_BUILD)"
+
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

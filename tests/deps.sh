@@ -89,5 +89,16 @@ else
 	fail "nothing missing: not silent or failed"
 fi
 
+# make run's and make test's deps-build asks for the build's own packages
+# (DEB_BUILD) and nothing optional (DEB_PKGS' others: clang, chromium...).
+if as_user env PATH="$tmp/nopw:$PATH" MAKEFLAGS= MFLAGS= "$make" -s -C "$root" deps-build \
+	DEB_BUILD="$pkg" >"$tmp/out" 2>&1 &&
+    grep -q "^sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkg\$" \
+	"$tmp/out" && ! grep -q "chromium\|clang\|spin" "$tmp/out"; then
+	ok "deps-build (make run, make test): the build's packages only"
+else
+	fail "deps-build (make run, make test): not the build's packages alone"
+fi
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
