@@ -29,7 +29,7 @@ if [ -z "$browser" ]; then
 	done
 fi
 if [ -z "$browser" ] || ! command -v "$browser" >/dev/null 2>&1; then
-	echo "skip report_browser: no chromium found (apt-get install chromium, or set CHROMIUM)"
+	echo "skipped: report_browser: no chromium found (make deps installs it, or set CHROMIUM)"
 	echo "0 passed, 0 failed"
 	exit 0
 fi
