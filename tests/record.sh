@@ -183,5 +183,21 @@ else
 	fail "lbsim --trace: status $rc, $replayed events of $events"
 fi
 
+# A buffer too small for the command: the trace is written with a marker
+# a CPU that lost events, the status is 3, and its replay warns.
+record record -b 4 -o "$tmp/small.txt.zst" -- \
+	sh -c "head -c 64M /dev/zero >'$tmp/fill'; rm -f '$tmp/fill'" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 3 ] && grep -q "events did not fit the buffer" "$tmp/err" &&
+	"$lbsim" --trace "$tmp/small.txt.zst" --policy unit 2>&1 >/dev/null |
+	grep -q "events were lost while it was recorded"; then
+	ok "events lost to a 4 KiB buffer: status 3, marked in the trace, the replay warns"
+elif [ $rc -eq 0 ] && ! grep -q "did not fit" "$tmp/err"; then
+	ok "a 4 KiB buffer held this command's events (nothing lost to test)"
+else
+	fail "events lost to a 4 KiB buffer: status $rc, or no marker, or no warning"
+fi
+rm -f "$tmp/small.txt.zst"
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

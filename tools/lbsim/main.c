@@ -224,6 +224,12 @@ static int run_trace(const struct lbs_cli *cli)
 		lbs_tracebuf_free(&tb);
 		return 1;
 	}
+	if (tb.sum.lost_events || tb.sum.lost_markers)
+		fprintf(stderr, "lbsim: warning: %s says %llu events were lost while it was "
+				"recorded (%llu [LOST N EVENTS] markers): the replay is of an "
+				"incomplete trace; record it again with a larger buffer\n", shown,
+			(unsigned long long)tb.sum.lost_events,
+			(unsigned long long)tb.sum.lost_markers);
 	if (tb.nvcpus > LBS_MAX_VCPUS) {
 		fprintf(stderr, "lbsim: %s: the trace shows %u CPUs; lbsim simulates at most %u "
 			"vCPUs\n", path, tb.nvcpus, LBS_MAX_VCPUS);

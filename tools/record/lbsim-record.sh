@@ -24,7 +24,10 @@
 #             compresses it as it arrives)
 #
 # Nothing is written when the command cannot be run (status 127 or 126, as
-# the shell's) or no event was recorded. Usage errors exit with 2.
+# the shell's) or no event was recorded. Usage errors exit with 2. When
+# events did not fit the buffer the trace is written with a marker line a
+# CPU ("CPU:N [LOST M EVENTS]", ftrace's form, which lbsim counts and warns
+# of) and the exit status is 3, unless the command's own was not 0.
 #
 # Events: kmem:mm_page_alloc, mm_page_free, mm_page_free_batched,
 # mm_page_pcpu_drain, mm_page_alloc_zone_locked (mm_page_free_direct and
@@ -403,8 +406,10 @@ record_tracefs() {
 	*) echo "lbsim-record: the command exited with $status" >&2 ;;
 	esac
 
-	# The buffer's counts: events held (one line each), and lost.
-	dropped=0 lines=""
+	# The buffer's counts: events held (one line each), and lost, each
+	# CPU's loss as a marker line that the trace reader counts (ftrace's own
+	# form), so that the file says it and a replay warns.
+	dropped=0 lines="" markers=""
 	for s in "$top"/per_cpu/cpu*/stats; do
 		[ -e "$s" ] || continue
 		e=$(sed -n 's/^entries: *//p' "$s")
@@ -412,6 +417,11 @@ record_tracefs() {
 		o=$(sed -n 's/^overrun: *//p' "$s")
 		lines=$((${lines:-0} + ${e:-0}))
 		dropped=$((dropped + ${n:-0} + ${o:-0}))
+		cpu=${s%/stats}
+		cpu=${cpu##*/cpu}
+		[ $((${n:-0} + ${o:-0})) -eq 0 ] ||
+			markers="${markers}CPU:$cpu [LOST $((${n:-0} + ${o:-0})) EVENTS]
+"
 	done
 	# (no stats files, on old kernels: the count is unknown, not 0; lines
 	# of sched_switch alone are left for lbsim record to refuse)
@@ -421,12 +431,15 @@ record_tracefs() {
 	fi
 	# Through cat: tracefs says the file is empty, and gzip warns when it is not.
 	# shellcheck disable=SC2002
-	cat "$top/trace" | write_out || die "writing ${out:-the trace} failed"
+	{ cat "$top/trace" && printf '%s' "$markers"; } | write_out ||
+		die "writing ${out:-the trace} failed"
 	out_done=1
 	[ -n "$fd" ] || echo "lbsim-record: wrote $out: ${lines:-an unknown number of} event lines" >&2
 	if [ "$dropped" -gt 0 ]; then
-		echo "lbsim-record: $dropped events did not fit the buffer and are missing;" >&2
-		echo "  rerun with a larger -b (now $buf_kb KiB per CPU) or a shorter command." >&2
+		echo "lbsim-record: $dropped events did not fit the buffer and are missing (the trace" >&2
+		echo "  says so, and its replay warns); rerun with a larger -b (now $buf_kb KiB per" >&2
+		echo "  CPU) or a shorter command." >&2
+		[ $status -ne 0 ] || status=3 # an incomplete trace: not a success
 	fi
 	cleanup
 	return $status
