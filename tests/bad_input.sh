@@ -83,6 +83,15 @@ runs "timestamps going backwards" \
 	"^lbsim: warning: .*back\.txt line 19: time goes backwards \(an event before it has a later timestamp\), and on 1 more line; each CPU's events replay in file order\$" \
 	"$lbsim" --trace "$tmp/back.txt" $small
 
+# A trace that lost events while recorded: replayed, and said so on stderr
+# and in the table's heading.
+# shellcheck disable=SC2086
+runs "a trace that lost events" \
+	"^lbsim: warning: .*replay-lost\.txt says 12 events were lost while it was recorded" \
+	"$lbsim" --trace "$here/fixtures/replay-lost.txt" $small
+grep -q 'warning: 12 events were lost while the trace was recorded' "$tmp/out" ||
+	{ echo "FAIL a trace that lost events: not in the heading"; failed=$((failed + 1)); }
+
 # ---- CPU numbers: sparse ones are distinct vCPUs, too large ones refused
 line() { # CPU PFN: an allocation on CPU
 	printf '  x-1 [%s] .... 100.%06d: mm_page_alloc: pfn=%d order=0 migratetype=0 gfp_flags=GFP_KERNEL\n' "$1" "$2" "$2"

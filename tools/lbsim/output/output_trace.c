@@ -35,6 +35,9 @@ void lbs_print_trace_heading(FILE *f, const struct lbs_result *r, const char *pa
 	}
 	fprintf(f, "%s; batched repeats %" PRIu64 ", normal on kernels >= 3.3)\n",
 		r->incons_total ? "" : "none", r->incons[LB_TRACE_INC_BATCHED_REPEAT]);
+	if (r->lost_events)
+		fprintf(f, "       warning: %" PRIu64 " events were lost while the trace was "
+			   "recorded: an incomplete trace\n", r->lost_events);
 	fprintf(f, "guest: %s, %s accepted by firmware, unit %s, backend %s%s, accept lock %s,"
 		" %s\n", mem, pre, unit, c->backend, c->have_model ? " (cost file)" : "",
 		strcmp(r->lock, "global") == 0 ? "global" : "per block",

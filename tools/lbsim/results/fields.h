@@ -225,6 +225,8 @@
 	/* allocations and frees replayed */                                                       \
 	X(U64, replayed_events, "replayed_events", TRACE, "replayed_events", NOTAB, NOTAB)         \
 	X(U64, unknown_lines, "unknown_lines", TRACE, "unknown_lines", NOTAB, NOTAB)               \
+	/* events the recording lost (its buffer overflowed): an incomplete trace */               \
+	X(U64, lost_events, "lost_events", TRACE, "lost_events", NOTAB, NOTAB)                     \
 	X(INCONS, incons, "inconsistencies", TRACE, "incons", NOTAB, NOTAB)                        \
 	/* batched_repeat excluded */                                                              \
 	X(U64, incons_total, "inconsistencies.total", TRACE, "incons_total", NOTAB, NOTAB)         \

@@ -170,6 +170,7 @@ static void trace_fields(const struct lbs_tracebuf *tb, struct lbs_result *out)
 	out->is_trace = 1;
 	out->trace_events = lbs_tracebuf_events(tb);
 	out->unknown_lines = tb->sum.unknown_lines;
+	out->lost_events = tb->sum.lost_events;
 	for (int k = 0; k < LB_TRACE_NINCONS; k++)
 		out->incons[k] = tb->sum.check.incons[k];
 	out->incons_total = lbs_tracebuf_incons(tb);
