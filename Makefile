@@ -13,12 +13,14 @@ CC      ?= cc
 FUZZ_CC ?= clang
 VARIANT ?= release
 
-# Warnings are errors here; WERROR= builds with a compiler that warns where
-# ours do not.
-WERROR  ?= -Werror
+# Warnings are errors in the project's own builds, make test's and make
+# fuzz's (CI's); elsewhere (make, make run, make install, a packager's
+# build) a newer compiler's new warning is only a warning.
+WERROR  ?=
 WARN    := -std=c11 -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wvla
-CPPFLAGS := -Iinclude -D_DEFAULT_SOURCE -D_GNU_SOURCE
+CPPFLAGS ?=
+ALL_CPPFLAGS = -Iinclude -D_DEFAULT_SOURCE -D_GNU_SOURCE $(CPPFLAGS)
 
 ifeq ($(VARIANT),release)
   B       := build
@@ -74,7 +76,7 @@ FUZZ_OBJ  := $(FUZZ_SRC:%.c=$(B)/obj/%.o)
 
 # FUZZ_DEFS=-DFZ_CHECK_...=1 turns on a check tests/fuzz/fuzz.h holds back.
 FUZZ_DEFS ?=
-$(FUZZ_OBJ): CPPFLAGS += $(FUZZ_DEFS)
+$(FUZZ_OBJ): ALL_CPPFLAGS += $(FUZZ_DEFS)
 
 .PHONY: all lib tools tests run test bench clean deps deps-build fuzz fuzzer fidelity calibrate policy-bench freestanding freestanding-objs scaling
 .DEFAULT_GOAL := all
@@ -87,7 +89,7 @@ fuzzer: $(B)/lbfuzz-libfuzzer $(FUZZ_READERS:%=$(B)/lbfuzz-%-libfuzzer)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/liblazybuddy.a: $(LIB_OBJ)
 	@rm -f $@
@@ -173,11 +175,11 @@ scaling: deps-build
 # trace), tests/deps.sh runs make deps as a user who is not root.
 FUZZ_CORPUS := tests/fuzz/corpus
 test: deps-build
-	$(MAKE) VARIANT=release all tests
-	$(MAKE) VARIANT=debug tests
-	$(MAKE) VARIANT=asan tests
-	$(MAKE) VARIANT=tsan tests
-	$(MAKE) freestanding-objs
+	$(MAKE) VARIANT=release WERROR=-Werror all tests
+	$(MAKE) VARIANT=debug WERROR=-Werror tests
+	$(MAKE) VARIANT=asan WERROR=-Werror tests
+	$(MAKE) VARIANT=tsan WERROR=-Werror tests
+	$(MAKE) WERROR=-Werror freestanding-objs
 	sh tests/run.sh build/lbtest build/debug/lbtest build/asan/lbtest \
 		"build/tsan/lbtest --tsan" \
 		"build/lbfuzz -n 5000 $(FUZZ_CORPUS)" "build/debug/lbfuzz -n 1000 $(FUZZ_CORPUS)" \
@@ -195,7 +197,7 @@ test: deps-build
 # (new inputs go to build/fuzz/corpus, crashes to build/fuzz/artifacts).
 FUZZ_TIME ?= 60
 fuzz: deps
-	$(MAKE) VARIANT=fuzz fuzzer
+	$(MAKE) VARIANT=fuzz WERROR=-Werror fuzzer
 	@mkdir -p build/fuzz/corpus build/fuzz/artifacts
 	./build/fuzz/lbfuzz-libfuzzer -max_total_time=$(FUZZ_TIME) -max_len=2048 \
 		-len_control=20 -timeout=30 -print_final_stats=1 \
@@ -368,7 +370,8 @@ deps:
 	fi; \
 	echo "installing:$$missing"; \
 	$$sudo apt-get update -qq && \
-	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $$missing
 
 clean:
 	rm -rf build

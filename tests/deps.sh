@@ -65,7 +65,7 @@ else
 fi
 
 if deps "$tmp/nopw" && grep -q "^sudo -n apt-get update" "$tmp/out" &&
-    grep -q "^sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkg\$" "$tmp/out"; then
+    grep -q "^sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkg\$" "$tmp/out"; then
 	ok "sudo without a password: apt-get through sudo -n"
 else
 	fail "sudo without a password: no sudo -n apt-get"
@@ -93,7 +93,7 @@ fi
 # (DEB_BUILD) and nothing optional (DEB_PKGS' others: clang, chromium...).
 if as_user env PATH="$tmp/nopw:$PATH" MAKEFLAGS= MFLAGS= "$make" -s -C "$root" deps-build \
 	DEB_BUILD="$pkg" >"$tmp/out" 2>&1 &&
-    grep -q "^sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkg\$" \
+    grep -q "^sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkg\$" \
 	"$tmp/out" && ! grep -q "chromium\|clang\|spin" "$tmp/out"; then
 	ok "deps-build (make run, make test): the build's packages only"
 else
