@@ -492,3 +492,18 @@ TEST(lbsim_cli_calibrate_alone)
 	CHECK(strstr(err, "--calibrate prints a table, not JSON") != NULL);
 	CHECK_EQ(lbt_parse_cli(wl, 3, &cli, err, sizeof err), 2);
 }
+
+/* The command line as the report states it: a shell reads it back. */
+TEST(lbsim_cli_command_text)
+{
+	static const char *const a[] = {"--trace", "my trace.txt", "--report", "it's",
+					"--policy", "unit,exact"};
+	struct lbs_cli cli;
+	char err[256];
+
+	REQUIRE(lbt_parse_cli(a, 6, &cli, err, sizeof err) == 0);
+	CHECK(strcmp(cli.command, "lbsim --trace 'my trace.txt' --report 'it'\\''s' --policy "
+				  "unit,exact") == 0);
+	REQUIRE(lbt_parse_cli(a, 0, &cli, err, sizeof err) == 0);
+	CHECK(strcmp(cli.command, "lbsim") == 0);
+}

@@ -783,11 +783,19 @@ TEST(replay_report_files)
 	REQUIRE(mkdtemp(dir));
 	snprintf(want, sizeof want, "%s/sub/index.html", dir);
 	strcat(dir, "/sub"); /* created on the way */
-	REQUIRE(lbs_write_report(dir, "heading <&>\n", "policy table\n", "legend\n", r, 2, path,
-				 sizeof path) == 0);
+	REQUIRE(lbs_write_report(dir, "heading <&>\n", "policy table\n", "legend\n",
+				 "lbsim --trace 'a b.txt' --report x", r, 2, path, sizeof path) == 0);
 	CHECK(strcmp(path, want) == 0);
 	html = slurp(path);
 	REQUIRE(html);
+	/* the page says which run it is: the command, lbsim's version, the model */
+	char made[200];
+	snprintf(made, sizeof made, "Made by <code>lbsim --trace 'a b.txt' --report x</code>, "
+				    "lbsim %s, on the cost model test.", lb_version());
+	if (!strstr(html, made)) {
+		lbt_fail(__FILE__, __LINE__, "the report does not state its command and version");
+		printf("    %.200s\n", strstr(html, "Made by") ? strstr(html, "Made by") : "");
+	}
 	size_t bad = well_formed(html);
 	if (bad) {
 		char m[120];

@@ -407,8 +407,8 @@ TEST(report_memory_zoom_and_boot_bars)
 	}
 	snprintf(dir, sizeof dir, "%s/lbreport-XXXXXX", t && *t ? t : "/tmp");
 	REQUIRE(mkdtemp(dir));
-	REQUIRE(lbs_write_report(dir, "heading\n", "table\nnote: a note\n", "legend\n", r, 3,
-				 path, sizeof path) == 0);
+	REQUIRE(lbs_write_report(dir, "heading\n", "table\nnote: a note\n", "legend\n", NULL, r,
+				 3, path, sizeof path) == 0);
 	f = fopen(path, "rb");
 	REQUIRE(f);
 	fseek(f, 0, SEEK_END);
@@ -446,8 +446,8 @@ static char *report_html(const struct lbs_result *r, size_t n)
 	snprintf(dir, sizeof dir, "%s/lbreport-XXXXXX", t && *t ? t : "/tmp");
 	if (!mkdtemp(dir))
 		return NULL;
-	if (lbs_write_report(dir, "heading\n", "table\n", "legend\n", r, n, path, sizeof path) ==
-	    0 && (f = fopen(path, "rb")) != NULL) {
+	if (lbs_write_report(dir, "heading\n", "table\n", "legend\n", NULL, r, n, path,
+			     sizeof path) == 0 && (f = fopen(path, "rb")) != NULL) {
 		fseek(f, 0, SEEK_END);
 		len = ftell(f);
 		fseek(f, 0, SEEK_SET);

@@ -128,7 +128,8 @@ static int outputs(const struct lbs_cli *cli, const struct lbs_result *r, size_t
 	if (!dir && cli->no_args && report_dir_default(defdir, sizeof defdir) == 0)
 		dir = defdir;
 	if (dir) {
-		if (lbs_write_report(dir, t.heading, t.table, t.legend, r, n, msg, sizeof msg)) {
+		if (lbs_write_report(dir, t.heading, t.table, t.legend, cli->command, r, n, msg,
+				     sizeof msg)) {
 			fprintf(stderr, "lbsim: report: %s\n", msg);
 			status = 1;
 		} else {

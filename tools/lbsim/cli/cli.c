@@ -19,6 +19,49 @@ static const struct lbs_opt *find_opt(const char *name, size_t len)
 	return NULL;
 }
 
+/* argv as one line a shell would read back: each argument quoted when it
+ * holds anything but letters, digits and -_./=:,+@%; cut with "..." when
+ * it does not fit. */
+static void command_text(char *buf, size_t len, int argc, char *const argv[])
+{
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < argc && argv[i]; i++) {
+		const char *a = i ? argv[i] : "lbsim";
+		int plain = *a != '\0' && a[strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU"
+						       "VWXYZ0123456789-_./=:,+@%")] == '\0';
+		char word[600];
+		int n;
+
+		if (plain)
+			n = snprintf(word, sizeof word, "%s%s", i ? " " : "", a);
+		else {
+			size_t w = 0;
+
+			word[w++] = ' ';
+			word[w++] = '\'';
+			for (const char *c = a; *c && w + 5 < sizeof word; c++) {
+				if (*c == '\'') {
+					memcpy(word + w, "'\\''", 4);
+					w += 4;
+				} else {
+					word[w++] = *c;
+				}
+			}
+			word[w++] = '\'';
+			word[w] = '\0';
+			n = (int)w;
+		}
+		if (n < 0 || at + (size_t)n + 4 >= len) {
+			snprintf(buf + at, len - at, " ...");
+			return;
+		}
+		memcpy(buf + at, word, (size_t)n + 1);
+		at += (size_t)n;
+	}
+}
+
 /* lbtools_next_option()'s look-up: the table's index, or -1. */
 static int opt_index(const char *name, size_t len, int *takes_value)
 {
@@ -166,6 +209,7 @@ int lbs_cli_parse(int argc, char *const argv[], struct lbs_cli *cli, FILE *err)
 		cli->policy[cli->npolicy++] = (enum lb_policy)i;
 	cli->boot = 1;
 	cli->no_args = argc <= 1;
+	command_text(cli->command, sizeof cli->command, argc, argv);
 	while ((got = lbtools_next_option(&args, opt_index, &k, &val)) > 0) {
 		const struct lbs_opt *o = &lbs_opts[k];
 		int rc = o->parse(&s, o, val);

@@ -31,6 +31,8 @@ struct lbs_cli {
 	int policy_bench;          /* --policy-bench: adaptive's targets, PASS/MISS */
 	int version;               /* --version */
 	int no_args;               /* nothing given: the default run of `make run` */
+	char command[512];         /* the command line, as a shell would take it
+				      back (the report states it); "..." past 511 */
 	uint64_t given;            /* the options given, by their place in the table */
 	int load_given;            /* --load: refused for a trace with idle periods */
 };

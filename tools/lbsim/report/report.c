@@ -440,12 +440,18 @@ static void group_charts(FILE *f, const struct lbs_result *r, const struct lbs_r
 }
 
 static void page(FILE *f, const char *heading, const char *table, const char *legend,
-		 const struct lbs_result *r, const struct lbs_rgroup *g, size_t ng)
+		 const char *command, const struct lbs_result *r, const struct lbs_rgroup *g,
+		 size_t ng)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
 	      "<title>lazybuddy: acceptance policies compared</title>\n", f);
 	fputs(style, f);
 	fputs("</head>\n<body>\n<h1>lazybuddy: acceptance policies compared</h1>\n", f);
+	fputs("<p class=\"made\">Made by <code>", f); /* which run this page is, and what made it */
+	lbs_html_text(f, command && *command ? command : "lbsim");
+	fprintf(f, "</code>, lbsim %s, on the cost model ", lb_version());
+	lbs_html_text(f, ng ? r[g[0].idx[0]].backend : "none");
+	fputs(".</p>\n", f);
 	fputs("<h2>Summary</h2>\n<p>Lower is better on every line. Figures are virtual time "
 	      "from the cost model (docs/model.md); ties are figures equal to three "
 	      "digits.</p>\n", f);
@@ -490,8 +496,8 @@ static void page(FILE *f, const char *heading, const char *table, const char *le
 }
 
 int lbs_write_report(const char *dir, const char *heading, const char *table,
-		     const char *legend, const struct lbs_result *r, size_t n, char *path,
-		     size_t len)
+		     const char *legend, const char *command, const struct lbs_result *r,
+		     size_t n, char *path, size_t len)
 {
 	struct lbs_rgroup g[MAX_GROUPS];
 	char tmp[4200];
@@ -516,7 +522,7 @@ int lbs_write_report(const char *dir, const char *heading, const char *table,
 		lbs_rgroups_free(g, ng);
 		return -1;
 	}
-	page(f, heading, table, legend, r, g, ng);
+	page(f, heading, table, legend, command, r, g, ng);
 	lbs_rgroups_free(g, ng);
 	bad = ferror(f);
 	if (fclose(f) != 0 || bad) {

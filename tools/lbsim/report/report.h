@@ -21,11 +21,13 @@
  * Write dir/index.html (dir is created if missing, parents included).
  * heading, table and legend are the run's as printed on the terminal (the
  * table's "note: " lines become notes; the table itself is kept folded);
+ * command is the command line that made it (NULL: "lbsim"), stated at the
+ * top with lbsim's version and the cost model;
  * results with extra == NULL get no curves (their legends say so). 0 with
  * the page's path in path (len bytes), or -1 with a message in path.
  */
 int lbs_write_report(const char *dir, const char *heading, const char *table,
-		     const char *legend, const struct lbs_result *r, size_t n, char *path,
-		     size_t len);
+		     const char *legend, const char *command, const struct lbs_result *r,
+		     size_t n, char *path, size_t len);
 
 #endif
