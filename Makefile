@@ -78,10 +78,27 @@ FUZZ_OBJ  := $(FUZZ_SRC:%.c=$(B)/obj/%.o)
 FUZZ_DEFS ?=
 $(FUZZ_OBJ): ALL_CPPFLAGS += $(FUZZ_DEFS)
 
-.PHONY: all lib tools tests run test bench clean deps deps-build fuzz fuzzer fidelity calibrate policy-bench freestanding freestanding-objs scaling
+.PHONY: all help lib tools tests run test bench clean deps deps-build fuzz fuzzer fidelity calibrate policy-bench freestanding freestanding-objs scaling
 .DEFAULT_GOAL := all
 
 all: lib tools
+
+# make help: what each target does, in a line.
+help:
+	@echo "make            build the library, lbsim and lbbench into build/"
+	@echo "make run        replay the shipped trace under every policy (report: build/report)"
+	@echo "make test       every test in every variant (release, debug, ASan, TSan, ...)"
+	@echo "make bench      lbbench against the allocators people use (docs/bench.md)"
+	@echo "make scaling    lbbench at 1, 2, 4, 8, 16 threads (docs/scaling.md)"
+	@echo "make fidelity   lbsim against published measurements (docs/fidelity.md)"
+	@echo "make calibrate  fit the model's fitted figures again, write the table"
+	@echo "make policy-bench  every policy on the same terms (docs/adaptive.md)"
+	@echo "make fuzz       a minute of libFuzzer on each fuzz target (clang)"
+	@echo "make freestanding  the core as a kernel or firmware builds it"
+	@echo "make deps       install every optional package (clang, spin, chromium, ...)"
+	@echo "make install    PREFIX=/usr/local; make uninstall with the same settings"
+	@echo "make clean      remove build/"
+	@echo "CFLAGS, CPPFLAGS and LDFLAGS add to the build's own; WERROR=-Werror anywhere."
 lib: $(B)/liblazybuddy.a $(if $(filter release,$(VARIANT)),$(B)/liblazybuddy.so)
 tools: $(B)/lbsim $(B)/lbbench
 tests: $(B)/lbtest $(B)/lbfuzz $(FUZZ_READERS:%=$(B)/lbfuzz-%)

@@ -83,6 +83,11 @@ runs "timestamps going backwards" \
 	"^lbsim: warning: .*back\.txt line 19: time goes backwards \(an event before it has a later timestamp\), and on 1 more line; each CPU's events replay in file order\$" \
 	"$lbsim" --trace "$tmp/back.txt" $small
 
+# Sizes beyond the guest: refused in one line.
+expect "--reserve above the guest's memory" 2 \
+	"^lbsim: --reserve 100T is more than the guest's memory \(64M\)\$" \
+	"$lbsim" --workload fill --memory 64M --policy background --reserve 100T
+
 # A trace that lost events while recorded: replayed, and said so on stderr
 # and in the table's heading.
 # shellcheck disable=SC2086

@@ -84,6 +84,8 @@ TEST(record_parse_errors)
 		{{"record", "-o", NULL}, "-o wants a value"},
 		{{"record", "-o", "", "true", NULL}, "-o wants a file name"},
 		{{"record", "--out", "x", "true", NULL}, "unknown option --out"},
+		{{"record", "-o", "t.txt", "--", "true", NULL}, "a zstd trace would be named .txt"},
+		{{"record", "-z", "none", "-o", "t.zst", "true"}, "a plain-text trace would be named"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct lbs_record_opts o;

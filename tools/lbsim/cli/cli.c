@@ -187,6 +187,17 @@ static int agree(const struct lbs_opt_state *s)
 			s->memory_arg ? "" : ", the default; see --memory");
 		return 2;
 	}
+	if (cli->sim.reserve_bytes > cli->sim.memory_bytes ||
+	    cli->sim.batch_bytes > cli->sim.memory_bytes) {
+		char mem[32], v[32];
+		int r = cli->sim.reserve_bytes > cli->sim.memory_bytes;
+
+		lbs_size_short(mem, sizeof mem, cli->sim.memory_bytes);
+		lbs_size_short(v, sizeof v, r ? cli->sim.reserve_bytes : cli->sim.batch_bytes);
+		fprintf(s->err, "lbsim: --%s %s is more than the guest's memory (%s)\n",
+			r ? "reserve" : "batch", v, mem);
+		return 2;
+	}
 	if (cli->nworkload && cli->sim.cpus && cli->sim.cpus < (cli->sim.vcpus ? cli->sim.vcpus : 1u)) {
 		fprintf(s->err, "lbsim: --cpus %u is fewer than the vCPUs (%u): each vCPU's stream "
 				"runs on a CPU of its own\n", cli->sim.cpus,

@@ -360,8 +360,9 @@ static const struct lbs_opt table[] = {
 	{"cost", "PRESET|FILE", "acceptance costs in virtual time: a model preset (tdx, snp, "
 	 "free, ...) or a file of key = value lines (docs/model.md) (default {cost})", M_RUN, 0, 0,
 	 0, NULL, p_cost},
-	{"backend", "NAME", "tdx or snp (cost models in virtual time), or null (acceptance costs "
-	 "nothing); not with --cost", M_RUN, 0, 0, 0, NULL, p_backend},
+	{"backend", "NAME", "the older name of --cost PRESET (tdx-4k, the default, tdx, snp-4k, "
+	 "snp, free), and null: acceptance costs nothing; not with --cost", M_RUN, 0, 0, 0,
+	 NULL, p_backend},
 	{"accept-lock", "KIND", "unit (different blocks accept in parallel, the default) or "
 	 "global (one lock held across every accept, as the first Linux code did)", M_RUN, 0, 0, 0,
 	 NULL, p_accept_lock},
@@ -398,8 +399,9 @@ static const struct lbs_opt table[] = {
 	 "to 16M)", M_RUN, POL(LB_POLICY_BACKGROUND), 0, 0,
 	 "applies to the background policy (adaptive sizes its batch from its reserve)",
 	 p_reserve_batch},
-	{"horizon", "MS", "the reserve covers this much demand, in milliseconds (default: four "
-	 "times what the acceptor takes to answer, as measured, 5 to 100)",
+	{"horizon", "MS", "the reserve covers this much demand, in milliseconds, 1 to 3600000 "
+	 "(default: twice what the acceptor takes to answer, as measured, kept between 5 and "
+	 "100)",
 	 M_RUN, POL(LB_POLICY_ADAPTIVE), 0, 0,
 	 "applies to the adaptive policy (background's reserve is fixed: see --reserve)",
 	 p_horizon},

@@ -38,9 +38,10 @@ static void usage(FILE *f)
 	      "            most 1/8 of the available memory in all; an event takes\n"
 	      "            about 45 bytes of it, a sched_switch about 68)\n"
 	      "  -m        tracefs (a tracefs instance, the default) or perf\n"
-	      "The exit status is COMMAND's, or 1 when nothing could be recorded. No file\n"
-	      "is written when COMMAND could not be run or no page-allocator event was\n"
-	      "recorded.\n",
+	      "The exit status is COMMAND's, or 1 when nothing could be recorded, or 3\n"
+	      "when events did not fit the buffer (the trace marks where). No file is\n"
+	      "written when COMMAND could not be run or no page-allocator event was\n"
+	      "recorded; an existing FILE is replaced, and said so.\n",
 	      f);
 }
 
@@ -50,6 +51,13 @@ static int bad(FILE *err, const char *fmt, const char *arg)
 	fprintf(err, fmt, arg);
 	fputs(" (lbsim record --help)\n", err);
 	return 2;
+}
+
+static int ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n >= t && strcmp(s + n - t, tail) == 0;
 }
 
 /* 1..19, as digits only. */
@@ -124,6 +132,14 @@ int lbs_record_parse(int argc, char **argv, struct lbs_record_opts *o, FILE *err
 	}
 	if (plain && level_given)
 		return bad(err, "-l is zstd's level: not with -z none%s", "");
+	/* A name that says one form and holds the other misleads whoever reads
+	 * it (zstd, lbsim --trace, a pager). */
+	if (o->out && ends_with(o->out, plain ? ".zst" : ".txt"))
+		return bad(err, plain ? "-o %s: a plain-text trace would be named .zst (drop -z none, "
+					"or name it .txt)"
+				      : "-o %s: a zstd trace would be named .txt (name it .txt.zst, or "
+					"give -z none for plain text)",
+			   o->out);
 	if (i >= argc)
 		return bad(err, "no command to record: lbsim record [options] -- COMMAND%s", "");
 	o->level = plain ? 0 : level;
@@ -375,6 +391,9 @@ int lbs_record_main(int argc, char **argv)
 		fprintf(stderr, "lbsim record: cannot write %s: %s\n", o.out, strerror(errno));
 		return 1;
 	}
+	if (tmp[0] && access(o.out, F_OK) == 0)
+		fprintf(stderr, "lbsim record: %s exists: replaced when the recording ends\n",
+			o.out);
 	if (lbs_zsink_init(&z, out_fd, o.level) != 0 || pipe2(pipefd, O_CLOEXEC) != 0) {
 		fprintf(stderr, "lbsim record: %s\n", z.err[0] ? z.err : strerror(errno));
 		status = 1;
