@@ -83,6 +83,20 @@ runs "timestamps going backwards" \
 	"^lbsim: warning: .*back\.txt line 19: time goes backwards \(an event before it has a later timestamp\), and on 1 more line; each CPU's events replay in file order\$" \
 	"$lbsim" --trace "$tmp/back.txt" $small
 
+# The table's microseconds: "µs" in a UTF-8 locale, "us" in any other.
+table_units() { # LOCALE: the table's units line
+	env -u LC_ALL -u LC_CTYPE LANG="$1" "$lbsim" --workload fill --memory 64M \
+		--pre-accepted 16M --policy unit 2>/dev/null | sed -n '6p'
+}
+if table_units C | grep -q ' us ' && ! table_units C | grep -q 'µ' &&
+	table_units C.UTF-8 | grep -q ' µs '; then
+	echo "ok   the table's µs: us under LANG=C, µs under C.UTF-8"
+	passed=$((passed + 1))
+else
+	echo "FAIL the table's µs: '$(table_units C)' / '$(table_units C.UTF-8)'"
+	failed=$((failed + 1))
+fi
+
 # Sizes beyond the guest: refused in one line.
 expect "--reserve above the guest's memory" 2 \
 	"^lbsim: --reserve 100T is more than the guest's memory \(64M\)\$" \

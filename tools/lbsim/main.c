@@ -117,9 +117,11 @@ static int outputs(const struct lbs_cli *cli, const struct lbs_result *r, size_t
 	if (cli->json) {
 		lbs_print_json(stdout, r, n);
 	} else {
-		fputs(t.heading, stdout);
-		fputs(t.table, stdout);
-		fputs(t.legend, stdout);
+		int ascii = !lbs_locale_utf8();
+
+		lbs_put_text(stdout, t.heading, ascii);
+		lbs_put_text(stdout, t.table, ascii);
+		lbs_put_text(stdout, t.legend, ascii);
 	}
 	if (cli->csv_path && lbs_write_csv(cli->csv_path, r, n) != 0) {
 		fprintf(stderr, "lbsim: cannot write %s\n", cli->csv_path);

@@ -3,7 +3,9 @@
 #include "output.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../results/format.h"
 
@@ -74,4 +76,32 @@ void lbs_print_legend(FILE *f)
 	      "and the zone's count of allocated pages matches the workload's, else the first\n"
 	      "thing found broken (lbsim then exits with status 1).\n",
 	      f);
+}
+
+int lbs_locale_utf8(void)
+{
+	const char *v = getenv("LC_ALL");
+
+	if (!v || !*v)
+		v = getenv("LC_CTYPE");
+	if (!v || !*v)
+		v = getenv("LANG");
+	/* "C.UTF-8", "en_US.utf8": the codeset after the dot */
+	v = v ? strchr(v, '.') : NULL;
+	return v && (strncasecmp(v + 1, "utf-8", 5) == 0 || strncasecmp(v + 1, "utf8", 4) == 0);
+}
+
+void lbs_put_text(FILE *f, const char *s, int ascii)
+{
+	static const char micro[] = "\xc2\xb5"; /* U+00B5 in UTF-8 */
+
+	if (!ascii) {
+		fputs(s, f);
+		return;
+	}
+	for (const char *p; (p = strstr(s, micro)) != NULL; s = p + 2) {
+		fwrite(s, 1, (size_t)(p - s), f);
+		fputc('u', f);
+	}
+	fputs(s, f);
 }

@@ -27,6 +27,13 @@ void lbs_json_number(FILE *f, double v);
  * fields with a JSON key, those of the result's scope. */
 void lbs_print_json(FILE *f, const struct lbs_result *r, size_t n);
 
+/* Does the terminal's locale (LC_ALL, LC_CTYPE, LANG) write UTF-8? */
+int lbs_locale_utf8(void);
+
+/* s on f, every "µs" as "us" when ascii (a locale that is not UTF-8): the
+ * same width on the screen, so columns stay aligned. */
+void lbs_put_text(FILE *f, const char *s, int ascii);
+
 /* ---- synthetic workloads (output.c) ---- */
 
 /* What the model's name in a heading is: " (cost model)" for a preset,
