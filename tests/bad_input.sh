@@ -97,6 +97,20 @@ else
 	failed=$((failed + 1))
 fi
 
+# The legend under the table only when asked (--help has it too).
+small_fill="--workload fill --memory 64M --pre-accepted 16M --policy unit"
+# shellcheck disable=SC2086
+if "$lbsim" $small_fill | grep -q '^(--legend says what each column means)$' &&
+	! "$lbsim" $small_fill | grep -q '^Each row is one workload run' &&
+	"$lbsim" $small_fill --legend | grep -q '^Each row is one workload run' &&
+	"$lbsim" --help | grep -q '^Each row is one workload run'; then
+	echo "ok   the legend: with --legend and in --help, one line saying so otherwise"
+	passed=$((passed + 1))
+else
+	echo "FAIL the legend: printed without --legend, or not with it, or not in --help"
+	failed=$((failed + 1))
+fi
+
 # Sizes beyond the guest: refused in one line.
 expect "--reserve above the guest's memory" 2 \
 	"^lbsim: --reserve 100T is more than the guest's memory \(64M\)\$" \

@@ -83,6 +83,15 @@ static void legend_fn(FILE *f, const void *p)
  * as make run says) when lbsim runs from its source tree; else, installed,
  * lbsim-report in the current directory: its own directory (PREFIX/bin)
  * is no place to write, nor one make uninstall cleans. */
+/* The legend of a workload's table ("w") or a trace's. */
+static void legend_of(FILE *f, const void *which)
+{
+	if (strcmp(which, "w") == 0)
+		lbs_print_legend(f);
+	else
+		lbs_print_trace_legend(f);
+}
+
 static int report_dir_default(char *buf, size_t len)
 {
 	char dir[4096], tree[4200];
@@ -121,7 +130,10 @@ static int outputs(const struct lbs_cli *cli, const struct lbs_result *r, size_t
 
 		lbs_put_text(stdout, t.heading, ascii);
 		lbs_put_text(stdout, t.table, ascii);
-		lbs_put_text(stdout, t.legend, ascii);
+		if (cli->legend)
+			lbs_put_text(stdout, t.legend, ascii);
+		else
+			fputs("(--legend says what each column means)\n", stdout);
 	}
 	if (cli->csv_path && lbs_write_csv(cli->csv_path, r, n) != 0) {
 		fprintf(stderr, "lbsim: cannot write %s\n", cli->csv_path);
@@ -381,7 +393,17 @@ int main(int argc, char **argv)
 	if (status)
 		return status; /* 2 for usage, 1 for a --cost file */
 	if (cli.help) {
+		int ascii = !lbs_locale_utf8();
+		char *w = capture(legend_of, "w"), *t = capture(legend_of, "t");
+
 		lbs_cli_usage(stdout, "lbsim");
+		fputs("\nThe columns of a workload's table (--workload; --legend prints this under "
+		      "it):\n", stdout);
+		lbs_put_text(stdout, w ? w : "", ascii);
+		fputs("\nThose of a trace's table:\n", stdout);
+		lbs_put_text(stdout, t ? t : "", ascii);
+		free(w);
+		free(t);
 		return 0;
 	}
 	if (cli.version) {

@@ -25,6 +25,7 @@ struct lbs_cli {
 	const char *csv_path;      /* --csv FILE */
 	const char *cost_file;     /* --cost FILE; NULL for a preset */
 	int json;
+	int legend;                /* --legend: what each column means, under the table */
 	int help;
 	int fidelity;              /* --fidelity: the table against measurements */
 	int calibrate;             /* --calibrate: fit the fitted figures again */

@@ -317,6 +317,8 @@ static int p_flag(struct lbs_opt_state *s, const struct lbs_opt *o, const char *
 		c->allow_unknown = 1;
 	else if (strcmp(o->name, "json") == 0)
 		c->json = 1;
+	else if (strcmp(o->name, "legend") == 0)
+		c->legend = 1;
 	else if (strcmp(o->name, "fidelity") == 0)
 		c->fidelity = 1;
 	else if (strcmp(o->name, "calibrate") == 0)
@@ -419,6 +421,8 @@ static const struct lbs_opt table[] = {
 	 "winner set and meets every target judged. A worker process per CPU online "
 	 "(LBS_BENCH_JOBS=N to choose): 21 minutes with 2 workers on the 2-CPU development "
 	 "machine. No other option but --json", M_PBENCH, 0, 0, 1, NULL, p_flag},
+	{"legend", NULL, "under the table, what each column means (the report has it always, "
+	 "and --help shows it)", M_RUN, 0, 0, 0, NULL, p_flag},
 	{"json", NULL, "print a JSON array instead of the table: one object per policy and "
 	 "workload, with --fidelity one per row, with --policy-bench one per row and policy",
 	 M_ANY, 0, 0, 0, NULL, p_flag},
