@@ -68,6 +68,10 @@ void lbs_print_trace_table(FILE *f, const struct lbs_result *r, size_t n);
  * small for the run. */
 void lbs_print_fits(FILE *f, const struct lbs_result *r, size_t n);
 
+/* Under the table, a line per criterion (results/criteria.h) naming the
+ * policies that did best on it, each workload's apart (verdict.c). */
+void lbs_print_verdicts(FILE *f, const struct lbs_result *r, size_t n);
+
 /* For a trace replay that recorded no idle periods, a line saying that
  * --load's assumption stood in for them. */
 void lbs_print_idle_note(FILE *f, const struct lbs_result *r, size_t n);

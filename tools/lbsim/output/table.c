@@ -110,6 +110,7 @@ static void mode_table(FILE *f, enum lbs_mode m, const struct lbs_result *r, siz
 	}
 	t.ncol = (int)nc;
 	lbs_print_cells(f, &t, r, n);
+	lbs_print_verdicts(f, r, n);
 	lbs_print_fits(f, r, n);
 	lbs_print_idle_note(f, r, n);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "svg.h"
+#include "../results/criteria.h"
 
 void lbs_html_text(FILE *f, const char *s)
 {
@@ -47,33 +48,12 @@ void lbs_rgroups_free(struct lbs_rgroup *g, size_t n)
 
 /* ----------------------------------------------------------- criteria */
 
-struct criterion {
-	const char *key, *label;
-	const char *longer;   /* the comparative, for the loser: "as long", "as much" */
-	enum lbs_unit unit;
-	const char *field;    /* its value: a field of the list (fields.h) */
-};
-
-static const struct criterion crits[] = {
-	{"boot", "Fastest boot (until the run starts)", "as long", LBS_UNIT_NS, "boot_ns"},
-	{"worst-allocation", "Best worst-case allocation", "as slow", LBS_UNIT_NS, "lat_max"},
-	{"p99.9", "Lowest p99.9 allocation latency", "as slow", LBS_UNIT_NS, "lat_p999"},
-	{"lag", "Least lag (furthest a vCPU fell behind its work)", "as much", LBS_UNIT_NS,
-	 "max_lag_ns"},
-	{"memory", "Lowest host memory committed (peak)", "as much", LBS_UNIT_BYTES,
-	 "committed_bytes_peak"},
-	{"acceptance-work", "Least time spent on acceptance (boot, vCPUs, background threads)",
-	 "as much", LBS_UNIT_NS, "accept_work_ns"},
-};
-static const struct criterion fails_crit = {"failures", "Fewest failed allocations", "as many",
-					    LBS_UNIT_COUNT, "alloc_failures"};
-
 int lbs_report_criterion(const struct lbs_field *f)
 {
-	for (size_t c = 0; c < sizeof crits / sizeof crits[0]; c++)
-		if (strcmp(f->name, crits[c].field) == 0)
+	for (size_t c = 0; c < lbs_ncriteria; c++)
+		if (strcmp(f->name, lbs_criteria[c].field) == 0)
 			return 1;
-	return strcmp(f->name, fails_crit.field) == 0;
+	return strcmp(f->name, lbs_fails_criterion.field) == 0;
 }
 
 static double value(const struct lbs_field *f, const struct lbs_result *r)
@@ -129,7 +109,7 @@ static void ratio_text(char *buf, size_t len, double a, double b)
 	snprintf(buf, len, q < 10 ? "%.1f×" : "%.0f×", q);
 }
 
-static void extra_text(FILE *f, const struct criterion *c, const struct lbs_result *r,
+static void extra_text(FILE *f, const struct lbs_criterion *c, const struct lbs_result *r,
 		       const struct lbs_rgroup *g, const struct ranked *k)
 {
 	char a[32], b[32];
@@ -166,7 +146,7 @@ static void extra_text(FILE *f, const struct criterion *c, const struct lbs_resu
 }
 
 /* One sentence: the winners (or a tie), the margin to the next, the worst. */
-static void sentence(FILE *f, const struct criterion *c, const struct lbs_result *r,
+static void sentence(FILE *f, const struct lbs_criterion *c, const struct lbs_result *r,
 		     const struct lbs_rgroup *g, struct ranked *k)
 {
 	const struct lbs_field *fld = lbs_field_named(c->field);
@@ -241,10 +221,10 @@ void lbs_report_summary(FILE *f, const struct lbs_result *r, const struct lbs_rg
 		}
 	}
 	fputs("<ul class=\"summary\">\n", f);
-	for (size_t c = 0; c < sizeof crits / sizeof crits[0]; c++)
-		sentence(f, &crits[c], r, g, k);
+	for (size_t c = 0; c < lbs_ncriteria; c++)
+		sentence(f, &lbs_criteria[c], r, g, k);
 	if (fails)
-		sentence(f, &fails_crit, r, g, k);
+		sentence(f, &lbs_fails_criterion, r, g, k);
 	fputs("</ul>\n", f);
 	free(k);
 }
