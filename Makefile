@@ -364,12 +364,16 @@ DEB_PKGS := $(DEB_BUILD) libjemalloc2 libmimalloc2.0 \
             clang libclang-rt-dev spin pkg-config chromium
 
 # What the build cannot do without (the trace reader's headers), installed
-# by make run, make test and the others only when missing; every optional
+# by make run, make test and the others only when the compiler cannot find
+# them (any system: no package manager is asked when they are there); every optional
 # part (the browser test, spin, clang, pkg-config, jemalloc and mimalloc's
 # rows) is detected and skipped without its package, and make deps installs
 # them when asked.
+BUILD_HEADERS ?= zlib.h lzma.h zstd.h
 deps-build:
-	@$(MAKE) -s --no-print-directory deps DEB_PKGS="$(DEB_BUILD)"
+	@for h in $(BUILD_HEADERS); do printf '#include <%s>\n' "$$h"; done | \
+	  $(CC) $(ALL_CPPFLAGS) -E -x c - >/dev/null 2>&1 || \
+	  $(MAKE) -s --no-print-directory deps DEB_PKGS="$(DEB_BUILD)"
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

@@ -92,12 +92,20 @@ fi
 # make run's and make test's deps-build asks for the build's own packages
 # (DEB_BUILD) and nothing optional (DEB_PKGS' others: clang, chromium...).
 if as_user env PATH="$tmp/nopw:$PATH" MAKEFLAGS= MFLAGS= "$make" -s -C "$root" deps-build \
-	DEB_BUILD="$pkg" >"$tmp/out" 2>&1 &&
+	DEB_BUILD="$pkg" BUILD_HEADERS=lazybuddy-no-such-header.h >"$tmp/out" 2>&1 &&
     grep -q "^sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkg\$" \
 	"$tmp/out" && ! grep -q "chromium\|clang\|spin" "$tmp/out"; then
 	ok "deps-build (make run, make test): the build's packages only"
 else
 	fail "deps-build (make run, make test): not the build's packages alone"
+fi
+
+# With the headers there, deps-build asks nothing of any package manager.
+if as_user env PATH="$tmp/nopw:$PATH" MAKEFLAGS= MFLAGS= "$make" -s -C "$root" deps-build \
+	DEB_BUILD="$pkg" BUILD_HEADERS=stdio.h >"$tmp/out" 2>&1 && [ ! -s "$tmp/out" ]; then
+	ok "deps-build with the headers there: silent, nothing asked"
+else
+	fail "deps-build with the headers there: asked or failed"
 fi
 
 echo "$passed passed, $failed failed"
