@@ -27,24 +27,13 @@
 #define NEAR 3            /* whole numbers tried each side of the search's end */
 #define MAX_ROWS 16
 
-/* Is id one of the comma list's? */
-static int listed(const char *list, const char *id)
-{
-	size_t n = strlen(id);
-
-	for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-		if (strncmp(p, id, n) == 0 && (p[n] == ',' || p[n] == '\0'))
-			return 1;
-	return 0;
-}
-
 /* The rows g is fitted to, but those of source skip (NULL: none). */
 static size_t rows_of(const struct lbs_figure *g, const char *skip, size_t rows[MAX_ROWS])
 {
 	size_t n = 0;
 
 	for (size_t k = 0; k < lbs_fid_nrows() && n < MAX_ROWS; k++)
-		if (listed(g->fitted_to, lbs_fid_id_of(k)) &&
+		if (lbs_figure_fitted_to(g, lbs_fid_id_of(k)) &&
 		    !(skip && strcmp(lbs_fid_source_of(k), skip) == 0))
 			rows[n++] = k;
 	return n;

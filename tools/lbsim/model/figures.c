@@ -141,6 +141,11 @@ static int listed(const char *list, const char *id)
 	return 0;
 }
 
+int lbs_figure_fitted_to(const struct lbs_figure *g, const char *row_id)
+{
+	return listed(g->fitted_to, row_id);
+}
+
 int lbs_figures_kind_of(const char *row_id, const char *source)
 {
 	int kind = 0;
@@ -148,7 +153,7 @@ int lbs_figures_kind_of(const char *row_id, const char *source)
 	for (size_t i = 0; i < lbs_nfigures; i++) {
 		const struct lbs_figure *g = &lbs_figures[i];
 
-		if (listed(g->fitted_to, row_id))
+		if (lbs_figure_fitted_to(g, row_id))
 			return 2;
 		if (g->kind != LBS_FIG_ASSUMPTION && g->source && source &&
 		    strcmp(g->source, source) == 0)

@@ -52,6 +52,9 @@ const char *lbs_fig_kind_name(enum lbs_fig_kind k);
 /* The rows of docs/model.md's table of figures, one a line. */
 void lbs_figures_print_md(FILE *f);
 
+/* Does g name the fidelity row row_id among those it reproduces? */
+int lbs_figure_fitted_to(const struct lbs_figure *g, const char *row_id);
+
 /* How much the model already knows of a fidelity row (id, from source):
  * 2 if a figure was fitted to it, 1 if a fitted or derived figure comes
  * from its source (another figure of the same series or page), else 0. */
