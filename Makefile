@@ -340,8 +340,11 @@ install:
 	@# a staged install (DESTDIR) is someone else's to register.
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ] && command -v ldconfig >/dev/null; then \
 		echo ldconfig; ldconfig; \
-	elif [ -z "$(DESTDIR)" ]; then \
-		echo "note: run ldconfig as root (or set LD_LIBRARY_PATH=$(LIBDIR)) before running programs linked against liblazybuddy.so"; \
+	fi; \
+	if [ -z "$(DESTDIR)" ] && ! { command -v ldconfig >/dev/null && \
+	     ldconfig -p 2>/dev/null | grep -q '$(LIBDIR)/$(LB_SONAME)$$'; }; then \
+		echo "note: the dynamic linker does not know $(LIBDIR) yet: run ldconfig as root" \
+		     "(with $(LIBDIR) in /etc/ld.so.conf.d) or set LD_LIBRARY_PATH=$(LIBDIR)"; \
 	fi
 
 uninstall:

@@ -26,7 +26,7 @@
  *      leaving flight wakes the allocations waiting for memory in flight
  *      (zone_wake, when there are any): they look again.
  *
- * Block states (the kind of a head descriptor, K_* in internal.h) and
+ * Block states (the kind of a head descriptor, K_* in page.h) and
  * every transition between them, with the function that makes it: the one
  * table is docs/protocol.md ("Block states", "Transitions");
  * tests/state_table.sh checks it against the code. The protocol's steps

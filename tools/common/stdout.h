@@ -6,9 +6,10 @@
 #ifndef LBTOOLS_STDOUT_H
 #define LBTOOLS_STDOUT_H
 
-/* At exit, close standard output; if it cannot be written or closed, say
- * so on standard error ("PROG: cannot write standard output: ...") and
- * exit 1 instead. Call once, early in main. */
-void lbtools_check_stdout_at_exit(const char *prog);
+/* At the end of main: close standard output; if it cannot be written or
+ * closed, say so on standard error ("PROG: cannot write standard output:
+ * ...") and turn a status of 0 into 1 (another stays: a usage error is
+ * still 2). Returns the status to exit with. */
+int lbtools_stdout_status(const char *prog, int status);
 
 #endif

@@ -120,7 +120,7 @@ static int run_paths(const struct lbb_cli *cli)
 	return rc ? 1 : 0;
 }
 
-int main(int argc, char **argv)
+static int lbbench_main(int argc, char **argv)
 {
 	struct lbb_cli cli;
 	struct lbb_allocator al[LBB_MAX_ALLOCATORS], *up[LBB_MAX_ALLOCATORS];
@@ -134,7 +134,6 @@ int main(int argc, char **argv)
 	int status = 0;
 
 	reexec_with_static_tls(argv);
-	lbtools_check_stdout_at_exit("lbbench"); /* results lost are a failure */
 	if (lbb_cli_parse(argc, argv, &cli, stderr))
 		return 2;
 	if (cli.help) {
@@ -222,4 +221,10 @@ int main(int argc, char **argv)
 	}
 	free(res);
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	/* results that never reached standard output are a failure */
+	return lbtools_stdout_status("lbbench", lbbench_main(argc, argv));
 }

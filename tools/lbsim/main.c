@@ -380,13 +380,12 @@ static int check_outputs(const struct lbs_cli *cli, struct lbs_made_dirs *made)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int lbsim_main(int argc, char **argv)
 {
 	struct lbs_cli cli;
 	struct lbs_made_dirs made;
 	int status;
 
-	lbtools_check_stdout_at_exit("lbsim"); /* results lost are a failure */
 	if (argc > 1 && strcmp(argv[1], "record") == 0)
 		return lbs_record_main(argc - 1, argv + 1);
 	status = lbs_cli_parse(argc, argv, &cli, stderr);
@@ -422,4 +421,10 @@ int main(int argc, char **argv)
 	if (status)
 		lbs_made_dirs_undo(&made); /* those still empty: the run wrote nothing there */
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	/* results that never reached standard output are a failure */
+	return lbtools_stdout_status("lbsim", lbsim_main(argc, argv));
 }

@@ -25,9 +25,11 @@
 #
 # Nothing is written when the command cannot be run (status 127 or 126, as
 # the shell's) or no event was recorded. Usage errors exit with 2. When
-# events did not fit the buffer the trace is written with a marker line a
-# CPU ("CPU:N [LOST M EVENTS]", ftrace's form, which lbsim counts and warns
-# of) and the exit status is 3, unless the command's own was not 0.
+# events were lost (the tracefs buffer overflowed, or perf lost records)
+# the trace is written with a line at its end for each CPU that lost some
+# ("CPU:N [LOST M EVENTS]", ftrace's form, which lbsim counts and warns of)
+# and the exit status is 3, unless the command's own was not 0 (a command
+# that itself exits 3 cannot be told apart: the message on stderr can).
 #
 # Events: kmem:mm_page_alloc, mm_page_free, mm_page_free_batched,
 # mm_page_pcpu_drain, mm_page_alloc_zone_locked (mm_page_free_direct and
@@ -351,12 +353,31 @@ record_perf() {
 		} >&2
 		exit 1
 	fi
-	perf script -i "$tmp/perf.data" 2>/dev/null | write_out
+	# perf's own loss records, a marker line a CPU as the tracefs path
+	# writes them (its PERF_RECORD_LOST lines name the CPU and the count)
+	markers=$(perf script -i "$tmp/perf.data" --show-lost-events 2>/dev/null | awk '
+		/PERF_RECORD_LOST/ {
+			cpu = 0
+			for (i = 1; i <= NF; i++) {
+				if ($i ~ /^\[[0-9]+\]$/) cpu = substr($i, 2, length($i) - 2) + 0
+				if ($i == "lost" && i < NF) n[cpu] += $(i + 1)
+			}
+		}
+		END { for (c in n) if (n[c]) printf "CPU:%d [LOST %d EVENTS]\n", c, n[c] }')
+	dropped=$(printf '%s\n' "$markers" | sed -n 's/.*\[LOST \([0-9]*\) EVENTS\]/\1/p' |
+		awk '{ n += $1 } END { print n + 0 }')
+	{ perf script -i "$tmp/perf.data" 2>/dev/null &&
+		{ [ -z "$markers" ] || printf '%s\n' "$markers"; }; } | write_out
 	rc=$?
 	rm -rf "$tmp"
 	[ $rc -eq 0 ] || die "writing ${out:-the trace} failed"
 	out_done=1
 	[ -n "$fd" ] || echo "lbsim-record: wrote $out" >&2
+	if [ "$dropped" -gt 0 ]; then
+		echo "lbsim-record: perf lost $dropped events (the trace says so at its end, and" >&2
+		echo "  its replay warns); rerun with a shorter command." >&2
+		return 3
+	fi
 }
 
 # --- tracefs instance --------------------------------------------------------
@@ -437,8 +458,8 @@ record_tracefs() {
 	[ -n "$fd" ] || echo "lbsim-record: wrote $out: ${lines:-an unknown number of} event lines" >&2
 	if [ "$dropped" -gt 0 ]; then
 		echo "lbsim-record: $dropped events did not fit the buffer and are missing (the trace" >&2
-		echo "  says so, and its replay warns); rerun with a larger -b (now $buf_kb KiB per" >&2
-		echo "  CPU) or a shorter command." >&2
+		echo "  says so at its end, and its replay warns); rerun with a larger -b (now" >&2
+		echo "  $buf_kb KiB per CPU) or a shorter command." >&2
 		[ $status -ne 0 ] || status=3 # an incomplete trace: not a success
 	fi
 	cleanup

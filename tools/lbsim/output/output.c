@@ -86,9 +86,11 @@ int lbs_locale_utf8(void)
 		v = getenv("LC_CTYPE");
 	if (!v || !*v)
 		v = getenv("LANG");
-	/* "C.UTF-8", "en_US.utf8": the codeset after the dot */
-	v = v ? strchr(v, '.') : NULL;
-	return v && (strncasecmp(v + 1, "utf-8", 5) == 0 || strncasecmp(v + 1, "utf8", 4) == 0);
+	/* "C.UTF-8", "en_US.utf8", or macOS's bare "UTF-8" */
+	for (; v && *v; v++)
+		if (strncasecmp(v, "utf-8", 5) == 0 || strncasecmp(v, "utf8", 4) == 0)
+			return 1;
+	return 0;
 }
 
 void lbs_put_text(FILE *f, const char *s, int ascii)

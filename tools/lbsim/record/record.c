@@ -39,7 +39,7 @@ static void usage(FILE *f)
 	      "            about 45 bytes of it, a sched_switch about 68)\n"
 	      "  -m        tracefs (a tracefs instance, the default) or perf\n"
 	      "The exit status is COMMAND's, or 1 when nothing could be recorded, or 3\n"
-	      "when events did not fit the buffer (the trace marks where). No file is\n"
+	      "when events were lost (the trace says how many at its end). No file is\n"
 	      "written when COMMAND could not be run or no page-allocator event was\n"
 	      "recorded; an existing FILE is replaced, and said so.\n",
 	      f);
