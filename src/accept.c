@@ -128,7 +128,7 @@ int64_t lbi_accept_call(struct lb_zone *z, uint64_t left, struct acc_op *op)
 	int rc;
 
 	LB_ASSERT_LOCKED(z);
-	if (left >= SECTION_PAGES && z->area[S_UNACCEPTED][LB_MAX_ORDER].head == LB_NIL &&
+	if (left >= SECTION_PAGES && z->lists[LIST_UNACC].area[LB_MAX_ORDER].head == LB_NIL &&
 	    (n = lbi_take_pristine_run(z, left / SECTION_PAGES < ACCEPT_RUN_SECTIONS
 						  ? left / SECTION_PAGES
 						  : ACCEPT_RUN_SECTIONS,
@@ -144,7 +144,7 @@ int64_t lbi_accept_call(struct lb_zone *z, uint64_t left, struct acc_op *op)
 		    !lbi_take_largest_unaccepted(z, &idx, &got))
 			return 0;
 		order = got < want ? got : want;
-		lbi_split(z, idx, got, order, S_UNACCEPTED);
+		lbi_split(z, idx, got, order, S_UNACCEPTED, 0);
 		n = 1;
 	}
 	rc = lbi_accept_blocks(z, idx, order, n, op, false);

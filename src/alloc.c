@@ -100,7 +100,7 @@ static inline int zone_free(struct lb_zone *z, uint64_t addr, unsigned order)
 	    pg_claim(&z->pages[idx], K_ALLOC, K_NONE, order)) {
 		z->nr_alloc -= UINT64_C(1) << order;
 		z->frees++;
-		lbi_free_block(z, idx, order, S_ACCEPTED, false);
+		lbi_free_block(z, idx, order, S_ACCEPTED, 0, false);
 	} else {
 		rc = lbi_bad_free(z, idx);
 	}

@@ -4,8 +4,11 @@
  * policy and to acceptance (inflight.c changes a block's state). Every
  * function here runs under z->lock.
  *
- * Free blocks sit on area[state][order], doubly linked through their head
- * descriptors, so a buddy can be unlinked in O(1) when it merges. Buddies
+ * Free blocks sit on lists by state and order, doubly linked through their
+ * head descriptors, so a buddy can be unlinked in O(1) when it merges;
+ * accepted ones on the lists of their tag, the cache whose refills split
+ * them or whose drain gave them back (0: anyone's), so that each CPU's
+ * trips to the zone work on list heads and descriptors of its own. Buddies
  * merge only when both are free, of one order and of one state (I5), which
  * keeps every free block homogeneous. Pristine sections are free unaccepted
  * max-order blocks kept in a bitmap instead of a list, so that set-up costs
@@ -27,20 +30,30 @@ void lbi_section_activate(struct lb_zone *z, uint64_t sec)
 	__atomic_fetch_or(&z->active[sec >> 6], UINT64_C(1) << (sec & 63), __ATOMIC_RELAXED);
 }
 
-void lbi_list_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail)
+/* Put free block idx on the list of its state and tag, at its head or tail. */
+static inline void list_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state,
+			    unsigned tag, bool tail)
 {
-	struct free_area *a = &z->area[state][order];
+	unsigned id = list_id(state, tag);
+	struct free_lists *l = &z->lists[id];
+	struct free_area *a = &l->area[order];
 	struct lb_page *p = &z->pages[idx];
 	uint32_t self = (uint32_t)idx;
 
 	LB_ASSERT_LOCKED(z);
+	LB_DBG_ASSERT(tag <= TAG_COUNT && (state == S_ACCEPTED || !tag));
 	pg_set_kind(p, K_FREE);
 	pg_set_order(p, order);
 	p->state = (uint8_t)state;
-	p->flags = 0;
+	p->flags = tag_flags(id);
 	if (a->head == LB_NIL) {
 		p->next = p->prev = self;
 		a->head = a->tail = idx;
+		if (cache_list(id)) {
+			if (!l->orders)
+				z->holding |= UINT64_C(1) << id;
+			l->orders |= UINT32_C(1) << order;
+		}
 	} else if (tail) {
 		p->next = self;
 		p->prev = (uint32_t)a->tail;
@@ -60,7 +73,9 @@ void lbi_list_del(struct lb_zone *z, uint64_t idx)
 {
 	struct lb_page *p = &z->pages[idx];
 	unsigned o = pg_order(p);
-	struct free_area *a = &z->area[p->state][o];
+	unsigned id = pg_tag(p);
+	struct free_lists *l = &z->lists[id];
+	struct free_area *a = &l->area[o];
 	uint64_t prev = pg_prev(z, idx), next = pg_next(z, idx);
 
 	LB_ASSERT_LOCKED(z);
@@ -76,7 +91,11 @@ void lbi_list_del(struct lb_zone *z, uint64_t idx)
 		a->tail = prev;
 	else
 		z->pages[next].prev = (uint32_t)(prev == LB_NIL ? next : prev);
-	a->nr--;
+	if (!--a->nr && cache_list(id)) {
+		l->orders &= ~(UINT32_C(1) << o);
+		if (!l->orders)
+			z->holding &= ~(UINT64_C(1) << id);
+	}
 	z->nr_free[p->state] -= UINT64_C(1) << o;
 	pg_set_kind(p, K_NONE);
 	p->next = p->prev = (uint32_t)idx;
@@ -96,8 +115,11 @@ static bool shadow_says(const struct lb_zone *z, uint64_t idx, unsigned order, u
 #endif
 
 /* Free a block the caller holds (taken, or a cache's), merging with free
- * buddies of the same state (I5). */
-uint64_t lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail)
+ * buddies of the same state (I5), whatever their tags, onto tag's list
+ * (accepted only). A block that merges into a whole section is anyone's:
+ * it is what the largest allocations need. */
+uint64_t lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state,
+			unsigned tag, bool tail)
 {
 	LB_ASSERT_LOCKED(z);
 	LB_DBG_ASSERT(order <= LB_MAX_ORDER && !(idx & ((UINT64_C(1) << order) - 1)) &&
@@ -117,29 +139,19 @@ uint64_t lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigne
 		idx &= ~(UINT64_C(1) << order);
 		order++;
 	}
-	lbi_list_add(z, idx, order, state, tail);
+	list_add(z, idx, order, state, order == LB_MAX_ORDER ? 0 : tag, tail);
 	zone_wake(z); /* an allocation waiting for memory in flight may take it */
 	return idx;
 }
 
-/* A cache's drained block, merged into the free block at head, carries
- * its tag, unless it merged into a whole section: that is anyone's, for
- * the largest allocations. */
-static void tag_drained(struct lb_zone *z, uint64_t head, uint8_t f)
-{
-	if (pg_order(&z->pages[head]) < LB_MAX_ORDER)
-		z->pages[head].flags = f;
-}
-
-/* Free n accepted blocks of order o that the cache tagged tag gives back.
- * When they are the pieces of one aligned block (a cache's batch comes
- * back as it was taken: a refill's pieces, freed in any order) that block
- * is freed whole, with one merge instead of one per piece. n distinct
- * heads of order o, aligned, between the block's first and last piece,
- * are all of its pieces. */
+/* Free n accepted blocks of order o that the cache tagged tag gives back,
+ * onto its lists. When they are the pieces of one aligned block (a
+ * cache's batch comes back as it was taken: a refill's pieces, freed in
+ * any order) that block is freed whole, with one merge instead of one per
+ * piece. n distinct heads of order o, aligned, between the block's first
+ * and last piece, are all of its pieces. */
 void lbi_free_pieces(struct lb_zone *z, const uint32_t *s, uint32_t n, unsigned o, unsigned tag)
 {
-	uint8_t f = tag_flags(tag);
 	uint32_t lo = UINT32_MAX, hi = 0;
 	unsigned k;
 
@@ -154,18 +166,19 @@ void lbi_free_pieces(struct lb_zone *z, const uint32_t *s, uint32_t n, unsigned 
 		    hi - lo == (n - 1) << o) {
 			for (uint32_t i = 0; i < n; i++)
 				pg_set_kind(&z->pages[s[i]], K_NONE);
-			tag_drained(z, lbi_free_block(z, lo, o + k, S_ACCEPTED, false), f);
+			lbi_free_block(z, lo, o + k, S_ACCEPTED, tag, false);
 			return;
 		}
 	}
 	for (uint32_t i = 0; i < n; i++)
-		tag_drained(z, lbi_free_block(z, s[i], o, S_ACCEPTED, false), f);
+		lbi_free_block(z, s[i], o, S_ACCEPTED, tag, false);
 }
 
 /* Split a taken block (off the lists, of order from and this state) down
- * to order to; the upper halves go back on the lists of the same state.
- * The block keeps its head at idx, now of order to. */
-void lbi_split(struct lb_zone *z, uint64_t idx, unsigned from, unsigned to, unsigned state)
+ * to order to; the upper halves go back on the lists of the same state
+ * and tag. The block keeps its head at idx, now of order to. */
+void lbi_split(struct lb_zone *z, uint64_t idx, unsigned from, unsigned to, unsigned state,
+	       unsigned tag)
 {
 	struct lb_page *p = &z->pages[idx];
 
@@ -174,7 +187,7 @@ void lbi_split(struct lb_zone *z, uint64_t idx, unsigned from, unsigned to, unsi
 		      from >= to && from <= LB_MAX_ORDER && !(idx & ((UINT64_C(1) << from) - 1)));
 	while (from > to) {
 		from--;
-		lbi_list_add(z, idx + (UINT64_C(1) << from), from, state, false);
+		list_add(z, idx + (UINT64_C(1) << from), from, state, tag, false);
 	}
 	pg_set_order(p, to);
 }
@@ -203,21 +216,57 @@ uint64_t lbi_take_pristine_run(struct lb_zone *z, uint64_t max_sections, uint64_
 	return n;
 }
 
+/* The smallest order >= min_order, and below best, of a free block on
+ * the lists of the caches' ids in m, and the lowest such id: best if none. */
+static unsigned smallest_in(const struct lb_zone *z, uint64_t m, unsigned min_order,
+			    unsigned best, unsigned *id)
+{
+	for (m &= z->holding; m && best > min_order; m &= m - 1) {
+		unsigned t = (unsigned)__builtin_ctzll(m);
+		uint32_t r = z->lists[t].orders >> min_order;
+
+		if (r && min_order + (unsigned)__builtin_ctz(r) < best) {
+			best = min_order + (unsigned)__builtin_ctz(r);
+			*id = t;
+		}
+	}
+	return best;
+}
+
+/* The smallest order >= min_order of a block on list id (anyone's, or
+ * the unaccepted), head by head: NR_ORDERS if none. */
+static unsigned smallest_on(const struct lb_zone *z, unsigned id, unsigned min_order)
+{
+	unsigned o = min_order;
+
+	while (o < NR_ORDERS && z->lists[id].area[o].head == LB_NIL)
+		o++;
+	return o;
+}
+
+/* Take the head of list id's list of order o off it. */
+static void take_head(struct lb_zone *z, unsigned id, unsigned o, uint64_t *idx,
+		      unsigned *order)
+{
+	*idx = z->lists[id].area[o].head;
+	*order = o;
+	lbi_list_del(z, *idx);
+}
+
 /* Take the smallest free block of the given state with order >= min_order
- * off its list (unaccepted: lists first, then a pristine section). */
+ * off its list (accepted: anyone's, or the lowest tag's at a smaller
+ * order; unaccepted: lists first, then a pristine section). */
 bool lbi_take_free(struct lb_zone *z, unsigned state, unsigned min_order, uint64_t *idx,
 		 unsigned *order)
 {
-	LB_ASSERT_LOCKED(z);
-	for (unsigned o = min_order; o < NR_ORDERS; o++) {
-		uint64_t head = z->area[state][o].head;
+	unsigned id = list_id(state, 0), o = smallest_on(z, id, min_order);
 
-		if (head != LB_NIL) {
-			lbi_list_del(z, head);
-			*idx = head;
-			*order = o;
-			return true;
-		}
+	LB_ASSERT_LOCKED(z);
+	if (state == S_ACCEPTED && z->holding)
+		o = smallest_in(z, CACHE_LISTS, min_order, o, &id);
+	if (o < NR_ORDERS) {
+		take_head(z, id, o, idx, order);
+		return true;
 	}
 	if (state == S_UNACCEPTED && min_order <= LB_MAX_ORDER) {
 		uint64_t sec;
@@ -231,30 +280,23 @@ bool lbi_take_free(struct lb_zone *z, unsigned state, unsigned min_order, uint64
 	return false;
 }
 
-/* Entries of each list a refill looks at for a block it may take first. */
-#define TAG_LOOK 4
-
 /* Take a free accepted block of order >= min_order for the cache tagged
- * tag: the smallest that is untagged, its own or a finished cache's among
- * the first TAG_LOOK of each list, else the smallest, as lbi_take_free()
- * (another cache's blocks serve before any memory is accepted). */
+ * tag: the smallest on its own lists, anyone's or a finished cache's
+ * (its own first at one order, then anyone's), else the smallest of any,
+ * as lbi_take_free() (another cache's blocks serve before any memory is
+ * accepted). */
 bool lbi_take_free_near(struct lb_zone *z, unsigned min_order, unsigned tag, uint64_t *idx,
 			unsigned *order)
 {
+	unsigned id = 0, o = smallest_on(z, 0, min_order), mine;
+
 	LB_ASSERT_LOCKED(z);
-	for (unsigned o = min_order; o < NR_ORDERS; o++) {
-		uint64_t i = z->area[S_ACCEPTED][o].head;
-
-		for (unsigned n = 0; i != LB_NIL && n < TAG_LOOK; n++, i = pg_next(z, i)) {
-			unsigned t = pg_tag(&z->pages[i]);
-
-			if (!t || t == tag || !TAG_LIVE(z, t)) {
-				lbi_list_del(z, i);
-				*idx = i;
-				*order = o;
-				return true;
-			}
-		}
+	o = smallest_in(z, ~z->live_tags & CACHE_LISTS, min_order, o, &id);
+	mine = smallest_in(z, UINT64_C(1) << tag, min_order, o + 1, &id); /* a tie: its own */
+	o = mine < o ? mine : o;
+	if (o < NR_ORDERS) {
+		take_head(z, id, o, idx, order);
+		return true;
 	}
 	return lbi_take_free(z, S_ACCEPTED, min_order, idx, order);
 }
@@ -267,14 +309,14 @@ bool lbi_take_largest_unaccepted(struct lb_zone *z, uint64_t *idx, unsigned *ord
 	uint64_t sec;
 
 	LB_ASSERT_LOCKED(z);
-	if (z->area[S_UNACCEPTED][LB_MAX_ORDER].head == LB_NIL &&
+	if (z->lists[LIST_UNACC].area[LB_MAX_ORDER].head == LB_NIL &&
 	    lbi_take_pristine_run(z, 1, &sec)) {
 		*idx = sec * SECTION_PAGES;
 		*order = LB_MAX_ORDER;
 		return true;
 	}
 	for (unsigned o = NR_ORDERS; o-- > 0;) {
-		uint64_t head = z->area[S_UNACCEPTED][o].head;
+		uint64_t head = z->lists[LIST_UNACC].area[o].head;
 
 		if (head != LB_NIL) {
 			lbi_list_del(z, head);
@@ -320,7 +362,7 @@ bool lbi_unaccepted_fits(const struct lb_zone *z, unsigned order)
 	if (z->nr_pristine)
 		return true;
 	for (unsigned o = order; o < NR_ORDERS; o++)
-		if (z->area[S_UNACCEPTED][o].head != LB_NIL)
+		if (z->lists[LIST_UNACC].area[o].head != LB_NIL)
 			return true;
 	return false;
 }
@@ -362,17 +404,19 @@ bool lbi_find_mixed(const struct lb_zone *z, unsigned order, uint64_t *run)
 
 	LB_ASSERT_LOCKED(z);
 	for (unsigned o = 0; o < order; o++) {
-		n[S_ACCEPTED] += z->area[S_ACCEPTED][o].nr;
-		n[S_UNACCEPTED] += z->area[S_UNACCEPTED][o].nr;
+		n[S_ACCEPTED] += free_accepted_blocks(z, o);
+		n[S_UNACCEPTED] += z->lists[LIST_UNACC].area[o].nr;
 	}
 	if (!n[S_ACCEPTED] || !n[S_UNACCEPTED])
 		return false;
 	s = n[S_ACCEPTED] <= n[S_UNACCEPTED] ? S_ACCEPTED : S_UNACCEPTED;
 	for (unsigned o = 0; o < order; o++)
-		for (uint64_t i = z->area[s][o].head; i != LB_NIL; i = pg_next(z, i))
-			if (mixed_run_at(z, i, s, order)) {
-				*run = i & ~((UINT64_C(1) << order) - 1);
-				return true;
-			}
+		for (unsigned t = 0; t <= (s == S_ACCEPTED ? TAG_COUNT : 0); t++)
+			for (uint64_t i = z->lists[list_id(s, t)].area[o].head; i != LB_NIL;
+			     i = pg_next(z, i))
+				if (mixed_run_at(z, i, s, order)) {
+					*run = i & ~((UINT64_C(1) << order) - 1);
+					return true;
+				}
 	return false;
 }

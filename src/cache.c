@@ -41,12 +41,13 @@
  * memory and its drain then cost fewer zone operations than they would
  * without a cache.
  *
- * Each cache has a tag (1..127; more caches share them), which the halves
- * its refills leave on the free lists and the blocks it drains carry: its
- * refills take those first, and other caches' last (a preference, not a
- * reservation: lbi_take_free_near). Two CPUs' batches then do not
- * interleave, 64 pages for one and the next 64 for the other, whose
- * descriptors their caches would keep taking lines of from each other.
+ * Each cache has a tag (1..TAG_COUNT; more caches share them) and free
+ * lists of its own in the zone: the halves its refills split off and the
+ * blocks it drains go there, and its refills take from them first, other
+ * caches' last (a preference, not a reservation: lbi_take_free_near). Two
+ * CPUs' batches then do not interleave, 64 pages for one and the next 64
+ * for the other, and a trip to the zone writes list heads and descriptors
+ * of its own CPU's, not lines the other CPU's trips keep taking back.
  */
 #include "internal.h"
 
@@ -85,6 +86,7 @@ static unsigned new_tag(struct lb_zone *z)
 		t = z->last_tag % TAG_COUNT + 1;
 	z->last_tag = t;
 	z->tag_users[t]++;
+	z->live_tags |= UINT64_C(1) << t;
 	return t;
 }
 
@@ -174,7 +176,8 @@ void lb_cache_fini(struct lb_cache *c)
 			*pp = c->next;
 			break;
 		}
-	z->tag_users[c->tag]--; /* the last one out: its blocks are anyone's */
+	if (!--z->tag_users[c->tag]) /* the last one out: its blocks are anyone's */
+		z->live_tags &= ~(UINT64_C(1) << c->tag);
 	z->allocs += c->allocs; /* keep the zone's totals whole */
 	z->frees += c->frees;
 	c->magic = 0; /* no longer a cache: refused by every call, free to init */
@@ -227,9 +230,7 @@ static int refill_or_alloc(struct lb_cache *c, unsigned o, unsigned flags, uint6
 		while ((UINT64_C(1) << k) > (uint64_t)(batch[o] - c->count[o]) ||
 		       !fits(c, o + k))
 			k--;
-		lbi_split(z, b, got, o + k, S_ACCEPTED);
-		for (unsigned j = o + k; j < got; j++) /* the halves left: this cache's */
-			z->pages[b + (UINT64_C(1) << j)].flags = tag_flags(c->tag);
+		lbi_split(z, b, got, o + k, S_ACCEPTED, c->tag); /* the halves: its own */
 		n = lbi_give_out_pieces(z, b, o + k, o, K_CACHED, &s[c->count[o]]);
 		c->count[o] += n; /* fewer: quarantined by the shadow check */
 		cache_bump(&c->pages, (int64_t)n << o);
@@ -317,7 +318,7 @@ static LB_COLD bool free_slow(struct lb_cache *c, unsigned order, uint64_t idx)
 	over = !fits(c, order);
 	if (over) {
 		z->nr_alloc -= UINT64_C(1) << order;
-		lbi_free_block(z, idx, order, S_ACCEPTED, false);
+		lbi_free_block(z, idx, order, S_ACCEPTED, c->tag, false);
 	}
 	zone_unlock(z);
 	return over;

@@ -126,27 +126,50 @@ static int check_sections(const struct lb_zone *z, struct tally *t, struct findi
 	return 0;
 }
 
+/* The list of state s, tag and order o: every block on it free, of that
+ * state and order, saying it is on this list, linked both ways, counted
+ * in a->nr and in the mask of lists not empty; *seen adds them up, at
+ * most the walk's count. */
+static int check_list(const struct lb_zone *z, unsigned s, unsigned tag, unsigned o,
+		      const struct tally *t, uint64_t *seen, struct finding *f)
+{
+	unsigned id = list_id(s, tag);
+	const struct free_area *a = &z->lists[id].area[o];
+	uint64_t count = 0, prev = LB_NIL;
+
+	for (uint64_t i = a->head; i != LB_NIL; i = pg_next(z, i)) {
+		const struct lb_page *p;
+
+		if (i >= z->nsections * SECTION_PAGES)
+			return FOUND(f, FIND_LIST_OUTSIDE, 4, s, o);
+		p = &z->pages[i];
+		if (pg_kind(p) != K_FREE || pg_order(p) != o || p->state != s ||
+		    pg_tag(p) != id || pg_prev(z, i) != prev || ++*seen > t->blocks[s][o])
+			return FOUND(f, FIND_LIST_CORRUPT, 4, s, o, ADDR(i));
+		prev = i;
+		count++;
+	}
+	if (prev != a->tail || count != a->nr ||
+	    (cache_list(id) && (!(z->lists[id].orders >> o & 1) != !count ||
+				!(z->holding >> id & 1) != !z->lists[id].orders)))
+		return FOUND(f, FIND_LIST_COUNT, 4, s, o, a->nr, count);
+	return 0;
+}
+
 static int check_lists(const struct lb_zone *z, const struct tally *t, struct finding *f)
 {
 	for (unsigned s = 0; s < 2; s++) {
 		for (unsigned o = 0; o < NR_ORDERS; o++) {
-			const struct free_area *a = &z->area[s][o];
-			uint64_t count = 0;
-			uint64_t prev = LB_NIL;
+			uint64_t seen = 0;
 
-			for (uint64_t i = a->head; i != LB_NIL; i = pg_next(z, i)) {
-				const struct lb_page *p;
+			for (unsigned tag = 0; tag <= (s == S_ACCEPTED ? TAG_COUNT : 0); tag++) {
+				int rc = check_list(z, s, tag, o, t, &seen, f);
 
-				if (i >= z->nsections * SECTION_PAGES)
-					return FOUND(f, FIND_LIST_OUTSIDE, 4, s, o);
-				p = &z->pages[i];
-				if (pg_kind(p) != K_FREE || pg_order(p) != o || p->state != s ||
-				    pg_prev(z, i) != prev || ++count > t->blocks[s][o])
-					return FOUND(f, FIND_LIST_CORRUPT, 4, s, o, ADDR(i));
-				prev = i;
+				if (rc)
+					return rc;
 			}
-			if (prev != a->tail || count != a->nr || count != t->blocks[s][o])
-				return FOUND(f, FIND_LIST_COUNT, 4, s, o, count, t->blocks[s][o]);
+			if (seen != t->blocks[s][o])
+				return FOUND(f, FIND_LIST_COUNT, 4, s, o, seen, t->blocks[s][o]);
 		}
 	}
 	return 0;
@@ -181,7 +204,8 @@ int lbi_zone_check(struct lb_zone *z, struct finding *f, bool quiescent)
 	if (z->rel_next < z->nsections * SECTION_PAGES &&
 	    (pg_kind(&z->pages[z->rel_next]) != K_FREE ||
 	     z->pages[z->rel_next].state != S_ACCEPTED ||
-	     pg_order(&z->pages[z->rel_next]) != z->rel_order))
+	     pg_order(&z->pages[z->rel_next]) != z->rel_order ||
+	     pg_tag(&z->pages[z->rel_next]) != z->rel_tag))
 		return FOUND(f, FIND_CURSOR, 4, ADDR(z->rel_next), z->rel_order);
 	if (z->acc_inflight > z->nr_inflight)
 		return FOUND(f, FIND_ACC_INFLIGHT, 4, z->acc_inflight, z->nr_inflight);

@@ -341,7 +341,7 @@ uint64_t lbi_demand_free_in(const struct lb_zone *z, unsigned order)
 	if (!lbi_pol(z)->adapts)
 		return z->nr_free[S_ACCEPTED];
 	for (unsigned o = order; o <= LB_MAX_ORDER; o++)
-		n += z->area[S_ACCEPTED][o].nr << o;
+		n += free_accepted_blocks(z, o) << o;
 	return n;
 }
 

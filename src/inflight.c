@@ -117,7 +117,7 @@ void lbi_publish(struct lb_zone *z, uint64_t s, uint64_t e, const struct acc_op 
 		unsigned o = pg_order(p), st = p->state;
 
 		lbi_publish_kept(z, i, o, op);
-		lbi_free_block(z, i, o, st, st == S_UNACCEPTED || op->why != ACC_ACCEPTOR);
+		lbi_free_block(z, i, o, st, 0, st == S_UNACCEPTED || op->why != ACC_ACCEPTOR);
 		i += UINT64_C(1) << o;
 	}
 }

@@ -45,11 +45,12 @@
 
 /* buddy.c: free lists, sections, split and merge */
 void lbi_section_activate(struct lb_zone *z, uint64_t sec);
-void lbi_list_add(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail);
 void lbi_list_del(struct lb_zone *z, uint64_t idx);
-uint64_t lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state, bool tail);
+uint64_t lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state,
+			unsigned tag, bool tail);
 void lbi_free_pieces(struct lb_zone *z, const uint32_t *s, uint32_t n, unsigned o, unsigned tag);
-void lbi_split(struct lb_zone *z, uint64_t idx, unsigned from, unsigned to, unsigned state);
+void lbi_split(struct lb_zone *z, uint64_t idx, unsigned from, unsigned to, unsigned state,
+	       unsigned tag);
 bool lbi_take_free_near(struct lb_zone *z, unsigned min_order, unsigned tag, uint64_t *idx,
 			unsigned *order);
 bool lbi_take_free(struct lb_zone *z, unsigned state, unsigned min_order, uint64_t *idx,

@@ -2,8 +2,8 @@
 /*
  * Page descriptors (struct lb_page): one per page, out of band; a block's
  * head carries its kind and order, the others are K_NONE. The accessors
- * every file uses, the lock-free claim a free makes, and the tag a free
- * block carries for the cache that split it.
+ * every file uses, the lock-free claim a free makes, and the tag that
+ * says which cache's free lists a free accepted block is on.
  */
 #ifndef LB_PAGE_H
 #define LB_PAGE_H
@@ -27,7 +27,7 @@ struct lb_page {
 		uint16_t kind_order; /* both at once, for pg_claim() */
 	};
 	uint8_t state;       /* S_*, for K_FREE */
-	uint8_t flags;       /* F_* and a tag, for K_FREE; cleared when it joins a list */
+	uint8_t flags;       /* F_* and its list's tag, for K_FREE; set when it joins a list */
 };
 
 _Static_assert(sizeof(struct lb_page) == 12, "page descriptor size");
@@ -36,14 +36,14 @@ _Static_assert(offsetof(struct lb_page, kind) == offsetof(struct lb_page, kind_o
 	       "pg_pair: kind, then order");
 
 #define F_SEEN 0x1 /* the releaser saw this free block on its last pass */
-/* The rest of flags: the tag of the cache whose refill split this free
- * block off (a half left over) or that drained it, 0 for none. Other
- * caches' refills take such a block only when no untagged block, one of
- * their own or a finished cache's fits (lbi_take_free_near): a CPU's
- * batches then come from blocks it split, not interleaved with another
- * CPU's, whose descriptors its caches would keep taking lines of. */
+/* The rest of flags: the tag of the accepted free list the block is on
+ * (zone_types.h, struct tag_lists). 0 is anyone's; 1..TAG_COUNT are the
+ * caches' (a cache's refills leave the halves of the blocks they split on
+ * its own lists, and its drains put its blocks there), so a CPU's trips to
+ * the zone touch list heads and descriptors of its own, not lines another
+ * CPU's trips keep writing. Caches beyond TAG_COUNT share tags. */
 #define F_TAG_SHIFT 1
-#define TAG_COUNT 127 /* tags 1..127: caches beyond share them */
+#define TAG_COUNT 31 /* tags 1..31, each with its lists in the zone: 10 KiB */
 
 static inline unsigned pg_tag(const struct lb_page *p)
 {
@@ -56,9 +56,9 @@ static inline uint8_t tag_flags(unsigned tag)
 	return (uint8_t)(tag << F_TAG_SHIFT);
 }
 
-/* The tag t of a free block, from a cache that is still there: its owner
- * may come back for it. */
-#define TAG_LIVE(z, t) ((z)->tag_users[t] != 0)
+/* Tag t belongs to a cache that is still there: its owner may come back
+ * for its blocks. */
+#define TAG_LIVE(z, t) ((z)->live_tags >> (t) & 1)
 
 /*
  * kind is the one descriptor field changed without the zone lock: a

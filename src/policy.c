@@ -255,7 +255,7 @@ int lbi_policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct a
 			return LB_ENOMEM;
 		want = got;
 	}
-	lbi_split(z, b, got, want, S_UNACCEPTED);
+	lbi_split(z, b, got, want, S_UNACCEPTED, 0);
 	rc = lbi_accept_blocks(z, b, want, 1, op, true);
 	if (rc)
 		return rc;
@@ -263,7 +263,7 @@ int lbi_policy_accept(struct lb_zone *z, unsigned order, uint64_t *idx, struct a
 		z->demand_unit_accepts++;
 	else
 		z->demand_own_accepts++;
-	lbi_split(z, b, want, order, S_ACCEPTED);
+	lbi_split(z, b, want, order, S_ACCEPTED, 0);
 	*idx = b;
 	return 0;
 }

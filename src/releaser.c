@@ -37,16 +37,17 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 static void round_start(struct lb_zone *z)
 {
 	z->rel_order = LB_MAX_ORDER;
+	z->rel_tag = 0;
 	z->rel_next = LB_NIL;
 }
 
-/* The next block to look at, moving the cursor past lists that are done;
- * false at the end of the round. */
+/* The next block to look at, moving the cursor past lists that are done
+ * (an order's lists tag by tag); false at the end of the round. */
 static bool cursor_next(struct lb_zone *z, unsigned min_order, uint64_t *i)
 {
 	LB_ASSERT_LOCKED(z);
 	for (;;) {
-		uint64_t n = z->rel_next == LB_NIL ? z->area[S_ACCEPTED][z->rel_order].tail
+		uint64_t n = z->rel_next == LB_NIL ? z->lists[z->rel_tag].area[z->rel_order].tail
 						   : z->rel_next;
 
 		if (n != LB_NIL && n != REL_DONE) {
@@ -57,10 +58,15 @@ static bool cursor_next(struct lb_zone *z, unsigned min_order, uint64_t *i)
 			*i = n;
 			return true;
 		}
+		z->rel_next = LB_NIL;
+		if (z->rel_tag < TAG_COUNT) {
+			z->rel_tag++;
+			continue;
+		}
 		if (z->rel_order <= min_order)
 			return false;
 		z->rel_order--;
-		z->rel_next = LB_NIL;
+		z->rel_tag = 0;
 	}
 }
 

@@ -11,9 +11,10 @@ int lb_zone_stats(struct lb_zone *z, struct lb_stats *st)
 	st->span_pages = z->span_pages;
 	st->managed_pages = z->managed_pages;
 	st->reserved_pages = z->span_pages - z->managed_pages;
-	for (unsigned s = 0; s < 2; s++)
-		for (unsigned o = 0; o < NR_ORDERS; o++)
-			st->free_blocks[s][o] = z->area[s][o].nr;
+	for (unsigned o = 0; o < NR_ORDERS; o++) {
+		st->free_blocks[S_ACCEPTED][o] = free_accepted_blocks(z, o);
+		st->free_blocks[S_UNACCEPTED][o] = z->lists[LIST_UNACC].area[o].nr;
+	}
 	st->free_blocks[S_UNACCEPTED][LB_MAX_ORDER] += z->nr_pristine;
 	st->free_accepted_pages = z->nr_free[S_ACCEPTED];
 	st->free_unaccepted_pages = free_unaccepted_pages(z);

@@ -146,7 +146,7 @@ static void free_span(struct lb_zone *z, uint64_t s, uint64_t e, unsigned state)
 	while (s < e) {
 		unsigned o = carve_order(s, e);
 
-		lbi_free_block(z, s, o, state, true);
+		lbi_free_block(z, s, o, state, 0, true);
 		s += UINT64_C(1) << o;
 	}
 }
@@ -253,9 +253,11 @@ int lb_zone_init(struct lb_zone **out, void *meta, size_t meta_size, const struc
 	z->fresh = (uint64_t *)(base + (size_t)l.fresh);
 	z->shadow = (cfg->flags & LB_CFG_SHADOW) ? (uint64_t *)(base + (size_t)l.shadow) : NULL;
 	memset(z->pristine, 0, (size_t)(l.fresh - l.pristine)); /* pristine and active */
-	for (unsigned s = 0; s < 2; s++)
-		for (unsigned o = 0; o < NR_ORDERS; o++)
-			z->area[s][o].head = z->area[s][o].tail = LB_NIL;
+	for (unsigned o = 0; o < NR_ORDERS; o++) {
+		z->lists[LIST_UNACC].area[o].head = z->lists[LIST_UNACC].area[o].tail = LB_NIL;
+		for (unsigned t = 0; t <= TAG_COUNT; t++)
+			z->lists[t].area[o].head = z->lists[t].area[o].tail = LB_NIL;
+	}
 	z->rel_order = LB_MAX_ORDER; /* the releaser's first round */
 	z->rel_next = LB_NIL;
 	z->policy = cfg->policy;

@@ -60,7 +60,7 @@ int lbi_alloc(struct lb_zone *z, unsigned order, unsigned flags, uint64_t *idx,
 		int rc;
 
 		if (lbi_take_free(z, S_ACCEPTED, order, &b, &got)) {
-			lbi_split(z, b, got, order, S_ACCEPTED);
+			lbi_split(z, b, got, order, S_ACCEPTED, 0);
 			*idx = b;
 			return lbi_hand_out(z, b, order);
 		}

@@ -113,6 +113,26 @@ struct free_area {
 	uint64_t nr; /* blocks on the list */
 };
 
+/* The free lists of one list id, one per order, on cache lines of their
+ * own. Ids 0..TAG_COUNT hold accepted blocks by tag (page.h), so that a
+ * cache's trips write its own list heads, not lines another CPU's trips
+ * write; LIST_UNACC holds the unaccepted blocks. A free block's
+ * descriptor carries its list's id (pg_tag), so a buddy is unlinked from
+ * its list without a search. */
+#define LIST_UNACC (TAG_COUNT + 1)
+#define CACHE_LISTS (((UINT64_C(1) << TAG_COUNT) - 1) << 1) /* the caches' ids' bits */
+struct free_lists {
+	struct free_area area[NR_ORDERS];
+	uint32_t orders; /* a cache's (ids 1..TAG_COUNT): bit o, area[o] not empty */
+} __attribute__((aligned(64)));
+
+/* Is list id a cache's? Those keep their masks (orders, holding): the
+ * others are looked at head by head, as every zone without caches is. */
+static inline bool cache_list(unsigned id)
+{
+	return id - 1 < TAG_COUNT;
+}
+
 /* What a policy does, one row each (policy.c, lbi_policies): the rest of
  * the library reads the row, never the policy's name. */
 enum demand_accept {
@@ -175,7 +195,10 @@ struct lb_zone {
 	uint64_t out_pages_total;  /* pages handed out since set-up: the rate's source */
 	uint64_t over_accepted; /* accepted pages never handed out (the fresh bitmap's) */
 
-	struct free_area area[2][NR_ORDERS]; /* the free lists */
+	/* bit id: a cache's list id (lists, below) holds blocks of some
+	 * order; written only when all its lists are empty, or no longer */
+	uint64_t holding;
+	uint64_t live_tags;      /* bit t: a cache set up and not finished has tag t */
 	uint64_t nr_pristine;   /* pristine sections */
 	uint64_t pristine_hint; /* no pristine section below this one */
 	uint64_t nr_inflight, nr_quarantine;
@@ -183,6 +206,7 @@ struct lb_zone {
 	struct lb_cache *caches; /* attached per-CPU caches, CPU lists included */
 	unsigned last_tag;       /* the tag the last cache set up got */
 	uint32_t tag_users[TAG_COUNT + 1]; /* caches set up and not finished, by tag */
+	struct free_lists lists[LIST_UNACC + 1]; /* the free lists, by list id */
 	/* free unaccepted ranges whose accept failed: tried in halves only */
 	struct {
 		uint32_t idx, pages;
@@ -203,10 +227,11 @@ struct lb_zone {
 	struct lb_demand demand;   /* demand.c, scale.c, keep.c */
 	uint64_t rel_last_pass_ns;
 	/* The releaser's scan resumes where its last pass stopped: the next
-	 * block to look at on area[S_ACCEPTED][rel_order], walking from the
-	 * tail (LB_NIL: start at the tail; REL_DONE: that list is done).
-	 * lbi_list_del() moves it off a block that leaves the list. */
-	unsigned rel_order;
+	 * block to look at on the accepted list of tag rel_tag and order
+	 * rel_order, walking from the tail (LB_NIL: start at the tail;
+	 * REL_DONE: that list is done). lbi_list_del() moves it off a block
+	 * that leaves the list. */
+	unsigned rel_order, rel_tag;
 	uint64_t rel_next;
 	uint64_t rel_looked; /* blocks the last pass looked at */
 	struct lb_worker workers[2]; /* the acceptor's and releaser's threads (thread.c) */
@@ -342,6 +367,22 @@ static inline uint64_t pg_prev(const struct lb_zone *z, uint64_t i)
 	uint32_t n = z->pages[i].prev;
 
 	return n == (uint32_t)i ? LB_NIL : n;
+}
+
+/* The list id of a free block of state and tag (0 for unaccepted). */
+static inline unsigned list_id(unsigned state, unsigned tag)
+{
+	return state == S_ACCEPTED ? tag : LIST_UNACC;
+}
+
+/* Free accepted blocks of order o, on every tag's list. */
+static inline uint64_t free_accepted_blocks(const struct lb_zone *z, unsigned o)
+{
+	uint64_t n = z->lists[0].area[o].nr;
+
+	for (uint64_t m = z->holding; m; m &= m - 1)
+		n += z->lists[__builtin_ctzll(m)].area[o].nr;
+	return n;
 }
 
 static inline uint64_t free_unaccepted_pages(const struct lb_zone *z)

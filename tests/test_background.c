@@ -117,6 +117,44 @@ TEST(releaser_returns_idle_memory_to_the_tail)
 	fx_fini(&f);
 }
 
+/* The releaser scans every tag's lists: the halves two caches' refills
+ * left on their own lists go back to the host as anyone's blocks do. */
+static const struct lb_range map8acc[] = { { 0, 8 * MiB, LB_MEM_ACCEPTED } };
+
+TEST(releaser_scans_every_caches_lists)
+{
+	struct fx f;
+	struct lb_releaser_cfg rc = { .delay_ns = 100 * MS, .min_order = 6, .batch = 32 };
+	struct lb_watermarks w = { 0, 0, 0, 0 };
+	struct lb_cache *c[2];
+	void *m[2];
+	uint64_t x[2];
+	struct lb_stats st;
+
+	REQUIRE(fx_init(&f, map8acc, 1, LB_POLICY_EXACT) == 0);
+	REQUIRE(lb_zone_set_watermarks(f.z, &w) == 0);
+	REQUIRE(lb_releaser_config(f.z, &rc) == 0);
+	for (unsigned i = 0; i < 2; i++) {
+		m[i] = fx_cache_mem();
+		REQUIRE(m[i] && lb_cache_init(&c[i], f.z, m[i], lb_cache_size()) == 0);
+		REQUIRE(lb_cache_alloc(c[i], 0, 0, &x[i]) == 0); /* splits a section */
+		REQUIRE(f.z->lists[c[i]->tag].area[9].nr == 1);
+	}
+	CHECK_EQ(f.z->holding, UINT64_C(1) << c[0]->tag | UINT64_C(1) << c[1]->tag);
+	CHECK_EQ(lb_releaser_step(f.z, 1000 * MS), 0); /* marks */
+	CHECK_EQ(lb_releaser_step(f.z, 1100 * MS), 2 * (4 * MiB - 256 * KiB));
+	lb_zone_stats(f.z, &st);
+	CHECK_EQ(st.free_accepted_pages, 0);
+	CHECK(fx_ok(&f));
+	for (unsigned i = 0; i < 2; i++) {
+		REQUIRE(lb_cache_free(c[i], x[i], 0) == 0);
+		lb_cache_fini(c[i]);
+		free(m[i]);
+	}
+	CHECK(fx_ok(&f));
+	fx_fini(&f);
+}
+
 TEST(releaser_spares_recent_frees_and_keeps_the_floor)
 {
 	struct fx f;
@@ -292,7 +330,7 @@ static uint64_t marked_on_list(const struct lb_zone *z, unsigned o, uint64_t *to
 	uint64_t seen = 0;
 
 	*total = 0;
-	for (uint64_t i = z->area[S_ACCEPTED][o].head; i != LB_NIL; i = pg_next(z, i)) {
+	for (uint64_t i = z->lists[0].area[o].head; i != LB_NIL; i = pg_next(z, i)) {
 		++*total;
 		seen += z->pages[i].flags & F_SEEN;
 	}

@@ -3,6 +3,7 @@
  * the slow path through the zone, and cross-thread frees. */
 #include "fixture.h"
 #include "harness.h"
+#include "../src/internal.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -195,30 +196,87 @@ TEST(cache_refills_keep_to_their_own_blocks)
 	fx_fini(&f);
 }
 
-/* More caches than tags share them, and a cache finishing leaves the
- * tag live while another has it: every cache's first refill still splits
- * a section of its own (a section each: 130 of accepted memory). */
-static const struct lb_range map130acc[] = { { 0, 130 * 4 * MiB, LB_MEM_ACCEPTED } };
-
-TEST(cache_tags_shared_beyond_127)
+/* A refill's halves go on its cache's own lists, another cache takes
+ * anyone's block rather than those, and a drain that merges back into a
+ * whole section leaves it on anyone's list. */
+TEST(cache_lists_by_tag)
 {
 	struct fx f;
-	static struct lb_cache *c[128];
-	static void *m[128];
-	static uint64_t x[127];
-	static bool sec_used[130];
-	unsigned order[127];
+	struct lb_cache *a, *b;
+	void *ma, *mb;
+	uint64_t x, y;
+	struct lb_zone *z;
+	char msg[160];
 
-	REQUIRE(fx_init(&f, map130acc, 1, LB_POLICY_EXACT) == 0);
-	for (unsigned i = 0; i < 128; i++)
+	REQUIRE(fx_init(&f, map8acc, 1, LB_POLICY_EXACT) == 0);
+	z = f.z;
+	a = cache_on(&f, &ma);
+	b = cache_on(&f, &mb);
+	REQUIRE(a && b && a->tag != b->tag && a->tag && b->tag);
+	CHECK_EQ(z->lists[0].area[LB_MAX_ORDER].nr, 2);
+	REQUIRE(lb_cache_alloc(a, 0, 0, &x) == 0);
+	/* section 0 split for a batch of 64: halves of orders 6-9, a's */
+	for (unsigned o = 6; o < LB_MAX_ORDER; o++) {
+		CHECK_EQ(z->lists[a->tag].area[o].nr, 1);
+		CHECK(z->lists[a->tag].orders >> o & 1);
+	}
+	CHECK_EQ(z->lists[0].area[LB_MAX_ORDER].nr, 1);
+	REQUIRE(lb_cache_alloc(b, 0, 0, &y) == 0);
+	CHECK(y >= 4 * MiB); /* the other section, not a's halves */
+	CHECK_EQ(z->lists[a->tag].area[9].nr, 1);
+	CHECK_EQ(z->lists[b->tag].area[9].nr, 1);
+	CHECK(fx_ok(&f));
+	/* the masks a refill reads are checked against the lists */
+	z->lists[a->tag].orders &= ~(UINT32_C(1) << 9);
+	CHECK_EQ(lb_zone_check(z, msg, sizeof msg), LB_ECORRUPT);
+	CHECK(strcmp(msg, "I4: free list accepted/9 holds 1 blocks, 1 free blocks found") == 0);
+	z->lists[a->tag].orders |= UINT32_C(1) << 9;
+	z->holding &= ~(UINT64_C(1) << b->tag);
+	CHECK_EQ(lb_zone_check(z, msg, sizeof msg), LB_ECORRUPT);
+	z->holding |= UINT64_C(1) << b->tag;
+	CHECK(fx_ok(&f));
+	REQUIRE(lb_cache_free(a, x, 0) == 0);
+	lb_cache_drain(a);
+	CHECK_EQ(z->lists[0].area[LB_MAX_ORDER].nr, 1); /* section 0, anyone's */
+	CHECK_EQ(z->lists[0].area[LB_MAX_ORDER].head, 0);
+	for (unsigned o = 0; o < LB_MAX_ORDER; o++)
+		CHECK_EQ(z->lists[a->tag].area[o].nr, 0);
+	CHECK(fx_ok(&f));
+	REQUIRE(lb_cache_free(b, y, 0) == 0);
+	lb_cache_fini(a);
+	lb_cache_fini(b);
+	CHECK_EQ(z->lists[0].area[LB_MAX_ORDER].nr, 2);
+	CHECK(fx_ok(&f));
+	free(ma);
+	free(mb);
+	fx_fini(&f);
+}
+
+/* More caches than tags share them, and a cache finishing leaves the
+ * tag live while another has it: every cache's first refill still splits
+ * a section of its own (a section each, and a few more). */
+#define NTAGS TAG_COUNT
+static const struct lb_range map_tags_acc[] = { { 0, (NTAGS + 3) * 4 * MiB, LB_MEM_ACCEPTED } };
+
+TEST(cache_tags_shared_beyond_their_count)
+{
+	struct fx f;
+	static struct lb_cache *c[NTAGS + 1];
+	static void *m[NTAGS + 1];
+	static uint64_t x[NTAGS];
+	static bool sec_used[NTAGS + 3];
+	unsigned order[NTAGS];
+
+	REQUIRE(fx_init(&f, map_tags_acc, 1, LB_POLICY_EXACT) == 0);
+	for (unsigned i = 0; i <= NTAGS; i++)
 		REQUIRE((c[i] = cache_on(&f, &m[i])) != NULL);
-	lb_cache_fini(c[127]); /* shares its tag with one of the others */
+	lb_cache_fini(c[NTAGS]); /* shares its tag with one of the others */
 	/* each possible sharer (the first, or the one before it) has
 	 * refills after its own */
-	order[0] = 126;
-	for (unsigned i = 1; i < 127; i++)
+	order[0] = NTAGS - 1;
+	for (unsigned i = 1; i < NTAGS; i++)
 		order[i] = i - 1;
-	for (unsigned i = 0; i < 127; i++) {
+	for (unsigned i = 0; i < NTAGS; i++) {
 		unsigned k = order[i];
 		uint64_t sec;
 
@@ -228,11 +286,11 @@ TEST(cache_tags_shared_beyond_127)
 		sec_used[sec] = true;
 	}
 	CHECK(fx_ok(&f));
-	for (unsigned i = 0; i < 127; i++) {
+	for (unsigned i = 0; i < NTAGS; i++) {
 		REQUIRE(lb_cache_free(c[i], x[i], 0) == 0);
 		lb_cache_fini(c[i]);
 	}
-	for (unsigned i = 0; i < 128; i++)
+	for (unsigned i = 0; i <= NTAGS; i++)
 		free(m[i]);
 	CHECK(fx_ok(&f));
 	fx_fini(&f);

@@ -96,7 +96,7 @@ TEST(debug_asserts_lock_held)
 static void split_listed(struct lb_zone *z)
 {
 	zone_lock(z);
-	lbi_split(z, z->area[S_ACCEPTED][LB_MAX_ORDER].head, LB_MAX_ORDER, 0, S_ACCEPTED);
+	lbi_split(z, z->lists[0].area[LB_MAX_ORDER].head, LB_MAX_ORDER, 0, S_ACCEPTED, 0);
 }
 
 static void split_wrong_order(struct lb_zone *z)
@@ -106,7 +106,7 @@ static void split_wrong_order(struct lb_zone *z)
 
 	zone_lock(z);
 	if (lbi_take_free(z, S_ACCEPTED, LB_MAX_ORDER, &b, &got))
-		lbi_split(z, b, got - 1, 0, S_ACCEPTED);
+		lbi_split(z, b, got - 1, 0, S_ACCEPTED, 0);
 	_exit(3);
 }
 
@@ -117,7 +117,7 @@ static void split_wrong_state(struct lb_zone *z)
 
 	zone_lock(z);
 	if (lbi_take_free(z, S_ACCEPTED, LB_MAX_ORDER, &b, &got))
-		lbi_split(z, b, got, 0, S_UNACCEPTED);
+		lbi_split(z, b, got, 0, S_UNACCEPTED, 0);
 	_exit(3);
 }
 
@@ -131,7 +131,7 @@ TEST(debug_asserts_split)
 static void free_listed(struct lb_zone *z)
 {
 	zone_lock(z);
-	lbi_free_block(z, z->area[S_ACCEPTED][LB_MAX_ORDER].head, LB_MAX_ORDER, S_ACCEPTED,
+	lbi_free_block(z, z->lists[0].area[LB_MAX_ORDER].head, LB_MAX_ORDER, S_ACCEPTED, 0,
 		       false);
 }
 
@@ -143,7 +143,7 @@ static void free_wrong_state(struct lb_zone *z)
 
 	zone_lock(z);
 	if (lbi_take_free(z, S_ACCEPTED, 0, &b, &got))
-		lbi_free_block(z, b, got, S_UNACCEPTED, false);
+		lbi_free_block(z, b, got, S_UNACCEPTED, 0, false);
 	_exit(3);
 }
 
@@ -157,9 +157,9 @@ static void merge_denied(struct lb_zone *z)
 	zone_lock(z);
 	if (!lbi_take_free(z, S_UNACCEPTED, 9, &b, &got) || b != IDX(12 * MiB) || got != 9)
 		_exit(3);
-	lbi_split(z, b, 9, 8, S_UNACCEPTED); /* 13M is now free, order 8 */
+	lbi_split(z, b, 9, 8, S_UNACCEPTED, 0); /* 13M is now free, order 8 */
 	bit_set(z->shadow, IDX(13 * MiB + 512 * KiB));
-	lbi_free_block(z, b, 8, S_UNACCEPTED, false);
+	lbi_free_block(z, b, 8, S_UNACCEPTED, 0, false);
 	_exit(4);
 }
 

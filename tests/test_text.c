@@ -105,16 +105,20 @@ TEST(text_checker_messages)
 	CHECK(says(&f, "I4: pristine section at 0xc00000 is misfiled"));
 	bit_clear(z->active, 3);
 	o = 2;
-	REQUIRE(z->area[S_ACCEPTED][o].head == 4);
-	z->area[S_ACCEPTED][o].head = UINT64_C(1) << 20;
+	REQUIRE(z->lists[0].area[o].head == 4);
+	z->lists[0].area[o].head = UINT64_C(1) << 20;
 	CHECK(says(&f, "I4: free list accepted/2 links outside the zone"));
-	z->area[S_ACCEPTED][o].head = 4;
+	z->lists[0].area[o].head = 4;
 	z->pages[4].prev = 8;
 	CHECK(says(&f, "I4: free list accepted/2 corrupt at 0x4000"));
 	z->pages[4].prev = 4;
-	z->area[S_UNACCEPTED][9].nr++;
-	CHECK(says(&f, "I4: free list unaccepted/9 holds 1 blocks, 1 free blocks found"));
-	z->area[S_UNACCEPTED][9].nr--;
+	z->pages[4].flags = tag_flags(1); /* on anyone's list, saying it is tag 1's */
+	CHECK(says(&f, "I4: free list accepted/2 corrupt at 0x4000"));
+	z->pages[4].flags = tag_flags(0);
+
+	z->lists[LIST_UNACC].area[9].nr++;
+	CHECK(says(&f, "I4: free list unaccepted/9 holds 2 blocks, 1 free blocks found"));
+	z->lists[LIST_UNACC].area[9].nr--;
 	CHECK(fx_ok(&f));
 	CHECK_EQ(lb_zone_check(z, NULL, 0), 0);
 	fx_fini(&f);
