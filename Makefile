@@ -61,7 +61,10 @@ LDLIBS  := -lpthread -lm -lz -llzma -lzstd
 # programs' main files), linked into the tools and the tests; the programs.
 LIB_SRC   := $(wildcard src/*.c) $(wildcard src/backend/*.c)
 MAIN_SRC  := tools/lbsim/main.c tools/lbbench/main.c
-TOOLS_SRC := $(filter-out $(MAIN_SRC),$(wildcard tools/*/*.c tools/*/*/*.c))
+# a program of its own, which tools/lbbench/instructions.sh builds against
+# each library it compares
+OWN_SRC   := tools/lbbench/instructions.c
+TOOLS_SRC := $(filter-out $(MAIN_SRC) $(OWN_SRC),$(wildcard tools/*/*.c tools/*/*/*.c))
 TEST_SRC  := $(wildcard tests/*.c)
 FUZZ_SRC  := $(addprefix tests/fuzz/,fuzz_zone.c fuzz_backend.c fuzz_model.c fuzz_ops_alloc.c \
              fuzz_ops_zone.c fuzz_setup.c driver.c)
@@ -208,6 +211,7 @@ test: deps-build
 		"sh tests/record.sh build/lbsim" "sh tests/deps.sh" \
 		"sh tests/bad_input.sh build/lbsim build/lbbench" "sh tests/scaling.sh" \
 		"sh tests/same_results.sh build/lbsim" "sh tests/state_table.sh" \
+		"sh tests/instructions.sh" \
 		"sh tests/install.sh" $(FS_CHECKS)
 
 # libFuzzer on the fuzz target for FUZZ_TIME seconds, from the seed corpus
@@ -360,17 +364,18 @@ uninstall:
 # protocol model, pkg-config for the test of the installed library,
 # jemalloc and mimalloc's shared libraries, which lbbench loads at run time
 # (dlopen: no headers needed), chromium for the browser test of the HTML
-# report. As root, or through sudo when it needs no password; otherwise it
+# report, valgrind for the library's paths counted in instructions
+# (tools/lbbench/instructions.sh). As root, or through sudo when it needs no password; otherwise it
 # says what to install.
 DEB_BUILD := zlib1g-dev liblzma-dev libzstd-dev
 DEB_PKGS := $(DEB_BUILD) libjemalloc2 libmimalloc2.0 \
-            clang libclang-rt-dev spin pkg-config chromium
+            clang libclang-rt-dev spin pkg-config chromium valgrind
 
 # What the build cannot do without (the trace reader's headers), installed
 # by make run, make test and the others only when the compiler cannot find
 # them (any system: no package manager is asked when they are there); every optional
-# part (the browser test, spin, clang, pkg-config, jemalloc and mimalloc's
-# rows) is detected and skipped without its package, and make deps installs
+# part (the browser test, spin, clang, pkg-config, valgrind, jemalloc and
+# mimalloc's rows) is detected and skipped without its package, and make deps installs
 # them when asked.
 BUILD_HEADERS ?= zlib.h lzma.h zstd.h
 deps-build:
