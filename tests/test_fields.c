@@ -210,10 +210,7 @@ static void check_csv(const struct lbs_result *r)
 			char name[96], want[LBS_CHECK_MAX + 8];
 			size_t c;
 
-			if (lbs_field_part(f, k))
-				snprintf(name, sizeof name, "%s_%s", f->csv, lbs_field_part(f, k));
-			else
-				snprintf(name, sizeof name, "%s", f->csv);
+			lbs_field_csv_name(f, k, name, sizeof name);
 			for (c = 0; c < ncol && strcmp(cols[c], name) != 0; c++)
 				;
 			expect_text(f, r, k, 0, want, sizeof want);
@@ -416,8 +413,8 @@ TEST(fields_table_cells)
 		if (strcmp(cols[c]->name, "virtual_time_ns") == 0)
 			lbs_field_cell(cols[c], LBS_MODE_SYNTH, &r[0], cell, sizeof cell);
 	CHECK(strcmp(cell, "3.69 ms") == 0);
-	lbs_field_cell(&lbs_fields[0], LBS_MODE_SYNTH, &r[0], cell, sizeof cell);
-	CHECK(strcmp(cell, lbs_field_text(&lbs_fields[0], &r[0])) == 0);
+	lbs_field_cell(lbs_field_named("policy"), LBS_MODE_SYNTH, &r[0], cell, sizeof cell);
+	CHECK(strcmp(cell, lbs_field_text(lbs_field_named("policy"), &r[0])) == 0);
 }
 
 TEST(fields_formatters)
@@ -488,4 +485,55 @@ TEST(fields_value_text)
 	CHECK(strcmp(lbs_unit_for(LBS_UNIT_BYTES, 512)->suffix, " B") == 0);
 	CHECK(strcmp(lbs_unit_for(LBS_UNIT_COUNT, 5e6)->suffix, " M") == 0);
 	CHECK(lbs_unit_for(LBS_UNIT_NS, 0.5)->div == 1); /* below every unit: the smallest */
+}
+
+/* The CSV names a value as the JSON does ("." as "_"), no two columns
+ * alike, and each result says which version of the format it is in. */
+TEST(fields_csv_named_as_json_with_a_schema)
+{
+	struct lbs_result r;
+	char *buf = NULL, *line;
+	size_t len = 0, ncol = 0;
+	char *cols[256];
+	FILE *f;
+
+	fill(&r, 1);
+	f = open_memstream(&buf, &len);
+	REQUIRE(f);
+	lbs_print_csv(f, &r, 1);
+	fclose(f);
+	line = strtok(buf, "\n");
+	REQUIRE(line);
+	for (char *s = strtok(line, ","); s && ncol < 256; s = strtok(NULL, ","))
+		cols[ncol++] = s;
+	REQUIRE(ncol > 1);
+	CHECK(strcmp(cols[0], "schema") == 0);
+	for (size_t i = 0; i < ncol; i++) {
+		CHECK(strchr(cols[i], '.') == NULL);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(cols[i], cols[j]) == 0)
+				fail_field("two CSV columns named", cols[i], 1);
+	}
+	free(buf);
+	for (size_t i = 0; i < lbs_nfields; i++) {
+		const struct lbs_field *fd = &lbs_fields[i];
+		char name[96], want[96];
+		size_t n = 0;
+
+		if (!fd->csv || fd->type == LBS_FT_INCONS)
+			continue;
+		for (const char *c = fd->json; *c; c++)
+			want[n++] = *c == '.' ? '_' : *c;
+		want[n] = '\0';
+		lbs_field_csv_name(fd, 0, name, sizeof name);
+		CHECK(strcmp(name, want) == 0);
+	}
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	REQUIRE(f);
+	lbs_print_json(f, &r, 1);
+	fclose(f);
+	CHECK(strncmp(buf, "[\n  {\n    \"schema\": 1,\n", 23) == 0);
+	CHECK_EQ(LBS_SCHEMA, 1);
+	free(buf);
 }

@@ -623,11 +623,12 @@ TEST(replay_csv)
 	lbs_print_csv(f, r, 2);
 	fclose(f);
 	CHECK_EQ(count_str(buf, "\n"), 3);
-	CHECK(strncmp(buf, "policy,workload,backend,seed,", 29) == 0);
+	CHECK(strncmp(buf, "schema,policy,workload,backend,seed,", 36) == 0);
 	CHECK(strstr(buf, ",wait_ns,") != NULL);
 	CHECK(strstr(buf, ",accept_lock,") != NULL);
-	CHECK(strstr(buf, ",incons_free_unseen,") != NULL);
-	CHECK(strstr(buf, "\nunit,trace,test,1,") != NULL);
+	CHECK(strstr(buf, ",inconsistencies_free_unseen,") != NULL);
+	CHECK(strstr(buf, ",alloc_latency_ns_p99,") != NULL); /* the JSON key's name */
+	CHECK(strstr(buf, "\n1,unit,trace,test,1,") != NULL);
 	CHECK(strstr(buf, ",\"I5: \"\"x\"\", y\"\n") != NULL); /* quoted, quotes doubled */
 	/* Every line has as many fields as the header (no field holds a comma
 	 * outside quotes but the last one). */

@@ -30,10 +30,10 @@ static void header(FILE *f)
 		if (!fd->csv)
 			continue;
 		for (size_t k = 0; k < lbs_field_len(fd); k++, sep = ",") {
-			const char *part = lbs_field_part(fd, k);
-			fprintf(f, "%s%s", sep, fd->csv);
-			if (part)
-				fprintf(f, "_%s", part);
+			char name[96];
+
+			lbs_field_csv_name(fd, k, name, sizeof name);
+			fprintf(f, "%s%s", sep, name);
 		}
 	}
 	fputc('\n', f);

@@ -10,6 +10,12 @@
 #include "result.h"
 
 /* The CALC fields. */
+static uint64_t calc_schema(const struct lbs_result *r)
+{
+	(void)r;
+	return LBS_SCHEMA;
+}
+
 static uint64_t calc_lag_max(const struct lbs_result *r)
 {
 	return r->max_lag_ns; /* JSON's lag_ns.max: the lag's maximum is tracked apart */
@@ -40,8 +46,10 @@ static uint64_t calc_accept_work_ns(const struct lbs_result *r)
 #define WHERE_INCONS(name) STORED(name)
 #define WHERE_CALC(name) 0, calc_##name
 
+#define LBS_CSV 1
+#define LBS_NOCSV 0
 #define FIELD(type, name, json, scope, csv, synth, trace)                                  \
-	{ #name, json, csv, LBS_FT_##type, LBS_IN_##scope, WHERE_##type(name), { synth, trace } },
+	{ #name, json, LBS_##csv, LBS_FT_##type, LBS_IN_##scope, WHERE_##type(name), { synth, trace } },
 
 const struct lbs_field lbs_fields[] = { LBS_RESULT_FIELDS(FIELD) };
 const size_t lbs_nfields = sizeof lbs_fields / sizeof lbs_fields[0];
@@ -103,6 +111,18 @@ const char *lbs_field_part(const struct lbs_field *f, size_t k)
 	if (f->type != LBS_FT_INCONS || k >= LB_TRACE_NINCONS)
 		return NULL;
 	return lb_trace_incons_name((enum lb_trace_incons)k);
+}
+
+void lbs_field_csv_name(const struct lbs_field *f, size_t k, char *buf, size_t len)
+{
+	const char *part = lbs_field_part(f, k);
+	size_t n = 0;
+
+	for (const char *c = f->json; *c && n + 1 < len; c++)
+		buf[n++] = *c == '.' ? '_' : *c;
+	buf[n] = '\0';
+	if (part)
+		snprintf(buf + n, len - n, "_%s", part);
 }
 
 uint64_t lbs_field_u64(const struct lbs_field *f, const struct lbs_result *r, size_t k)

@@ -20,7 +20,10 @@
  *          INCONS field's key is a group with a member per kind.
  *   scope  which JSON objects have it: ANY, SYNTH (synthetic workloads
  *          only) or TRACE (trace replays only). CSV rows have every column.
- *   csv    its CSV column, or NULL for none (INCONS: "<csv>_<kind>" each).
+ *   csv    CSV: it has CSV columns, named as its JSON key with "." as "_"
+ *          (alloc_latency_ns.p50: alloc_latency_ns_p50; INCONS: one
+ *          "<key>_<kind>" each), so the two outputs never name one value
+ *          twice; NOCSV: none (a JSON alias).
  *   synth, trace  its column in each table: TAB(rank, heading, second
  *          heading line, unit, decimals); RTAB(the same) for a column only
  *          the HTML report's table has (a superset of the terminal's: the
@@ -62,196 +65,203 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The JSON and CSV format's version, each result's "schema": raised when a
+ * key or column is renamed or removed or its meaning changes (adding one
+ * does not). 1: CSV columns named after the JSON keys. */
+#define LBS_SCHEMA 1
+
 /* clang-format off */
 #define LBS_RESULT_FIELDS(X)                                                                       \
+	/* LBS_SCHEMA */                                                                           \
+	X(CALC, schema, "schema", ANY, CSV, NOTAB, NOTAB)                                          \
 	/* lb_policy_name() */                                                                     \
-	X(STR, policy, "policy", ANY, "policy",                                                    \
+	X(STR, policy, "policy", ANY, CSV,                                                         \
 	  TAB(1, "policy", "", TEXT, 0), TAB(1, "policy", "", TEXT, 0))                            \
 	/* lbs_workload_name(), or "trace" */                                                      \
-	X(STR, workload, "workload", ANY, "workload",                                              \
+	X(STR, workload, "workload", ANY, CSV,                                                     \
 	  TAB(2, "workload", "", TEXT, 0), NOTAB)                                                  \
-	X(NAME, backend, "backend", ANY, "backend", NOTAB, NOTAB)                                  \
-	X(U64, seed, "seed", ANY, "seed", NOTAB, NOTAB)                                            \
-	X(U64, memory_bytes, "memory_bytes", ANY, "memory_bytes", NOTAB, NOTAB)                    \
-	X(U64, managed_bytes, "managed_bytes", ANY, "managed_bytes", NOTAB, NOTAB)                 \
-	X(U64, pre_accepted_bytes, "pre_accepted_bytes", ANY, "pre_accepted_bytes", NOTAB, NOTAB)  \
-	X(U64, unit_bytes, "unit_bytes", ANY, "unit_bytes", NOTAB, NOTAB)                          \
-	X(U64, meta_bytes, "meta_bytes", ANY, "meta_bytes", NOTAB, NOTAB)                          \
+	X(NAME, backend, "backend", ANY, CSV, NOTAB, NOTAB)                                        \
+	X(U64, seed, "seed", ANY, CSV, NOTAB, NOTAB)                                               \
+	X(U64, memory_bytes, "memory_bytes", ANY, CSV, NOTAB, NOTAB)                               \
+	X(U64, managed_bytes, "managed_bytes", ANY, CSV, NOTAB, NOTAB)                             \
+	X(U64, pre_accepted_bytes, "pre_accepted_bytes", ANY, CSV, NOTAB, NOTAB)                   \
+	X(U64, unit_bytes, "unit_bytes", ANY, CSV, NOTAB, NOTAB)                                   \
+	X(U64, meta_bytes, "meta_bytes", ANY, CSV, NOTAB, NOTAB)                                   \
 	/* backend accept calls of the zone */                                                     \
-	X(U64, accept_calls, "accept_calls", ANY, "accept_calls",                                  \
+	X(U64, accept_calls, "accept_calls", ANY, CSV,                                             \
 	  TAB(3, "accept", "calls", INT, 0), TAB(2, "accept", "calls", INT, 0))                    \
 	/* architectural calls the model split them into */                                        \
-	X(U64, arch_calls, "arch_calls", ANY, "arch_calls", NOTAB, NOTAB)                          \
+	X(U64, arch_calls, "arch_calls", ANY, CSV, NOTAB, NOTAB)                                   \
 	/* tries the platform refused (1 GiB on TDX, 2 MiB on a host that maps 4 KiB) */           \
-	X(U64, refused_calls, "refused_calls", ANY, "refused_calls", NOTAB, NOTAB)                 \
+	X(U64, refused_calls, "refused_calls", ANY, CSV, NOTAB, NOTAB)                             \
 	/* accepted by the zone (set-up included) */                                               \
-	X(U64, accepted_bytes, "accepted_bytes", ANY, "accepted_bytes",                            \
+	X(U64, accepted_bytes, "accepted_bytes", ANY, CSV,                                         \
 	  TAB(4, "accepted", "MiB", MIB, 1), TAB(3, "accepted", "MiB", MIB, 1))                    \
-	X(U64, setup_accepted_bytes, "setup_accepted_bytes", ANY, "setup_accepted_bytes",          \
+	X(U64, setup_accepted_bytes, "setup_accepted_bytes", ANY, CSV,                             \
 	  NOTAB, NOTAB)                                                                            \
 	/* accepted, not handed out since */                                                       \
-	X(U64, over_accepted_bytes, "over_accepted_bytes", ANY, "over_accepted_bytes",             \
+	X(U64, over_accepted_bytes, "over_accepted_bytes", ANY, CSV,                               \
 	  TAB(6, "over-acc", "MiB", MIB, 1), TAB(7, "over-acc", "MiB", MIB, 1))                    \
 	/* free unaccepted memory after the workload */                                            \
-	X(U64, unaccepted_bytes_end, "unaccepted_bytes_end", ANY, "unaccepted_bytes_end",          \
+	X(U64, unaccepted_bytes_end, "unaccepted_bytes_end", ANY, CSV,                             \
 	  NOTAB, NOTAB)                                                                            \
-	X(U64, allocated_bytes_end, "allocated_bytes_end", ANY, "allocated_bytes_end",             \
+	X(U64, allocated_bytes_end, "allocated_bytes_end", ANY, CSV,                               \
 	  NOTAB, NOTAB)                                                                            \
 	/* wall clock of lb_zone_init() (not deterministic) */                                     \
-	X(U64, init_ns, "init_ns", ANY, "init_ns", NOTAB, NOTAB)                                   \
+	X(U64, init_ns, "init_ns", ANY, CSV, NOTAB, NOTAB)                                         \
 	/* virtual time when set-up ended (eager's shared by the vCPUs) */                         \
-	X(U64, setup_virtual_ns, "setup_virtual_ns", ANY, "setup_virtual_ns", NOTAB, NOTAB)        \
+	X(U64, setup_virtual_ns, "setup_virtual_ns", ANY, CSV, NOTAB, NOTAB)                       \
 	/* when the vCPUs' last operation ended, set-up included (the background                   \
 	 * threads' tail apart) */                                                                 \
-	X(U64, virtual_time_ns, "virtual_time_ns", ANY, "virtual_time_ns",                         \
+	X(U64, virtual_time_ns, "virtual_time_ns", ANY, CSV,                                       \
 	  TAB(9, "virtual", "time", TIME, 2), NOTAB)                                               \
-	/* how long after it the acceptor and releaser last did something */                      \
-	X(U64, bg_tail_ns, "bg_tail_ns", ANY, "bg_tail_ns", NOTAB, NOTAB)                          \
-	X(UINT, vcpus, "vcpus", ANY, "vcpus", NOTAB, NOTAB)                                        \
+	/* how long after it the acceptor and releaser last did something */                       \
+	X(U64, bg_tail_ns, "bg_tail_ns", ANY, CSV, NOTAB, NOTAB)                                   \
+	X(UINT, vcpus, "vcpus", ANY, CSV, NOTAB, NOTAB)                                            \
 	/* the guest's CPUs (cpus.h): one per vCPU stream, or more (--cpus) */                     \
-	X(UINT, cpus, "cpus", ANY, "cpus", NOTAB, NOTAB)                                           \
-	/* --load: the share of a stream's time between operations its CPU is busy,               \
+	X(UINT, cpus, "cpus", ANY, CSV, NOTAB, NOTAB)                                              \
+	/* --load: the share of a stream's time between operations its CPU is busy,                \
 	 * in percent (a trace with its idle periods: not used) */                                 \
-	X(UINT, load_pct, "load_pct", ANY, "load_pct", NOTAB, NOTAB)                               \
+	X(UINT, load_pct, "load_pct", ANY, CSV, NOTAB, NOTAB)                                      \
 	/* the trace's recorded idle periods were replayed (sched_switch) */                       \
-	X(BOOL, trace_idle, "trace_idle", TRACE, "trace_idle", NOTAB, NOTAB)                       \
+	X(BOOL, trace_idle, "trace_idle", TRACE, CSV, NOTAB, NOTAB)                                \
 	/* acceptor threads; 0 for policies without the acceptor */                                \
-	X(UINT, acceptors, "acceptors", ANY, "acceptors", NOTAB, NOTAB)                            \
+	X(UINT, acceptors, "acceptors", ANY, CSV, NOTAB, NOTAB)                                    \
 	/* adaptive: the most acceptor passes it allowed at once */                                \
-	X(UINT, acceptors_peak, "acceptors_peak", ANY, "acceptors_peak", NOTAB, NOTAB)             \
-	/* the acceptor's reserve at its highest, and the order adaptive keeps    \
-	 * it in (the unit, or the largest order allocated recently) */                           \
-	X(U64, reserve_peak_bytes, "reserve_peak_bytes", ANY, "reserve_peak_bytes", NOTAB, NOTAB)  \
-	X(UINT, reserve_order, "reserve_order", ANY, "reserve_order", NOTAB, NOTAB)                \
-	/* allocations that accepted for themselves: a whole unit (or adaptive's                  \
-	 * larger block), or their own pages (adaptive chooses by what the                        \
-	 * backend says each costs per page) */                                                   \
-	X(U64, demand_unit_accepts, "demand_unit_accepts", ANY, "demand_unit_accepts", NOTAB,     \
+	X(UINT, acceptors_peak, "acceptors_peak", ANY, CSV, NOTAB, NOTAB)                          \
+	/* the acceptor's reserve at its highest, and the order adaptive keeps                     \
+	 * it in (the unit, or the largest order allocated recently) */                            \
+	X(U64, reserve_peak_bytes, "reserve_peak_bytes", ANY, CSV, NOTAB, NOTAB)                   \
+	X(UINT, reserve_order, "reserve_order", ANY, CSV, NOTAB, NOTAB)                            \
+	/* allocations that accepted for themselves: a whole unit (or adaptive's                   \
+	 * larger block), or their own pages (adaptive chooses by what the                         \
+	 * backend says each costs per page) */                                                    \
+	X(U64, demand_unit_accepts, "demand_unit_accepts", ANY, CSV, NOTAB,                        \
 	  NOTAB)                                                                                   \
-	X(U64, demand_own_accepts, "demand_own_accepts", ANY, "demand_own_accepts", NOTAB, NOTAB) \
+	X(U64, demand_own_accepts, "demand_own_accepts", ANY, CSV, NOTAB, NOTAB)                   \
 	/* coroutine switches the scheduler made */                                                \
-	X(U64, sched_switches, "sched_switches", ANY, "sched_switches", NOTAB, NOTAB)              \
-	/* acceptor and releaser steps lbsim ran (those of resting threads are \
-	   skipped, LBSIM_POLL=1 runs them: drive.h) */                                           \
-	X(U64, bg_steps, "bg_steps", ANY, "bg_steps", NOTAB, NOTAB)                                \
+	X(U64, sched_switches, "sched_switches", ANY, CSV, NOTAB, NOTAB)                           \
+	/* acceptor and releaser steps lbsim ran (those of resting threads are                     \
+	   skipped, LBSIM_POLL=1 runs them: drive.h) */                                            \
+	X(U64, bg_steps, "bg_steps", ANY, CSV, NOTAB, NOTAB)                                       \
 	/* "unit" or "global" */                                                                   \
-	X(NAME, lock, "accept_lock", ANY, "accept_lock", NOTAB, NOTAB)                             \
+	X(NAME, lock, "accept_lock", ANY, CSV, NOTAB, NOTAB)                                       \
 	/* ns charged per allocation */                                                            \
-	X(U64, lat_p50, "alloc_latency_ns.p50", ANY, "lat_p50",                                    \
+	X(U64, lat_p50, "alloc_latency_ns.p50", ANY, CSV,                                          \
 	  TAB(11, "p50", "µs", US, 2), NOTAB)                                                      \
-	X(U64, lat_p99, "alloc_latency_ns.p99", ANY, "lat_p99",                                    \
+	X(U64, lat_p99, "alloc_latency_ns.p99", ANY, CSV,                                          \
 	  TAB(12, "p99", "µs", US, 2), TAB(12, "p99", "µs", US, 2))                                \
-	X(U64, lat_p999, "alloc_latency_ns.p999", ANY, "lat_p999",                                 \
+	X(U64, lat_p999, "alloc_latency_ns.p999", ANY, CSV,                                        \
 	  TAB(13, "p99.9", "µs", US, 1), TAB(13, "p99.9", "µs", US, 1))                            \
-	X(U64, lat_max, "alloc_latency_ns.max", ANY, "lat_max",                                    \
+	X(U64, lat_max, "alloc_latency_ns.max", ANY, CSV,                                          \
 	  TAB(14, "max", "µs", US, 1), TAB(14, "max", "µs", US, 1))                                \
 	/* allocations: completion - arrival; the max is max_lag_ns */                             \
-	X(U64, lag_p50, "lag_ns.p50", ANY, "lag_p50", NOTAB, NOTAB)                                \
-	X(U64, lag_p99, "lag_ns.p99", ANY, "lag_p99",                                              \
+	X(U64, lag_p50, "lag_ns.p50", ANY, CSV, NOTAB, NOTAB)                                      \
+	X(U64, lag_p99, "lag_ns.p99", ANY, CSV,                                                    \
 	  TAB(15, "lag p99", "s", S, 2), TAB(15, "lag p99", "ms", MS, 2))                          \
-	X(U64, lag_p999, "lag_ns.p999", ANY, "lag_p999", NOTAB, NOTAB)                             \
-	X(CALC, lag_max, "lag_ns.max", ANY, NULL, NOTAB, NOTAB)                                    \
+	X(U64, lag_p999, "lag_ns.p999", ANY, CSV, NOTAB, NOTAB)                                    \
+	X(CALC, lag_max, "lag_ns.max", ANY, NOCSV, NOTAB, NOTAB)                                   \
 	/* longest backend call from its start (after any lock wait) to its end,                   \
 	 * contention included */                                                                  \
-	X(U64, max_call_ns, "max_call_ns", ANY, "max_call_ns", NOTAB, NOTAB)                       \
+	X(U64, max_call_ns, "max_call_ns", ANY, CSV, NOTAB, NOTAB)                                 \
 	/* most one allocation spent accepting itself */                                           \
-	X(U64, max_alloc_accept_ns, "max_alloc_accept_ns", ANY, "max_alloc_accept_ns",             \
+	X(U64, max_alloc_accept_ns, "max_alloc_accept_ns", ANY, CSV,                               \
 	  NOTAB, NOTAB)                                                                            \
 	/* that fits in the memory firmware accepted */                                            \
-	X(BOOL, fits_pre_accepted, "fits_pre_accepted", ANY, "fits_pre_accepted", NOTAB, NOTAB)    \
+	X(BOOL, fits_pre_accepted, "fits_pre_accepted", ANY, CSV, NOTAB, NOTAB)                    \
 	/* most the run's callers held at once (boot included) */                                  \
-	X(U64, peak_held_bytes, "peak_held_bytes", ANY, "peak_held_bytes", NOTAB, NOTAB)           \
+	X(U64, peak_held_bytes, "peak_held_bytes", ANY, CSV, NOTAB, NOTAB)                         \
 	/* lb_alloc() calls, failures included */                                                  \
-	X(U64, allocations, "allocations", ANY, "allocations", NOTAB, NOTAB)                       \
-	X(U64, alloc_failures, "alloc_failures", ANY, "alloc_failures",                            \
+	X(U64, allocations, "allocations", ANY, CSV, NOTAB, NOTAB)                                 \
+	X(U64, alloc_failures, "alloc_failures", ANY, CSV,                                         \
 	  TAB(25, "alloc", "fails", INT, 0), TAB(22, "alloc", "fails", INT, 0))                    \
 	/* allocations that may not sleep, refused */                                              \
-	X(U64, nowait_failures, "nowait_failures", ANY, "nowait_failures", NOTAB, NOTAB)           \
+	X(U64, nowait_failures, "nowait_failures", ANY, CSV, NOTAB, NOTAB)                         \
 	/* atomic allocations that found only memory in flight */                                  \
-	X(U64, busy_failures, "busy_failures", ANY, "busy_failures", NOTAB, NOTAB)                 \
+	X(U64, busy_failures, "busy_failures", ANY, CSV, NOTAB, NOTAB)                             \
 	/* virtual time when the measured run starts */                                            \
-	X(U64, boot_ns, "boot_ns", ANY, "boot_ns",                                                 \
+	X(U64, boot_ns, "boot_ns", ANY, CSV,                                                       \
 	  RTAB(10, "boot", "time", TIME, 2), TAB(8, "boot", "s", S, 2))                            \
 	/* of it, the boot's time that is not acceptance (lb_model_params.boot_ns,                 \
 	 * boot_gib_ns), in runs that include a boot */                                            \
-	X(U64, boot_other_ns, "boot_other_ns", ANY, "boot_other_ns", NOTAB, NOTAB)                 \
+	X(U64, boot_other_ns, "boot_other_ns", ANY, CSV, NOTAB, NOTAB)                             \
 	/* vCPU time spent accepting before the measured run (set-up, eager's shares               \
 	 * on the vCPUs that accepted them, and a trace's boot allocations), summed */             \
-	X(U64, boot_accept_vcpu_ns, "boot_accept_vcpu_ns", ANY, "boot_accept_vcpu_ns",             \
+	X(U64, boot_accept_vcpu_ns, "boot_accept_vcpu_ns", ANY, CSV,                               \
 	  RTAB(17, "boot acc", "ms", MS, 1), RTAB(9, "boot acc", "ms", MS, 1))                     \
-	X(U64, frees, "frees", ANY, "frees", NOTAB, NOTAB)                                         \
+	X(U64, frees, "frees", ANY, CSV, NOTAB, NOTAB)                                             \
 	/* churn operations */                                                                     \
-	X(U64, ops, "ops", ANY, "ops", NOTAB, NOTAB)                                               \
+	X(U64, ops, "ops", ANY, CSV, NOTAB, NOTAB)                                                 \
 	/* vCPU time spent accepting (and releasing) */                                            \
-	X(U64, vcpu_accept_ns, "vcpu_accept_ns", ANY, "vcpu_accept_ns",                            \
+	X(U64, vcpu_accept_ns, "vcpu_accept_ns", ANY, CSV,                                         \
 	  RTAB(18, "vCPU acc", "ms", MS, 1), RTAB(10, "vCPU acc", "ms", MS, 1))                    \
 	/* vCPU time lost waiting for others' acceptance */                                        \
-	X(U64, wait_ns, "wait_ns", ANY, "wait_ns",                                                 \
+	X(U64, wait_ns, "wait_ns", ANY, CSV,                                                       \
 	  TAB(19, "wait", "ms", MS, 1), TAB(11, "wait", "ms", MS, 1))                              \
 	/* furthest a vCPU fell behind its operations' times */                                    \
-	X(U64, max_lag_ns, "max_lag_ns", ANY, "max_lag_ns",                                        \
+	X(U64, max_lag_ns, "max_lag_ns", ANY, CSV,                                                 \
 	  TAB(16, "max lag", "s", S, 2), TAB(16, "max lag", "ms", MS, 2))                          \
-	X(U64, acceptor_cpu_ns, "acceptor_cpu_ns", ANY, "acceptor_cpu_ns", NOTAB, NOTAB)           \
-	X(U64, releaser_cpu_ns, "releaser_cpu_ns", ANY, "releaser_cpu_ns", NOTAB, NOTAB)           \
+	X(U64, acceptor_cpu_ns, "acceptor_cpu_ns", ANY, CSV, NOTAB, NOTAB)                         \
+	X(U64, releaser_cpu_ns, "releaser_cpu_ns", ANY, CSV, NOTAB, NOTAB)                         \
 	/* CPU time in accept and release calls in the measured run: the vCPUs'                    \
-	 * and the background threads' (vcpu_accept_ns + acceptor + releaser) */                  \
-	X(U64, accept_cpu_ns, "accept_cpu_ns", ANY, "accept_cpu_ns",                               \
+	 * and the background threads' (vcpu_accept_ns + acceptor + releaser) */                   \
+	X(U64, accept_cpu_ns, "accept_cpu_ns", ANY, CSV,                                           \
 	  TAB(21, "acc cpu", "ms", MS, 1), TAB(18, "acc cpu", "ms", MS, 1))                        \
 	/* the CPU the background threads held (their calls, and spinning for the                  \
 	 * global accept lock) over cpus x the measured run's time, tail included */               \
-	X(SHARE, bg_cpu_share, "bg_cpu_share", ANY, "bg_cpu_share",                                \
+	X(SHARE, bg_cpu_share, "bg_cpu_share", ANY, CSV,                                           \
 	  TAB(22, "bg cpu", "%", PCT, 1), TAB(19, "bg cpu", "%", PCT, 1))                          \
 	/* how much later the vCPUs' operations ran because a background pass held                 \
 	 * their CPU (cpus.h) */                                                                   \
-	X(U64, stolen_ns, "stolen_ns", ANY, "stolen_ns",                                           \
+	X(U64, stolen_ns, "stolen_ns", ANY, CSV,                                                   \
 	  TAB(23, "stolen", "ms", MS, 1), TAB(20, "stolen", "ms", MS, 1))                          \
 	/* background passes that preempted a busy vCPU and delayed it */                          \
-	X(U64, bg_preemptions, "bg_preemptions", ANY, "bg_preemptions", NOTAB, NOTAB)              \
-	X(U64, release_calls, "release_calls", ANY, "release_calls", NOTAB, NOTAB)                 \
-	X(U64, released_bytes, "released_bytes", ANY, "released_bytes",                            \
+	X(U64, bg_preemptions, "bg_preemptions", ANY, CSV, NOTAB, NOTAB)                           \
+	X(U64, release_calls, "release_calls", ANY, CSV, NOTAB, NOTAB)                             \
+	X(U64, released_bytes, "released_bytes", ANY, CSV,                                         \
 	  RTAB(5, "released", "MiB", MIB, 1), TAB(4, "released", "MiB", MIB, 1))                   \
-	/* of the memory accepted, what had been released earlier in the run:      \
+	/* of the memory accepted, what had been released earlier in the run:                      \
 	 * the host's work done twice */                                                           \
-	X(U64, reaccepted_bytes, "reaccepted_bytes", ANY, "reaccepted_bytes", NOTAB, NOTAB)        \
+	X(U64, reaccepted_bytes, "reaccepted_bytes", ANY, CSV, NOTAB, NOTAB)                       \
 	/* accepted memory the host backs: the most at once, at the end */                         \
-	X(U64, committed_bytes_peak, "committed_bytes_peak", ANY, "committed_bytes_peak",          \
+	X(U64, committed_bytes_peak, "committed_bytes_peak", ANY, CSV,                             \
 	  TAB(7, "committed", "peak MiB", MIB, 1), TAB(5, "committed", "peak MiB", MIB, 1))        \
-	X(U64, committed_bytes_end, "committed_bytes_end", ANY, "committed_bytes_end",             \
+	X(U64, committed_bytes_end, "committed_bytes_end", ANY, CSV,                               \
 	  RTAB(8, "committed", "end MiB", MIB, 1), TAB(6, "committed", "end MiB", MIB, 1))         \
 	/* operations per second; 0: back to back */                                               \
-	X(U64, rate, "rate_ops_per_sec", SYNTH, "rate", NOTAB, NOTAB)                              \
+	X(U64, rate, "rate_ops_per_sec", SYNTH, CSV, NOTAB, NOTAB)                                 \
 	/* events read from the trace */                                                           \
-	X(U64, trace_events, "trace_events", TRACE, "trace_events", NOTAB, NOTAB)                  \
+	X(U64, trace_events, "trace_events", TRACE, CSV, NOTAB, NOTAB)                             \
 	/* allocations and frees replayed */                                                       \
-	X(U64, replayed_events, "replayed_events", TRACE, "replayed_events", NOTAB, NOTAB)         \
-	X(U64, unknown_lines, "unknown_lines", TRACE, "unknown_lines", NOTAB, NOTAB)               \
+	X(U64, replayed_events, "replayed_events", TRACE, CSV, NOTAB, NOTAB)                       \
+	X(U64, unknown_lines, "unknown_lines", TRACE, CSV, NOTAB, NOTAB)                           \
 	/* events the recording lost (its buffer overflowed): an incomplete trace */               \
-	X(U64, lost_events, "lost_events", TRACE, "lost_events", NOTAB, NOTAB)                     \
-	X(INCONS, incons, "inconsistencies", TRACE, "incons", NOTAB, NOTAB)                        \
+	X(U64, lost_events, "lost_events", TRACE, CSV, NOTAB, NOTAB)                               \
+	X(INCONS, incons, "inconsistencies", TRACE, CSV, NOTAB, NOTAB)                             \
 	/* batched_repeat excluded */                                                              \
-	X(U64, incons_total, "inconsistencies.total", TRACE, "incons_total", NOTAB, NOTAB)         \
+	X(U64, incons_total, "inconsistencies.total", TRACE, CSV, NOTAB, NOTAB)                    \
 	/* above order 10, left out */                                                             \
-	X(U64, trace_allocs_too_large, "allocs_too_large", TRACE, "trace_allocs_too_large",        \
+	X(U64, trace_allocs_too_large, "allocs_too_large", TRACE, CSV,                             \
 	  NOTAB, NOTAB)                                                                            \
 	/* distinct pages the trace touched */                                                     \
-	X(U64, footprint_bytes, "footprint_bytes", TRACE, "footprint_bytes", NOTAB, NOTAB)         \
+	X(U64, footprint_bytes, "footprint_bytes", TRACE, CSV, NOTAB, NOTAB)                       \
 	/* most the trace held at once */                                                          \
-	X(U64, peak_live_bytes, "peak_live_bytes", TRACE, "peak_live_bytes", NOTAB, NOTAB)         \
+	X(U64, peak_live_bytes, "peak_live_bytes", TRACE, CSV, NOTAB, NOTAB)                       \
 	/* from its first event to its last */                                                     \
-	X(U64, trace_span_ns, "trace_span_ns", TRACE, "trace_span_ns", NOTAB, NOTAB)               \
+	X(U64, trace_span_ns, "trace_span_ns", TRACE, CSV, NOTAB, NOTAB)                           \
 	/* wall clock of the replay (not deterministic) */                                         \
-	X(U64, replay_wall_ns, "replay_wall_ns", TRACE, "replay_wall_ns", NOTAB, NOTAB)            \
+	X(U64, replay_wall_ns, "replay_wall_ns", TRACE, CSV, NOTAB, NOTAB)                         \
 	/* trace_events / replay wall time (idem) */                                               \
-	X(U64, events_per_sec, "events_per_sec", TRACE, "events_per_sec", NOTAB, NOTAB)            \
+	X(U64, events_per_sec, "events_per_sec", TRACE, CSV, NOTAB, NOTAB)                         \
 	/* the acceptor's and releaser's time */                                                   \
-	X(CALC, bg_cpu_ns, NULL, ANY, NULL,                                                        \
+	X(CALC, bg_cpu_ns, NULL, ANY, NOCSV,                                                       \
 	  RTAB(20, "bg cpu", "ms", MS, 1), RTAB(17, "bg cpu", "ms", MS, 1))                        \
 	/* every cost of acceptance: boot_accept_vcpu_ns, vcpu_accept_ns, wait_ns,                 \
 	 * bg_cpu_ns (the report's "Time spent on acceptance") */                                  \
-	X(CALC, accept_work_ns, NULL, ANY, NULL,                                                   \
+	X(CALC, accept_work_ns, NULL, ANY, NOCSV,                                                  \
 	  RTAB(24, "acc total", "ms", MS, 1), RTAB(21, "acc total", "ms", MS, 1))                  \
 	/* "ok" or the first broken invariant */                                                   \
-	X(MSG, check, "check", ANY, "check",                                                       \
+	X(MSG, check, "check", ANY, CSV,                                                           \
 	  TAB(26, "check", "", TEXT, 0), TAB(23, "check", "", TEXT, 0))
 /* clang-format on */
 
@@ -299,7 +309,8 @@ struct lbs_column {
 
 struct lbs_field {
 	const char *name;            /* the struct member (or the CALC's name) */
-	const char *json, *csv;      /* NULL: not in that output */
+	const char *json;            /* NULL: not in the JSON */
+	int csv;                     /* has CSV columns (lbs_field_csv_name) */
 	enum lbs_ftype type;
 	enum lbs_scope scope;
 	size_t offset;               /* of the member; stored fields */
@@ -331,6 +342,10 @@ int lbs_results_same(const struct lbs_result *a, const struct lbs_result *b,
  * name of value k of an INCONS field (lb_trace_incons_name()), else NULL. */
 size_t lbs_field_len(const struct lbs_field *f);
 const char *lbs_field_part(const struct lbs_field *f, size_t k);
+
+/* The CSV column of value k of f: its JSON key, "." as "_", and for an
+ * INCONS field "_<kind>". */
+void lbs_field_csv_name(const struct lbs_field *f, size_t k, char *buf, size_t len);
 
 /* Value k of a numeric field (U64, UINT, BOOL as 0 or 1, SHARE in
  * millionths, INCONS, CALC); 0 for a text field. */
