@@ -100,7 +100,7 @@ fi
 # The legend under the table only when asked (--help has it too).
 small_fill="--workload fill --memory 64M --pre-accepted 16M --policy unit"
 # shellcheck disable=SC2086
-if "$lbsim" $small_fill | grep -q '^(--legend says what each column means)$' &&
+if "$lbsim" $small_fill | grep -q '^(--legend says what each column means; ' &&
 	! "$lbsim" $small_fill | grep -q '^Each row is one workload run' &&
 	"$lbsim" $small_fill --legend | grep -q '^Each row is one workload run' &&
 	"$lbsim" --help | grep -q '^Each row is one workload run'; then
@@ -108,6 +108,37 @@ if "$lbsim" $small_fill | grep -q '^(--legend says what each column means)$' &&
 	passed=$((passed + 1))
 else
 	echo "FAIL the legend: printed without --legend, or not with it, or not in --help"
+	failed=$((failed + 1))
+fi
+
+# Without --report, the run says no report was written (one on disk is
+# another run's); with it, where it went.
+# shellcheck disable=SC2086
+if "$lbsim" $small_fill | grep -q 'no report written: --report DIR writes one)$' &&
+	"$lbsim" $small_fill --legend --report "$tmp/rep" | grep -q "^report: .*/rep/index.html" &&
+	! "$lbsim" $small_fill --legend --report "$tmp/rep" | grep -q 'no report written'; then
+	echo "ok   a run without --report says it wrote none"
+	passed=$((passed + 1))
+else
+	echo "FAIL a run without --report does not say it wrote none, or one with it does"
+	failed=$((failed + 1))
+fi
+
+# The table fits 100 columns, headings included; --wide shows every column.
+widest() { awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }'; }
+synth="--workload boot,fill,churn --memory 2G --pre-accepted 1G --vcpus 4"
+# shellcheck disable=SC2086
+w1=$(LC_ALL=C "$lbsim" --trace "$here/../data/traces/default.txt.zst" | widest)
+# shellcheck disable=SC2086
+w2=$(LC_ALL=C "$lbsim" $synth | widest)
+# shellcheck disable=SC2086
+if [ "$w1" -le 100 ] && [ "$w2" -le 100 ] &&
+	"$lbsim" $small_fill --wide | grep -q '^policy .* stolen' &&
+	! "$lbsim" $small_fill | grep -q '^policy .* stolen'; then
+	echo "ok   the table fits 100 columns ($w1 and $w2), every column with --wide"
+	passed=$((passed + 1))
+else
+	echo "FAIL the table: $w1 and $w2 columns wide (100 at most), or --wide not wider"
 	failed=$((failed + 1))
 fi
 
@@ -166,7 +197,9 @@ for boot in "" --no-boot; do
 	# shellcheck disable=SC2086
 	runs "4M guest, 5.9M trace $boot" "" "$lbsim" --trace "$tmp/big.txt" --memory 4M --policy unit $boot
 	want="^note: the 4\.0 MiB guest is too small for the trace$([ -z "$boot" ] && echo ' \(with boot\)'): allocations failed for lack of memory \([0-9]+ under unit\); try a larger --memory\$"
-	if grep -q 'never need to accept' "$tmp/out" || ! grep -Eq -- "$want" "$tmp/out"; then
+	# the note's lines joined (it wraps at 100 columns)
+	sed -e ':a' -e '/^note:/N' -e 's/\n      / /' -e 'ta' "$tmp/out" >"$tmp/joined"
+	if grep -q 'never need to accept' "$tmp/out" || ! grep -Eq -- "$want" "$tmp/joined"; then
 		echo "FAIL 4M guest note $boot: $(grep note "$tmp/out")"
 		failed=$((failed + 1))
 	fi

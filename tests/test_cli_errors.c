@@ -827,8 +827,9 @@ TEST(cli_errors_fits_note)
 	REQUIRE(f);
 	lbs_print_fits(f, r, 2);
 	fclose(f);
+	/* wrapped to 100 columns, the next line indented under the text */
 	CHECK(out && strcmp(out, "note: the 4.0 MiB guest is too small for the trace (with "
-				 "boot): allocations failed for lack of memory (546 under "
+				 "boot): allocations failed for lack of\n      memory (546 under "
 				 "eager); try a larger --memory\n") == 0);
 	free(out);
 

@@ -293,7 +293,7 @@ TEST(fields_table_columns)
 {
 	for (int m = 0; m < LBS_NMODES; m++) {
 		const struct lbs_field *cols[LBS_MAXCOL + 8];
-		size_t ranked = 0, n = lbs_table_columns((enum lbs_mode)m, cols, LBS_MAXCOL + 8);
+		size_t ranked = 0, n = lbs_table_columns((enum lbs_mode)m, 1, cols, LBS_MAXCOL + 8);
 		int names = 1;
 		unsigned last = 0;
 
@@ -316,7 +316,7 @@ TEST(fields_table_columns)
 	}
 	/* a table asked for fewer columns than it has says how many it has */
 	const struct lbs_field *two[2];
-	CHECK(lbs_table_columns(LBS_MODE_SYNTH, two, 2) > 2);
+	CHECK(lbs_table_columns(LBS_MODE_SYNTH, 1, two, 2) > 2);
 	CHECK(strcmp(two[0]->name, "policy") == 0);
 	CHECK(lbs_report_columns(LBS_MODE_TRACE, two, 2) > 2);
 	CHECK(strcmp(two[0]->name, "policy") == 0);
@@ -330,7 +330,7 @@ TEST(fields_report_columns)
 	for (int m = 0; m < LBS_NMODES; m++) {
 		const struct lbs_field *cols[64], *term[64];
 		size_t ranked = 0, n = lbs_report_columns((enum lbs_mode)m, cols, 64);
-		size_t nt = lbs_table_columns((enum lbs_mode)m, term, 64), t = 0;
+		size_t nt = lbs_table_columns((enum lbs_mode)m, 1, term, 64), t = 0;
 		int boot_acc = 0, total = 0;
 
 		for (size_t i = 0; i < lbs_nfields; i++)
@@ -392,7 +392,7 @@ TEST(fields_table_cells)
 	snprintf(r[0].check, sizeof r[0].check, "ok");
 	f = open_memstream(&buf, &len);
 	REQUIRE(f);
-	lbs_print_trace_table(f, r, 1);
+	lbs_print_trace_table(f, r, 1, 1);
 	fclose(f);
 	CHECK(strstr(buf, " 4242 ") != NULL);
 	CHECK(strstr(buf, " 1.5 ") != NULL);
@@ -407,7 +407,7 @@ TEST(fields_table_cells)
 
 	char cell[64] = "";
 	const struct lbs_field *cols[LBS_MAXCOL];
-	size_t n = lbs_table_columns(LBS_MODE_SYNTH, cols, LBS_MAXCOL);
+	size_t n = lbs_table_columns(LBS_MODE_SYNTH, 1, cols, LBS_MAXCOL);
 	r[0].virtual_time_ns = UINT64_C(3690000);
 	for (size_t c = 0; c < n; c++)
 		if (strcmp(cols[c]->name, "virtual_time_ns") == 0)

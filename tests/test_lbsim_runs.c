@@ -373,7 +373,7 @@ TEST(lbsim_table_output)
 	FILE *f = open_memstream(&buf, &len);
 	REQUIRE(f);
 	lbs_print_heading(f, &c);
-	lbs_print_table(f, r, 2);
+	lbs_print_table(f, r, 2, 1);
 	lbs_print_legend(f);
 	fclose(f);
 	CHECK(strstr(buf, "32 MiB guest") != NULL);
@@ -512,7 +512,7 @@ TEST(lbsim_fits_note)
 	CHECK(r[0].fits_pre_accepted && r[1].fits_pre_accepted);
 	f = open_memstream(&buf, &len);
 	REQUIRE(f);
-	lbs_print_table(f, r, 2);
+	lbs_print_table(f, r, 2, 1);
 	fclose(f);
 	CHECK_EQ(count_str(buf, "note: boot never holds more than"), 1);
 	CHECK(strstr(buf, "--pre-accepted 0") != NULL);

@@ -281,10 +281,11 @@ TEST(replay_idle_note)
 		REQUIRE(lbs_replay_run(&c, &tb, LB_POLICY_UNIT, &r, NULL, NULL) == 0);
 		f = open_memstream(&buf, &len);
 		REQUIRE(f);
-		lbs_print_trace_table(f, &r, 1);
+		lbs_print_trace_table(f, &r, 1, 1);
 		fclose(f);
 		CHECK((strstr(buf, "note: the trace recorded no idle periods (sched_switch events), "
-				   "so each CPU was taken as busy 30% of the time") != NULL) == (k == 0));
+				   "so each CPU was taken as busy 30% of\n      the time") != NULL) ==
+		      (k == 0));
 		free(buf);
 		lbs_result_free(&r);
 		lbs_tracebuf_free(&tb);

@@ -563,7 +563,7 @@ static char *check_table_is_the_list(const struct lbs_result *r, size_t n)
 {
 	enum lbs_mode m = lbs_result_mode(&r[0]);
 	const struct lbs_field *cols[48], *term[48];
-	size_t nc = lbs_report_columns(m, cols, 48), nt = lbs_table_columns(m, term, 48), t = 0;
+	size_t nc = lbs_report_columns(m, cols, 48), nt = lbs_table_columns(m, 1, term, 48), t = 0;
 	char *html = capture_table(r, n), open[96], text[96], want[96];
 	const char *p, *body;
 

@@ -65,9 +65,9 @@ static void table_fn(FILE *f, const void *p)
 {
 	const struct table_args *a = p;
 	if (a->r[0].is_trace)
-		lbs_print_trace_table(f, a->r, a->n);
+		lbs_print_trace_table(f, a->r, a->n, a->cli->wide);
 	else
-		lbs_print_table(f, a->r, a->n);
+		lbs_print_table(f, a->r, a->n, a->cli->wide);
 }
 
 static void legend_fn(FILE *f, const void *p)
@@ -123,6 +123,8 @@ static int outputs(const struct lbs_cli *cli, const struct lbs_result *r, size_t
 		status = 1;
 		goto out;
 	}
+	if (!dir && cli->no_args && report_dir_default(defdir, sizeof defdir) == 0)
+		dir = defdir;
 	if (cli->json) {
 		lbs_print_json(stdout, r, n);
 	} else {
@@ -132,15 +134,17 @@ static int outputs(const struct lbs_cli *cli, const struct lbs_result *r, size_t
 		lbs_put_text(stdout, t.table, ascii);
 		if (cli->legend)
 			lbs_put_text(stdout, t.legend, ascii);
-		else
-			fputs("(--legend says what each column means)\n", stdout);
+		/* a report on disk from another run is not this one's: say so */
+		if (!cli->legend || !dir)
+			printf("(%s%s%s)\n",
+			       cli->legend ? "" : "--legend says what each column means",
+			       cli->legend || dir ? "" : "; ",
+			       dir ? "" : "no report written: --report DIR writes one");
 	}
 	if (cli->csv_path && lbs_write_csv(cli->csv_path, r, n) != 0) {
 		fprintf(stderr, "lbsim: cannot write %s\n", cli->csv_path);
 		status = 1;
 	}
-	if (!dir && cli->no_args && report_dir_default(defdir, sizeof defdir) == 0)
-		dir = defdir;
 	if (dir) {
 		if (lbs_write_report(dir, t.heading, t.table, t.legend, cli->command, r, n, msg,
 				     sizeof msg)) {

@@ -26,6 +26,7 @@ struct lbs_cli {
 	const char *cost_file;     /* --cost FILE; NULL for a preset */
 	int json;
 	int legend;                /* --legend: what each column means, under the table */
+	int wide;                  /* --wide: every column (the default fits 100) */
 	int help;
 	int fidelity;              /* --fidelity: the table against measurements */
 	int calibrate;             /* --calibrate: fit the fitted figures again */

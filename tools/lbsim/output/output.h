@@ -57,10 +57,10 @@ void lbs_print_trace_legend(FILE *f);
 
 /* The table of synthetic runs, one row per policy and workload, or of
  * trace replays, one row per policy: a header and aligned rows, the
- * columns the field list gives the mode, then lbs_print_fits() and
- * lbs_print_idle_note(). */
-void lbs_print_table(FILE *f, const struct lbs_result *r, size_t n);
-void lbs_print_trace_table(FILE *f, const struct lbs_result *r, size_t n);
+ * columns the field list gives the mode (its WTAB ones only when wide),
+ * then lbs_print_verdicts(), lbs_print_fits() and lbs_print_idle_note(). */
+void lbs_print_table(FILE *f, const struct lbs_result *r, size_t n, int wide);
+void lbs_print_trace_table(FILE *f, const struct lbs_result *r, size_t n, int wide);
 
 /* A line for each run whose callers never held more than firmware
  * accepted (nothing to compare), suggesting --pre-accepted; or, when
@@ -84,7 +84,8 @@ void lbs_print_idle_note(FILE *f, const struct lbs_result *r, size_t n);
 struct lbs_table {
 	int ncol, nleft;
 	const char *const *head[2];
-	void (*row)(const struct lbs_result *x, char cells[][LBS_CELL]);
+	enum lbs_mode mode;
+	const struct lbs_field *const *cols; /* ncol of them, check last */
 };
 void lbs_print_cells(FILE *f, const struct lbs_table *t, const struct lbs_result *r, size_t n);
 size_t lbs_display_width(const char *s);

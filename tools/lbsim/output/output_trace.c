@@ -18,9 +18,10 @@ void lbs_print_trace_heading(FILE *f, const struct lbs_result *r, const char *pa
 	lbs_bytes_text(mem, sizeof mem, c->memory_bytes);
 	lbs_bytes_text(pre, sizeof pre, r->pre_accepted_bytes);
 	lbs_bytes_text(unit, sizeof unit, r->unit_bytes ? r->unit_bytes : LB_UNIT_DEFAULT);
-	fprintf(f, "lbsim: trace %s: %" PRIu64 " events over %s on %u CPU%s; footprint %s,"
-		" at most %s held at once\n", path, r->trace_events, span, r->vcpus,
-		r->vcpus == 1 ? "" : "s", fp, peak);
+	/* lines of at most 100 columns, as the table (a long path aside) */
+	fprintf(f, "lbsim: trace %s: %" PRIu64 " events over %s on %u CPU%s;\n"
+		"       footprint %s, at most %s held at once\n", path, r->trace_events, span,
+		r->vcpus, r->vcpus == 1 ? "" : "s", fp, peak);
 	if (r->trace_allocs_too_large)
 		fprintf(f, "       %" PRIu64 " allocations above order 10 (larger than any buddy"
 			" block) left out\n", r->trace_allocs_too_large);
@@ -33,13 +34,14 @@ void lbs_print_trace_heading(FILE *f, const struct lbs_result *r, const char *pa
 			lb_trace_incons_name((enum lb_trace_incons)k), r->incons[k]);
 		first = 0;
 	}
-	fprintf(f, "%s; batched repeats %" PRIu64 ", normal on kernels >= 3.3)\n",
+	fprintf(f, "%s;\n       batched repeats %" PRIu64 ", normal on kernels >= 3.3)\n",
 		r->incons_total ? "" : "none", r->incons[LB_TRACE_INC_BATCHED_REPEAT]);
 	if (r->lost_events)
 		fprintf(f, "       warning: %" PRIu64 " events were lost while the trace was "
 			   "recorded: an incomplete trace\n", r->lost_events);
-	fprintf(f, "guest: %s, %s accepted by firmware, unit %s, backend %s%s, accept lock %s,"
-		" %s\n", mem, pre, unit, c->backend, c->have_model ? " (cost file)" : "",
+	fprintf(f, "guest: %s, %s accepted by firmware, unit %s, backend %s%s,\n"
+		"       accept lock %s, %s\n", mem, pre, unit, c->backend,
+		c->have_model ? " (cost file)" : "",
 		strcmp(r->lock, "global") == 0 ? "global" : "per block",
 		boot ? "boot allocations first" : "no boot allocations");
 	if (r->trace_idle)

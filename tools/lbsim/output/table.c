@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "../results/format.h"
+#include "../../common/wrap.h"
+
+#include <stdarg.h>
 
 /* Columns of the displayed width (UTF-8 continuation bytes take no column). */
 size_t lbs_display_width(const char *s)
@@ -25,6 +28,14 @@ void lbs_put_cell(FILE *f, const char *s, size_t width, int left)
 	if (left)
 		for (; w < width; w++)
 			fputc(' ', f);
+}
+
+/* Row x's cells but the last (check: printed from the result, untruncated). */
+static void row_cells(const struct lbs_table *t, const struct lbs_result *x,
+		      char cells[][LBS_CELL])
+{
+	for (int c = 0; c + 1 < t->ncol && c < LBS_MAXCOL; c++)
+		lbs_field_cell(t->cols[c], t->mode, x, cells[c], LBS_CELL);
 }
 
 /* The cells, then "  " and the check text, untruncated. */
@@ -53,7 +64,7 @@ void lbs_print_cells(FILE *f, const struct lbs_table *t, const struct lbs_result
 		width[c] = a > b ? a : b;
 	}
 	for (size_t i = 0; i < n; i++) {
-		t->row(&r[i], cells);
+		row_cells(t, &r[i], cells);
 		for (int c = 0; c < t->ncol - 1; c++)
 			if (lbs_display_width(cells[c]) > width[c])
 				width[c] = lbs_display_width(cells[c]);
@@ -64,41 +75,18 @@ void lbs_print_cells(FILE *f, const struct lbs_table *t, const struct lbs_result
 		put_row(f, t, cells, width, t->head[l][t->ncol - 1]);
 	}
 	for (size_t i = 0; i < n; i++) {
-		t->row(&r[i], cells);
+		row_cells(t, &r[i], cells);
 		put_row(f, t, cells, width, r[i].check);
 	}
 }
 
-static void mode_row(enum lbs_mode m, const struct lbs_result *x, char cells[][LBS_CELL])
+/* Mode m's table, its columns from the list (the wide ones too if wide). */
+static void mode_table(FILE *f, enum lbs_mode m, int wide, const struct lbs_result *r, size_t n)
 {
-	const struct lbs_field *cols[LBS_MAXCOL];
-	size_t nc = lbs_table_columns(m, cols, LBS_MAXCOL);
-
-	for (size_t c = 0; c + 1 < nc && c < LBS_MAXCOL; c++)
-		lbs_field_cell(cols[c], m, x, cells[c], LBS_CELL);
-	/* the last, check: printed from the result, untruncated */
-}
-
-static void synth_row(const struct lbs_result *x, char cells[][LBS_CELL])
-{
-	mode_row(LBS_MODE_SYNTH, x, cells);
-}
-
-static void trace_row(const struct lbs_result *x, char cells[][LBS_CELL])
-{
-	mode_row(LBS_MODE_TRACE, x, cells);
-}
-
-/* Mode m's table, its columns from the list. */
-static void mode_table(FILE *f, enum lbs_mode m, const struct lbs_result *r, size_t n)
-{
-	static void (*const rows[LBS_NMODES])(const struct lbs_result *, char[][LBS_CELL]) = {
-		synth_row, trace_row,
-	};
 	const struct lbs_field *cols[LBS_MAXCOL];
 	const char *head[2][LBS_MAXCOL];
-	struct lbs_table t = { 0, 0, { head[0], head[1] }, rows[m] };
-	size_t nc = lbs_table_columns(m, cols, LBS_MAXCOL);
+	struct lbs_table t = { 0, 0, { head[0], head[1] }, m, cols };
+	size_t nc = lbs_table_columns(m, wide, cols, LBS_MAXCOL);
 
 	if (nc == 0 || nc > LBS_MAXCOL)
 		return; /* a test of the list catches this */
@@ -116,14 +104,14 @@ static void mode_table(FILE *f, enum lbs_mode m, const struct lbs_result *r, siz
 }
 
 /* The tables have no wall-clock column, so that they are the same on any machine. */
-void lbs_print_table(FILE *f, const struct lbs_result *r, size_t n)
+void lbs_print_table(FILE *f, const struct lbs_result *r, size_t n, int wide)
 {
-	mode_table(f, LBS_MODE_SYNTH, r, n);
+	mode_table(f, LBS_MODE_SYNTH, wide, r, n);
 }
 
-void lbs_print_trace_table(FILE *f, const struct lbs_result *r, size_t n)
+void lbs_print_trace_table(FILE *f, const struct lbs_result *r, size_t n, int wide)
 {
-	mode_table(f, LBS_MODE_TRACE, r, n);
+	mode_table(f, LBS_MODE_TRACE, wide, r, n);
 }
 
 /* "the trace (with boot)", "the trace", "fill". */
@@ -141,12 +129,26 @@ static uint64_t enomem_failures(const struct lbs_result *r)
 	return r->alloc_failures - r->nowait_failures - r->busy_failures;
 }
 
+/* "note: " and the text, wrapped to the table's 100 columns. */
+static void note(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(FILE *f, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	fputs("note:", f);
+	lbtools_wrap(f, 5, text, 6, 100);
+}
+
 void lbs_print_idle_note(FILE *f, const struct lbs_result *r, size_t n)
 {
 	if (n && r[0].is_trace && !r[0].trace_idle)
-		fprintf(f, "note: the trace recorded no idle periods (sched_switch events), so each "
-			"CPU was taken as busy %u%% of the time between its events (--load); "
-			"lbsim record records them\n", r[0].load_pct);
+		note(f, "the trace recorded no idle periods (sched_switch events), so each CPU "
+		     "was taken as busy %u%% of the time between its events (--load); lbsim "
+		     "record records them", r[0].load_pct);
 }
 
 void lbs_print_fits(FILE *f, const struct lbs_result *r, size_t n)
@@ -175,18 +177,17 @@ void lbs_print_fits(FILE *f, const struct lbs_result *r, size_t n)
 		}
 		if (failed) { /* what was held fits, but only because the rest failed */
 			lbs_bytes_text(mem, sizeof mem, r[i].memory_bytes);
-			fprintf(f, "note: the %s guest is too small for %s: allocations failed for "
-				"lack of memory (%llu under %s); try a larger --memory\n", mem,
-				run_name(&r[i]), (unsigned long long)failed, worst);
+			note(f, "the %s guest is too small for %s: allocations failed for lack of "
+			     "memory (%llu under %s); try a larger --memory", mem, run_name(&r[i]),
+			     (unsigned long long)failed, worst);
 			continue;
 		}
 		if (!fits || !r[i].pre_accepted_bytes)
 			continue;
 		lbs_bytes_text(held, sizeof held, most);
 		lbs_bytes_text(pre, sizeof pre, r[i].pre_accepted_bytes);
-		fprintf(f, "note: %s never holds more than %s, within the %s firmware accepted, "
-			"so lazy policies never need to accept here; try --pre-accepted 0 to "
-			"compare them\n",
-			run_name(&r[i]), held, pre);
+		note(f, "%s never holds more than %s, within the %s firmware accepted, so lazy "
+		     "policies never need to accept here; try --pre-accepted 0 to compare them",
+		     run_name(&r[i]), held, pre);
 	}
 }

@@ -31,9 +31,10 @@ static uint64_t calc_accept_work_ns(const struct lbs_result *r)
 	return r->boot_accept_vcpu_ns + r->vcpu_accept_ns + r->wait_ns + calc_bg_cpu_ns(r);
 }
 
-#define TAB(rank, head, sub, unit, decimals) { rank, head, sub, LBS_COL_##unit, decimals, 0 }
-#define RTAB(rank, head, sub, unit, decimals) { rank, head, sub, LBS_COL_##unit, decimals, 1 }
-#define NOTAB { 0, NULL, NULL, LBS_COL_NONE, 0, 0 }
+#define TAB(rank, head, sub, unit, decimals) { rank, head, sub, LBS_COL_##unit, decimals, 0, 0 }
+#define RTAB(rank, head, sub, unit, decimals) { rank, head, sub, LBS_COL_##unit, decimals, 1, 0 }
+#define WTAB(rank, head, sub, unit, decimals) { rank, head, sub, LBS_COL_##unit, decimals, 0, 1 }
+#define NOTAB { 0, NULL, NULL, LBS_COL_NONE, 0, 0, 0 }
 
 #define STORED(name) offsetof(struct lbs_result, name), NULL
 #define WHERE_STR(name) STORED(name)
@@ -187,8 +188,9 @@ const char *lbs_field_text(const struct lbs_field *f, const struct lbs_result *r
 	}
 }
 
-/* The columns in rank order, the report's own too when report is set. */
-static size_t columns(enum lbs_mode m, int report, const struct lbs_field **cols, size_t max)
+/* The columns in rank order: the terminal's (show 0), with its wide ones
+ * (1), or the report's (2: all). */
+static size_t columns(enum lbs_mode m, int show, const struct lbs_field **cols, size_t max)
 {
 	size_t n = 0;
 
@@ -198,7 +200,8 @@ static size_t columns(enum lbs_mode m, int report, const struct lbs_field **cols
 			;
 		if (i == lbs_nfields)
 			return n;
-		if (lbs_fields[i].col[m].report_only && !report)
+		if ((lbs_fields[i].col[m].report_only && show < 2) ||
+		    (lbs_fields[i].col[m].wide_only && show < 1))
 			continue;
 		if (n < max)
 			cols[n] = &lbs_fields[i];
@@ -206,14 +209,14 @@ static size_t columns(enum lbs_mode m, int report, const struct lbs_field **cols
 	}
 }
 
-size_t lbs_table_columns(enum lbs_mode m, const struct lbs_field **cols, size_t max)
+size_t lbs_table_columns(enum lbs_mode m, int wide, const struct lbs_field **cols, size_t max)
 {
-	return columns(m, 0, cols, max);
+	return columns(m, wide ? 1 : 0, cols, max);
 }
 
 size_t lbs_report_columns(enum lbs_mode m, const struct lbs_field **cols, size_t max)
 {
-	return columns(m, 1, cols, max);
+	return columns(m, 2, cols, max);
 }
 
 const struct lbs_field *lbs_field_named(const char *name)

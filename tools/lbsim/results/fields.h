@@ -47,12 +47,12 @@
  * report's, lbs_field_cell() a cell's text, lbs_field_u64()/lbs_field_text()
  * the raw values, lbs_field_named() a field by name), or expand
  * LBS_RESULT_FIELDS with an X macro of your own; one that uses the synth or
- * trace argument must define TAB, RTAB and NOTAB first.
+ * trace argument must define TAB, WTAB, RTAB and NOTAB first.
  * A table as the terminal's:
  *
  *	enum lbs_mode m = lbs_result_mode(&r[0]);
  *	const struct lbs_field *cols[32];
- *	size_t n = lbs_table_columns(m, cols, 32);
+ *	size_t n = lbs_table_columns(m, wide, cols, 32);
  *	for (size_t c = 0; c < n; c++)    headings: cols[c]->col[m].head, .sub
  *	for each result x, column c:      lbs_field_cell(cols[c], m, x, buf, len)
  *
@@ -89,7 +89,7 @@
 	X(U64, meta_bytes, "meta_bytes", ANY, CSV, NOTAB, NOTAB)                                   \
 	/* backend accept calls of the zone */                                                     \
 	X(U64, accept_calls, "accept_calls", ANY, CSV,                                             \
-	  TAB(3, "accept", "calls", INT, 0), TAB(2, "accept", "calls", INT, 0))                    \
+	  WTAB(3, "accept", "calls", INT, 0), WTAB(2, "accept", "calls", INT, 0))                  \
 	/* architectural calls the model split them into */                                        \
 	X(U64, arch_calls, "arch_calls", ANY, CSV, NOTAB, NOTAB)                                   \
 	/* tries the platform refused (1 GiB on TDX, 2 MiB on a host that maps 4 KiB) */           \
@@ -114,7 +114,7 @@
 	/* when the vCPUs' last operation ended, set-up included (the background                   \
 	 * threads' tail apart) */                                                                 \
 	X(U64, virtual_time_ns, "virtual_time_ns", ANY, CSV,                                       \
-	  TAB(9, "virtual", "time", TIME, 2), NOTAB)                                               \
+	  WTAB(9, "virtual", "time", TIME, 2), NOTAB)                                              \
 	/* how long after it the acceptor and releaser last did something */                       \
 	X(U64, bg_tail_ns, "bg_tail_ns", ANY, CSV, NOTAB, NOTAB)                                   \
 	X(UINT, vcpus, "vcpus", ANY, CSV, NOTAB, NOTAB)                                            \
@@ -148,9 +148,9 @@
 	X(NAME, lock, "accept_lock", ANY, CSV, NOTAB, NOTAB)                                       \
 	/* ns charged per allocation */                                                            \
 	X(U64, lat_p50, "alloc_latency_ns.p50", ANY, CSV,                                          \
-	  TAB(11, "p50", "µs", US, 2), NOTAB)                                                      \
+	  WTAB(11, "p50", "µs", US, 2), NOTAB)                                                     \
 	X(U64, lat_p99, "alloc_latency_ns.p99", ANY, CSV,                                          \
-	  TAB(12, "p99", "µs", US, 2), TAB(12, "p99", "µs", US, 2))                                \
+	  WTAB(12, "p99", "µs", US, 2), WTAB(12, "p99", "µs", US, 2))                              \
 	X(U64, lat_p999, "alloc_latency_ns.p999", ANY, CSV,                                        \
 	  TAB(13, "p99.9", "µs", US, 1), TAB(13, "p99.9", "µs", US, 1))                            \
 	X(U64, lat_max, "alloc_latency_ns.max", ANY, CSV,                                          \
@@ -158,7 +158,7 @@
 	/* allocations: completion - arrival; the max is max_lag_ns */                             \
 	X(U64, lag_p50, "lag_ns.p50", ANY, CSV, NOTAB, NOTAB)                                      \
 	X(U64, lag_p99, "lag_ns.p99", ANY, CSV,                                                    \
-	  TAB(15, "lag p99", "s", S, 2), TAB(15, "lag p99", "ms", MS, 2))                          \
+	  WTAB(15, "lag p99", "s", S, 2), WTAB(15, "lag p99", "ms", MS, 2))                        \
 	X(U64, lag_p999, "lag_ns.p999", ANY, CSV, NOTAB, NOTAB)                                    \
 	X(CALC, lag_max, "lag_ns.max", ANY, NOCSV, NOTAB, NOTAB)                                   \
 	/* longest backend call from its start (after any lock wait) to its end,                   \
@@ -197,7 +197,7 @@
 	  RTAB(18, "vCPU acc", "ms", MS, 1), RTAB(10, "vCPU acc", "ms", MS, 1))                    \
 	/* vCPU time lost waiting for others' acceptance */                                        \
 	X(U64, wait_ns, "wait_ns", ANY, CSV,                                                       \
-	  TAB(19, "wait", "ms", MS, 1), TAB(11, "wait", "ms", MS, 1))                              \
+	  WTAB(19, "wait", "ms", MS, 1), WTAB(11, "wait", "ms", MS, 1))                            \
 	/* furthest a vCPU fell behind its operations' times */                                    \
 	X(U64, max_lag_ns, "max_lag_ns", ANY, CSV,                                                 \
 	  TAB(16, "max lag", "s", S, 2), TAB(16, "max lag", "ms", MS, 2))                          \
@@ -214,12 +214,12 @@
 	/* how much later the vCPUs' operations ran because a background pass held                 \
 	 * their CPU (cpus.h) */                                                                   \
 	X(U64, stolen_ns, "stolen_ns", ANY, CSV,                                                   \
-	  TAB(23, "stolen", "ms", MS, 1), TAB(20, "stolen", "ms", MS, 1))                          \
+	  WTAB(23, "stolen", "ms", MS, 1), WTAB(20, "stolen", "ms", MS, 1))                        \
 	/* background passes that preempted a busy vCPU and delayed it */                          \
 	X(U64, bg_preemptions, "bg_preemptions", ANY, CSV, NOTAB, NOTAB)                           \
 	X(U64, release_calls, "release_calls", ANY, CSV, NOTAB, NOTAB)                             \
 	X(U64, released_bytes, "released_bytes", ANY, CSV,                                         \
-	  RTAB(5, "released", "MiB", MIB, 1), TAB(4, "released", "MiB", MIB, 1))                   \
+	  RTAB(5, "released", "MiB", MIB, 1), WTAB(4, "released", "MiB", MIB, 1))                  \
 	/* of the memory accepted, what had been released earlier in the run:                      \
 	 * the host's work done twice */                                                           \
 	X(U64, reaccepted_bytes, "reaccepted_bytes", ANY, CSV, NOTAB, NOTAB)                       \
@@ -227,7 +227,7 @@
 	X(U64, committed_bytes_peak, "committed_bytes_peak", ANY, CSV,                             \
 	  TAB(7, "committed", "peak MiB", MIB, 1), TAB(5, "committed", "peak MiB", MIB, 1))        \
 	X(U64, committed_bytes_end, "committed_bytes_end", ANY, CSV,                               \
-	  RTAB(8, "committed", "end MiB", MIB, 1), TAB(6, "committed", "end MiB", MIB, 1))         \
+	  RTAB(8, "committed", "end MiB", MIB, 1), WTAB(6, "committed", "end MiB", MIB, 1))        \
 	/* operations per second; 0: back to back */                                               \
 	X(U64, rate, "rate_ops_per_sec", SYNTH, CSV, NOTAB, NOTAB)                                 \
 	/* events read from the trace */                                                           \
@@ -305,6 +305,7 @@ struct lbs_column {
 	enum lbs_col_unit unit;
 	int decimals;
 	int report_only;             /* RTAB: the report's table only */
+	int wide_only;               /* WTAB: the terminal's with --wide, and the report's */
 };
 
 struct lbs_field {
@@ -361,9 +362,10 @@ const char *lbs_field_text(const struct lbs_field *f, const struct lbs_result *r
 
 /* Mode m's table columns in order: fills cols with at most max fields and
  * returns how many the table has (more than max: cols holds the first).
- * lbs_table_columns: the terminal's; lbs_report_columns: the HTML report's,
- * the same with the RTAB columns among them. */
-size_t lbs_table_columns(enum lbs_mode m, const struct lbs_field **cols, size_t max);
+ * lbs_table_columns: the terminal's (its WTAB columns too when wide);
+ * lbs_report_columns: the HTML report's, all of those with the RTAB
+ * columns among them. */
+size_t lbs_table_columns(enum lbs_mode m, int wide, const struct lbs_field **cols, size_t max);
 size_t lbs_report_columns(enum lbs_mode m, const struct lbs_field **cols, size_t max);
 
 /* The field whose member (or CALC) is called name; NULL if none. */
