@@ -3,6 +3,7 @@
  * JSON and the CSV with its value, the tables' columns are well formed,
  * and the formatters. */
 #include "harness.h"
+#include "../tools/lbsim/results/criteria.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -536,4 +537,18 @@ TEST(fields_csv_named_as_json_with_a_schema)
 	CHECK(strncmp(buf, "[\n  {\n    \"schema\": 1,\n", 23) == 0);
 	CHECK_EQ(LBS_SCHEMA, 1);
 	free(buf);
+}
+
+/* What the verdicts judge stays in the default table: no criterion's
+ * column is one only --wide shows (a tie is judged on the cell shown). */
+TEST(fields_criteria_never_wide_only)
+{
+	for (size_t i = 0; i < lbs_ncriteria; i++) {
+		const struct lbs_field *f = lbs_field_named(lbs_criteria[i].field);
+
+		REQUIRE(f);
+		for (int m = 0; m < LBS_NMODES; m++)
+			if (f->col[m].wide_only)
+				fail_field("a criterion's column only with --wide", f->name, m);
+	}
 }
