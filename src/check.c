@@ -145,26 +145,42 @@ static int check_list(const struct lb_zone *z, unsigned s, unsigned tag, unsigne
 		p = &z->pages[i];
 		if (pg_kind(p) != K_FREE || pg_order(p) != o || p->state != s ||
 		    pg_tag(p) != id || pg_prev(z, i) != prev || ++*seen > t->blocks[s][o])
-			return FOUND(f, FIND_LIST_CORRUPT, 4, s, o, ADDR(i));
+			return FOUND(f, FIND_LIST_CORRUPT, 4, s, o, ADDR(i), 0, tag);
 		prev = i;
 		count++;
 	}
 	if (prev != a->tail || count != a->nr ||
 	    (cache_list(id) && (!(z->lists[id].orders >> o & 1) != !count ||
 				!(z->holding >> id & 1) != !z->lists[id].orders)))
-		return FOUND(f, FIND_LIST_COUNT, 4, s, o, a->nr, count);
+		return FOUND(f, FIND_LIST_COUNT, 4, s, o, a->nr, count, tag);
 	return 0;
+}
+
+/* The masks no list's walk covers: holding and live_tags name caches'
+ * tags only, live_tags those a cache has, no list's orders a bit past the
+ * largest order. */
+static int check_tag_masks(const struct lb_zone *z, struct finding *f)
+{
+	bool bad = (z->holding | z->live_tags) & ~CACHE_LISTS;
+
+	for (unsigned t = 1; t <= TAG_COUNT; t++)
+		bad |= !(z->live_tags >> t & 1) != !z->tag_users[t] ||
+		       z->lists[t].orders >> NR_ORDERS;
+	return bad ? FOUND(f, FIND_TAG_MASKS, 4, z->holding, z->live_tags) : 0;
 }
 
 static int check_lists(const struct lb_zone *z, const struct tally *t, struct finding *f)
 {
+	int rc = check_tag_masks(z, f);
+
+	if (rc)
+		return rc;
 	for (unsigned s = 0; s < 2; s++) {
 		for (unsigned o = 0; o < NR_ORDERS; o++) {
 			uint64_t seen = 0;
 
 			for (unsigned tag = 0; tag <= (s == S_ACCEPTED ? TAG_COUNT : 0); tag++) {
-				int rc = check_list(z, s, tag, o, t, &seen, f);
-
+				rc = check_list(z, s, tag, o, t, &seen, f);
 				if (rc)
 					return rc;
 			}

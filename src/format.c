@@ -18,6 +18,15 @@ static const char *list_name(uint64_t state)
 	return state == S_UNACCEPTED ? "unaccepted" : "accepted";
 }
 
+/* " of cache tag N" for a cache's list, "" for anyone's. */
+static const char *tag_text(char *buf, size_t len, uint64_t tag)
+{
+	if (!tag)
+		return "";
+	snprintf(buf, len, " of cache tag %llu", ULL(tag));
+	return buf;
+}
+
 static const char *note_name(unsigned code)
 {
 	switch (code) {
@@ -34,6 +43,7 @@ void lbi_finding_text(const struct finding *f, char *msg, size_t len)
 {
 	const uint64_t *v = f->v;
 	unsigned i = f->inv;
+	char tag[48];
 
 	if (!msg || !len)
 		return;
@@ -77,12 +87,13 @@ void lbi_finding_text(const struct finding *f, char *msg, size_t len)
 			 list_name(v[0]), ULL(v[1]));
 		break;
 	case FIND_LIST_CORRUPT:
-		snprintf(msg, len, "I%u: free list %s/%llu corrupt at 0x%llx", i, list_name(v[0]),
-			 ULL(v[1]), ULL(v[2]));
+		snprintf(msg, len, "I%u: free list %s/%llu%s corrupt at 0x%llx", i, list_name(v[0]),
+			 ULL(v[1]), tag_text(tag, sizeof tag, v[4]), ULL(v[2]));
 		break;
 	case FIND_LIST_COUNT:
-		snprintf(msg, len, "I%u: free list %s/%llu holds %llu blocks, %llu free blocks found",
-			 i, list_name(v[0]), ULL(v[1]), ULL(v[2]), ULL(v[3]));
+		snprintf(msg, len, "I%u: free list %s/%llu%s holds %llu blocks, %llu free blocks found",
+			 i, list_name(v[0]), ULL(v[1]), tag_text(tag, sizeof tag, v[4]), ULL(v[2]),
+			 ULL(v[3]));
 		break;
 	case FIND_COUNTERS:
 		snprintf(msg, len,
@@ -95,6 +106,11 @@ void lbi_finding_text(const struct finding *f, char *msg, size_t len)
 		snprintf(msg, len,
 			 "I%u: the releaser's cursor 0x%llx is not on the accepted list of order %llu",
 			 i, ULL(v[0]), ULL(v[1]));
+		break;
+	case FIND_TAG_MASKS:
+		snprintf(msg, len,
+			 "I%u: the caches' masks disagree with their lists or tags (holding 0x%llx, "
+			 "live 0x%llx)", i, ULL(v[0]), ULL(v[1]));
 		break;
 	case FIND_ACC_INFLIGHT:
 		snprintf(msg, len, "I%u: the acceptor has %llu pages in flight, the zone %llu", i,
@@ -165,6 +181,7 @@ static const char *const what[FIND_COUNT] = {
 	[FIND_LIST_COUNT] = "a free list miscounted",
 	[FIND_COUNTERS] = "counters disagree with the walk",
 	[FIND_CURSOR] = "the releaser's cursor misplaced",
+	[FIND_TAG_MASKS] = "the caches' list masks wrong",
 	[FIND_ACC_INFLIGHT] = "the acceptor's pages in flight miscounted",
 	[FIND_PAGE_SUM] = "pages lost",
 	[FIND_NOTE_ACCEPT] = "accept of pages already accepted",

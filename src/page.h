@@ -37,7 +37,7 @@ _Static_assert(offsetof(struct lb_page, kind) == offsetof(struct lb_page, kind_o
 
 #define F_SEEN 0x1 /* the releaser saw this free block on its last pass */
 /* The rest of flags: the tag of the accepted free list the block is on
- * (zone_types.h, struct tag_lists). 0 is anyone's; 1..TAG_COUNT are the
+ * (zone_types.h, struct free_lists). 0 is anyone's; 1..TAG_COUNT are the
  * caches' (a cache's refills leave the halves of the blocks they split on
  * its own lists, and its drains put its blocks there), so a CPU's trips to
  * the zone touch list heads and descriptors of its own, not lines another

@@ -6,8 +6,9 @@
  * the lock dropped, publish unaccepted to the TAIL or quarantine).
  *
  * One pass (at most one per delay), under the lock, scans the accepted
- * free lists of order >= min_order, largest order first, each from the
- * tail (the longest free). A block not yet marked is marked F_SEEN; a
+ * free lists of order >= min_order, largest order first, and at each
+ * order every tag's list in turn (anyone's, then the caches'), each from
+ * the tail (the longest free on that list). A block not yet marked is marked F_SEEN; a
  * block already marked has stayed free since an earlier pass, at least
  * one delay, and is claimed. Joining a list clears the mark, so a block
  * freed or merged since is spared. Taking stops at batch blocks or at the
@@ -17,8 +18,8 @@
  * The scan is bounded, as mm/page_reporting.c bounds its own: a pass
  * looks at REL_SCAN_BUDGET blocks at most, so the lock is held for a
  * bounded time however many blocks are free. A pass the budget cuts short
- * saves its position (z->rel_order, z->rel_next; a block leaving its list
- * moves the cursor on, buddy.c) and the next resumes there, so successive
+ * saves its position (z->rel_order, z->rel_tag, z->rel_next; a block
+ * leaving its list moves the cursor on, buddy.c) and the next resumes there, so successive
  * passes cover every block. A pass that ends otherwise (the batch, the
  * floor, the end of the lists) lets the next start a new round from the
  * top, the longest free first, as an unbounded scan would; so no block is

@@ -28,11 +28,12 @@ enum {
 	FIND_BAD_KIND,       /* I4: v0 page, v1 kind */
 	FIND_PRISTINE,       /* I4: v0 pristine section misfiled */
 	FIND_LIST_OUTSIDE,   /* I4: v0 state, v1 order */
-	FIND_LIST_CORRUPT,   /* I4: v0 state, v1 order, v2 block */
-	FIND_LIST_COUNT,     /* I4: v0 state, v1 order, v2 listed, v3 found */
+	FIND_LIST_CORRUPT,   /* I4: v0 state, v1 order, v2 block, v4 tag */
+	FIND_LIST_COUNT,     /* I4: v0 state, v1 order, v2 listed, v3 found, v4 tag */
 	FIND_COUNTERS,       /* I4: the walk's free v0/v1, allocated v2 (cached v3),
 				in flight v4, quarantined v5, fresh v6 */
 	FIND_CURSOR,         /* I4: v0 the releaser's position, v1 its order */
+	FIND_TAG_MASKS,      /* I4: v0 holding, v1 live_tags */
 	FIND_ACC_INFLIGHT,   /* I4: v0 the acceptor's pages in flight, v1 the zone's */
 	FIND_PAGE_SUM,       /* I4: v0 pages accounted for, v1 managed */
 	FIND_NOTE_ACCEPT,    /* I2: accept of accepted pages [v0, v1), refused */

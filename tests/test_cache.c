@@ -206,7 +206,7 @@ TEST(cache_lists_by_tag)
 	void *ma, *mb;
 	uint64_t x, y;
 	struct lb_zone *z;
-	char msg[160];
+	char msg[160], want[160];
 
 	REQUIRE(fx_init(&f, map8acc, 1, LB_POLICY_EXACT) == 0);
 	z = f.z;
@@ -229,11 +229,26 @@ TEST(cache_lists_by_tag)
 	/* the masks a refill reads are checked against the lists */
 	z->lists[a->tag].orders &= ~(UINT32_C(1) << 9);
 	CHECK_EQ(lb_zone_check(z, msg, sizeof msg), LB_ECORRUPT);
-	CHECK(strcmp(msg, "I4: free list accepted/9 holds 1 blocks, 1 free blocks found") == 0);
+	snprintf(want, sizeof want,
+		 "I4: free list accepted/9 of cache tag %u holds 1 blocks, 1 free blocks found",
+		 a->tag);
+	CHECK(strcmp(msg, want) == 0);
 	z->lists[a->tag].orders |= UINT32_C(1) << 9;
 	z->holding &= ~(UINT64_C(1) << b->tag);
 	CHECK_EQ(lb_zone_check(z, msg, sizeof msg), LB_ECORRUPT);
 	z->holding |= UINT64_C(1) << b->tag;
+	/* bits no list's walk covers: anyone's in holding, a tag no cache
+	 * has, an order past the largest */
+	z->holding |= 1;
+	CHECK_EQ(lb_zone_check(z, msg, sizeof msg), LB_ECORRUPT);
+	CHECK(strncmp(msg, "I4: the caches' masks disagree", 30) == 0);
+	z->holding &= ~UINT64_C(1);
+	z->live_tags |= UINT64_C(1) << TAG_COUNT;
+	CHECK_EQ(lb_zone_check(z, msg, sizeof msg), LB_ECORRUPT);
+	z->live_tags &= ~(UINT64_C(1) << TAG_COUNT);
+	z->lists[a->tag].orders |= UINT32_C(1) << NR_ORDERS;
+	CHECK_EQ(lb_zone_check(z, msg, sizeof msg), LB_ECORRUPT);
+	z->lists[a->tag].orders &= ~(UINT32_C(1) << NR_ORDERS);
 	CHECK(fx_ok(&f));
 	REQUIRE(lb_cache_free(a, x, 0) == 0);
 	lb_cache_drain(a);

@@ -33,7 +33,7 @@
 #define MAX_SPAN_PAGES (8 * SEC) /* 32 MiB: every check stays cheap */
 #define MAX_RANGES 5
 #define MAX_OPS 1500
-#define NCACHE 3
+#define NCACHE 32 /* (sel >> 3) picks one: tags (31) shared and reused */
 #define NFREED 16
 
 /* ------------------------------------------------------------ reporting */
