@@ -211,7 +211,7 @@ test: deps-build
 		"sh tests/record.sh build/lbsim" "sh tests/deps.sh" \
 		"sh tests/bad_input.sh build/lbsim build/lbbench" "sh tests/scaling.sh" \
 		"sh tests/same_results.sh build/lbsim" "sh tests/state_table.sh" \
-		"sh tests/instructions.sh" \
+		"sh tests/instructions.sh" "sh tests/build_flags.sh" \
 		"sh tests/install.sh" $(FS_CHECKS)
 
 # libFuzzer on the fuzz target for FUZZ_TIME seconds, from the seed corpus
