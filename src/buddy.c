@@ -116,8 +116,10 @@ static bool shadow_says(const struct lb_zone *z, uint64_t idx, unsigned order, u
 
 /* Free a block the caller holds (taken, or a cache's), merging with free
  * buddies of the same state (I5), whatever their tags, onto tag's list
- * (accepted only). A block that merges into a whole section is anyone's:
- * it is what the largest allocations need. */
+ * (accepted only). A whole section stays on the cache's list too: another
+ * cache's refill or an allocation that needs one finds it there before
+ * anything is accepted (lbi_take_free), and keeping it off anyone's list
+ * keeps that list's lines from moving between the CPUs. */
 uint64_t lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigned state,
 			unsigned tag, bool tail)
 {
@@ -139,7 +141,7 @@ uint64_t lbi_free_block(struct lb_zone *z, uint64_t idx, unsigned order, unsigne
 		idx &= ~(UINT64_C(1) << order);
 		order++;
 	}
-	list_add(z, idx, order, state, order == LB_MAX_ORDER ? 0 : tag, tail);
+	list_add(z, idx, order, state, tag, tail);
 	zone_wake(z); /* an allocation waiting for memory in flight may take it */
 	return idx;
 }

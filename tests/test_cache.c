@@ -197,15 +197,17 @@ TEST(cache_refills_keep_to_their_own_blocks)
 }
 
 /* A refill's halves go on its cache's own lists, another cache takes
- * anyone's block rather than those, and a drain that merges back into a
- * whole section leaves it on anyone's list. */
+ * anyone's block rather than those, a drain that merges back into a whole
+ * section keeps it on the cache's list, and another cache that needs a
+ * section takes it from there rather than fail. */
 TEST(cache_lists_by_tag)
 {
 	struct fx f;
-	struct lb_cache *a, *b;
-	void *ma, *mb;
-	uint64_t x, y;
+	struct lb_cache *a, *b, *c;
+	void *ma, *mb, *mc;
+	uint64_t x, y, w;
 	struct lb_zone *z;
+	struct lb_stats st;
 	char msg[160], want[160];
 
 	REQUIRE(fx_init(&f, map8acc, 1, LB_POLICY_EXACT) == 0);
@@ -252,18 +254,27 @@ TEST(cache_lists_by_tag)
 	CHECK(fx_ok(&f));
 	REQUIRE(lb_cache_free(a, x, 0) == 0);
 	lb_cache_drain(a);
-	CHECK_EQ(z->lists[0].area[LB_MAX_ORDER].nr, 1); /* section 0, anyone's */
-	CHECK_EQ(z->lists[0].area[LB_MAX_ORDER].head, 0);
-	for (unsigned o = 0; o < LB_MAX_ORDER; o++)
-		CHECK_EQ(z->lists[a->tag].area[o].nr, 0);
+	CHECK_EQ(z->lists[a->tag].area[LB_MAX_ORDER].nr, 1); /* section 0, a's */
+	CHECK_EQ(z->lists[a->tag].area[LB_MAX_ORDER].head, 0);
+	CHECK_EQ(z->lists[a->tag].orders, UINT32_C(1) << LB_MAX_ORDER);
+	CHECK_EQ(z->lists[0].orders + z->lists[0].area[LB_MAX_ORDER].nr, 0);
 	CHECK(fx_ok(&f));
+	c = cache_on(&f, &mc);
+	REQUIRE(c);
+	REQUIRE(lb_cache_alloc(c, LB_MAX_ORDER, 0, &w) == 0);
+	CHECK_EQ(w, 0); /* a's section: nothing else is whole */
+	CHECK(fx_ok(&f));
+	REQUIRE(lb_cache_free(c, w, LB_MAX_ORDER) == 0);
+	lb_cache_fini(c);
 	REQUIRE(lb_cache_free(b, y, 0) == 0);
 	lb_cache_fini(a);
 	lb_cache_fini(b);
-	CHECK_EQ(z->lists[0].area[LB_MAX_ORDER].nr, 2);
+	lb_zone_stats(z, &st);
+	CHECK_EQ(st.free_blocks[0][LB_MAX_ORDER], 2);
 	CHECK(fx_ok(&f));
 	free(ma);
 	free(mb);
+	free(mc);
 	fx_fini(&f);
 }
 
