@@ -199,5 +199,20 @@ else
 fi
 rm -f "$tmp/small.txt.zst"
 
+# The same with -k: kept as a success, the trace still marked.
+record record -k -b 4 -o "$tmp/small.txt.zst" -- \
+	sh -c "head -c 64M /dev/zero >'$tmp/fill'; rm -f '$tmp/fill'" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 0 ] && grep -q "events did not fit the buffer" "$tmp/err" &&
+	"$lbsim" --trace "$tmp/small.txt.zst" --policy unit 2>&1 >/dev/null |
+	grep -q "events were lost while it was recorded"; then
+	ok "-k: events lost, status 0, the trace marked and the replay warning"
+elif [ $rc -eq 0 ] && ! grep -q "did not fit" "$tmp/err"; then
+	ok "-k: a 4 KiB buffer held this command's events (nothing lost to test)"
+else
+	fail "-k: status $rc (want 0), or no marker, or no warning"
+fi
+rm -f "$tmp/small.txt.zst"
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

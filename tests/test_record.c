@@ -43,8 +43,12 @@ TEST(record_parse_options)
 	char *all[] = {"record", "-o", "t.zst", "-l", "19", "-b", "4096", "-m", "perf",
 		       "true", NULL};
 	char *none[] = {"record", "-z", "none", "--", "true", NULL};
+	char *keep[] = {"record", "-k", "-b", "4", "--", "true", NULL};
 
+	REQUIRE(parse(&o, msg, sizeof msg, keep) == 0);
+	CHECK(o.keep_lost && strcmp(o.buf_kb, "4") == 0 && o.cmd == keep + 5);
 	REQUIRE(parse(&o, msg, sizeof msg, plain) == 0);
+	CHECK(!o.keep_lost);
 	CHECK(strcmp(o.out, "lbsim-trace.txt.zst") == 0);
 	CHECK_EQ(o.level, LBS_RECORD_LEVEL);
 	CHECK(o.buf_kb == NULL && o.method == NULL && !o.help);

@@ -7,7 +7,7 @@
 # lists and RCU would otherwise be missing.
 #
 #   lbsim-record.sh [-o FILE] [-b KB] [-m tracefs|perf] [-z zstd|xz|gzip|none]
-#                   [-l LEVEL] -- COMMAND [ARG...]
+#                   [-l LEVEL] [-k] -- COMMAND [ARG...]
 #
 #   -o FILE   output (default lbsim-trace.txt plus the compressor's suffix);
 #             checked before the command runs
@@ -19,6 +19,9 @@
 #   -l LEVEL  compression level (default 3 for zstd, 6 for xz and gzip);
 #             zstd -l 19 makes the file about 40% smaller but takes a few
 #             hundred times longer (20 s for the shipped trace's 34 MB of text)
+#   -k        keep a recording that lost events as a success: the trace is
+#             marked and the replay warns as ever, but the status is the
+#             command's, not 3
 #   -F FD     write the trace uncompressed to file descriptor FD (3 to 9),
 #             which the command does not get, instead of -o (lbsim record
 #             compresses it as it arrives)
@@ -56,11 +59,12 @@ method=tracefs
 comp=""
 level=""
 fd=""
+keep_lost=""
 events="mm_page_alloc mm_page_free mm_page_free_batched mm_page_pcpu_drain
 mm_page_alloc_zone_locked mm_page_free_direct mm_pagevec_free"
 
 usage() {
-	sed -n '4,44p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '4,48p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -87,6 +91,7 @@ while [ $# -gt 0 ]; do
 	-z) [ $# -ge 2 ] || usage; comp=$2; shift 2 ;;
 	-l) [ $# -ge 2 ] || usage; level=$2; shift 2 ;;
 	-F) [ $# -ge 2 ] || usage; fd=$2; shift 2 ;;
+	-k) keep_lost=1; shift ;;
 	--) shift; break ;;
 	-h|--help) usage ;;
 	*) break ;;
@@ -376,7 +381,7 @@ record_perf() {
 	if [ "$dropped" -gt 0 ]; then
 		echo "lbsim-record: perf lost $dropped events (the trace says so at its end, and" >&2
 		echo "  its replay warns); rerun with a shorter command." >&2
-		return 3
+		[ -n "$keep_lost" ] || return 3
 	fi
 }
 
@@ -460,7 +465,8 @@ record_tracefs() {
 		echo "lbsim-record: $dropped events did not fit the buffer and are missing (the trace" >&2
 		echo "  says so at its end, and its replay warns); rerun with a larger -b (now" >&2
 		echo "  $buf_kb KiB per CPU) or a shorter command." >&2
-		[ $status -ne 0 ] || status=3 # an incomplete trace: not a success
+		# an incomplete trace: not a success, unless asked (-k)
+		[ $status -ne 0 ] || [ -n "$keep_lost" ] || status=3
 	fi
 	cleanup
 	return $status

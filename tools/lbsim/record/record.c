@@ -21,7 +21,7 @@
 static void usage(FILE *f)
 {
 	fputs("usage: lbsim record [-o FILE] [-l LEVEL] [-z zstd|none] [-b KB] [-m tracefs|perf]\n"
-	      "                    -- COMMAND [ARG...]\n"
+	      "                    [-k] -- COMMAND [ARG...]\n"
 	      "Run COMMAND and record a Linux page-allocator trace of the whole system\n"
 	      "while it runs, for lbsim --trace (root needed; tracefs is mounted for the\n"
 	      "recording when it is not, and unmounted after): the kmem:mm_page_* events,\n"
@@ -38,8 +38,11 @@ static void usage(FILE *f)
 	      "            most 1/8 of the available memory in all; an event takes\n"
 	      "            about 45 bytes of it, a sched_switch about 68)\n"
 	      "  -m        tracefs (a tracefs instance, the default) or perf\n"
+	      "  -k        keep a recording that lost events as a success (status 0)\n"
 	      "The exit status is COMMAND's, or 1 when nothing could be recorded, or 3\n"
-	      "when events were lost (the trace says how many at its end). No file is\n"
+	      "when events were lost (the trace says how many at its end; with -k the\n"
+	      "trace is still marked and its replay warns, but the status is COMMAND's).\n"
+	      "No file is\n"
 	      "written when COMMAND could not be run or no page-allocator event was\n"
 	      "recorded; an existing FILE is replaced, and said so.\n",
 	      f);
@@ -94,6 +97,10 @@ int lbs_record_parse(int argc, char **argv, struct lbs_record_opts *o, FILE *err
 		}
 		if (a[0] != '-')
 			break;
+		if (strcmp(a, "-k") == 0) {
+			o->keep_lost = 1;
+			continue;
+		}
 		if (strcmp(a, "-o") && strcmp(a, "-l") && strcmp(a, "-z") && strcmp(a, "-b") &&
 		    strcmp(a, "-m"))
 			return bad(err, "unknown option %s", a);
@@ -255,6 +262,8 @@ static pid_t start_script(const char *script, const struct lbs_record_opts *o, i
 		args[n++] = "-m";
 		args[n++] = o->method;
 	}
+	if (o->keep_lost)
+		args[n++] = "-k";
 	args[n++] = "--";
 	while (o->cmd[ncmd])
 		ncmd++;

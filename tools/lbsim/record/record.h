@@ -31,6 +31,7 @@ struct lbs_record_opts {
 	const char *out;    /* -o; default lbsim-trace.txt.zst (.txt with -z none) */
 	int level;          /* zstd level 1..19; 0: -z none */
 	const char *buf_kb; /* -b, for the script; NULL: its default */
+	int keep_lost;      /* -k: events lost is not a failure (status not 3) */
 	const char *method; /* -m, for the script; NULL: tracefs */
 	int help;
 	char **cmd;         /* the command: the rest of argv (NULL-terminated) */
