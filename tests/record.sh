@@ -184,35 +184,27 @@ else
 fi
 
 # A buffer too small for the command: the trace is written with a marker
-# a CPU that lost events, the status is 3, and its replay warns.
-record record -b 4 -o "$tmp/small.txt.zst" -- \
-	sh -c "head -c 64M /dev/zero >'$tmp/fill'; rm -f '$tmp/fill'" 2>"$tmp/err"
-rc=$?
-if [ $rc -eq 3 ] && grep -q "events did not fit the buffer" "$tmp/err" &&
-	"$lbsim" --trace "$tmp/small.txt.zst" --policy unit 2>&1 >/dev/null |
-	grep -q "events were lost while it was recorded"; then
-	ok "events lost to a 4 KiB buffer: status 3, marked in the trace, the replay warns"
-elif [ $rc -eq 0 ] && ! grep -q "did not fit" "$tmp/err"; then
-	ok "a 4 KiB buffer held this command's events (nothing lost to test)"
-else
-	fail "events lost to a 4 KiB buffer: status $rc, or no marker, or no warning"
-fi
-rm -f "$tmp/small.txt.zst"
-
-# The same with -k: kept as a success, the trace still marked.
-record record -k -b 4 -o "$tmp/small.txt.zst" -- \
-	sh -c "head -c 64M /dev/zero >'$tmp/fill'; rm -f '$tmp/fill'" 2>"$tmp/err"
-rc=$?
-if [ $rc -eq 0 ] && grep -q "events did not fit the buffer" "$tmp/err" &&
-	"$lbsim" --trace "$tmp/small.txt.zst" --policy unit 2>&1 >/dev/null |
-	grep -q "events were lost while it was recorded"; then
-	ok "-k: events lost, status 0, the trace marked and the replay warning"
-elif [ $rc -eq 0 ] && ! grep -q "did not fit" "$tmp/err"; then
-	ok "-k: a 4 KiB buffer held this command's events (nothing lost to test)"
-else
-	fail "-k: status $rc (want 0), or no marker, or no warning"
-fi
-rm -f "$tmp/small.txt.zst"
+# a CPU that lost events, and its replay warns; the status is 3, or with
+# -k (keep it as a success) 0. lost WANT NAME [OPTION]: one such recording.
+lost() {
+	want=$1 name=$2
+	shift 2
+	record record "$@" -b 4 -o "$tmp/small.txt.zst" -- \
+		sh -c "head -c 64M /dev/zero >'$tmp/fill'; rm -f '$tmp/fill'" 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq "$want" ] && grep -q "events did not fit the buffer" "$tmp/err" &&
+		"$lbsim" --trace "$tmp/small.txt.zst" --policy unit 2>&1 >/dev/null |
+		grep -q "events were lost while it was recorded"; then
+		ok "$name: status $want, marked in the trace, the replay warns"
+	elif [ $rc -eq 0 ] && ! grep -q "did not fit" "$tmp/err"; then
+		ok "$name: a 4 KiB buffer held this command's events (nothing lost to test)"
+	else
+		fail "$name: status $rc (want $want), or no marker, or no warning"
+	fi
+	rm -f "$tmp/small.txt.zst"
+}
+lost 3 "events lost to a 4 KiB buffer"
+lost 0 "events lost, kept with -k" -k
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
