@@ -124,6 +124,15 @@ else
 	failed=$((failed + 1))
 fi
 
+# With no options, a report that could not be written is found before the
+# run, not after it: a copy of lbsim (no data/ beside it, so the report
+# would go to ./lbsim-report, as an installed one's) run in /proc.
+cp "$lbsim" "$tmp/lbsim-copy"
+# shellcheck disable=SC2016
+expect "no options, the report's place unwritable" 1 'the report: cannot create lbsim-report' \
+	sh -c 'cd /proc && exec "$0"' "$tmp/lbsim-copy"
+rm -f "$tmp/lbsim-copy"
+
 # The table fits 100 columns, headings included; --wide shows every column.
 widest() { awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }'; }
 synth="--workload boot,fill,churn --memory 2G --pre-accepted 1G --vcpus 4"

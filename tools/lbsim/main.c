@@ -365,8 +365,8 @@ static int check_clashes(const struct lbs_cli *cli)
 	return 2;
 }
 
-/* --csv and --report can be written: checked before a run, not after it.
- * 0, or 1 after saying why. */
+/* --csv and the report can be written: checked before a run, not after
+ * it. 0, or 1 after saying why. */
 static int check_outputs(const struct lbs_cli *cli, struct lbs_made_dirs *made)
 {
 	char msg[4400];
@@ -380,6 +380,18 @@ static int check_outputs(const struct lbs_cli *cli, struct lbs_made_dirs *made)
 	if (cli->report_dir && lbs_check_report_dir(cli->report_dir, made, msg, sizeof msg) != 0) {
 		fprintf(stderr, "lbsim: --report: %s\n", msg);
 		return 1;
+	}
+	/* with no options, the report goes where report_dir_default() says:
+	 * found unwritable now, not after the run */
+	if (!cli->report_dir && cli->no_args) {
+		char dir[4200];
+
+		if (report_dir_default(dir, sizeof dir) == 0 &&
+		    lbs_check_report_dir(dir, made, msg, sizeof msg) != 0) {
+			fprintf(stderr, "lbsim: the report: %s (--report DIR writes it elsewhere)\n",
+				msg);
+			return 1;
+		}
 	}
 	return 0;
 }

@@ -165,6 +165,11 @@ static int consistent(const struct lbs_opt_state *s)
 				"a run of its own)\n", cli->calibrate ? "calibrate" : "fidelity");
 		return 2;
 	}
+	if (cli->json && (cli->wide || cli->legend)) {
+		fprintf(s->err, "lbsim: --%s shapes the table, and --json prints none\n",
+			cli->wide ? "wide" : "legend");
+		return 2;
+	}
 	if (cli->calibrate && cli->json) {
 		fprintf(s->err, "lbsim: --calibrate prints a table, not JSON (--fidelity --json "
 				"has each row's cv_lbsim)\n");

@@ -96,7 +96,7 @@ void lbs_cli_usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"usage: %s [options]\n"
-		"       %s record [-o FILE] -- COMMAND [ARG...]\n"
+		"       %s record [options] -- COMMAND [ARG...]   (record --help lists them)\n"
 		"Replay a Linux page-allocator trace (or run synthetic workloads) through\n"
 		"lazybuddy's acceptance policies on a modelled confidential guest and\n"
 		"compare them. With no options: the shipped trace, every policy, a 16 GiB\n"

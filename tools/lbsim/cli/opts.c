@@ -425,9 +425,9 @@ static const struct lbs_opt table[] = {
 	 "machine. No other option but --json", M_PBENCH, 0, 0, 1, NULL, p_flag},
 	{"legend", NULL, "under the table, what each column means (the report has it always, "
 	 "and --help shows it)", M_RUN, 0, 0, 0, NULL, p_flag},
-	{"wide", NULL, "every column in the table (without it, those that fit 100 columns: "
-	 "the ones the verdicts judge among them; the report has them all)", M_RUN, 0, 0, 0,
-	 NULL, p_flag},
+	{"wide", NULL, "all the terminal table's columns (without it, those that fit about "
+	 "100 columns at the usual sizes, the ones the verdicts judge among them; the report's "
+	 "table has more still)", M_RUN, 0, 0, 0, NULL, p_flag},
 	{"json", NULL, "print a JSON array instead of the table: one object per policy and "
 	 "workload, with --fidelity one per row, with --policy-bench one per row and policy",
 	 M_ANY, 0, 0, 0, NULL, p_flag},

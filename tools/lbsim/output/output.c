@@ -71,9 +71,10 @@ void lbs_print_legend(FILE *f)
 	      "accepting (or for the global lock); \"acc cpu\" the CPU time of every accept\n"
 	      "and release call, the vCPUs' and the background threads'; \"bg cpu\" the share\n"
 	      "of the guest's CPUs the background threads held; \"stolen\" how much later the\n"
-	      "vCPUs ran because a pass held their CPU. \"check\" is \"ok\" when\n"
-	      "lb_zone_check() found the invariants I1-I6 intact\n"
-	      "and the zone's count of allocated pages matches the workload's, else the first\n"
+	      "vCPUs ran because a pass held their CPU. \"alloc fails\" are allocations\n"
+	      "refused: no memory, or atomic ones that found only memory in flight.\n"
+	      "\"check\" is \"ok\" when lb_zone_check() found the invariants I1-I6 intact and\n"
+	      "the zone's count of allocated pages matches the workload's, else the first\n"
 	      "thing found broken (lbsim then exits with status 1).\n",
 	      f);
 }

@@ -38,13 +38,13 @@ static void usage(FILE *f)
 	      "            most 1/8 of the available memory in all; an event takes\n"
 	      "            about 45 bytes of it, a sched_switch about 68)\n"
 	      "  -m        tracefs (a tracefs instance, the default) or perf\n"
-	      "  -k        keep a recording that lost events as a success (status 0)\n"
+	      "  -k        keep a recording that lost events as a success: the status\n"
+	      "            stays COMMAND's (the trace is marked all the same)\n"
 	      "The exit status is COMMAND's, or 1 when nothing could be recorded, or 3\n"
-	      "when events were lost (the trace says how many at its end; with -k the\n"
-	      "trace is still marked and its replay warns, but the status is COMMAND's).\n"
-	      "No file is\n"
-	      "written when COMMAND could not be run or no page-allocator event was\n"
-	      "recorded; an existing FILE is replaced, and said so.\n",
+	      "when events were lost and COMMAND succeeded (without -k; the trace says\n"
+	      "how many at its end, and its replay warns). No file is written when\n"
+	      "COMMAND could not be run or no page-allocator event was recorded; an\n"
+	      "existing FILE is replaced, and said so.\n",
 	      f);
 }
 
@@ -466,10 +466,11 @@ int lbs_record_main(int argc, char **argv)
 	if (z.sched)
 		fprintf(stderr, " and %llu sched_switch", (unsigned long long)z.sched);
 	if (z.level)
-		fprintf(stderr, ", %s of text in %s (zstd -%d), %.1f s\n",
+		fprintf(stderr, ", %s of text in %s (zstd -%d), read in %.1f s\n",
 			size_text(a, sizeof a, z.in), size_text(b, sizeof b, z.out), z.level, secs);
 	else
-		fprintf(stderr, ", %s of text, %.1f s\n", size_text(a, sizeof a, z.in), secs);
+		fprintf(stderr, ", %s of text, read in %.1f s\n", size_text(a, sizeof a, z.in),
+			secs);
 	lbs_zsink_free(&z);
 	return status;
 fail:
