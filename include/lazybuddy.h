@@ -203,7 +203,7 @@ struct lb_zone; /* opaque; lives at the start of the metadata buffer */
 
 /*
  * Bytes of metadata the zone needs for cfg (about 12 bytes per page of the
- * span, plus bitmaps). Validates cfg: returns 0 and sets *size, or an error:
+ * span, plus bitmaps, the zone's own 13 KiB and the CPU lists). Validates cfg: returns 0 and sets *size, or an error:
  * LB_ETOOBIG when the span, from the lowest managed range's 4 MiB section
  * to the end of the highest, exceeds LB_ZONE_MAX_SPAN (16 TiB; split the
  * map into zones), LB_ENOSPACE when the size does not fit a size_t.

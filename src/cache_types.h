@@ -25,7 +25,8 @@ struct lb_cache {
 	uint64_t max; /* pages it may hold: the zone's cache_max */
 	uint32_t count[CACHE_ORDERS];
 	uint32_t drain_asked; /* set by the zone (under its lock), cleared by the owner */
-	unsigned tag;         /* marks the halves its refills leave and what it drains */
+	unsigned tag;         /* its free lists in the zone (lists[tag]): the halves its
+				 refills leave and the blocks it drains go there */
 	uint32_t slot[CACHE_SLOTS];
 };
 

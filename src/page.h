@@ -43,7 +43,8 @@ _Static_assert(offsetof(struct lb_page, kind) == offsetof(struct lb_page, kind_o
  * the zone touch list heads and descriptors of its own, not lines another
  * CPU's trips keep writing. Caches beyond TAG_COUNT share tags. */
 #define F_TAG_SHIFT 1
-#define TAG_COUNT 31 /* tags 1..31, each with its lists in the zone: 10 KiB */
+#define TAG_COUNT 31 /* tags 1..31: with anyone's and the unaccepted, 33 sets of
+			 lists in the zone, 10 KiB */
 
 static inline unsigned pg_tag(const struct lb_page *p)
 {
