@@ -43,21 +43,40 @@ TEST(calibrate_fit_reproduces_the_table)
 	CHECK(v == g->value);
 }
 
-/* host_capacity_pct: eager set-ups of 8 GiB on 1 and 4 vCPUs for each
- * step of the search. */
-TEST(calibrate_fit_host_capacity)
+/* The forms of contention: each fits where its error is least (eager
+ * boots of 8 GiB on 1, 4 and 8 vCPUs for each step of the search), and
+ * neither is kept, so each holds its prior. */
+TEST(calibrate_fit_host_contention)
 {
-	const struct lbs_figure *g = figure_named("host_capacity_pct");
+	const struct lbs_figure *cap = figure_named("host_capacity_pct");
+	const struct lbs_figure *amd = figure_named("host_contention_bp");
 	size_t n;
-	double err;
+	double err, v, e_lo, e_hi;
 
 #if LB_DEBUG >= 2
 	printf("    (skipped in the debug build: the full checker makes each step slow)\n");
 	return;
 #endif
-	REQUIRE(g && g->kind == LBS_FIG_FITTED);
-	CHECK(lbs_calibrate_fit(g, NULL, &n, &err) == g->value);
-	CHECK_EQ(n, 1);
+	REQUIRE(cap && amd && cap->term && amd->term && strcmp(cap->term, amd->term) == 0);
+	CHECK(!lbs_figure_kept(cap) && cap->value == cap->prior);
+	CHECK(!lbs_figure_kept(amd) && amd->value == amd->prior);
+	v = lbs_calibrate_fit(amd, NULL, &n, &err);
+	CHECK_EQ(n, 2);
+	CHECK(v > 0 && v < amd->hi);
+	/* a least: a step either side is no better */
+	{
+		struct lbs_figure g = *amd;
+
+		g.lo = g.hi = v - 50;
+		lbs_calibrate_fit(&g, NULL, &n, &e_lo);
+		g.lo = g.hi = v + 50;
+		lbs_calibrate_fit(&g, NULL, &n, &e_hi);
+		CHECK(err <= e_lo && err <= e_hi);
+	}
+	v = lbs_calibrate_fit(cap, NULL, &n, &err);
+	CHECK_EQ(n, 2);
+	CHECK(v >= cap->lo && v <= cap->hi);
+	CHECK(lbs_calibrate_fit(cap, "asterinas-3640", &n, &err) == cap->prior && n == 0);
 }
 
 /* Every fitted figure names rows that exist, of its own source. */

@@ -59,6 +59,7 @@ static int same_params(const struct lbs_model *a, const struct lbs_model *b)
 	return SAME(call_ns) && SAME(page_ns) && SAME(release_call_ns) && SAME(release_page_ns) &&
 	       SAME(levels) && SAME(tries) && SAME(refused_ns) && SAME(host_order) &&
 	       SAME(fault_ns) && SAME(fault_vcpu_ns) && a->host_capacity_pct == b->host_capacity_pct &&
+	       a->host_contention_bp == b->host_contention_bp &&
 	       a->boot_ns == b->boot_ns && a->boot_gib_ns == b->boot_gib_ns;
 #undef SAME
 }
@@ -107,6 +108,7 @@ TEST(lbsim_cost_file_every_key)
 	CHECK(p.boot_ns == UINT64_C(3600000000000)); /* the largest: an hour */
 	CHECK_EQ(p.boot_gib_ns, 19);
 	CHECK_EQ(p.host_capacity_pct, 100000);
+	CHECK_EQ(p.host_contention_bp, 21);
 	CHECK_EQ(p.call.levels, 1u | 1u << 1 | 1u << 9 | 1u << 31); /* 4K implied */
 	CHECK_EQ(p.call.tries, 1u << 10 | 1u << 18);
 	CHECK_EQ(p.call.host_order, 18);
@@ -168,6 +170,8 @@ static long long figure(const struct lbs_model *m, const char *name)
 									   call[i].off);
 	if (strcmp(name, "host_capacity_pct") == 0)
 		return m->host_capacity_pct;
+	if (strcmp(name, "host_contention_bp") == 0)
+		return m->host_contention_bp;
 	if (strcmp(name, "boot_ns") == 0)
 		return (long long)m->boot_ns;
 	if (strcmp(name, "boot_gib_ns") == 0)
@@ -196,7 +200,7 @@ TEST(lbsim_cost_figures_table_is_the_presets_and_the_docs)
 				lbt_fail(__FILE__, __LINE__, msg);
 			}
 		}
-	CHECK_EQ(lbs_nfigures, 10); /* seven a call's, three lbsim's */
+	CHECK_EQ(lbs_nfigures, 11); /* seven a call's, four lbsim's */
 	snprintf(doc_path, sizeof doc_path, "%s/../../docs/model.md", fx_fixture(""));
 	doc = slurp(doc_path);
 	f = open_memstream(&md, &len);
@@ -214,8 +218,11 @@ TEST(lbsim_cost_figures_table_is_the_presets_and_the_docs)
  * was fitted to the row, partly where one comes from its source. */
 TEST(lbsim_cost_figures_give_the_rows_their_kinds)
 {
-	CHECK_EQ(lbs_figures_kind_of("asterinas-1v4", "asterinas-3640"), 2);
-	CHECK_EQ(lbs_figures_kind_of("asterinas-1v8", "asterinas-3640"), 1);
+	/* fitted to: both forms of contention, neither kept, so it knows
+	 * nothing of Asterinas */
+	CHECK_EQ(lbs_figures_kind_of("asterinas-1v4", "asterinas-3640"), 0);
+	CHECK_EQ(lbs_figures_kind_of("asterinas-1v8", "asterinas-3640"), 0);
+	CHECK_EQ(lbs_figures_kind_of("dstack-fault-248v", "dstack-1220"), 2);
 	CHECK_EQ(lbs_figures_kind_of("dstack-64v", "dstack-1220"), 1);
 	CHECK_EQ(lbs_figures_kind_of("lkvs-8g", "lkvs"), 0);
 	CHECK_EQ(lbs_figures_kind_of("asterinas-1v", NULL), 0);
@@ -287,11 +294,12 @@ TEST(lbsim_cost_file_names)
 
 /* -------------------------------------------------------------- errors */
 
-/* Every key but the sizes (10 lines), then all of them (13). */
+/* Every key but the sizes (11 lines), then all of them (14). */
 #define ALL_FIGURES                                                                        \
 	"accept_call_ns = 1\naccept_page_ns = 2\nrelease_call_ns = 3\nrelease_page_ns = 4\n" \
 	"refused_call_ns = 5\nhost_fault_ns = 6\nhost_fault_per_vcpu_ns = 7\n"               \
-	"boot_fixed_ns = 8\nboot_per_gib_ns = 9\nhost_capacity_pct = 110\n"
+	"boot_fixed_ns = 8\nboot_per_gib_ns = 9\nhost_capacity_pct = 110\n"        \
+	"host_contention_bp = 10\n"
 #define ALL_KEYS ALL_FIGURES "accept_sizes = 4K,2M\nrefused_sizes = 1G\nhost_granule = 2M\n"
 
 /* Each error: one line, "FILE:LINE: " (line 0: "FILE: ") then what is
@@ -334,6 +342,10 @@ TEST(lbsim_cost_errors)
 		 "accept alone from 100 to 100000"},
 		{"preset = tdx\nhost_capacity_pct = 99\n", 2, "host_capacity_pct = '99'"},
 		{"preset = tdx\nhost_capacity_pct = -5\n", 2, "host_capacity_pct = '-5'"},
+		{"preset = tdx\nhost_contention_bp = 10001\n", 2,
+		 "host_contention_bp = '10001': expected 0 (none) or a whole number of hundredths "
+		 "of a percent up to 10000"},
+		{"preset = tdx\nhost_contention_bp = 2.5\n", 2, "host_contention_bp = '2.5'"},
 		{"preset = tdx\naccept_sizes = 4K,3M\n", 2,
 		 "accept_sizes: bad size '3M' (expected a comma list of powers of two from 4K to "
 		 "8T, e.g. 4K,2M)"},
@@ -360,15 +372,15 @@ TEST(lbsim_cost_errors)
 		 "2M is in both accept_sizes and refused_sizes"},
 		{"preset = free\nrefused_sizes = 2M,1G\n# x\naccept_sizes = 4K,1G\n", 4,
 		 "1G is in both"},
-		{ALL_FIGURES "accept_sizes = 4K,1G\nrefused_sizes = 2M,1G\nhost_granule = 4K\n", 12,
+		{ALL_FIGURES "accept_sizes = 4K,1G\nrefused_sizes = 2M,1G\nhost_granule = 4K\n", 13,
 		 "1G is in both"},
-		{"accept_sizes = 8T\n" ALL_KEYS, 12, "accept_sizes given twice (first on line 1)"},
-		{"refused_sizes = 2M\n" ALL_KEYS, 13, "refused_sizes given twice (first on line 1)"},
+		{"accept_sizes = 8T\n" ALL_KEYS, 13, "accept_sizes given twice (first on line 1)"},
+		{"refused_sizes = 2M\n" ALL_KEYS, 14, "refused_sizes given twice (first on line 1)"},
 		/* without preset, every key but name */
 		{"", 0, "missing key accept_call_ns (give it, or start with preset = NAME)"},
 		{"# nothing\n\n", 0, "missing key accept_call_ns"},
 		{"name = x\n", 0, "missing key accept_call_ns"},
-		{ALL_KEYS "preset = tdx\n", 14, "preset must come first"},
+		{ALL_KEYS "preset = tdx\n", 15, "preset must come first"},
 	};
 	struct lbs_model before, p;
 	char name[LBS_NAME_MAX], err[1024], want[600];

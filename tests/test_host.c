@@ -90,10 +90,26 @@ TEST(host_throughput_never_falls_presets)
 		REQUIRE(lbs_model_preset(presets[i], &mp) == LB_OK);
 		CHECK(throughput_never_falls(&mp, presets[i]));
 	}
-	/* and the form saturates where it says: 4 accepts on 2.08 */
+	/* the presets keep no contention: k at once end as one does */
 	REQUIRE(lbs_model_preset("tdx", &mp) == LB_OK);
+	CHECK(burst_end(&mp, 8) == burst_end(&mp, 1));
+	/* and each form does what it says: a capacity of 2.08 saturates
+	 * past 2 accepts; 2.5% each makes 4 at once take 1.075 times one */
+	mp.host_capacity_pct = 208;
 	CHECK(burst_end(&mp, 2) == burst_end(&mp, 1));
 	CHECK(burst_end(&mp, 4) > burst_end(&mp, 1) * 190 / 100);
+	mp.host_capacity_pct = 0;
+	mp.host_contention_bp = 250;
+	CHECK(burst_end(&mp, 4) * 1000 >= burst_end(&mp, 1) * 1074 &&
+	      burst_end(&mp, 4) * 1000 <= burst_end(&mp, 1) * 1076);
+	/* both: the slower rules, 4 at once as the capacity's */
+	mp.host_capacity_pct = 208;
+	{
+		uint64_t both = burst_end(&mp, 4);
+
+		mp.host_contention_bp = 0;
+		CHECK(both == burst_end(&mp, 4));
+	}
 }
 
 /* Random cost files, through the file reader: every one it accepts keeps
@@ -110,16 +126,18 @@ TEST(host_throughput_never_falls_cost_files)
 	lbs_rng_seed(&rng, 20261206);
 	for (int i = 0; i < 40; i++) {
 		uint64_t cap = i % 8 == 0 ? 0 : 100 + lbs_rng_below(&rng, 2000);
+		uint64_t cont = i % 3 == 0 ? 0 : lbs_rng_below(&rng, 10001); /* either form, or both */
 		FILE *f = fopen(path, "w");
 		char what[64];
 
 		REQUIRE(f);
 		fprintf(f, "preset = %s\naccept_call_ns = %llu\naccept_page_ns = %llu\n"
-			   "host_fault_ns = %llu\nhost_capacity_pct = %llu\n",
+			   "host_fault_ns = %llu\nhost_capacity_pct = %llu\nhost_contention_bp = %llu\n",
 			i % 2 ? "tdx" : "tdx-4k",
 			(unsigned long long)lbs_rng_below(&rng, 100000),
 			(unsigned long long)lbs_rng_below(&rng, 5000),
-			(unsigned long long)lbs_rng_below(&rng, 20000), (unsigned long long)cap);
+			(unsigned long long)lbs_rng_below(&rng, 20000), (unsigned long long)cap,
+			(unsigned long long)cont);
 		fclose(f);
 		if (lbs_cost_load(path, &mp, name, sizeof name, err, sizeof err) != LBS_COST_FILE) {
 			printf("    %s\n", err);
@@ -127,8 +145,8 @@ TEST(host_throughput_never_falls_cost_files)
 			continue;
 		}
 		accepted++;
-		snprintf(what, sizeof what, "random cost file %d (capacity %llu%%)", i,
-			 (unsigned long long)cap);
+		snprintf(what, sizeof what, "random cost file %d (capacity %llu%%, contention %llu bp)",
+			 i, (unsigned long long)cap, (unsigned long long)cont);
 		CHECK(throughput_never_falls(&mp, what));
 	}
 	CHECK_EQ(accepted, 40);

@@ -169,11 +169,12 @@ TEST(pbench_reach)
 
 	CHECK(near(lbs_pb_reach("tdx-4k", 2 * MIB, 1), tdx4k));
 	CHECK(near(lbs_pb_reach("tdx-4k", 2 * MIB, 2), tdx4k * 2));
-	CHECK(near(lbs_pb_reach("tdx-4k", 2 * MIB, 4), tdx4k * 2.08));
-	CHECK(near(lbs_pb_reach("tdx-4k", 2 * MIB, 16), tdx4k * 2.08));
+	/* no host contention on the presets: k CPUs reach k times one */
+	CHECK(near(lbs_pb_reach("tdx-4k", 2 * MIB, 4), tdx4k * 4));
+	CHECK(near(lbs_pb_reach("tdx-4k", 2 * MIB, 16), tdx4k * 16));
 	CHECK(near(lbs_pb_reach("tdx", 2 * MIB, 1), tdx));
-	CHECK(near(lbs_pb_reach("snp", 2 * MIB, 4), tdx * 2.08));
-	CHECK(near(lbs_pb_reach("tdx", 4096, 16), tdx_small * 2.08));
+	CHECK(near(lbs_pb_reach("snp", 2 * MIB, 4), tdx * 4));
+	CHECK(near(lbs_pb_reach("tdx", 4096, 16), tdx_small * 16));
 	CHECK(near(lbs_pb_reach("tdx-4k", 4096, 1), 4096e9 / 8000.0));
 	CHECK(lbs_pb_reach("no-such", 2 * MIB, 1) == 0);
 	CHECK(lbs_pb_reach("tdx", 2 * MIB, 0) == 0);

@@ -14,10 +14,21 @@
  * search's end. Fitted figures share no row, so each is fitted alone.
  * With no row left to fit it to (its source left out), a figure takes its
  * prior: the term switched off.
+ *
+ * A term with several forms (figures.h: term) keeps at most one. Each
+ * form, and the term off, is judged by its cross-validated error: every
+ * row's value on a model fitted without the row's source (the form refit,
+ * or at its prior when its source is the row's), and the sum over rows of
+ * (ln(value / published))^2, where a bound that holds counts 0. A form is
+ * kept when its error is the least and below the term off's by more than
+ * TERM_MARGIN; else the term is off. Forms of a term share rows, so each
+ * is fitted with the others off.
  */
 #include "calibrate.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../model/figures.h"
@@ -26,6 +37,8 @@
 #define SEARCH_WIDTH 1e-3 /* in ln(v + 1): a tenth of a percent */
 #define NEAR 3            /* whole numbers tried each side of the search's end */
 #define MAX_ROWS 16
+#define MAX_TWEAKS 16
+#define TERM_MARGIN 1e-9  /* in squared log error: a tie keeps the term off */
 
 /* The rows g is fitted to, but those of source skip (NULL: none). */
 static size_t rows_of(const struct lbs_figure *g, const char *skip, size_t rows[MAX_ROWS])
@@ -39,14 +52,30 @@ static size_t rows_of(const struct lbs_figure *g, const char *skip, size_t rows[
 	return n;
 }
 
+/* The other forms of g's term, off: into tw; how many. */
+static size_t others_off(const struct lbs_figure *g, struct lbs_fid_tweak *tw)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < lbs_nfigures && n < MAX_TWEAKS - 1; i++) {
+		const struct lbs_figure *h = &lbs_figures[i];
+
+		if (h != g && g->term && h->term && strcmp(h->term, g->term) == 0)
+			tw[n++] = (struct lbs_fid_tweak){h->name, h->prior};
+	}
+	return n;
+}
+
 /* The fit's error at v: the sum of squared log errors over rows. */
 static double error_at(const struct lbs_figure *g, double v, const size_t *rows, size_t n)
 {
-	struct lbs_fid_tweak tw = {g->name, v};
+	struct lbs_fid_tweak tw[MAX_TWEAKS];
+	size_t ntw = others_off(g, tw);
 	double e = 0;
 
+	tw[ntw++] = (struct lbs_fid_tweak){g->name, v};
 	for (size_t i = 0; i < n; i++) {
-		double got = lbs_fid_value(rows[i], &tw, 1), d;
+		double got = lbs_fid_value(rows[i], tw, ntw), d;
 
 		if (!(got > 0))
 			return HUGE_VAL;
@@ -102,10 +131,156 @@ double lbs_calibrate_fit(const struct lbs_figure *g, const char *skip, size_t *n
 	return best;
 }
 
-int lbs_calibrate_print(FILE *f)
+/* A model to judge by cross-validation: which figures are in it, and
+ * each one's value where the row's source gave it nothing. */
+#define MAX_FIGURES 32
+struct candidate {
+	int in[MAX_FIGURES];
+	double value[MAX_FIGURES];
+};
+
+/* The table as it is. */
+static void table_model(struct candidate *c)
+{
+	for (size_t i = 0; i < lbs_nfigures && i < MAX_FIGURES; i++) {
+		c->in[i] = lbs_figure_kept(&lbs_figures[i]);
+		c->value[i] = lbs_figures[i].value;
+	}
+}
+
+/* Does g owe anything to source src (a figure from it, or a fit to a row
+ * of it)? */
+static int owes(const struct lbs_figure *g, const char *src)
+{
+	size_t all[MAX_ROWS];
+
+	return g->kind != LBS_FIG_ASSUMPTION &&
+	       ((g->source && strcmp(g->source, src) == 0) ||
+		rows_of(g, src, all) != rows_of(g, NULL, all));
+}
+
+/* Row k on model c fitted without the row's source: every figure c holds
+ * that the source gave (a fitted one fitted again without its rows, a
+ * derived one back to its prior), every form c leaves out at its prior.
+ * *owed: whether any figure owed the source anything. */
+static double cv_value(size_t k, const struct candidate *c, int *owed)
+{
+	const char *src = lbs_fid_source_of(k);
+	struct lbs_fid_tweak tw[MAX_TWEAKS];
+	size_t ntw = 0;
+
+	*owed = 0;
+	for (size_t i = 0; i < lbs_nfigures && i < MAX_FIGURES && ntw < MAX_TWEAKS; i++) {
+		const struct lbs_figure *g = &lbs_figures[i];
+		size_t nr;
+		double err, v = c->value[i];
+
+		if (!c->in[i])
+			v = g->prior;
+		else if (owes(g, src)) {
+			*owed = 1;
+			v = g->kind == LBS_FIG_FITTED ? lbs_calibrate_fit(g, src, &nr, &err) : g->prior;
+		}
+		if (v != g->value)
+			tw[ntw++] = (struct lbs_fid_tweak){g->name, v};
+	}
+	return lbs_fid_value(k, tw, ntw);
+}
+
+/* A row's share of the cross-validated error. */
+static double row_error(const struct lbs_fid_row *r, double v)
+{
+	double d;
+
+	if (!(v > 0))
+		return 100; /* not computed: far worse than any fit */
+	if (r->bound && lbs_fid_judge(r, v))
+		return 0;
+	d = log(v / r->published);
+	return d * d;
+}
+
+/* Model c's cross-validated error over the rows; *passed: rows passing. */
+static double cv_error(const struct candidate *c, const struct lbs_fid_row *rows, size_t n,
+		       unsigned *passed)
+{
+	double e = 0;
+	int owed;
+
+	*passed = 0;
+	for (size_t k = 0; k < n; k++) {
+		double v = cv_value(k, c, &owed);
+
+		e += row_error(&rows[k], v);
+		*passed += (unsigned)lbs_fid_judge(&rows[k], v);
+	}
+	return e;
+}
+
+/* Judge each term's forms and the term off; print them; 0 when the table
+ * keeps what cross-validation chose, else 1. */
+static int judge_terms(FILE *f, const struct lbs_fid_row *rows, size_t n)
 {
 	int same = 1;
 
+	for (size_t t = 0; t < lbs_nfigures && t < MAX_FIGURES; t++) {
+		const char *term = lbs_figures[t].term;
+		struct candidate c;
+		double best_e, e, fit, err;
+		size_t best = SIZE_MAX, nr, first = t;
+		unsigned passed;
+
+		if (!term)
+			continue;
+		for (size_t i = 0; i < t; i++)
+			if (lbs_figures[i].term && strcmp(lbs_figures[i].term, term) == 0)
+				first = i;
+		if (first != t)
+			continue; /* judged with the term's first form */
+		table_model(&c);
+		for (size_t i = 0; i < lbs_nfigures; i++)
+			if (lbs_figures[i].term && strcmp(lbs_figures[i].term, term) == 0)
+				c.in[i] = 0;
+		best_e = cv_error(&c, rows, n, &passed);
+		fprintf(f, "%-12s %-20s %-8s %-10s %-10.4f %u of %zu\n", term, "off", "-", "-", best_e,
+			passed, n);
+		for (size_t i = t; i < lbs_nfigures; i++) {
+			const struct lbs_figure *g = &lbs_figures[i];
+
+			if (!g->term || strcmp(g->term, term) != 0)
+				continue;
+			fit = lbs_calibrate_fit(g, NULL, &nr, &err);
+			c.in[i] = 1;
+			c.value[i] = fit;
+			e = cv_error(&c, rows, n, &passed);
+			c.in[i] = 0;
+			fprintf(f, "%-12s %-20s %-8.0f %-10.2g %-10.4f %u of %zu\n", term, g->name, fit,
+				sqrt(err), e, passed, n);
+			if (e < best_e - TERM_MARGIN) {
+				best = i;
+				best_e = e;
+			}
+		}
+		fprintf(f, "%-12s kept: %s\n", term,
+			best == SIZE_MAX ? "off (no form lowers the cross-validated error)"
+					 : lbs_figures[best].name);
+		for (size_t i = t; i < lbs_nfigures; i++)
+			if (lbs_figures[i].term && strcmp(lbs_figures[i].term, term) == 0)
+				same = same && lbs_figure_kept(&lbs_figures[i]) == (i == best);
+	}
+	return same ? 0 : 1;
+}
+
+int lbs_calibrate_print(FILE *f)
+{
+	int same = 1;
+	size_t nrows_all;
+	struct lbs_fid_row *rows = lbs_fidelity_rows(&nrows_all);
+
+	if (!rows) {
+		fprintf(f, "out of memory\n");
+		return 2;
+	}
 	fprintf(f, "The model's fitted figures, fitted again to their rows of --fidelity "
 		   "(tools/lbsim/bench/calibrate.c states how)\n\n");
 	fprintf(f, "%-18s %-8s %-8s %-10s %s\n", "figure", "table", "fit", "log error",
@@ -118,10 +293,26 @@ int lbs_calibrate_print(FILE *f)
 		if (g->kind != LBS_FIG_FITTED)
 			continue;
 		v = lbs_calibrate_fit(g, NULL, &n, &err);
+		if (!lbs_figure_kept(g) && g->term) {
+			/* a form not kept holds its prior, whatever its fit */
+			fprintf(f, "%-18s %-8.0f %-8.0f %-10s not kept (its fit: %.0f)\n", g->name,
+				g->value, g->prior, "-", v);
+			continue;
+		}
 		fprintf(f, "%-18s %-8.0f %-8.0f %-10.2g %s\n", g->name, g->value, v, sqrt(err),
 			n ? g->fitted_to : "none");
 		same = same && v == g->value;
 	}
+	fprintf(f, "\nThe forms of each term, and the term off, judged on their cross-validated "
+		   "error:\nthe sum over all %zu rows of squared log errors (a bound that holds: 0), "
+		   "each row\non a model fitted without its source\n\n", nrows_all);
+	fprintf(f, "%-12s %-20s %-8s %-10s %-10s %s\n", "term", "form", "fit", "log error",
+		"cv error", "cv passes");
+	if (judge_terms(f, rows, nrows_all) != 0) {
+		fprintf(f, "The table keeps another form: change tools/lbsim/model/figures.c.\n");
+		same = 0;
+	}
+	free(rows);
 	fprintf(f, "\n%s\n", same ? "Every fit reproduces the table (tools/lbsim/model/figures.c)."
 				   : "A fit differs from the table: change tools/lbsim/model/figures.c, "
 				     "the presets and docs/model.md together.");
@@ -130,31 +321,16 @@ int lbs_calibrate_print(FILE *f)
 
 void lbs_calibrate_cross_validate(struct lbs_fid_row *rows, size_t n)
 {
+	struct candidate c;
+
+	table_model(&c);
 	for (size_t k = 0; k < n; k++) {
-		const char *src = rows[k].source_id;
-		struct lbs_fid_tweak tw[8];
-		size_t ntw = 0;
+		int owed;
+		double v = cv_value(k, &c, &owed);
 
-		/* Every figure this row's source gave the model: a fitted one
-		 * fitted again without the source's rows, a derived one, which
-		 * is arithmetic on the source, back to its prior. */
-		for (size_t i = 0; i < lbs_nfigures && ntw < 8; i++) {
-			const struct lbs_figure *g = &lbs_figures[i];
-			size_t all[MAX_ROWS], nr;
-			double err;
-
-			if (g->kind == LBS_FIG_ASSUMPTION ||
-			    ((!g->source || strcmp(g->source, src) != 0) &&
-			     rows_of(g, src, all) == rows_of(g, NULL, all)))
-				continue;
-			tw[ntw].name = g->name;
-			tw[ntw++].value = g->kind == LBS_FIG_FITTED
-						  ? lbs_calibrate_fit(g, src, &nr, &err)
-						  : g->prior;
-		}
-		if (!ntw)
+		if (!owed)
 			continue; /* the model owes this source nothing: cv_lbsim is lbsim */
-		rows[k].cv_lbsim = lbs_fid_value(k, tw, ntw);
-		rows[k].cv_pass = lbs_fid_judge(&rows[k], rows[k].cv_lbsim);
+		rows[k].cv_lbsim = v;
+		rows[k].cv_pass = lbs_fid_judge(&rows[k], v);
 	}
 }

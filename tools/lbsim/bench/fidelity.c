@@ -96,19 +96,22 @@ static double boot_ratio(const struct env *e, uint64_t mem)
 	return l.virtual_time_ns ? (double)ea.virtual_time_ns / (double)l.virtual_time_ns : 0;
 }
 
-/* Eager set-up of mem on vcpus vCPUs, nothing pre-accepted, in seconds. */
-static double eager_setup(const struct env *e, uint64_t mem, unsigned vcpus)
+/* Eager set-up of mem on vcpus vCPUs, nothing pre-accepted, in seconds:
+ * acceptance alone, or the whole boot (its fixed part, the serial part
+ * that no vCPU count shortens, then acceptance spread over the vCPUs). */
+static double eager_setup(const struct env *e, uint64_t mem, unsigned vcpus, int whole)
 {
 	struct lbs_sim_config c = guest(e, "tdx-4k", mem, 0, vcpus);
 	struct lbs_result r = run(&c, LB_POLICY_EAGER, LBS_WL_BOOT);
 
-	return secs(r.setup_virtual_ns - r.boot_other_ns); /* set-up is all we read */
+	return secs(r.setup_virtual_ns - (whole ? 0 : r.boot_other_ns));
 }
 
+/* Asterinas PR 3640 times its boot, acceptance included. */
 static double asterinas1(struct env *e)
 {
 	if (isnan(e->asterinas1))
-		e->asterinas1 = eager_setup(e, 8 * GIB, 1);
+		e->asterinas1 = eager_setup(e, 8 * GIB, 1, 1);
 	return e->asterinas1;
 }
 
@@ -120,13 +123,25 @@ static double linux_boot(const struct env *e, uint64_t mem, uint64_t pre, unsign
 	return secs(run(&c, LB_POLICY_LINUX, LBS_WL_BOOT).virtual_time_ns);
 }
 
-/* The longest allocation under one global accept lock, snp-4k, seconds. */
-static double global_lock_stall(const struct env *e, unsigned vcpus)
-{
-	struct lbs_sim_config c = guest(e, "snp-4k", 16 * GIB, 0, vcpus);
+/* The longest a vCPU spins for one global accept lock and then accepts
+ * (its longest allocation), snp-4k, filling memory, seconds: the least
+ * over the vCPU counts the source leaves open, since a bound holds only
+ * if it holds at each. */
+static const unsigned snp_lock_vcpus[] = {16, 64, 256};
 
-	c.lock = LBS_LOCK_GLOBAL;
-	return secs(run(&c, LB_POLICY_UNIT, LBS_WL_FILL).lat_max);
+static double global_lock_stall(const struct env *e)
+{
+	double least = HUGE_VAL;
+
+	for (size_t i = 0; i < sizeof snp_lock_vcpus / sizeof snp_lock_vcpus[0]; i++) {
+		struct lbs_sim_config c = guest(e, "snp-4k", 16 * GIB, 0, snp_lock_vcpus[i]);
+		double v;
+
+		c.lock = LBS_LOCK_GLOBAL;
+		v = secs(run(&c, LB_POLICY_UNIT, LBS_WL_FILL).lat_max);
+		least = v < least ? v : least;
+	}
+	return least;
 }
 
 /* One 4 KiB accept on tdx-4k (a fault: exit, EPT violation, page add)
@@ -156,13 +171,13 @@ V(v_lkvs96_32, 96 * rate(e, 32))
 V(v_boot4, boot_ratio(e, 4 * GIB))
 V(v_boot64, boot_ratio(e, 64 * GIB))
 V(v_ast1, asterinas1(e))
-V(v_ast4, asterinas1(e) / eager_setup(e, 8 * GIB, 4))
-V(v_ast8, asterinas1(e) / eager_setup(e, 8 * GIB, 8))
+V(v_ast4, asterinas1(e) / eager_setup(e, 8 * GIB, 4, 1))
+V(v_ast8, asterinas1(e) / eager_setup(e, 8 * GIB, 8, 1))
 V(v_dstack248, linux_boot(e, 32 * GIB, 4 * GIB, 248))
 V(v_dstack64, linux_boot(e, 32 * GIB, 4 * GIB, 64))
-V(v_kata_eager, eager_setup(e, 64 * GIB, 1))
+V(v_kata_eager, eager_setup(e, 64 * GIB, 1, 0)) /* firmware: before the boot loader */
 V(v_kata_lazy, linux_boot(e, 64 * GIB, 512 * MIB, 1)) /* OVMF Config-B accepts 512 MB */
-V(v_snp_lock, global_lock_stall(e, 256))
+V(v_snp_lock, global_lock_stall(e))
 V(v_fault_idle, fault_us(e, 1))
 V(v_fault_248, fault_us(e, 248))
 V(v_lkvs32, 32 * rate(e, 1))
@@ -218,9 +233,10 @@ static const struct spec {
 	{"the same 64 GiB guest with lazy acceptance boots in under 15 s",
 	 "kata-containers issue 13535", "s", 15.0, 0, -1, "kata-lazy", "kata-13535",
 	 v_kata_lazy},
-	{"one global accept lock stalls large SNP guests 20 s and more (256 vCPUs)",
-	 "Linux 2023 fix: parallel acceptance soft lockups", "s", 20.0, 0, 1, "snp-lock",
-	 "linux-2023-fix", v_snp_lock},
+	{"CPUs spin on one accept lock: soft lockups, a CPU looping in the kernel over 20 s "
+	 "(the watchdog's default); vCPUs not given: 16, 64, 256",
+	 "Linux commit 50e782a86c98 (2023): soft lockups in parallel acceptance", "s", 20.0, 0,
+	 1, "snp-lock", "linux-2023-fix", v_snp_lock},
 	{"one 4 KiB accept fault on an idle TDX host (exit, EPT violation, page add)",
 	 "dstack PR 1220 (about 8 us)", "us", 8.0, 15, 0, "dstack-fault-idle", "dstack-1220",
 	 v_fault_idle},

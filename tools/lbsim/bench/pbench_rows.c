@@ -59,7 +59,7 @@ double lbs_pb_reach(const char *preset, uint64_t unit, unsigned k)
 
 	if (k == 0 || lbs_model_preset(preset, &mp) != LB_OK)
 		return 0;
-	lbs_host_pace(mp.host_capacity_pct, k, &num, &den);
+	lbs_host_pace(&mp, k, &num, &den);
 	return one_cpu_bytes_per_s(&mp.call, unit) * k * (double)num / (double)den;
 }
 

@@ -22,7 +22,7 @@
 #define MAX_ORDER 31 /* bits of lb_model_params.levels: 2^31 pages, 8 TiB */
 #define GRANULE_MAX_ORDER 18 /* 1 GiB */
 
-enum kind { K_PRESET, K_NAME, K_NS, K_PCT, K_SIZES, K_REFUSED, K_GRANULE };
+enum kind { K_PRESET, K_NAME, K_NS, K_PCT, K_BP, K_SIZES, K_REFUSED, K_GRANULE };
 
 #define MAX_NS UINT64_C(3600000000000)
 #define LINE_MAX_BYTES 1024         /* a key, '=' and a value: far less */
@@ -46,6 +46,7 @@ static const struct key {
 	NS("boot_fixed_ns", boot_ns),
 	NS("boot_per_gib_ns", boot_gib_ns),
 	{ "host_capacity_pct", K_PCT, 0 },
+	{ "host_contention_bp", K_BP, 0 },
 	{ "accept_sizes", K_SIZES, 0 },
 	{ "refused_sizes", K_REFUSED, 0 },
 	{ "host_granule", K_GRANULE, 0 },
@@ -204,6 +205,13 @@ static int set_key(struct load *ld, const struct key *k, char *v)
 				    "percentage of one accept alone from 100 to %u", v,
 				    LBS_CAPACITY_MAX_PCT);
 		ld->p.host_capacity_pct = (unsigned)x;
+		return 0;
+	case K_BP:
+		if (parse_dec(v, &x) != 0 || x > LBS_CONTENTION_MAX_BP)
+			return fail(ld, "host_contention_bp = '%s': expected 0 (none) or a whole "
+				    "number of hundredths of a percent up to %u", v,
+				    LBS_CONTENTION_MAX_BP);
+		ld->p.host_contention_bp = (unsigned)x;
 		return 0;
 	case K_SIZES:
 	case K_REFUSED:

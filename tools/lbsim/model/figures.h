@@ -36,6 +36,11 @@ struct lbs_figure {
 	double lo, hi;         /* fitted: the whole values the fit searches */
 	double prior;          /* fitted or derived: its value when its source
 				  is left out (calibrate.c): the term off */
+	const char *term;      /* fitted: the model term it is one form of
+				  ("contention"); NULL: none. calibrate.c keeps
+				  at most one form of a term, the one whose
+				  cross-validated error is lowest and lower than
+				  the term's off; a form not kept holds its prior */
 };
 
 extern const struct lbs_figure lbs_figures[];
@@ -45,6 +50,10 @@ extern const size_t lbs_nfigures;
  * whole number, as the presets hold them). */
 int lbs_figure_get(const struct lbs_model *m, const char *name, double *v);
 int lbs_figure_set(struct lbs_model *m, const char *name, double v);
+
+/* Is g in the model: not a form of a term that calibration left out (a
+ * form not kept holds its prior)? */
+int lbs_figure_kept(const struct lbs_figure *g);
 
 /* "assumption", "derived", "fitted". */
 const char *lbs_fig_kind_name(enum lbs_fig_kind k);

@@ -19,6 +19,9 @@ struct lbs_model {
 	unsigned host_capacity_pct;  /* the host's acceptance at most, in percent
 					of one accept alone (lbs_host_pace); 0: no
 					limit */
+	unsigned host_contention_bp; /* what each further accept in flight costs
+					every other, in hundredths of a percent
+					(lbs_host_pace); 0: none */
 	uint64_t boot_ns;            /* a boot's time that is not acceptance */
 	uint64_t boot_gib_ns;        /* and its part per GiB of guest memory */
 };
@@ -26,15 +29,25 @@ struct lbs_model {
 /* host_capacity_pct at most: a host serving a thousand accepts at once
  * serves every guest lbsim simulates without limit. */
 #define LBS_CAPACITY_MAX_PCT 100000u
+/* host_contention_bp at most: each further accept doubling every other's
+ * time is already a host that serves one accept at a time. */
+#define LBS_CONTENTION_MAX_BP 10000u
 
 /* Fill m with a named preset (lb_model_preset()'s names): the library's
  * call costs and lbsim's host and boot figures. LB_EINVAL if unknown. */
 int lbs_model_preset(const char *name, struct lbs_model *m);
 
-/* The host's capacity, the one rule: each of k accepts in flight at once
- * progresses at *num / *den of full speed, min(1, H / k), H =
- * capacity_pct / 100 (0: no limit). The timed backend applies it to calls
- * that overlap in virtual time; the policy bench to size its rates. */
-void lbs_host_pace(unsigned capacity_pct, unsigned k, uint64_t *num, uint64_t *den);
+/* The host's pace, the one rule: each of k accepts in flight at once
+ * progresses at *num / *den of full speed,
+ *   min(1, H / k, 1 / (1 + c (k - 1))),
+ * H = host_capacity_pct / 100 (0: no limit), c = host_contention_bp /
+ * 10000. Two forms of contention (docs/model.md): a capacity, full speed
+ * up to H accepts and shared beyond; and Amdahl's, where every accept in
+ * flight slows every other a little, so k together do k / (1 + c (k - 1))
+ * accepts' worth, at most 1 / c. Calibration keeps one (the other is 0);
+ * with both, the slower rules, so k + 1 accepts never do less than k.
+ * The timed backend applies it to calls that overlap in virtual time; the
+ * policy bench to size its rates. */
+void lbs_host_pace(const struct lbs_model *m, unsigned k, uint64_t *num, uint64_t *den);
 
 #endif

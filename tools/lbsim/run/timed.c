@@ -21,7 +21,7 @@ static struct pace pace(const struct lbs_timed *t, unsigned k)
 {
 	struct pace p;
 
-	lbs_host_pace(t->capacity_pct, k, &p.num, &p.den);
+	lbs_host_pace(&t->host, k, &p.num, &p.den);
 	return p;
 }
 
@@ -229,7 +229,8 @@ int lbs_timed_init(struct lbs_timed *t, const struct lbs_model *m,
 	if (nvcpus == 0 || nactors < nvcpus || nactors > 65536u)
 		return LB_EINVAL;
 	lb_model_backend_init(&t->model, m ? &m->call : NULL, &t->inner);
-	t->capacity_pct = m ? m->host_capacity_pct : 0;
+	if (m)
+		t->host = *m;
 	t->nvcpus = nvcpus;
 	t->nactors = nactors;
 	t->lock = lock;

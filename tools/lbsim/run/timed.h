@@ -18,14 +18,14 @@
  *   - the global accept lock (LBS_LOCK_GLOBAL, the first Linux code): an
  *     accept starts when the previous one anywhere has ended; the time
  *     before is the actor's wait;
- *   - host capacity: the host accepts H accepts' worth at once (EPT
- *     updates, page zeroing; H = lbs_model.host_capacity_pct / 100,
- *     docs/model.md); while k > H accepts are in flight they share it, each
- *     progressing at H / k of full speed (processor sharing); up to H, none
- *     slows another. When an accept starts or ends, the others' ends move
- *     and their actors' wake-ups with them: k accepts started together end
- *     together, whatever their actor numbers. So the host's throughput
- *     never falls as more calls overlap.
+ *   - the host's pace (lbs_host_pace, docs/model.md): while k accepts
+ *     are in flight each progresses at a share of full speed, set by the
+ *     host's capacity (shared beyond H accepts at once) or its contention
+ *     (each further accept slows every other a little). When an accept
+ *     starts or ends, the others' ends move and their actors' wake-ups
+ *     with them: k accepts started together end together, whatever their
+ *     actor numbers. So the host's throughput never falls as more calls
+ *     overlap.
  * Releases take neither the lock nor a share of the host's capacity.
  *
  * A waiter (lbs_timed_wait_in_flight) wakes when the first call in flight
@@ -56,7 +56,8 @@ struct lbs_flight {
 
 struct lbs_timed {
 	struct lb_model_backend model; /* the costs ("free" preset for null) */
-	unsigned capacity_pct;     /* the host's (lbs_host_pace) */
+	struct lbs_model host;     /* its capacity and contention (lbs_host_pace);
+				      zero: none */
 	struct lb_backend inner;
 	struct lbs_sched *sched;   /* NULL until the scheduler runs */
 	unsigned nvcpus, nactors;
