@@ -153,12 +153,15 @@ fidelity: deps-build
 	$(MAKE) VARIANT=release all
 	./build/lbsim --fidelity
 
-# The model's fitted figures fitted again to their rows (docs/fidelity.md,
-# "Calibration") and written into the table, tools/lbsim/model/figures.c:
-# identical on a clean checkout; fails when a fit changed it.
+# The model's fitted figures fitted again to their rows and each term's
+# form chosen (docs/fidelity.md, "Calibration"), written into the table,
+# tools/lbsim/model/figures.c; then lbsim rebuilt and the docs' tables
+# pasted from it. Identical on a clean checkout; fails when a fit changed.
 calibrate: deps-build
 	$(MAKE) VARIANT=release all
-	sh tools/lbsim/bench/calibrate.sh build/lbsim
+	sh tools/lbsim/bench/calibrate.sh build/lbsim; status=$$?; \
+	$(MAKE) VARIANT=release all && sh tools/lbsim/bench/docs_tables.sh build/lbsim && \
+	exit $$status
 
 # Every policy on the same terms, each row's winner set and adaptive's
 # targets (docs/adaptive.md); in virtual time, a worker per CPU, about 30

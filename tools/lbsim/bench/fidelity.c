@@ -123,6 +123,23 @@ static double linux_boot(const struct env *e, uint64_t mem, uint64_t pre, unsign
 	return secs(run(&c, LB_POLICY_LINUX, LBS_WL_BOOT).virtual_time_ns);
 }
 
+/* The 64 GiB kata guest with lazy-accept firmware (OVMF's Config-B
+ * accepts 512 MB): the slowest boot over the vCPU counts the issue leaves
+ * open, since an upper bound holds only if it holds at each. */
+static const unsigned kata_vcpus[] = {1, 8, 32};
+
+static double kata_lazy(const struct env *e)
+{
+	double most = 0;
+
+	for (size_t i = 0; i < sizeof kata_vcpus / sizeof kata_vcpus[0]; i++) {
+		double v = linux_boot(e, 64 * GIB, 512 * MIB, kata_vcpus[i]);
+
+		most = v > most ? v : most;
+	}
+	return most;
+}
+
 /* The longest a vCPU spins for one global accept lock and then accepts
  * (its longest allocation), snp-4k, filling memory, seconds: the least
  * over the vCPU counts the source leaves open, since a bound holds only
@@ -176,7 +193,7 @@ V(v_ast8, asterinas1(e) / eager_setup(e, 8 * GIB, 8, 1))
 V(v_dstack248, linux_boot(e, 32 * GIB, 4 * GIB, 248))
 V(v_dstack64, linux_boot(e, 32 * GIB, 4 * GIB, 64))
 V(v_kata_eager, eager_setup(e, 64 * GIB, 1, 0)) /* firmware: before the boot loader */
-V(v_kata_lazy, linux_boot(e, 64 * GIB, 512 * MIB, 1)) /* OVMF Config-B accepts 512 MB */
+V(v_kata_lazy, kata_lazy(e))
 V(v_snp_lock, global_lock_stall(e))
 V(v_fault_idle, fault_us(e, 1))
 V(v_fault_248, fault_us(e, 248))
@@ -227,10 +244,12 @@ static const struct spec {
 	 v_dstack248},
 	{"the same, 64 vCPUs", "dstack PR 1220 (about 50 s)", "s", 50.0, 15, 0, "dstack-64v",
 	 "dstack-1220", v_dstack64},
-	{"eager firmware acceptance of 64 GiB does not reach the boot loader in 90 s",
+	{"eager firmware acceptance of 64 GiB does not reach the boot loader in 90 s (one "
+	 "vCPU: qemu at 100% CPU)",
 	 "kata-containers issue 13535", "s", 90.0, 0, 1, "kata-eager", "kata-13535",
 	 v_kata_eager},
-	{"the same 64 GiB guest with lazy acceptance boots in under 15 s",
+	{"the same 64 GiB guest with lazy acceptance boots in under 15 s (vCPUs not given: "
+	 "1, 8, 32)",
 	 "kata-containers issue 13535", "s", 15.0, 0, -1, "kata-lazy", "kata-13535",
 	 v_kata_lazy},
 	{"CPUs spin on one accept lock: soft lockups, a CPU looping in the kernel over 20 s "

@@ -536,6 +536,7 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 	if (!rc)
 		rc = lbs_sched_init(&d->sched, d->nactors, event, d);
 	if (!rc) {
+		d->sched.fair = d->nvcpus;
 		d->sched.yield = wake_resting;
 		d->sched.begin = look_before;
 	}

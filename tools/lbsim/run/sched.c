@@ -25,6 +25,11 @@ static int before(const struct lbs_sched *s, uint32_t a, uint32_t b)
 		return s->when[a] < s->when[b];
 	if (s->class[a] != s->class[b])
 		return s->class[a] < s->class[b];
+	/* Streams (vCPUs) due at once take turns, first set first run: a
+	 * stream's operations that take no virtual time would otherwise all
+	 * run before a higher stream's first, as no concurrent CPUs do. */
+	if (s->class[a] == CLASS_EVENT && a < s->fair && b < s->fair)
+		return s->seq[a] < s->seq[b];
 	return a < b;
 }
 
@@ -66,7 +71,8 @@ int lbs_sched_init(struct lbs_sched *s, unsigned nactors, lbs_event_fn fn, void 
 	s->class = malloc(leaves * sizeof *s->class);
 	s->tree = calloc(2u * leaves, sizeof *s->tree);
 	s->parked = calloc(leaves, sizeof *s->parked);
-	if (!s->when || !s->class || !s->tree || !s->parked) {
+	s->seq = calloc(leaves, sizeof *s->seq);
+	if (!s->when || !s->class || !s->tree || !s->parked || !s->seq) {
 		lbs_sched_fini(s);
 		return LB_ENOMEM;
 	}
@@ -93,6 +99,7 @@ void lbs_sched_fini(struct lbs_sched *s)
 	free(s->class);
 	free(s->tree);
 	free(s->parked);
+	free(s->seq);
 	memset(s, 0, sizeof *s);
 }
 
@@ -102,6 +109,7 @@ void lbs_sched_set(struct lbs_sched *s, unsigned actor, uint64_t when)
 		abort(); /* lbsim's own bug: never on a sleeping actor */
 	if (when != LBS_NEVER && when < s->now)
 		when = s->now; /* nothing happens in the past */
+	s->seq[actor] = ++s->next_seq;
 	set_key(s, actor, when, CLASS_EVENT);
 }
 
