@@ -60,7 +60,8 @@ static int same_params(const struct lbs_model *a, const struct lbs_model *b)
 	       SAME(levels) && SAME(tries) && SAME(refused_ns) && SAME(host_order) &&
 	       SAME(fault_ns) && SAME(fault_vcpu_ns) && a->host_capacity_pct == b->host_capacity_pct &&
 	       a->host_contention_bp == b->host_contention_bp &&
-	       a->boot_ns == b->boot_ns && a->boot_gib_ns == b->boot_gib_ns;
+	       a->boot_ns == b->boot_ns && a->boot_gib_ns == b->boot_gib_ns &&
+	       a->write_gib_ns == b->write_gib_ns;
 #undef SAME
 }
 
@@ -107,6 +108,7 @@ TEST(lbsim_cost_file_every_key)
 	CHECK_EQ(p.call.fault_vcpu_ns, 17);
 	CHECK(p.boot_ns == UINT64_C(3600000000000)); /* the largest: an hour */
 	CHECK_EQ(p.boot_gib_ns, 19);
+	CHECK_EQ(p.write_gib_ns, 22);
 	CHECK_EQ(p.host_capacity_pct, 100000);
 	CHECK_EQ(p.host_contention_bp, 21);
 	CHECK_EQ(p.call.levels, 1u | 1u << 1 | 1u << 9 | 1u << 31); /* 4K implied */
@@ -176,6 +178,8 @@ static long long figure(const struct lbs_model *m, const char *name)
 		return (long long)m->boot_ns;
 	if (strcmp(name, "boot_gib_ns") == 0)
 		return (long long)m->boot_gib_ns;
+	if (strcmp(name, "write_gib_ns") == 0)
+		return (long long)m->write_gib_ns;
 	return -1;
 }
 
@@ -200,7 +204,7 @@ TEST(lbsim_cost_figures_table_is_the_presets_and_the_docs)
 				lbt_fail(__FILE__, __LINE__, msg);
 			}
 		}
-	CHECK_EQ(lbs_nfigures, 12); /* seven a call's, five lbsim's (one a form of another) */
+	CHECK_EQ(lbs_nfigures, 13); /* seven a call's, six lbsim's (one a form of another) */
 	snprintf(doc_path, sizeof doc_path, "%s/../../docs/model.md", fx_fixture(""));
 	doc = slurp(doc_path);
 	f = open_memstream(&md, &len);
@@ -294,12 +298,12 @@ TEST(lbsim_cost_file_names)
 
 /* -------------------------------------------------------------- errors */
 
-/* Every key but the sizes (11 lines), then all of them (14). */
+/* Every key but the sizes (12 lines), then all of them (15). */
 #define ALL_FIGURES                                                                        \
 	"accept_call_ns = 1\naccept_page_ns = 2\nrelease_call_ns = 3\nrelease_page_ns = 4\n" \
 	"refused_call_ns = 5\nhost_fault_ns = 6\nhost_fault_per_vcpu_ns = 7\n"               \
 	"boot_fixed_ns = 8\nboot_per_gib_ns = 9\nhost_capacity_pct = 110\n"        \
-	"host_contention_bp = 10\n"
+	"host_contention_bp = 10\nfirst_write_per_gib_ns = 11\n"
 #define ALL_KEYS ALL_FIGURES "accept_sizes = 4K,2M\nrefused_sizes = 1G\nhost_granule = 2M\n"
 
 /* Each error: one line, "FILE:LINE: " (line 0: "FILE: ") then what is
@@ -372,15 +376,15 @@ TEST(lbsim_cost_errors)
 		 "2M is in both accept_sizes and refused_sizes"},
 		{"preset = free\nrefused_sizes = 2M,1G\n# x\naccept_sizes = 4K,1G\n", 4,
 		 "1G is in both"},
-		{ALL_FIGURES "accept_sizes = 4K,1G\nrefused_sizes = 2M,1G\nhost_granule = 4K\n", 13,
+		{ALL_FIGURES "accept_sizes = 4K,1G\nrefused_sizes = 2M,1G\nhost_granule = 4K\n", 14,
 		 "1G is in both"},
-		{"accept_sizes = 8T\n" ALL_KEYS, 13, "accept_sizes given twice (first on line 1)"},
-		{"refused_sizes = 2M\n" ALL_KEYS, 14, "refused_sizes given twice (first on line 1)"},
+		{"accept_sizes = 8T\n" ALL_KEYS, 14, "accept_sizes given twice (first on line 1)"},
+		{"refused_sizes = 2M\n" ALL_KEYS, 15, "refused_sizes given twice (first on line 1)"},
 		/* without preset, every key but name */
 		{"", 0, "missing key accept_call_ns (give it, or start with preset = NAME)"},
 		{"# nothing\n\n", 0, "missing key accept_call_ns"},
 		{"name = x\n", 0, "missing key accept_call_ns"},
-		{ALL_KEYS "preset = tdx\n", 15, "preset must come first"},
+		{ALL_KEYS "preset = tdx\n", 16, "preset must come first"},
 	};
 	struct lbs_model before, p;
 	char name[LBS_NAME_MAX], err[1024], want[600];

@@ -607,3 +607,33 @@ TEST(lbsim_vcpus_due_at_once_take_turns)
 		lbs_result_free(&r);
 	}
 }
+
+/* --first-write: the vCPU writes each page it is handed after the
+ * allocation, on its own CPU, at the model's write_gib_ns: a fill of
+ * one vCPU takes exactly that much longer per page it allocated, and its
+ * allocations' latency does not change. Off by default. */
+TEST(lbsim_first_write)
+{
+	struct lbs_sim_config c;
+	struct lbs_result off, on;
+	struct lbs_model m;
+
+	lbs_sim_defaults(&c);
+	c.memory_bytes = UINT64_C(256) << 20;
+	c.pre_accepted_bytes = 0;
+	c.rate = LBS_RATE_MAX;
+	REQUIRE(lbs_model_preset("tdx-4k", &m) == LB_OK && m.write_gib_ns > 0);
+	CHECK(!c.first_write);
+	REQUIRE(lbs_sim_run(&c, LB_POLICY_UNIT, LBS_WL_FILL, &off) == 0);
+	c.first_write = 1;
+	REQUIRE(lbs_sim_run(&c, LB_POLICY_UNIT, LBS_WL_FILL, &on) == 0);
+	CHECK(strcmp(on.check, "ok") == 0);
+	CHECK(!off.first_write && on.first_write);
+	CHECK_EQ(on.allocations, off.allocations);
+	/* each order-0 page: write_gib_ns / 262144, in whole ns */
+	CHECK_EQ(on.virtual_time_ns - off.virtual_time_ns,
+		 on.allocations * (m.write_gib_ns / 262144));
+	CHECK_EQ(on.lat_max, off.lat_max);
+	lbs_result_free(&off);
+	lbs_result_free(&on);
+}

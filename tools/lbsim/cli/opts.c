@@ -321,6 +321,8 @@ static int p_flag(struct lbs_opt_state *s, const struct lbs_opt *o, const char *
 		c->legend = 1;
 	else if (strcmp(o->name, "wide") == 0)
 		c->wide = 1;
+	else if (strcmp(o->name, "first-write") == 0)
+		c->sim.first_write = 1;
 	else if (strcmp(o->name, "fidelity") == 0)
 		c->fidelity = 1;
 	else if (strcmp(o->name, "calibrate") == 0)
@@ -384,6 +386,10 @@ static const struct lbs_opt table[] = {
 	{"load", "PCT", "how busy a vCPU's CPU is between its operations, 0 to 100 percent "
 	 "(default~50); a trace that recorded when its CPUs were idle replays that instead",
 	 M_RUN, 0, 0, 0, NULL, p_load},
+	{"first-write", NULL, "each vCPU writes every page it is handed, at the cost model's "
+	 "first_write_per_gib_ns (0.1 s a GiB on the presets), as a workload that touches its "
+	 "memory does; without it lbsim's times are acceptance alone", M_RUN, 0, 0, 0, NULL,
+	 p_flag},
 	{"ops", "N", "churn operations in all (default about 1M for 16G, scaled down)",
 	 M_WORKLOAD, 0, WL(LBS_WL_CHURN), 0,
 	 "applies to the churn workload (a trace has its own operations)", p_ops},

@@ -45,6 +45,7 @@ static const struct key {
 	NS("host_fault_per_vcpu_ns", call.fault_vcpu_ns),
 	NS("boot_fixed_ns", boot_ns),
 	NS("boot_per_gib_ns", boot_gib_ns),
+	NS("first_write_per_gib_ns", write_gib_ns),
 	{ "host_capacity_pct", K_PCT, 0 },
 	{ "host_contention_bp", K_BP, 0 },
 	{ "accept_sizes", K_SIZES, 0 },

@@ -20,6 +20,7 @@ int lbs_model_preset(const char *name, struct lbs_model *m)
 		p.host_capacity_pct = 0; /* contention: no form kept (figures.c) */
 		p.boot_ns = UINT64_C(6000000000);
 		p.boot_gib_ns = 4650000;
+		p.write_gib_ns = 100000000;
 	}
 	*m = p;
 	return LB_OK;

@@ -24,6 +24,9 @@ struct lbs_model {
 					(lbs_host_pace); 0: none */
 	uint64_t boot_ns;            /* a boot's time that is not acceptance */
 	uint64_t boot_gib_ns;        /* and its part per GiB of guest memory */
+	uint64_t write_gib_ns;       /* a vCPU's first write of each GiB it is handed,
+					charged only in runs that ask for it
+					(lbs_sim_config.first_write) */
 };
 
 /* host_capacity_pct at most: a host serving a thousand accepts at once

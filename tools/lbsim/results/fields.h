@@ -123,6 +123,8 @@
 	/* --load: the share of a stream's time between operations its CPU is busy,                \
 	 * in percent (a trace with its idle periods: not used) */                                 \
 	X(UINT, load_pct, "load_pct", ANY, CSV, NOTAB, NOTAB)                                      \
+	/* --first-write: each vCPU wrote the pages it was handed (model.h) */                      \
+	X(BOOL, first_write, "first_write", ANY, CSV, NOTAB, NOTAB)                                \
 	/* the trace's recorded idle periods were replayed (sched_switch) */                       \
 	X(BOOL, trace_idle, "trace_idle", TRACE, CSV, NOTAB, NOTAB)                                \
 	/* acceptor threads; 0 for policies without the acceptor */                                \

@@ -128,6 +128,18 @@ static int do_alloc(struct lbs_drive *d, unsigned v, const struct lbs_op *op, ui
 	return rc;
 }
 
+/* The vCPU writes the block it was handed, on its own CPU, after the
+ * allocation (its latency is the allocation's alone). */
+static void first_write(struct lbs_drive *d, unsigned order)
+{
+	uint64_t pages = UINT64_C(1) << order;
+	uint64_t ns = (uint64_t)((double)d->t.host.write_gib_ns * (double)pages /
+				 (double)(UINT64_C(1) << (30 - LB_PAGE_SHIFT)));
+
+	if (ns)
+		lbs_sched_sleep(&d->sched, lbs_sched_now(&d->sched) + ns, LBS_SLEEP_CALL);
+}
+
 static int do_free(struct lbs_drive *d, const struct lbs_op *op)
 {
 	int rc = lb_free(d->z, op->addr, op->order);
@@ -155,6 +167,8 @@ static void vcpu_event(struct lbs_drive *d, unsigned v)
 	switch (op->kind) {
 	case LBS_OP_ALLOC:
 		rc = do_alloc(d, v, op, d->t1 + op->when, &addr);
+		if (rc == 0 && d->c->sim->first_write)
+			first_write(d, op->order);
 		break;
 	case LBS_OP_FREE:
 		rc = do_free(d, op);
@@ -513,6 +527,7 @@ int lbs_drive_init(struct lbs_drive *d, const struct lbs_drive_config *c, enum l
 	out->vcpus = d->nvcpus;
 	out->cpus = d->ncpus;
 	out->load_pct = sc->load_pct;
+	out->first_write = sc->first_write != 0;
 	out->acceptors = lb_policy_runs_acceptor(p) == 1 ? d->nacc : 0;
 
 	rc = lbs_sim_build_map(sc, ranges, LBS_MAX_RANGES, &nranges);

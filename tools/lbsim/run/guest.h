@@ -45,6 +45,8 @@ struct lbs_sim_config {
 	unsigned cpus;               /* the guest's CPUs (cpus.h); 0: one per stream */
 	unsigned load_pct;           /* a stream's CPU is busy this share of the time
 					between its operations (cpus.h), 0 to 100 */
+	int first_write;             /* a vCPU writes each page it is handed, at the
+					model's write_gib_ns, on its own CPU */
 	enum lbs_lock lock;          /* per-unit (parallel) or one global accept lock */
 	/* The acceptor (background, adaptive); 0: the library's defaults. */
 	unsigned acceptors;          /* threads; 0: what the library starts on the
