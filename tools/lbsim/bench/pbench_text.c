@@ -21,7 +21,7 @@ void lbs_pb_print_intro(FILE *f)
 	      "guest's CPUs, background and adaptive alike). fw: what firmware accepted; rate:\n"
 	      "per vCPU. demand: what a workload asks of acceptance while it allocates (the\n"
 	      "trace: the most it holds over its span); reach: what the host accepts with all\n"
-	      "the guest's CPUs accepting at once, on the host's capacity. A row beyond reach\n"
+	      "the guest's CPUs accepting at once, at the host's pace. A row beyond reach\n"
 	      "is run as asked, then re-run for every policy at the rate where demand is half\n"
 	      "of reach. Adaptive's targets are judged on the re-run rows and the rows within\n"
 	      "half of reach: p99.9 <= 100 us, max lag <= 50 ms, accepted and committed peak\n"

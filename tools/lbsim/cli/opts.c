@@ -422,7 +422,7 @@ static const struct lbs_opt table[] = {
 	 "the procedure tools/lbsim/bench/calibrate.c states, beside the table's values; exit 1 "
 	 "unless every fit reproduces the table (docs/fidelity.md)", M_FIDELITY, 0, 0, 1, NULL,
 	 p_flag},
-	{"policy-bench", NULL, "every policy on the same terms on 618 rows (4 presets, 3 "
+	{"policy-bench", NULL, "every policy on the same terms on about 600 rows (4 presets, 3 "
 	 "firmware sizes, 2 units; boot, fill, churn on 1, 4, 16 vCPUs at 2 rates, re-run at "
 	 "half the host's reach when beyond it; the trace): each row's winner set and "
 	 "adaptive's targets (docs/adaptive.md); exit 1 unless adaptive is in every row's "
