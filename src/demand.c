@@ -207,12 +207,31 @@ static void sample(const struct lb_zone *z, struct lb_demand *d, uint64_t now_ns
 
 /* The order the reserve is counted in (lbi_demand_order), from d: for
  * adaptive at least the block the host accepts cheapest per page. */
+/* The smallest block below order o that costs no more per page than o's,
+ * within 1/AS_CHEAP (a host that maps 4 KiB: a 2 MiB accept is 512 of
+ * 4 KiB), by the backend's word; o where it says nothing. */
+#define AS_CHEAP 8
+static unsigned as_cheap_below(const struct lb_zone *z, unsigned o)
+{
+	const struct lb_backend *be = &z->backend;
+	uint64_t ns, per2m;
+
+	if (!be->ops->accept_cost || (z->acc_cfg.adapt_off & LB_ADAPT_SIZE))
+		return o;
+	per2m = be->ops->accept_cost(be->ctx, LB_PAGE_SIZE << o) << (BLOCK_ORDER_MAX - o);
+	while (o > 0 && per2m &&
+	       (ns = be->ops->accept_cost(be->ctx, LB_PAGE_SIZE << (o - 1))) != 0 &&
+	       (ns << (BLOCK_ORDER_MAX - o + 1)) * AS_CHEAP <= per2m * (AS_CHEAP + 1))
+		o--;
+	return o;
+}
+
 static unsigned order_of(const struct lb_zone *z, const struct lb_demand *d)
 {
 	unsigned o = z->unit_order, big = d->big_order;
 
 	if (lbi_pol(z)->adapts)
-		o = lbi_cheapest_order(z);
+		o = as_cheap_below(z, lbi_cheapest_order(z));
 	if (!adapt(z, LB_ADAPT_ORDER))
 		return o;
 	if (d->big_order_last > big)
@@ -318,7 +337,9 @@ uint64_t lbi_acceptor_reserve(struct lb_zone *z, uint64_t now_ns)
 
 /* The order the reserve is counted and accepted in: the unit, or for
  * adaptive the block the host accepts cheapest per page
- * (lbi_cheapest_order), or the largest order handed out over the last
+ * (lbi_cheapest_order; the smallest that costs no more per page, so that
+ * a pass's call can be short: acceptor.c), or the largest order handed
+ * out over the last
  * two PEAK_DECAY_NS windows where that is larger, up to 2 MiB
  * (BLOCK_ORDER_MAX): 4 KiB pages accepted here and there (a 4 KiB unit)
  * serve no 2 MiB allocation, and a larger block is two 2 MiB accepts on
