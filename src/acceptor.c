@@ -48,13 +48,11 @@
  * its CPU to the end (TDG.MEM.PAGE.ACCEPT and PVALIDATE are not
  * preempted), and a vCPU that needs that CPU waits it out, so no longer
  * than the scheduler would let another task run before it (EEVDF's base
- * slice, 0.75 ms; kernel/sched/fair.c). On a host that maps 4 KiB the
- * block is as small as the allocations need (demand.c: no dearer per
- * page), so a pass takes 64 pages (0.5 ms); 4 ms passes of a 2 MiB unit
- * there held a vCPU's CPU 4.1 ms at a time: on 16 vCPUs filling at
- * 26,214/s, 3,766 preemptions and 5.8 ms of lag, where vCPUs accepting
- * their own pages lag 8 us (docs/adaptive.md). A 16 MiB call, 33 ms
- * under contention, once made single calls the worst lag a vCPU saw. */
+ * slice, 0.75 ms; kernel/sched/fair.c). Where the host maps 4 KiB the
+ * reserve's block comes down to what the allocations need once demand.c
+ * has seen them (no dearer per page), and a pass to 64 pages (0.51 ms)
+ * where a 2 MiB unit held a vCPU's CPU 4.1 ms. A 16 MiB call, 33 ms under
+ * contention, once made single calls the worst lag a vCPU saw. */
 #define MAX_CALL_NS UINT64_C(750000)
 
 static uint64_t call_bounded(const struct lb_zone *z, uint64_t b, uint64_t unit)
@@ -70,9 +68,9 @@ static uint64_t call_bounded(const struct lb_zone *z, uint64_t b, uint64_t unit)
 /* Pages a pass takes: fixed (background's batch_bytes), or a quarter of
  * the reserve shared by the passes that may run at once, one block of
  * the reserve's order to 16 MiB, and for adaptive no longer a call than
- * MAX_CALL_NS. Adaptive takes one unit while free accepted memory is
- * below a quarter of the reserve: vCPUs are starving, and a smaller batch
- * is back in the lists sooner. */
+ * MAX_CALL_NS. Adaptive takes one unit (or what of it fits in a call)
+ * while free accepted memory is below a quarter of the reserve: vCPUs are
+ * starving, and a smaller batch is back in the lists sooner. */
 static uint64_t batch_pages(const struct lb_zone *z, unsigned passes)
 {
 	uint64_t unit = UINT64_C(1) << lbi_demand_order(z), b;
@@ -83,7 +81,10 @@ static uint64_t batch_pages(const struct lb_zone *z, unsigned passes)
 		return b < MAX_CFG_BATCH_PAGES ? b : MAX_CFG_BATCH_PAGES;
 	}
 	if (adapts && lbi_demand_free(z) < z->reserve_pages / 4)
-		return unit; /* counted as the reserve is: whole free units */
+		/* counted as the reserve is, whole blocks: the zone's unit, or
+		 * a slice of it where the reserve's block is smaller */
+		return call_bounded(z, UINT64_C(1) << z->unit_order > unit
+					       ? UINT64_C(1) << z->unit_order : unit, unit);
 	b = z->reserve_pages / 4;
 	if (adapts)
 		b /= passes; /* the passes at once share the reserve */

@@ -127,6 +127,7 @@ static void close_empty(struct lb_demand *d, uint64_t first, uint64_t end, uint6
 
 		d->big_order_last = d->big_order;
 		d->big_order = 0;
+		d->big_seen = true;
 		d->big_t0 = c;
 		if (rest) {
 			d->big_t0 += (end - c) / every * every;
@@ -168,6 +169,7 @@ static void note_big(struct lb_demand *d)
 {
 	if (d->big_new > d->big_order)
 		d->big_order = d->big_new;
+
 	d->big_new = 0;
 }
 
@@ -196,6 +198,7 @@ static void sample(const struct lb_zone *z, struct lb_demand *d, uint64_t now_ns
 	if (now_ns - d->big_t0 >= PEAK_DECAY_NS) {
 		d->big_order_last = d->big_order;
 		d->big_order = 0;
+		d->big_seen = true;
 		d->big_t0 = now_ns;
 	}
 	if (now_ns - d->pred_ns >= PRED_WINDOW_NS) {
@@ -230,8 +233,17 @@ static unsigned order_of(const struct lb_zone *z, const struct lb_demand *d)
 {
 	unsigned o = z->unit_order, big = d->big_order;
 
-	if (lbi_pol(z)->adapts)
-		o = as_cheap_below(z, lbi_cheapest_order(z));
+	if (lbi_pol(z)->adapts) {
+		/* Below the cheapest block (no dearer per page) only once a
+		 * window of allocation sizes has been seen, ORDER then lifting
+		 * it to the largest lately: until then the unit is the prior.
+		 * Without it churn's build-up, before its first 2 MiB
+		 * allocations, kept 64-page blocks, and those accepted their
+		 * own (p99.9 512 us). */
+		o = lbi_cheapest_order(z);
+		if (d->big_seen)
+			o = as_cheap_below(z, o);
+	}
 	if (!adapt(z, LB_ADAPT_ORDER))
 		return o;
 	if (d->big_order_last > big)

@@ -96,6 +96,7 @@ struct lb_demand {
 	/* the largest order handed out, this PEAK_DECAY_NS window and the
 	 * last, and since the last sample */
 	unsigned char big_order, big_order_last, big_new;
+	bool big_seen;             /* a PEAK_DECAY_NS window of them has closed */
 	uint64_t big_t0;
 	/* the releaser's (lbi_demand_use_pass) */
 	uint64_t use_peak, use_peak_last; /* most pages out since the last pass, before */
