@@ -140,24 +140,36 @@ static uint64_t reserve_after(struct fx *f, uint64_t *t, const unsigned *orders,
  * memory) and 40 MiB free: a batch of a quarter of the reserve, 16 MiB at
  * most, unless its call would take longer than 0.75 ms by the backend's
  * word. */
-static int64_t first_pass_of(const char *preset, unsigned order)
+/* An adaptive zone of 1 GiB on preset's host (the model backend m),
+ * firmware having accepted its first `accepted` bytes: one acceptor
+ * thread, a 100 ms horizon. */
+static int adaptive_zone_on(struct fx *f, struct lb_model_backend *m, const char *preset,
+			    uint64_t accepted)
 {
-	static const struct lb_range map[] = {
-		{ 0, 64 * MiB, LB_MEM_ACCEPTED },
-		{ 64 * MiB, 960 * MiB, LB_MEM_UNACCEPTED },
+	const struct lb_range map[] = {
+		{ 0, accepted, LB_MEM_ACCEPTED },
+		{ accepted, 1024 * MiB - accepted, LB_MEM_UNACCEPTED },
 	};
 	struct lb_acceptor_cfg ac = { .horizon_ns = 100 * MS, .threads = 1 };
 	struct lb_model_params mp;
-	struct lb_model_backend m;
 	struct lb_backend inner;
+
+	if (lb_model_preset(preset, &mp) != 0)
+		return -1;
+	lb_model_backend_init(m, &mp, &inner);
+	if (fx_init_with(f, map, 2, LB_POLICY_ADAPTIVE, 0, 0, inner) != 0)
+		return -1;
+	return lb_acceptor_config(f->z, &ac);
+}
+
+static int64_t first_pass_of(const char *preset, unsigned order)
+{
+	struct lb_model_backend m;
 	struct fx f;
 	uint64_t a;
 	int64_t got;
 
-	REQUIRE_OR(lb_model_preset(preset, &mp) == 0, 0);
-	lb_model_backend_init(&m, &mp, &inner);
-	REQUIRE_OR(fx_init_with(&f, map, 2, LB_POLICY_ADAPTIVE, 0, 0, inner) == 0, 0);
-	REQUIRE_OR(lb_acceptor_config(f.z, &ac) == 0, 0);
+	REQUIRE_OR(adaptive_zone_on(&f, &m, preset, 64 * MiB) == 0, 0);
 	lb_acceptor_step(f.z, MS);
 	for (uint64_t i = 0; i < (24 * MiB / LB_PAGE_SIZE) >> order; i++) /* 24 MiB in a ms */
 		CHECK_EQ(lb_alloc(f.z, order, 0, &a), 0);
@@ -194,22 +206,12 @@ TEST(adaptive_batch_call_is_bounded)
  * eighth of the time a vCPU waits for its CPU; the unit before. */
 TEST(adaptive_pass_in_slices_once_sizes_are_seen)
 {
-	static const struct lb_range map[] = {
-		{ 0, 4 * MiB, LB_MEM_ACCEPTED },
-		{ 4 * MiB, 1020 * MiB, LB_MEM_UNACCEPTED },
-	};
-	struct lb_acceptor_cfg ac = { .horizon_ns = 100 * MS, .threads = 1 };
-	struct lb_model_params mp;
 	struct lb_model_backend m;
-	struct lb_backend inner;
 	struct fx f;
 	uint64_t a, t = MS;
 	int64_t got = 0;
 
-	REQUIRE(lb_model_preset("tdx-4k", &mp) == 0);
-	lb_model_backend_init(&m, &mp, &inner);
-	REQUIRE(fx_init_with(&f, map, 2, LB_POLICY_ADAPTIVE, 0, 0, inner) == 0);
-	REQUIRE(lb_acceptor_config(f.z, &ac) == 0);
+	REQUIRE(adaptive_zone_on(&f, &m, "tdx-4k", 4 * MiB) == 0);
 	for (; t <= 3000 * MS; t += 100 * MS) { /* 1 MiB of 4 KiB pages each 100 ms */
 		int64_t pass;
 
