@@ -47,11 +47,13 @@
  * this long, or one block where that alone takes longer: the call holds
  * its CPU to the end (TDG.MEM.PAGE.ACCEPT and PVALIDATE are not
  * preempted), and a vCPU that needs that CPU waits it out, so no longer
- * than the scheduler would let another task run before it (EEVDF's base
- * slice, 0.75 ms; kernel/sched/fair.c). Where the host maps 4 KiB the
- * reserve's block comes down to what the allocations need once demand.c
- * has seen them (no dearer per page), and a pass to 64 pages (0.51 ms)
- * where a 2 MiB unit held a vCPU's CPU 4.1 ms. A 16 MiB call, 33 ms under
+ * than the scheduler would let another task run before it: EEVDF's
+ * normalized base slice, 0.75 ms (kernel/sched/fair.c scales it up with
+ * the CPUs, to 3 ms at 8; we take the one-CPU value). Where the host maps
+ * 4 KiB the reserve's block comes down to what the allocations need once
+ * demand.c has seen them (no dearer per page), and a pass to at most
+ * 0.75 ms (64 pages from a 2 MiB batch) where a 2 MiB unit held a vCPU's
+ * CPU 4.1 ms. A 16 MiB call, 33 ms under
  * contention, once made single calls the worst lag a vCPU saw. */
 #define MAX_CALL_NS UINT64_C(750000)
 

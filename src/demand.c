@@ -208,8 +208,6 @@ static void sample(const struct lb_zone *z, struct lb_demand *d, uint64_t now_ns
 	}
 }
 
-/* The order the reserve is counted in (lbi_demand_order), from d: for
- * adaptive at least the block the host accepts cheapest per page. */
 /* The smallest block below order o that costs no more per page than o's,
  * within 1/AS_CHEAP (a host that maps 4 KiB: a 2 MiB accept is 512 of
  * 4 KiB), by the backend's word; o where it says nothing. */
@@ -229,6 +227,10 @@ static unsigned as_cheap_below(const struct lb_zone *z, unsigned o)
 	return o;
 }
 
+/* The order the reserve is counted in (lbi_demand_order), from d: for
+ * adaptive the block the host accepts cheapest per page, or once a
+ * window of sizes is seen the smallest no dearer; ORDER lifts it to the
+ * largest handed out lately. */
 static unsigned order_of(const struct lb_zone *z, const struct lb_demand *d)
 {
 	unsigned o = z->unit_order, big = d->big_order;
@@ -238,8 +240,9 @@ static unsigned order_of(const struct lb_zone *z, const struct lb_demand *d)
 		 * window of allocation sizes has been seen, ORDER then lifting
 		 * it to the largest lately: until then the unit is the prior.
 		 * Without it churn's build-up, before its first 2 MiB
-		 * allocations, kept 64-page blocks, and those accepted their
-		 * own (p99.9 512 us). */
+		 * allocations, kept the reserve in 64-page blocks, and its
+		 * larger allocations, finding none whole, accepted their own
+		 * (p99.9 512 us). */
 		o = lbi_cheapest_order(z);
 		if (d->big_seen)
 			o = as_cheap_below(z, o);

@@ -23,9 +23,9 @@
  * 0. A form is kept when it is the best and better than the term off (by
  * more than TERM_MARGIN in the sum, at equal misses); else the term is
  * off. Misses come first because the table judges rows by PASS or MISS:
- * the sum alone let a term that cut the error of rows missing twentyfold
- * whatever the term win while it broke two rows that pass
- * (docs/fidelity.md). Forms of a term share rows, so each is fitted with
+ * by the sum alone a term won that cut the error of two rows missing 7-
+ * and 56-fold (to 2- and 23-fold: still misses) while it broke two rows
+ * that pass (docs/fidelity.md). Forms of a term share rows, so each is fitted with
  * the others off.
  */
 #include "calibrate.h"

@@ -67,7 +67,7 @@ void lbs_pb_default_spec(struct lbs_pb_spec *s);
 
 /* What k CPUs accepting at once get through, bytes/s, by the preset's
  * figures for a unit accepted whole, on the host's capacity
- * (lbs_host_pace(): min(k, H) accepts' worth at once). 0 for an unknown
+ * (lbs_host_pace(): k at the host's pace, its capacity or contention). 0 for an unknown
  * preset. */
 double lbs_pb_reach(const char *preset, uint64_t unit, unsigned k);
 

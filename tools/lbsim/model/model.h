@@ -47,8 +47,9 @@ int lbs_model_preset(const char *name, struct lbs_model *m);
  * 10000. Two forms of contention (docs/model.md): a capacity, full speed
  * up to H accepts and shared beyond; and Amdahl's, where every accept in
  * flight slows every other a little, so k together do k / (1 + c (k - 1))
- * accepts' worth, at most 1 / c. Calibration keeps one (the other is 0);
- * with both, the slower rules, so k + 1 accepts never do less than k.
+ * accepts' worth, at most 1 / c. Calibration keeps at most one (today
+ * none: both 0); with both, the slower rules, so k + 1 accepts never do
+ * less than k.
  * The timed backend applies it to calls that overlap in virtual time; the
  * policy bench to size its rates. */
 void lbs_host_pace(const struct lbs_model *m, unsigned k, uint64_t *num, uint64_t *den);

@@ -13,7 +13,7 @@
  * because an operation served from the free lists takes no virtual time:
  * by number, vCPU 0 ran all its due operations, emptying what another
  * vCPU's accept had just published, before vCPU 1 ran one, so fill at
- * 32 vCPUs went 6 times as fast as one instead of 32.
+ * 32 vCPUs went 6 to 8 times as fast as one instead of 32.
  *
  * An event runs the real library. When the library calls the backend, the
  * call takes virtual time: the actor sleeps until the call ends
