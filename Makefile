@@ -164,7 +164,7 @@ calibrate: deps-build
 	exit $$status
 
 # Every policy on the same terms, each row's winner set and adaptive's
-# targets (docs/adaptive.md); in virtual time, a worker per CPU, about 30
+# targets (docs/adaptive.md); in virtual time, a worker per CPU, about 12
 # minutes on 2 CPUs.
 policy-bench: deps-build
 	$(MAKE) VARIANT=release all

@@ -53,8 +53,8 @@
  * 4 KiB the reserve's block comes down to what the allocations need once
  * demand.c has seen them (no dearer per page), and a pass to at most
  * 0.75 ms (64 pages from a 2 MiB batch) where a 2 MiB unit held a vCPU's
- * CPU 4.1 ms. A 16 MiB call, 33 ms under
- * contention, once made single calls the worst lag a vCPU saw. */
+ * CPU 4.1 ms. A 16 MiB call, 33 ms under contention, once made single
+ * calls the worst lag a vCPU saw. */
 #define MAX_CALL_NS UINT64_C(750000)
 
 static uint64_t call_bounded(const struct lb_zone *z, uint64_t b, uint64_t unit)

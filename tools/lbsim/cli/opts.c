@@ -427,7 +427,7 @@ static const struct lbs_opt table[] = {
 	 "half the host's reach when beyond it; the trace): each row's winner set and "
 	 "adaptive's targets (docs/adaptive.md); exit 1 unless adaptive is in every row's "
 	 "winner set and meets every target judged. A worker process per CPU online "
-	 "(LBS_BENCH_JOBS=N to choose): 21 minutes with 2 workers on the 2-CPU development "
+	 "(LBS_BENCH_JOBS=N to choose): 12 minutes with 2 workers on the 2-CPU development "
 	 "machine. No other option but --json", M_PBENCH, 0, 0, 1, NULL, p_flag},
 	{"legend", NULL, "under the table, what each column means (the report has it always, "
 	 "and --help shows it)", M_RUN, 0, 0, 0, NULL, p_flag},
