@@ -432,7 +432,7 @@ static struct lbs_result run_checked(const struct lbs_sim_config *c, enum lb_pol
  * presets model no host contention): one vCPU filling at 0.19 GiB/s needs
  * few of the eight acceptor threads; at 0.5 GiB/s, more than the vCPU
  * could accept itself (1.05 CPUs' worth), the passes keep every
- * allocation short and the vCPU on time (exact lags 2 s there); at
+ * allocation short and the vCPU on time (exact lags about 1 s there); at
  * 0.76 GiB/s it runs more. The guest has 17 CPUs, so that each thread has
  * an idle one (cpus.h). 1 GiB gives the 2 GiB run's figures in a quarter
  * of the debug build's time (its checker walks the whole zone every 64
