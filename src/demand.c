@@ -83,6 +83,16 @@ static void close_pred(struct lb_demand *d, uint64_t pages, uint64_t dt)
 		d->peak_pps = inst;
 }
 
+/* A PEAK_DECAY_NS window of the largest order handed out closes at `at`:
+ * it becomes the last, and a window of sizes has been seen. */
+static void big_roll(struct lb_demand *d, uint64_t at)
+{
+	d->big_order_last = d->big_order;
+	d->big_order = 0;
+	d->big_seen = true;
+	d->big_t0 = at;
+}
+
 /* What a thread stepping every period closes: a rate window at its first
  * step RATE_WINDOW_NS or more after the last, so every len ns. */
 static uint64_t window_len(const struct lb_zone *z)
@@ -125,10 +135,7 @@ static void close_empty(struct lb_demand *d, uint64_t first, uint64_t end, uint6
 	for (c = close_at(first - len, len, d->big_t0 + PEAK_DECAY_NS); c <= end; c += every) {
 		bool rest = !d->big_order && !d->big_order_last;
 
-		d->big_order_last = d->big_order;
-		d->big_order = 0;
-		d->big_seen = true;
-		d->big_t0 = c;
+		big_roll(d, c);
 		if (rest) {
 			d->big_t0 += (end - c) / every * every;
 			break;
@@ -169,7 +176,6 @@ static void note_big(struct lb_demand *d)
 {
 	if (d->big_new > d->big_order)
 		d->big_order = d->big_new;
-
 	d->big_new = 0;
 }
 
@@ -195,12 +201,8 @@ static void sample(const struct lb_zone *z, struct lb_demand *d, uint64_t now_ns
 	d->last_ns = now_ns;
 	d->last_pages = z->out_pages_total;
 	note_big(d);
-	if (now_ns - d->big_t0 >= PEAK_DECAY_NS) {
-		d->big_order_last = d->big_order;
-		d->big_order = 0;
-		d->big_seen = true;
-		d->big_t0 = now_ns;
-	}
+	if (now_ns - d->big_t0 >= PEAK_DECAY_NS)
+		big_roll(d, now_ns);
 	if (now_ns - d->pred_ns >= PRED_WINDOW_NS) {
 		close_pred(d, z->out_pages_total - d->pred_pages, now_ns - d->pred_ns);
 		d->pred_ns = now_ns;

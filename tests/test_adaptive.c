@@ -135,11 +135,6 @@ static uint64_t reserve_after(struct fx *f, uint64_t *t, const unsigned *orders,
 	return stats(f->z).reserve_pages;
 }
 
-/* The bytes adaptive's first pass accepts on preset's host after 24 MiB
- * of allocations of the order given, with a reserve of 128 MiB (1/8 of
- * memory) and 40 MiB free: a batch of a quarter of the reserve, 16 MiB at
- * most, unless its call would take longer than 0.75 ms by the backend's
- * word. */
 /* An adaptive zone of 1 GiB on preset's host (the model backend m),
  * firmware having accepted its first `accepted` bytes: one acceptor
  * thread, a 100 ms horizon. */
@@ -162,6 +157,11 @@ static int adaptive_zone_on(struct fx *f, struct lb_model_backend *m, const char
 	return lb_acceptor_config(f->z, &ac);
 }
 
+/* The bytes adaptive's first pass accepts on preset's host after 24 MiB
+ * of allocations of the order given, with a reserve of 128 MiB (1/8 of
+ * memory) and 40 MiB free: a batch of a quarter of the reserve, 16 MiB at
+ * most, unless its call would take longer than 0.75 ms by the backend's
+ * word. */
 static int64_t first_pass_of(const char *preset, unsigned order)
 {
 	struct lb_model_backend m;
@@ -202,7 +202,7 @@ TEST(adaptive_batch_call_is_bounded)
 
 /* Once a window of allocation sizes has been seen (2 s) and held none
  * larger than 4 KiB, a pass on a host that maps 4 KiB takes 64 pages
- * (0.51 ms, a slice at most), no dearer per page than a 2 MiB unit and a
+ * (0.51 ms, a slice at most), no dearer per page than a 2 MiB unit and an
  * eighth of the time a vCPU waits for its CPU; the unit before. */
 TEST(adaptive_pass_in_slices_once_sizes_are_seen)
 {

@@ -25,8 +25,8 @@
  * off. Misses come first because the table judges rows by PASS or MISS:
  * by the sum alone a term won that cut the error of two rows missing 7-
  * and 56-fold (to 2- and 23-fold: still misses) while it broke two rows
- * that pass (docs/fidelity.md). Forms of a term share rows, so each is fitted with
- * the others off.
+ * that pass (docs/fidelity.md). Forms of a term share rows, so each is
+ * fitted with the others off.
  */
 #include "calibrate.h"
 

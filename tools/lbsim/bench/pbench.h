@@ -67,8 +67,8 @@ void lbs_pb_default_spec(struct lbs_pb_spec *s);
 
 /* What k CPUs accepting at once get through, bytes/s, by the preset's
  * figures for a unit accepted whole, on the host's capacity
- * (lbs_host_pace(): k at the host's pace, its capacity or contention). 0 for an unknown
- * preset. */
+ * (lbs_host_pace(): k at the host's pace, its capacity or contention).
+ * 0 for an unknown preset. */
 double lbs_pb_reach(const char *preset, uint64_t unit, unsigned k);
 
 /* A workload's demand on acceptance: rate x mean pages x vCPUs x 4 KiB. */
